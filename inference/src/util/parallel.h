@@ -1,0 +1,40 @@
+// A small fixed thread pool with a blocking parallel_for, for the CPU backend. Work is split
+// into contiguous chunks so that results never depend on the number of threads.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace qwenvl {
+
+class ThreadPool {
+ public:
+  // n_threads <= 0 means one per hardware thread.
+  explicit ThreadPool(int n_threads = 0);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int size() const { return static_cast<int>(workers_.size()) + 1; }
+  // Calls fn(begin, end) over [0, n) split into at most size() chunks of at least `grain`
+  // items; the calling thread takes one chunk. Returns when all chunks are done.
+  void parallel_for(size_t n, size_t grain, const std::function<void(size_t, size_t)>& fn);
+
+ private:
+  void worker_loop(int index);
+
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable cv_start_, cv_done_;
+  const std::function<void(size_t, size_t)>* job_ = nullptr;
+  std::vector<std::pair<size_t, size_t>> chunks_;
+  size_t next_chunk_ = 0, pending_ = 0;
+  uint64_t generation_ = 0;
+  bool stop_ = false;
+};
+
+}  // namespace qwenvl
