@@ -33,7 +33,11 @@ struct GroundingParse {
   std::vector<GroundingBox> boxes;  // only boxes whose closing tag has arrived
 };
 
-GroundingParse parse_grounding(std::string_view reply);
+// `finished`: the reply is complete. While it streams (false), a fragment at the very end
+// that may still become a tag ("<", "<bo", "</re") is held back from display_text; once it is
+// finished such a fragment is ordinary text. An unterminated <box>/<quad> never yields a box
+// and its contents never show; the phrase of an unterminated <ref> shows as plain text.
+GroundingParse parse_grounding(std::string_view reply, bool finished = false);
 
 // Model space to pixels of a W x H picture as the official drawer does: int(x / 1000 * W).
 inline int grounding_to_pixel(int v, int size) {
