@@ -12,6 +12,8 @@
 
 namespace qwenvl {
 
+class ThreadPool;
+
 struct RgbImage {
   int width = 0;
   int height = 0;
@@ -24,7 +26,9 @@ Result<RgbImage> decode_image_memory(std::string_view bytes, const std::string& 
 
 // Pillow's Image.resize(size, BICUBIC) on an RGB image: separable, horizontal pass first,
 // support widened when shrinking, 22-bit fixed-point coefficients, uint8 clip after each pass.
-RgbImage resize_bicubic(const RgbImage& in, int out_width, int out_height);
+// Bit-exact for any sizes. Rows are spread over `pool` when given (the result does not depend on
+// it). An empty or inconsistent input, or a size <= 0, gives an empty image (width 0).
+RgbImage resize_bicubic(const RgbImage& in, int out_width, int out_height, ThreadPool* pool = nullptr);
 
 inline constexpr int kVisionImageSize = 448;
 // ToTensor + Normalize(CLIP mean, std): writes [3][h][w] floats (channel-major).

@@ -1,0 +1,138 @@
+// Entry points for decoding: reads the file (bounded by DecodeLimits), sniffs the format from its
+// first bytes (never the extension, as Pillow does), and hands it to the JPEG or PNG decoder.
+// Also the public load_picture / load_picture_from_memory of qwenvl/picture.h.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "image/decoders.h"
+#include "image/image.h"
+
+namespace qwenvl {
+
+namespace image_detail {
+
+std::string too_many_pixels(const std::string& name, uint64_t width, uint64_t height, uint64_t max_pixels) {
+  return name + ": image is " + std::to_string(width) + "x" + std::to_string(height) + " = " +
+         std::to_string(width * height) + " pixels, over the limit of " + std::to_string(max_pixels) +
+         " (a possible decompression bomb); refused before decoding";
+}
+
+}  // namespace image_detail
+
+namespace {
+
+bool starts_with(std::string_view bytes, std::string_view magic) {
+  return bytes.size() >= magic.size() && bytes.substr(0, magic.size()) == magic;
+}
+
+// Names formats people commonly mistake for supported ones, so that the message says what to do.
+std::string describe_unknown(std::string_view b) {
+  if (starts_with(b, "GIF87a") || starts_with(b, "GIF89a")) return "it is a GIF image";
+  if (starts_with(b, "BM")) return "it looks like a BMP image";
+  if (b.size() >= 12 && starts_with(b, "RIFF") && b.substr(8, 4) == "WEBP") return "it is a WebP image";
+  if (starts_with(b, std::string_view("II*\0", 4)) || starts_with(b, std::string_view("MM\0*", 4)))
+    return "it is a TIFF image";
+  if (b.size() >= 12 && b.substr(4, 4) == "ftyp") return "it looks like a HEIF/AVIF image or a video";
+  std::string hex = "it starts with";
+  char buf[4];
+  for (size_t i = 0; i < b.size() && i < 8; ++i) {
+    std::snprintf(buf, sizeof buf, " %02x", static_cast<unsigned char>(b[i]));
+    hex += buf;
+  }
+  return hex;
+}
+
+}  // namespace
+
+Result<RgbImage> decode_image_memory(std::string_view bytes, const std::string& name_for_errors,
+                                     const DecodeLimits& limits) {
+  const std::string& name = name_for_errors;
+  if (bytes.size() > limits.max_file_bytes) {
+    return Result<RgbImage>::error(name + ": file is " + std::to_string(bytes.size()) +
+                                   " bytes, over the limit of " + std::to_string(limits.max_file_bytes) +
+                                   " bytes");
+  }
+  if (bytes.empty()) return Result<RgbImage>::error(name + ": cannot identify image file: it is empty");
+  static constexpr std::string_view kPng("\x89PNG\r\n\x1a\n", 8);
+  static constexpr std::string_view kJpeg("\xff\xd8\xff", 3);
+  if (starts_with(bytes, kPng)) return image_detail::decode_png(bytes, name, limits);
+  if (starts_with(bytes, kJpeg)) return image_detail::decode_jpeg(bytes, name, limits);
+  return Result<RgbImage>::error(name + ": cannot identify image file: expected a JPEG or PNG, but " +
+                                 describe_unknown(bytes));
+}
+
+Result<RgbImage> decode_image_file(const std::string& path, const DecodeLimits& limits) {
+  // O_NONBLOCK so that a FIFO cannot stall the open; non-regular files are refused just below.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return Result<RgbImage>::error(path + ": cannot open: " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    int e = errno;
+    ::close(fd);
+    return Result<RgbImage>::error(path + ": cannot stat: " + std::strerror(e));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Result<RgbImage>::error(path + ": not a regular file (" +
+                                   (S_ISDIR(st.st_mode) ? std::string("a directory") : std::string("a device, pipe or socket")) +
+                                   ")");
+  }
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (size > limits.max_file_bytes) {
+    ::close(fd);
+    return Result<RgbImage>::error(path + ": file is " + std::to_string(size) + " bytes, over the limit of " +
+                                   std::to_string(limits.max_file_bytes) + " bytes");
+  }
+  std::string data;
+  try {
+    data.resize(size);
+  } catch (...) {
+    ::close(fd);
+    return Result<RgbImage>::error(path + ": not enough memory to read " + std::to_string(size) + " bytes");
+  }
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::read(fd, data.data() + done, data.size() - done);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n < 0) {
+      int e = errno;
+      ::close(fd);
+      return Result<RgbImage>::error(path + ": read error: " + std::strerror(e));
+    }
+    if (n == 0) break;  // the file shrank while reading; decode what is there
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  data.resize(done);
+  return decode_image_memory(data, path, limits);
+}
+
+Result<Picture> load_picture_from_memory(std::string_view bytes, const std::string& label,
+                                         const DecodeLimits& limits) {
+  Result<RgbImage> img = decode_image_memory(bytes, label.empty() ? std::string("<image in memory>") : label, limits);
+  if (!img.ok()) return img.status();
+  Picture p;
+  p.label = label;
+  p.width = img->width;
+  p.height = img->height;
+  p.rgb = std::move(img->pixels);
+  return p;
+}
+
+Result<Picture> load_picture(const std::string& path, const DecodeLimits& limits) {
+  Result<RgbImage> img = decode_image_file(path, limits);
+  if (!img.ok()) return img.status();
+  Picture p;
+  p.label = path;
+  p.width = img->width;
+  p.height = img->height;
+  p.rgb = std::move(img->pixels);
+  return p;
+}
+
+}  // namespace qwenvl
