@@ -161,8 +161,13 @@ ContextOptions Scenario::context_options(int max_window_size) const {
 }
 
 Result<std::vector<ScenarioEntry>> parse_scenarios(std::string_view json_text, const std::string& source) {
-  json doc = json::parse(json_text.begin(), json_text.end(), nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return Result<std::vector<ScenarioEntry>>::error(source + ": not valid JSON (UTF-8)");
+  json doc;
+  try {
+    doc = json::parse(json_text.begin(), json_text.end());
+  } catch (const json::exception& e) {
+    // e.what() says where ("syntax error while parsing value - invalid literal; last read: ...").
+    return Result<std::vector<ScenarioEntry>>::error(source + ": not valid JSON: " + e.what());
+  }
   if (!doc.is_array())
     return Result<std::vector<ScenarioEntry>>::error(source + ": expected a JSON list of scenarios, found " + type_name(doc));
   std::vector<ScenarioEntry> entries;
