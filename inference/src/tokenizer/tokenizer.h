@@ -57,6 +57,10 @@ class Tokenizer {
   // Concatenated bytes decoded as UTF-8 with replacement (Python's errors="replace"); special
   // ids appear as their surface text. Image spans are turned back into <img>PATH</img>.
   std::string decode(const std::vector<int32_t>& ids) const;
+  // The bytes decode() turns into text: token bytes joined, closed image spans replaced by
+  // <img>PATH</img>. A span whose ids are not all bytes (0..255) before the first <imgpad>
+  // (the official code raises there) is kept as its plain token bytes.
+  std::string decode_bytes(const std::vector<int32_t>& ids) const;
   std::optional<int32_t> special_id(std::string_view surface) const;
   int32_t vocab_size() const { return token_id::vocab_size; }
 
@@ -68,7 +72,9 @@ class Tokenizer {
 };
 
 // Turns a stream of ids into UTF-8 text pieces. A multi-byte character split across tokens is
-// held back until it completes; invalid bytes become U+FFFD as in decode().
+// held back until it completes; invalid bytes become U+FFFD as in decode(). From <img> to its
+// </img> everything is held, so that the span comes out as decode() writes it: the pieces
+// joined always equal decode() of all ids.
 class StreamDecoder {
  public:
   explicit StreamDecoder(const Tokenizer& tok) : tok_(tok) {}
@@ -80,6 +86,7 @@ class StreamDecoder {
  private:
   const Tokenizer& tok_;
   std::string pending_;
+  std::vector<int32_t> image_span_;  // from an <img> not yet closed, else empty
 };
 
 }  // namespace qwenvl
