@@ -36,7 +36,7 @@ int run_prompt(const std::vector<std::string>& argv) {
   Args args(argv, {"text"});
   if (!args.ok()) return usage_error(args.error());
   if (auto unknown = args.unknown({"scenarios", "vocab", "max-window", "text"}); !unknown.empty())
-    return usage_error("unknown option --" + unknown.front());
+    return usage_error("unknown option " + unknown.front());
   if (!args.positional().empty()) return usage_error("unexpected argument '" + args.positional().front() + "'");
   std::optional<std::string> scenarios_path = args.get("scenarios");
   if (!scenarios_path) return usage_error("--scenarios FILE is required");

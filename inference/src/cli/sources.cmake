@@ -4,4 +4,6 @@ set(QWENVL_CLI_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/args.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cmd_tokenize.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cmd_preprocess.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/cmd_prompt.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/cmd_prompt.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/cmd_conform.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/cmd_chat.cpp)

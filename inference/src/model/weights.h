@@ -19,7 +19,8 @@ namespace qwenvl {
 //   scales  fp16  [K/G, N]
 //   g_idx   int32 [K]        must equal k / G (act-order is refused)
 //   bias    fp16  [N]
-// W[n][k] = scales[g][n] * (q(k, n) - (stored_zero(g, n) + 1)), g = k / G.
+// W[n][k] = fp16(scales[g][n] * (q(k, n) - (stored_zero(g, n) + 1))), g = k / G: the product
+// is rounded to fp16 as the official kernels form it (see gptq.cpp; the goldens confirm it).
 struct GptqLinear {
   int in_features = 0;   // K
   int out_features = 0;  // N
@@ -33,7 +34,7 @@ struct GptqLinear {
   int q(int k, int n) const;
   int zero(int g, int n) const;  // stored nibble + 1
   float scale(int g, int n) const;
-  float weight(int n, int k) const;  // the dequantised value
+  float weight(int n, int k) const;  // the dequantised value (an fp16 number)
   // Dequantises rows [n0, n1) of W into out[(n - n0) * K + k] (fp32).
   void dequantize_rows(int n0, int n1, float* out) const;
 };

@@ -1,0 +1,173 @@
+// `qwenvl-cli conform --model DIR --scenarios FILE --workdir DIR --out DIR [--device cpu|cuda]`:
+// runs each chat scenario through the engine and writes what the official code's goldens hold:
+// OUT/NAME.json (prompt_ids, top5_ids at every prompt position, greedy_ids decoded with the KV
+// cache), OUT/NAME.visual.f32 ([n_images, 256, hidden]) and OUT/NAME.last_logits.f32 ([vocab]).
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "chat/scenario.h"
+#include "chat/template.h"
+#include "cli/args.h"
+#include "cli/command.h"
+#include "engine/model_impl.h"
+#include "engine/prompt.h"
+#include "engine/sampler.h"
+#include "qwenvl/engine.h"
+#include "util/file_io.h"
+
+namespace qwenvl::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<int32_t> top5(const float* logits, int n) {
+  std::vector<int32_t> idx(5);
+  std::vector<int32_t> all(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) all[i] = i;
+  std::partial_sort(all.begin(), all.begin() + 5, all.end(),
+                    [&](int32_t a, int32_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
+  std::copy(all.begin(), all.begin() + 5, idx.begin());
+  return idx;
+}
+
+std::string_view as_bytes(const std::vector<float>& v) {
+  return {reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float)};
+}
+
+Status run_scenario(Model::Impl& m, const Scenario& sc, const std::string& workdir, const std::string& out_dir) {
+  const ModelConfig& cfg = m.config();
+  auto ctx = make_context(*m.tokenizer, sc.query(), sc.history, sc.context_options(cfg.generation.max_window_size));
+  if (!ctx) return ctx.status();
+  const std::vector<int32_t>& ids = ctx->ids;
+  Backend& backend = *m.backend;
+  if (static_cast<int>(ids.size()) + sc.greedy_steps > backend.max_context())
+    return Status::error("the prompt (" + std::to_string(ids.size()) + " tokens) and its greedy steps exceed the context limit " +
+                         std::to_string(backend.max_context()));
+  auto spans = find_image_spans(ids);
+  if (!spans) return spans.status();
+
+  // Every picture of the prompt, in order, as the official forward encodes them as one batch.
+  const int S = cfg.visual.image_size, H = cfg.hidden_size;
+  const size_t feat = size_t(cfg.visual.n_queries) * H;
+  std::vector<float> pixels, visual(feat * spans->size());
+  for (const ImageSpan& s : *spans) {
+    auto pic = load_picture((fs::path(workdir) / s.label).string());
+    if (!pic) return pic.status();
+    std::vector<float> p = preprocess_picture(*pic, S);
+    pixels.insert(pixels.end(), p.begin(), p.end());
+  }
+  if (!spans->empty()) QWENVL_TRY(backend.encode_images(pixels.data(), static_cast<int>(spans->size()), visual.data()));
+
+  const int V = cfg.vocab_size, n = static_cast<int>(ids.size());
+  const double alpha = cfg.use_dynamic_ntk ? ntk_alpha_for_length(n, cfg.seq_length) : 1.0;
+  backend.kv_truncate(0);
+  m.kv_owner = nullptr;
+  m.kv_tokens.clear();
+  nlohmann::ordered_json top5_ids = nlohmann::ordered_json::array();
+  std::vector<float> last(static_cast<size_t>(V));
+  ForwardRequest req;
+  req.ids = ids.data();
+  req.n_tokens = n;
+  req.ntk_alpha = alpha;
+  req.logits = LogitsMode::All;
+  req.on_logits = [&](int index, const float* l) {
+    top5_ids.push_back(top5(l, V));
+    if (index == n - 1) std::copy(l, l + V, last.begin());
+  };
+  for (size_t i = 0; i < spans->size(); ++i) req.splices.push_back({(*spans)[i].first, (*spans)[i].rows, visual.data() + i * feat});
+  QWENVL_TRY(backend.forward(req));
+
+  // Greedy continuation with the KV cache, as generate() with do_sample=False; it ends early
+  // only at <|endoftext|> (the eos of generation_config).
+  std::vector<int32_t> greedy;
+  std::vector<float> logits = last;
+  for (int step = 0; step < sc.greedy_steps; ++step) {
+    const int32_t tok = argmax(logits.data(), V);
+    greedy.push_back(tok);
+    if (tok == cfg.generation.eos_token_id || step + 1 == sc.greedy_steps) break;
+    ForwardRequest r;
+    r.ids = &tok;
+    r.n_tokens = 1;
+    r.ntk_alpha = alpha;
+    r.on_logits = [&](int, const float* l) { std::copy(l, l + V, logits.begin()); };
+    QWENVL_TRY(backend.forward(r));
+  }
+  backend.kv_truncate(0);
+
+  nlohmann::ordered_json j;
+  j["name"] = sc.name;
+  j["prompt_ids"] = ids;
+  j["top5_ids"] = std::move(top5_ids);
+  j["greedy_ids"] = greedy;
+  j["n_images"] = spans->size();
+  j["ntk_alpha"] = alpha;
+  j["device"] = backend.device_description();
+  const std::string base = (fs::path(out_dir) / sc.name).string();
+  QWENVL_TRY(write_file_atomic(base + ".json", j.dump() + "\n"));
+  QWENVL_TRY(write_file_atomic(base + ".last_logits.f32", as_bytes(last)));
+  if (!spans->empty()) QWENVL_TRY(write_file_atomic(base + ".visual.f32", as_bytes(visual)));
+  return Status();
+}
+
+int usage(const std::string& message) {
+  std::fprintf(stderr,
+               "qwenvl-cli conform: %s\n"
+               "usage: qwenvl-cli conform --model DIR --scenarios FILE --workdir DIR --out DIR [--device cpu|cuda] [--threads N]\n",
+               message.c_str());
+  return 2;
+}
+
+int run_conform(const std::vector<std::string>& argv) {
+  Args args(argv);
+  if (!args.ok()) return usage(args.error());
+  if (auto u = args.unknown({"model", "scenarios", "workdir", "out", "device", "threads"}); !u.empty())
+    return usage("unknown option " + u.front());
+  for (const char* req : {"model", "scenarios", "workdir", "out"})
+    if (!args.get(req)) return usage(std::string("--") + req + " is required");
+  LoadOptions lo;
+  lo.model_dir = *args.get("model");
+  const std::string device = args.get("device").value_or("cpu");
+  if (device == "cuda") lo.backend = BackendKind::Cuda;
+  else if (device != "cpu") return usage("--device must be cpu or cuda");
+  if (auto t = args.get("threads")) lo.cpu_threads = std::atoi(t->c_str());
+
+  auto scenarios = load_scenarios(*args.get("scenarios"));
+  if (!scenarios) {
+    std::fprintf(stderr, "qwenvl-cli conform: %s\n", scenarios.message().c_str());
+    return 1;
+  }
+  const std::string out = *args.get("out");
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (!fs::is_directory(out)) {
+    std::fprintf(stderr, "qwenvl-cli conform: cannot create the output folder %s\n", out.c_str());
+    return 1;
+  }
+  auto model = Model::load(lo);
+  if (!model) {
+    std::fprintf(stderr, "qwenvl-cli conform: %s\n", model.message().c_str());
+    return 1;
+  }
+  int failed = 0;
+  for (const ScenarioEntry& e : *scenarios) {
+    Status s = e.scenario ? run_scenario((*model)->impl(), *e.scenario, *args.get("workdir"), out) : e.scenario.status();
+    if (!s) {
+      ++failed;
+      std::fprintf(stderr, "qwenvl-cli conform: scenario %s: %s\n", e.name.c_str(), s.message().c_str());
+    } else {
+      std::fprintf(stderr, "scenario %s: done\n", e.name.c_str());
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+}  // namespace
+
+QWENVL_COMMAND(conform, "conform", "run chat scenarios and write prompt ids, top-5 ids, greedy ids, logits, vision features",
+               run_conform);
+
+}  // namespace qwenvl::cli

@@ -1,0 +1,46 @@
+// The CPU reference backend: fp32 throughout, weights widened block by block from the mapped
+// checkpoint. It is what every faster path is checked against.
+#include <thread>
+
+#include "cpu/decoder.h"
+#include "cpu/vision.h"
+#include "engine/backend.h"
+
+namespace qwenvl {
+
+namespace {
+
+class CpuBackend final : public Backend {
+ public:
+  CpuBackend(const ModelWeights& w, const BackendOptions& o)
+      : pool_(o.cpu_threads), vision_(w, pool_), decoder_(w, pool_, o.max_context), w_(w) {}
+
+  std::string device_description() const override { return "CPU, " + std::to_string(pool_.size()) + " threads"; }
+
+  Status encode_images(const float* pixels, int n, float* out) override {
+    const VisionConfig& vc = w_.config.visual;
+    const size_t in_stride = size_t(3) * vc.image_size * vc.image_size;
+    const size_t out_stride = size_t(vc.n_queries) * w_.config.hidden_size;
+    for (int i = 0; i < n; ++i) vision_.encode(pixels + i * in_stride, out + i * out_stride);
+    return Status();
+  }
+  Status forward(const ForwardRequest& r) override { return decoder_.forward(r); }
+  int kv_length() const override { return decoder_.kv_length(); }
+  void kv_truncate(int n) override { decoder_.kv_truncate(n); }
+  int max_context() const override { return decoder_.max_context(); }
+
+ private:
+  ThreadPool pool_;
+  cpu::VisionEncoder vision_;
+  cpu::Decoder decoder_;
+  const ModelWeights& w_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Backend>> make_cpu_backend(const ModelWeights& weights, const BackendOptions& options) {
+  if (options.max_context <= 0) return Result<std::unique_ptr<Backend>>::error("max_context must be positive");
+  return std::unique_ptr<Backend>(new CpuBackend(weights, options));
+}
+
+}  // namespace qwenvl

@@ -1,0 +1,152 @@
+#include "cpu/vision.h"
+
+#include <cmath>
+
+#include "cpu/matmul.h"
+#include "cpu/ops.h"
+#include "model/vision_pos.h"
+
+namespace qwenvl::cpu {
+
+namespace {
+constexpr double kEps = 1e-6;
+}
+
+const float* VisionEncoder::widen(const TensorView* t) {
+  small_.push_back(to_f32(t));
+  return small_.back().data();
+}
+
+VisionEncoder::VisionEncoder(const ModelWeights& weights, ThreadPool& pool) : w_(weights), pool_(pool) {
+  const VisionConfig& vc = w_.config.visual;
+  W_ = vc.width;
+  H_ = w_.config.hidden_size;
+  grid_ = vc.grid();
+  T_ = grid_ * grid_;
+  P_ = vc.patch_size;
+  S_ = vc.image_size;
+  small_.reserve(16 + 8 * w_.visual.layers.size());
+  const VisionWeights& v = w_.visual;
+  pos_vit_ = abs_pos_table(v.pos_embed, grid_);
+  pos_keys_ = abs_pos_table(v.pool.pos_embed, grid_);
+  ln_pre_w_ = widen(v.ln_pre_w);
+  ln_pre_b_ = widen(v.ln_pre_b);
+  for (const auto& l : v.layers)
+    layer_small_.push_back({widen(l.ln_1_w), widen(l.ln_1_b), widen(l.in_proj_b), widen(l.out_proj_b), widen(l.ln_2_w),
+                            widen(l.ln_2_b), widen(l.c_fc_b), widen(l.c_proj_b)});
+  ln_kv_w_ = widen(v.pool.ln_kv_w);
+  ln_kv_b_ = widen(v.pool.ln_kv_b);
+  in_b_ = widen(v.pool.in_proj_b);
+  out_b_ = widen(v.pool.out_proj_b);
+  ln_post_w_ = widen(v.ln_post_w);
+  ln_post_b_ = widen(v.ln_post_b);
+
+  // Queries do not depend on the picture: q = (ln_q(query) + pos_embed) Wq^T + bq, then the
+  // MultiheadAttention scaling q * sqrt(1 / head_dim).
+  const int Q = vc.n_queries;
+  std::vector<float> query = to_f32(v.pool.query), pos = to_f32(v.pool.pos_embed);
+  std::vector<float> lnw = to_f32(v.pool.ln_q_w), lnb = to_f32(v.pool.ln_q_b), q_in(size_t(Q) * H_);
+  layer_norm(query.data(), Q, H_, lnw.data(), lnb.data(), kEps, q_in.data());
+  for (size_t i = 0; i < q_in.size(); ++i) q_in[i] += pos[i];
+  WeightRef wq = WeightRef::f16_rows(v.pool.in_proj_w);
+  wq.N = H_;  // the first H rows of in_proj_weight are Wq
+  q_proj_.resize(size_t(Q) * H_);
+  linear(pool_, q_in.data(), Q, wq, in_b_, q_proj_.data());
+  const float scaling = static_cast<float>(std::sqrt(1.0 / 128.0));
+  for (float& x : q_proj_) x *= scaling;
+}
+
+void VisionEncoder::block(int i, std::vector<float>& x) const {
+  const VisionLayerWeights& l = w_.visual.layers[i];
+  const LayerSmall& s = layer_small_[i];
+  const int heads = w_.config.visual.heads, hd = W_ / heads, M = w_.config.visual.mlp_width;
+  std::vector<float> h(size_t(T_) * W_), qkv(size_t(T_) * 3 * W_), ctx(size_t(T_) * W_), tmp(size_t(T_) * W_);
+  layer_norm(x.data(), T_, W_, s.ln1w, s.ln1b, kEps, h.data());
+  linear(pool_, h.data(), T_, WeightRef::f16_rows(l.in_proj_w), s.inb, qkv.data());
+  // Per-head interleaved layout: head hh owns columns [3*hd*hh, 3*hd*(hh+1)) = q | k | v.
+  const float norm = static_cast<float>(std::sqrt(static_cast<double>(hd)));
+  pool_.parallel_for(size_t(heads) * T_, 16, [&](size_t b, size_t e) {
+    std::vector<float> q(hd), scores(T_);
+    for (size_t job = b; job < e; ++job) {
+      const int hh = static_cast<int>(job / T_), t = static_cast<int>(job % T_);
+      const float* qr = &qkv[size_t(t) * 3 * W_ + size_t(3 * hd) * hh];
+      for (int d = 0; d < hd; ++d) q[d] = qr[d] / norm;
+      for (int j = 0; j < T_; ++j) scores[j] = dot(q.data(), &qkv[size_t(j) * 3 * W_ + size_t(3 * hd) * hh + hd], hd);
+      softmax_inplace(scores.data(), T_);
+      float* o = &ctx[size_t(t) * W_ + size_t(hd) * hh];
+      for (int d = 0; d < hd; ++d) o[d] = 0;
+      for (int j = 0; j < T_; ++j) {
+        const float p = scores[j];
+        const float* vr = &qkv[size_t(j) * 3 * W_ + size_t(3 * hd) * hh + 2 * hd];
+        for (int d = 0; d < hd; ++d) o[d] += p * vr[d];
+      }
+    }
+  });
+  linear(pool_, ctx.data(), T_, WeightRef::f16_rows(l.out_proj_w), s.outb, tmp.data());
+  for (size_t k = 0; k < x.size(); ++k) x[k] += tmp[k];
+  layer_norm(x.data(), T_, W_, s.ln2w, s.ln2b, kEps, h.data());
+  std::vector<float> mid(size_t(T_) * M);
+  linear(pool_, h.data(), T_, WeightRef::f16_rows(l.c_fc_w), s.fcb, mid.data());
+  gelu_erf_inplace(mid.data(), mid.size());
+  linear(pool_, mid.data(), T_, WeightRef::f16_rows(l.c_proj_w), s.projb, tmp.data());
+  for (size_t k = 0; k < x.size(); ++k) x[k] += tmp[k];
+}
+
+void VisionEncoder::resample(const std::vector<float>& x, float* out) const {
+  const ResamplerWeights& p = w_.visual.pool;
+  const int Q = w_.config.visual.n_queries, heads = H_ / 128, hd = 128;
+  std::vector<float> kv(size_t(T_) * H_), kvn(size_t(T_) * H_);
+  linear(pool_, x.data(), T_, WeightRef::f16_rows(p.kv_proj_w), nullptr, kv.data());
+  layer_norm(kv.data(), T_, H_, ln_kv_w_, ln_kv_b_, kEps, kvn.data());
+  // keys = (kv + pos) Wk^T + bk; values = kv Wv^T + bv (rows H..2H and 2H..3H of in_proj).
+  for (size_t i = 0; i < kv.size(); ++i) kv[i] = kvn[i] + pos_keys_[i];
+  WeightRef wk = WeightRef::f16_rows(p.in_proj_w), wv = wk;
+  wk.N = wv.N = H_;
+  wk.f16 += size_t(H_) * H_;
+  wv.f16 += size_t(2) * H_ * H_;
+  std::vector<float> keys(size_t(T_) * H_), values(size_t(T_) * H_);
+  linear(pool_, kv.data(), T_, wk, in_b_ + H_, keys.data());
+  linear(pool_, kvn.data(), T_, wv, in_b_ + 2 * H_, values.data());
+  std::vector<float> ctx(size_t(Q) * H_);
+  pool_.parallel_for(size_t(heads) * Q, 8, [&](size_t b, size_t e) {
+    std::vector<float> scores(T_);
+    for (size_t job = b; job < e; ++job) {
+      const int hh = static_cast<int>(job / Q), q = static_cast<int>(job % Q);
+      const float* qr = &q_proj_[size_t(q) * H_ + size_t(hd) * hh];
+      for (int j = 0; j < T_; ++j) scores[j] = dot(qr, &keys[size_t(j) * H_ + size_t(hd) * hh], hd);
+      softmax_inplace(scores.data(), T_);
+      float* o = &ctx[size_t(q) * H_ + size_t(hd) * hh];
+      for (int d = 0; d < hd; ++d) o[d] = 0;
+      for (int j = 0; j < T_; ++j) {
+        const float pj = scores[j];
+        const float* vr = &values[size_t(j) * H_ + size_t(hd) * hh];
+        for (int d = 0; d < hd; ++d) o[d] += pj * vr[d];
+      }
+    }
+  });
+  std::vector<float> attn(size_t(Q) * H_), normed(size_t(Q) * H_);
+  linear(pool_, ctx.data(), Q, WeightRef::f16_rows(p.out_proj_w), out_b_, attn.data());
+  layer_norm(attn.data(), Q, H_, ln_post_w_, ln_post_b_, kEps, normed.data());
+  linear(pool_, normed.data(), Q, WeightRef::f16_cols(w_.visual.proj), nullptr, out);
+}
+
+void VisionEncoder::encode(const float* pixels, float* out) const {
+  // Patches flattened in the conv weight's (channel, row, col) order.
+  const int K = 3 * P_ * P_;
+  std::vector<float> patches(size_t(T_) * K);
+  for (int gy = 0; gy < grid_; ++gy)
+    for (int gx = 0; gx < grid_; ++gx) {
+      float* p = &patches[(size_t(gy) * grid_ + gx) * K];
+      for (int c = 0; c < 3; ++c)
+        for (int i = 0; i < P_; ++i)
+          for (int j = 0; j < P_; ++j) *p++ = pixels[(size_t(c) * S_ + gy * P_ + i) * S_ + gx * P_ + j];
+    }
+  std::vector<float> x(size_t(T_) * W_), y(size_t(T_) * W_);
+  linear(pool_, patches.data(), T_, WeightRef::f16_rows(w_.visual.conv1), nullptr, x.data());
+  for (size_t i = 0; i < x.size(); ++i) x[i] += pos_vit_[i];
+  layer_norm(x.data(), T_, W_, ln_pre_w_, ln_pre_b_, kEps, y.data());
+  for (int i = 0; i < static_cast<int>(w_.visual.layers.size()); ++i) block(i, y);
+  resample(y, out);
+}
+
+}  // namespace qwenvl::cpu

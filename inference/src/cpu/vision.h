@@ -1,0 +1,38 @@
+// The vision encoder in fp32 on the CPU (visual.py): 14x14 patch convolution, interpolated
+// positions, ln_pre, the ViT blocks, the resampler and x @ proj. Constant parts (position
+// tables, the resampler's projected queries) are computed once at construction.
+#pragma once
+
+#include <vector>
+
+#include "model/weights.h"
+#include "util/parallel.h"
+
+namespace qwenvl::cpu {
+
+class VisionEncoder {
+ public:
+  VisionEncoder(const ModelWeights& weights, ThreadPool& pool);
+  // pixels: [3][S][S] CLIP-normalised; out: [n_queries][hidden].
+  void encode(const float* pixels, float* out) const;
+
+ private:
+  void block(int layer, std::vector<float>& x) const;
+  void resample(const std::vector<float>& x, float* out) const;
+
+  const ModelWeights& w_;
+  ThreadPool& pool_;
+  int W_, H_, T_, grid_, P_, S_;
+  std::vector<float> pos_vit_;     // [T][W]
+  std::vector<float> pos_keys_;    // [T][H], resampler keys
+  std::vector<float> q_proj_;      // [Q][H]: (ln_q(query) + pos_embed) Wq^T + bq, scaled
+  std::vector<std::vector<float>> small_;  // norms and biases widened once
+  struct LayerSmall {
+    const float *ln1w, *ln1b, *inb, *outb, *ln2w, *ln2b, *fcb, *projb;
+  };
+  std::vector<LayerSmall> layer_small_;
+  const float *ln_pre_w_, *ln_pre_b_, *ln_kv_w_, *ln_kv_b_, *in_b_, *out_b_, *ln_post_w_, *ln_post_b_;
+  const float* widen(const TensorView* t);
+};
+
+}  // namespace qwenvl::cpu

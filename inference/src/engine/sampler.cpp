@@ -1,0 +1,82 @@
+#include "engine/sampler.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace qwenvl {
+
+int32_t argmax(const float* logits, int n) {
+  int32_t best = 0;
+  for (int i = 1; i < n; ++i)
+    if (logits[i] > logits[best]) best = i;
+  return best;
+}
+
+void apply_repetition_penalty(float* logits, int n, const std::vector<int32_t>& seen, float penalty) {
+  if (penalty == 1.0f) return;
+  std::vector<uint8_t> done(static_cast<size_t>(n), 0);
+  for (int32_t id : seen)
+    if (id >= 0 && id < n && !done[id]) {
+      done[id] = 1;
+      logits[id] = logits[id] < 0 ? logits[id] * penalty : logits[id] / penalty;
+    }
+}
+
+std::vector<Candidate> sampling_candidates(float* logits, int n, const SamplingParams& p) {
+  if (p.temperature != 1.0f)
+    for (int i = 0; i < n; ++i) logits[i] /= p.temperature;
+  std::vector<int32_t> order(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) order[i] = i;
+  auto better = [&](int32_t a, int32_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); };
+  size_t keep = order.size();
+  if (p.top_k > 0 && p.top_k < n) {  // TopKLogitsWarper keeps every token >= the k-th value
+    std::nth_element(order.begin(), order.begin() + (p.top_k - 1), order.end(), better);
+    const float kth = logits[order[p.top_k - 1]];
+    keep = static_cast<size_t>(std::partition(order.begin(), order.end(), [&](int32_t i) { return logits[i] >= kth; }) -
+                               order.begin());
+  }
+  const float max_logit = logits[*std::min_element(order.begin(), order.begin() + keep, better)];
+  auto weight = [&](int32_t id) { return std::exp(double(logits[id]) - max_logit); };
+  double total = 0;
+  for (size_t i = 0; i < keep; ++i) total += weight(order[i]);
+
+  // TopPLogitsWarper: a token survives while the mass of the tokens better than it is below
+  // top_p. Only as many of the best tokens are sorted as that mass needs.
+  size_t sorted = 0;
+  if (p.top_p < 1.0f) {
+    size_t want = std::min<size_t>(keep, 64);
+    for (;;) {
+      std::partial_sort(order.begin(), order.begin() + want, order.begin() + keep, better);
+      sorted = want;
+      double before = 0;
+      size_t cut = 0;
+      while (cut < sorted && (cut == 0 || before / total < p.top_p)) before += weight(order[cut++]);
+      if (cut < sorted || sorted == keep) {
+        keep = cut;
+        break;
+      }
+      want = std::min(keep, want * 4);
+    }
+  }
+  if (sorted < keep && keep <= 4096) std::sort(order.begin(), order.begin() + keep, better);
+  std::vector<Candidate> out(keep);
+  double mass = 0;
+  for (size_t i = 0; i < keep; ++i) mass += (out[i] = {order[i], weight(order[i])}).prob;
+  for (Candidate& c : out) c.prob /= mass;
+  return out;
+}
+
+int32_t Sampler::next(float* logits, int n, const std::vector<int32_t>& seen) {
+  apply_repetition_penalty(logits, n, seen, p_.repetition_penalty);
+  if (!p_.do_sample) return argmax(logits, n);
+  std::vector<Candidate> c = sampling_candidates(logits, n, p_);
+  const double r = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+  double acc = 0;
+  for (const Candidate& k : c) {
+    acc += k.prob;
+    if (r < acc) return k.id;
+  }
+  return c.back().id;
+}
+
+}  // namespace qwenvl

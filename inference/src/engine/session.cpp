@@ -1,0 +1,266 @@
+// ChatSession: history and pictures of one conversation, and a turn run as the official
+// chat() runs it (make_context, pictures encoded, prefill, generation, _decode_chatml), with
+// the KV cache reused across turns where the new prompt starts with the cached tokens.
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "chat/template.h"
+#include "engine/model_impl.h"
+#include "engine/prompt.h"
+#include "engine/sampler.h"
+#include "util/utf8.h"
+
+namespace qwenvl {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Python's str.strip(): characters for which str.isspace() is true.
+bool py_space(char32_t c) {
+  return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+std::string py_strip(const std::string& s) {
+  std::u32string u = utf8_to_u32(s);
+  size_t b = 0, e = u.size();
+  while (b < e && py_space(u[b])) ++b;
+  while (e > b && py_space(u[e - 1])) --e;
+  return u32_to_utf8(std::u32string_view(u).substr(b, e - b));
+}
+
+bool is_stop(int32_t id) { return id == token_id::im_end || id == token_id::im_start || id == token_id::endoftext; }
+
+}  // namespace
+
+struct ChatSession::Impl {
+  Model::Impl* model = nullptr;
+  std::string system = kDefaultSystemPrompt;
+  std::vector<Turn> history;
+  std::map<std::string, Picture> pictures;
+  std::map<std::string, std::vector<float>> features;  // vision output per picture label
+  int next_label_suffix = 2;
+
+  void forget_cache() {
+    if (model->kv_owner == this) {
+      model->kv_owner = nullptr;
+      model->kv_tokens.clear();
+      model->backend->kv_truncate(0);
+    }
+  }
+};
+
+ChatSession::ChatSession(Model& model) : impl_(std::make_unique<Impl>()) { impl_->model = &model.impl(); }
+
+ChatSession::~ChatSession() {
+  std::lock_guard<std::mutex> lock(impl_->model->busy);
+  impl_->forget_cache();
+}
+
+void ChatSession::set_system_prompt(std::string prompt) { impl_->system = std::move(prompt); }
+const std::string& ChatSession::system_prompt() const { return impl_->system; }
+const std::vector<Turn>& ChatSession::history() const { return impl_->history; }
+void ChatSession::set_history(std::vector<Turn> history) { impl_->history = std::move(history); }
+
+void ChatSession::clear() {
+  impl_->history.clear();
+  impl_->pictures.clear();
+  impl_->features.clear();
+  std::lock_guard<std::mutex> lock(impl_->model->busy);
+  impl_->forget_cache();
+}
+
+Result<Turn> ChatSession::pop_last_turn() {
+  if (impl_->history.empty()) return Result<Turn>::error("there is no earlier exchange to take back");
+  Turn t = std::move(impl_->history.back());
+  impl_->history.pop_back();
+  return t;
+}
+
+const Picture* ChatSession::picture(const std::string& label) const {
+  auto it = impl_->pictures.find(label);
+  return it == impl_->pictures.end() ? nullptr : &it->second;
+}
+
+Result<std::string> ChatSession::add_picture(Picture picture) {
+  if (picture.width <= 0 || picture.height <= 0 ||
+      picture.rgb.size() != size_t(picture.width) * size_t(picture.height) * 3)
+    return Result<std::string>::error("picture '" + picture.label + "': pixel data does not match its size");
+  std::string label = picture.label.empty() ? "picture" : picture.label;
+  // The label travels as bytes between <img> and </img>: at most 255, no bytes that would end
+  // the span early when tokenised (the markup of other tags).
+  if (label.size() > 200) label = label.substr(label.size() - 200);
+  label = utf8_decode_replace(label);
+  for (const char* bad : {"<img>", "</img>", "<|"})
+    for (size_t p; (p = label.find(bad)) != std::string::npos;) label.replace(p, std::string(bad).size(), "_");
+  std::string unique = label;
+  while (impl_->pictures.count(unique)) unique = label + " (" + std::to_string(impl_->next_label_suffix++) + ")";
+  picture.label = unique;
+  impl_->pictures.emplace(unique, std::move(picture));
+  return unique;
+}
+
+Result<std::string> ChatSession::generate(const std::string& query, const SamplingParams& params,
+                                          const std::function<void(std::string_view)>& on_text,
+                                          const std::atomic<bool>* cancel, GenerationStats* stats_out) {
+  using R = Result<std::string>;
+  Model::Impl& m = *impl_->model;
+  std::lock_guard<std::mutex> lock(m.busy);
+  const auto t_start = Clock::now();
+  GenerationStats stats;
+  const ModelConfig& cfg = m.config();
+  Backend& backend = *m.backend;
+
+  if (params.max_new_tokens <= 0) return R::error("max_new_tokens must be at least 1");
+  if (params.do_sample && (params.temperature <= 0 || params.top_p <= 0 || params.top_p > 1 || params.top_k < 0))
+    return R::error("sampling settings out of range (temperature > 0, 0 < top-p <= 1, top-k >= 0)");
+
+  ContextOptions opts;
+  opts.system = impl_->system;
+  opts.max_window_size = cfg.generation.max_window_size;
+  auto ctx = make_context(*m.tokenizer, query, history_from_turns(impl_->history), opts);
+  if (!ctx) return ctx.status();
+  const std::vector<int32_t>& ids = ctx->ids;
+  const int n_prompt = static_cast<int>(ids.size());
+  stats.prompt_tokens = n_prompt;
+  if (n_prompt + 1 > backend.max_context())
+    return R::error("the prompt is " + std::to_string(n_prompt) + " tokens but the context holds at most " +
+                    std::to_string(backend.max_context()) + "; shorten the message or start a new conversation");
+
+  auto spans = find_image_spans(ids);
+  if (!spans) return spans.status();
+  for (const ImageSpan& s : *spans)
+    if (!impl_->pictures.count(s.label))
+      return R::error("the prompt names a picture '" + s.label + "' that is not part of this conversation");
+
+  const double alpha = cfg.use_dynamic_ntk ? ntk_alpha_for_length(n_prompt, cfg.seq_length) : 1.0;
+  int reuse = 0;
+  if (m.kv_owner == impl_.get() && m.kv_alpha == alpha) {
+    const size_t limit = std::min(m.kv_tokens.size(), ids.size());
+    while (static_cast<size_t>(reuse) < limit && m.kv_tokens[reuse] == ids[reuse]) ++reuse;
+  }
+  reuse = std::min(reuse, n_prompt - 1);  // at least one position must run to get logits
+  backend.kv_truncate(reuse);
+  m.kv_tokens.assign(ids.begin(), ids.begin() + reuse);
+  m.kv_owner = impl_.get();
+  m.kv_alpha = alpha;
+
+  // Pictures whose span is not fully cached are encoded (once per session and picture).
+  const VisionConfig& vc = cfg.visual;
+  const size_t feat_size = size_t(vc.n_queries) * cfg.hidden_size;
+  std::vector<std::string> to_encode;
+  for (const ImageSpan& s : *spans)
+    if (s.first + s.rows > reuse && !impl_->features.count(s.label) &&
+        std::find(to_encode.begin(), to_encode.end(), s.label) == to_encode.end())
+      to_encode.push_back(s.label);
+  if (!to_encode.empty()) {
+    const auto t_vis = Clock::now();
+    std::vector<float> pixels;
+    for (const auto& label : to_encode) {
+      std::vector<float> p = preprocess_picture(impl_->pictures.at(label), vc.image_size);
+      pixels.insert(pixels.end(), p.begin(), p.end());
+    }
+    std::vector<float> out(feat_size * to_encode.size());
+    Status s = backend.encode_images(pixels.data(), static_cast<int>(to_encode.size()), out.data());
+    if (!s) {
+      impl_->forget_cache();
+      return s;
+    }
+    for (size_t i = 0; i < to_encode.size(); ++i)
+      impl_->features[to_encode[i]].assign(out.begin() + i * feat_size, out.begin() + (i + 1) * feat_size);
+    stats.images_encoded = static_cast<int>(to_encode.size());
+    stats.vision_seconds = seconds_since(t_vis);
+  }
+
+  const int V = cfg.vocab_size;
+  std::vector<float> logits(static_cast<size_t>(V));
+  auto keep_logits = [&](int, const float* l) { std::copy(l, l + V, logits.begin()); };
+  ForwardRequest req;
+  req.ids = ids.data() + reuse;
+  req.n_tokens = n_prompt - reuse;
+  req.ntk_alpha = alpha;
+  req.logits = LogitsMode::Last;
+  req.on_logits = keep_logits;
+  for (const ImageSpan& s : *spans) {
+    const int lo = std::max(s.first, reuse), hi = s.first + s.rows;
+    if (hi <= lo) continue;
+    const float* f = impl_->features.at(s.label).data() + size_t(lo - s.first) * cfg.hidden_size;
+    req.splices.push_back({lo - reuse, hi - lo, f});
+  }
+  Status fs = backend.forward(req);
+  if (!fs) {
+    impl_->forget_cache();
+    return fs;
+  }
+  m.kv_tokens.assign(ids.begin(), ids.end());
+
+  Sampler sampler(params);
+  StreamDecoder decoder(*m.tokenizer);
+  std::vector<int32_t> seen = ids, generated;
+  std::string streamed;
+  auto emit = [&](const std::string& piece) {
+    if (piece.empty()) return;
+    streamed += piece;
+    if (on_text) on_text(piece);
+  };
+  Clock::time_point t_first{};
+  bool first = true;
+  stats.stop_reason = StopReason::MaxTokens;
+  for (;;) {
+    if (cancel && cancel->load(std::memory_order_relaxed)) {
+      stats.stop_reason = StopReason::Cancelled;
+      break;
+    }
+    const int32_t tok = sampler.next(logits.data(), V, seen);
+    if (first) {
+      first = false;
+      t_first = Clock::now();
+      stats.prompt_seconds = std::chrono::duration<double>(t_first - t_start).count();
+    }
+    if (is_stop(tok)) {
+      stats.stop_reason = StopReason::EndOfText;
+      break;
+    }
+    generated.push_back(tok);
+    seen.push_back(tok);
+    emit(decoder.push(tok));
+    if (static_cast<int>(generated.size()) >= params.max_new_tokens) {
+      stats.stop_reason = StopReason::MaxTokens;
+      break;
+    }
+    if (backend.kv_length() + 1 > backend.max_context()) {
+      stats.stop_reason = StopReason::ContextFull;
+      break;
+    }
+    ForwardRequest step;
+    step.ids = &tok;
+    step.n_tokens = 1;
+    step.ntk_alpha = alpha;
+    step.logits = LogitsMode::Last;
+    step.on_logits = keep_logits;
+    Status s = backend.forward(step);
+    if (!s) {
+      impl_->forget_cache();
+      return s;
+    }
+    m.kv_tokens.push_back(tok);
+  }
+  emit(decoder.flush());
+  if (!generated.empty()) stats.generation_seconds = seconds_since(t_first);
+  stats.generated_tokens = static_cast<int>(generated.size());
+
+  // _decode_chatml: tokens before the first <|im_end|>/<|im_start|>; when neither came (the
+  // reply ran into max_new_tokens or ended with <|endoftext|>), the official code also drops
+  // the last token. Cancelled turns keep everything the user saw.
+  std::vector<int32_t> kept = generated;
+  if (stats.stop_reason == StopReason::MaxTokens && !kept.empty()) kept.pop_back();
+  std::string reply = py_strip(stats.stop_reason == StopReason::Cancelled ? streamed : m.tokenizer->decode(kept));
+  impl_->history.push_back({query, reply});
+  if (stats_out) *stats_out = stats;
+  return reply;
+}
+
+}  // namespace qwenvl
