@@ -37,6 +37,10 @@ struct ForwardRequest {
   std::function<void(int index, const float* logits)> on_logits;
 };
 
+// Numerics every backend must follow to match the official model (checked by conform):
+// GPTQ weights are the fp16 product fp16(scale * (q - zero)) (see model/gptq.cpp: exact fp32
+// products put logits 2.5e-4 off the goldens), RMSNorm normalises in fp32, rotary tables and
+// rotation are fp32 (rotate-half), logn scales queries at positions >= seq_length.
 class Backend {
  public:
   virtual ~Backend() = default;
