@@ -145,8 +145,9 @@ bool run(Job& job) {
       cmyk_inverted_to_rgb(job.row->data(), dst, width);
     }
   }
-  // Like Pillow, stop once every row is decoded: whatever follows the last scan (even a missing
-  // EOI marker) is not read, so jpeg_finish_decompress is not called.
+  // Like Pillow, stop once every row is decoded: bytes after the EOI marker are never parsed, so
+  // jpeg_finish_decompress is not needed. (A missing EOI is still refused above: the Huffman
+  // decoder reads ahead past the last MCU and runs out of data, as Pillow's does.)
   return true;
 }
 

@@ -166,6 +166,16 @@ bool run(Job& job) {
 }  // namespace
 
 Result<RgbImage> decode_png(std::string_view bytes, const std::string& name, const DecodeLimits& limits) {
+  // The size sits at a fixed place in the first chunk (IHDR); look before libpng reads anything
+  // else, so that a bomb is refused even when the rest of the file is junk or missing.
+  if (bytes.size() >= 24 && bytes.substr(12, 4) == "IHDR") {
+    auto be32 = [&](size_t at) {
+      const auto* p = reinterpret_cast<const uint8_t*>(bytes.data() + at);
+      return uint64_t(p[0]) << 24 | uint64_t(p[1]) << 16 | uint64_t(p[2]) << 8 | uint64_t(p[3]);
+    };
+    const uint64_t w = be32(16), h = be32(20);
+    if (w * h > limits.max_pixels) return Result<RgbImage>::error(too_many_pixels(name, w, h, limits.max_pixels));
+  }
   RgbImage out;
   std::vector<uint8_t> raw;
   std::vector<png_bytep> rows;
