@@ -1,0 +1,97 @@
+// The CUDA backend: the whole model on one GPU. Decode steps (1 token) run the fused int4 GEMV
+// kernels as one captured CUDA graph; prompts run in chunks through dequantise + cuBLAS GEMMs
+// and flash attention; the KV cache grows in pages of kPageSize positions.
+#pragma once
+
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cuda/cuda_util.h"
+#include "cuda/device_model.h"
+#include "cuda/gemm.h"
+#include "engine/backend.h"
+
+namespace qwenvl::cuda {
+
+class CudaBackend final : public Backend {
+ public:
+  static constexpr int kPageSize = 64;        // positions per KV page
+  static constexpr int kPrefillChunk = 512;   // prompt tokens per GEMM pass
+  static constexpr size_t kScratchHalves = size_t{4} << 20;  // 8 MiB of dequantised weights
+  static constexpr size_t kCublasWorkspace = size_t{8} << 20;
+  static constexpr int kLogitRows = 8;        // rows of logits per GEMM when all are wanted
+
+  static Result<std::unique_ptr<CudaBackend>> create(const ModelWeights& weights, const BackendOptions& options);
+  ~CudaBackend() override;
+
+  std::string device_description() const override { return description_; }
+  Status encode_images(const float* pixels, int n, float* out) override;
+  Status forward(const ForwardRequest& request) override;
+  int kv_length() const override { return kv_len_; }
+  void kv_truncate(int n) override;
+  int max_context() const override { return max_context_; }
+
+ private:
+  CudaBackend() = default;
+  Status init(const ModelWeights& weights, const BackendOptions& options);
+  Status ensure_pages(int positions);
+  Status set_rotary(double ntk_alpha);
+  kernels::KvCacheView cache_view() const;
+  void fill_embeddings(const ForwardRequest& r, int start, int rows, uint16_t* dst) const;
+  Status deliver_logits(const ForwardRequest& r, int index, const float* host_logits) const;
+  Status fail(Status s);  // marks the backend unusable on sticky CUDA errors
+
+  // Decoder (cuda_decoder.cpp).
+  Status run_small(const ForwardRequest& r, int start, int rows, bool last_chunk);
+  Status enqueue_small_layers(int rows, int past);
+  Status run_prefill(const ForwardRequest& r, int start, int rows, bool last_chunk);
+  Status capture_decode_graph();
+
+  std::unique_ptr<DeviceModel> model_;
+  ModelConfig cfg_;
+  std::string description_;
+  cudaStream_t stream_ = nullptr;
+  Gemm gemm_;
+  DeviceBuffer cublas_ws_;
+  bool usable_ = true;
+  Status broken_;
+
+  int max_context_ = 0;
+  int kv_len_ = 0;
+  int small_max_ = 1;   // tokens handled by the GEMV path
+  int chunk_ = 0;       // prefill chunk
+  double rotary_alpha_ = -1;
+
+  // KV cache pages and the device page table.
+  std::vector<DeviceBuffer> pages_;
+  std::vector<__half*> page_ptrs_;
+  DeviceBuffer page_table_;
+
+  // Small-batch (decode) buffers.
+  DeviceBuffer dec_;
+  __half *d_x_ = nullptr, *d_xn_ = nullptr, *d_qkv_ = nullptr, *d_attn_ = nullptr, *d_h_ = nullptr;
+  float* d_logits_ = nullptr;
+  float* d_partial_ = nullptr;
+  float* d_inv_freq_ = nullptr;
+  int* d_params_ = nullptr;  // [0] position of the first new token, [1] KV length after the step, [2] prefill past
+  PinnedBuffer h_x_;         // small-batch input rows [small_max][H]
+  PinnedBuffer h_params_;    // int[2]
+  PinnedBuffer h_logits_;    // float [kLogitRows][V]
+
+  // Prefill and vision workspace (never used at the same time).
+  DeviceBuffer ws_;
+  PinnedBuffer h_stage_[2];
+  cudaEvent_t stage_done_[2] = {nullptr, nullptr};
+  int stage_cur_ = 0;
+
+  // The captured decode step.
+  cudaGraphExec_t graph_ = nullptr;
+  int decode_steps_ = 0;
+  bool graphs_enabled_ = true;
+};
+
+}  // namespace qwenvl::cuda

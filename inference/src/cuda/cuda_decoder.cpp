@@ -1,0 +1,238 @@
+// The decoder on the GPU: few-token steps through the fused int4 GEMV kernels (one token: a
+// captured CUDA graph, reusable because positions and lengths live in device memory), and
+// prompt chunks through dequantise + cuBLAS GEMMs with causal flash attention over the cache.
+#include <cmath>
+#include <cstring>
+
+#include "cuda/cuda_backend.h"
+#include "cuda/workspace.h"
+
+namespace qwenvl::cuda {
+
+namespace {
+float attention_scale(int head_dim) { return 1.0f / std::sqrt(static_cast<float>(head_dim)); }
+}  // namespace
+
+Status CudaBackend::enqueue_small_layers(int rows, int past) {
+  const ModelConfig& c = cfg_;
+  const int H = c.hidden_size, D = c.head_dim();
+  const float eps = static_cast<float>(c.layer_norm_epsilon);
+  const kernels::KvCacheView kv = cache_view();
+  const auto& L = model_->layers;
+  QWENVL_CUDA_TRY(kernels::rmsnorm(d_x_, nullptr, nullptr, nullptr, d_xn_, L[0].ln_1, rows, H, eps, stream_), "ln_1");
+  for (size_t l = 0; l < L.size(); ++l) {
+    const LlmLayerDevice& w = L[l];
+    QWENVL_CUDA_TRY(kernels::gemv_int4(w.c_attn, d_xn_, rows, d_qkv_, nullptr, kernels::Int4Epilogue::Store, stream_),
+                    "c_attn");
+    QWENVL_CUDA_TRY(kernels::rope_qkv(d_qkv_, nullptr, rows, d_params_, d_inv_freq_, c.seq_length, c.use_logn_attn,
+                                      kv, static_cast<int>(l), stream_),
+                    "rotary embedding");
+    if (rows == 1) {
+      QWENVL_CUDA_TRY(kernels::attention_decode(d_qkv_, kv, static_cast<int>(l), d_params_ + 1, attention_scale(D),
+                                                d_partial_, d_attn_, stream_),
+                      "decode attention");
+    } else {
+      kernels::AttentionArgs a;
+      a.q = d_qkv_;
+      a.q_row = 3LL * H;
+      a.q_head = D;
+      a.cache = kv;
+      a.layer = static_cast<int>(l);
+      a.o = d_attn_;
+      a.o_row = H;
+      a.o_head = D;
+      a.n_q = rows;
+      a.n_kv = past + rows;
+      a.heads = c.num_heads;
+      a.head_dim = D;
+      a.causal = true;
+      a.q_offset = past;
+      a.scale = attention_scale(D);
+      QWENVL_CUDA_TRY(kernels::flash_attention(a, stream_), "attention");
+    }
+    QWENVL_CUDA_TRY(kernels::gemv_int4(w.c_proj, d_attn_, rows, d_x_, d_x_, kernels::Int4Epilogue::Residual, stream_),
+                    "attn.c_proj");
+    QWENVL_CUDA_TRY(kernels::rmsnorm(d_x_, nullptr, nullptr, nullptr, d_xn_, w.ln_2, rows, H, eps, stream_), "ln_2");
+    QWENVL_CUDA_TRY(kernels::gemv_int4(w.w12, d_xn_, rows, d_h_, nullptr, kernels::Int4Epilogue::SiluMul, stream_),
+                    "mlp.w1/w2");
+    QWENVL_CUDA_TRY(
+        kernels::gemv_int4(w.mlp_proj, d_h_, rows, d_x_, d_x_, kernels::Int4Epilogue::Residual, stream_),
+        "mlp.c_proj");
+    const __half* next = l + 1 < L.size() ? L[l + 1].ln_1 : model_->ln_f;
+    QWENVL_CUDA_TRY(kernels::rmsnorm(d_x_, nullptr, nullptr, nullptr, d_xn_, next, rows, H, eps, stream_), "rmsnorm");
+  }
+  return Status();
+}
+
+// One decode token: inputs from pinned memory, 32 layers, lm_head, logits back to pinned memory.
+Status CudaBackend::capture_decode_graph() {
+  const int H = cfg_.hidden_size, V = cfg_.vocab_size;
+  auto enqueue = [&]() -> Status {
+    QWENVL_CUDA_TRY(cudaMemcpyAsync(d_x_, h_x_.as<__half>(), static_cast<size_t>(H) * 2, cudaMemcpyHostToDevice,
+                                    stream_),
+                    "copying the token embedding");
+    QWENVL_CUDA_TRY(cudaMemcpyAsync(d_params_, h_params_.as<int>(), 2 * sizeof(int), cudaMemcpyHostToDevice, stream_),
+                    "copying the position");
+    QWENVL_TRY(enqueue_small_layers(1, 0));
+    QWENVL_CUDA_TRY(kernels::gemv_f16_f32(model_->lm_head, V, H, d_xn_, d_logits_, stream_), "lm_head");
+    QWENVL_CUDA_TRY(cudaMemcpyAsync(h_logits_.as<float>(), d_logits_, static_cast<size_t>(V) * sizeof(float),
+                                    cudaMemcpyDeviceToHost, stream_),
+                    "copying the logits");
+    return Status();
+  };
+  if (!graphs_enabled_ || decode_steps_ == 0) {  // the first step runs eagerly (sets kernel attributes)
+    return enqueue();
+  }
+  QWENVL_CUDA_TRY(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal), "starting a CUDA graph capture");
+  const Status s = enqueue();
+  cudaGraph_t g = nullptr;
+  const cudaError_t e = cudaStreamEndCapture(stream_, &g);
+  cudaError_t inst = cudaErrorUnknown;
+  if (s.ok() && e == cudaSuccess && g) inst = cudaGraphInstantiate(&graph_, g, 0);
+  if (g) cudaGraphDestroy(g);
+  if (inst != cudaSuccess) {
+    // Graphs are an optimisation: fall back to launching the step directly.
+    cudaGetLastError();
+    graph_ = nullptr;
+    graphs_enabled_ = false;
+    return enqueue();
+  }
+  QWENVL_CUDA_TRY(cudaGraphLaunch(graph_, stream_), "launching the decode graph");
+  return Status();
+}
+
+Status CudaBackend::run_small(const ForwardRequest& r, int start, int rows, bool last_chunk) {
+  const int H = cfg_.hidden_size, V = cfg_.vocab_size;
+  const int past = kv_len_;
+  fill_embeddings(r, start, rows, h_x_.as<uint16_t>());
+  h_params_.as<int>()[0] = past;
+  h_params_.as<int>()[1] = past + rows;
+  const bool all = r.logits == LogitsMode::All;
+  if (rows == 1) {
+    if (graph_) {
+      QWENVL_CUDA_TRY(cudaGraphLaunch(graph_, stream_), "launching the decode graph");
+    } else {
+      QWENVL_TRY(capture_decode_graph());
+    }
+    ++decode_steps_;
+    QWENVL_CUDA_TRY(cudaStreamSynchronize(stream_), "running a decode step");
+    if (all || (r.logits == LogitsMode::Last && last_chunk)) QWENVL_TRY(deliver_logits(r, start, h_logits_.as<float>()));
+    return Status();
+  }
+  QWENVL_CUDA_TRY(cudaMemcpyAsync(d_x_, h_x_.as<__half>(), static_cast<size_t>(rows) * H * 2, cudaMemcpyHostToDevice,
+                                  stream_),
+                  "copying token embeddings");
+  QWENVL_CUDA_TRY(cudaMemcpyAsync(d_params_, h_params_.as<int>(), 2 * sizeof(int), cudaMemcpyHostToDevice, stream_),
+                  "copying positions");
+  QWENVL_TRY(enqueue_small_layers(rows, past));
+  int first = rows, count = 0;
+  if (all) {
+    first = 0;
+    count = rows;
+  } else if (r.logits == LogitsMode::Last && last_chunk) {
+    first = rows - 1;
+    count = 1;
+  }
+  for (int i = 0; i < count; ++i) {
+    float* host = h_logits_.as<float>() + static_cast<size_t>(i) * V;
+    QWENVL_CUDA_TRY(kernels::gemv_f16_f32(model_->lm_head, V, H, d_xn_ + static_cast<size_t>(first + i) * H,
+                                          d_logits_, stream_),
+                    "lm_head");
+    QWENVL_CUDA_TRY(cudaMemcpyAsync(host, d_logits_, static_cast<size_t>(V) * sizeof(float), cudaMemcpyDeviceToHost,
+                                    stream_),
+                    "copying logits");
+  }
+  QWENVL_CUDA_TRY(cudaStreamSynchronize(stream_), "running a decoder step");
+  for (int i = 0; i < count; ++i) {
+    QWENVL_TRY(deliver_logits(r, start + first + i, h_logits_.as<float>() + static_cast<size_t>(i) * V));
+  }
+  return Status();
+}
+
+Status CudaBackend::run_prefill(const ForwardRequest& r, int start, int rows, bool last_chunk) {
+  const ModelConfig& c = cfg_;
+  const int H = c.hidden_size, D = c.head_dim(), V = c.vocab_size;
+  const float eps = static_cast<float>(c.layer_norm_epsilon);
+  const int slice = std::min(int4_slice_rows(H, kScratchHalves), 2 * c.ffn_size);
+  const PrefillSpace sp = prefill_space(ws_.as<char>(), c, chunk_, kScratchHalves, slice, kLogitRows);
+  const int past = kv_len_;
+  const kernels::KvCacheView kv = cache_view();
+  const auto& L = model_->layers;
+
+  // Embeddings and this chunk's first position travel in the same pinned staging buffer.
+  const int slot = stage_cur_;
+  stage_cur_ ^= 1;
+  QWENVL_CUDA_TRY(cudaEventSynchronize(stage_done_[slot]), "waiting for a staging buffer");
+  uint16_t* stage = h_stage_[slot].as<uint16_t>();
+  fill_embeddings(r, start, rows, stage);
+  QWENVL_CUDA_TRY(cudaMemcpyAsync(sp.x, stage, static_cast<size_t>(rows) * H * 2, cudaMemcpyHostToDevice, stream_),
+                  "copying prompt embeddings");
+  int* past_host = reinterpret_cast<int*>(h_params_.as<int>() + 2 + slot);
+  *past_host = past;
+  QWENVL_CUDA_TRY(cudaMemcpyAsync(d_params_ + 2 + slot, past_host, sizeof(int), cudaMemcpyHostToDevice, stream_),
+                  "copying the prompt position");
+  QWENVL_CUDA_TRY(cudaEventRecord(stage_done_[slot], stream_), "recording a CUDA event");
+
+  QWENVL_CUDA_TRY(kernels::rmsnorm(sp.x, nullptr, nullptr, nullptr, sp.xn, L[0].ln_1, rows, H, eps, stream_), "ln_1");
+  for (size_t l = 0; l < L.size(); ++l) {
+    const LlmLayerDevice& w = L[l];
+    QWENVL_TRY(int4_linear(gemm_, w.c_attn, sp.xn, rows, sp.qkv, 3 * H, sp.scratch, kScratchHalves, stream_));
+    QWENVL_CUDA_TRY(kernels::rope_qkv(sp.qkv, w.c_attn.bias, rows, d_params_ + 2 + slot, d_inv_freq_, c.seq_length,
+                                      c.use_logn_attn, kv, static_cast<int>(l), stream_),
+                    "rotary embedding");
+    kernels::AttentionArgs a;
+    a.q = sp.qkv;
+    a.q_row = 3LL * H;
+    a.q_head = D;
+    a.cache = kv;
+    a.layer = static_cast<int>(l);
+    a.o = sp.attn;
+    a.o_row = H;
+    a.o_head = D;
+    a.n_q = rows;
+    a.n_kv = past + rows;
+    a.heads = c.num_heads;
+    a.head_dim = D;
+    a.causal = true;
+    a.q_offset = past;
+    a.scale = attention_scale(D);
+    QWENVL_CUDA_TRY(kernels::flash_attention(a, stream_), "prompt attention");
+    QWENVL_TRY(int4_linear(gemm_, w.c_proj, sp.attn, rows, sp.xn, H, sp.scratch, kScratchHalves, stream_));
+    QWENVL_CUDA_TRY(kernels::rmsnorm(sp.x, sp.xn, w.c_proj.bias, sp.x, sp.xn, w.ln_2, rows, H, eps, stream_),
+                    "residual + ln_2");
+    QWENVL_TRY(int4_linear(gemm_, w.w12, sp.xn, rows, nullptr, 0, sp.scratch, kScratchHalves, stream_, sp.h,
+                           sp.fused_tmp));
+    QWENVL_TRY(int4_linear(gemm_, w.mlp_proj, sp.h, rows, sp.xn, H, sp.scratch, kScratchHalves, stream_));
+    const __half* next = l + 1 < L.size() ? L[l + 1].ln_1 : model_->ln_f;
+    QWENVL_CUDA_TRY(kernels::rmsnorm(sp.x, sp.xn, w.mlp_proj.bias, sp.x, sp.xn, next, rows, H, eps, stream_),
+                    "residual + rmsnorm");
+  }
+
+  if (r.logits == LogitsMode::All) {
+    for (int r0 = 0; r0 < rows; r0 += kLogitRows) {
+      const int nr = std::min(kLogitRows, rows - r0);
+      QWENVL_TRY(gemm_.linear_f32(sp.xn + static_cast<size_t>(r0) * H, H, model_->lm_head, H, sp.logits, V, nr, V, H));
+      QWENVL_CUDA_TRY(cudaMemcpyAsync(h_logits_.as<float>(), sp.logits, static_cast<size_t>(nr) * V * sizeof(float),
+                                      cudaMemcpyDeviceToHost, stream_),
+                      "copying logits");
+      QWENVL_CUDA_TRY(cudaStreamSynchronize(stream_), "computing logits");
+      for (int i = 0; i < nr; ++i) {
+        QWENVL_TRY(deliver_logits(r, start + r0 + i, h_logits_.as<float>() + static_cast<size_t>(i) * V));
+      }
+    }
+  } else if (r.logits == LogitsMode::Last && last_chunk) {
+    QWENVL_CUDA_TRY(kernels::gemv_f16_f32(model_->lm_head, V, H, sp.xn + static_cast<size_t>(rows - 1) * H, d_logits_,
+                                          stream_),
+                    "lm_head");
+    QWENVL_CUDA_TRY(cudaMemcpyAsync(h_logits_.as<float>(), d_logits_, static_cast<size_t>(V) * sizeof(float),
+                                    cudaMemcpyDeviceToHost, stream_),
+                    "copying logits");
+    QWENVL_CUDA_TRY(cudaStreamSynchronize(stream_), "running the prompt");
+    QWENVL_TRY(deliver_logits(r, start + rows - 1, h_logits_.as<float>()));
+  } else if (last_chunk) {
+    QWENVL_CUDA_TRY(cudaStreamSynchronize(stream_), "running the prompt");
+  }
+  return Status();
+}
+
+}  // namespace qwenvl::cuda

@@ -1,0 +1,26 @@
+// GPU memory figures without CUDA headers in the caller.
+#include "cuda/cuda_stats.h"
+
+#include <cuda_runtime.h>
+
+#include "cuda/cuda_util.h"
+
+namespace qwenvl::cuda {
+
+MemoryStats memory_stats() {
+  MemoryStats s;
+  s.backend_bytes = device_bytes_in_use();
+  s.backend_peak_bytes = device_bytes_peak();
+  size_t free_b = 0, total_b = 0;
+  if (cudaMemGetInfo(&free_b, &total_b) == cudaSuccess) {
+    s.device_used_bytes = total_b - free_b;
+    s.device_total_bytes = total_b;
+  }
+  return s;
+}
+
+void reset_memory_peak() { reset_device_bytes_peak(); }
+
+void device_synchronize() { cudaDeviceSynchronize(); }
+
+}  // namespace qwenvl::cuda

@@ -1,0 +1,125 @@
+// The vision encoder on the GPU, one picture at a time: 14x14 patches (im2col + GEMM), the
+// interpolated position table, 48 pre-norm blocks (cuBLAS GEMMs, flash attention over the
+// per-head interleaved q|k|v, exact GELU), the resampler's cross attention, ln_post and proj.
+#include <cmath>
+
+#include "cuda/cuda_backend.h"
+#include "cuda/workspace.h"
+
+namespace qwenvl::cuda {
+
+Status CudaBackend::encode_images(const float* pixels, int n, float* out) {
+  if (!usable_) return Status::error("the GPU is unusable after an earlier error (" + broken_.message() + ")");
+  if (n <= 0) return Status();
+  if (!pixels || !out) return Status::error("encode_images: no pixel or output buffer");
+  const ModelConfig& c = cfg_;
+  const VisionConfig& v = c.visual;
+  const int T = v.grid() * v.grid(), W = v.width, M = v.mlp_width, S = v.image_size, P = v.patch_size;
+  const int heads = v.heads, hd = W / heads, H = c.hidden_size, Q = v.n_queries, rheads = H / 128;
+  const float eps = static_cast<float>(c.layer_norm_epsilon);
+  const int K = model_->conv_k;
+  const DeviceModel& m = *model_;
+  const VisionSpace sp = vision_space(ws_.as<char>(), c, K);
+  __half* patches = sp.big;
+
+  auto run = [&](int img) -> Status {
+    QWENVL_CUDA_TRY(cudaMemcpyAsync(sp.pixels, pixels + static_cast<size_t>(img) * 3 * S * S,
+                                    static_cast<size_t>(3) * S * S * sizeof(float), cudaMemcpyHostToDevice, stream_),
+                    "copying a picture to the GPU");
+    QWENVL_CUDA_TRY(kernels::im2col_patches(sp.pixels, 1, S, P, K, patches, stream_), "cutting patches");
+    QWENVL_TRY(gemm_.linear(patches, K, m.conv_w, K, sp.ln, W, T, W, K));
+    QWENVL_CUDA_TRY(kernels::layernorm(sp.ln, m.vit_pos, nullptr, T, nullptr, sp.stream, m.ln_pre_w, m.ln_pre_b, T, W,
+                                       eps, stream_),
+                    "positions + ln_pre");
+    QWENVL_CUDA_TRY(kernels::layernorm(sp.stream, nullptr, nullptr, 0, nullptr, sp.ln, m.vit[0].ln_1_w,
+                                       m.vit[0].ln_1_b, T, W, eps, stream_),
+                    "ln_1");
+    for (size_t l = 0; l < m.vit.size(); ++l) {
+      const VitLayerDevice& w = m.vit[l];
+      QWENVL_TRY(gemm_.linear(sp.ln, W, w.in_w, W, sp.qkv, 3 * W, T, 3 * W, W));
+      QWENVL_CUDA_TRY(kernels::bias_act(sp.qkv, w.in_b, T, 3 * W, 3 * W, kernels::Activation::None, stream_),
+                      "in_proj bias");
+      kernels::AttentionArgs a;
+      a.q = sp.qkv;
+      a.q_row = 3LL * W;
+      a.q_head = 3LL * hd;  // head h: q at 3*hd*h, k at +hd, v at +2*hd
+      a.k = sp.qkv + hd;
+      a.v = sp.qkv + 2 * hd;
+      a.kv_row = 3LL * W;
+      a.kv_head = 3LL * hd;
+      a.o = sp.attn;
+      a.o_row = W;
+      a.o_head = hd;
+      a.n_q = a.n_kv = T;
+      a.heads = heads;
+      a.head_dim = hd;
+      a.scale = 1.0f / std::sqrt(static_cast<float>(hd));
+      QWENVL_CUDA_TRY(kernels::flash_attention(a, stream_), "vision attention");
+      QWENVL_TRY(gemm_.linear(sp.attn, W, w.out_w, W, sp.ln, W, T, W, W));
+      QWENVL_CUDA_TRY(kernels::layernorm(sp.stream, sp.ln, w.out_b, 0, sp.stream, sp.ln, w.ln_2_w, w.ln_2_b, T, W, eps,
+                                         stream_),
+                      "residual + ln_2");
+      QWENVL_TRY(gemm_.linear(sp.ln, W, w.fc_w, W, sp.big, M, T, M, W));
+      QWENVL_CUDA_TRY(kernels::bias_act(sp.big, w.fc_b, T, M, M, kernels::Activation::GeluErf, stream_), "GELU");
+      QWENVL_TRY(gemm_.linear(sp.big, M, w.proj_w, M, sp.ln, W, T, W, M));
+      const bool more = l + 1 < m.vit.size();
+      QWENVL_CUDA_TRY(kernels::layernorm(sp.stream, sp.ln, w.proj_b, 0, sp.stream, more ? sp.ln : nullptr,
+                                         more ? m.vit[l + 1].ln_1_w : nullptr, more ? m.vit[l + 1].ln_1_b : nullptr, T,
+                                         W, eps, stream_),
+                      "residual + ln_1");
+    }
+    // Resampler: 256 learned queries attend to the 1024 patch features.
+    QWENVL_TRY(gemm_.linear(sp.stream, W, m.kv_proj_w, W, sp.kv, H, T, H, W));
+    QWENVL_CUDA_TRY(kernels::layernorm(sp.kv, nullptr, nullptr, 0, nullptr, sp.kv, m.ln_kv_w, m.ln_kv_b, T, H, eps,
+                                       stream_),
+                    "ln_kv");
+    QWENVL_CUDA_TRY(kernels::layernorm(sp.kv, m.pos_k, nullptr, T, sp.kin, nullptr, nullptr, nullptr, T, H, eps,
+                                       stream_),
+                    "key positions");
+    QWENVL_TRY(gemm_.linear(sp.kin, H, m.wk, H, sp.keys, H, T, H, H));
+    QWENVL_CUDA_TRY(kernels::bias_act(sp.keys, m.bk, T, H, H, kernels::Activation::None, stream_), "key bias");
+    __half* values = sp.kin;  // the keys' input is no longer needed
+    QWENVL_TRY(gemm_.linear(sp.kv, H, m.wv, H, values, H, T, H, H));
+    QWENVL_CUDA_TRY(kernels::bias_act(values, m.bv, T, H, H, kernels::Activation::None, stream_), "value bias");
+    kernels::AttentionArgs a;
+    a.q = m.q_proj;
+    a.q_row = H;
+    a.q_head = 128;
+    a.k = sp.keys;
+    a.v = values;
+    a.kv_row = H;
+    a.kv_head = 128;
+    a.o = sp.att;
+    a.o_row = H;
+    a.o_head = 128;
+    a.n_q = Q;
+    a.n_kv = T;
+    a.heads = rheads;
+    a.head_dim = 128;
+    a.scale = 1.0f / std::sqrt(128.0f);
+    QWENVL_CUDA_TRY(kernels::flash_attention(a, stream_), "resampler attention");
+    QWENVL_TRY(gemm_.linear(sp.att, H, m.attn_out_w, H, sp.out, H, Q, H, H));
+    QWENVL_CUDA_TRY(kernels::bias_act(sp.out, m.attn_out_b, Q, H, H, kernels::Activation::None, stream_),
+                    "resampler out_proj bias");
+    QWENVL_CUDA_TRY(kernels::layernorm(sp.out, nullptr, nullptr, 0, nullptr, sp.out2, m.ln_post_w, m.ln_post_b, Q, H,
+                                       eps, stream_),
+                    "ln_post");
+    QWENVL_TRY(gemm_.matmul(sp.out2, m.proj, sp.out, Q, H, H));
+    QWENVL_CUDA_TRY(kernels::f16_to_f32(sp.out, sp.final, static_cast<size_t>(Q) * H, stream_), "widening features");
+    QWENVL_CUDA_TRY(cudaMemcpyAsync(out + static_cast<size_t>(img) * Q * H, sp.final,
+                                    static_cast<size_t>(Q) * H * sizeof(float), cudaMemcpyDeviceToHost, stream_),
+                    "copying picture features");
+    QWENVL_CUDA_TRY(cudaStreamSynchronize(stream_), "encoding a picture");
+    return Status();
+  };
+  for (int i = 0; i < n; ++i) {
+    Status s = run(i);
+    if (!s.ok()) {
+      cudaStreamSynchronize(stream_);
+      return fail(s.with_context("picture " + std::to_string(i + 1) + ": "));
+    }
+  }
+  return Status();
+}
+
+}  // namespace qwenvl::cuda

@@ -1,0 +1,153 @@
+// Decode attention: one query per head over the paged KV cache, split over positions across
+// blocks (flash-decoding) with fp32 online softmax, then a combine kernel. The length is read
+// from device memory so a captured CUDA graph stays valid as the cache grows.
+// Test: build/tests/gpu/test_attention (needs a GPU).
+#include <cfloat>
+
+#include "common.cuh"
+#include "qwenvl_kernels.h"
+
+namespace qwenvl::kernels {
+
+namespace {
+
+constexpr int kMaxSplits = 64;
+constexpr int kKeysPerSplitMin = 32;
+constexpr int kThreads = 128;  // 8 half-warps, one key each at a time
+constexpr int kUnroll = 4;
+constexpr int kMaxDim = 128;
+
+__device__ __forceinline__ int split_count(int length) {
+  const int s = (length + kKeysPerSplitMin - 1) / kKeysPerSplitMin;
+  return s < 1 ? 1 : (s > kMaxSplits ? kMaxSplits : s);
+}
+
+__device__ __forceinline__ const __half* kv_row(const KvCacheView& c, int layer, int which, int head, int pos) {
+  const size_t plane = static_cast<size_t>(c.page_size) * c.head_dim;
+  return c.pages[pos / c.page_size] + ((static_cast<size_t>(layer) * 2 + which) * c.heads + head) * plane +
+         static_cast<size_t>(pos % c.page_size) * c.head_dim;
+}
+
+__device__ __forceinline__ void unpack8(uint4 u, float (&f)[8]) {
+  const uint32_t w[4] = {u.x, u.y, u.z, u.w};
+#pragma unroll
+  for (int j = 0; j < 4; ++j) {
+    const float2 v = __half22float2(as_half2(w[j]));
+    f[2 * j] = v.x;
+    f[2 * j + 1] = v.y;
+  }
+}
+
+// grid (heads, kMaxSplits); partial[(head * kMaxSplits + split) * (D + 2)] = {m, l, o[D]}.
+__global__ void __launch_bounds__(kThreads) decode_split_kernel(const __half* __restrict__ q, KvCacheView cache,
+                                                                 int layer, const int* __restrict__ length,
+                                                                 float scale, float* __restrict__ partial) {
+  const int h = blockIdx.x, s = blockIdx.y;
+  const int L = *length, S = split_count(L);
+  if (s >= S) return;
+  const int D = cache.head_dim;
+  const int chunk = (L + S - 1) / S;
+  const int begin = s * chunk, end = min(L, begin + chunk);
+  const int lane16 = threadIdx.x & 15, hw = threadIdx.x >> 4;  // 8 half-warps
+  const bool active = lane16 * 8 < D;
+  const unsigned half_mask = 0xffffu << (16 * (hw & 1));  // half-warps run their own key loops
+
+  float qf[8] = {};
+  if (active) {
+    unpack8(*reinterpret_cast<const uint4*>(q + static_cast<size_t>(h) * D + lane16 * 8), qf);
+#pragma unroll
+    for (int j = 0; j < 8; ++j) qf[j] *= scale;
+  }
+  float m = -FLT_MAX, l = 0.f, o[8] = {};
+  for (int j0 = begin + hw; j0 < end; j0 += 8 * kUnroll) {
+    uint4 kr[kUnroll], vr[kUnroll];
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      const int j = j0 + u * 8;
+      kr[u] = vr[u] = make_uint4(0, 0, 0, 0);
+      if (active && j < end) {
+        kr[u] = *reinterpret_cast<const uint4*>(kv_row(cache, layer, 0, h, j) + lane16 * 8);
+        vr[u] = *reinterpret_cast<const uint4*>(kv_row(cache, layer, 1, h, j) + lane16 * 8);
+      }
+    }
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      const int j = j0 + u * 8;
+      if (j >= end) break;  // uniform within the half-warp
+      float kf[8];
+      unpack8(kr[u], kf);
+      float dot = 0.f;
+#pragma unroll
+      for (int e = 0; e < 8; ++e) dot = fmaf(qf[e], kf[e], dot);
+#pragma unroll
+      for (int off = 8; off > 0; off >>= 1) dot += __shfl_xor_sync(half_mask, dot, off);
+      const float m_new = fmaxf(m, dot);
+      const float corr = __expf(m - m_new), p = __expf(dot - m_new);
+      float vf[8];
+      unpack8(vr[u], vf);
+      l = l * corr + p;
+#pragma unroll
+      for (int e = 0; e < 8; ++e) o[e] = fmaf(p, vf[e], o[e] * corr);
+      m = m_new;
+    }
+  }
+  // Merge the 8 half-warps.
+  __shared__ float sm[8], sl[8], so[8][kMaxDim];
+  if (lane16 == 0) {
+    sm[hw] = m;
+    sl[hw] = l;
+  }
+  if (active) {
+#pragma unroll
+    for (int e = 0; e < 8; ++e) so[hw][lane16 * 8 + e] = o[e];
+  }
+  __syncthreads();
+  float M = -FLT_MAX;
+#pragma unroll
+  for (int i = 0; i < 8; ++i) M = fmaxf(M, sm[i]);
+  float* out = partial + (static_cast<size_t>(h) * kMaxSplits + s) * (D + 2);
+  for (int d = threadIdx.x; d < D; d += blockDim.x) {
+    float acc = 0.f;
+#pragma unroll
+    for (int i = 0; i < 8; ++i) acc += __expf(sm[i] - M) * so[i][d];
+    out[2 + d] = acc;
+  }
+  if (threadIdx.x == 0) {
+    float lt = 0.f;
+#pragma unroll
+    for (int i = 0; i < 8; ++i) lt += __expf(sm[i] - M) * sl[i];
+    out[0] = M;
+    out[1] = lt;
+  }
+}
+
+// grid heads, block head_dim threads.
+__global__ void decode_combine_kernel(const float* __restrict__ partial, const int* __restrict__ length, int D,
+                                      __half* __restrict__ out) {
+  const int h = blockIdx.x, d = threadIdx.x;
+  const int S = split_count(*length);
+  const float* p = partial + static_cast<size_t>(h) * kMaxSplits * (D + 2);
+  float M = -FLT_MAX;
+  for (int s = 0; s < S; ++s) M = fmaxf(M, p[s * (D + 2)]);
+  float num = 0.f, den = 0.f;
+  for (int s = 0; s < S; ++s) {
+    const float w = __expf(p[s * (D + 2)] - M);
+    den += w * p[s * (D + 2) + 1];
+    num += w * p[s * (D + 2) + 2 + d];
+  }
+  out[static_cast<size_t>(h) * D + d] = __float2half_rn(num / den);
+}
+
+}  // namespace
+
+int attention_decode_splits() { return kMaxSplits; }
+
+cudaError_t attention_decode(const __half* q, const KvCacheView& cache, int layer, const int* length, float scale,
+                             float* partial, __half* out, cudaStream_t stream) {
+  if (cache.head_dim % 8 || cache.head_dim > kMaxDim || cache.head_dim <= 0) return cudaErrorInvalidValue;
+  decode_split_kernel<<<dim3(cache.heads, kMaxSplits), kThreads, 0, stream>>>(q, cache, layer, length, scale, partial);
+  decode_combine_kernel<<<cache.heads, cache.head_dim, 0, stream>>>(partial, length, cache.head_dim, out);
+  return cudaGetLastError();
+}
+
+}  // namespace qwenvl::kernels

@@ -1,0 +1,351 @@
+// GPTQ int4 layers on tensor cores: repacking AutoGPTQ v1 tensors into 16-row tiles, the fused
+// dequantise-and-multiply kernel for 1..8 tokens (decode) and dequantisation to fp16 for GEMMs.
+// Test: build with -DQWENVL_CUDA=ON, run build/tests/gpu/test_gemv_int4 (needs a GPU).
+#include "common.cuh"
+#include "qwenvl_kernels.h"
+
+namespace qwenvl::kernels {
+
+namespace {
+
+constexpr int kWarps = 8;       // warps per block; they split k
+constexpr int kChunk = 64;      // k per uint4 per lane (4 k-tiles of 16)
+
+// Word layout inside one lane's uint4, word i = k-tile i of the chunk. Nibble j of a word holds
+// row g + 8 * (j & 1), column k0 + 2t + 8 * ((j >> 1) & 1) + (j >> 2), so that
+//   lop3(w, 0x000F000F) -> a0 (row g,  k 2t, 2t+1)     lop3(w, 0x00F000F0) -> a1 (row g+8)
+//   lop3(w >> 8, ...)    -> a2, a3 (k 2t+8, 2t+9)
+__device__ __forceinline__ void nibble_position(int lane, int j, int* row, int* col) {
+  const int g = lane >> 2, t = lane & 3;
+  *row = g + 8 * (j & 1);
+  *col = 2 * t + 8 * ((j >> 1) & 1) + (j >> 2);
+}
+
+__global__ void repack_q_kernel(const uint32_t* __restrict__ qweight, int n, int k, uint4* __restrict__ q_out,
+                                int tile_step, int tile_offset) {
+  // One thread per destination word.
+  const size_t chunks = k / kChunk;
+  const size_t total = static_cast<size_t>(n / 16) * chunks * 32 * 4;
+  for (size_t idx = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; idx < total;
+       idx += static_cast<size_t>(gridDim.x) * blockDim.x) {
+    const int i = static_cast<int>(idx & 3);
+    const int lane = static_cast<int>((idx >> 2) & 31);
+    const size_t c = (idx >> 7) % chunks;
+    const size_t tile = (idx >> 7) / chunks;
+    uint32_t word = 0;
+    for (int j = 0; j < 8; ++j) {
+      int row, col;
+      nibble_position(lane, j, &row, &col);
+      const size_t nn = tile * 16 + row;
+      const size_t kk = c * kChunk + 16 * i + col;
+      const uint32_t src = qweight[(kk >> 3) * n + nn];
+      word |= ((src >> (4 * (kk & 7))) & 15u) << (4 * j);
+    }
+    const size_t dtile = tile * tile_step + tile_offset;
+    reinterpret_cast<uint32_t*>(q_out)[((dtile * chunks + c) * 32 + lane) * 4 + i] = word;
+  }
+}
+
+__global__ void repack_sz_kernel(const uint32_t* __restrict__ qzeros, const __half* __restrict__ scales, int n, int k,
+                                 int group, uint32_t* __restrict__ s_out, uint2* __restrict__ z_out, int tile_step,
+                                 int tile_offset) {
+  // One thread per (tile, group, g).
+  const int groups = k / group;
+  const size_t total = static_cast<size_t>(n / 16) * groups * 8;
+  for (size_t idx = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; idx < total;
+       idx += static_cast<size_t>(gridDim.x) * blockDim.x) {
+    const int g = static_cast<int>(idx & 7);
+    const size_t grp = (idx >> 3) % groups;
+    const size_t tile = (idx >> 3) / groups;
+    const size_t r0 = tile * 16 + g, r1 = r0 + 8;
+    const __half s0 = scales[grp * n + r0], s1 = scales[grp * n + r1];
+    const size_t dtile = tile * tile_step + tile_offset;
+    s_out[(dtile * groups + grp) * 8 + g] = pack_half2(s0, s1);
+    if (g == 0) {
+      // Rows r..r+7 of a tile are one qzeros word when the tile starts at a multiple of 8.
+      const uint32_t z0 = qzeros[grp * (n / 8) + (tile * 16) / 8];
+      const uint32_t z1 = qzeros[grp * (n / 8) + (tile * 16) / 8 + 1];
+      z_out[dtile * groups + grp] = make_uint2(z0, z1);
+    }
+  }
+}
+
+struct Fragments {
+  uint4 q;
+  uint32_t s;
+  uint2 z;
+};
+
+template <int RT>
+__device__ __forceinline__ void load_chunk(const Int4Weight& w, int tile0, int c, int lane, int groups,
+                                           Fragments (&f)[RT]) {
+  const int KC = w.k / kChunk;
+  const int grp = (c * kChunk) / w.group;
+#pragma unroll
+  for (int rt = 0; rt < RT; ++rt) {
+    const size_t tile = static_cast<size_t>(tile0 + rt);
+    f[rt].q = ld_stream(w.q + (tile * KC + c) * 32 + lane);
+    f[rt].s = __ldg(w.scales + (tile * groups + grp) * 8 + (lane >> 2));
+    f[rt].z = __ldg(w.zeros + tile * groups + grp);
+  }
+}
+
+__device__ __forceinline__ void dequant_word(uint32_t word, __half2 zlo, __half2 zhi, uint32_t (&a)[4]) {
+  const __half2 sixteenth = __float2half2_rn(1.f / 16.f);
+  const uint32_t w2 = word >> 8;
+  a[0] = as_u32(__hsub2(as_half2(lop3_and_or(word, 0x000F000Fu, 0x64006400u)), zlo));
+  a[1] = as_u32(__hfma2(as_half2(lop3_and_or(word, 0x00F000F0u, 0x64006400u)), sixteenth, zhi));
+  a[2] = as_u32(__hsub2(as_half2(lop3_and_or(w2, 0x000F000Fu, 0x64006400u)), zlo));
+  a[3] = as_u32(__hfma2(as_half2(lop3_and_or(w2, 0x00F000F0u, 0x64006400u)), sixteenth, zhi));
+}
+
+// zlo = 1024 + z(row g) for the hsub2 of a0/a2; zhi = -(64 + z(row g+8)) for the hfma2 of a1/a3.
+__device__ __forceinline__ void zero_halves(uint2 z, int g, __half2* zlo, __half2* zhi) {
+  const int z0 = static_cast<int>((z.x >> (4 * g)) & 15u) + 1;
+  const int z1 = static_cast<int>((z.y >> (4 * g)) & 15u) + 1;
+  *zlo = __float2half2_rn(1024.f + z0);
+  *zhi = __float2half2_rn(-64.f - z1);
+}
+
+template <int RT>
+__device__ __forceinline__ void compute_chunk(const Fragments (&f)[RT], uint4 xa, uint4 xb, int g,
+                                              float (&acc)[RT][4]) {
+  const uint32_t b[8] = {xa.x, xa.y, xa.z, xa.w, xb.x, xb.y, xb.z, xb.w};
+#pragma unroll
+  for (int rt = 0; rt < RT; ++rt) {
+    __half2 zlo, zhi;
+    zero_halves(f[rt].z, g, &zlo, &zhi);
+    float part[4] = {0.f, 0.f, 0.f, 0.f};
+    const uint32_t words[4] = {f[rt].q.x, f[rt].q.y, f[rt].q.z, f[rt].q.w};
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      uint32_t a[4];
+      dequant_word(words[i], zlo, zhi, a);
+      mma_16816(part, a, b[2 * i], b[2 * i + 1]);
+    }
+    const float2 s = __half22float2(as_half2(f[rt].s));
+    acc[rt][0] = fmaf(s.x, part[0], acc[rt][0]);
+    acc[rt][1] = fmaf(s.x, part[1], acc[rt][1]);
+    acc[rt][2] = fmaf(s.y, part[2], acc[rt][2]);
+    acc[rt][3] = fmaf(s.y, part[3], acc[rt][3]);
+  }
+}
+
+// Block: kWarps warps over RT consecutive tiles; warp w takes chunks w, w + kWarps, ...
+// Shared memory: x permuted so that lane (g, t) reads its b fragments for a chunk as two uint4:
+// xs[tok][chunk][t] = {b0, b1} for k-tiles 0..3 (16 halves), then the cross-warp reduction.
+template <int RT, int UNROLL, Int4Epilogue EP>
+__global__ void __launch_bounds__(kWarps * 32) gemv_int4_kernel(Int4Weight w, const __half* __restrict__ x, int ntok,
+                                                                 __half* y, const __half* residual) {
+  extern __shared__ uint4 smem[];
+  const int K = w.k, KC = K / kChunk, groups = K / w.group;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const int g = lane >> 2, t = lane & 3;
+  const int tile0 = blockIdx.x * RT;
+  constexpr int kStep = kWarps * UNROLL;
+
+  Fragments cur[UNROLL][RT];
+#pragma unroll
+  for (int u = 0; u < UNROLL; ++u) {
+    const int c = u * kWarps + warp;
+    if (c < KC) load_chunk<RT>(w, tile0, c, lane, groups, cur[u]);
+  }
+
+  // Stage x while the first weights are in flight.
+  uint32_t* xs32 = reinterpret_cast<uint32_t*>(smem);
+  const int k8_per_tok = K / 8;
+  for (int idx = threadIdx.x; idx < ntok * k8_per_tok; idx += blockDim.x) {
+    const int tok = idx / k8_per_tok;
+    const int k8 = (idx - tok * k8_per_tok) * 8;
+    const uint4 v = *reinterpret_cast<const uint4*>(x + static_cast<size_t>(tok) * K + k8);
+    const uint32_t pairs[4] = {v.x, v.y, v.z, v.w};
+    const int c = k8 / kChunk, kk = k8 % kChunk, i = kk / 16, hi = (kk % 16) >= 8 ? 1 : 0;
+#pragma unroll
+    for (int m = 0; m < 4; ++m) {
+      // pair m holds columns r0 + 2m, r0 + 2m + 1 -> lane t = m, word 2i + hi
+      xs32[((static_cast<size_t>(tok) * KC + c) * 4 + m) * 8 + 2 * i + hi] = pairs[m];
+    }
+  }
+  __syncthreads();
+
+  const int tok_b = min(g, ntok - 1);
+  const uint4* xrow = smem + static_cast<size_t>(tok_b) * KC * 8 + t * 2;
+  float acc[RT][4];
+#pragma unroll
+  for (int rt = 0; rt < RT; ++rt) acc[rt][0] = acc[rt][1] = acc[rt][2] = acc[rt][3] = 0.f;
+
+  for (int base = 0; base < KC; base += kStep) {
+    Fragments nxt[UNROLL][RT];
+    const bool more = base + kStep < KC;
+#pragma unroll
+    for (int u = 0; u < UNROLL; ++u) {
+      const int c = base + kStep + u * kWarps + warp;
+      if (more && c < KC) load_chunk<RT>(w, tile0, c, lane, groups, nxt[u]);
+    }
+#pragma unroll
+    for (int u = 0; u < UNROLL; ++u) {
+      const int c = base + u * kWarps + warp;
+      if (c < KC) compute_chunk<RT>(cur[u], xrow[c * 8], xrow[c * 8 + 1], g, acc);
+    }
+#pragma unroll
+    for (int u = 0; u < UNROLL; ++u) {
+#pragma unroll
+      for (int rt = 0; rt < RT; ++rt) cur[u][rt] = nxt[u][rt];
+    }
+  }
+
+  float* red = reinterpret_cast<float*>(smem + static_cast<size_t>(ntok) * KC * 8);
+#pragma unroll
+  for (int rt = 0; rt < RT; ++rt) {
+    *reinterpret_cast<float4*>(red + ((warp * RT + rt) * 32 + lane) * 4) =
+        make_float4(acc[rt][0], acc[rt][1], acc[rt][2], acc[rt][3]);
+  }
+  __syncthreads();
+
+  auto total = [&](int rt, int r, int tok) {
+    const int l = (r & 7) * 4 + (tok >> 1), slot = (r >= 8 ? 2 : 0) + (tok & 1);
+    float s = 0.f;
+#pragma unroll
+    for (int wi = 0; wi < kWarps; ++wi) s += red[((wi * RT + rt) * 32 + l) * 4 + slot];
+    return s;
+  };
+  if constexpr (EP == Int4Epilogue::SiluMul) {
+    const int n_out = w.n / 2;
+    for (int o = threadIdx.x; o < 16 * ntok; o += blockDim.x) {
+      const int r = o & 15, tok = o >> 4;
+      float up = total(0, r, tok), gate = total(1, r, tok);
+      if (w.bias) {
+        up += __half2float(w.bias[tile0 * 16 + r]);
+        gate += __half2float(w.bias[(tile0 + 1) * 16 + r]);
+      }
+      const float up16 = __half2float(__float2half_rn(up));
+      const float act = __half2float(__float2half_rn(silu(__half2float(__float2half_rn(gate)))));
+      y[static_cast<size_t>(tok) * n_out + blockIdx.x * 16 + r] = __float2half_rn(up16 * act);
+    }
+  } else {
+    for (int o = threadIdx.x; o < RT * 16 * ntok; o += blockDim.x) {
+      const int rt = o / (16 * ntok), rem = o - rt * 16 * ntok;
+      const int r = rem & 15, tok = rem >> 4;
+      const int n = (tile0 + rt) * 16 + r;
+      float v = total(rt, r, tok);
+      if (w.bias) v += __half2float(w.bias[n]);
+      const size_t at = static_cast<size_t>(tok) * w.n + n;
+      if constexpr (EP == Int4Epilogue::Residual) {
+        v = __half2float(__float2half_rn(v)) + __half2float(residual[at]);
+      }
+      y[at] = __float2half_rn(v);
+    }
+  }
+}
+
+__global__ void dequant_int4_kernel(Int4Weight w, int tile_begin, int tile_end, __half* __restrict__ out) {
+  // One warp per (tile, chunk).
+  const int KC = w.k / kChunk, groups = w.k / w.group;
+  const int lane = threadIdx.x & 31;
+  const int g = lane >> 2, t = lane & 3;
+  const size_t warps_total = static_cast<size_t>(tile_end - tile_begin) * KC;
+  for (size_t wi = (blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x) >> 5; wi < warps_total;
+       wi += (static_cast<size_t>(gridDim.x) * blockDim.x) >> 5) {
+    const int tile = tile_begin + static_cast<int>(wi / KC);
+    const int c = static_cast<int>(wi % KC);
+    Fragments f[1];
+    load_chunk<1>(w, tile, c, lane, groups, f);
+    __half2 zlo, zhi;
+    zero_halves(f[0].z, g, &zlo, &zhi);
+    const float2 s = __half22float2(as_half2(f[0].s));
+    const uint32_t words[4] = {f[0].q.x, f[0].q.y, f[0].q.z, f[0].q.w};
+    __half* rows = out + static_cast<size_t>(tile - tile_begin) * 16 * w.k;
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      uint32_t a[4];
+      dequant_word(words[i], zlo, zhi, a);
+      const int k0 = c * kChunk + 16 * i + 2 * t;
+#pragma unroll
+      for (int j = 0; j < 4; ++j) {
+        const float2 v = __half22float2(as_half2(a[j]));
+        const float sc = (j & 1) ? s.y : s.x;
+        const int row = g + 8 * (j & 1), col = k0 + 8 * (j >> 1);
+        *reinterpret_cast<__half2*>(rows + static_cast<size_t>(row) * w.k + col) =
+            __floats2half2_rn(v.x * sc, v.y * sc);
+      }
+    }
+  }
+}
+
+int grid_for(size_t items, int threads) {
+  const size_t blocks = (items + threads - 1) / threads;
+  return static_cast<int>(blocks < 65535 * 8 ? blocks : 65535 * 8);
+}
+
+constexpr size_t kMaxGemvSmem = 96 * 1024;
+
+size_t gemv_smem(int ntok, int k, int rt) {
+  return static_cast<size_t>(ntok) * k * sizeof(__half) + static_cast<size_t>(kWarps) * rt * 32 * 4 * sizeof(float);
+}
+
+template <int RT, int UNROLL, Int4Epilogue EP>
+cudaError_t launch_gemv(const Int4Weight& w, const __half* x, int ntok, __half* y, const __half* residual,
+                        cudaStream_t stream) {
+  const size_t smem = gemv_smem(ntok, w.k, RT);
+  static bool configured = false;  // raising the limit once per instantiation is enough
+  if (!configured) {
+    const cudaError_t e = cudaFuncSetAttribute(gemv_int4_kernel<RT, UNROLL, EP>,
+                                               cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                               static_cast<int>(kMaxGemvSmem + kWarps * 2 * 32 * 16));
+    if (e != cudaSuccess) return e;
+    configured = true;
+  }
+  gemv_int4_kernel<RT, UNROLL, EP><<<w.n / (16 * RT), kWarps * 32, smem, stream>>>(w, x, ntok, y, residual);
+  return cudaGetLastError();
+}
+
+}  // namespace
+
+size_t int4_q_words(int n, int k) { return static_cast<size_t>(n / 16) * (k / kChunk) * 32; }
+size_t int4_scale_words(int n, int k, int group) { return static_cast<size_t>(n / 16) * (k / group) * 8; }
+size_t int4_zero_words(int n, int k, int group) { return static_cast<size_t>(n / 16) * (k / group); }
+
+cudaError_t repack_int4(const uint32_t* qweight, const uint32_t* qzeros, const __half* scales, int n, int k,
+                        int group, uint4* q_out, uint32_t* scales_out, uint2* zeros_out, int tile_step,
+                        int tile_offset, cudaStream_t stream) {
+  if (n % 16 || k % kChunk || group <= 0 || group % kChunk || k % group) return cudaErrorInvalidValue;
+  const size_t words = int4_q_words(n, k) * 4;
+  repack_q_kernel<<<grid_for(words, 256), 256, 0, stream>>>(qweight, n, k, q_out, tile_step, tile_offset);
+  const size_t sz = static_cast<size_t>(n / 16) * (k / group) * 8;
+  repack_sz_kernel<<<grid_for(sz, 256), 256, 0, stream>>>(qzeros, scales, n, k, group, scales_out, zeros_out,
+                                                          tile_step, tile_offset);
+  return cudaGetLastError();
+}
+
+int gemv_int4_max_tokens(int k) {
+  for (int t = 8; t >= 1; --t) {
+    if (gemv_smem(t, k, 2) <= kMaxGemvSmem) return t;
+  }
+  return 0;
+}
+
+cudaError_t gemv_int4(const Int4Weight& w, const __half* x, int ntok, __half* y, const __half* residual,
+                      Int4Epilogue epilogue, cudaStream_t stream) {
+  if (ntok < 1 || ntok > gemv_int4_max_tokens(w.k) || w.n % 16 || w.k % kChunk || w.group % kChunk) {
+    return cudaErrorInvalidValue;
+  }
+  switch (epilogue) {
+    case Int4Epilogue::Store:
+      return launch_gemv<1, 4, Int4Epilogue::Store>(w, x, ntok, y, residual, stream);
+    case Int4Epilogue::Residual:
+      return launch_gemv<1, 4, Int4Epilogue::Residual>(w, x, ntok, y, residual, stream);
+    case Int4Epilogue::SiluMul:
+      if (w.n % 32) return cudaErrorInvalidValue;
+      return launch_gemv<2, 2, Int4Epilogue::SiluMul>(w, x, ntok, y, residual, stream);
+  }
+  return cudaErrorInvalidValue;
+}
+
+cudaError_t dequantize_int4(const Int4Weight& w, int row_begin, int row_end, __half* out, cudaStream_t stream) {
+  if (row_begin % 16 || row_end % 16 || row_end > w.n || row_begin >= row_end) return cudaErrorInvalidValue;
+  const size_t warps = static_cast<size_t>((row_end - row_begin) / 16) * (w.k / kChunk);
+  dequant_int4_kernel<<<grid_for(warps * 32, 256), 256, 0, stream>>>(w, row_begin / 16, row_end / 16, out);
+  return cudaGetLastError();
+}
+
+}  // namespace qwenvl::kernels

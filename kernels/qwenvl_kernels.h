@@ -1,0 +1,130 @@
+// Host-side launchers of the CUDA kernels (kernels/*.cu), callable from plain C++. Every launcher
+// returns the launch's cudaError_t (cudaGetLastError after the launch) and never synchronises.
+// Tests: tests/gpu/ (one executable per family, each against a CPU fp32 reference).
+#pragma once
+
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace qwenvl::kernels {
+
+// ---- gemv_int4.cu: GPTQ int4 layers in a tensor-core-friendly tiled layout ------------------
+// A GPTQ layer y = x W^T + b with W [N][K] is stored as 16-row tiles; tile r, 64-wide k chunk c,
+// lane l holds one uint4 (4 words of 8 nibbles) ready for four m16n8k16 A fragments. Scales are
+// [tile][group][8] half2 pairs (rows g, g+8); zeros [tile][group] uint2 of stored nibbles
+// (rows 0-7 in .x, 8-15 in .y; the zero point is nibble + 1, AutoGPTQ v1).
+struct Int4Weight {
+  const uint4* q = nullptr;
+  const uint32_t* scales = nullptr;
+  const uint2* zeros = nullptr;
+  const __half* bias = nullptr;  // [n] in tile order, or null
+  int n = 0;                      // rows (a multiple of 16)
+  int k = 0;                      // inputs (a multiple of 64)
+  int group = 0;                  // a multiple of 64 dividing k
+};
+size_t int4_q_words(int n, int k);        // uint4 count of q
+size_t int4_scale_words(int n, int k, int group);  // uint32 count of scales
+size_t int4_zero_words(int n, int k, int group);   // uint2 count of zeros
+
+// Repacks a raw AutoGPTQ layer (device copies of qweight [K/8][N], qzeros [K/G][N/8], scales
+// [K/G][N]) into the tiled layout. Source tile i goes to destination tile i * tile_step +
+// tile_offset, which interleaves two layers (w1 | w2) tile by tile for the fused SwiGLU.
+cudaError_t repack_int4(const uint32_t* qweight, const uint32_t* qzeros, const __half* scales, int n, int k,
+                        int group, uint4* q_out, uint32_t* scales_out, uint2* zeros_out, int tile_step,
+                        int tile_offset, cudaStream_t stream);
+
+enum class Int4Epilogue {
+  Store,     // y = fp16(acc + b)
+  Residual,  // y = fp16(fp16(acc + b) + residual); residual may alias y
+  SiluMul,   // tiles interleave up (even) and gate (odd): y = fp16(up * fp16(silu(gate))), n/2 wide
+};
+// Largest token count gemv_int4 takes for a layer of k inputs (0: use dequantize + GEMM).
+int gemv_int4_max_tokens(int k);
+// y [ntok][n or n/2] from x [ntok][k], fp32 accumulation, scales applied per group in fp32.
+cudaError_t gemv_int4(const Int4Weight& w, const __half* x, int ntok, __half* y, const __half* residual,
+                      Int4Epilogue epilogue, cudaStream_t stream);
+// Dequantises tile rows [row_begin, row_end) (multiples of 16) to fp16 out[(row - row_begin)][k].
+cudaError_t dequantize_int4(const Int4Weight& w, int row_begin, int row_end, __half* out, cudaStream_t stream);
+
+// ---- gemv_f16.cu: fp16 weight times one vector, fp32 out (lm_head) -------------------------------
+// y[n] = sum_k W[n][k] x[k]; W [n][k] row-major fp16, k a multiple of 8.
+cudaError_t gemv_f16_f32(const __half* w, int n, int k, const __half* x, float* y, cudaStream_t stream);
+
+// ---- norm.cu: residual update fused with RMSNorm / LayerNorm ------------------------------------
+// For each row: v = x (+ fp16(y[row % y_period] + y_bias) when y is given), rounded to fp16;
+// res_out (if given) = v; out (if given) = the norm of v. Widths up to 11264; any of res_out,
+// out may alias x; y may alias out.
+// RMSNorm as modeling_qwen: out = fp16(fp16(v * rsqrt(mean(v^2) + eps)) * w).
+cudaError_t rmsnorm(const __half* x, const __half* y, const __half* y_bias, __half* res_out, __half* out,
+                    const __half* w, int rows, int width, float eps, cudaStream_t stream);
+// LayerNorm (torch, fp32 statistics): out = fp16((v - mean) * rstd * w + b).
+cudaError_t layernorm(const __half* x, const __half* y, const __half* y_bias, int y_period, __half* res_out,
+                      __half* out, const __half* w, const __half* b, int rows, int width, float eps,
+                      cudaStream_t stream);
+
+// ---- KV cache view (paged) ------------------------------------------------------------------------
+// Positions live in pages of page_size; page p holds, for every layer, K then V as
+// [heads][page_size][head_dim] fp16.
+struct KvCacheView {
+  __half* const* pages = nullptr;  // device array of page base pointers
+  int page_size = 0;
+  int layers = 0;
+  int heads = 0;
+  int head_dim = 0;
+};
+
+// ---- rope.cu: bias, rotary (rotate-half, fp32), logn, KV cache write ------------------------------
+// qkv [ntok][3 * heads * head_dim] (Q | K | V blocks). Token i sits at position *past + i. Adds
+// bias (if given), rotates Q and K with inv_freq [head_dim / 2], multiplies Q by
+// fp16(ln(p + 1) / ln(seq_length)) for p >= seq_length when logn, writes Q back in place and
+// K, V into the cache.
+cudaError_t rope_qkv(__half* qkv, const __half* bias, int ntok, const int* past, const float* inv_freq,
+                     int seq_length, bool logn, const KvCacheView& cache, int layer, cudaStream_t stream);
+
+// ---- attention_decode.cu: one query per head over the KV cache (split-K + combine) ----------------
+int attention_decode_splits();
+// q [heads][head_dim]; attends to positions [0, *length); out [heads][head_dim].
+// partial: attention_decode_splits() * heads * (head_dim + 2) floats of scratch.
+cudaError_t attention_decode(const __half* q, const KvCacheView& cache, int layer, const int* length, float scale,
+                             float* partial, __half* out, cudaStream_t stream);
+
+// ---- attention_flash.cu: tensor-core attention for many queries ----------------------------------
+struct AttentionArgs {
+  const __half* q = nullptr;
+  long long q_row = 0, q_head = 0, q_batch = 0;  // strides in elements
+  const __half* k = nullptr;                     // contiguous K, V (when cache.pages is null)
+  const __half* v = nullptr;
+  long long kv_row = 0, kv_head = 0, kv_batch = 0;
+  KvCacheView cache;  // paged K, V for the decoder (batch 1)
+  int layer = 0;
+  __half* o = nullptr;
+  long long o_row = 0, o_head = 0, o_batch = 0;
+  int n_q = 0, n_kv = 0, heads = 0, head_dim = 0, batch = 1;
+  bool causal = false;
+  int q_offset = 0;  // position of query 0 (causal: key j is visible to query i when j <= q_offset + i)
+  float scale = 1.f;
+};
+// head_dim: a multiple of 8 up to 128.
+cudaError_t flash_attention(const AttentionArgs& args, cudaStream_t stream);
+
+// ---- elementwise.cu ------------------------------------------------------------------------------
+enum class Activation { None, GeluErf };
+// y[r][c] = act(fp16(y[r][c] + bias[c])) in place; ld is the row stride.
+cudaError_t bias_act(__half* y, const __half* bias, int rows, int cols, int ld, Activation act, cudaStream_t stream);
+// From a GEMM over tile-interleaved up|gate rows [ntok][2 * cols] (cols a multiple of 16) to
+// h[t][col0 + j] = fp16(up * fp16(silu(gate))), ld_h the row stride of h.
+cudaError_t silu_mul_tiled(const __half* fused, int ntok, int cols, __half* h, int ld_h, int col0,
+                           cudaStream_t stream);
+// pixels [n][3][size][size] fp32 -> patches [n * (size/patch)^2][k_pad] fp16 in conv-weight
+// order (channel, ky, kx), zero beyond 3 * patch * patch.
+cudaError_t im2col_patches(const float* pixels, int n, int size, int patch, int k_pad, __half* out,
+                           cudaStream_t stream);
+cudaError_t f16_to_f32(const __half* in, float* out, size_t n, cudaStream_t stream);
+cudaError_t f32_to_f16(const float* in, __half* out, size_t n, cudaStream_t stream);
+// out[r][c] = in[r][c] for r < rows, c < cols with different row strides (fp16).
+cudaError_t copy_rows(const __half* in, int ld_in, __half* out, int ld_out, int rows, int cols, cudaStream_t stream);
+
+}  // namespace qwenvl::kernels
