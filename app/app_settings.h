@@ -1,0 +1,77 @@
+// Typed settings over QSettings: every key, its type and its default live here and nowhere
+// else. Defaults for sampling are generation_config.json's (top_p 0.5, top_k 0, 512 tokens).
+#pragma once
+
+#include <QByteArray>
+#include <QSettings>
+#include <QString>
+#include <QStringList>
+#include <memory>
+
+#include "qwenvl/engine.h"
+
+namespace qwenvl::app {
+
+struct SamplingSettings {
+  bool greedy = false;
+  double temperature = 1.0;
+  double topP = 0.5;
+  int topK = 0;
+  double repetitionPenalty = 1.0;
+  int maxNewTokens = 512;
+  bool fixedSeed = false;  // false: a fresh seed for every reply
+  quint64 seed = 0;
+
+  bool operator==(const SamplingSettings&) const = default;
+  // The engine's parameters; `randomSeed` is used when the seed is not fixed.
+  SamplingParams toParams(quint64 randomSeed) const;
+};
+
+enum class BackendChoice { Cuda, Cpu };
+
+class AppSettings {
+ public:
+  // Uses the application's QSettings (organisation and application names) by default.
+  AppSettings();
+  // For tests: settings kept in one INI file.
+  explicit AppSettings(const QString& iniFile);
+
+  QString modelDir() const;
+  void setModelDir(const QString& dir);
+  BackendChoice backend() const;  // defaults to CUDA; the app falls back when there is no GPU
+  bool backendChosen() const;     // the user picked one (first start asks otherwise)
+  void setBackend(BackendChoice backend);
+  int cpuThreads() const;         // 0: one per hardware thread
+  void setCpuThreads(int threads);
+
+  SamplingSettings sampling() const;
+  void setSampling(const SamplingSettings& s);
+  QString systemPrompt() const;
+  void setSystemPrompt(const QString& prompt);
+
+  QString language() const;  // "en" or "zh_CN"; first start follows the system locale
+  void setLanguage(const QString& code);
+  static QStringList languages();
+
+  bool showBoxes() const;
+  void setShowBoxes(bool show);
+  bool restoreLastConversation() const;
+  void setRestoreLastConversation(bool restore);
+  QString lastFolder() const;  // where the last file dialog was
+  void setLastFolder(const QString& dir);
+
+  QByteArray windowGeometry() const;
+  void setWindowGeometry(const QByteArray& g);
+  QByteArray windowState() const;
+  void setWindowState(const QByteArray& s);
+  QByteArray splitterState() const;
+  void setSplitterState(const QByteArray& s);
+
+  void sync();
+  QString fileName() const;
+
+ private:
+  std::unique_ptr<QSettings> m_settings;
+};
+
+}  // namespace qwenvl::app

@@ -1,0 +1,244 @@
+// Conversation <-> inference worker; see chat_controller.h and docs/threading.md.
+#include "app/chat_controller.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QRandomGenerator>
+
+namespace qwenvl::app {
+
+ChatController::ChatController(BackendFactory factory, AppSettings* settings, QObject* parent)
+    : QObject(parent),
+      m_settings(settings),
+      m_conversation(new Conversation(this)),
+      m_client(std::move(factory)),
+      m_importer() {
+  m_conversation->setSystemPrompt(settings->systemPrompt());
+  connect(&m_importer, &PictureImporter::imported, this, &ChatController::onImported);
+  connect(&m_client, &InferenceClient::loadProgress, this, [this](quint64 id, double fraction, const QString& stage) {
+    if (id != m_loadId) return;
+    m_loadFraction = fraction;
+    emit loadProgress(fraction, stage);
+  });
+  connect(&m_client, &InferenceClient::loaded, this, &ChatController::onLoaded);
+  connect(&m_client, &InferenceClient::loadFailed, this, &ChatController::onLoadFailed);
+  connect(&m_client, &InferenceClient::pictureRegistered, m_conversation, &Conversation::setPictureLabel);
+  connect(&m_client, &InferenceClient::pictureRejected, this, [this](int id, const QString& message) {
+    const PictureItem* p = m_conversation->picture(id);
+    const QString name = p ? p->name : QString();
+    if (p && !p->sent) m_conversation->removePicture(id);
+    emit errorOccurred(tr("The model cannot use the picture “%1”: %2").arg(name, message));
+  });
+  connect(&m_client, &InferenceClient::replyStarted, this, &ChatController::onReplyStarted);
+  connect(&m_client, &InferenceClient::replyText, this, &ChatController::onReplyText);
+  connect(&m_client, &InferenceClient::replyFinished, this, &ChatController::onReplyFinished);
+  connect(&m_client, &InferenceClient::replyFailed, this, &ChatController::onReplyFailed);
+}
+
+ChatController::~ChatController() { shutdown(); }
+
+void ChatController::shutdown() { m_client.shutdown(); }
+
+void ChatController::setModelState(ModelState state) {
+  m_modelState = state;
+  emit modelStateChanged();
+}
+
+void ChatController::loadModel(const QString& dir, BackendKind backend) {
+  if (isBusy()) stop();
+  m_modelDir = QDir::cleanPath(dir);
+  m_modelError.clear();
+  m_device.clear();
+  m_loadFraction = 0;
+  m_loadCancelRequested = false;
+  if (dir.isEmpty() || !QFileInfo(dir).isDir()) {
+    m_modelError = tr("The model folder “%1” does not exist.").arg(QDir::toNativeSeparators(dir));
+    setModelState(ModelState::Failed);
+    return;
+  }
+  m_loadId = m_client.load(m_modelDir, backend, m_settings->cpuThreads());
+  setModelState(ModelState::Loading);
+}
+
+void ChatController::cancelLoad() {
+  if (m_modelState != ModelState::Loading) return;
+  m_loadCancelRequested = true;
+  m_client.cancelLoad();
+}
+
+void ChatController::onLoaded(quint64 id, const QString& device) {
+  if (id != m_loadId) return;
+  m_device = device;
+  m_loadFraction = 1;
+  syncSession();
+  setModelState(ModelState::Ready);
+}
+
+void ChatController::onLoadFailed(quint64 id, const QString& message) {
+  if (id != m_loadId) return;
+  if (m_loadCancelRequested) {
+    m_modelError.clear();
+    setModelState(ModelState::None);
+    return;
+  }
+  m_modelError = message;
+  setModelState(ModelState::Failed);
+}
+
+void ChatController::syncSession() {
+  SessionSnapshot snapshot;
+  snapshot.systemPrompt = m_conversation->systemPrompt();
+  for (const PictureItem& p : m_conversation->pictures()) snapshot.pictures.push_back({p.id, p.label, p.picture});
+  const QVector<Message>& messages = m_conversation->messages();
+  for (qsizetype i = 0; i + 1 < messages.size(); ++i) {
+    const Message& q = messages[i];
+    const Message& a = messages[i + 1];
+    // Only exchanges the model really saw: a question without its query never reached it.
+    if (q.role != Role::User || a.role != Role::Assistant || q.query.isEmpty()) continue;
+    if (a.state == ReplyState::Failed || a.state == ReplyState::Streaming) continue;
+    snapshot.history.push_back({q.query, a.text});
+  }
+  m_client.reset(snapshot);
+}
+
+void ChatController::importPictures(const QList<PictureSource>& sources) { m_importer.import(sources); }
+
+void ChatController::onImported(const QList<ImportResult>& results) {
+  QStringList errors;
+  QList<int> added;
+  for (const ImportResult& r : results) {
+    if (!r.error.isEmpty()) {
+      errors << r.error;
+      continue;
+    }
+    const int id = m_conversation->addPicture(r.item);
+    added << id;
+    if (m_modelState == ModelState::Ready) {
+      const PictureItem* p = m_conversation->picture(id);
+      m_client.addPicture({id, QString(), p->picture});
+    }
+  }
+  if (!added.isEmpty()) emit picturesAdded(added);
+  if (!errors.isEmpty()) emit errorOccurred(errors.join(QLatin1Char('\n')));
+}
+
+bool ChatController::removePicture(int pictureId) { return m_conversation->removePicture(pictureId); }
+
+SamplingParams ChatController::samplingForNextReply() const {
+  return m_settings->sampling().toParams(QRandomGenerator::global()->generate64());
+}
+
+QString ChatController::send(const QString& rawText) {
+  const QString text = rawText.trimmed();
+  const QVector<int> pictures = m_conversation->pendingPictureIds();
+  if (m_modelState == ModelState::Loading) return tr("The model is still loading.");
+  if (m_modelState != ModelState::Ready) return tr("Load a model first (Model › Open Model Folder…).");
+  if (isBusy()) return tr("Wait for the reply to finish, or stop it.");
+  if (m_importer.isBusy()) return tr("Pictures are still being opened.");
+  if (text.isEmpty() && pictures.isEmpty()) return tr("Write a question or add a picture first.");
+
+  m_active = Active();
+  m_active.text = text;
+  m_active.userId = m_conversation->addUserMessage(text, pictures);
+  m_active.replyId = m_conversation->addAssistantMessage(m_conversation->latestSentPictureId());
+  m_active.requestId = m_client.generate(pictures, text, samplingForNextReply());
+  emit busyChanged(true);
+  return {};
+}
+
+QString ChatController::regenerate() {
+  if (m_modelState != ModelState::Ready) return tr("Load a model first (Model › Open Model Folder…).");
+  if (isBusy()) return tr("Wait for the reply to finish, or stop it.");
+  const int replyId = m_conversation->lastAssistantMessageId();
+  const Message* reply = m_conversation->message(replyId);
+  if (!reply || m_conversation->messages().back().id != replyId) return tr("There is no reply to regenerate.");
+  m_active = Active();
+  m_active.regenerate = true;
+  m_active.replyId = replyId;
+  m_active.previous = *reply;
+  m_conversation->restartReply(replyId);
+  m_active.requestId = m_client.regenerate(samplingForNextReply());
+  emit busyChanged(true);
+  return {};
+}
+
+void ChatController::stop() {
+  if (!isBusy()) return;
+  m_client.stop();
+  // The reply ends on screen now; the worker's last words arrive within one token and only
+  // settle the final text.
+  const Message* reply = m_conversation->message(m_active.replyId);
+  if (reply) m_conversation->finishReply(reply->id, ReplyState::Stopped, reply->text, reply->stats);
+  m_stopping.insert(m_active.requestId, m_active.replyId);
+  endActive();
+}
+
+void ChatController::endActive() {
+  const int replyId = m_active.replyId;
+  m_active = Active();
+  emit busyChanged(false);
+  if (replyId >= 0) emit replyFinished(replyId);
+}
+
+void ChatController::onReplyStarted(quint64 id, const QString& query) {
+  if (id != m_active.requestId || m_active.regenerate) return;
+  m_conversation->setQuery(m_active.userId, query);
+}
+
+void ChatController::onReplyText(quint64 id, const QString& piece) {
+  if (id != m_active.requestId) return;
+  m_conversation->appendReplyText(m_active.replyId, piece);
+}
+
+void ChatController::onReplyFinished(quint64 id, const QString& reply, const ReplyStats& stats, bool cancelled) {
+  if (m_stopping.contains(id)) {
+    m_conversation->finishReply(m_stopping.take(id), cancelled ? ReplyState::Stopped : ReplyState::Done, reply, stats);
+    return;
+  }
+  if (id != m_active.requestId) return;
+  m_conversation->finishReply(m_active.replyId, cancelled ? ReplyState::Stopped : ReplyState::Done, reply, stats);
+  endActive();
+}
+
+void ChatController::onReplyFailed(quint64 id, const QString& message) {
+  if (m_stopping.contains(id)) {
+    const int replyId = m_stopping.take(id);
+    if (const Message* m = m_conversation->message(replyId)) {
+      m_conversation->finishReply(replyId, ReplyState::Failed, m->text, m->stats, message);
+    }
+    return;
+  }
+  if (id != m_active.requestId) return;
+  const Active failed = m_active;
+  if (failed.regenerate) {
+    m_conversation->finishReply(failed.replyId, failed.previous.state, failed.previous.text, failed.previous.stats,
+                                failed.previous.error);
+  } else {
+    // The model never answered: take the question back so the user can edit and resend it.
+    m_conversation->removeMessage(failed.replyId);
+    m_conversation->removeMessage(failed.userId);
+    emit draftReturned(failed.text);
+  }
+  m_active.replyId = -1;
+  endActive();
+  emit errorOccurred(tr("The model could not answer: %1").arg(message));
+}
+
+void ChatController::newConversation() {
+  stop();
+  m_conversation->clear(m_settings->systemPrompt());
+  if (m_modelState == ModelState::Ready) syncSession();
+}
+
+void ChatController::replaceConversation(const OpenedConversation& opened) {
+  stop();
+  m_conversation->replace(opened.data, opened.pictures);
+  if (m_modelState == ModelState::Ready) syncSession();
+}
+
+void ChatController::setSystemPrompt(const QString& prompt) {
+  m_conversation->setSystemPrompt(prompt);
+  if (m_modelState == ModelState::Ready) m_client.setSystemPrompt(prompt);
+}
+
+}  // namespace qwenvl::app

@@ -1,0 +1,230 @@
+// The conversation model; see conversation.h.
+#include "app/conversation.h"
+
+#include "qwenvl/engine.h"
+
+namespace qwenvl::app {
+
+Conversation::Conversation(QObject* parent) : QObject(parent) {
+  m_systemPrompt = QString::fromLatin1(ChatSession::kDefaultSystemPrompt);
+}
+
+const PictureItem* Conversation::picture(int id) const {
+  for (const PictureItem& p : m_pictures) {
+    if (p.id == id) return &p;
+  }
+  return nullptr;
+}
+
+int Conversation::addPicture(PictureItem item) {
+  item.id = m_nextId++;
+  item.sent = false;
+  m_pictures.push_back(std::move(item));
+  const int id = m_pictures.back().id;
+  emit pictureAdded(id);
+  emit committed();
+  return id;
+}
+
+bool Conversation::removePicture(int id) {
+  for (qsizetype i = 0; i < m_pictures.size(); ++i) {
+    if (m_pictures[i].id != id) continue;
+    if (m_pictures[i].sent) return false;
+    m_pictures.removeAt(i);
+    emit pictureRemoved(id);
+    emit committed();
+    return true;
+  }
+  return false;
+}
+
+void Conversation::setPictureLabel(int id, const QString& label) {
+  for (PictureItem& p : m_pictures) {
+    if (p.id == id && p.label != label) {
+      p.label = label;
+      emit committed();
+    }
+  }
+}
+
+QVector<int> Conversation::pendingPictureIds() const {
+  QVector<int> ids;
+  for (const PictureItem& p : m_pictures) {
+    if (!p.sent) ids.push_back(p.id);
+  }
+  return ids;
+}
+
+int Conversation::latestSentPictureId() const {
+  for (auto it = m_messages.crbegin(); it != m_messages.crend(); ++it) {
+    if (it->role == Role::User && !it->pictureIds.isEmpty()) return it->pictureIds.back();
+  }
+  return -1;
+}
+
+Message* Conversation::find(int id) {
+  for (Message& m : m_messages) {
+    if (m.id == id) return &m;
+  }
+  return nullptr;
+}
+
+const Message* Conversation::message(int id) const { return const_cast<Conversation*>(this)->find(id); }
+
+int Conversation::lastAssistantMessageId() const {
+  for (auto it = m_messages.crbegin(); it != m_messages.crend(); ++it) {
+    if (it->role == Role::Assistant) return it->id;
+  }
+  return -1;
+}
+
+int Conversation::addUserMessage(const QString& text, const QVector<int>& pictureIds) {
+  Message m;
+  m.id = m_nextId++;
+  m.role = Role::User;
+  m.text = text;
+  m.pictureIds = pictureIds;
+  m.time = QDateTime::currentDateTime();
+  for (PictureItem& p : m_pictures) {
+    if (pictureIds.contains(p.id)) p.sent = true;
+  }
+  m_messages.push_back(m);
+  emit messageAdded(m.id);
+  return m.id;
+}
+
+int Conversation::addAssistantMessage(int targetPictureId) {
+  Message m;
+  m.id = m_nextId++;
+  m.role = Role::Assistant;
+  m.targetPictureId = targetPictureId;
+  m.state = ReplyState::Streaming;
+  m.time = QDateTime::currentDateTime();
+  m_messages.push_back(m);
+  m_chosenReply = -1;  // a new reply takes over its picture
+  emit messageAdded(m.id);
+  emit shownReplyChanged();
+  return m.id;
+}
+
+void Conversation::setQuery(int messageId, const QString& query) {
+  if (Message* m = find(messageId)) {
+    m->query = query;
+    emit committed();
+  }
+}
+
+void Conversation::appendReplyText(int messageId, const QString& piece) {
+  Message* m = find(messageId);
+  if (!m || m->role != Role::Assistant || piece.isEmpty()) return;
+  const int boxesBefore = m->grounding.boxes.size();
+  m->text += piece;
+  m->grounding = Grounding::parse(m->text, false);
+  emit messageChanged(messageId);
+  if (m->grounding.boxes.size() != boxesBefore) emit shownReplyChanged();
+}
+
+void Conversation::restartReply(int messageId) {
+  Message* m = find(messageId);
+  if (!m || m->role != Role::Assistant) return;
+  m->text.clear();
+  m->grounding = Grounding();
+  m->state = ReplyState::Streaming;
+  m->stats = ReplyStats();
+  m->error.clear();
+  m->time = QDateTime::currentDateTime();
+  emit messageChanged(messageId);
+  emit shownReplyChanged();
+}
+
+void Conversation::finishReply(int messageId, ReplyState state, const QString& fullText, const ReplyStats& stats,
+                               const QString& error) {
+  Message* m = find(messageId);
+  if (!m || m->role != Role::Assistant) return;
+  m->text = fullText;
+  m->grounding = Grounding::parse(m->text, true);
+  m->state = state;
+  m->stats = stats;
+  m->error = error;
+  emit messageChanged(messageId);
+  emit shownReplyChanged();
+  emit committed();
+}
+
+void Conversation::removeMessage(int messageId) {
+  for (qsizetype i = 0; i < m_messages.size(); ++i) {
+    if (m_messages[i].id != messageId) continue;
+    // A user message taken back returns its pictures to the pending ones.
+    if (m_messages[i].role == Role::User) {
+      for (PictureItem& p : m_pictures) {
+        if (m_messages[i].pictureIds.contains(p.id)) p.sent = false;
+      }
+    }
+    m_messages.removeAt(i);
+    if (m_chosenReply == messageId) m_chosenReply = -1;
+    emit messageRemoved(messageId);
+    emit shownReplyChanged();
+    emit committed();
+    return;
+  }
+}
+
+int Conversation::replyShownOn(int pictureId) const {
+  if (pictureId < 0) return -1;
+  if (const Message* chosen = message(m_chosenReply); chosen && chosen->targetPictureId == pictureId) {
+    return chosen->id;
+  }
+  for (auto it = m_messages.crbegin(); it != m_messages.crend(); ++it) {
+    if (it->role == Role::Assistant && it->targetPictureId == pictureId && !it->grounding.boxes.isEmpty()) {
+      return it->id;
+    }
+  }
+  return -1;
+}
+
+void Conversation::chooseReply(int messageId) {
+  if (m_chosenReply == messageId) return;
+  m_chosenReply = messageId;
+  emit shownReplyChanged();
+}
+
+void Conversation::setSystemPrompt(const QString& prompt) {
+  if (prompt == m_systemPrompt) return;
+  m_systemPrompt = prompt;
+  emit committed();
+}
+
+ConversationData Conversation::data() const {
+  ConversationData d;
+  d.systemPrompt = m_systemPrompt;
+  for (const PictureItem& p : m_pictures) d.pictures.push_back(p);
+  d.messages = m_messages;
+  return d;
+}
+
+void Conversation::replace(const ConversationData& data, const QVector<PictureItem>& pictures) {
+  m_systemPrompt = data.systemPrompt;
+  m_pictures = pictures;
+  m_messages = data.messages;
+  m_chosenReply = -1;
+  int maxId = 0;
+  for (const PictureItem& p : m_pictures) maxId = std::max(maxId, p.id);
+  for (Message& m : m_messages) {
+    maxId = std::max(maxId, m.id);
+    if (m.role == Role::Assistant) {
+      // A reply cut off by a crash was never finished; keep what arrived, marked as stopped.
+      if (m.state == ReplyState::Streaming) m.state = ReplyState::Stopped;
+      m.grounding = Grounding::parse(m.text, true);
+    }
+  }
+  m_nextId = maxId + 1;
+  emit reset();
+  emit shownReplyChanged();
+  emit committed();
+}
+
+void Conversation::clear(const QString& systemPrompt) {
+  replace(ConversationData{systemPrompt, {}, {}}, {});
+}
+
+}  // namespace qwenvl::app

@@ -1,0 +1,128 @@
+// One conversation as the app holds it: the pictures (encoded bytes as read, the decoded RGB the
+// model sees, a thumbnail) and the messages (user text and the exact query sent; replies with
+// their markup, parsed grounding and statistics). Lives on the GUI thread; widgets observe it.
+#pragma once
+
+#include <QDateTime>
+#include <QImage>
+#include <QObject>
+#include <QString>
+#include <QVector>
+#include <memory>
+
+#include "app/grounding.h"
+#include "qwenvl/picture.h"
+
+namespace qwenvl::app {
+
+// The part of a picture that is saved with the conversation.
+struct PictureData {
+  int id = 0;
+  QString name;        // shown to the user, e.g. the file name
+  QString sourcePath;  // where it was read from; empty when pasted
+  QByteArray bytes;    // the encoded file exactly as read (saved beside the conversation)
+  QString label;       // its label between <img> and </img>, once the session registered it
+  bool sent = false;   // part of a question already sent
+};
+
+struct PictureItem : PictureData {
+  std::shared_ptr<const Picture> picture;  // decoded as the model sees it
+  QImage image;                            // shares picture->rgb, no copy
+  QImage thumbnail;
+};
+
+enum class Role { User, Assistant };
+enum class ReplyState { Streaming, Done, Stopped, Failed };
+
+struct ReplyStats {
+  bool valid = false;
+  int promptTokens = 0;
+  double promptSeconds = 0;
+  int imagesEncoded = 0;
+  int generatedTokens = 0;
+  double generationSeconds = 0;
+  double tokensPerSecond = 0;
+  bool hitMaxTokens = false;
+  bool contextFull = false;
+};
+
+struct Message {
+  int id = 0;
+  Role role = Role::User;
+  QString text;               // user: as typed; assistant: the reply with its markup
+  QString query;              // user: the query as sent to the model (with <img> tags)
+  QVector<int> pictureIds;    // user: pictures sent with this question
+  int targetPictureId = -1;   // assistant: the latest picture before it (boxes are drawn there)
+  ReplyState state = ReplyState::Done;
+  ReplyStats stats;
+  QString error;
+  QDateTime time;
+  Grounding grounding;        // assistant: parsed from text, kept in step with it
+};
+
+struct ConversationData {
+  QString systemPrompt;
+  QVector<PictureData> pictures;
+  QVector<Message> messages;
+};
+
+class Conversation : public QObject {
+  Q_OBJECT
+ public:
+  explicit Conversation(QObject* parent = nullptr);
+
+  const QVector<PictureItem>& pictures() const { return m_pictures; }
+  const PictureItem* picture(int id) const;
+  int addPicture(PictureItem item);  // returns its id
+  bool removePicture(int id);        // only a picture not sent yet
+  void setPictureLabel(int id, const QString& label);
+  QVector<int> pendingPictureIds() const;
+  // The picture the official drawer would draw a new reply's boxes on: the latest one sent.
+  int latestSentPictureId() const;
+
+  const QVector<Message>& messages() const { return m_messages; }
+  const Message* message(int id) const;
+  int lastAssistantMessageId() const;
+  int addUserMessage(const QString& text, const QVector<int>& pictureIds);  // marks them sent
+  int addAssistantMessage(int targetPictureId);
+  void setQuery(int messageId, const QString& query);
+  void appendReplyText(int messageId, const QString& piece);
+  void restartReply(int messageId);  // Regenerate: empty and streaming again
+  void finishReply(int messageId, ReplyState state, const QString& fullText, const ReplyStats& stats,
+                   const QString& error = {});
+  void removeMessage(int messageId);
+  // The reply whose boxes a picture shows: the chosen one if it grounds on that picture,
+  // else the latest reply with boxes on it; -1 when none.
+  int replyShownOn(int pictureId) const;
+  void chooseReply(int messageId);
+
+  QString systemPrompt() const { return m_systemPrompt; }
+  void setSystemPrompt(const QString& prompt);
+
+  bool isEmpty() const { return m_pictures.isEmpty() && m_messages.isEmpty(); }
+  ConversationData data() const;
+  // Replaces everything; `pictures` must hold the decoded pictures of data.pictures, in order.
+  void replace(const ConversationData& data, const QVector<PictureItem>& pictures);
+  void clear(const QString& systemPrompt);
+
+ signals:
+  void pictureAdded(int id);
+  void pictureRemoved(int id);
+  void messageAdded(int id);
+  void messageChanged(int id);
+  void messageRemoved(int id);
+  void shownReplyChanged();
+  void reset();
+  // Something that is saved changed (not emitted for every streamed piece): autosave hook.
+  void committed();
+
+ private:
+  Message* find(int id);
+  int m_nextId = 1;
+  int m_chosenReply = -1;
+  QString m_systemPrompt;
+  QVector<PictureItem> m_pictures;
+  QVector<Message> m_messages;
+};
+
+}  // namespace qwenvl::app

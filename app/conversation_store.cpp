@@ -1,0 +1,251 @@
+// Conversation files; see conversation_store.h. The format is versioned and checked field by
+// field on the way in, so a damaged file gives a message and changes nothing.
+#include "app/conversation_store.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QSaveFile>
+#include <QSet>
+
+#include "app/picture_importer.h"
+
+namespace qwenvl::app {
+
+namespace {
+
+const char* kFormat = "qwenvl-studio-conversation";
+
+QString stateName(ReplyState s) {
+  switch (s) {
+    case ReplyState::Streaming: return QStringLiteral("streaming");
+    case ReplyState::Done: return QStringLiteral("done");
+    case ReplyState::Stopped: return QStringLiteral("stopped");
+    case ReplyState::Failed: return QStringLiteral("failed");
+  }
+  return QStringLiteral("done");
+}
+
+bool stateFromName(const QString& name, ReplyState* s) {
+  for (ReplyState v : {ReplyState::Streaming, ReplyState::Done, ReplyState::Stopped, ReplyState::Failed}) {
+    if (stateName(v) == name) {
+      *s = v;
+      return true;
+    }
+  }
+  return false;
+}
+
+QString extensionFor(const PictureData& p) {
+  if (p.bytes.startsWith("\x89PNG")) return QStringLiteral("png");
+  if (p.bytes.startsWith("\xff\xd8")) return QStringLiteral("jpg");
+  const QString suffix = QFileInfo(p.name).suffix().toLower();
+  return suffix.isEmpty() ? QStringLiteral("bin") : suffix;
+}
+
+QString pictureFileName(const PictureData& p) {
+  QString stem = QFileInfo(p.name).completeBaseName();
+  stem.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]")), QStringLiteral("_"));
+  if (stem.isEmpty()) stem = QStringLiteral("picture");
+  return QStringLiteral("%1-%2.%3").arg(p.id).arg(stem.left(60), extensionFor(p));
+}
+
+QJsonObject statsToJson(const ReplyStats& s) {
+  QJsonObject o;
+  o[QStringLiteral("prompt_tokens")] = s.promptTokens;
+  o[QStringLiteral("prompt_seconds")] = s.promptSeconds;
+  o[QStringLiteral("images_encoded")] = s.imagesEncoded;
+  o[QStringLiteral("generated_tokens")] = s.generatedTokens;
+  o[QStringLiteral("generation_seconds")] = s.generationSeconds;
+  o[QStringLiteral("tokens_per_second")] = s.tokensPerSecond;
+  o[QStringLiteral("max_tokens")] = s.hitMaxTokens;
+  o[QStringLiteral("context_full")] = s.contextFull;
+  return o;
+}
+
+ReplyStats statsFromJson(const QJsonObject& o) {
+  ReplyStats s;
+  s.valid = !o.isEmpty();
+  s.promptTokens = o.value(QStringLiteral("prompt_tokens")).toInt();
+  s.promptSeconds = o.value(QStringLiteral("prompt_seconds")).toDouble();
+  s.imagesEncoded = o.value(QStringLiteral("images_encoded")).toInt();
+  s.generatedTokens = o.value(QStringLiteral("generated_tokens")).toInt();
+  s.generationSeconds = o.value(QStringLiteral("generation_seconds")).toDouble();
+  s.tokensPerSecond = o.value(QStringLiteral("tokens_per_second")).toDouble();
+  s.hitMaxTokens = o.value(QStringLiteral("max_tokens")).toBool();
+  s.contextFull = o.value(QStringLiteral("context_full")).toBool();
+  return s;
+}
+
+QString writeFile(const QString& path, const QByteArray& bytes) {
+  QSaveFile file(path);
+  if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
+    return file.errorString();
+  }
+  return {};
+}
+
+}  // namespace
+
+QString ConversationStore::picturesFolder(const QString& path) {
+  const QFileInfo info(path);
+  return info.absoluteDir().filePath(info.completeBaseName() + QStringLiteral(".pictures"));
+}
+
+QString ConversationStore::save(const ConversationData& data, const QString& path) {
+  const QFileInfo info(path);
+  const QString folder = picturesFolder(path);
+  if (!data.pictures.isEmpty() && !QDir().mkpath(folder)) {
+    return tr("Cannot create the folder “%1” for the conversation’s pictures.").arg(folder);
+  }
+  QJsonArray pictures;
+  QSet<QString> written;
+  for (const PictureData& p : data.pictures) {
+    const QString name = pictureFileName(p);
+    const QString file = QDir(folder).filePath(name);
+    // A picture never changes once added, so an autosave rewrites only the JSON.
+    if (QFileInfo(file).size() != p.bytes.size() || !QFileInfo::exists(file)) {
+      if (const QString err = writeFile(file, p.bytes); !err.isEmpty()) {
+        return tr("Cannot save the picture “%1”: %2").arg(file, err);
+      }
+    }
+    written.insert(name);
+    QJsonObject o;
+    o[QStringLiteral("id")] = p.id;
+    o[QStringLiteral("name")] = p.name;
+    o[QStringLiteral("file")] = QFileInfo(folder).fileName() + QLatin1Char('/') + name;
+    o[QStringLiteral("label")] = p.label;
+    o[QStringLiteral("sent")] = p.sent;
+    o[QStringLiteral("source")] = p.sourcePath;
+    pictures.append(o);
+  }
+  QJsonArray messages;
+  for (const Message& m : data.messages) {
+    QJsonObject o;
+    o[QStringLiteral("id")] = m.id;
+    o[QStringLiteral("role")] = m.role == Role::User ? QStringLiteral("user") : QStringLiteral("assistant");
+    o[QStringLiteral("text")] = m.text;
+    o[QStringLiteral("time")] = m.time.toString(Qt::ISODateWithMs);
+    if (m.role == Role::User) {
+      o[QStringLiteral("query")] = m.query;
+      QJsonArray ids;
+      for (int id : m.pictureIds) ids.append(id);
+      o[QStringLiteral("pictures")] = ids;
+    } else {
+      o[QStringLiteral("picture")] = m.targetPictureId;
+      o[QStringLiteral("state")] = stateName(m.state);
+      if (!m.error.isEmpty()) o[QStringLiteral("error")] = m.error;
+      if (m.stats.valid) o[QStringLiteral("stats")] = statsToJson(m.stats);
+    }
+    messages.append(o);
+  }
+  QJsonObject root;
+  root[QStringLiteral("format")] = QString::fromLatin1(kFormat);
+  root[QStringLiteral("version")] = kVersion;
+  root[QStringLiteral("system_prompt")] = data.systemPrompt;
+  root[QStringLiteral("pictures")] = pictures;
+  root[QStringLiteral("messages")] = messages;
+  if (const QString err = writeFile(path, QJsonDocument(root).toJson(QJsonDocument::Indented)); !err.isEmpty()) {
+    return tr("Cannot save the conversation to “%1”: %2").arg(info.absoluteFilePath(), err);
+  }
+  // Pictures removed from the conversation leave the folder once the JSON no longer names them.
+  const QRegularExpression ours(QStringLiteral("^\\d+-.+\\.[A-Za-z0-9]+$"));
+  for (const QString& name : QDir(folder).entryList(QDir::Files)) {
+    if (ours.match(name).hasMatch() && !written.contains(name)) QFile::remove(QDir(folder).filePath(name));
+  }
+  return {};
+}
+
+OpenedConversation ConversationStore::open(const QString& path) {
+  OpenedConversation out;
+  const QString shown = QFileInfo(path).fileName();
+  auto fail = [&](const QString& why) {
+    out = OpenedConversation();
+    out.error = tr("“%1” cannot be opened: %2").arg(shown, why);
+    return out;
+  };
+  QFile file(path);
+  if (!file.open(QIODevice::ReadOnly)) return fail(file.errorString());
+  QJsonParseError parseError;
+  const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &parseError);
+  if (doc.isNull()) {
+    return fail(tr("it is not valid JSON (%1 at byte %2).").arg(parseError.errorString()).arg(parseError.offset));
+  }
+  const QJsonObject root = doc.object();
+  if (root.value(QStringLiteral("format")).toString() != QLatin1String(kFormat)) {
+    return fail(tr("it is not a QwenVL Studio conversation."));
+  }
+  const int version = root.value(QStringLiteral("version")).toInt(-1);
+  if (version < 1 || version > kVersion) {
+    return fail(tr("it has format version %1; this version of QwenVL Studio reads version %2.")
+                    .arg(version)
+                    .arg(kVersion));
+  }
+  out.data.systemPrompt = root.value(QStringLiteral("system_prompt")).toString();
+
+  const QDir base = QFileInfo(path).absoluteDir();
+  QSet<int> ids;
+  const QJsonArray pictures = root.value(QStringLiteral("pictures")).toArray();
+  for (const QJsonValue& v : pictures) {
+    const QJsonObject o = v.toObject();
+    PictureData p;
+    p.id = o.value(QStringLiteral("id")).toInt(0);
+    p.name = o.value(QStringLiteral("name")).toString();
+    p.label = o.value(QStringLiteral("label")).toString();
+    p.sent = o.value(QStringLiteral("sent")).toBool();
+    p.sourcePath = o.value(QStringLiteral("source")).toString();
+    const QString rel = o.value(QStringLiteral("file")).toString();
+    if (p.id <= 0 || ids.contains(p.id) || rel.isEmpty()) return fail(tr("a picture entry is incomplete."));
+    ids.insert(p.id);
+    PictureSource source;
+    source.path = base.filePath(rel);
+    source.name = p.name;
+    ImportResult decoded = PictureImporter::importOne(source);
+    if (!decoded.error.isEmpty()) return fail(decoded.error);
+    PictureItem item = decoded.item;
+    static_cast<PictureData&>(item) = PictureData{p.id, p.name, p.sourcePath, decoded.item.bytes, p.label, p.sent};
+    out.data.pictures.push_back(item);
+    out.pictures.push_back(item);
+  }
+  QSet<int> messageIds;
+  const QJsonArray messages = root.value(QStringLiteral("messages")).toArray();
+  for (const QJsonValue& v : messages) {
+    const QJsonObject o = v.toObject();
+    Message m;
+    m.id = o.value(QStringLiteral("id")).toInt(0);
+    const QString role = o.value(QStringLiteral("role")).toString();
+    if (m.id <= 0 || ids.contains(m.id) || messageIds.contains(m.id)) return fail(tr("a message has no valid id."));
+    messageIds.insert(m.id);
+    m.text = o.value(QStringLiteral("text")).toString();
+    m.time = QDateTime::fromString(o.value(QStringLiteral("time")).toString(), Qt::ISODateWithMs);
+    if (role == QLatin1String("user")) {
+      m.role = Role::User;
+      m.query = o.value(QStringLiteral("query")).toString();
+      for (const QJsonValue& id : o.value(QStringLiteral("pictures")).toArray()) {
+        if (!ids.contains(id.toInt())) return fail(tr("a message refers to a picture that is not listed."));
+        m.pictureIds.push_back(id.toInt());
+      }
+    } else if (role == QLatin1String("assistant")) {
+      m.role = Role::Assistant;
+      m.targetPictureId = o.value(QStringLiteral("picture")).toInt(-1);
+      if (m.targetPictureId != -1 && !ids.contains(m.targetPictureId)) {
+        return fail(tr("a reply refers to a picture that is not listed."));
+      }
+      if (!stateFromName(o.value(QStringLiteral("state")).toString(QStringLiteral("done")), &m.state)) {
+        return fail(tr("a reply has an unknown state."));
+      }
+      m.error = o.value(QStringLiteral("error")).toString();
+      m.stats = statsFromJson(o.value(QStringLiteral("stats")).toObject());
+    } else {
+      return fail(tr("a message has the unknown role “%1”.").arg(role));
+    }
+    out.data.messages.push_back(m);
+  }
+  return out;
+}
+
+}  // namespace qwenvl::app

@@ -1,0 +1,30 @@
+// The few places where the app calls into the engine library directly: the real backend's
+// factory, CUDA availability, picture decoding and the grounding parser. Kept in one file so
+// the app builds while parts of the engine are still being written (see app/CMakeLists.txt).
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+#include "app/chat_backend.h"
+#include "qwenvl/grounding.h"
+#include "qwenvl/picture.h"
+
+namespace qwenvl::app {
+
+BackendFactory engineBackendFactory();
+
+struct CudaStatus {
+  bool compiled = false;   // this build has the CUDA backend
+  bool available = false;  // and a GPU can run it
+  QString reason;          // why not, when not available
+};
+CudaStatus cudaStatus();
+
+// Decodes a JPEG or PNG exactly as the model will see it (no EXIF rotation, alpha dropped).
+Result<Picture> decodePicture(const QByteArray& bytes, const QString& label);
+
+// `finished`: the reply is complete (a trailing "<bo" is then plain text, not a tag in transit).
+GroundingParse parseGroundingMarkup(const std::string& reply, bool finished);
+
+}  // namespace qwenvl::app

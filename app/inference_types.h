@@ -1,0 +1,61 @@
+// Values that cross from the GUI thread to the inference worker's thread in queued signals.
+// Each is copied into the event; pictures are shared read-only, cancel flags are shared atomics
+// that the GUI sets directly (a queued "stop" would wait behind the running generation).
+#pragma once
+
+#include <QMetaType>
+#include <QString>
+#include <QVector>
+#include <atomic>
+#include <memory>
+
+#include "app/conversation.h"
+#include "qwenvl/engine.h"
+
+namespace qwenvl::app {
+
+using CancelFlag = std::shared_ptr<std::atomic<bool>>;
+inline CancelFlag makeCancelFlag() { return std::make_shared<std::atomic<bool>>(false); }
+
+struct LoadSpec {
+  quint64 id = 0;
+  QString modelDir;
+  BackendKind backend = BackendKind::Cpu;
+  int cpuThreads = 0;
+  CancelFlag cancel;
+};
+
+struct SessionPicture {
+  int id = 0;
+  QString label;  // the label it had before (empty for a new picture)
+  std::shared_ptr<const Picture> picture;
+};
+
+struct SessionTurn {
+  QString query;
+  QString response;
+};
+
+// Everything a fresh session needs: after a model loads, or when a conversation is opened.
+struct SessionSnapshot {
+  QString systemPrompt;
+  QVector<SessionPicture> pictures;
+  QVector<SessionTurn> history;
+};
+
+struct GenerateRequest {
+  quint64 id = 0;
+  bool regenerate = false;   // take back the last exchange and answer its question again
+  QVector<int> pictureIds;   // pictures new in this question (ignored when regenerating)
+  QString text;              // the user's text (ignored when regenerating)
+  SamplingParams sampling;
+  CancelFlag cancel;
+};
+
+}  // namespace qwenvl::app
+
+Q_DECLARE_METATYPE(qwenvl::app::LoadSpec)
+Q_DECLARE_METATYPE(qwenvl::app::SessionPicture)
+Q_DECLARE_METATYPE(qwenvl::app::SessionSnapshot)
+Q_DECLARE_METATYPE(qwenvl::app::GenerateRequest)
+Q_DECLARE_METATYPE(qwenvl::app::ReplyStats)

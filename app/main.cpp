@@ -1,0 +1,94 @@
+// qwenvl-studio: the desktop app. Parses the command line, picks the language and the backend
+// (the real engine, or the scripted one for --demo-script), opens the main window, starts
+// loading the model when a folder is known and adds pictures named on the command line.
+#include <QApplication>
+#include <QDir>
+#include <QIcon>
+#include <QTemporaryDir>
+#include <cstdio>
+
+#include "app/app_settings.h"
+#include "app/autosaver.h"
+#include "app/command_line.h"
+#include "app/demo_script.h"
+#include "app/engine_bridge.h"
+#include "app/language_manager.h"
+#include "app/scripted_chat_backend.h"
+#include "ui/demo_runner.h"
+#include "ui/main_window.h"
+
+using namespace qwenvl;
+
+int main(int argc, char** argv) {
+  QApplication application(argc, argv);
+  QApplication::setOrganizationName(QStringLiteral("QwenVL Studio"));
+  QApplication::setApplicationName(QStringLiteral("qwenvl-studio"));
+  QApplication::setApplicationDisplayName(QStringLiteral("QwenVL Studio"));
+  QApplication::setApplicationVersion(QStringLiteral(QWENVL_STUDIO_VERSION));
+  QGuiApplication::setDesktopFileName(QStringLiteral("io.github.qwenvl_studio.QwenVLStudio"));
+  QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/qwenvl-studio.svg")));
+
+  const app::CommandLineOptions options = app::CommandLine::parse(QApplication::arguments());
+  if (options.exitNow) {
+    std::fprintf(options.exitCode == 0 ? stdout : stderr, "%s\n", qPrintable(options.output));
+    return options.exitCode;
+  }
+
+  app::DemoScript demo;
+  QTemporaryDir demoSettingsDir;  // a demo never touches the user's settings
+  std::unique_ptr<app::AppSettings> settings;
+  if (!options.demoScript.isEmpty()) {
+    demo = app::DemoScriptReader::read(options.demoScript);
+    if (!demo.error.isEmpty()) {
+      std::fprintf(stderr, "%s\n", qPrintable(demo.error));
+      return 2;
+    }
+    settings = std::make_unique<app::AppSettings>(demoSettingsDir.filePath(QStringLiteral("demo.ini")));
+    settings->setBackend(app::BackendChoice::Cpu);
+  } else {
+    settings = std::make_unique<app::AppSettings>();
+  }
+  if (options.backend) settings->setBackend(*options.backend);
+
+  app::LanguageManager language;
+  QString lang = !options.language.isEmpty() ? options.language : settings->language();
+  if (!demo.language.isEmpty()) lang = demo.language;
+  language.setLanguage(lang);
+
+  ui::MainWindowOptions windowOptions;
+  windowOptions.settings = settings.get();
+  windowOptions.language = &language;
+  windowOptions.cuda = app::cudaStatus();
+  if (options.demoScript.isEmpty()) {
+    windowOptions.backendFactory = app::engineBackendFactory();
+    windowOptions.autosavePath = app::Autosaver::defaultPath();
+    // Pictures named on the command line start a fresh conversation instead of the last one.
+    windowOptions.restoreAutosave =
+        !options.noRestore && options.pictures.isEmpty() && settings->restoreLastConversation();
+  } else {
+    auto script = std::make_shared<app::ReplyScript>();
+    app::ScriptedReply reply;
+    reply.text = demo.reply.toStdString();
+    reply.token_delay_ms = demo.tokenDelayMs;
+    script->push(reply);
+    windowOptions.backendFactory = [script] { return std::make_unique<app::ScriptedChatBackend>(script); };
+  }
+  ui::MainWindow window(windowOptions);
+  if (demo.windowSize.isValid()) window.resize(demo.windowSize);
+  window.show();
+
+  std::unique_ptr<ui::DemoRunner> runner;
+  if (!options.demoScript.isEmpty()) {
+    runner = std::make_unique<ui::DemoRunner>(&window, demo, options.screenshot);
+    QObject::connect(runner.get(), &ui::DemoRunner::finished, &application, [&window](int code) {
+      window.close();
+      QCoreApplication::exit(code);
+    });
+    runner->start();
+  } else {
+    const QString dir = !options.modelDir.isEmpty() ? options.modelDir : settings->modelDir();
+    if (!dir.isEmpty()) window.loadModel(QDir(dir).absolutePath());
+    if (!options.pictures.isEmpty()) window.addPictureFiles(options.pictures);
+  }
+  return QApplication::exec();
+}

@@ -1,0 +1,112 @@
+// Off-thread picture reading and decoding; see picture_importer.h.
+#include "app/picture_importer.h"
+
+#include <QBuffer>
+#include <QFile>
+#include <QFileInfo>
+#include <QtConcurrent/QtConcurrentMap>
+
+#include "app/engine_bridge.h"
+
+namespace qwenvl::app {
+
+namespace {
+
+constexpr qint64 kMaxFileBytes = qint64(512) << 20;  // the engine's DecodeLimits::max_file_bytes
+constexpr int kThumbnailSize = 160;
+
+struct PictureHolder {
+  std::shared_ptr<const Picture> picture;
+};
+
+void releasePicture(void* info) { delete static_cast<PictureHolder*>(info); }
+
+}  // namespace
+
+QImage imageView(const std::shared_ptr<const Picture>& picture) {
+  if (!picture || picture->width <= 0 || picture->height <= 0) return {};
+  auto* holder = new PictureHolder{picture};
+  return QImage(picture->rgb.data(), picture->width, picture->height, static_cast<qsizetype>(picture->width) * 3,
+                QImage::Format_RGB888, &releasePicture, holder);
+}
+
+ImportResult PictureImporter::importOne(const PictureSource& source) {
+  ImportResult r;
+  QByteArray bytes = source.bytes;
+  QString name = source.name;
+  if (!source.path.isEmpty()) {
+    const QFileInfo info(source.path);
+    if (name.isEmpty()) name = info.fileName();
+    QFile file(source.path);
+    if (!info.exists()) {
+      r.error = tr("“%1” does not exist.").arg(source.path);
+      return r;
+    }
+    if (info.isDir()) {
+      r.error = tr("“%1” is a folder, not a picture.").arg(source.path);
+      return r;
+    }
+    if (info.size() > kMaxFileBytes) {
+      r.error = tr("“%1” is larger than 512 MB; pictures that large are refused.").arg(source.path);
+      return r;
+    }
+    if (!file.open(QIODevice::ReadOnly)) {
+      r.error = tr("Cannot read “%1”: %2.").arg(source.path, file.errorString());
+      return r;
+    }
+    bytes = file.readAll();
+  } else if (bytes.isEmpty() && !source.image.isNull()) {
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    source.image.save(&buffer, "PNG");
+  }
+  if (name.isEmpty()) name = tr("pasted picture");
+  if (bytes.isEmpty()) {
+    r.error = tr("“%1” is empty.").arg(name);
+    return r;
+  }
+  Result<Picture> decoded = decodePicture(bytes, name);
+  if (!decoded) {
+    r.error = tr("“%1” cannot be used as a picture: %2").arg(name, QString::fromStdString(decoded.message()));
+    return r;
+  }
+  auto picture = std::make_shared<const Picture>(std::move(decoded.value()));
+  r.item.name = name;
+  r.item.sourcePath = source.path;
+  r.item.bytes = bytes;
+  r.item.picture = picture;
+  r.item.image = imageView(picture);
+  r.item.thumbnail = r.item.image.scaled(kThumbnailSize, kThumbnailSize, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+  return r;
+}
+
+PictureImporter::PictureImporter(QObject* parent) : QObject(parent) {}
+
+PictureImporter::~PictureImporter() {
+  // Decoding holds no resources of ours, so waiting for it on exit is short and safe.
+  for (auto* job : m_jobs) {
+    job->disconnect(this);
+    job->waitForFinished();
+    delete job;
+  }
+}
+
+void PictureImporter::import(const QList<PictureSource>& sources) {
+  if (sources.isEmpty()) return;
+  auto* watcher = new QFutureWatcher<ImportResult>(this);
+  connect(watcher, &QFutureWatcher<ImportResult>::finished, this, &PictureImporter::onJobFinished);
+  m_jobs.push_back(watcher);
+  watcher->setFuture(QtConcurrent::mapped(sources, &PictureImporter::importOne));
+}
+
+void PictureImporter::onJobFinished() {
+  // Deliver finished batches from the front only, so results keep the order of the drops.
+  while (!m_jobs.isEmpty() && m_jobs.front()->isFinished()) {
+    QFutureWatcher<ImportResult>* job = m_jobs.takeFirst();
+    const QList<ImportResult> results = job->future().results();
+    job->deleteLater();
+    emit imported(results);
+  }
+}
+
+}  // namespace qwenvl::app

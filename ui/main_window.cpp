@@ -1,0 +1,231 @@
+// The main window's construction, menus, language, model status, drops and closing; the
+// commands themselves are in main_window_commands.cpp.
+#include "ui/main_window.h"
+
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QFile>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMimeData>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include "app/autosaver.h"
+#include "app/chat_controller.h"
+#include "app/language_manager.h"
+#include "ui/actions.h"
+#include "ui/chat_pane.h"
+#include "ui/chat_view.h"
+#include "ui/image_canvas.h"
+#include "ui/message_bar.h"
+#include "ui/mime_pictures.h"
+#include "ui/model_panel.h"
+#include "ui/picture_pane.h"
+#include "ui/prompt_edit.h"
+#include "ui/region_tool.h"
+#include "ui/thumbnail_strip.h"
+
+namespace qwenvl::ui {
+
+MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
+    : QMainWindow(parent), m_settings(options.settings), m_language(options.language), m_cuda(options.cuda) {
+  setObjectName(QStringLiteral("mainWindow"));
+  setAcceptDrops(true);
+  m_controller = new app::ChatController(options.backendFactory, m_settings, this);
+  m_files = new app::FileJobs(this);
+  m_actions = new Actions(this);
+  addActions(m_actions->findChildren<QAction*>());  // shortcuts work wherever the focus is
+
+  auto* central = new QWidget(this);
+  auto* layout = new QVBoxLayout(central);
+  layout->setContentsMargins(6, 6, 6, 0);
+  m_messageBar = new MessageBar(central);
+  m_splitter = new QSplitter(Qt::Horizontal, central);
+  m_splitter->setChildrenCollapsible(false);
+  m_picturePane = new PicturePane(m_actions, m_splitter);
+  m_chatPane = new ChatPane(m_actions, m_splitter);
+  m_splitter->addWidget(m_picturePane);
+  m_splitter->addWidget(m_chatPane);
+  m_splitter->setStretchFactor(0, 3);
+  m_splitter->setStretchFactor(1, 2);
+  layout->addWidget(m_messageBar);
+  layout->addWidget(m_splitter, 1);
+  setCentralWidget(central);
+  m_modelStatus = new QLabel(this);
+  statusBar()->addPermanentWidget(m_modelStatus);
+
+  m_picturePane->setConversation(m_controller->conversation());
+  m_chatPane->setConversation(m_controller->conversation());
+  // Keyboard order through the window: question, Send, Stop, Add, conversation, picture, strip.
+  setTabOrder(m_chatPane->attachButton(), m_chatPane->chatView());
+  setTabOrder(m_chatPane->chatView(), m_picturePane->canvas());
+  setTabOrder(m_picturePane->canvas(), m_picturePane->strip());
+
+  buildMenus();
+  connectActions();
+  connectController();
+
+  m_actions->showBoxes->setChecked(m_settings->showBoxes());
+  m_actions->useCpu->setChecked(effectiveBackend() == BackendKind::Cpu);
+  m_actions->useCuda->setChecked(effectiveBackend() == BackendKind::Cuda);
+  if (m_language) {
+    (m_language->language() == QLatin1String("zh_CN") ? m_actions->chinese : m_actions->english)->setChecked(true);
+  }
+  if (!m_settings->windowGeometry().isEmpty()) restoreGeometry(m_settings->windowGeometry());
+  else resize(1280, 800);
+  if (!m_settings->splitterState().isEmpty()) m_splitter->restoreState(m_settings->splitterState());
+
+  if (!options.autosavePath.isEmpty()) {
+    if (options.restoreAutosave && QFile::exists(options.autosavePath)) {
+      m_restoring = true;
+      m_files->open(options.autosavePath);
+    }
+    m_autosaver = new app::Autosaver(m_controller->conversation(), options.autosavePath, this);
+    m_autosaver->setEnabled(!m_restoring);  // don't overwrite it before it is read
+    connect(m_autosaver, &app::Autosaver::failed, m_messageBar, &MessageBar::showError);
+  }
+  retranslateUi();
+  updateModelUi();
+  updateBusyUi();
+  m_chatPane->promptEdit()->setFocus();
+}
+
+MainWindow::~MainWindow() {
+  m_files->waitForAll();
+  m_controller->shutdown();
+}
+
+BackendKind MainWindow::effectiveBackend() const {
+  // On first start without a usable GPU the CPU backend is used (the model strip says so).
+  if (!m_settings->backendChosen()) return m_cuda.available ? BackendKind::Cuda : BackendKind::Cpu;
+  return m_settings->backend() == app::BackendChoice::Cpu ? BackendKind::Cpu : BackendKind::Cuda;
+}
+
+void MainWindow::buildMenus() {
+  Actions* a = m_actions;
+  m_fileMenu = menuBar()->addMenu(QString());
+  m_fileMenu->addActions({a->newConversation, a->openConversation, a->saveConversation, a->saveConversationAs});
+  m_fileMenu->addSeparator();
+  m_fileMenu->addActions({a->addPictures, a->saveAnnotated, a->exportMarkdown});
+  m_fileMenu->addSeparator();
+  m_fileMenu->addAction(a->quit);
+  m_editMenu = menuBar()->addMenu(QString());
+  m_editMenu->addActions({a->pastePicture, a->copyReply});
+  m_editMenu->addSeparator();
+  m_editMenu->addAction(a->settings);
+  m_viewMenu = menuBar()->addMenu(QString());
+  m_viewMenu->addActions({a->zoomIn, a->zoomOut, a->zoomFit, a->zoomActual});
+  m_viewMenu->addSeparator();
+  m_viewMenu->addActions({a->showBoxes, a->previousPicture, a->nextPicture, a->focusPicture});
+  m_viewMenu->addSeparator();
+  m_languageMenu = m_viewMenu->addMenu(QString());
+  m_languageMenu->addActions({a->english, a->chinese});
+  m_chatMenu = menuBar()->addMenu(QString());
+  m_chatMenu->addActions({a->send, a->stop, a->regenerate});
+  m_chatMenu->addSeparator();
+  m_chatMenu->addActions({a->askRegion, a->askRegionByKeys, a->focusInput});
+  m_modelMenu = menuBar()->addMenu(QString());
+  m_modelMenu->addActions({a->openModel, a->cancelLoad});
+  m_modelMenu->addSeparator();
+  m_modelMenu->addActions({a->useCuda, a->useCpu});
+  m_helpMenu = menuBar()->addMenu(QString());
+  m_helpMenu->addActions({a->getModel, a->shortcuts, a->about});
+}
+
+void MainWindow::retranslateUi() {
+  m_fileMenu->setTitle(tr("&File"));
+  m_editMenu->setTitle(tr("&Edit"));
+  m_viewMenu->setTitle(tr("&View"));
+  m_languageMenu->setTitle(tr("&Language"));
+  m_chatMenu->setTitle(tr("&Chat"));
+  m_modelMenu->setTitle(tr("&Model"));
+  m_helpMenu->setTitle(tr("&Help"));
+  m_splitter->setAccessibleName(tr("Picture and chat"));
+  m_picturePane->setAccessibleName(tr("Picture"));
+  m_chatPane->setAccessibleName(tr("Chat"));
+  m_modelStatus->setAccessibleName(tr("Model status"));
+  const QString name = m_conversationPath.isEmpty() ? tr("New conversation") : QFileInfo(m_conversationPath).fileName();
+  setWindowTitle(tr("%1 — QwenVL Studio").arg(name));
+  updateModelUi();
+}
+
+void MainWindow::changeEvent(QEvent* event) {
+  if (event->type() == QEvent::LanguageChange) {
+    m_actions->retranslate();
+    retranslateUi();
+  }
+  QMainWindow::changeEvent(event);
+}
+
+void MainWindow::setLanguage(const QString& code) {
+  if (m_language && m_language->setLanguage(code)) {
+    m_settings->setLanguage(code);
+    (code == QLatin1String("zh_CN") ? m_actions->chinese : m_actions->english)->setChecked(true);
+  }
+}
+
+void MainWindow::updateModelUi() {
+  using app::ModelState;
+  ModelPanel::State s;
+  s.model = m_controller->modelState();
+  s.modelDir = m_controller->modelDir().isEmpty() ? m_settings->modelDir() : m_controller->modelDir();
+  s.error = m_controller->modelError();
+  s.fraction = m_controller->loadFraction();
+  s.cuda = m_cuda;
+  s.usingCpu = effectiveBackend() == BackendKind::Cpu;
+  m_chatPane->modelPanel()->setState(s);
+  switch (s.model) {
+    case ModelState::None: m_modelStatus->setText(tr("No model")); break;
+    case ModelState::Loading:
+      m_modelStatus->setText(tr("Loading the model… %1%").arg(qRound(s.fraction * 100)));
+      break;
+    case ModelState::Ready: m_modelStatus->setText(tr("Model ready: %1").arg(m_controller->device())); break;
+    case ModelState::Failed: m_modelStatus->setText(tr("Model not loaded")); break;
+  }
+  m_actions->cancelLoad->setEnabled(s.model == ModelState::Loading);
+  updateBusyUi();
+}
+
+void MainWindow::updateBusyUi() {
+  const bool busy = m_controller->isBusy();
+  const bool ready = m_controller->modelState() == app::ModelState::Ready;
+  m_chatPane->setBusy(busy);
+  m_actions->send->setEnabled(!busy);
+  m_actions->stop->setEnabled(busy);
+  m_actions->regenerate->setEnabled(!busy && ready && m_controller->conversation()->lastAssistantMessageId() >= 0);
+  m_chatPane->chatView()->setCanRegenerate(!busy && ready);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (mimeHasPictures(event->mimeData())) event->acceptProposedAction();
+}
+
+void MainWindow::dragMoveEvent(QDragMoveEvent* event) {
+  if (mimeHasPictures(event->mimeData())) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  const QList<app::PictureSource> sources = picturesFromMime(event->mimeData());
+  if (sources.isEmpty()) return;
+  event->acceptProposedAction();
+  m_controller->importPictures(sources);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  m_settings->setWindowGeometry(saveGeometry());
+  m_settings->setSplitterState(m_splitter->saveState());
+  m_settings->setShowBoxes(m_actions->showBoxes->isChecked());
+  m_settings->sync();
+  // Cancel a running reply or load and join the inference thread: at most one token's wait.
+  m_controller->stop();
+  m_controller->shutdown();
+  if (m_autosaver) m_autosaver->flush();
+  m_files->waitForAll();
+  event->accept();
+}
+
+}  // namespace qwenvl::ui

@@ -1,0 +1,434 @@
+// The main window's commands: questions, pictures, regions, hover between text and boxes,
+// files, model choice and the small dialogs. See main_window.h.
+#include <QApplication>
+#include <QClipboard>
+#include <QDesktopServices>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHeaderView>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QPushButton>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include "app/annotation_painter.h"
+#include "app/autosaver.h"
+#include "app/chat_controller.h"
+#include "app/language_manager.h"
+#include "ui/actions.h"
+#include "ui/chat_pane.h"
+#include "ui/chat_view.h"
+#include "ui/image_canvas.h"
+#include "ui/main_window.h"
+#include "ui/message_bar.h"
+#include "ui/message_view.h"
+#include "ui/model_panel.h"
+#include "ui/mime_pictures.h"
+#include "ui/picture_pane.h"
+#include "ui/prompt_edit.h"
+#include "ui/region_dialog.h"
+#include "ui/region_tool.h"
+#include "ui/settings_dialog.h"
+#include "ui/thumbnail_strip.h"
+
+namespace qwenvl::ui {
+
+void MainWindow::connectActions() {
+  Actions* a = m_actions;
+  connect(a->newConversation, &QAction::triggered, this, [this] {
+    m_controller->newConversation();
+    m_conversationPath.clear();
+    retranslateUi();
+  });
+  connect(a->openConversation, &QAction::triggered, this, [this] {
+    chooseFile(false, tr("Open Conversation"), tr("QwenVL Studio conversations (*.json)"), {},
+               [this](const QString& path) { openConversationFile(path); });
+  });
+  connect(a->saveConversation, &QAction::triggered, this, [this] {
+    if (m_conversationPath.isEmpty()) m_actions->saveConversationAs->trigger();
+    else saveConversationTo(m_conversationPath);
+  });
+  connect(a->saveConversationAs, &QAction::triggered, this, [this] {
+    chooseFile(true, tr("Save Conversation"), tr("QwenVL Studio conversations (*.json)"), QStringLiteral("json"),
+               [this](const QString& path) { saveConversationTo(path); });
+  });
+  connect(a->exportMarkdown, &QAction::triggered, this, [this] {
+    chooseFile(true, tr("Export to Markdown"), tr("Markdown (*.md)"), QStringLiteral("md"),
+               [this](const QString& path) { exportMarkdownTo(path); });
+  });
+  connect(a->addPictures, &QAction::triggered, this, [this] {
+    auto* dialog = new QFileDialog(this, tr("Add Pictures"), m_settings->lastFolder(),
+                                   tr("Pictures (*.jpg *.jpeg *.png);;All files (*)"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setFileMode(QFileDialog::ExistingFiles);
+    connect(dialog, &QFileDialog::filesSelected, this, [this](const QStringList& files) {
+      if (!files.isEmpty()) m_settings->setLastFolder(QFileInfo(files.first()).absolutePath());
+      addPictureFiles(files);
+    });
+    dialog->open();
+  });
+  connect(a->saveAnnotated, &QAction::triggered, this, [this] {
+    if (m_picturePane->currentPictureId() < 0) {
+      m_messageBar->showInformation(tr("There is no picture to save yet."));
+      return;
+    }
+    chooseFile(true, tr("Save Picture with Boxes"), tr("PNG picture (*.png);;JPEG picture (*.jpg *.jpeg)"),
+               QStringLiteral("png"), [this](const QString& path) { saveAnnotatedTo(path); });
+  });
+  connect(a->quit, &QAction::triggered, this, &QWidget::close);
+  connect(a->pastePicture, &QAction::triggered, this, &MainWindow::pastePicture);
+  connect(a->copyReply, &QAction::triggered, this, [this] {
+    const int id = m_controller->conversation()->lastAssistantMessageId();
+    if (MessageView* v = m_chatPane->chatView()->viewFor(id)) QGuiApplication::clipboard()->setText(v->bodyText());
+  });
+  connect(a->settings, &QAction::triggered, this, [this] {
+    auto* dialog = new SettingsDialog(m_settings, m_cuda, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    const QString dirBefore = m_settings->modelDir();
+    const BackendKind backendBefore = effectiveBackend();
+    connect(dialog, &SettingsDialog::applied, this, [this, dirBefore, backendBefore] {
+      setLanguage(m_settings->language());
+      m_controller->setSystemPrompt(m_settings->systemPrompt());
+      m_actions->useCpu->setChecked(effectiveBackend() == BackendKind::Cpu);
+      m_actions->useCuda->setChecked(effectiveBackend() == BackendKind::Cuda);
+      const bool changed = m_settings->modelDir() != dirBefore || effectiveBackend() != backendBefore;
+      if (changed && !m_settings->modelDir().isEmpty()) loadModel(m_settings->modelDir());
+    });
+    dialog->open();
+  });
+
+  connect(a->send, &QAction::triggered, this, &MainWindow::sendQuestion);
+  connect(m_chatPane->promptEdit(), &PromptEdit::submitted, this, &MainWindow::sendQuestion);
+  connect(m_chatPane->promptEdit(), &PromptEdit::picturesPasted, m_controller, &app::ChatController::importPictures);
+  connect(a->stop, &QAction::triggered, m_controller, &app::ChatController::stop);
+  connect(a->regenerate, &QAction::triggered, this, [this] {
+    if (const QString why = m_controller->regenerate(); !why.isEmpty()) m_messageBar->showInformation(why);
+  });
+  connect(a->focusInput, &QAction::triggered, m_chatPane->promptEdit(), qOverload<>(&QWidget::setFocus));
+  connect(a->focusPicture, &QAction::triggered, m_picturePane->canvas(), qOverload<>(&QWidget::setFocus));
+  connect(a->askRegionByKeys, &QAction::triggered, this, &MainWindow::askAboutRegionByKeys);
+  connect(a->previousPicture, &QAction::triggered, this, [this] {
+    ThumbnailStrip* s = m_picturePane->strip();
+    if (s->currentRow() > 0) s->setCurrentRow(s->currentRow() - 1);
+  });
+  connect(a->nextPicture, &QAction::triggered, this, [this] {
+    ThumbnailStrip* s = m_picturePane->strip();
+    if (s->currentRow() + 1 < s->count()) s->setCurrentRow(s->currentRow() + 1);
+  });
+  connect(a->openModel, &QAction::triggered, this, &MainWindow::chooseModelFolder);
+  connect(a->cancelLoad, &QAction::triggered, m_controller, &app::ChatController::cancelLoad);
+  connect(a->useCpu, &QAction::triggered, this, [this] { setBackendChoice(app::BackendChoice::Cpu); });
+  connect(a->useCuda, &QAction::triggered, this, [this] { setBackendChoice(app::BackendChoice::Cuda); });
+  connect(a->english, &QAction::triggered, this, [this] { setLanguage(QStringLiteral("en")); });
+  connect(a->chinese, &QAction::triggered, this, [this] { setLanguage(QStringLiteral("zh_CN")); });
+  connect(a->getModel, &QAction::triggered, this, &MainWindow::showHowToGetModel);
+  connect(a->shortcuts, &QAction::triggered, this, &MainWindow::showShortcuts);
+  connect(a->about, &QAction::triggered, this, &MainWindow::showAbout);
+
+  ModelPanel* panel = m_chatPane->modelPanel();
+  connect(panel, &ModelPanel::openModelRequested, this, &MainWindow::chooseModelFolder);
+  connect(panel, &ModelPanel::cancelRequested, m_controller, &app::ChatController::cancelLoad);
+  connect(panel, &ModelPanel::retryRequested, this, [this] { loadModel(m_settings->modelDir()); });
+  connect(panel, &ModelPanel::useCpuRequested, this, [this] { setBackendChoice(app::BackendChoice::Cpu); });
+
+  ChatView* chat = m_chatPane->chatView();
+  connect(chat, &ChatView::refHovered, this, &MainWindow::onChatRefHovered);
+  connect(chat, &ChatView::copyRequested, this, [this](int id) {
+    if (MessageView* v = m_chatPane->chatView()->viewFor(id)) QGuiApplication::clipboard()->setText(v->bodyText());
+    statusBar()->showMessage(tr("Copied."), 3000);
+  });
+  connect(chat, &ChatView::regenerateRequested, a->regenerate, &QAction::trigger);
+  connect(chat, &ChatView::activated, this, [this](int id) {
+    const app::Message* m = m_controller->conversation()->message(id);
+    if (!m || m->role != app::Role::Assistant || m->targetPictureId < 0 || m->grounding.boxes.isEmpty()) return;
+    m_controller->conversation()->chooseReply(id);
+    m_picturePane->showPicture(m->targetPictureId);
+  });
+  connect(m_picturePane, &PicturePane::refHovered, this,
+          [this](int replyId, int ref) { m_chatPane->chatView()->setHighlight(replyId, ref); });
+  connect(m_picturePane, &PicturePane::regionSelected, this,
+          [this](int pictureId, const QRect& pixels) { askAboutRegion(pictureId, pixels); });
+  connect(m_picturePane->strip(), &ThumbnailStrip::removeRequested, this, [this](int id) {
+    if (!m_controller->removePicture(id)) {
+      m_messageBar->showInformation(tr("Pictures already sent stay in the conversation, so it stays as the model saw it."));
+    }
+  });
+}
+
+void MainWindow::connectController() {
+  connect(m_controller, &app::ChatController::modelStateChanged, this, &MainWindow::updateModelUi);
+  connect(m_controller, &app::ChatController::loadProgress, this, &MainWindow::updateModelUi);
+  connect(m_controller, &app::ChatController::busyChanged, this, &MainWindow::updateBusyUi);
+  connect(m_controller, &app::ChatController::replyFinished, this, &MainWindow::updateBusyUi);
+  connect(m_controller, &app::ChatController::errorOccurred, m_messageBar, &MessageBar::showError);
+  connect(m_controller, &app::ChatController::draftReturned, this, [this](const QString& text) {
+    if (m_chatPane->promptEdit()->toPlainText().trimmed().isEmpty()) m_chatPane->promptEdit()->setPlainText(text);
+  });
+  connect(m_files, &app::FileJobs::finished, this, &MainWindow::onFileJobFinished);
+  connect(m_files, &app::FileJobs::opened, this, [this](const app::OpenedConversation& c, const QString& path) {
+    m_controller->replaceConversation(c);
+    if (!m_restoring) m_conversationPath = path;
+    retranslateUi();
+  });
+}
+
+void MainWindow::loadModel(const QString& dir) {
+  m_settings->setModelDir(dir);
+  m_messageBar->dismiss();
+  m_controller->loadModel(dir, effectiveBackend());
+}
+
+void MainWindow::setBackendChoice(app::BackendChoice choice) {
+  const BackendKind before = effectiveBackend();
+  m_settings->setBackend(choice);
+  m_actions->useCpu->setChecked(choice == app::BackendChoice::Cpu);
+  m_actions->useCuda->setChecked(choice == app::BackendChoice::Cuda);
+  const app::ModelState state = m_controller->modelState();
+  if (effectiveBackend() != before && !m_settings->modelDir().isEmpty() && state != app::ModelState::None) {
+    loadModel(m_settings->modelDir());
+  }
+  updateModelUi();
+}
+
+void MainWindow::chooseModelFolder() {
+  auto* dialog = new QFileDialog(this, tr("Choose the Qwen-VL-Chat-Int4 Folder"), m_settings->modelDir());
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  dialog->setFileMode(QFileDialog::Directory);
+  dialog->setOption(QFileDialog::ShowDirsOnly);
+  connect(dialog, &QFileDialog::fileSelected, this, &MainWindow::loadModel);
+  dialog->open();
+}
+
+void MainWindow::addPictureFiles(const QStringList& paths) {
+  QList<app::PictureSource> sources;
+  for (const QString& p : paths) {
+    app::PictureSource s;
+    s.path = p;
+    sources << s;
+  }
+  m_controller->importPictures(sources);
+}
+
+void MainWindow::sendQuestion() {
+  PromptEdit* prompt = m_chatPane->promptEdit();
+  const QString why = m_controller->send(prompt->toPlainText());
+  if (!why.isEmpty()) {
+    m_messageBar->showInformation(why);
+    return;
+  }
+  m_messageBar->dismiss();
+  prompt->clear();
+  m_picturePane->regionTool()->clearRegion();
+  m_picturePane->canvas()->update();
+}
+
+void MainWindow::pastePicture() {
+  const QMimeData* mime = QGuiApplication::clipboard()->mimeData();
+  const QList<app::PictureSource> sources = picturesFromMime(mime);
+  if (sources.isEmpty()) {
+    m_messageBar->showInformation(tr("The clipboard holds no picture. Copy a picture or a picture file first."));
+    return;
+  }
+  m_controller->importPictures(sources);
+}
+
+void MainWindow::askAboutRegion(int pictureId, const QRect& pixels, const QString& phrase) {
+  const app::PictureItem* p = m_controller->conversation()->picture(pictureId);
+  if (!p) return;
+  const std::array<int, 4> b = app::pixelRectToModel(pixels, p->image.size());
+  const QString name = phrase.isEmpty() ? tr("this region") : phrase;
+  const QString box = QStringLiteral("<box>(%1,%2),(%3,%4)</box>").arg(b[0]).arg(b[1]).arg(b[2]).arg(b[3]);
+  PromptEdit* prompt = m_chatPane->promptEdit();
+  QTextCursor cursor = prompt->textCursor();
+  const QString open = QStringLiteral("<ref>");
+  cursor.insertText(open);
+  const int start = cursor.position();
+  cursor.insertText(name);
+  const int end = cursor.position();
+  cursor.insertText(QStringLiteral("</ref>") + box + QLatin1Char(' '));
+  // Select the phrase, so typing a better name replaces it at once.
+  cursor.setPosition(start);
+  cursor.setPosition(end, QTextCursor::KeepAnchor);
+  prompt->setTextCursor(cursor);
+  prompt->setFocus();
+  m_picturePane->regionTool()->setRegion(pixels);
+  m_picturePane->canvas()->update();
+  if (pictureId != m_controller->conversation()->latestSentPictureId() &&
+      !m_controller->conversation()->pendingPictureIds().contains(pictureId)) {
+    m_messageBar->showInformation(tr("The model reads boxes against the latest picture of the conversation, which is "
+                                     "not the one shown."));
+  }
+}
+
+void MainWindow::askAboutRegionByKeys() {
+  const int id = m_picturePane->currentPictureId();
+  const app::PictureItem* p = m_controller->conversation()->picture(id);
+  if (!p) {
+    m_messageBar->showInformation(tr("There is no picture to ask about yet."));
+    return;
+  }
+  auto* dialog = new RegionDialog(p->image.size(), m_picturePane->regionTool()->region(), this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  connect(dialog, &QDialog::accepted, this, [this, dialog, id] { askAboutRegion(id, dialog->region(), dialog->phrase()); });
+  dialog->open();
+}
+
+void MainWindow::onChatRefHovered(int messageId, int ref) {
+  app::Conversation* c = m_controller->conversation();
+  const app::Message* m = c->message(messageId);
+  if (!m) return;
+  // A phrase of another reply about the picture shown brings that reply's boxes up.
+  if (ref >= 0 && messageId != m_picturePane->shownReplyId() && m->targetPictureId == m_picturePane->currentPictureId()) {
+    c->chooseReply(messageId);
+  }
+  m_chatPane->chatView()->setHighlight(messageId, ref);
+  m_picturePane->setHighlightedRef(messageId == m_picturePane->shownReplyId() ? ref : -1);
+}
+
+QString MainWindow::suggestedName(const QString& suffix) const {
+  const QString folder = m_settings->lastFolder().isEmpty()
+                             ? QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation)
+                             : m_settings->lastFolder();
+  const QString stem = m_conversationPath.isEmpty() ? tr("conversation") : QFileInfo(m_conversationPath).completeBaseName();
+  return QDir(folder).filePath(stem + QLatin1Char('.') + suffix);
+}
+
+void MainWindow::chooseFile(bool save, const QString& title, const QString& filter, const QString& suffix,
+                            std::function<void(const QString&)> then) {
+  auto* dialog = new QFileDialog(this, title, save ? suggestedName(suffix) : m_settings->lastFolder(), filter);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  dialog->setAcceptMode(save ? QFileDialog::AcceptSave : QFileDialog::AcceptOpen);
+  dialog->setFileMode(save ? QFileDialog::AnyFile : QFileDialog::ExistingFile);
+  if (!suffix.isEmpty()) dialog->setDefaultSuffix(suffix);
+  connect(dialog, &QFileDialog::fileSelected, this, [this, then](const QString& path) {
+    m_settings->setLastFolder(QFileInfo(path).absolutePath());
+    then(path);
+  });
+  dialog->open();
+}
+
+void MainWindow::openConversationFile(const QString& path) {
+  m_restoring = false;
+  m_files->open(path);
+}
+
+void MainWindow::saveConversationTo(const QString& path) {
+  m_files->save(m_controller->conversation()->data(), path);
+}
+
+void MainWindow::exportMarkdownTo(const QString& path) {
+  QVector<QImage> images;
+  for (const app::PictureItem& p : m_controller->conversation()->pictures()) images << p.image;
+  m_files->exportMarkdown(m_controller->conversation()->data(), images, path);
+}
+
+void MainWindow::saveAnnotatedTo(const QString& path) {
+  app::Conversation* c = m_controller->conversation();
+  const app::PictureItem* p = c->picture(m_picturePane->currentPictureId());
+  if (!p) {
+    m_messageBar->showInformation(tr("There is no picture to save yet."));
+    return;
+  }
+  const app::Message* reply = c->message(c->replyShownOn(p->id));
+  const QVector<app::AnnotationBox> boxes =
+      reply && m_actions->showBoxes->isChecked() ? app::annotationBoxes(reply->grounding, p->image.size())
+                                                 : QVector<app::AnnotationBox>();
+  m_files->saveAnnotated(p->image, boxes, path);
+}
+
+void MainWindow::onFileJobFinished(app::FileJobs::Kind kind, const QString& path, const QString& error) {
+  using Kind = app::FileJobs::Kind;
+  if (kind == Kind::Open && m_restoring) {
+    // The autosave of the last session; if it is damaged, keep it aside and start afresh.
+    m_restoring = false;
+    if (!error.isEmpty()) {
+      QFile::remove(path + QStringLiteral(".damaged"));
+      QFile::rename(path, path + QStringLiteral(".damaged"));
+      m_messageBar->showError(tr("The last conversation could not be restored and was kept aside as “%1”. %2")
+                                  .arg(QDir::toNativeSeparators(path + QStringLiteral(".damaged")), error));
+    }
+    if (m_autosaver) m_autosaver->setEnabled(true);
+    return;
+  }
+  if (!error.isEmpty()) {
+    m_messageBar->showError(error);
+    return;
+  }
+  const QString shown = QDir::toNativeSeparators(path);
+  switch (kind) {
+    case Kind::Open: statusBar()->showMessage(tr("Opened %1").arg(shown), 5000); break;
+    case Kind::Save:
+      m_conversationPath = path;
+      retranslateUi();
+      statusBar()->showMessage(tr("Saved %1").arg(shown), 5000);
+      break;
+    case Kind::ExportMarkdown: statusBar()->showMessage(tr("Exported %1").arg(shown), 5000); break;
+    case Kind::SaveAnnotated: statusBar()->showMessage(tr("Saved %1").arg(shown), 5000); break;
+  }
+}
+
+void MainWindow::showShortcuts() {
+  auto* dialog = new QDialog(this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  dialog->setWindowTitle(tr("Keyboard Shortcuts"));
+  auto* table = new QTableWidget(dialog);
+  table->setColumnCount(2);
+  table->setHorizontalHeaderLabels({tr("Command"), tr("Keys")});
+  table->setAccessibleName(tr("Keyboard shortcuts"));
+  QList<QPair<QString, QString>> rows;
+  for (QAction* a : m_actions->findChildren<QAction*>()) {
+    if (a->shortcut().isEmpty()) continue;
+    rows.push_back({QString(a->text()).remove(QLatin1Char('&')), a->shortcut().toString(QKeySequence::NativeText)});
+  }
+  rows.push_back({tr("Send the question"), tr("Enter")});
+  rows.push_back({tr("New line in the question"), tr("Shift+Enter")});
+  rows.push_back({tr("Ask about a region by dragging"), tr("Shift+drag on the picture")});
+  rows.push_back({tr("Zoom and pan the picture"), tr("+ − 0 1 and the arrow keys, in the picture")});
+  table->setRowCount(rows.size());
+  for (int i = 0; i < rows.size(); ++i) {
+    table->setItem(i, 0, new QTableWidgetItem(rows[i].first));
+    table->setItem(i, 1, new QTableWidgetItem(rows[i].second));
+  }
+  table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
+  buttons->button(QDialogButtonBox::Close)->setText(tr("Close"));
+  connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+  auto* layout = new QVBoxLayout(dialog);
+  layout->addWidget(table);
+  layout->addWidget(buttons);
+  dialog->resize(560, 520);
+  dialog->open();
+}
+
+void MainWindow::showHowToGetModel() {
+  auto* box = new QMessageBox(QMessageBox::Information, tr("How to Get the Model"),
+                              tr("QwenVL Studio runs Qwen-VL-Chat-Int4 on this computer and never downloads it by "
+                                 "itself. In a terminal, run:\n\n%1\n\nThen choose Model › Open Model Folder… and "
+                                 "pick the new Qwen-VL-Chat-Int4 folder, or start the app with --model FOLDER.")
+                                  .arg(QStringLiteral("git lfs install\ngit lfs clone "
+                                                      "https://huggingface.co/Qwen/Qwen-VL-Chat-Int4")),
+                              QMessageBox::Close, this);
+  box->setAttribute(Qt::WA_DeleteOnClose);
+  box->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
+  box->open();
+}
+
+void MainWindow::showAbout() {
+  auto* box = new QMessageBox(QMessageBox::NoIcon, tr("About QwenVL Studio"),
+                              tr("<h3>QwenVL Studio %1</h3><p>Chat with Qwen-VL-Chat-Int4 about your pictures, on "
+                                 "your own computer. The boxes the model draws appear on the picture as the answer "
+                                 "arrives.</p><p>Built with Qt %2.</p>")
+                                  .arg(QCoreApplication::applicationVersion(), QString::fromLatin1(qVersion())),
+                              QMessageBox::Close, this);
+  box->setIconPixmap(windowIcon().pixmap(64, 64));
+  box->setAttribute(Qt::WA_DeleteOnClose);
+  box->open();
+}
+
+}  // namespace qwenvl::ui

@@ -1,0 +1,79 @@
+// One message of the chat: who wrote it, the text (a reply as basic Markdown with the grounding
+// markup removed and each ref phrase tinted in its box colour), the reply's state and
+// statistics, and Copy / Regenerate. Hovering a phrase reports its ref; the canvas answers by
+// lighting up that ref's boxes, and the canvas' hover lights up the phrase here.
+#pragma once
+
+#include <QFrame>
+#include <QTextBrowser>
+
+#include "app/conversation.h"
+
+class QLabel;
+class QPushButton;
+
+namespace qwenvl::ui {
+
+// A read-only text view as tall as its text, that reports which ref phrase the mouse is over.
+class MessageText : public QTextBrowser {
+  Q_OBJECT
+ public:
+  explicit MessageText(QWidget* parent = nullptr);
+  static constexpr int kRefProperty = QTextFormat::UserProperty + 1;
+  int refAt(const QPoint& viewportPos) const;
+
+ signals:
+  void hoveredRefChanged(int ref);
+
+ protected:
+  bool viewportEvent(QEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
+
+ private:
+  void fitHeight();
+  int m_hovered = -1;
+};
+
+class MessageView : public QFrame {
+  Q_OBJECT
+ public:
+  MessageView(int messageId, QWidget* parent = nullptr);
+  int messageId() const { return m_id; }
+
+  void setMessage(const app::Message& message, const app::Conversation& conversation);
+  void setHighlightedRef(int ref);
+  void setCanRegenerate(bool can);
+  QString bodyText() const;  // the text as shown (what Copy copies)
+  MessageText* textView() const { return m_text; }
+  QPushButton* copyButton() const { return m_copy; }
+  QPushButton* regenerateButton() const { return m_regenerate; }
+
+ signals:
+  void refHovered(int messageId, int ref);
+  void copyRequested(int messageId);
+  void regenerateRequested(int messageId);
+  void activated(int messageId);
+
+ protected:
+  void changeEvent(QEvent* event) override;
+  void mousePressEvent(QMouseEvent* event) override;
+  bool eventFilter(QObject* watched, QEvent* event) override;
+
+ private:
+  void retranslateUi();
+  void render();
+
+  int m_id;
+  app::Message m_message;
+  QString m_pictureNames;
+  int m_highlighted = -1;
+  QString m_renderedKey;
+  QLabel* m_author;
+  QLabel* m_pictures;
+  MessageText* m_text;
+  QLabel* m_status;
+  QPushButton* m_copy;
+  QPushButton* m_regenerate;
+};
+
+}  // namespace qwenvl::ui

@@ -1,0 +1,246 @@
+// The settings dialog; see settings_dialog.h.
+#include "ui/settings_dialog.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
+#include <QEvent>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QSpinBox>
+#include <QTabWidget>
+#include <QThread>
+#include <QVBoxLayout>
+
+#include "app/language_manager.h"
+
+namespace qwenvl::ui {
+
+SettingsDialog::SettingsDialog(app::AppSettings* settings, const app::CudaStatus& cuda, QWidget* parent)
+    : QDialog(parent), m_settings(settings), m_cuda(cuda) {
+  m_tabs = new QTabWidget(this);
+
+  auto* model = new QWidget;
+  auto* modelForm = new QFormLayout(model);
+  m_modelDirLabel = new QLabel;
+  m_modelDir = new QLineEdit;
+  m_browse = new QPushButton;
+  auto* dirRow = new QHBoxLayout;
+  dirRow->addWidget(m_modelDir, 1);
+  dirRow->addWidget(m_browse);
+  modelForm->addRow(m_modelDirLabel, dirRow);
+  m_modelDirLabel->setBuddy(m_modelDir);
+  m_backendLabel = new QLabel;
+  m_cudaButton = new QRadioButton;
+  m_cpuButton = new QRadioButton;
+  auto* backendColumn = new QVBoxLayout;
+  backendColumn->addWidget(m_cudaButton);
+  backendColumn->addWidget(m_cpuButton);
+  m_cudaNote = new QLabel;
+  m_cudaNote->setWordWrap(true);
+  backendColumn->addWidget(m_cudaNote);
+  modelForm->addRow(m_backendLabel, backendColumn);
+  m_threadsLabel = new QLabel;
+  m_threads = new QSpinBox;
+  m_threads->setRange(0, std::max(1, QThread::idealThreadCount()) * 2);
+  modelForm->addRow(m_threadsLabel, m_threads);
+  m_threadsLabel->setBuddy(m_threads);
+
+  auto* generation = new QWidget;
+  auto* genForm = new QFormLayout(generation);
+  m_greedy = new QCheckBox;
+  genForm->addRow(m_greedy);
+  auto addDouble = [genForm](QLabel*& label, QDoubleSpinBox*& box, double lo, double hi, double step, int decimals) {
+    label = new QLabel;
+    box = new QDoubleSpinBox;
+    box->setRange(lo, hi);
+    box->setSingleStep(step);
+    box->setDecimals(decimals);
+    label->setBuddy(box);
+    genForm->addRow(label, box);
+  };
+  addDouble(m_temperatureLabel, m_temperature, 0.01, 5.0, 0.05, 2);
+  addDouble(m_topPLabel, m_topP, 0.0, 1.0, 0.05, 2);
+  m_topKLabel = new QLabel;
+  m_topK = new QSpinBox;
+  m_topK->setRange(0, 151936);
+  m_topKLabel->setBuddy(m_topK);
+  genForm->addRow(m_topKLabel, m_topK);
+  addDouble(m_repetitionLabel, m_repetition, 0.5, 5.0, 0.05, 2);
+  m_maxNewLabel = new QLabel;
+  m_maxNew = new QSpinBox;
+  m_maxNew->setRange(1, 8192);
+  m_maxNewLabel->setBuddy(m_maxNew);
+  genForm->addRow(m_maxNewLabel, m_maxNew);
+  m_fixedSeed = new QCheckBox;
+  m_seed = new QSpinBox;
+  m_seed->setRange(0, std::numeric_limits<int>::max());
+  genForm->addRow(m_fixedSeed, m_seed);
+  m_defaults = new QPushButton;
+  genForm->addRow(m_defaults);
+
+  auto* conversation = new QWidget;
+  auto* convLayout = new QVBoxLayout(conversation);
+  m_systemLabel = new QLabel;
+  m_system = new QPlainTextEdit;
+  m_system->setTabChangesFocus(true);
+  m_systemLabel->setBuddy(m_system);
+  m_restore = new QCheckBox;
+  convLayout->addWidget(m_systemLabel);
+  convLayout->addWidget(m_system, 1);
+  convLayout->addWidget(m_restore);
+
+  auto* interface = new QWidget;
+  auto* uiForm = new QFormLayout(interface);
+  m_languageLabel = new QLabel;
+  m_language = new QComboBox;
+  for (const QString& code : app::AppSettings::languages()) m_language->addItem(app::LanguageManager::nativeName(code), code);
+  m_languageLabel->setBuddy(m_language);
+  uiForm->addRow(m_languageLabel, m_language);
+
+  m_tabs->addTab(model, QString());
+  m_tabs->addTab(generation, QString());
+  m_tabs->addTab(conversation, QString());
+  m_tabs->addTab(interface, QString());
+
+  m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel | QDialogButtonBox::Apply, this);
+  auto* layout = new QVBoxLayout(this);
+  layout->addWidget(m_tabs);
+  layout->addWidget(m_buttons);
+
+  connect(m_buttons, &QDialogButtonBox::accepted, this, [this] {
+    apply();
+    accept();
+  });
+  connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+  connect(m_buttons->button(QDialogButtonBox::Apply), &QPushButton::clicked, this, &SettingsDialog::apply);
+  connect(m_browse, &QPushButton::clicked, this, [this] {
+    auto* dialog = new QFileDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setFileMode(QFileDialog::Directory);
+    dialog->setOption(QFileDialog::ShowDirsOnly);
+    dialog->setDirectory(m_modelDir->text());
+    dialog->setWindowTitle(tr("Choose the Qwen-VL-Chat-Int4 Folder"));
+    connect(dialog, &QFileDialog::fileSelected, m_modelDir, &QLineEdit::setText);
+    dialog->open();
+  });
+  connect(m_greedy, &QCheckBox::toggled, this, &SettingsDialog::updateEnabled);
+  connect(m_fixedSeed, &QCheckBox::toggled, this, &SettingsDialog::updateEnabled);
+  connect(m_defaults, &QPushButton::clicked, this, [this] { loadSampling(app::SamplingSettings{}); });
+  load();
+  retranslateUi();
+}
+
+void SettingsDialog::load() {
+  m_modelDir->setText(m_settings->modelDir());
+  const bool cpu = m_settings->backend() == app::BackendChoice::Cpu;
+  m_cpuButton->setChecked(cpu);
+  m_cudaButton->setChecked(!cpu);
+  m_threads->setValue(m_settings->cpuThreads());
+  loadSampling(m_settings->sampling());
+  m_system->setPlainText(m_settings->systemPrompt());
+  m_restore->setChecked(m_settings->restoreLastConversation());
+  m_language->setCurrentIndex(std::max(0, m_language->findData(m_settings->language())));
+}
+
+void SettingsDialog::loadSampling(const app::SamplingSettings& s) {
+  m_greedy->setChecked(s.greedy);
+  m_temperature->setValue(s.temperature);
+  m_topP->setValue(s.topP);
+  m_topK->setValue(s.topK);
+  m_repetition->setValue(s.repetitionPenalty);
+  m_maxNew->setValue(s.maxNewTokens);
+  m_fixedSeed->setChecked(s.fixedSeed);
+  m_seed->setValue(static_cast<int>(std::min<quint64>(s.seed, std::numeric_limits<int>::max())));
+  updateEnabled();
+}
+
+void SettingsDialog::updateEnabled() {
+  const bool sampling = !m_greedy->isChecked();
+  for (QWidget* w : {static_cast<QWidget*>(m_temperature), static_cast<QWidget*>(m_topP),
+                     static_cast<QWidget*>(m_topK), static_cast<QWidget*>(m_fixedSeed)}) {
+    w->setEnabled(sampling);
+  }
+  m_seed->setEnabled(sampling && m_fixedSeed->isChecked());
+}
+
+void SettingsDialog::apply() {
+  m_settings->setModelDir(m_modelDir->text().trimmed());
+  m_settings->setBackend(m_cpuButton->isChecked() ? app::BackendChoice::Cpu : app::BackendChoice::Cuda);
+  m_settings->setCpuThreads(m_threads->value());
+  app::SamplingSettings s;
+  s.greedy = m_greedy->isChecked();
+  s.temperature = m_temperature->value();
+  s.topP = m_topP->value();
+  s.topK = m_topK->value();
+  s.repetitionPenalty = m_repetition->value();
+  s.maxNewTokens = m_maxNew->value();
+  s.fixedSeed = m_fixedSeed->isChecked();
+  s.seed = static_cast<quint64>(m_seed->value());
+  m_settings->setSampling(s);
+  m_settings->setSystemPrompt(m_system->toPlainText().trimmed());
+  m_settings->setRestoreLastConversation(m_restore->isChecked());
+  m_settings->setLanguage(m_language->currentData().toString());
+  m_settings->sync();
+  emit applied();
+}
+
+void SettingsDialog::retranslateUi() {
+  setWindowTitle(tr("Settings"));
+  m_tabs->setTabText(0, tr("&Model"));
+  m_tabs->setTabText(1, tr("&Generation"));
+  m_tabs->setTabText(2, tr("&Conversation"));
+  m_tabs->setTabText(3, tr("&Interface"));
+  m_modelDirLabel->setText(tr("Model &folder:"));
+  m_modelDir->setPlaceholderText(tr("The folder of Qwen-VL-Chat-Int4 (with config.json)"));
+  m_modelDir->setAccessibleName(tr("Model folder"));
+  m_browse->setText(tr("&Browse…"));
+  m_browse->setAccessibleName(tr("Browse for the model folder"));
+  m_backendLabel->setText(tr("Run on:"));
+  m_cudaButton->setText(tr("&GPU (CUDA)"));
+  m_cpuButton->setText(tr("C&PU"));
+  m_cudaNote->setText(m_cuda.available ? tr("A GPU is available.")
+                      : m_cuda.compiled ? tr("No GPU can be used: %1").arg(m_cuda.reason)
+                                        : tr("This build has no CUDA backend; the CPU backend is used."));
+  m_threadsLabel->setText(tr("CPU &threads:"));
+  m_threads->setSpecialValueText(tr("All"));
+  m_threads->setAccessibleName(tr("CPU threads"));
+  m_greedy->setText(tr("&Greedy (always the most likely word; no sampling)"));
+  m_temperatureLabel->setText(tr("&Temperature:"));
+  m_temperature->setAccessibleName(tr("Temperature"));
+  m_topPLabel->setText(tr("Top-&p:"));
+  m_topP->setAccessibleName(tr("Top-p"));
+  m_topKLabel->setText(tr("Top-&k:"));
+  m_topK->setSpecialValueText(tr("Off"));
+  m_topK->setAccessibleName(tr("Top-k"));
+  m_repetitionLabel->setText(tr("&Repetition penalty:"));
+  m_repetition->setAccessibleName(tr("Repetition penalty"));
+  m_maxNewLabel->setText(tr("&Longest reply (tokens):"));
+  m_maxNew->setAccessibleName(tr("Longest reply in tokens"));
+  m_fixedSeed->setText(tr("Fixed &seed:"));
+  m_seed->setAccessibleName(tr("Seed"));
+  m_defaults->setText(tr("Restore the Model’s &Defaults"));
+  m_defaults->setAccessibleName(tr("Restore the model’s default sampling"));
+  m_systemLabel->setText(tr("&System prompt (used for new conversations and the current one):"));
+  m_system->setAccessibleName(tr("System prompt"));
+  m_restore->setText(tr("&Reopen the last conversation at start"));
+  m_languageLabel->setText(tr("&Language:"));
+  m_language->setAccessibleName(tr("Interface language"));
+  m_buttons->button(QDialogButtonBox::Ok)->setText(tr("OK"));
+  m_buttons->button(QDialogButtonBox::Cancel)->setText(tr("Cancel"));
+  m_buttons->button(QDialogButtonBox::Apply)->setText(tr("Apply"));
+}
+
+void SettingsDialog::changeEvent(QEvent* event) {
+  if (event->type() == QEvent::LanguageChange) retranslateUi();
+  QDialog::changeEvent(event);
+}
+
+}  // namespace qwenvl::ui
