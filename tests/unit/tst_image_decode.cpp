@@ -56,7 +56,8 @@ std::vector<uint8_t> pack_row(const std::vector<unsigned>& s, int depth) {
 }
 
 // Returns false if libpng refused (a bug in the test itself).
-bool write_png_impl(FILE* f, const PngSpec& s, std::vector<std::vector<uint8_t>>& rows, bool header_only) {
+bool write_png_impl(FILE* f, const PngSpec& s, std::vector<std::vector<uint8_t>>& rows, bool header_only,
+                    const char* comment) {
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
   png_infop info = png_create_info_struct(png);
   if (setjmp(png_jmpbuf(png))) {
@@ -75,6 +76,13 @@ bool write_png_impl(FILE* f, const PngSpec& s, std::vector<std::vector<uint8_t>>
     c.gray = c.red = 1, c.green = 2, c.blue = 3;
     png_set_tRNS(png, info, nullptr, 0, &c);
   }
+  png_text text{};
+  if (comment) {
+    text.compression = PNG_TEXT_COMPRESSION_NONE;
+    text.key = const_cast<char*>("Comment");
+    text.text = const_cast<char*>(comment);
+    png_set_text(png, info, &text, 1);
+  }
   png_write_info(png, info);
   if (!header_only) {
     std::vector<png_bytep> ptrs;
@@ -86,12 +94,13 @@ bool write_png_impl(FILE* f, const PngSpec& s, std::vector<std::vector<uint8_t>>
   return true;
 }
 
-std::string write_png(const std::string& path, const PngSpec& s, bool header_only = false) {
+std::string write_png(const std::string& path, const PngSpec& s, bool header_only = false,
+                      const char* comment = nullptr) {
   std::vector<std::vector<uint8_t>> rows;
   for (const auto& r : s.samples) rows.push_back(pack_row(r, s.depth));
   FILE* f = std::fopen(path.c_str(), "wb");
   if (!f) return {};
-  const bool ok = write_png_impl(f, s, rows, header_only);
+  const bool ok = write_png_impl(f, s, rows, header_only, comment);
   std::fclose(f);
   return ok ? path : std::string();
 }
@@ -351,6 +360,18 @@ class TstImageDecode : public QObject {
     std::string flipped = good;
     flipped[flipped.size() / 2] ^= 0x55;  // inside IDAT: CRC (and likely zlib) error
     QVERIFY(!qwenvl::decode_image_memory(flipped, "flip.png").ok());
+
+    // A damaged CRC on an ancillary chunk before the image data: Pillow's ChunkStream.crc raises
+    // "broken PNG file (bad header checksum)", so this is refused too.
+    std::string bad_text = slurp(write_png(path("text.png"), s, false, "comment"));
+    const size_t text = bad_text.find("tEXt");
+    QVERIFY(text != std::string::npos);
+    QVERIFY(qwenvl::decode_image_memory(bad_text, "text.png").ok());
+    const size_t text_len = (uint8_t(bad_text[text - 2]) << 8) | uint8_t(bad_text[text - 1]);
+    bad_text[text + 4 + text_len] ^= 1;
+    auto t = qwenvl::decode_image_memory(bad_text, "text.png");
+    QVERIFY(!t.ok());
+    QVERIFY2(t.message().find("CRC") != std::string::npos, t.message().c_str());
 
     // Width 0 with a valid CRC: refused as a zero-size image.
     std::string zero = good;

@@ -33,8 +33,8 @@ struct Job {
   png_longjmp(png, 1);
 }
 
-// libpng warns about damaged ancillary chunks (text, colour profiles) and drops them; Pillow does
-// not use them for pixels either.
+// What libpng only warns about (ancillary chunks it cannot use, extra data after the image) does
+// not stop Pillow either.
 void on_warning(png_structp, png_const_charp) {}
 
 void on_read(png_structp png, png_bytep out, size_t n) {
@@ -106,6 +106,9 @@ bool run(Job& job) {
   if (setjmp(png_jmpbuf(png))) return false;
 
   png_set_read_fn(png, &job, on_read);
+  // Pillow checks the CRC of every chunk before the image data, ancillary ones included, and
+  // refuses the file on a mismatch; libpng would only drop a damaged ancillary chunk.
+  png_set_crc_action(png, PNG_CRC_DEFAULT, PNG_CRC_ERROR_QUIT);
   // libpng's default 1,000,000-pixel width/height caps are stricter than Pillow, which only
   // limits the pixel count; that count is checked below instead.
   png_set_user_limits(png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
