@@ -45,10 +45,10 @@ void on_read(png_structp png, png_bytep out, size_t n) {
 }
 
 // Sample x of a row packed at `depth` bits (1, 2, 4 or 8), most significant bits first.
-inline unsigned packed_sample(const uint8_t* row, int x, int depth) {
+inline unsigned packed_sample(const uint8_t* row, size_t x, int depth) {
   if (depth == 8) return row[x];
-  const int bit = x * depth;
-  const int shift = 8 - depth - (bit & 7);
+  const size_t bit = x * depth;
+  const int shift = 8 - depth - static_cast<int>(bit & 7);
   return (row[bit >> 3] >> shift) & ((1u << depth) - 1);
 }
 
@@ -56,18 +56,18 @@ inline unsigned packed_sample(const uint8_t* row, int x, int depth) {
 // "L;2", "L;4"); 16-bit grey opens as "I;16" and I16_RGB clips it to 255; 16-bit colour and grey+alpha
 // keep the high byte ("RGB;16B", "RGBA;16B", "LA;16B"); alpha is dropped; palette indices past the
 // PLTE entries are black (Pillow's palette is zero-filled).
-void convert_row(const uint8_t* in, uint8_t* out, int width, int color_type, int depth,
+void convert_row(const uint8_t* in, uint8_t* out, size_t width, int color_type, int depth,
                  const uint8_t* lut) {
   switch (color_type) {
     case PNG_COLOR_TYPE_GRAY:
       if (depth == 16) {
-        for (int x = 0; x < width; ++x) {
+        for (size_t x = 0; x < width; ++x) {
           const uint8_t v = in[2 * x] != 0 ? 255 : in[2 * x + 1];
           out[3 * x] = out[3 * x + 1] = out[3 * x + 2] = v;
         }
       } else {
         const unsigned scale = 255u / ((1u << depth) - 1);
-        for (int x = 0; x < width; ++x) {
+        for (size_t x = 0; x < width; ++x) {
           const uint8_t v = static_cast<uint8_t>(packed_sample(in, x, depth) * scale);
           out[3 * x] = out[3 * x + 1] = out[3 * x + 2] = v;
         }
@@ -75,24 +75,24 @@ void convert_row(const uint8_t* in, uint8_t* out, int width, int color_type, int
       break;
     case PNG_COLOR_TYPE_RGB:
       if (depth == 16) {
-        for (int x = 0; x < width; ++x)
-          for (int c = 0; c < 3; ++c) out[3 * x + c] = in[6 * x + 2 * c];
+        for (size_t x = 0; x < width; ++x)
+          for (size_t c = 0; c < 3; ++c) out[3 * x + c] = in[6 * x + 2 * c];
       } else {
-        std::memcpy(out, in, static_cast<size_t>(width) * 3);
+        std::memcpy(out, in, width * 3);
       }
       break;
     case PNG_COLOR_TYPE_PALETTE:
-      for (int x = 0; x < width; ++x) std::memcpy(out + 3 * x, lut + 3 * packed_sample(in, x, depth), 3);
+      for (size_t x = 0; x < width; ++x) std::memcpy(out + 3 * x, lut + 3 * packed_sample(in, x, depth), 3);
       break;
     case PNG_COLOR_TYPE_GRAY_ALPHA: {
-      const int step = depth == 16 ? 4 : 2;
-      for (int x = 0; x < width; ++x) out[3 * x] = out[3 * x + 1] = out[3 * x + 2] = in[step * x];
+      const size_t step = depth == 16 ? 4 : 2;
+      for (size_t x = 0; x < width; ++x) out[3 * x] = out[3 * x + 1] = out[3 * x + 2] = in[step * x];
       break;
     }
     case PNG_COLOR_TYPE_RGB_ALPHA: {
-      const int step = depth == 16 ? 8 : 4, sample = depth == 16 ? 2 : 1;
-      for (int x = 0; x < width; ++x)
-        for (int c = 0; c < 3; ++c) out[3 * x + c] = in[step * x + sample * c];
+      const size_t step = depth == 16 ? 8 : 4, sample = depth == 16 ? 2 : 1;
+      for (size_t x = 0; x < width; ++x)
+        for (size_t c = 0; c < 3; ++c) out[3 * x + c] = in[step * x + sample * c];
       break;
     }
   }
