@@ -3,6 +3,8 @@
 // the comments give the reasoning for the ones where it matters.
 #include "tokenizer/pretokenize.h"
 
+#include <algorithm>
+
 #include "tokenizer/unicode.h"
 
 namespace qwenvl {
@@ -91,7 +93,7 @@ size_t pretoken_end(std::u32string_view text, size_t pos) {
 void split_pretokens(std::u32string_view text, std::vector<size_t>& piece_ends) {
   piece_ends.clear();
   for (size_t pos = 0; pos < text.size();) {
-    pos = pretoken_end(text, pos);
+    pos = std::max(pretoken_end(text, pos), pos + 1);  // never an empty piece, never a hang
     piece_ends.push_back(pos);
   }
 }

@@ -73,7 +73,9 @@ struct Tokenizer::Impl {
       piece.clear();
       for (size_t i = begin; i < end; ++i) utf8_append(piece, text[i]);
       begin = end;
-      int32_t rank = vocab->find(piece);  // a piece that is a whole token is never merged
+      // Whole piece first, as tiktoken does. (Every qwen.tiktoken token is also what the merges
+      // reach from its bytes, so this is a shortcut, not a different result.)
+      int32_t rank = vocab->find(piece);
       if (rank >= 0) {
         out.push_back(rank);
       } else {
