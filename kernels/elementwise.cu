@@ -1,6 +1,6 @@
 // Small elementwise kernels around the GEMMs: bias + exact-erf GELU, SiLU(gate) * up over the
-// tile-interleaved w1|w2 layout, the 14x14 patch im2col of the vision conv, fp16/fp32 casts and
-// strided row copies. Test: build/tests/gpu/test_elementwise (needs a GPU).
+// tile-interleaved w1|w2 layout, the 14x14 patch im2col of the vision conv and fp16/fp32 casts.
+// Test: build/tests/gpu/test_vit_ops (needs a GPU).
 #include "common.cuh"
 #include "qwenvl_kernels.h"
 
@@ -79,16 +79,6 @@ __global__ void f32_to_f16_kernel(const float* __restrict__ in, __half* __restri
   }
 }
 
-__global__ void copy_rows_kernel(const __half* __restrict__ in, int ld_in, __half* __restrict__ out, int ld_out,
-                                 int rows, int cols) {
-  const size_t n = static_cast<size_t>(rows) * cols;
-  for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<size_t>(gridDim.x) * blockDim.x) {
-    const size_t r = i / cols, c = i - r * cols;
-    out[r * ld_out + c] = in[r * ld_in + c];
-  }
-}
-
 }  // namespace
 
 cudaError_t bias_act(__half* y, const __half* bias, int rows, int cols, int ld, Activation act, cudaStream_t stream) {
@@ -122,13 +112,6 @@ cudaError_t f16_to_f32(const __half* in, float* out, size_t n, cudaStream_t stre
 cudaError_t f32_to_f16(const float* in, __half* out, size_t n, cudaStream_t stream) {
   if (n == 0) return cudaSuccess;
   f32_to_f16_kernel<<<blocks_for(n), kThreads, 0, stream>>>(in, out, n);
-  return cudaGetLastError();
-}
-
-cudaError_t copy_rows(const __half* in, int ld_in, __half* out, int ld_out, int rows, int cols, cudaStream_t stream) {
-  if (rows <= 0 || cols <= 0) return cudaErrorInvalidValue;
-  copy_rows_kernel<<<blocks_for(static_cast<size_t>(rows) * cols), kThreads, 0, stream>>>(in, ld_in, out, ld_out,
-                                                                                         rows, cols);
   return cudaGetLastError();
 }
 

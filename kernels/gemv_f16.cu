@@ -1,6 +1,6 @@
 // fp16 matrix times one fp16 vector with fp32 accumulation and fp32 output: the lm_head of a
 // decode step (151936 x 4096, 1.2 GB streamed once per token with 16-byte loads).
-// Test: build/tests/gpu/test_gemv_f16 (needs a GPU).
+// Test: build/tests/gpu/test_gemv (needs a GPU).
 #include "common.cuh"
 #include "qwenvl_kernels.h"
 

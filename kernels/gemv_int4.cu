@@ -1,6 +1,7 @@
 // GPTQ int4 layers on tensor cores: repacking AutoGPTQ v1 tensors into 16-row tiles, the fused
 // dequantise-and-multiply kernel for 1..8 tokens (decode) and dequantisation to fp16 for GEMMs.
-// Test: build with -DQWENVL_CUDA=ON, run build/tests/gpu/test_gemv_int4 (needs a GPU).
+// Weights are fp16(scale * (q - zero)) as in the official kernels; products accumulate in fp32.
+// Test: build with -DQWENVL_CUDA=ON, run build/tests/gpu/test_gemv (needs a GPU).
 #include "common.cuh"
 #include "qwenvl_kernels.h"
 
@@ -90,13 +91,17 @@ __device__ __forceinline__ void load_chunk(const Int4Weight& w, int tile0, int c
   }
 }
 
-__device__ __forceinline__ void dequant_word(uint32_t word, __half2 zlo, __half2 zhi, uint32_t (&a)[4]) {
+// The A fragments of one word: fp16(scale * (q - zero)), the weight the official kernels form
+// (q - zero is exact in fp16, so the product is rounded once). s_lo holds the scale of row g,
+// s_hi of row g + 8, in both halves.
+__device__ __forceinline__ void dequant_word(uint32_t word, __half2 zlo, __half2 zhi, __half2 s_lo, __half2 s_hi,
+                                             uint32_t (&a)[4]) {
   const __half2 sixteenth = __float2half2_rn(1.f / 16.f);
   const uint32_t w2 = word >> 8;
-  a[0] = as_u32(__hsub2(as_half2(lop3_and_or(word, 0x000F000Fu, 0x64006400u)), zlo));
-  a[1] = as_u32(__hfma2(as_half2(lop3_and_or(word, 0x00F000F0u, 0x64006400u)), sixteenth, zhi));
-  a[2] = as_u32(__hsub2(as_half2(lop3_and_or(w2, 0x000F000Fu, 0x64006400u)), zlo));
-  a[3] = as_u32(__hfma2(as_half2(lop3_and_or(w2, 0x00F000F0u, 0x64006400u)), sixteenth, zhi));
+  a[0] = as_u32(__hmul2(__hsub2(as_half2(lop3_and_or(word, 0x000F000Fu, 0x64006400u)), zlo), s_lo));
+  a[1] = as_u32(__hmul2(__hfma2(as_half2(lop3_and_or(word, 0x00F000F0u, 0x64006400u)), sixteenth, zhi), s_hi));
+  a[2] = as_u32(__hmul2(__hsub2(as_half2(lop3_and_or(w2, 0x000F000Fu, 0x64006400u)), zlo), s_lo));
+  a[3] = as_u32(__hmul2(__hfma2(as_half2(lop3_and_or(w2, 0x00F000F0u, 0x64006400u)), sixteenth, zhi), s_hi));
 }
 
 // zlo = 1024 + z(row g) for the hsub2 of a0/a2; zhi = -(64 + z(row g+8)) for the hfma2 of a1/a3.
@@ -115,19 +120,15 @@ __device__ __forceinline__ void compute_chunk(const Fragments (&f)[RT], uint4 xa
   for (int rt = 0; rt < RT; ++rt) {
     __half2 zlo, zhi;
     zero_halves(f[rt].z, g, &zlo, &zhi);
-    float part[4] = {0.f, 0.f, 0.f, 0.f};
+    const __half2 s = as_half2(f[rt].s);
+    const __half2 s_lo = __low2half2(s), s_hi = __high2half2(s);
     const uint32_t words[4] = {f[rt].q.x, f[rt].q.y, f[rt].q.z, f[rt].q.w};
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
       uint32_t a[4];
-      dequant_word(words[i], zlo, zhi, a);
-      mma_16816(part, a, b[2 * i], b[2 * i + 1]);
+      dequant_word(words[i], zlo, zhi, s_lo, s_hi, a);
+      mma_16816(acc[rt], a, b[2 * i], b[2 * i + 1]);
     }
-    const float2 s = __half22float2(as_half2(f[rt].s));
-    acc[rt][0] = fmaf(s.x, part[0], acc[rt][0]);
-    acc[rt][1] = fmaf(s.x, part[1], acc[rt][1]);
-    acc[rt][2] = fmaf(s.y, part[2], acc[rt][2]);
-    acc[rt][3] = fmaf(s.y, part[3], acc[rt][3]);
   }
 }
 
@@ -252,21 +253,18 @@ __global__ void dequant_int4_kernel(Int4Weight w, int tile_begin, int tile_end, 
     load_chunk<1>(w, tile, c, lane, groups, f);
     __half2 zlo, zhi;
     zero_halves(f[0].z, g, &zlo, &zhi);
-    const float2 s = __half22float2(as_half2(f[0].s));
+    const __half2 s = as_half2(f[0].s);
     const uint32_t words[4] = {f[0].q.x, f[0].q.y, f[0].q.z, f[0].q.w};
     __half* rows = out + static_cast<size_t>(tile - tile_begin) * 16 * w.k;
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
       uint32_t a[4];
-      dequant_word(words[i], zlo, zhi, a);
+      dequant_word(words[i], zlo, zhi, __low2half2(s), __high2half2(s), a);
       const int k0 = c * kChunk + 16 * i + 2 * t;
 #pragma unroll
       for (int j = 0; j < 4; ++j) {
-        const float2 v = __half22float2(as_half2(a[j]));
-        const float sc = (j & 1) ? s.y : s.x;
         const int row = g + 8 * (j & 1), col = k0 + 8 * (j >> 1);
-        *reinterpret_cast<__half2*>(rows + static_cast<size_t>(row) * w.k + col) =
-            __floats2half2_rn(v.x * sc, v.y * sc);
+        *reinterpret_cast<uint32_t*>(rows + static_cast<size_t>(row) * w.k + col) = a[j];
       }
     }
   }

@@ -1,6 +1,6 @@
 // Residual update fused with RMSNorm (LLM) or LayerNorm (ViT, resampler): one block per row,
 // fp32 statistics, rounding to fp16 where the reference rounds.
-// Test: build/tests/gpu/test_norm (needs a GPU).
+// Test: build/tests/gpu/test_norm_rope (needs a GPU).
 #include "common.cuh"
 #include "qwenvl_kernels.h"
 

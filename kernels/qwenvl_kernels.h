@@ -43,7 +43,7 @@ enum class Int4Epilogue {
 };
 // Largest token count gemv_int4 takes for a layer of k inputs (0: use dequantize + GEMM).
 int gemv_int4_max_tokens(int k);
-// y [ntok][n or n/2] from x [ntok][k], fp32 accumulation, scales applied per group in fp32.
+// y [ntok][n or n/2] from x [ntok][k]: weights fp16(scale * (q - zero)), fp32 accumulation.
 cudaError_t gemv_int4(const Int4Weight& w, const __half* x, int ntok, __half* y, const __half* residual,
                       Int4Epilogue epilogue, cudaStream_t stream);
 // Dequantises tile rows [row_begin, row_end) (multiples of 16) to fp16 out[(row - row_begin)][k].
@@ -124,7 +124,5 @@ cudaError_t im2col_patches(const float* pixels, int n, int size, int patch, int 
                            cudaStream_t stream);
 cudaError_t f16_to_f32(const __half* in, float* out, size_t n, cudaStream_t stream);
 cudaError_t f32_to_f16(const float* in, __half* out, size_t n, cudaStream_t stream);
-// out[r][c] = in[r][c] for r < rows, c < cols with different row strides (fp16).
-cudaError_t copy_rows(const __half* in, int ld_in, __half* out, int ld_out, int rows, int cols, cudaStream_t stream);
 
 }  // namespace qwenvl::kernels

@@ -1,6 +1,6 @@
 // The decoder's QKV post-processing in one pass: c_attn bias, rotate-half rotary embedding in
 // fp32 (dynamic-NTK inverse frequencies given), logn query scaling past seq_length, and the
-// write of K and V into the paged KV cache. Test: build/tests/gpu/test_rope (needs a GPU).
+// write of K and V into the paged KV cache. Test: build/tests/gpu/test_norm_rope (needs a GPU).
 #include "common.cuh"
 #include "qwenvl_kernels.h"
 

@@ -186,7 +186,7 @@ Status CudaBackend::set_rotary(double ntk_alpha) {
 void CudaBackend::fill_embeddings(const ForwardRequest& r, int start, int rows, uint16_t* dst) const {
   const size_t H = cfg_.hidden_size;
   for (int i = 0; i < rows; ++i) {
-    std::memcpy(dst + i * H, model_->wte.data() + static_cast<size_t>(r.ids[start + i]) * H, H * 2);
+    std::memcpy(dst + i * H, model_->wte + static_cast<size_t>(r.ids[start + i]) * H, H * 2);
   }
   for (const EmbeddingSplice& s : r.splices) {
     const int lo = std::max(s.offset, start), hi = std::min(s.offset + s.rows, start + rows);

@@ -3,10 +3,10 @@
 // on the GPU and precomputes what is constant (position tables, the resampler's queries).
 #include "cuda/device_model.h"
 
-#include <cmath>
 #include <cstring>
 
 #include "cuda/gemm.h"
+#include "model/vision_pos.h"
 #include "util/half.h"
 
 namespace qwenvl::cuda {
@@ -194,13 +194,6 @@ class Builder {
   DeviceBuffer raw_q_, raw_z_, raw_s_;
 };
 
-std::vector<float> widen(const TensorView* t) {
-  std::vector<float> out(static_cast<size_t>(t->numel()));
-  const uint16_t* h = t->as<uint16_t>();
-  for (size_t i = 0; i < out.size(); ++i) out[i] = half_to_float(h[i]);
-  return out;
-}
-
 std::vector<uint16_t> narrow(const std::vector<float>& v) {
   std::vector<uint16_t> out(v.size());
   for (size_t i = 0; i < v.size(); ++i) out[i] = float_to_half(v[i]);
@@ -239,10 +232,7 @@ void build(Builder& b, const ModelWeights& w, DeviceModel& m) {
     for (int r = 0; r < W; ++r) std::memcpy(&out[static_cast<size_t>(r) * m.conv_k], src + static_cast<size_t>(r) * k_raw, k_raw * 2);
     return out;
   });
-  const int src_grid = static_cast<int>(std::lround(std::sqrt(static_cast<double>(v.pos_embed->shape[0]))));
-  m.vit_pos = b.host_fp16(static_cast<size_t>(grid) * grid * W, [&] {
-    return narrow(interpolate_pos_bicubic(widen(v.pos_embed).data(), src_grid, grid, W));
-  });
+  m.vit_pos = b.host_fp16(static_cast<size_t>(grid) * grid * W, [&] { return narrow(abs_pos_table(v.pos_embed, grid)); });
   m.ln_pre_w = b.fp16(v.ln_pre_w);
   m.ln_pre_b = b.fp16(v.ln_pre_b);
   m.vit.resize(v.layers.size());
@@ -267,10 +257,7 @@ void build(Builder& b, const ModelWeights& w, DeviceModel& m) {
   m.kv_proj_w = b.fp16(r.kv_proj_w);
   m.ln_kv_w = b.fp16(r.ln_kv_w);
   m.ln_kv_b = b.fp16(r.ln_kv_b);
-  const int q_grid = static_cast<int>(std::lround(std::sqrt(static_cast<double>(r.pos_embed->shape[0]))));
-  m.pos_k = b.host_fp16(static_cast<size_t>(grid) * grid * H, [&] {
-    return narrow(interpolate_pos_bicubic(widen(r.pos_embed).data(), q_grid, grid, H));
-  });
+  m.pos_k = b.host_fp16(static_cast<size_t>(grid) * grid * H, [&] { return narrow(abs_pos_table(r.pos_embed, grid)); });
   m.q_proj = b.reserve(static_cast<size_t>(c.visual.n_queries) * H);
   m.wk = b.fp16(r.in_proj_w, HH, HH);
   m.wv = b.fp16(r.in_proj_w, 2 * HH, HH);
@@ -338,50 +325,6 @@ Status check_cuda_support(const ModelConfig& c) {
   return Status();
 }
 
-std::vector<float> interpolate_pos_bicubic(const float* table, int src, int dst, int width) {
-  constexpr float A = -0.75f;
-  auto cc1 = [](float x) { return ((A + 2) * x - (A + 3)) * x * x + 1; };
-  auto cc2 = [](float x) { return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A; };
-  const float scale = static_cast<float>(src) / static_cast<float>(dst);
-  std::vector<int> idx(static_cast<size_t>(dst) * 4);
-  std::vector<float> coef(static_cast<size_t>(dst) * 4);
-  for (int o = 0; o < dst; ++o) {
-    const float s = scale * (static_cast<float>(o) + 0.5f) - 0.5f;
-    const float f = std::floor(s);
-    const float t = s - f;
-    const float cw[4] = {cc2(t + 1), cc1(t), cc1(1 - t), cc2(2 - t)};
-    for (int i = 0; i < 4; ++i) {
-      idx[o * 4 + i] = std::min(std::max(static_cast<int>(f) - 1 + i, 0), src - 1);
-      coef[o * 4 + i] = cw[i];
-    }
-  }
-  std::vector<float> out(static_cast<size_t>(dst) * dst * width);
-  std::vector<float> rows(4 * static_cast<size_t>(width));
-  for (int oy = 0; oy < dst; ++oy) {
-    for (int ox = 0; ox < dst; ++ox) {
-      // Along x for each of the four source rows, then along y (as upsample_bicubic2d).
-      for (int i = 0; i < 4; ++i) {
-        const int sy = idx[oy * 4 + i];
-        float* acc = &rows[static_cast<size_t>(i) * width];
-        for (int ch = 0; ch < width; ++ch) {
-          float v = 0.f;
-          for (int j = 0; j < 4; ++j) {
-            v += coef[ox * 4 + j] * table[(static_cast<size_t>(sy) * src + idx[ox * 4 + j]) * width + ch];
-          }
-          acc[ch] = v;
-        }
-      }
-      float* o = &out[(static_cast<size_t>(oy) * dst + ox) * width];
-      for (int ch = 0; ch < width; ++ch) {
-        float v = 0.f;
-        for (int i = 0; i < 4; ++i) v += coef[oy * 4 + i] * rows[static_cast<size_t>(i) * width + ch];
-        o[ch] = v;
-      }
-    }
-  }
-  return out;
-}
-
 Result<std::unique_ptr<DeviceModel>> upload_model(const ModelWeights& weights, cudaStream_t stream, Gemm& gemm,
                                                   const std::function<bool(double)>& progress) {
   QWENVL_TRY(check_cuda_support(weights.config));
@@ -409,9 +352,7 @@ Result<std::unique_ptr<DeviceModel>> upload_model(const ModelWeights& weights, c
   build(upload, weights, *m);
   QWENVL_TRY(upload.status());
   QWENVL_TRY(precompute_queries(weights, *m, stream, gemm, stager));
-  const TensorView* wte = weights.wte;
-  m->wte.resize(static_cast<size_t>(wte->numel()));
-  std::memcpy(m->wte.data(), wte->data, wte->nbytes);
+  m->wte = weights.wte->as<uint16_t>();
   QWENVL_CUDA_TRY(cudaStreamSynchronize(stream), "uploading the model");
   return m;
 }

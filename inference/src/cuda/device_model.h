@@ -1,6 +1,7 @@
 // The model's weights on the GPU: one allocation holding the repacked int4 layers, the fp16
 // lm_head and vision encoder, the interpolated position tables and the resampler's constant query
-// projection; the token embedding table stays in host memory (rows are gathered per step).
+// projection. The token embedding table stays in the mapped model file (rows are gathered per
+// step), so the ModelWeights must outlive the backend, as the engine's Model guarantees.
 #pragma once
 
 #include <cuda_fp16.h>
@@ -47,7 +48,7 @@ struct DeviceModel {
   std::vector<LlmLayerDevice> layers;
   const __half* ln_f = nullptr;
   const __half* lm_head = nullptr;  // [V][H]
-  std::vector<uint16_t> wte;        // host copy [V][H] fp16 bits
+  const uint16_t* wte = nullptr;    // host [V][H] fp16 bits, in the mapped file
 
   // Vision transformer.
   int conv_k = 0;                    // 3 * patch^2 padded to a multiple of 8
@@ -73,9 +74,5 @@ Status check_cuda_support(const ModelConfig& c);
 // Uploads and repacks every tensor. `progress(fraction)` returns false to cancel.
 Result<std::unique_ptr<DeviceModel>> upload_model(const ModelWeights& weights, cudaStream_t stream, Gemm& gemm,
                                                   const std::function<bool(double)>& progress);
-
-// PyTorch F.interpolate(mode="bicubic", align_corners=False, A = -0.75) of a [src*src][width]
-// table to [dst*dst][width], in fp32 (get_abs_pos in visual.py).
-std::vector<float> interpolate_pos_bicubic(const float* table, int src, int dst, int width);
 
 }  // namespace qwenvl::cuda

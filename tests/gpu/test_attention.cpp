@@ -1,0 +1,286 @@
+// GPU test: flash attention (ViT 1024 tokens x 16 heads x 104 with the per-head interleaved
+// q|k|v layout, the resampler's 256 queries over 1024 keys at head_dim 128, causal prefill over
+// the paged KV cache, the tiny model's head sizes) and split-K decode attention at several
+// cache lengths (past 2048 included), against a double-precision CPU softmax attention.
+// Also times the ViT and decode cases. Run: build/tests/gpu/test_attention
+#include <algorithm>
+#include <functional>
+#include <memory>
+
+#include "gpu_test.h"
+#include "qwenvl_kernels.h"
+
+using namespace qwenvl;
+using namespace qwenvl::gputest;
+namespace k = qwenvl::kernels;
+
+namespace {
+
+// Element accessors: q(i, h, d), k(j, h, d), v(j, h, d).
+using Get = std::function<float(int, int, int)>;
+
+// out[i][h][d] for exact and rounded inputs at once; key j visible to query i when !causal or
+// j <= q_offset + i.
+void reference(const Get& q, const Get& kk, const Get& v, const Get& qr, const Get& kr, const Get& vr, int n_q, int n_kv,
+               int heads, int D, bool causal, int q_offset, double scale, std::vector<double>& out,
+               std::vector<double>& out_r) {
+  out.assign(static_cast<size_t>(n_q) * heads * D, 0);
+  out_r.assign(out.size(), 0);
+  std::vector<double> s(n_kv), sr(n_kv);
+  for (int h = 0; h < heads; ++h) {
+    for (int i = 0; i < n_q; ++i) {
+      const int visible = causal ? std::min(n_kv, q_offset + i + 1) : n_kv;
+      double mx = -1e300, mxr = -1e300;
+      for (int j = 0; j < visible; ++j) {
+        double a = 0, ar = 0;
+        for (int d = 0; d < D; ++d) {
+          a += static_cast<double>(q(i, h, d)) * kk(j, h, d);
+          ar += static_cast<double>(qr(i, h, d)) * kr(j, h, d);
+        }
+        s[j] = a * scale;
+        sr[j] = ar * scale;
+        mx = std::max(mx, s[j]);
+        mxr = std::max(mxr, sr[j]);
+      }
+      double l = 0, lr = 0;
+      for (int j = 0; j < visible; ++j) {
+        s[j] = std::exp(s[j] - mx);
+        sr[j] = std::exp(sr[j] - mxr);
+        l += s[j];
+        lr += sr[j];
+      }
+      double* o = &out[(static_cast<size_t>(i) * heads + h) * D];
+      double* orr = &out_r[(static_cast<size_t>(i) * heads + h) * D];
+      for (int j = 0; j < visible; ++j) {
+        const double p = s[j] / l, pr = sr[j] / lr;
+        for (int d = 0; d < D; ++d) {
+          o[d] += p * v(j, h, d);
+          orr[d] += pr * vr(j, h, d);
+        }
+      }
+    }
+  }
+}
+
+float time_us(const std::function<void()>& f, int reps) {
+  cudaEvent_t a, b;
+  cudaEventCreate(&a);
+  cudaEventCreate(&b);
+  f();
+  cudaEventRecord(a);
+  for (int i = 0; i < reps; ++i) f();
+  cudaEventRecord(b);
+  cudaEventSynchronize(b);
+  float ms = 0;
+  cudaEventElapsedTime(&ms, a, b);
+  cudaEventDestroy(a);
+  cudaEventDestroy(b);
+  return ms * 1000.f / reps;
+}
+
+// Self-attention over an interleaved [T][heads][3][D] buffer (the ViT in_proj output).
+void test_vit(Rng& rng, int T, int heads, int D) {
+  const int W = heads * D;
+  const auto x = rng.normal(static_cast<size_t>(T) * 3 * W);
+  const auto xr = round_half(x);
+  auto at = [&](const std::vector<float>& b, int part) {
+    return [&b, part, W, D](int i, int h, int d) { return b[static_cast<size_t>(i) * 3 * W + h * 3 * D + part * D + d]; };
+  };
+  std::vector<double> ref, ref_r;
+  const double scale = 1 / std::sqrt(static_cast<double>(D));
+  reference(at(x, 0), at(x, 1), at(x, 2), at(xr, 0), at(xr, 1), at(xr, 2), T, T, heads, D, false, 0, scale, ref, ref_r);
+  Dev<uint16_t> dx(x.size()), dout(static_cast<size_t>(T) * W);
+  dx.upload(to_half(x));
+  dout.poison();
+  k::AttentionArgs a;
+  a.q = as_half(dx);
+  a.q_row = 3LL * W;
+  a.q_head = 3LL * D;
+  a.k = as_half(dx) + D;
+  a.v = as_half(dx) + 2 * D;
+  a.kv_row = 3LL * W;
+  a.kv_head = 3LL * D;
+  a.o = as_half(dout);
+  a.o_row = W;
+  a.o_head = D;
+  a.n_q = a.n_kv = T;
+  a.heads = heads;
+  a.head_dim = D;
+  a.scale = static_cast<float>(scale);
+  GPU_CUDA(k::flash_attention(a, nullptr));
+  const std::string tag = "flash vit " + std::to_string(T) + " x " + std::to_string(heads) + "h x " + std::to_string(D);
+  expect_close(tag, from_half(dout.download()), ref, round_output(ref_r));
+  const float us = time_us([&] { k::flash_attention(a, nullptr); }, 20);
+  const double flops = 4.0 * T * T * D * heads;
+  std::printf("  %-44s %8.2f us  %7.1f TFLOP/s\n", (tag + " time").c_str(), us, flops / us / 1e6);
+}
+
+// Cross attention with contiguous [rows][heads * D] q, k, v (the resampler).
+void test_cross(Rng& rng, int n_q, int n_kv, int heads, int D) {
+  const int H = heads * D;
+  const auto q = rng.normal(static_cast<size_t>(n_q) * H), kk = rng.normal(static_cast<size_t>(n_kv) * H),
+             v = rng.normal(static_cast<size_t>(n_kv) * H);
+  const auto qr = round_half(q), kr = round_half(kk), vr = round_half(v);
+  auto at = [H, D](const std::vector<float>& b) {
+    return [&b, H, D](int i, int h, int d) { return b[static_cast<size_t>(i) * H + h * D + d]; };
+  };
+  std::vector<double> ref, ref_r;
+  const double scale = 1 / std::sqrt(static_cast<double>(D));
+  reference(at(q), at(kk), at(v), at(qr), at(kr), at(vr), n_q, n_kv, heads, D, false, 0, scale, ref, ref_r);
+  Dev<uint16_t> dq(q.size()), dk(kk.size()), dv(v.size()), dout(q.size());
+  dq.upload(to_half(q));
+  dk.upload(to_half(kk));
+  dv.upload(to_half(v));
+  dout.poison();
+  k::AttentionArgs a;
+  a.q = as_half(dq);
+  a.q_row = H;
+  a.q_head = D;
+  a.k = as_half(dk);
+  a.v = as_half(dv);
+  a.kv_row = H;
+  a.kv_head = D;
+  a.o = as_half(dout);
+  a.o_row = H;
+  a.o_head = D;
+  a.n_q = n_q;
+  a.n_kv = n_kv;
+  a.heads = heads;
+  a.head_dim = D;
+  a.scale = static_cast<float>(scale);
+  GPU_CUDA(k::flash_attention(a, nullptr));
+  expect_close("flash cross " + std::to_string(n_q) + "x" + std::to_string(n_kv) + " x " + std::to_string(heads) +
+                   "h x " + std::to_string(D),
+               from_half(dout.download()), ref, round_output(ref_r));
+}
+
+// A paged cache (page 64, one layer) holding random K, V for `len` positions.
+struct Cache {
+  int heads, D, len, P = 64;
+  std::vector<float> kx, vx;  // [len][heads][D]
+  std::vector<std::unique_ptr<Dev<uint16_t>>> pages;
+  std::unique_ptr<Dev<__half*>> table;
+  k::KvCacheView view;
+
+  Cache(Rng& rng, int heads_, int D_, int len_) : heads(heads_), D(D_), len(len_) {
+    kx = rng.normal(static_cast<size_t>(len) * heads * D);
+    vx = rng.normal(kx.size());
+    const int n_pages = (len + P - 1) / P;
+    std::vector<__half*> ptrs;
+    const size_t plane = static_cast<size_t>(P) * D;
+    for (int p = 0; p < n_pages; ++p) {
+      std::vector<float> host(2 * heads * plane, NAN);  // positions past len stay NaN: must never be read
+      for (int which = 0; which < 2; ++which) {
+        const auto& src = which ? vx : kx;
+        for (int h = 0; h < heads; ++h) {
+          for (int r = 0; r < P && p * P + r < len; ++r) {
+            for (int d = 0; d < D; ++d) {
+              host[(static_cast<size_t>(which) * heads + h) * plane + static_cast<size_t>(r) * D + d] =
+                  src[(static_cast<size_t>(p * P + r) * heads + h) * D + d];
+            }
+          }
+        }
+      }
+      pages.push_back(std::make_unique<Dev<uint16_t>>(host.size()));
+      pages.back()->upload(to_half(host));
+      ptrs.push_back(as_half(*pages.back()));
+    }
+    table = std::make_unique<Dev<__half*>>(ptrs.size());
+    table->upload(ptrs);
+    view.pages = table->get();
+    view.page_size = P;
+    view.layers = 1;
+    view.heads = heads;
+    view.head_dim = D;
+  }
+  Get get(const std::vector<float>& b) const {
+    const int h_ = heads, d_ = D;
+    return [&b, h_, d_](int j, int h, int d) { return b[(static_cast<size_t>(j) * h_ + h) * d_ + d]; };
+  }
+};
+
+void test_prefill(Rng& rng, int heads, int D, int past, int n_q) {
+  Cache c(rng, heads, D, past + n_q);
+  const int H = heads * D;
+  // Queries inside a [n_q][3H] qkv buffer, as the decoder leaves them.
+  const auto qkv = rng.normal(static_cast<size_t>(n_q) * 3 * H);
+  const auto qkvr = round_half(qkv);
+  const auto kr = round_half(c.kx), vr = round_half(c.vx);
+  auto qa = [H, D](const std::vector<float>& b) {
+    return [&b, H, D](int i, int h, int d) { return b[static_cast<size_t>(i) * 3 * H + h * D + d]; };
+  };
+  std::vector<double> ref, ref_r;
+  const double scale = 1 / std::sqrt(static_cast<double>(D));
+  reference(qa(qkv), c.get(c.kx), c.get(c.vx), qa(qkvr), c.get(kr), c.get(vr), n_q, past + n_q, heads, D, true, past,
+            scale, ref, ref_r);
+  Dev<uint16_t> dq(qkv.size()), dout(static_cast<size_t>(n_q) * H);
+  dq.upload(to_half(qkv));
+  dout.poison();
+  k::AttentionArgs a;
+  a.q = as_half(dq);
+  a.q_row = 3LL * H;
+  a.q_head = D;
+  a.cache = c.view;
+  a.o = as_half(dout);
+  a.o_row = H;
+  a.o_head = D;
+  a.n_q = n_q;
+  a.n_kv = past + n_q;
+  a.heads = heads;
+  a.head_dim = D;
+  a.causal = true;
+  a.q_offset = past;
+  a.scale = static_cast<float>(scale);
+  GPU_CUDA(k::flash_attention(a, nullptr));
+  expect_close("flash causal paged past " + std::to_string(past) + " +" + std::to_string(n_q) + " x " +
+                   std::to_string(heads) + "h x " + std::to_string(D),
+               from_half(dout.download()), ref, round_output(ref_r));
+}
+
+void test_decode(Rng& rng, int heads, int D, int len) {
+  Cache c(rng, heads, D, len);
+  const auto q = rng.normal(static_cast<size_t>(heads) * D);
+  const auto qr = round_half(q), kr = round_half(c.kx), vr = round_half(c.vx);
+  auto qa = [D, heads](const std::vector<float>& b) {
+    return [&b, D, heads](int, int h, int d) { return b[static_cast<size_t>(h) * D + d]; };
+  };
+  std::vector<double> ref, ref_r;
+  const double scale = 1 / std::sqrt(static_cast<double>(D));
+  reference(qa(q), c.get(c.kx), c.get(c.vx), qa(qr), c.get(kr), c.get(vr), 1, len, heads, D, false, 0, scale, ref, ref_r);
+  Dev<uint16_t> dq(q.size()), dout(q.size());
+  Dev<float> partial(static_cast<size_t>(k::attention_decode_splits()) * heads * (D + 2));
+  Dev<int> dlen(1);
+  dq.upload(to_half(q));
+  dlen.upload({len});
+  dout.poison();
+  partial.poison();
+  GPU_CUDA(k::attention_decode(as_half(dq), c.view, 0, dlen.get(), static_cast<float>(scale), partial.get(),
+                               as_half(dout), nullptr));
+  const std::string tag = "decode len " + std::to_string(len) + " x " + std::to_string(heads) + "h x " + std::to_string(D);
+  expect_close(tag, from_half(dout.download()), ref, round_output(ref_r));
+  if (len >= 286 && heads == 32) {
+    const float us = time_us([&] {
+      k::attention_decode(as_half(dq), c.view, 0, dlen.get(), static_cast<float>(scale), partial.get(), as_half(dout),
+                          nullptr);
+    }, 50);
+    std::printf("  %-44s %8.2f us  %7.1f GB/s\n", (tag + " time").c_str(), us,
+                2.0 * len * heads * D * 2 / us / 1e3);
+  }
+}
+
+}  // namespace
+
+int main() {
+  if (const int skip = gpu_or_skip("test_attention")) return skip;
+  Rng rng(4242);
+  test_vit(rng, 1024, 16, 104);
+  test_vit(rng, 1024, 4, 16);  // tiny ViT
+  test_cross(rng, 256, 1024, 32, 128);
+  test_cross(rng, 256, 1024, 1, 128);  // tiny resampler
+  test_prefill(rng, 4, 128, 0, 286);
+  test_prefill(rng, 4, 128, 200, 131);
+  test_prefill(rng, 2, 64, 2000, 312);
+  for (int len : {1, 37, 286, 2048, 2049, 4100}) test_decode(rng, 32, 128, len);
+  test_decode(rng, 2, 64, 300);
+  return finish("test_attention");
+}

@@ -1,0 +1,285 @@
+// GPU test: the int4 GEMV kernels (decode, 1..4 tokens; store, residual and fused SwiGLU
+// epilogues), the dequantise + cuBLAS path for prompts, and the fp16 lm_head GEMV, at the real
+// Qwen-VL shapes on fresh random GPTQ data (symmetric and asymmetric zeros), against a CPU
+// reference. Also prints each decode GEMV's time and bandwidth. Run: build/tests/gpu/test_gemv
+#include <algorithm>
+#include <functional>
+#include <memory>
+
+#include "cuda/gemm.h"
+#include "gpu_test.h"
+#include "qwenvl_kernels.h"
+
+using namespace qwenvl;
+using namespace qwenvl::gputest;
+namespace k = qwenvl::kernels;
+
+namespace {
+
+constexpr int kGroup = 128;
+
+// A random GPTQ layer in the AutoGPTQ v1 layout, plus its dequantised rows on demand.
+struct RawLayer {
+  int n = 0, k = 0;
+  std::vector<uint32_t> qweight, qzeros;  // [K/8][N], [K/G][N/8]
+  std::vector<uint16_t> scales;           // [K/G][N]
+  std::vector<uint16_t> bias;             // [N] or empty
+
+  RawLayer(Rng& rng, int n_, int k_, bool asym, bool with_bias) : n(n_), k(k_) {
+    qweight.assign(static_cast<size_t>(k / 8) * n, 0);
+    for (auto& w : qweight) w = rng.bits();
+    qzeros.assign(static_cast<size_t>(k / kGroup) * (n / 8), 0x77777777u);
+    if (asym) {
+      for (auto& z : qzeros) z = rng.bits();
+    }
+    std::vector<float> s = rng.normal(static_cast<size_t>(k / kGroup) * n, 0.01f);
+    scales.resize(s.size());
+    for (size_t i = 0; i < s.size(); ++i) scales[i] = float_to_half(std::fabs(s[i]) + 0.002f);
+    if (with_bias) bias = to_half(rng.normal(n, 0.1f));
+  }
+  // Row n of W: fp16(scale * (q - zero)) as the official kernels form it.
+  void row(int nn, std::vector<float>& out) const {
+    out.resize(k);
+    for (int kk = 0; kk < k; ++kk) {
+      const int g = kk / kGroup;
+      const int q = static_cast<int>((qweight[static_cast<size_t>(kk / 8) * n + nn] >> (4 * (kk % 8))) & 15u);
+      const int z = static_cast<int>((qzeros[static_cast<size_t>(g) * (n / 8) + nn / 8] >> (4 * (nn % 8))) & 15u) + 1;
+      out[kk] = round_half(half_to_float(scales[static_cast<size_t>(g) * n + nn]) * static_cast<float>(q - z));
+    }
+  }
+  float b(int nn) const { return bias.empty() ? 0.f : half_to_float(bias[nn]); }
+};
+
+// The layer(s) on the device in the tiled layout (two layers: w1 | w2 interleaved).
+struct DevLayer {
+  std::unique_ptr<Dev<uint4>> q;
+  std::unique_ptr<Dev<uint32_t>> s;
+  std::unique_ptr<Dev<uint2>> z;
+  std::unique_ptr<Dev<uint16_t>> bias;
+  k::Int4Weight w;
+
+  explicit DevLayer(const std::vector<const RawLayer*>& parts) {
+    const int n1 = parts[0]->n, kk = parts[0]->k, np = static_cast<int>(parts.size());
+    w.n = n1 * np;
+    w.k = kk;
+    w.group = kGroup;
+    q = std::make_unique<Dev<uint4>>(k::int4_q_words(w.n, kk));
+    s = std::make_unique<Dev<uint32_t>>(k::int4_scale_words(w.n, kk, kGroup));
+    z = std::make_unique<Dev<uint2>>(k::int4_zero_words(w.n, kk, kGroup));
+    q->poison();
+    s->poison();
+    z->poison();
+    for (int p = 0; p < np; ++p) {
+      const RawLayer& r = *parts[p];
+      Dev<uint32_t> rq(r.qweight.size()), rz(r.qzeros.size());
+      Dev<uint16_t> rs(r.scales.size());
+      rq.upload(r.qweight);
+      rz.upload(r.qzeros);
+      rs.upload(r.scales);
+      GPU_CUDA(k::repack_int4(rq.get(), rz.get(), reinterpret_cast<const __half*>(rs.get()), n1, kk, kGroup, q->get(),
+                              s->get(), z->get(), np, p, nullptr));
+      GPU_CUDA(cudaDeviceSynchronize());
+    }
+    if (!parts[0]->bias.empty()) {
+      std::vector<uint16_t> tiled(w.n);
+      for (int p = 0; p < np; ++p) {
+        for (int nn = 0; nn < n1; ++nn) tiled[static_cast<size_t>((nn / 16) * np + p) * 16 + nn % 16] = parts[p]->bias[nn];
+      }
+      bias = std::make_unique<Dev<uint16_t>>(tiled.size());
+      bias->upload(tiled);
+      w.bias = reinterpret_cast<const __half*>(bias->get());
+    }
+    w.q = q->get();
+    w.scales = s->get();
+    w.zeros = z->get();
+  }
+};
+
+// acc[t][n] = sum_k x[t][k] W[n][k] in double, for exact and fp16-rounded x.
+void reference(const RawLayer& l, const std::vector<float>& x, const std::vector<float>& xr, int ntok,
+               std::vector<double>& acc, std::vector<double>& acc_r) {
+  acc.assign(static_cast<size_t>(ntok) * l.n, 0);
+  acc_r.assign(acc.size(), 0);
+  std::vector<float> row;
+  for (int nn = 0; nn < l.n; ++nn) {
+    l.row(nn, row);
+    for (int t = 0; t < ntok; ++t) {
+      double a = 0, ar = 0;
+      const float* xt = &x[static_cast<size_t>(t) * l.k];
+      const float* xrt = &xr[static_cast<size_t>(t) * l.k];
+      for (int kk = 0; kk < l.k; ++kk) {
+        a += static_cast<double>(xt[kk]) * row[kk];
+        ar += static_cast<double>(xrt[kk]) * row[kk];
+      }
+      acc[static_cast<size_t>(t) * l.n + nn] = a;
+      acc_r[static_cast<size_t>(t) * l.n + nn] = ar;
+    }
+  }
+}
+
+double silu(double v) { return v / (1 + std::exp(-v)); }
+
+float time_us(const std::function<void()>& launch, int reps = 50) {
+  cudaEvent_t a, b;
+  cudaEventCreate(&a);
+  cudaEventCreate(&b);
+  launch();
+  cudaEventRecord(a);
+  for (int i = 0; i < reps; ++i) launch();
+  cudaEventRecord(b);
+  cudaEventSynchronize(b);
+  float ms = 0;
+  cudaEventElapsedTime(&ms, a, b);
+  cudaEventDestroy(a);
+  cudaEventDestroy(b);
+  return ms * 1000.f / reps;
+}
+
+void test_store_or_residual(Rng& rng, const char* name, int n, int kk, bool residual, bool asym, bool bias,
+                            const std::vector<int>& tokens) {
+  RawLayer l(rng, n, kk, asym, bias);
+  DevLayer d({&l});
+  for (int ntok : tokens) {
+    const std::vector<float> x = rng.normal(static_cast<size_t>(ntok) * kk);
+    const std::vector<float> xr = round_half(x);
+    const std::vector<float> res = round_half(rng.normal(static_cast<size_t>(ntok) * n));
+    std::vector<double> acc, acc_r;
+    reference(l, x, xr, ntok, acc, acc_r);
+    std::vector<double> ref(acc.size()), ref_r(acc.size());
+    for (size_t i = 0; i < acc.size(); ++i) {
+      const int nn = static_cast<int>(i % n);
+      ref[i] = acc[i] + l.b(nn) + (residual ? res[i] : 0.0);
+      const double y = round_half(static_cast<float>(acc_r[i] + l.b(nn)));
+      ref_r[i] = round_half(static_cast<float>(y + (residual ? res[i] : 0.0)));
+    }
+    Dev<uint16_t> dx(x.size()), dy(ref.size());
+    dx.upload(to_half(x));
+    if (residual) {
+      dy.upload(to_half(res));  // in place: y = y + layer(x)
+    } else {
+      dy.poison();
+    }
+    GPU_CUDA(k::gemv_int4(d.w, as_half(dx), ntok, as_half(dy), residual ? as_half(dy) : nullptr,
+                          residual ? k::Int4Epilogue::Residual : k::Int4Epilogue::Store, nullptr));
+    expect_close(std::string(name) + " gemv x" + std::to_string(ntok), from_half(dy.download()), ref, ref_r);
+    if (ntok == 1) {
+      const double bytes = k::int4_q_words(n, kk) * 16.0 + k::int4_scale_words(n, kk, kGroup) * 4.0 +
+                           k::int4_zero_words(n, kk, kGroup) * 8.0;
+      const float us = time_us([&] {
+        k::gemv_int4(d.w, as_half(dx), 1, as_half(dy), residual ? as_half(dy) : nullptr,
+                     residual ? k::Int4Epilogue::Residual : k::Int4Epilogue::Store, nullptr);
+      });
+      std::printf("  %-44s %8.2f us  %7.1f GB/s\n", (std::string(name) + " gemv time").c_str(), us, bytes / us / 1e3);
+    }
+  }
+  // Prompt path: dequantise slices + cuBLAS.
+  const int m = 37;
+  const std::vector<float> x = rng.normal(static_cast<size_t>(m) * kk);
+  const std::vector<float> xr = round_half(x);
+  std::vector<double> acc, acc_r;
+  reference(l, x, xr, m, acc, acc_r);
+  Dev<uint16_t> dx(x.size()), dy(acc.size());
+  dx.upload(to_half(x));
+  dy.poison();
+  const size_t scratch_halves = size_t{1} << 20;  // small, so several slices run
+  Dev<uint16_t> scratch(scratch_halves);
+  cuda::Gemm gemm;
+  const Status gs = gemm.init(nullptr, nullptr, 0);
+  GPU_CHECK(gs.ok(), "%s", gs.message().c_str());
+  const Status s = cuda::int4_linear(gemm, d.w, as_half(dx), m, as_half(dy), n, as_half(scratch), scratch_halves, nullptr);
+  GPU_CHECK(s.ok(), "%s", s.message().c_str());
+  expect_close(std::string(name) + " dequant+GEMM x37", from_half(dy.download()), acc, round_output(acc_r));
+}
+
+void test_swiglu(Rng& rng, int f, int kk, bool asym, const std::vector<int>& tokens) {
+  RawLayer up(rng, f, kk, asym, false), gate(rng, f, kk, asym, false);
+  DevLayer d({&up, &gate});
+  auto run_ref = [&](const std::vector<float>& x, int ntok, std::vector<double>& ref, std::vector<double>& ref_r) {
+    const std::vector<float> xr = round_half(x);
+    std::vector<double> a1, a1r, a2, a2r;
+    reference(up, x, xr, ntok, a1, a1r);
+    reference(gate, x, xr, ntok, a2, a2r);
+    ref.resize(a1.size());
+    ref_r.resize(a1.size());
+    for (size_t i = 0; i < a1.size(); ++i) {
+      ref[i] = a1[i] * silu(a2[i]);
+      const double u = round_half(static_cast<float>(a1r[i]));
+      const double g = round_half(static_cast<float>(silu(round_half(static_cast<float>(a2r[i])))));
+      ref_r[i] = round_half(static_cast<float>(u * g));
+    }
+  };
+  const std::string tag = std::string("w1|w2 silu") + (asym ? " asym" : "");
+  for (int ntok : tokens) {
+    const std::vector<float> x = rng.normal(static_cast<size_t>(ntok) * kk);
+    std::vector<double> ref, ref_r;
+    run_ref(x, ntok, ref, ref_r);
+    Dev<uint16_t> dx(x.size()), dy(ref.size());
+    dx.upload(to_half(x));
+    dy.poison();
+    GPU_CUDA(k::gemv_int4(d.w, as_half(dx), ntok, as_half(dy), nullptr, k::Int4Epilogue::SiluMul, nullptr));
+    expect_close(tag + " gemv x" + std::to_string(ntok), from_half(dy.download()), ref, ref_r);
+    if (ntok == 1) {
+      const double bytes = k::int4_q_words(2 * f, kk) * 16.0 + k::int4_scale_words(2 * f, kk, kGroup) * 4.0 +
+                           k::int4_zero_words(2 * f, kk, kGroup) * 8.0;
+      const float us = time_us([&] { k::gemv_int4(d.w, as_half(dx), 1, as_half(dy), nullptr, k::Int4Epilogue::SiluMul, nullptr); });
+      std::printf("  %-44s %8.2f us  %7.1f GB/s\n", (tag + " gemv time").c_str(), us, bytes / us / 1e3);
+    }
+  }
+  const int m = 29;
+  const std::vector<float> x = rng.normal(static_cast<size_t>(m) * kk);
+  std::vector<double> ref, ref_r;
+  run_ref(x, m, ref, ref_r);
+  Dev<uint16_t> dx(x.size()), dh(ref.size());
+  dx.upload(to_half(x));
+  dh.poison();
+  const size_t scratch_halves = size_t{1} << 20;
+  Dev<uint16_t> scratch(scratch_halves), tmp(static_cast<size_t>(m) * cuda::int4_slice_rows(kk, scratch_halves));
+  cuda::Gemm gemm;
+  GPU_CHECK(gemm.init(nullptr, nullptr, 0).ok(), "cuBLAS init");
+  const Status s = cuda::int4_linear(gemm, d.w, as_half(dx), m, nullptr, 0, as_half(scratch), scratch_halves, nullptr,
+                                     as_half(dh), as_half(tmp));
+  GPU_CHECK(s.ok(), "%s", s.message().c_str());
+  expect_close(tag + " dequant+GEMM x29", from_half(dh.download()), ref, ref_r);
+}
+
+void test_lm_head(Rng& rng, int n, int kk) {
+  const std::vector<uint16_t> w = to_half(rng.normal(static_cast<size_t>(n) * kk, 0.03f));
+  const std::vector<float> x = rng.normal(kk);
+  const std::vector<float> xr = round_half(x);
+  std::vector<double> ref(n), ref_r(n);
+  for (int r = 0; r < n; ++r) {
+    double a = 0, ar = 0;
+    for (int c = 0; c < kk; ++c) {
+      const double wv = half_to_float(w[static_cast<size_t>(r) * kk + c]);
+      a += wv * x[c];
+      ar += wv * xr[c];
+    }
+    ref[r] = a;
+    ref_r[r] = ar;
+  }
+  Dev<uint16_t> dw(w.size()), dx(kk);
+  Dev<float> dy(n);
+  dw.upload(w);
+  dx.upload(to_half(x));
+  dy.poison();
+  GPU_CUDA(k::gemv_f16_f32(as_half(dw), n, kk, as_half(dx), dy.get(), nullptr));
+  expect_close("lm_head " + std::to_string(n) + "x" + std::to_string(kk), dy.download(), ref, ref_r);
+  const float us = time_us([&] { k::gemv_f16_f32(as_half(dw), n, kk, as_half(dx), dy.get(), nullptr); }, 20);
+  std::printf("  %-44s %8.2f us  %7.1f GB/s\n", "lm_head gemv time", us, n * static_cast<double>(kk) * 2 / us / 1e3);
+}
+
+}  // namespace
+
+int main() {
+  if (const int skip = gpu_or_skip("test_gemv")) return skip;
+  Rng rng(20240611);
+  test_store_or_residual(rng, "c_attn 4096->12288 +bias", 12288, 4096, false, false, true, {1, 3});
+  test_store_or_residual(rng, "attn.c_proj 4096->4096 +res", 4096, 4096, true, false, false, {1, 4});
+  test_swiglu(rng, 11008, 4096, false, {1, 2});
+  test_swiglu(rng, 11008, 4096, true, {1});
+  test_store_or_residual(rng, "mlp.c_proj 11008->4096 +res asym", 4096, 11008, true, true, false, {1, 4});
+  test_store_or_residual(rng, "tiny c_attn 128->384 +bias asym", 384, 128, false, true, true, {1, 2});
+  test_lm_head(rng, 151936, 4096);
+  test_lm_head(rng, 1000, 128);
+  return finish("test_gemv");
+}

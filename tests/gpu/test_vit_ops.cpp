@@ -1,0 +1,141 @@
+// GPU test: the vision encoder's GEMMs through cuBLAS at the real shapes (in_proj 1664->4992,
+// c_fc 1664->8192 with exact GELU, c_proj 8192->1664, x @ proj) with the bias/GELU kernel,
+// SiLU(gate) * up over the tile-interleaved layout, the patch im2col and the fp16/fp32 casts.
+// Run: build/tests/gpu/test_vit_ops
+#include "cuda/gemm.h"
+#include "gpu_test.h"
+#include "qwenvl_kernels.h"
+
+using namespace qwenvl;
+using namespace qwenvl::gputest;
+namespace k = qwenvl::kernels;
+
+namespace {
+
+double rf(double v) { return round_half(static_cast<float>(v)); }
+double gelu(double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }
+
+// y = act(x W^T + b), W [n][kk] (nn.Linear), or x @ B with B [kk][n] when `as_matmul`.
+void test_linear(Rng& rng, cuda::Gemm& gemm, const char* name, int m, int n, int kk, bool bias, bool gelu_act,
+                 bool as_matmul = false) {
+  const auto x = rng.normal(static_cast<size_t>(m) * kk), w = rng.normal(static_cast<size_t>(n) * kk, 1.f / std::sqrt(kk));
+  const auto b = rng.normal(n, 0.5f);
+  const auto xr = round_half(x), wr = round_half(w), br = round_half(b);
+  std::vector<double> ref(static_cast<size_t>(m) * n), ref_r(ref.size());
+  for (int i = 0; i < m; ++i) {
+    for (int j = 0; j < n; ++j) {
+      double a = 0, ar = 0;
+      for (int c = 0; c < kk; ++c) {
+        const size_t wi = as_matmul ? static_cast<size_t>(c) * n + j : static_cast<size_t>(j) * kk + c;
+        a += static_cast<double>(x[static_cast<size_t>(i) * kk + c]) * w[wi];
+        ar += static_cast<double>(xr[static_cast<size_t>(i) * kk + c]) * wr[wi];
+      }
+      if (bias) {
+        a += b[j];
+        ar += br[j];
+      }
+      ref[static_cast<size_t>(i) * n + j] = gelu_act ? gelu(a) : a;
+      ref_r[static_cast<size_t>(i) * n + j] = gelu_act ? rf(gelu(rf(ar))) : rf(ar);
+    }
+  }
+  Dev<uint16_t> dx(x.size()), dw(w.size()), db(n), dy(ref.size());
+  dx.upload(to_half(x));
+  dw.upload(to_half(w));
+  db.upload(to_half(b));
+  dy.poison();
+  Status s = as_matmul ? gemm.matmul(as_half(dx), as_half(dw), as_half(dy), m, n, kk)
+                       : gemm.linear(as_half(dx), kk, as_half(dw), kk, as_half(dy), n, m, n, kk);
+  GPU_CHECK(s.ok(), "%s", s.message().c_str());
+  if (bias || gelu_act) {
+    GPU_CUDA(k::bias_act(as_half(dy), bias ? as_half(db) : nullptr, m, n, n,
+                         gelu_act ? k::Activation::GeluErf : k::Activation::None, nullptr));
+  }
+  expect_close(name, from_half(dy.download()), ref, ref_r);
+}
+
+void test_silu_mul(Rng& rng, int ntok, int cols) {
+  const auto f = rng.normal(static_cast<size_t>(ntok) * 2 * cols, 3.f);
+  const auto fr = round_half(f);
+  const int ld = cols + 48, col0 = 16;
+  std::vector<double> ref(static_cast<size_t>(ntok) * cols), ref_r(ref.size());
+  for (int t = 0; t < ntok; ++t) {
+    for (int j = 0; j < cols; ++j) {
+      const size_t up = static_cast<size_t>(t) * 2 * cols + (j / 16) * 32 + j % 16, gate = up + 16;
+      ref[static_cast<size_t>(t) * cols + j] = f[up] * (f[gate] / (1 + std::exp(-static_cast<double>(f[gate]))));
+      const double g = rf(fr[gate] / (1 + std::exp(-static_cast<double>(fr[gate]))));
+      ref_r[static_cast<size_t>(t) * cols + j] = rf(fr[up] * g);
+    }
+  }
+  Dev<uint16_t> df(f.size()), dh(static_cast<size_t>(ntok) * ld);
+  df.upload(to_half(f));
+  dh.poison();
+  GPU_CUDA(k::silu_mul_tiled(as_half(df), ntok, cols, as_half(dh), ld, col0, nullptr));
+  const auto h = from_half(dh.download());
+  std::vector<float> got(ref.size());
+  for (int t = 0; t < ntok; ++t) {
+    for (int j = 0; j < cols; ++j) got[static_cast<size_t>(t) * cols + j] = h[static_cast<size_t>(t) * ld + col0 + j];
+  }
+  expect_close("silu(gate) * up, tiled", got, ref, ref_r);
+}
+
+void test_im2col(Rng& rng) {
+  const int n = 2, size = 42, patch = 14, grid = size / patch, kp = 592;
+  const auto px = rng.normal(static_cast<size_t>(n) * 3 * size * size);
+  Dev<float> dp(px.size());
+  Dev<uint16_t> dout(static_cast<size_t>(n) * grid * grid * kp);
+  dp.upload(px);
+  dout.poison();
+  GPU_CUDA(k::im2col_patches(dp.get(), n, size, patch, kp, as_half(dout), nullptr));
+  const auto out = dout.download();
+  size_t wrong = 0;
+  for (int img = 0; img < n; ++img) {
+    for (int p = 0; p < grid * grid; ++p) {
+      for (int e = 0; e < kp; ++e) {
+        float want = 0;
+        if (e < 3 * patch * patch) {
+          const int ch = e / (patch * patch), ky = (e / patch) % patch, kx = e % patch;
+          want = px[((static_cast<size_t>(img) * 3 + ch) * size + (p / grid) * patch + ky) * size + (p % grid) * patch + kx];
+        }
+        wrong += out[(static_cast<size_t>(img) * grid * grid + p) * kp + e] != float_to_half(want);
+      }
+    }
+  }
+  std::printf("  %-44s %zu wrong of %zu\n", "im2col 2 x 3 x 42 x 42, patch 14", wrong, out.size());
+  GPU_CHECK(wrong == 0, "im2col: %zu values differ", wrong);
+}
+
+void test_casts(Rng& rng) {
+  const auto x = rng.normal(100003, 1000.f);
+  Dev<float> df(x.size()), dback(x.size());
+  Dev<uint16_t> dh(x.size());
+  df.upload(x);
+  dh.poison();
+  dback.poison();
+  GPU_CUDA(k::f32_to_f16(df.get(), as_half(dh), x.size(), nullptr));
+  GPU_CUDA(k::f16_to_f32(as_half(dh), dback.get(), x.size(), nullptr));
+  const auto h = dh.download();
+  const auto back = dback.download();
+  size_t wrong = 0;
+  for (size_t i = 0; i < x.size(); ++i) wrong += h[i] != float_to_half(x[i]) || back[i] != half_to_float(h[i]);
+  std::printf("  %-44s %zu wrong\n", "fp32 <-> fp16 casts", wrong);
+  GPU_CHECK(wrong == 0, "casts: %zu values differ", wrong);
+}
+
+}  // namespace
+
+int main() {
+  if (const int skip = gpu_or_skip("test_vit_ops")) return skip;
+  Rng rng(99);
+  cuda::Gemm gemm;
+  const Status s = gemm.init(nullptr, nullptr, 0);
+  GPU_CHECK(s.ok(), "%s", s.message().c_str());
+  test_linear(rng, gemm, "vit in_proj 64 x 1664->4992 +bias", 64, 4992, 1664, true, false);
+  test_linear(rng, gemm, "vit c_fc 64 x 1664->8192 +bias +gelu", 64, 8192, 1664, true, true);
+  test_linear(rng, gemm, "vit c_proj 64 x 8192->1664 +bias", 64, 1664, 8192, true, false);
+  test_linear(rng, gemm, "patch conv 64 x 592->1664", 64, 1664, 592, false, false);
+  test_linear(rng, gemm, "x @ proj 16 x 4096->4096", 16, 4096, 4096, false, false, true);
+  test_silu_mul(rng, 5, 11008);
+  test_im2col(rng);
+  test_casts(rng);
+  return finish("test_vit_ops");
+}
