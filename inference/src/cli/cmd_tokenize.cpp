@@ -124,6 +124,11 @@ int run_tokenize(const std::vector<std::string>& argv) {
     std::fprintf(stderr, "qwenvl-cli tokenize: unknown option %s\n", unknown.front().c_str());
     return 2;
   }
+  if (!args.positional().empty()) {
+    std::fprintf(stderr, "qwenvl-cli tokenize: unexpected argument '%s' (the text comes on stdin)\n",
+                 args.positional().front().c_str());
+    return 2;
+  }
   auto vocab = args.get("vocab");
   if (!vocab) {
     std::fprintf(stderr, "qwenvl-cli tokenize: --vocab FILE (qwen.tiktoken) is required\n");
