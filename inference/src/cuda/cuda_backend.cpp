@@ -30,6 +30,7 @@ Result<std::unique_ptr<CudaBackend>> CudaBackend::create(const ModelWeights& wei
 CudaBackend::~CudaBackend() {
   if (stream_) cudaStreamSynchronize(stream_);
   if (graph_) cudaGraphExecDestroy(graph_);
+  gemm_.release();
   for (auto& e : stage_done_) {
     if (e) cudaEventDestroy(e);
   }

@@ -23,4 +23,12 @@ void reset_memory_peak() { reset_device_bytes_peak(); }
 
 void device_synchronize() { cudaDeviceSynchronize(); }
 
+double device_peak_bandwidth() {
+  int device = 0, clock_khz = 0, bus_bits = 0;
+  if (cudaGetDevice(&device) != cudaSuccess) return 0;
+  if (cudaDeviceGetAttribute(&clock_khz, cudaDevAttrMemoryClockRate, device) != cudaSuccess) return 0;
+  if (cudaDeviceGetAttribute(&bus_bits, cudaDevAttrGlobalMemoryBusWidth, device) != cudaSuccess) return 0;
+  return 2.0 * clock_khz * 1e3 * bus_bits / 8.0;  // double data rate
+}
+
 }  // namespace qwenvl::cuda

@@ -18,5 +18,7 @@ MemoryStats memory_stats();
 void reset_memory_peak();
 // Blocks until the GPU is idle (for timing).
 void device_synchronize();
+// The memory bandwidth the card's clock and bus width allow (bytes/s), 0 when unknown.
+double device_peak_bandwidth();
 
 }  // namespace qwenvl::cuda

@@ -7,8 +7,11 @@
 
 namespace qwenvl::cuda {
 
-Gemm::~Gemm() {
+Gemm::~Gemm() { release(); }
+
+void Gemm::release() {
   if (handle_) cublasDestroy(handle_);
+  handle_ = nullptr;
 }
 
 Status Gemm::init(cudaStream_t stream, void* workspace, size_t workspace_bytes) {

@@ -20,6 +20,7 @@ class Gemm {
   Gemm& operator=(const Gemm&) = delete;
 
   Status init(cudaStream_t stream, void* workspace, size_t workspace_bytes);
+  void release();  // destroys the handle (before its stream and workspace go)
 
   // nn.Linear: C[m][n] = A[m][k] W[n][k]^T (+ beta C). Leading dimensions in elements.
   Status linear(const __half* a, int lda, const __half* w, int ldw, __half* c, int ldc, int m, int n, int k,

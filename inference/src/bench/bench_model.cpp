@@ -1,0 +1,297 @@
+// `qwenvl-bench [model] --model DIR`: the model's speed on one picture + "What is this?" (the
+// 286-token prompt): load time, vision-encoder time, time to first token, decode tokens/s while
+// generating N tokens (1792 and 7934 by default, stop tokens ignored), peak GPU memory at 2048
+// tokens of context, bytes read per decode step and the share of the card's bandwidth. Medians
+// of --runs runs, one JSON object on stdout (and --json FILE), a short table on stderr.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+
+#include <nlohmann/json.hpp>
+
+#include "chat/template.h"
+#include "cli/args.h"
+#include "cli/command.h"
+#include "engine/model_impl.h"
+#include "engine/prompt.h"
+#include "qwenvl/engine.h"
+#ifdef QWENVL_HAVE_CUDA
+#include "cuda/cuda_stats.h"
+#endif
+
+namespace qwenvl::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+}
+
+int usage(const std::string& message) {
+  std::fprintf(stderr,
+               "qwenvl-bench model: %s\n"
+               "usage: qwenvl-bench model --model DIR [--device cuda|cpu] [--runs N] [--decode N,N,...]\n"
+               "                          [--image FILE] [--max-context N] [--json FILE]\n",
+               message.c_str());
+  return 2;
+}
+
+// A fixture photo if one can be found (the timing does not depend on the content), else a
+// synthetic gradient.
+Picture bench_picture(const std::string& path) {
+  std::vector<std::string> candidates;
+  if (!path.empty()) candidates.push_back(path);
+  if (const char* env = std::getenv("QWENVL_FIXTURES"); env && *env) candidates.push_back(std::string(env) + "/images/astronaut.png");
+  std::error_code ec;
+  for (fs::path p = fs::current_path(ec); !p.empty(); p = p.parent_path()) {
+    candidates.push_back((p / "shared/fixtures/images/astronaut.png").string());
+    candidates.push_back((p / ".shared/fixtures/images/astronaut.png").string());
+    if (p == p.parent_path()) break;
+  }
+  for (const auto& c : candidates) {
+    if (!fs::exists(c, ec)) continue;
+    auto pic = load_picture(c);
+    if (pic) return std::move(pic.value());
+  }
+  Picture p;
+  p.width = p.height = 640;
+  p.rgb.resize(static_cast<size_t>(640) * 640 * 3);
+  for (size_t i = 0; i < p.rgb.size(); ++i) p.rgb[i] = static_cast<uint8_t>((i * 7) % 251);
+  return p;
+}
+
+struct Forwarder {
+  Backend& b;
+  int vocab;
+  int last_token = -1;
+  Status run(const std::vector<int32_t>& ids, const std::vector<EmbeddingSplice>& splices, double alpha) {
+    ForwardRequest r;
+    r.ids = ids.data();
+    r.n_tokens = static_cast<int>(ids.size());
+    r.splices = splices;
+    r.ntk_alpha = alpha;
+    r.logits = LogitsMode::Last;
+    r.on_logits = [&](int, const float* l) { last_token = static_cast<int>(std::max_element(l, l + vocab) - l); };
+    return b.forward(r);
+  }
+};
+
+// Bytes a decode step must read at a context of `ctx` positions: int4 weights, scales and zeros,
+// the fp16 lm_head and norms, the KV cache, one embedding row.
+double step_bytes(const ModelConfig& c, int ctx) {
+  const double H = c.hidden_size, F = c.ffn_size, G = c.quant.group_size;
+  auto int4 = [&](double k, double n) { return k * n / 2 + (k / G) * n * 2 + (k / G) * n / 2; };
+  const double layer = int4(H, 3 * H) + int4(H, H) + 2 * int4(H, F) + int4(F, H) + 2 * H * 2 + 3 * H * 2;
+  return c.num_layers * layer + static_cast<double>(c.vocab_size) * H * 2 + H * 2 + H * 2 +
+         2.0 * c.num_layers * ctx * H * 2;
+}
+
+int run_model(const std::vector<std::string>& argv) {
+  Args args(argv);
+  if (!args.ok()) return usage(args.error());
+  if (auto u = args.unknown({"model", "device", "runs", "decode", "image", "max-context", "json"}); !u.empty()) {
+    return usage("unknown option --" + u[0]);
+  }
+  const auto dir = args.get("model");
+  if (!dir) return usage("--model DIR is required");
+  const std::string device = args.get("device").value_or("cuda");
+  if (device != "cuda" && device != "cpu") return usage("--device must be cuda or cpu");
+  const int runs = std::max(1, std::stoi(args.get("runs").value_or("3")));
+  std::vector<int> decode_lengths;
+  {
+    std::string list = args.get("decode").value_or("1792,7934");
+    size_t pos = 0;
+    while (pos < list.size()) {
+      const size_t comma = list.find(',', pos);
+      const std::string item = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      if (!item.empty()) decode_lengths.push_back(std::stoi(item));
+      if (comma == std::string::npos) break;
+      pos = comma + 1;
+    }
+  }
+  const int max_decode = decode_lengths.empty() ? 0 : *std::max_element(decode_lengths.begin(), decode_lengths.end());
+  const int max_context = std::stoi(args.get("max-context").value_or(std::to_string(std::max(2304, 300 + max_decode))));
+
+  nlohmann::ordered_json out;
+  LoadOptions lo;
+  lo.model_dir = *dir;
+  lo.backend = device == "cuda" ? BackendKind::Cuda : BackendKind::Cpu;
+  lo.max_context = max_context;
+  const auto t_load = Clock::now();
+  auto model = Model::load(lo);
+  if (!model) {
+    std::fprintf(stderr, "qwenvl-bench model: %s\n", model.message().c_str());
+    return 1;
+  }
+  const double load_s = since(t_load);
+  Model::Impl& m = (*model)->impl();
+  Backend& backend = *m.backend;
+  const ModelConfig& cfg = m.config();
+  out["device"] = backend.device_description();
+  out["model_dir"] = *dir;
+  out["max_context"] = max_context;
+  out["load_seconds"] = load_s;
+#ifdef QWENVL_HAVE_CUDA
+  const bool gpu = device == "cuda";
+  if (gpu) {
+    const cuda::MemoryStats ms = cuda::memory_stats();
+    out["backend_bytes_after_load"] = ms.backend_bytes;
+    out["device_used_bytes_after_load"] = ms.device_used_bytes;
+    cuda::reset_memory_peak();
+  }
+#endif
+
+  // The prompt: the official context for one picture and "What is this?".
+  Picture pic = bench_picture(args.get("image").value_or(""));
+  pic.label = "demo.jpeg";
+  auto ctx = make_context(*m.tokenizer, "Picture 1:<img>demo.jpeg</img>\nWhat is this?", {});
+  if (!ctx) {
+    std::fprintf(stderr, "qwenvl-bench model: %s\n", ctx.message().c_str());
+    return 1;
+  }
+  const std::vector<int32_t> ids = ctx->ids;
+  auto spans = find_image_spans(ids);
+  if (!spans || spans->size() != 1) {
+    std::fprintf(stderr, "qwenvl-bench model: the prompt has no picture span\n");
+    return 1;
+  }
+  const std::vector<float> pixels = preprocess_picture(pic, cfg.visual.image_size);
+  std::vector<float> features(static_cast<size_t>(cfg.visual.n_queries) * cfg.hidden_size);
+  const std::vector<EmbeddingSplice> splices = {{(*spans)[0].first, (*spans)[0].rows, features.data()}};
+  const double alpha = cfg.use_dynamic_ntk ? ntk_alpha_for_length(static_cast<int>(ids.size()), cfg.seq_length) : 1.0;
+  out["prompt_tokens"] = ids.size();
+  Forwarder fw{backend, cfg.vocab_size};
+
+  auto fail = [&](const Status& s) {
+    std::fprintf(stderr, "qwenvl-bench model: %s\n", s.message().c_str());
+    return 1;
+  };
+  // Time to first token: encode the picture, run the prompt, pick the token.
+  auto first_token = [&](double* vision_s) -> Result<double> {
+    backend.kv_truncate(0);
+    const auto t0 = Clock::now();
+    QWENVL_TRY(backend.encode_images(pixels.data(), 1, features.data()));
+    if (vision_s) *vision_s = since(t0);
+    QWENVL_TRY(fw.run(ids, splices, alpha));
+    return since(t0);
+  };
+  // Warm-up (kernel attributes, cuBLAS heuristics, the decode graph).
+  if (auto w = first_token(nullptr); !w) return fail(w.status());
+  for (int i = 0; i < 3; ++i) {
+    if (Status s = fw.run({fw.last_token}, {}, alpha); !s.ok()) return fail(s);
+  }
+  std::vector<double> vision_ms, ttft_ms;
+  for (int r = 0; r < runs; ++r) {
+    double v = 0;
+    auto t = first_token(&v);
+    if (!t) return fail(t.status());
+    vision_ms.push_back(v * 1e3);
+    ttft_ms.push_back(*t * 1e3);
+  }
+  out["vision_ms"] = {{"median", median(vision_ms)}, {"runs", vision_ms}};
+  out["ttft_ms"] = {{"median", median(ttft_ms)}, {"runs", ttft_ms},
+                    {"what", "encode_images + prompt forward + logits to the host (backend level)"}};
+
+  // Decode: N greedy steps after the prompt; tokens/s over the steps. The first 128 steps give
+  // the speed at the 286-token context.
+  nlohmann::ordered_json decode = nlohmann::ordered_json::array();
+  std::vector<double> at_prompt;
+  double peak_at_2048 = 0, used_at_2048 = 0;
+  for (int n : decode_lengths) {
+    std::vector<double> rates;
+    for (int r = 0; r < runs; ++r) {
+      if (static_cast<int>(ids.size()) + n > max_context) return usage("--decode exceeds --max-context");
+      if (auto t = first_token(nullptr); !t) return fail(t.status());
+      const auto t0 = Clock::now();
+      for (int i = 0; i < n; ++i) {
+        if (Status s = fw.run({fw.last_token}, {}, alpha); !s.ok()) return fail(s);
+        if (i + 1 == 128) at_prompt.push_back(128 / since(t0));
+#ifdef QWENVL_HAVE_CUDA
+        if (gpu && backend.kv_length() == 2048) {
+          const cuda::MemoryStats ms = cuda::memory_stats();
+          peak_at_2048 = std::max<double>(peak_at_2048, ms.backend_peak_bytes);
+          used_at_2048 = std::max<double>(used_at_2048, ms.device_used_bytes);
+        }
+#endif
+      }
+      rates.push_back(n / since(t0));
+    }
+    decode.push_back({{"tokens", n}, {"tokens_per_second", median(rates)}, {"runs", rates}});
+  }
+  out["decode"] = decode;
+  const double tps_prompt = median(at_prompt);
+  out["decode_tokens_per_second_at_prompt"] = tps_prompt;
+  const double bytes = step_bytes(cfg, static_cast<int>(ids.size()));
+  out["bytes_per_decode_step_at_prompt"] = bytes;
+#ifdef QWENVL_HAVE_CUDA
+  if (gpu) {
+    const double bw = cuda::device_peak_bandwidth();
+    out["peak_bandwidth_bytes_per_second"] = bw;
+    out["bandwidth_share_at_prompt"] = bw > 0 ? bytes * tps_prompt / bw : 0;
+    out["peak_backend_bytes_at_2048_context"] = peak_at_2048;
+    out["device_used_bytes_at_2048_context"] = used_at_2048;
+    out["peak_backend_bytes_overall"] = cuda::memory_stats().backend_peak_bytes;
+  }
+#endif
+
+  // End to end through the chat session (tokenising, preprocessing the picture, encoding,
+  // prompt, first token); a fresh session each run so nothing is reused.
+  std::vector<double> engine_ttft;
+  for (int r = 0; r < runs; ++r) {
+    ChatSession session(**model);
+    auto label = session.add_picture(pic);
+    if (!label) return fail(label.status());
+    SamplingParams sp;
+    sp.do_sample = false;
+    sp.max_new_tokens = 1;
+    GenerationStats st;
+    auto reply = session.generate("Picture 1:<img>" + *label + "</img>\nWhat is this?", sp, {}, nullptr, &st);
+    if (!reply) return fail(reply.status());
+    engine_ttft.push_back(st.prompt_seconds * 1e3);
+  }
+  out["ttft_engine_ms"] = {{"median", median(engine_ttft)}, {"runs", engine_ttft},
+                           {"what", "ChatSession::generate prompt_seconds (tokenise, preprocess, encode, prompt)"}};
+
+  const std::string text = out.dump(2);
+  std::printf("%s\n", text.c_str());
+  if (auto path = args.get("json")) {
+    std::ofstream f(*path);
+    f << text << "\n";
+  }
+  std::fprintf(stderr, "\n%-34s %s\n", "device", out["device"].get<std::string>().c_str());
+  std::fprintf(stderr, "%-34s %.2f s\n", "load", load_s);
+  std::fprintf(stderr, "%-34s %.2f ms\n", "vision encoder (1 picture)", median(vision_ms));
+  std::fprintf(stderr, "%-34s %.2f ms (%zu prompt tokens)\n", "time to first token", median(ttft_ms), ids.size());
+  std::fprintf(stderr, "%-34s %.2f ms\n", "time to first token (engine)", median(engine_ttft));
+  std::fprintf(stderr, "%-34s %.1f tokens/s\n", "decode at the prompt's context", tps_prompt);
+  for (const auto& d : decode) {
+    std::fprintf(stderr, "%-34s %.1f tokens/s\n", ("decode, " + std::to_string(d["tokens"].get<int>()) + " tokens").c_str(),
+                 d["tokens_per_second"].get<double>());
+  }
+  std::fprintf(stderr, "%-34s %.3f GB\n", "bytes per decode step", bytes / 1e9);
+#ifdef QWENVL_HAVE_CUDA
+  if (gpu) {
+    std::fprintf(stderr, "%-34s %.1f %% of %.2f TB/s\n", "bandwidth share", 100 * out["bandwidth_share_at_prompt"].get<double>(),
+                 out["peak_bandwidth_bytes_per_second"].get<double>() / 1e12);
+    std::fprintf(stderr, "%-34s %.3f GiB (engine allocations), %.3f GiB device used\n", "peak memory at 2048 context",
+                 peak_at_2048 / (1 << 30), used_at_2048 / (1 << 30));
+  }
+#endif
+  return 0;
+}
+
+}  // namespace
+
+QWENVL_COMMAND(model, "model", "speed of the whole model: load, vision, first token, decode, memory", run_model);
+
+}  // namespace qwenvl::cli

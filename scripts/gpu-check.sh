@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# On the GPU machine: build the engine without Qt for sm_90, run the GPU tests (kernels against
+# CPU references, the CUDA backend against the CPU backend, conform --device cuda against the
+# goldens), write a full-size checkpoint to local disk and run the benchmark. Logs and JSON go to
+# $OUT (default out/gpu-check); a short table is printed last.
+#   scripts/gpu-check.sh [all|tests|bench]        env: BENCH_ARGS (default "--runs 3"),
+#   QWENVL_SHARED_DIR (default .shared, else ../shared), CKPT (default /tmp/qwenvl-full)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+MODE=${1:-all}
+OUT=${OUT:-$PWD/out/gpu-check}
+mkdir -p "$OUT"
+SHARED=${QWENVL_SHARED_DIR:-}
+if [ -z "$SHARED" ]; then
+  if [ -d .shared/fixtures ]; then SHARED=$PWD/.shared; else SHARED=$(cd .. && pwd)/shared; fi
+fi
+CKPT=${CKPT:-/tmp/qwenvl-full}
+BUILD=${BUILD:-build-gpu}
+JOBS=$(nproc)
+T0=$(date +%s)
+stamp() { echo "[$(( $(date +%s) - T0 ))s] $*"; }
+
+if [ "$MODE" != tests ] && [ ! -f "$CKPT/model.safetensors.index.json" ]; then
+  stamp "writing the full-size checkpoint to $CKPT (background)"
+  ( python3 "$SHARED/tools/make_checkpoint.py" "$CKPT" --preset full --fast --shards 5 >"$OUT/checkpoint.log" 2>&1;
+    echo "exit $?" >>"$OUT/checkpoint.log" ) &
+  CKPT_PID=$!
+fi
+
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.mem,power.limit,ecc.mode.current \
+  --format=csv >"$OUT/gpu.txt" 2>&1
+cat "$OUT/gpu.txt"
+
+stamp "configure + build ($JOBS jobs)"
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DQWENVL_BUILD_GUI=OFF -DQWENVL_CUDA=ON \
+  -DCMAKE_CUDA_ARCHITECTURES=90 -DQWENVL_SHARED_DIR="$SHARED" >"$OUT/configure.log" 2>&1 || { tail -30 "$OUT/configure.log"; exit 1; }
+cmake --build "$BUILD" --parallel "$JOBS" >"$OUT/build.log" 2>&1 || { grep -E "error|FAILED" "$OUT/build.log" | head -40; exit 1; }
+grep -iE "warning" "$OUT/build.log" | head -20
+
+TEST_RC=0
+if [ "$MODE" != bench ]; then
+  stamp "GPU tests"
+  ctest --test-dir "$BUILD" -L gpu --output-on-failure --timeout ${TEST_TIMEOUT:-300} >"$OUT/ctest-gpu.log" 2>&1
+  TEST_RC=$?
+  grep -E "^  |FAIL|passed|skipped|Test +#|tests passed|tests failed" "$OUT/ctest-gpu.log" | grep -v "^  [0-9]* - " | head -150
+fi
+
+BENCH_RC=0
+if [ "$MODE" != tests ]; then
+  if [ -n "${CKPT_PID:-}" ]; then
+    stamp "waiting for the checkpoint"
+    wait "$CKPT_PID"
+    tail -2 "$OUT/checkpoint.log"
+  fi
+  stamp "benchmark"
+  timeout ${BENCH_TIMEOUT:-420} "$BUILD/inference/qwenvl-bench" model --model "$CKPT" ${BENCH_ARGS:---runs 3} --json "$OUT/bench.json" \
+    >"$OUT/bench.log" 2>"$OUT/bench.err"
+  BENCH_RC=$?
+  tail -20 "$OUT/bench.err"
+fi
+
+stamp "summary"
+[ -f "$OUT/ctest-gpu.log" ] && grep -E "tests passed|tests failed|\(Failed\)|\(Skipped\)|\(Timeout\)" "$OUT/ctest-gpu.log"
+[ -f "$OUT/bench.err" ] && grep -E "^(device|load|vision|time to first|decode|bytes per|bandwidth|peak memory)" "$OUT/bench.err"
+echo "tests rc=$TEST_RC bench rc=$BENCH_RC"
+[ $TEST_RC -eq 0 ] && [ $BENCH_RC -eq 0 ]
