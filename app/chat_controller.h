@@ -27,6 +27,7 @@ class ChatController : public QObject {
 
   Conversation* conversation() const { return m_conversation; }
   AppSettings* settings() const { return m_settings; }
+  InferenceClient* client() { return &m_client; }
 
   ModelState modelState() const { return m_modelState; }
   QString modelError() const { return m_modelError; }

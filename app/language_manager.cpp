@@ -27,7 +27,7 @@ void LanguageManager::removeTranslators() {
 
 bool LanguageManager::setLanguage(const QString& code) {
   if (!AppSettings::languages().contains(code)) return false;
-  if (code == m_language && (m_app || code == QLatin1String("en"))) return true;
+  if (code == m_language && m_app) return true;
   auto app = std::make_unique<QTranslator>();
   if (!app->load(QStringLiteral(":/i18n/qwenvl_%1.qm").arg(code))) return false;
   auto qt = std::make_unique<QTranslator>();

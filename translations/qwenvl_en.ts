@@ -5,16 +5,16 @@
     <name>ReplyFormat</name>
     <message numerus="yes">
         <source>Prompt: %n token(s), %1 s</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Prompt: %n token, %1 s</numerusform>
+            <numerusform>Prompt: %n tokens, %1 s</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Reply: %n token(s), %1 tokens/s</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Reply: %n token, %1 tokens/s</numerusform>
+            <numerusform>Reply: %n tokens, %1 tokens/s</numerusform>
         </translation>
     </message>
 </context>
@@ -22,9 +22,9 @@
     <name>qwenvl::ui::PicturePane</name>
     <message numerus="yes">
         <source>%n box(es)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n box</numerusform>
+            <numerusform>%n boxes</numerusform>
         </translation>
     </message>
 </context>

@@ -5,741 +5,741 @@
     <name>CommandLine</name>
     <message>
         <source>QwenVL Studio: chat with Qwen-VL-Chat-Int4 about your pictures, on your own computer.</source>
-        <translation type="unfinished"></translation>
+        <translation>QwenVL Studio：在你自己的电脑上，与 Qwen-VL-Chat-Int4 聊聊你的图片。</translation>
     </message>
     <message>
         <source>Load the Qwen-VL-Chat-Int4 model from &lt;folder&gt;.</source>
-        <translation type="unfinished"></translation>
+        <translation>从 &lt;文件夹&gt; 加载 Qwen-VL-Chat-Int4 模型。</translation>
     </message>
     <message>
         <source>folder</source>
-        <translation type="unfinished"></translation>
+        <translation>文件夹</translation>
     </message>
     <message>
         <source>Run the model on &lt;backend&gt;: cuda or cpu.</source>
-        <translation type="unfinished"></translation>
+        <translation>在 &lt;后端&gt; 上运行模型：cuda 或 cpu。</translation>
     </message>
     <message>
         <source>backend</source>
-        <translation type="unfinished"></translation>
+        <translation>后端</translation>
     </message>
     <message>
         <source>Interface language: en or zh_CN.</source>
-        <translation type="unfinished"></translation>
+        <translation>界面语言：en 或 zh_CN。</translation>
     </message>
     <message>
         <source>language</source>
-        <translation type="unfinished"></translation>
+        <translation>语言</translation>
     </message>
     <message>
         <source>Start with an empty conversation instead of the last one.</source>
-        <translation type="unfinished"></translation>
+        <translation>以空白对话启动，而不是打开上次的对话。</translation>
     </message>
     <message>
         <source>Replay the scripted conversation in &lt;file&gt; instead of running a model.</source>
-        <translation type="unfinished"></translation>
+        <translation>回放 &lt;文件&gt; 中编排好的对话，而不运行模型。</translation>
     </message>
     <message>
         <source>file</source>
-        <translation type="unfinished"></translation>
+        <translation>文件</translation>
     </message>
     <message>
         <source>With --demo-script: save the window to &lt;png&gt; when the reply is done, then quit.</source>
-        <translation type="unfinished"></translation>
+        <translation>与 --demo-script 一起使用：回答完成后把窗口保存为 &lt;png&gt;，然后退出。</translation>
     </message>
     <message>
         <source>png</source>
-        <translation type="unfinished"></translation>
+        <translation>png</translation>
     </message>
     <message>
         <source>pictures</source>
-        <translation type="unfinished"></translation>
+        <translation>图片</translation>
     </message>
     <message>
         <source>Pictures to add to the conversation.</source>
-        <translation type="unfinished"></translation>
+        <translation>要加入对话的图片。</translation>
     </message>
     <message>
         <source>[pictures…]</source>
-        <translation type="unfinished"></translation>
+        <translation>[图片…]</translation>
     </message>
     <message>
         <source>Unknown backend “%1”: use cuda or cpu.</source>
-        <translation type="unfinished"></translation>
+        <translation>未知的后端“%1”：请使用 cuda 或 cpu。</translation>
     </message>
     <message>
         <source>Unknown language “%1”: use %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>未知的语言“%1”：请使用 %2。</translation>
     </message>
     <message>
         <source>--screenshot needs --demo-script.</source>
-        <translation type="unfinished"></translation>
+        <translation>--screenshot 需要与 --demo-script 一起使用。</translation>
     </message>
 </context>
 <context>
     <name>ConversationStore</name>
     <message>
         <source>Cannot create the folder “%1” for the conversation’s pictures.</source>
-        <translation type="unfinished"></translation>
+        <translation>无法为对话中的图片创建文件夹“%1”。</translation>
     </message>
     <message>
         <source>Cannot save the picture “%1”: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>无法保存图片“%1”：%2</translation>
     </message>
     <message>
         <source>Cannot save the conversation to “%1”: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>无法把对话保存到“%1”：%2</translation>
     </message>
     <message>
         <source>“%1” cannot be opened: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>无法打开“%1”：%2</translation>
     </message>
     <message>
         <source>it is not valid JSON (%1 at byte %2).</source>
-        <translation type="unfinished"></translation>
+        <translation>它不是有效的 JSON（第 %2 字节处：%1）。</translation>
     </message>
     <message>
         <source>it is not a QwenVL Studio conversation.</source>
-        <translation type="unfinished"></translation>
+        <translation>它不是 QwenVL Studio 的对话文件。</translation>
     </message>
     <message>
         <source>it has format version %1; this version of QwenVL Studio reads version %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>它的格式版本是 %1；此版本的 QwenVL Studio 只能读取版本 %2。</translation>
     </message>
     <message>
         <source>a picture entry is incomplete.</source>
-        <translation type="unfinished"></translation>
+        <translation>其中一个图片条目不完整。</translation>
     </message>
     <message>
         <source>a message has no valid id.</source>
-        <translation type="unfinished"></translation>
+        <translation>其中一条消息没有有效的编号。</translation>
     </message>
     <message>
         <source>a message refers to a picture that is not listed.</source>
-        <translation type="unfinished"></translation>
+        <translation>其中一条消息引用了未列出的图片。</translation>
     </message>
     <message>
         <source>a reply refers to a picture that is not listed.</source>
-        <translation type="unfinished"></translation>
+        <translation>其中一条回答引用了未列出的图片。</translation>
     </message>
     <message>
         <source>a reply has an unknown state.</source>
-        <translation type="unfinished"></translation>
+        <translation>其中一条回答的状态未知。</translation>
     </message>
     <message>
         <source>a message has the unknown role “%1”.</source>
-        <translation type="unfinished"></translation>
+        <translation>其中一条消息的角色“%1”未知。</translation>
     </message>
 </context>
 <context>
     <name>DemoScriptReader</name>
     <message>
         <source>Cannot read the demo script “%1”: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>无法读取演示脚本“%1”：%2</translation>
     </message>
     <message>
         <source>The demo script “%1” is not a JSON object (%2).</source>
-        <translation type="unfinished"></translation>
+        <translation>演示脚本“%1”不是 JSON 对象（%2）。</translation>
     </message>
     <message>
         <source>The demo script “%1” needs a &quot;question&quot; and a &quot;reply&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>演示脚本“%1”需要 &quot;question&quot; 和 &quot;reply&quot; 两项。</translation>
     </message>
 </context>
 <context>
     <name>MarkdownExport</name>
     <message>
         <source>The pictures of the conversation are not all decoded yet.</source>
-        <translation type="unfinished"></translation>
+        <translation>对话中的图片尚未全部解码。</translation>
     </message>
     <message>
         <source>Cannot create the folder “%1”.</source>
-        <translation type="unfinished"></translation>
+        <translation>无法创建文件夹“%1”。</translation>
     </message>
     <message>
         <source>Cannot write “%1”: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>无法写入“%1”：%2</translation>
     </message>
     <message>
         <source>Conversation with Qwen-VL</source>
-        <translation type="unfinished"></translation>
+        <translation>与 Qwen-VL 的对话</translation>
     </message>
     <message>
         <source>Exported from QwenVL Studio on %1</source>
-        <translation type="unfinished"></translation>
+        <translation>于 %1 从 QwenVL Studio 导出</translation>
     </message>
     <message>
         <source>System prompt:</source>
-        <translation type="unfinished"></translation>
+        <translation>系统提示词：</translation>
     </message>
     <message>
         <source>You</source>
-        <translation type="unfinished"></translation>
+        <translation>你</translation>
     </message>
     <message>
         <source>Qwen-VL</source>
-        <translation type="unfinished"></translation>
+        <translation>Qwen-VL</translation>
     </message>
     <message>
         <source>Boxes on %1</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 上的框</translation>
     </message>
 </context>
 <context>
     <name>ReplyFormat</name>
     <message numerus="yes">
         <source>Prompt: %n token(s), %1 s</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>提示：%n 个词元，%1 秒</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Reply: %n token(s), %1 tokens/s</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>回答：%n 个词元，每秒 %1 个</numerusform>
         </translation>
     </message>
     <message>
         <source>Writing…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在书写…</translation>
     </message>
     <message>
         <source>Stopped</source>
-        <translation type="unfinished"></translation>
+        <translation>已停止</translation>
     </message>
     <message>
         <source>Failed: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>失败：%1</translation>
     </message>
     <message>
         <source>Stopped: the conversation is too long for the model</source>
-        <translation type="unfinished"></translation>
+        <translation>已停止：对话太长，超出了模型的上下文</translation>
     </message>
     <message>
         <source>Stopped at the length limit (Settings › Generation)</source>
-        <translation type="unfinished"></translation>
+        <translation>已达到长度上限而停止（设置 › 生成）</translation>
     </message>
 </context>
 <context>
     <name>qwenvl::app::ChatController</name>
     <message>
         <source>The model cannot use the picture “%1”: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>模型无法使用图片“%1”：%2</translation>
     </message>
     <message>
         <source>The model folder “%1” does not exist.</source>
-        <translation type="unfinished"></translation>
+        <translation>模型文件夹“%1”不存在。</translation>
     </message>
     <message>
         <source>The model is still loading.</source>
-        <translation type="unfinished"></translation>
+        <translation>模型仍在加载中。</translation>
     </message>
     <message>
         <source>Load a model first (Model › Open Model Folder…).</source>
-        <translation type="unfinished"></translation>
+        <translation>请先加载模型（模型 › 打开模型文件夹…）。</translation>
     </message>
     <message>
         <source>Wait for the reply to finish, or stop it.</source>
-        <translation type="unfinished"></translation>
+        <translation>请等待回答完成，或者停止它。</translation>
     </message>
     <message>
         <source>Pictures are still being opened.</source>
-        <translation type="unfinished"></translation>
+        <translation>图片仍在打开中。</translation>
     </message>
     <message>
         <source>Write a question or add a picture first.</source>
-        <translation type="unfinished"></translation>
+        <translation>请先写下问题或添加图片。</translation>
     </message>
     <message>
         <source>There is no reply to regenerate.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有可以重新生成的回答。</translation>
     </message>
     <message>
         <source>The model could not answer: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>模型无法回答：%1</translation>
     </message>
 </context>
 <context>
     <name>qwenvl::app::FileJobs</name>
     <message>
         <source>“%1”: choose a file name ending in .png or .jpg.</source>
-        <translation type="unfinished"></translation>
+        <translation>“%1”：请选择以 .png 或 .jpg 结尾的文件名。</translation>
     </message>
     <message>
         <source>There is no picture to save.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有可保存的图片。</translation>
     </message>
     <message>
         <source>Cannot write “%1”: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>无法写入“%1”：%2</translation>
     </message>
 </context>
 <context>
     <name>qwenvl::app::InferenceWorker</name>
     <message>
         <source>This build of QwenVL Studio has no inference engine.</source>
-        <translation type="unfinished"></translation>
+        <translation>此版本的 QwenVL Studio 未包含推理引擎。</translation>
     </message>
     <message>
         <source>The picture has no pixel data.</source>
-        <translation type="unfinished"></translation>
+        <translation>这张图片没有像素数据。</translation>
     </message>
     <message>
         <source>No model is loaded.</source>
-        <translation type="unfinished"></translation>
+        <translation>尚未加载模型。</translation>
     </message>
     <message>
         <source>A picture of this question could not be given to the model.</source>
-        <translation type="unfinished"></translation>
+        <translation>这个问题中的一张图片无法交给模型。</translation>
     </message>
 </context>
 <context>
     <name>qwenvl::app::PictureImporter</name>
     <message>
         <source>“%1” does not exist.</source>
-        <translation type="unfinished"></translation>
+        <translation>“%1”不存在。</translation>
     </message>
     <message>
         <source>“%1” is a folder, not a picture.</source>
-        <translation type="unfinished"></translation>
+        <translation>“%1”是一个文件夹，不是图片。</translation>
     </message>
     <message>
         <source>“%1” is larger than 512 MB; pictures that large are refused.</source>
-        <translation type="unfinished"></translation>
+        <translation>“%1”大于 512 MB；这么大的图片不予接受。</translation>
     </message>
     <message>
         <source>Cannot read “%1”: %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>无法读取“%1”：%2。</translation>
     </message>
     <message>
         <source>pasted picture</source>
-        <translation type="unfinished"></translation>
+        <translation>粘贴的图片</translation>
     </message>
     <message>
         <source>“%1” is empty.</source>
-        <translation type="unfinished"></translation>
+        <translation>“%1”是空的。</translation>
     </message>
     <message>
         <source>“%1” cannot be used as a picture: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>“%1”无法作为图片使用：%2</translation>
     </message>
 </context>
 <context>
     <name>qwenvl::ui::Actions</name>
     <message>
         <source>&amp;New Conversation</source>
-        <translation type="unfinished"></translation>
+        <translation>新建对话(&amp;N)</translation>
     </message>
     <message>
         <source>&amp;Open Conversation…</source>
-        <translation type="unfinished"></translation>
+        <translation>打开对话(&amp;O)…</translation>
     </message>
     <message>
         <source>&amp;Save Conversation</source>
-        <translation type="unfinished"></translation>
+        <translation>保存对话(&amp;S)</translation>
     </message>
     <message>
         <source>Save Conversation &amp;As…</source>
-        <translation type="unfinished"></translation>
+        <translation>对话另存为(&amp;A)…</translation>
     </message>
     <message>
         <source>&amp;Export to Markdown…</source>
-        <translation type="unfinished"></translation>
+        <translation>导出为 Markdown(&amp;E)…</translation>
     </message>
     <message>
         <source>Add &amp;Pictures…</source>
-        <translation type="unfinished"></translation>
+        <translation>添加图片(&amp;P)…</translation>
     </message>
     <message>
         <source>Save Picture with &amp;Boxes…</source>
-        <translation type="unfinished"></translation>
+        <translation>保存带框的图片(&amp;B)…</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
-        <translation type="unfinished"></translation>
+        <translation>退出(&amp;Q)</translation>
     </message>
     <message>
         <source>&amp;Paste Picture</source>
-        <translation type="unfinished"></translation>
+        <translation>粘贴图片(&amp;P)</translation>
     </message>
     <message>
         <source>&amp;Copy Last Reply</source>
-        <translation type="unfinished"></translation>
+        <translation>复制最后的回答(&amp;C)</translation>
     </message>
     <message>
         <source>&amp;Settings…</source>
-        <translation type="unfinished"></translation>
+        <translation>设置(&amp;S)…</translation>
     </message>
     <message>
         <source>&amp;Send</source>
-        <translation type="unfinished"></translation>
+        <translation>发送(&amp;S)</translation>
     </message>
     <message>
         <source>Send the question (Enter; Shift+Enter starts a new line)</source>
-        <translation type="unfinished"></translation>
+        <translation>发送问题（Enter；Shift+Enter 换行）</translation>
     </message>
     <message>
         <source>S&amp;top</source>
-        <translation type="unfinished"></translation>
+        <translation>停止(&amp;T)</translation>
     </message>
     <message>
         <source>Stop the reply (Esc)</source>
-        <translation type="unfinished"></translation>
+        <translation>停止回答（Esc）</translation>
     </message>
     <message>
         <source>&amp;Regenerate Last Reply</source>
-        <translation type="unfinished"></translation>
+        <translation>重新生成最后的回答(&amp;R)</translation>
     </message>
     <message>
         <source>Go to the &amp;Question Box</source>
-        <translation type="unfinished"></translation>
+        <translation>转到提问框(&amp;Q)</translation>
     </message>
     <message>
         <source>Ask About a &amp;Region</source>
-        <translation type="unfinished"></translation>
+        <translation>询问某个区域(&amp;R)</translation>
     </message>
     <message>
         <source>Drag a rectangle on the picture to ask about that region (or Shift+drag at any time)</source>
-        <translation type="unfinished"></translation>
+        <translation>在图片上拖出一个矩形，询问该区域（任何时候也可按住 Shift 拖动）</translation>
     </message>
     <message>
         <source>Ask About a Region by &amp;Coordinates…</source>
-        <translation type="unfinished"></translation>
+        <translation>按坐标询问区域(&amp;C)…</translation>
     </message>
     <message>
         <source>Zoom &amp;In</source>
-        <translation type="unfinished"></translation>
+        <translation>放大(&amp;I)</translation>
     </message>
     <message>
         <source>Zoom &amp;Out</source>
-        <translation type="unfinished"></translation>
+        <translation>缩小(&amp;O)</translation>
     </message>
     <message>
         <source>&amp;Fit to Window</source>
-        <translation type="unfinished"></translation>
+        <translation>适应窗口(&amp;F)</translation>
     </message>
     <message>
         <source>&amp;Actual Size</source>
-        <translation type="unfinished"></translation>
+        <translation>实际大小(&amp;A)</translation>
     </message>
     <message>
         <source>Show &amp;Boxes</source>
-        <translation type="unfinished"></translation>
+        <translation>显示框(&amp;B)</translation>
     </message>
     <message>
         <source>Show or hide the boxes the model drew (Ctrl+B)</source>
-        <translation type="unfinished"></translation>
+        <translation>显示或隐藏模型画出的框（Ctrl+B）</translation>
     </message>
     <message>
         <source>&amp;Previous Picture</source>
-        <translation type="unfinished"></translation>
+        <translation>上一张图片(&amp;P)</translation>
     </message>
     <message>
         <source>&amp;Next Picture</source>
-        <translation type="unfinished"></translation>
+        <translation>下一张图片(&amp;N)</translation>
     </message>
     <message>
         <source>Go to the P&amp;icture</source>
-        <translation type="unfinished"></translation>
+        <translation>转到图片(&amp;I)</translation>
     </message>
     <message>
         <source>&amp;Open Model Folder…</source>
-        <translation type="unfinished"></translation>
+        <translation>打开模型文件夹(&amp;O)…</translation>
     </message>
     <message>
         <source>&amp;Cancel Loading</source>
-        <translation type="unfinished"></translation>
+        <translation>取消加载(&amp;C)</translation>
     </message>
     <message>
         <source>Run on the &amp;GPU (CUDA)</source>
-        <translation type="unfinished"></translation>
+        <translation>在 GPU 上运行（CUDA）(&amp;G)</translation>
     </message>
     <message>
         <source>Run on the &amp;CPU</source>
-        <translation type="unfinished"></translation>
+        <translation>在 CPU 上运行(&amp;C)</translation>
     </message>
     <message>
         <source>How to &amp;Get the Model</source>
-        <translation type="unfinished"></translation>
+        <translation>如何获取模型(&amp;G)</translation>
     </message>
     <message>
         <source>&amp;Keyboard Shortcuts</source>
-        <translation type="unfinished"></translation>
+        <translation>键盘快捷键(&amp;K)</translation>
     </message>
     <message>
         <source>&amp;About QwenVL Studio</source>
-        <translation type="unfinished"></translation>
+        <translation>关于 QwenVL Studio(&amp;A)</translation>
     </message>
 </context>
 <context>
     <name>qwenvl::ui::ChatPane</name>
     <message>
         <source>Sent with your next question: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>将随下一个问题发送：%1</translation>
     </message>
     <message>
         <source>Ask about the pictures in any language, e.g. “What is in the picture?” or “框出图中的猫”. Enter sends, Shift+Enter starts a new line.</source>
-        <translation type="unfinished"></translation>
+        <translation>用任何语言询问图片，例如“图里有什么？”或“框出图中的猫”。Enter 发送，Shift+Enter 换行。</translation>
     </message>
     <message>
         <source>Question</source>
-        <translation type="unfinished"></translation>
+        <translation>问题</translation>
     </message>
     <message>
         <source>Enter sends the question; Shift+Enter starts a new line.</source>
-        <translation type="unfinished"></translation>
+        <translation>Enter 发送问题；Shift+Enter 换行。</translation>
     </message>
     <message>
         <source>Pictures to send</source>
-        <translation type="unfinished"></translation>
+        <translation>待发送的图片</translation>
     </message>
 </context>
 <context>
     <name>qwenvl::ui::ChatView</name>
     <message>
         <source>Conversation</source>
-        <translation type="unfinished"></translation>
+        <translation>对话</translation>
     </message>
     <message>
         <source>Drop pictures anywhere on the window, paste one with Ctrl+V or add them with Ctrl+I, then ask about them below. Ask “Where is the cat?” and the boxes appear on the picture.</source>
-        <translation type="unfinished"></translation>
+        <translation>把图片拖到窗口任意位置、用 Ctrl+V 粘贴或用 Ctrl+I 添加，然后在下方提问。问“猫在哪里？”，框就会出现在图片上。</translation>
     </message>
 </context>
 <context>
     <name>qwenvl::ui::DemoRunner</name>
     <message>
         <source>Cannot write the screenshot “%1”.</source>
-        <translation type="unfinished"></translation>
+        <translation>无法写入截图“%1”。</translation>
     </message>
     <message>
         <source>Saved %1 (%2 × %3)</source>
-        <translation type="unfinished"></translation>
+        <translation>已保存 %1（%2 × %3）</translation>
     </message>
 </context>
 <context>
     <name>qwenvl::ui::ImageCanvas</name>
     <message>
         <source>Picture view</source>
-        <translation type="unfinished"></translation>
+        <translation>图片视图</translation>
     </message>
     <message>
         <source>Wheel or Ctrl+= / Ctrl+- to zoom, drag to pan, Shift+drag to ask about a region</source>
-        <translation type="unfinished"></translation>
+        <translation>滚轮或 Ctrl+= / Ctrl+- 缩放，拖动平移，按住 Shift 拖动可询问某个区域</translation>
     </message>
 </context>
 <context>
     <name>qwenvl::ui::MainWindow</name>
     <message>
         <source>&amp;File</source>
-        <translation type="unfinished"></translation>
+        <translation>文件(&amp;F)</translation>
     </message>
     <message>
         <source>&amp;Edit</source>
-        <translation type="unfinished"></translation>
+        <translation>编辑(&amp;E)</translation>
     </message>
     <message>
         <source>&amp;View</source>
-        <translation type="unfinished"></translation>
+        <translation>视图(&amp;V)</translation>
     </message>
     <message>
         <source>&amp;Language</source>
-        <translation type="unfinished"></translation>
+        <translation>语言(&amp;L)</translation>
     </message>
     <message>
         <source>&amp;Chat</source>
-        <translation type="unfinished"></translation>
+        <translation>对话(&amp;C)</translation>
     </message>
     <message>
         <source>&amp;Model</source>
-        <translation type="unfinished"></translation>
+        <translation>模型(&amp;M)</translation>
     </message>
     <message>
         <source>&amp;Help</source>
-        <translation type="unfinished"></translation>
+        <translation>帮助(&amp;H)</translation>
     </message>
     <message>
         <source>Picture and chat</source>
-        <translation type="unfinished"></translation>
+        <translation>图片与对话</translation>
     </message>
     <message>
         <source>Picture</source>
-        <translation type="unfinished"></translation>
+        <translation>图片</translation>
     </message>
     <message>
         <source>Chat</source>
-        <translation type="unfinished"></translation>
+        <translation>对话</translation>
     </message>
     <message>
         <source>Model status</source>
-        <translation type="unfinished"></translation>
+        <translation>模型状态</translation>
     </message>
     <message>
         <source>New conversation</source>
-        <translation type="unfinished"></translation>
+        <translation>新对话</translation>
     </message>
     <message>
         <source>%1 — QwenVL Studio</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 — QwenVL Studio</translation>
     </message>
     <message>
         <source>No model</source>
-        <translation type="unfinished"></translation>
+        <translation>无模型</translation>
     </message>
     <message>
         <source>Loading the model… %1%</source>
-        <translation type="unfinished"></translation>
+        <translation>正在加载模型… %1%</translation>
     </message>
     <message>
         <source>Model ready: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>模型就绪：%1</translation>
     </message>
     <message>
         <source>Model not loaded</source>
-        <translation type="unfinished"></translation>
+        <translation>模型未加载</translation>
     </message>
     <message>
         <source>Open Conversation</source>
-        <translation type="unfinished"></translation>
+        <translation>打开对话</translation>
     </message>
     <message>
         <source>QwenVL Studio conversations (*.json)</source>
-        <translation type="unfinished"></translation>
+        <translation>QwenVL Studio 对话 (*.json)</translation>
     </message>
     <message>
         <source>Save Conversation</source>
-        <translation type="unfinished"></translation>
+        <translation>保存对话</translation>
     </message>
     <message>
         <source>Export to Markdown</source>
-        <translation type="unfinished"></translation>
+        <translation>导出为 Markdown</translation>
     </message>
     <message>
         <source>Markdown (*.md)</source>
-        <translation type="unfinished"></translation>
+        <translation>Markdown (*.md)</translation>
     </message>
     <message>
         <source>Add Pictures</source>
-        <translation type="unfinished"></translation>
+        <translation>添加图片</translation>
     </message>
     <message>
         <source>Pictures (*.jpg *.jpeg *.png);;All files (*)</source>
-        <translation type="unfinished"></translation>
+        <translation>图片 (*.jpg *.jpeg *.png);;所有文件 (*)</translation>
     </message>
     <message>
         <source>There is no picture to save yet.</source>
-        <translation type="unfinished"></translation>
+        <translation>还没有可保存的图片。</translation>
     </message>
     <message>
         <source>Save Picture with Boxes</source>
-        <translation type="unfinished"></translation>
+        <translation>保存带框的图片</translation>
     </message>
     <message>
         <source>PNG picture (*.png);;JPEG picture (*.jpg *.jpeg)</source>
-        <translation type="unfinished"></translation>
+        <translation>PNG 图片 (*.png);;JPEG 图片 (*.jpg *.jpeg)</translation>
     </message>
     <message>
         <source>Copied.</source>
-        <translation type="unfinished"></translation>
+        <translation>已复制。</translation>
     </message>
     <message>
         <source>Pictures already sent stay in the conversation, so it stays as the model saw it.</source>
-        <translation type="unfinished"></translation>
+        <translation>已发送的图片会留在对话中，以保持模型所见的原样。</translation>
     </message>
     <message>
         <source>Choose the Qwen-VL-Chat-Int4 Folder</source>
-        <translation type="unfinished"></translation>
+        <translation>选择 Qwen-VL-Chat-Int4 文件夹</translation>
     </message>
     <message>
         <source>The clipboard holds no picture. Copy a picture or a picture file first.</source>
-        <translation type="unfinished"></translation>
+        <translation>剪贴板中没有图片。请先复制一张图片或图片文件。</translation>
     </message>
     <message>
         <source>this region</source>
-        <translation type="unfinished"></translation>
+        <translation>这个区域</translation>
     </message>
     <message>
         <source>The model reads boxes against the latest picture of the conversation, which is not the one shown.</source>
-        <translation type="unfinished"></translation>
+        <translation>模型会按对话中最新的一张图片来理解框，而它不是当前显示的这张。</translation>
     </message>
     <message>
         <source>There is no picture to ask about yet.</source>
-        <translation type="unfinished"></translation>
+        <translation>还没有可以询问的图片。</translation>
     </message>
     <message>
         <source>conversation</source>
-        <translation type="unfinished"></translation>
+        <translation>对话</translation>
     </message>
     <message>
         <source>The last conversation could not be restored and was kept aside as “%1”. %2</source>
-        <translation type="unfinished"></translation>
+        <translation>无法恢复上次的对话，已将其另存为“%1”。%2</translation>
     </message>
     <message>
         <source>Opened %1</source>
-        <translation type="unfinished"></translation>
+        <translation>已打开 %1</translation>
     </message>
     <message>
         <source>Saved %1</source>
-        <translation type="unfinished"></translation>
+        <translation>已保存 %1</translation>
     </message>
     <message>
         <source>Exported %1</source>
-        <translation type="unfinished"></translation>
+        <translation>已导出 %1</translation>
     </message>
     <message>
         <source>Keyboard Shortcuts</source>
-        <translation type="unfinished"></translation>
+        <translation>键盘快捷键</translation>
     </message>
     <message>
         <source>Command</source>
-        <translation type="unfinished"></translation>
+        <translation>命令</translation>
     </message>
     <message>
         <source>Keys</source>
-        <translation type="unfinished"></translation>
+        <translation>按键</translation>
     </message>
     <message>
         <source>Keyboard shortcuts</source>
-        <translation type="unfinished"></translation>
+        <translation>键盘快捷键</translation>
     </message>
     <message>
         <source>Send the question</source>
-        <translation type="unfinished"></translation>
+        <translation>发送问题</translation>
     </message>
     <message>
         <source>Enter</source>
-        <translation type="unfinished"></translation>
+        <translation>Enter</translation>
     </message>
     <message>
         <source>New line in the question</source>
-        <translation type="unfinished"></translation>
+        <translation>在问题中换行</translation>
     </message>
     <message>
         <source>Shift+Enter</source>
-        <translation type="unfinished"></translation>
+        <translation>Shift+Enter</translation>
     </message>
     <message>
         <source>Ask about a region by dragging</source>
-        <translation type="unfinished"></translation>
+        <translation>拖动以询问某个区域</translation>
     </message>
     <message>
         <source>Shift+drag on the picture</source>
-        <translation type="unfinished"></translation>
+        <translation>在图片上按住 Shift 拖动</translation>
     </message>
     <message>
         <source>Zoom and pan the picture</source>
-        <translation type="unfinished"></translation>
+        <translation>缩放和平移图片</translation>
     </message>
     <message>
         <source>+ − 0 1 and the arrow keys, in the picture</source>
-        <translation type="unfinished"></translation>
+        <translation>在图片中使用 + − 0 1 和方向键</translation>
     </message>
     <message>
         <source>Close</source>
-        <translation type="unfinished"></translation>
+        <translation>关闭</translation>
     </message>
     <message>
         <source>How to Get the Model</source>
-        <translation type="unfinished"></translation>
+        <translation>如何获取模型</translation>
     </message>
     <message>
         <source>QwenVL Studio runs Qwen-VL-Chat-Int4 on this computer and never downloads it by itself. In a terminal, run:
@@ -747,192 +747,200 @@
 %1
 
 Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 folder, or start the app with --model FOLDER.</source>
-        <translation type="unfinished"></translation>
+        <translation>QwenVL Studio 在这台电脑上运行 Qwen-VL-Chat-Int4，但从不自行下载它。请在终端中运行：
+
+%1
+
+然后选择“模型 › 打开模型文件夹…”，选中新的 Qwen-VL-Chat-Int4 文件夹；或者用 --model 文件夹 启动本程序。</translation>
     </message>
     <message>
         <source>About QwenVL Studio</source>
-        <translation type="unfinished"></translation>
+        <translation>关于 QwenVL Studio</translation>
     </message>
     <message>
         <source>&lt;h3&gt;QwenVL Studio %1&lt;/h3&gt;&lt;p&gt;Chat with Qwen-VL-Chat-Int4 about your pictures, on your own computer. The boxes the model draws appear on the picture as the answer arrives.&lt;/p&gt;&lt;p&gt;Built with Qt %2.&lt;/p&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;h3&gt;QwenVL Studio %1&lt;/h3&gt;&lt;p&gt;在你自己的电脑上，与 Qwen-VL-Chat-Int4 聊聊你的图片。模型画出的框会随着回答的到来出现在图片上。&lt;/p&gt;&lt;p&gt;基于 Qt %2 构建。&lt;/p&gt;</translation>
     </message>
 </context>
 <context>
     <name>qwenvl::ui::MessageBar</name>
     <message>
         <source>Close this message</source>
-        <translation type="unfinished"></translation>
+        <translation>关闭此消息</translation>
     </message>
     <message>
         <source>Close message</source>
-        <translation type="unfinished"></translation>
+        <translation>关闭消息</translation>
     </message>
     <message>
         <source>Error</source>
-        <translation type="unfinished"></translation>
+        <translation>错误</translation>
     </message>
     <message>
         <source>Notice</source>
-        <translation type="unfinished"></translation>
+        <translation>提示</translation>
     </message>
     <message>
         <source>Error message</source>
-        <translation type="unfinished"></translation>
+        <translation>错误消息</translation>
     </message>
 </context>
 <context>
     <name>qwenvl::ui::MessageView</name>
     <message>
         <source>You · %1</source>
-        <translation type="unfinished"></translation>
+        <translation>你 · %1</translation>
     </message>
     <message>
         <source>Qwen-VL · %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Qwen-VL · %1</translation>
     </message>
     <message>
         <source>Pictures: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>图片：%1</translation>
     </message>
     <message>
         <source>Copy</source>
-        <translation type="unfinished"></translation>
+        <translation>复制</translation>
     </message>
     <message>
         <source>Copy this question</source>
-        <translation type="unfinished"></translation>
+        <translation>复制这个问题</translation>
     </message>
     <message>
         <source>Copy this reply (without the box markup)</source>
-        <translation type="unfinished"></translation>
+        <translation>复制这条回答（不含框的标记）</translation>
     </message>
     <message>
         <source>Copy question</source>
-        <translation type="unfinished"></translation>
+        <translation>复制问题</translation>
     </message>
     <message>
         <source>Copy reply</source>
-        <translation type="unfinished"></translation>
+        <translation>复制回答</translation>
     </message>
     <message>
         <source>Regenerate</source>
-        <translation type="unfinished"></translation>
+        <translation>重新生成</translation>
     </message>
     <message>
         <source>Answer the last question again (Ctrl+R)</source>
-        <translation type="unfinished"></translation>
+        <translation>重新回答最后一个问题（Ctrl+R）</translation>
     </message>
     <message>
         <source>Regenerate reply</source>
-        <translation type="unfinished"></translation>
+        <translation>重新生成回答</translation>
     </message>
     <message>
         <source>Your question</source>
-        <translation type="unfinished"></translation>
+        <translation>你的问题</translation>
     </message>
     <message>
         <source>Reply from Qwen-VL</source>
-        <translation type="unfinished"></translation>
+        <translation>Qwen-VL 的回答</translation>
     </message>
     <message>
         <source>Message from you</source>
-        <translation type="unfinished"></translation>
+        <translation>你的消息</translation>
     </message>
     <message>
         <source>Message from Qwen-VL</source>
-        <translation type="unfinished"></translation>
+        <translation>Qwen-VL 的消息</translation>
+    </message>
+    <message>
+        <source>Reply details</source>
+        <translation>回答详情</translation>
     </message>
 </context>
 <context>
     <name>qwenvl::ui::ModelPanel</name>
     <message>
         <source>&lt;p&gt;QwenVL Studio runs &lt;b&gt;Qwen-VL-Chat-Int4&lt;/b&gt; (about 10 GB) on this computer and never downloads anything by itself. To get the model, run in a terminal:&lt;/p&gt;&lt;pre&gt;%1&lt;/pre&gt;&lt;p&gt;Then choose the new folder with &lt;b&gt;Open Model Folder…&lt;/b&gt; (Ctrl+M), or start the app with &lt;code&gt;--model FOLDER&lt;/code&gt;.&lt;/p&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;p&gt;QwenVL Studio 在这台电脑上运行 &lt;b&gt;Qwen-VL-Chat-Int4&lt;/b&gt;（约 10 GB），从不自行下载任何东西。要获取模型，请在终端中运行：&lt;/p&gt;&lt;pre&gt;%1&lt;/pre&gt;&lt;p&gt;然后用&lt;b&gt;打开模型文件夹…&lt;/b&gt;（Ctrl+M）选择新的文件夹，或者用 &lt;code&gt;--model 文件夹&lt;/code&gt; 启动本程序。&lt;/p&gt;</translation>
     </message>
     <message>
         <source>No model loaded yet</source>
-        <translation type="unfinished"></translation>
+        <translation>尚未加载模型</translation>
     </message>
     <message>
         <source>Loading the model…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在加载模型…</translation>
     </message>
     <message>
         <source>&lt;p&gt;From &lt;code&gt;%1&lt;/code&gt;: %2&lt;/p&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;p&gt;来自 &lt;code&gt;%1&lt;/code&gt;：%2&lt;/p&gt;</translation>
     </message>
     <message>
         <source>starting</source>
-        <translation type="unfinished"></translation>
+        <translation>正在开始</translation>
     </message>
     <message>
         <source>The model could not be loaded</source>
-        <translation type="unfinished"></translation>
+        <translation>无法加载模型</translation>
     </message>
     <message>
         <source>&lt;p&gt;%1&lt;/p&gt;&lt;p&gt;Folder: &lt;code&gt;%2&lt;/code&gt;&lt;/p&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;p&gt;%1&lt;/p&gt;&lt;p&gt;文件夹：&lt;code&gt;%2&lt;/code&gt;&lt;/p&gt;</translation>
     </message>
     <message>
         <source>Model ready</source>
-        <translation type="unfinished"></translation>
+        <translation>模型就绪</translation>
     </message>
     <message>
         <source>No GPU can be used (%1). The model runs on the CPU backend instead, which is much slower but gives the same answers.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有可用的 GPU（%1）。模型将改在 CPU 后端上运行，速度慢得多，但回答相同。</translation>
     </message>
     <message>
         <source>This build has no CUDA backend. The model runs on the CPU backend, which is much slower but gives the same answers.</source>
-        <translation type="unfinished"></translation>
+        <translation>此版本没有 CUDA 后端。模型在 CPU 后端上运行，速度慢得多，但回答相同。</translation>
     </message>
     <message>
         <source>%p%</source>
-        <translation type="unfinished"></translation>
+        <translation>%p%</translation>
     </message>
     <message>
         <source>Model loading progress</source>
-        <translation type="unfinished"></translation>
+        <translation>模型加载进度</translation>
     </message>
     <message>
         <source>Open Model Folder…</source>
-        <translation type="unfinished"></translation>
+        <translation>打开模型文件夹…</translation>
     </message>
     <message>
         <source>Open model folder</source>
-        <translation type="unfinished"></translation>
+        <translation>打开模型文件夹</translation>
     </message>
     <message>
         <source>Try Again</source>
-        <translation type="unfinished"></translation>
+        <translation>重试</translation>
     </message>
     <message>
         <source>Try loading the model again</source>
-        <translation type="unfinished"></translation>
+        <translation>重新尝试加载模型</translation>
     </message>
     <message>
         <source>Use the CPU Backend</source>
-        <translation type="unfinished"></translation>
+        <translation>使用 CPU 后端</translation>
     </message>
     <message>
         <source>Use the CPU backend</source>
-        <translation type="unfinished"></translation>
+        <translation>使用 CPU 后端</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>取消</translation>
     </message>
     <message>
         <source>Cancel loading the model</source>
-        <translation type="unfinished"></translation>
+        <translation>取消加载模型</translation>
     </message>
     <message>
         <source>Model status</source>
-        <translation type="unfinished"></translation>
+        <translation>模型状态</translation>
     </message>
     <message>
         <source>Graphics card status</source>
-        <translation type="unfinished"></translation>
+        <translation>显卡状态</translation>
     </message>
 </context>
 <context>
@@ -941,318 +949,324 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <source>No picture yet.
 
 Drop pictures here, paste one (Ctrl+V) or add them with Ctrl+I.</source>
-        <translation type="unfinished"></translation>
+        <translation>还没有图片。
+
+把图片拖到这里、粘贴（Ctrl+V），或者用 Ctrl+I 添加。</translation>
     </message>
     <message>
         <source>No picture yet</source>
-        <translation type="unfinished"></translation>
+        <translation>还没有图片</translation>
     </message>
     <message>
         <source>%1 · %2 × %3 · %4%</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 · %2 × %3 · %4%</translation>
     </message>
     <message>
         <source>unlabelled</source>
-        <translation type="unfinished"></translation>
+        <translation>无标签</translation>
     </message>
     <message numerus="yes">
         <source>%n box(es)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n 个框</numerusform>
         </translation>
     </message>
     <message>
         <source>%1, %2 × %3 pixels.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1，%2 × %3 像素。</translation>
     </message>
     <message>
         <source>Boxes: %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>框：%1。</translation>
     </message>
     <message>
         <source>Picture details</source>
-        <translation type="unfinished"></translation>
+        <translation>图片详情</translation>
     </message>
 </context>
 <context>
     <name>qwenvl::ui::RegionDialog</name>
     <message>
         <source>Ask About a Region</source>
-        <translation type="unfinished"></translation>
+        <translation>询问某个区域</translation>
     </message>
     <message>
         <source>The region of the picture shown, in pixels (the picture is %1 × %2). It enters your question as a box the model understands.</source>
-        <translation type="unfinished"></translation>
+        <translation>当前图片中的区域，以像素为单位（图片为 %1 × %2）。它会以模型能理解的框的形式加入你的问题。</translation>
     </message>
     <message>
         <source>&amp;Left:</source>
-        <translation type="unfinished"></translation>
+        <translation>左边(&amp;L)：</translation>
     </message>
     <message>
         <source>&amp;Top:</source>
-        <translation type="unfinished"></translation>
+        <translation>上边(&amp;T)：</translation>
     </message>
     <message>
         <source>&amp;Width:</source>
-        <translation type="unfinished"></translation>
+        <translation>宽度(&amp;W)：</translation>
     </message>
     <message>
         <source>&amp;Height:</source>
-        <translation type="unfinished"></translation>
+        <translation>高度(&amp;H)：</translation>
     </message>
     <message>
         <source>&amp;Name it:</source>
-        <translation type="unfinished"></translation>
+        <translation>名称(&amp;N)：</translation>
     </message>
     <message>
         <source>Left edge in pixels</source>
-        <translation type="unfinished"></translation>
+        <translation>左边缘（像素）</translation>
     </message>
     <message>
         <source>Top edge in pixels</source>
-        <translation type="unfinished"></translation>
+        <translation>上边缘（像素）</translation>
     </message>
     <message>
         <source>Width in pixels</source>
-        <translation type="unfinished"></translation>
+        <translation>宽度（像素）</translation>
     </message>
     <message>
         <source>Height in pixels</source>
-        <translation type="unfinished"></translation>
+        <translation>高度（像素）</translation>
     </message>
     <message>
         <source>Name of the region</source>
-        <translation type="unfinished"></translation>
+        <translation>区域名称</translation>
     </message>
     <message>
         <source>this region</source>
-        <translation type="unfinished"></translation>
+        <translation>这个区域</translation>
     </message>
     <message>
         <source>OK</source>
-        <translation type="unfinished"></translation>
+        <translation>确定</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>取消</translation>
     </message>
 </context>
 <context>
     <name>qwenvl::ui::SettingsDialog</name>
     <message>
         <source>Choose the Qwen-VL-Chat-Int4 Folder</source>
-        <translation type="unfinished"></translation>
+        <translation>选择 Qwen-VL-Chat-Int4 文件夹</translation>
     </message>
     <message>
         <source>Settings</source>
-        <translation type="unfinished"></translation>
+        <translation>设置</translation>
     </message>
     <message>
         <source>&amp;Model</source>
-        <translation type="unfinished"></translation>
+        <translation>模型(&amp;M)</translation>
     </message>
     <message>
         <source>&amp;Generation</source>
-        <translation type="unfinished"></translation>
+        <translation>生成(&amp;G)</translation>
     </message>
     <message>
         <source>&amp;Conversation</source>
-        <translation type="unfinished"></translation>
+        <translation>对话(&amp;C)</translation>
     </message>
     <message>
         <source>&amp;Interface</source>
-        <translation type="unfinished"></translation>
+        <translation>界面(&amp;I)</translation>
     </message>
     <message>
         <source>Model &amp;folder:</source>
-        <translation type="unfinished"></translation>
+        <translation>模型文件夹(&amp;F)：</translation>
     </message>
     <message>
         <source>The folder of Qwen-VL-Chat-Int4 (with config.json)</source>
-        <translation type="unfinished"></translation>
+        <translation>Qwen-VL-Chat-Int4 的文件夹（包含 config.json）</translation>
     </message>
     <message>
         <source>Model folder</source>
-        <translation type="unfinished"></translation>
+        <translation>模型文件夹</translation>
     </message>
     <message>
         <source>&amp;Browse…</source>
-        <translation type="unfinished"></translation>
+        <translation>浏览(&amp;B)…</translation>
     </message>
     <message>
         <source>Browse for the model folder</source>
-        <translation type="unfinished"></translation>
+        <translation>浏览模型文件夹</translation>
     </message>
     <message>
         <source>Run on:</source>
-        <translation type="unfinished"></translation>
+        <translation>运行于：</translation>
     </message>
     <message>
         <source>&amp;GPU (CUDA)</source>
-        <translation type="unfinished"></translation>
+        <translation>GPU（CUDA）(&amp;G)</translation>
     </message>
     <message>
         <source>C&amp;PU</source>
-        <translation type="unfinished"></translation>
+        <translation>CPU(&amp;P)</translation>
     </message>
     <message>
         <source>A GPU is available.</source>
-        <translation type="unfinished"></translation>
+        <translation>有可用的 GPU。</translation>
     </message>
     <message>
         <source>No GPU can be used: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>没有可用的 GPU：%1</translation>
     </message>
     <message>
         <source>This build has no CUDA backend; the CPU backend is used.</source>
-        <translation type="unfinished"></translation>
+        <translation>此版本没有 CUDA 后端；将使用 CPU 后端。</translation>
     </message>
     <message>
         <source>CPU &amp;threads:</source>
-        <translation type="unfinished"></translation>
+        <translation>CPU 线程数(&amp;T)：</translation>
     </message>
     <message>
         <source>All</source>
-        <translation type="unfinished"></translation>
+        <translation>全部</translation>
     </message>
     <message>
         <source>CPU threads</source>
-        <translation type="unfinished"></translation>
+        <translation>CPU 线程数</translation>
     </message>
     <message>
         <source>&amp;Greedy (always the most likely word; no sampling)</source>
-        <translation type="unfinished"></translation>
+        <translation>贪心解码(&amp;G)（总是选最可能的词，不采样）</translation>
     </message>
     <message>
         <source>&amp;Temperature:</source>
-        <translation type="unfinished"></translation>
+        <translation>温度(&amp;T)：</translation>
     </message>
     <message>
         <source>Temperature</source>
-        <translation type="unfinished"></translation>
+        <translation>温度</translation>
     </message>
     <message>
         <source>Top-&amp;p:</source>
-        <translation type="unfinished"></translation>
+        <translation>Top-&amp;p：</translation>
     </message>
     <message>
         <source>Top-p</source>
-        <translation type="unfinished"></translation>
+        <translation>Top-p</translation>
     </message>
     <message>
         <source>Top-&amp;k:</source>
-        <translation type="unfinished"></translation>
+        <translation>Top-&amp;k：</translation>
     </message>
     <message>
         <source>Off</source>
-        <translation type="unfinished"></translation>
+        <translation>关闭</translation>
     </message>
     <message>
         <source>Top-k</source>
-        <translation type="unfinished"></translation>
+        <translation>Top-k</translation>
     </message>
     <message>
         <source>&amp;Repetition penalty:</source>
-        <translation type="unfinished"></translation>
+        <translation>重复惩罚(&amp;R)：</translation>
     </message>
     <message>
         <source>Repetition penalty</source>
-        <translation type="unfinished"></translation>
+        <translation>重复惩罚</translation>
     </message>
     <message>
         <source>&amp;Longest reply (tokens):</source>
-        <translation type="unfinished"></translation>
+        <translation>最长回答（词元数）(&amp;L)：</translation>
     </message>
     <message>
         <source>Longest reply in tokens</source>
-        <translation type="unfinished"></translation>
+        <translation>最长回答的词元数</translation>
     </message>
     <message>
         <source>Fixed &amp;seed:</source>
-        <translation type="unfinished"></translation>
+        <translation>固定随机种子(&amp;S)：</translation>
     </message>
     <message>
         <source>Seed</source>
-        <translation type="unfinished"></translation>
+        <translation>随机种子</translation>
     </message>
     <message>
         <source>Restore the Model’s &amp;Defaults</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复模型默认值(&amp;D)</translation>
     </message>
     <message>
         <source>Restore the model’s default sampling</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复模型的默认采样设置</translation>
     </message>
     <message>
         <source>&amp;System prompt (used for new conversations and the current one):</source>
-        <translation type="unfinished"></translation>
+        <translation>系统提示词(&amp;S)（用于新对话和当前对话）：</translation>
     </message>
     <message>
         <source>System prompt</source>
-        <translation type="unfinished"></translation>
+        <translation>系统提示词</translation>
     </message>
     <message>
         <source>&amp;Reopen the last conversation at start</source>
-        <translation type="unfinished"></translation>
+        <translation>启动时重新打开上次的对话(&amp;R)</translation>
     </message>
     <message>
         <source>&amp;Language:</source>
-        <translation type="unfinished"></translation>
+        <translation>语言(&amp;L)：</translation>
     </message>
     <message>
         <source>Interface language</source>
-        <translation type="unfinished"></translation>
+        <translation>界面语言</translation>
     </message>
     <message>
         <source>OK</source>
-        <translation type="unfinished"></translation>
+        <translation>确定</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>取消</translation>
     </message>
     <message>
         <source>Apply</source>
-        <translation type="unfinished"></translation>
+        <translation>应用</translation>
+    </message>
+    <message>
+        <source>Settings pages</source>
+        <translation>设置页面</translation>
     </message>
 </context>
 <context>
     <name>qwenvl::ui::ThumbnailStrip</name>
     <message>
         <source>Pictures of this conversation</source>
-        <translation type="unfinished"></translation>
+        <translation>本对话中的图片</translation>
     </message>
     <message>
         <source>Arrow keys choose the picture shown; Delete removes a picture not sent yet.</source>
-        <translation type="unfinished"></translation>
+        <translation>方向键选择要显示的图片；Delete 键移除尚未发送的图片。</translation>
     </message>
     <message>
         <source>sent</source>
-        <translation type="unfinished"></translation>
+        <translation>已发送</translation>
     </message>
     <message>
         <source>not sent yet</source>
-        <translation type="unfinished"></translation>
+        <translation>尚未发送</translation>
     </message>
     <message>
         <source>%1 (new)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1（新）</translation>
     </message>
     <message>
         <source>Picture %1: %2, %3 × %4 pixels, %5</source>
-        <translation type="unfinished"></translation>
+        <translation>图片 %1：%2，%3 × %4 像素，%5</translation>
     </message>
     <message>
         <source>Picture %1: %2, %3</source>
-        <translation type="unfinished"></translation>
+        <translation>图片 %1：%2，%3</translation>
     </message>
     <message>
         <source>Remove from the Conversation</source>
-        <translation type="unfinished"></translation>
+        <translation>从对话中移除</translation>
     </message>
     <message>
         <source>Pictures already sent stay, so the conversation stays as the model saw it.</source>
-        <translation type="unfinished"></translation>
+        <translation>已发送的图片会保留，以保持对话是模型所见的原样。</translation>
     </message>
 </context>
 </TS>

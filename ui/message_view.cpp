@@ -224,6 +224,7 @@ void MessageView::retranslateUi() {
   m_regenerate->setToolTip(tr("Answer the last question again (Ctrl+R)"));
   m_regenerate->setAccessibleName(tr("Regenerate reply"));
   m_text->setAccessibleName(user ? tr("Your question") : tr("Reply from Qwen-VL"));
+  m_status->setAccessibleName(tr("Reply details"));
   setAccessibleName(user ? tr("Message from you") : tr("Message from Qwen-VL"));
 }
 

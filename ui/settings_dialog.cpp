@@ -194,6 +194,7 @@ void SettingsDialog::apply() {
 
 void SettingsDialog::retranslateUi() {
   setWindowTitle(tr("Settings"));
+  m_tabs->setAccessibleName(tr("Settings pages"));
   m_tabs->setTabText(0, tr("&Model"));
   m_tabs->setTabText(1, tr("&Generation"));
   m_tabs->setTabText(2, tr("&Conversation"));

@@ -1,0 +1,239 @@
+// The app layer without widgets: grounding to coloured QString ranges, the scripted backend's
+// tokens, typed settings and their defaults, the command line, and the conversation file format
+// (round trip, refusal of damaged files with a message).
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "app/app_settings.h"
+#include "app/command_line.h"
+#include "app/conversation_store.h"
+#include "app/grounding.h"
+#include "app/picture_importer.h"
+#include "app/reply_format.h"
+#include "app/scripted_chat_backend.h"
+#include "ui_test_support.h"
+
+using namespace qwenvl;
+
+class TestAppUnits : public QObject {
+  Q_OBJECT
+  app::LanguageManager m_language;
+
+ private slots:
+  void initTestCase() {
+    test::initUiTestApplication();
+    QVERIFY(m_language.setLanguage(QStringLiteral("en")));  // English plural forms
+  }
+
+  void groundingGivesRangesColoursAndLabels() {
+    const QString reply = QStringLiteral(
+        "图中<ref>两个苹果</ref><box>(302,257),(582,671)</box><box>(603,252),(878,642)</box>和"
+        "<ref> a bowl</ref><box>(2,269),(304,674)</box>, plus <box>(1,2),(3,4)</box>.");
+    const app::Grounding g = app::Grounding::parse(reply, true);
+    QCOMPARE(g.displayText, QStringLiteral("图中两个苹果和 a bowl, plus ."));
+    QCOMPARE(g.refs.size(), 2);
+    QCOMPARE(g.displayText.mid(g.refs[0].begin, g.refs[0].end - g.refs[0].begin), QStringLiteral("两个苹果"));
+    QCOMPARE(g.displayText.mid(g.refs[1].begin, g.refs[1].end - g.refs[1].begin), QStringLiteral(" a bowl"));
+    QCOMPARE(g.boxes.size(), 4);
+    QCOMPARE(g.boxes[0].points[0], QPoint(302, 257));
+    QCOMPARE(g.boxes[1].points[1], QPoint(878, 642));
+    // One colour per ref in Tableau order; the official drawer labels only the first box of a
+    // ref, and a box without a ref keeps the colour in use.
+    QCOMPARE(g.boxes[0].colorIndex, 0);
+    QCOMPARE(g.boxes[1].colorIndex, 0);
+    QCOMPARE(g.boxes[2].colorIndex, 1);
+    QCOMPARE(g.boxes[3].colorIndex, 1);
+    QCOMPARE(g.labelOf(g.boxes[0]), QStringLiteral("两个苹果"));
+    QCOMPARE(g.labelOf(g.boxes[1]), QString());
+    QCOMPARE(g.labelOf(g.boxes[2]), QStringLiteral("a bowl"));
+    QCOMPARE(g.labelOf(g.boxes[3]), QString());
+    QCOMPARE(app::tableauColor(0).name(), QStringLiteral("#1f77b4"));
+    QCOMPARE(app::tableauColor(9).name(), QStringLiteral("#17becf"));
+    QCOMPARE(app::tableauColor(10).name(), QStringLiteral("#1f77b4"));
+  }
+
+  void streamingGroundingHidesTagsInTransit() {
+    const app::Grounding g = app::Grounding::parse(QStringLiteral("see <ref>the cat</ref><box>(1,2),(3"), false);
+    QCOMPARE(g.displayText, QStringLiteral("see the cat"));
+    QVERIFY(g.boxes.isEmpty());
+  }
+
+  void scriptedTokensSplitLikeAVocabulary() {
+    const std::string text = "The <ref>cat</ref><box>(12,345),(6,7)</box> 坐在垫子上.";
+    const std::vector<std::string> tokens = app::scripted_tokens(text);
+    std::string joined;
+    for (const std::string& t : tokens) joined += t;
+    QCOMPARE(joined, text);
+    QVERIFY(std::find(tokens.begin(), tokens.end(), "<box>") != tokens.end());
+    QVERIFY(std::find(tokens.begin(), tokens.end(), "345") != tokens.end());
+    QVERIFY(std::find(tokens.begin(), tokens.end(), "坐") != tokens.end());
+    QVERIFY(std::find(tokens.begin(), tokens.end(), " cat") == tokens.end());
+  }
+
+  void settingsHaveTheModelsDefaultsAndRoundTrip() {
+    QTemporaryDir dir;
+    const QString ini = dir.filePath(QStringLiteral("s.ini"));
+    {
+      app::AppSettings s(ini);
+      const app::SamplingSettings d = s.sampling();
+      QCOMPARE(d.topP, 0.5);
+      QCOMPARE(d.topK, 0);
+      QCOMPARE(d.maxNewTokens, 512);
+      QCOMPARE(d.temperature, 1.0);
+      QCOMPARE(d.repetitionPenalty, 1.0);
+      QVERIFY(!d.greedy);
+      QVERIFY(!s.backendChosen());
+      QCOMPARE(s.systemPrompt(), QStringLiteral("You are a helpful assistant."));
+      app::SamplingSettings changed = d;
+      changed.greedy = true;
+      changed.topK = 40;
+      changed.fixedSeed = true;
+      changed.seed = 1234;
+      s.setSampling(changed);
+      s.setBackend(app::BackendChoice::Cpu);
+      s.setModelDir(QStringLiteral("/models/Qwen-VL-Chat-Int4"));
+      s.setLanguage(QStringLiteral("zh_CN"));
+      s.sync();
+    }
+    app::AppSettings s(ini);
+    QCOMPARE(s.sampling().topK, 40);
+    QVERIFY(s.sampling().greedy);
+    const SamplingParams p = s.sampling().toParams(99);
+    QVERIFY(!p.do_sample);
+    QCOMPARE(p.seed, uint64_t(1234));
+    QCOMPARE(s.backend(), app::BackendChoice::Cpu);
+    QVERIFY(s.backendChosen());
+    QCOMPARE(s.modelDir(), QStringLiteral("/models/Qwen-VL-Chat-Int4"));
+    QCOMPARE(s.language(), QStringLiteral("zh_CN"));
+  }
+
+  void commandLineOptions() {
+    const QString exe = QStringLiteral("qwenvl-studio");
+    app::CommandLineOptions o =
+        app::CommandLine::parse({exe, QStringLiteral("--model"), QStringLiteral("/m"), QStringLiteral("--backend"),
+                                 QStringLiteral("cpu"), QStringLiteral("--lang"), QStringLiteral("zh_CN"), QStringLiteral("a.png")});
+    QVERIFY(!o.exitNow);
+    QCOMPARE(o.modelDir, QStringLiteral("/m"));
+    QCOMPARE(o.backend, std::optional<app::BackendChoice>(app::BackendChoice::Cpu));
+    QCOMPARE(o.language, QStringLiteral("zh_CN"));
+    QCOMPARE(o.pictures.size(), 1);
+    o = app::CommandLine::parse({exe, QStringLiteral("--backend"), QStringLiteral("tpu")});
+    QVERIFY(o.exitNow);
+    QCOMPARE(o.exitCode, 2);
+    QVERIFY(o.output.contains(QStringLiteral("tpu")));
+    o = app::CommandLine::parse({exe, QStringLiteral("--lang"), QStringLiteral("fr")});
+    QCOMPARE(o.exitCode, 2);
+    o = app::CommandLine::parse({exe, QStringLiteral("--screenshot"), QStringLiteral("x.png")});
+    QCOMPARE(o.exitCode, 2);
+    o = app::CommandLine::parse({exe, QStringLiteral("--help")});
+    QVERIFY(o.exitNow);
+    QCOMPARE(o.exitCode, 0);
+    QVERIFY(o.output.contains(QStringLiteral("--model")));
+  }
+
+  void conversationFilesRoundTrip() {
+    QTemporaryDir dir;
+    app::PictureSource source;
+    source.path = test::fixturePicture("logo.png");
+    const app::ImportResult imported = app::PictureImporter::importOne(source);
+    QVERIFY2(imported.error.isEmpty(), qPrintable(imported.error));
+    QCOMPARE(imported.item.image.size(), QSize(500, 500));  // RGBA decoded to RGB, alpha dropped
+
+    app::ConversationData data;
+    data.systemPrompt = QStringLiteral("你是一个乐于助人的助手。");
+    app::PictureData p = imported.item;
+    p.id = 1;
+    p.label = QStringLiteral("logo.png");
+    p.sent = true;
+    data.pictures.push_back(p);
+    app::Message q;
+    q.id = 2;
+    q.role = app::Role::User;
+    q.text = QStringLiteral("这是什么？");
+    q.query = QStringLiteral("Picture 1: <img>logo.png</img>\n这是什么？");
+    q.pictureIds = {1};
+    q.time = QDateTime::currentDateTime();
+    app::Message a;
+    a.id = 3;
+    a.role = app::Role::Assistant;
+    a.text = QStringLiteral("<ref>A logo</ref><box>(10,10),(990,990)</box>");
+    a.targetPictureId = 1;
+    a.state = app::ReplyState::Stopped;
+    a.stats.valid = true;
+    a.stats.promptTokens = 300;
+    a.stats.tokensPerSecond = 12.5;
+    data.messages = {q, a};
+
+    const QString path = dir.filePath(QStringLiteral("c.json"));
+    QCOMPARE(app::ConversationStore::save(data, path), QString());
+    const app::OpenedConversation opened = app::ConversationStore::open(path);
+    QVERIFY2(opened.error.isEmpty(), qPrintable(opened.error));
+    QCOMPARE(opened.data.systemPrompt, data.systemPrompt);
+    QCOMPARE(opened.pictures.size(), 1);
+    QCOMPARE(opened.pictures[0].bytes, imported.item.bytes);
+    QCOMPARE(opened.pictures[0].image, imported.item.image);
+    QCOMPARE(opened.data.messages[0].query, q.query);
+    QCOMPARE(opened.data.messages[0].pictureIds, q.pictureIds);
+    QCOMPARE(opened.data.messages[1].text, a.text);
+    QCOMPARE(opened.data.messages[1].state, app::ReplyState::Stopped);
+    QCOMPARE(opened.data.messages[1].stats.promptTokens, 300);
+    QCOMPARE(opened.data.messages[1].stats.tokensPerSecond, 12.5);
+
+    // Saving again after a picture is gone removes its file.
+    data.pictures.clear();
+    data.messages.clear();
+    QCOMPARE(app::ConversationStore::save(data, path), QString());
+    QVERIFY(QDir(app::ConversationStore::picturesFolder(path)).entryList(QDir::Files).isEmpty());
+  }
+
+  void damagedConversationFilesAreRefused_data() {
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QString>("says");
+    QTest::newRow("not json") << QByteArray("{oops") << QStringLiteral("JSON");
+    QTest::newRow("other format") << QByteArray("{\"format\": \"x\"}") << QStringLiteral("not a QwenVL Studio");
+    QTest::newRow("newer version") << QByteArray("{\"format\": \"qwenvl-studio-conversation\", \"version\": 9}")
+                                   << QStringLiteral("version 9");
+    QTest::newRow("missing picture")
+        << QByteArray("{\"format\": \"qwenvl-studio-conversation\", \"version\": 1, \"pictures\": "
+                      "[{\"id\": 1, \"name\": \"x.png\", \"file\": \"c.pictures/1-x.png\"}]}")
+        << QStringLiteral("does not exist");
+    QTest::newRow("unknown picture id")
+        << QByteArray("{\"format\": \"qwenvl-studio-conversation\", \"version\": 1, \"messages\": "
+                      "[{\"id\": 2, \"role\": \"user\", \"text\": \"hi\", \"pictures\": [7]}]}")
+        << QStringLiteral("not listed");
+    QTest::newRow("unknown role")
+        << QByteArray("{\"format\": \"qwenvl-studio-conversation\", \"version\": 1, \"messages\": "
+                      "[{\"id\": 2, \"role\": \"system\", \"text\": \"hi\"}]}")
+        << QStringLiteral("system");
+  }
+
+  void damagedConversationFilesAreRefused() {
+    QFETCH(QByteArray, json);
+    QFETCH(QString, says);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("c.json"));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(json);
+    f.close();
+    const app::OpenedConversation opened = app::ConversationStore::open(path);
+    QVERIFY2(opened.error.contains(QStringLiteral("c.json")), qPrintable(opened.error));
+    QVERIFY2(opened.error.contains(says), qPrintable(opened.error));
+    QVERIFY(opened.data.messages.isEmpty() && opened.pictures.isEmpty());
+  }
+
+  void statsInWords() {
+    app::ReplyStats s;
+    s.valid = true;
+    s.promptTokens = 312;
+    s.promptSeconds = 1.2;
+    s.generatedTokens = 48;
+    s.tokensPerSecond = 12.34;
+    QCOMPARE(app::ReplyFormat::stats(s), QStringLiteral("Prompt: 312 tokens, 1.20 s  ·  Reply: 48 tokens, 12.3 tokens/s"));
+  }
+};
+
+QTEST_MAIN(TestAppUnits)
+#include "tst_app_units.moc"

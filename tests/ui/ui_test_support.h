@@ -1,0 +1,46 @@
+// Shared set-up for the UI tests: a main window on the scripted backend with settings in a
+// temporary INI file, the fixture pictures, synthesised drops and small waiting helpers.
+#pragma once
+
+#include <QString>
+#include <QStringList>
+#include <QTemporaryDir>
+#include <memory>
+
+#include "app/app_settings.h"
+#include "app/language_manager.h"
+#include "app/scripted_chat_backend.h"
+#include "ui/main_window.h"
+
+namespace qwenvl::test {
+
+QString fixturePicture(const QString& name);  // .../fixtures/images/NAME
+
+// Application names and QStandardPaths test mode; call from initTestCase().
+void initUiTestApplication();
+
+struct ScriptedWindow {
+  QTemporaryDir dir;
+  std::unique_ptr<app::AppSettings> settings;
+  std::unique_ptr<app::LanguageManager> language;
+  std::shared_ptr<app::ReplyScript> script = std::make_shared<app::ReplyScript>();
+  std::unique_ptr<ui::MainWindow> window;
+
+  // Opens the window; with `loadModel` it also "loads" the scripted model and waits for it.
+  explicit ScriptedWindow(bool loadModel = true, bool autosave = false);
+  ~ScriptedWindow();
+  bool waitForModel(int timeoutMs = 5000);
+};
+
+// Sends a drag-enter and a drop of `paths` (as file URLs) to `target`, at its centre.
+void dropFiles(QWidget* target, const QStringList& paths);
+
+// Waits for the picture count of the conversation to reach `count`.
+bool waitForPictures(ui::MainWindow* window, int count, int timeoutMs = 10000);
+
+// Types `text` into the question box and presses Enter.
+void ask(ui::MainWindow* window, const QString& text);
+// Waits until no reply is streaming.
+bool waitForReply(ui::MainWindow* window, int timeoutMs = 10000);
+
+}  // namespace qwenvl::test
