@@ -154,7 +154,7 @@ std::string ScriptedChatBackend::format_query(const std::vector<ContentItem>& it
   for (const ContentItem& item : items) {
     switch (item.kind) {
       case ContentItem::Kind::Image:
-        out += "Picture " + std::to_string(++images) + ": <img>" + item.text + "</img>\n";
+        out += "Picture " + std::to_string(++images) + ":<img>" + item.text + "</img>\n";
         break;
       case ContentItem::Kind::Text:
         out += item.text;

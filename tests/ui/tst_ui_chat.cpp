@@ -67,7 +67,7 @@ class TestUiChat : public QObject {
     QCOMPARE(question.text, QStringLiteral("图里有什么？ What is in the picture?"));
     QCOMPARE(question.pictureIds.size(), 1);
     // The query went to the model with the picture first, as from_list_format writes it.
-    QVERIFY2(question.query.startsWith(QStringLiteral("Picture 1: <img>astronaut.png</img>\n")), qPrintable(question.query));
+    QVERIFY2(question.query.startsWith(QStringLiteral("Picture 1:<img>astronaut.png</img>\n")), qPrintable(question.query));
     QCOMPARE(answer.text, QString::fromUtf8(kLongReply));
     QCOMPARE(answer.state, app::ReplyState::Done);
     QVERIFY(answer.stats.valid && answer.stats.generatedTokens > 50 && answer.stats.promptTokens > 0);

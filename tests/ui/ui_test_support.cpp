@@ -26,7 +26,7 @@ void initUiTestApplication() {
   QCoreApplication::setApplicationName(QStringLiteral("qwenvl-studio-tests"));
 }
 
-ScriptedWindow::ScriptedWindow(bool loadModel, bool autosave) {
+ScriptedWindow::ScriptedWindow(bool loadModel, bool autosave, app::BackendFactory factory) {
   settings = std::make_unique<app::AppSettings>(dir.filePath(QStringLiteral("settings.ini")));
   settings->setLanguage(QStringLiteral("en"));
   settings->setBackend(app::BackendChoice::Cpu);
@@ -36,7 +36,7 @@ ScriptedWindow::ScriptedWindow(bool loadModel, bool autosave) {
   options.settings = settings.get();
   options.language = language.get();
   auto s = script;
-  options.backendFactory = [s] { return std::make_unique<app::ScriptedChatBackend>(s); };
+  options.backendFactory = factory ? factory : [s] { return std::make_unique<app::ScriptedChatBackend>(s); };
   if (autosave) options.autosavePath = dir.filePath(QStringLiteral("autosave/conversation.json"));
   window = std::make_unique<ui::MainWindow>(options);
   window->resize(1200, 800);

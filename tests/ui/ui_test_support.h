@@ -27,7 +27,8 @@ struct ScriptedWindow {
   std::unique_ptr<ui::MainWindow> window;
 
   // Opens the window; with `loadModel` it also "loads" the scripted model and waits for it.
-  explicit ScriptedWindow(bool loadModel = true, bool autosave = false);
+  // `factory` replaces the scripted backend (the end-to-end test passes the engine's).
+  explicit ScriptedWindow(bool loadModel = true, bool autosave = false, app::BackendFactory factory = {});
   ~ScriptedWindow();
   bool waitForModel(int timeoutMs = 5000);
 };
