@@ -8,6 +8,7 @@ packages=(
   libsentencepiece-dev nlohmann-json3-dev libjpeg-dev libpng-dev
   python3 python3-numpy unicode-data
   fonts-noto-cjk xvfb xauth
+  desktop-file-utils appstream
 )
 missing=()
 for p in "${packages[@]}"; do
