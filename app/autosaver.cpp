@@ -15,7 +15,9 @@ Autosaver::Autosaver(Conversation* conversation, const QString& path, QObject* p
     : QObject(parent), m_conversation(conversation), m_path(path) {
   m_pool.setMaxThreadCount(1);
   m_timer.setSingleShot(true);
-  m_timer.setInterval(150);  // several changes in one gesture become one write
+  // Changes made in one pass of the event loop become one write, started at once: a crash
+  // right after a question is sent must not lose it.
+  m_timer.setInterval(0);
   connect(&m_timer, &QTimer::timeout, this, &Autosaver::saveNow);
   connect(conversation, &Conversation::committed, this, &Autosaver::schedule);
 }

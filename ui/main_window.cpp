@@ -78,6 +78,10 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
   if (!m_settings->windowGeometry().isEmpty()) restoreGeometry(m_settings->windowGeometry());
   else resize(1280, 800);
   if (!m_settings->splitterState().isEmpty()) m_splitter->restoreState(m_settings->splitterState());
+  else m_splitter->setSizes({width() * 11 / 20, width() * 9 / 20});  // the picture a little wider
+  // Without the CUDA backend in this build there is nothing to choose; with it but no GPU, the
+  // choice stays open so the engine can say what is missing.
+  m_actions->useCuda->setEnabled(m_cuda.compiled);
 
   if (!options.autosavePath.isEmpty()) {
     if (options.restoreAutosave && QFile::exists(options.autosavePath)) {

@@ -144,6 +144,7 @@ void SettingsDialog::load() {
   m_cpuButton->setChecked(cpu);
   m_cudaButton->setChecked(!cpu);
   m_threads->setValue(m_settings->cpuThreads());
+  m_cudaButton->setEnabled(m_cuda.compiled);
   loadSampling(m_settings->sampling());
   m_system->setPlainText(m_settings->systemPrompt());
   m_restore->setChecked(m_settings->restoreLastConversation());

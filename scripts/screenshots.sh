@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Makes docs/screenshots/main-en.png and main-zh.png: the real main window under Xvfb, playing
+# the scripted conversations docs/screenshots/demo-{en,zh}.json (pictures from the shared
+# fixtures, a reply with grounding boxes streamed by the scripted backend), saved by the app
+# itself (--demo-script FILE --screenshot PNG). Settings and autosave stay in a temp folder.
+# Usage: scripts/screenshots.sh [BUILD_DIR]   (default: build; run scripts/build.sh first)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build="${1:-build}"
+app="$build/app/qwenvl-studio"
+shared="${QWENVL_SHARED_DIR:-../shared}"
+fixtures="$(cd "$shared/fixtures" && pwd)"
+if [ ! -x "$app" ]; then
+  echo "screenshots: $app is missing; build first (scripts/build.sh)" >&2
+  exit 1
+fi
+command -v xvfb-run >/dev/null || { echo "screenshots: xvfb-run is missing (apt-get install xvfb xauth)" >&2; exit 1; }
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+for lang in en zh; do
+  sed "s#@FIXTURES@#${fixtures}#g" "docs/screenshots/demo-$lang.json" > "$tmp/demo-$lang.json"
+  xvfb-run -a -s "-screen 0 1400x900x24" \
+    env -u QT_QPA_PLATFORM HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/config" XDG_DATA_HOME="$tmp/data" \
+        XDG_RUNTIME_DIR="$tmp" QT_QPA_PLATFORMTHEME= \
+    "$app" --demo-script "$tmp/demo-$lang.json" --screenshot "docs/screenshots/main-$lang.png"
+done
