@@ -1,6 +1,7 @@
 // Decode attention: one query per head over the paged KV cache, split over positions across
-// blocks (flash-decoding) with fp32 online softmax, then a combine kernel. The length is read
-// from device memory so a captured CUDA graph stays valid as the cache grows.
+// blocks (flash-decoding) with fp32 online softmax; the last block of each head to finish
+// combines the splits. The length is read from device memory so a captured CUDA graph stays
+// valid as the cache grows.
 // Test: build/tests/gpu/test_attention (needs a GPU).
 #include <cfloat>
 
@@ -38,10 +39,12 @@ __device__ __forceinline__ void unpack8(uint4 u, float (&f)[8]) {
   }
 }
 
-// grid (heads, kMaxSplits); partial[(head * kMaxSplits + split) * (D + 2)] = {m, l, o[D]}.
+// grid (heads, kMaxSplits); partial[(head * kMaxSplits + split) * (D + 2)] = {m, l, o[D]};
+// done[head] counts finished splits and is back at zero when the kernel ends.
 __global__ void __launch_bounds__(kThreads) decode_split_kernel(const __half* __restrict__ q, KvCacheView cache,
                                                                  int layer, const int* __restrict__ length,
-                                                                 float scale, float* __restrict__ partial) {
+                                                                 float scale, float* partial, int* done,
+                                                                 __half* __restrict__ out_h) {
   const int h = blockIdx.x, s = blockIdx.y;
   const int L = *length, S = split_count(L);
   if (s >= S) return;
@@ -119,34 +122,42 @@ __global__ void __launch_bounds__(kThreads) decode_split_kernel(const __half* __
     out[0] = M;
     out[1] = lt;
   }
-}
-
-// grid heads, block head_dim threads.
-__global__ void decode_combine_kernel(const float* __restrict__ partial, const int* __restrict__ length, int D,
-                                      __half* __restrict__ out) {
-  const int h = blockIdx.x, d = threadIdx.x;
-  const int S = split_count(*length);
+  // The last split of this head to finish merges all of them.
+  __shared__ bool last;
+  __threadfence();
+  __syncthreads();
+  if (threadIdx.x == 0) last = atomicAdd(&done[h], 1) == S - 1;
+  __syncthreads();
+  if (!last) return;
+  __threadfence();
   const float* p = partial + static_cast<size_t>(h) * kMaxSplits * (D + 2);
-  float M = -FLT_MAX;
-  for (int s = 0; s < S; ++s) M = fmaxf(M, p[s * (D + 2)]);
-  float num = 0.f, den = 0.f;
-  for (int s = 0; s < S; ++s) {
-    const float w = __expf(p[s * (D + 2)] - M);
-    den += w * p[s * (D + 2) + 1];
-    num += w * p[s * (D + 2) + 2 + d];
+  float MM = -FLT_MAX;
+  for (int i = 0; i < S; ++i) MM = fmaxf(MM, __ldcg(p + i * (D + 2)));
+  for (int d = threadIdx.x; d < D; d += blockDim.x) {
+    float num = 0.f, den = 0.f;
+    for (int i = 0; i < S; ++i) {
+      const float w = __expf(__ldcg(p + i * (D + 2)) - MM);
+      den += w * __ldcg(p + i * (D + 2) + 1);
+      num += w * __ldcg(p + i * (D + 2) + 2 + d);
+    }
+    out_h[static_cast<size_t>(h) * D + d] = __float2half_rn(num / den);
   }
-  out[static_cast<size_t>(h) * D + d] = __float2half_rn(num / den);
+  if (threadIdx.x == 0) done[h] = 0;
 }
 
 }  // namespace
 
-int attention_decode_splits() { return kMaxSplits; }
+size_t attention_decode_scratch_bytes(int heads, int head_dim) {
+  return static_cast<size_t>(kMaxSplits) * heads * (head_dim + 2) * sizeof(float) + heads * sizeof(int);
+}
 
 cudaError_t attention_decode(const __half* q, const KvCacheView& cache, int layer, const int* length, float scale,
-                             float* partial, __half* out, cudaStream_t stream) {
+                             void* scratch, __half* out, cudaStream_t stream) {
   if (cache.head_dim % 8 || cache.head_dim > kMaxDim || cache.head_dim <= 0) return cudaErrorInvalidValue;
-  decode_split_kernel<<<dim3(cache.heads, kMaxSplits), kThreads, 0, stream>>>(q, cache, layer, length, scale, partial);
-  decode_combine_kernel<<<cache.heads, cache.head_dim, 0, stream>>>(partial, length, cache.head_dim, out);
+  float* partial = static_cast<float*>(scratch);
+  int* done = reinterpret_cast<int*>(partial + static_cast<size_t>(kMaxSplits) * cache.heads * (cache.head_dim + 2));
+  decode_split_kernel<<<dim3(cache.heads, kMaxSplits), kThreads, 0, stream>>>(q, cache, layer, length, scale, partial,
+                                                                              done, out);
   return cudaGetLastError();
 }
 

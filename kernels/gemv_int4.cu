@@ -1,16 +1,18 @@
-// GPTQ int4 layers on tensor cores: repacking AutoGPTQ v1 tensors into 16-row tiles, the fused
-// dequantise-and-multiply kernel for 1..8 tokens (decode) and dequantisation to fp16 for GEMMs.
-// Weights are fp16(scale * (q - zero)) as in the official kernels; products accumulate in fp32.
-// Test: build with -DQWENVL_CUDA=ON, run build/tests/gpu/test_gemv (needs a GPU).
+// GPTQ int4 layers for decode: repacking AutoGPTQ v1 tensors into 16-row tiles (int4_tile.cuh)
+// and the fused dequantise-and-multiply tensor-core GEMV for 1..8 tokens, with the input's
+// RMSNorm optionally fused into its prologue. Weights are fp16(scale * (q - zero)) as in the
+// official kernels; products accumulate in fp32. Test: build/tests/gpu/test_gemv (needs a GPU).
 #include "common.cuh"
+#include "int4_tile.cuh"
 #include "qwenvl_kernels.h"
 
 namespace qwenvl::kernels {
 
 namespace {
 
-constexpr int kWarps = 8;       // warps per block; they split k
-constexpr int kChunk = 64;      // k per uint4 per lane (4 k-tiles of 16)
+using namespace int4;
+
+constexpr int kWarps = 8;  // warps per block; they split k
 
 // Word layout inside one lane's uint4, word i = k-tile i of the chunk. Nibble j of a word holds
 // row g + 8 * (j & 1), column k0 + 2t + 8 * ((j >> 1) & 1) + (j >> 2), so that
@@ -71,47 +73,6 @@ __global__ void repack_sz_kernel(const uint32_t* __restrict__ qzeros, const __ha
   }
 }
 
-struct Fragments {
-  uint4 q;
-  uint32_t s;
-  uint2 z;
-};
-
-template <int RT>
-__device__ __forceinline__ void load_chunk(const Int4Weight& w, int tile0, int c, int lane, int groups,
-                                           Fragments (&f)[RT]) {
-  const int KC = w.k / kChunk;
-  const int grp = (c * kChunk) / w.group;
-#pragma unroll
-  for (int rt = 0; rt < RT; ++rt) {
-    const size_t tile = static_cast<size_t>(tile0 + rt);
-    f[rt].q = ld_stream(w.q + (tile * KC + c) * 32 + lane);
-    f[rt].s = __ldg(w.scales + (tile * groups + grp) * 8 + (lane >> 2));
-    f[rt].z = __ldg(w.zeros + tile * groups + grp);
-  }
-}
-
-// The A fragments of one word: fp16(scale * (q - zero)), the weight the official kernels form
-// (q - zero is exact in fp16, so the product is rounded once). s_lo holds the scale of row g,
-// s_hi of row g + 8, in both halves.
-__device__ __forceinline__ void dequant_word(uint32_t word, __half2 zlo, __half2 zhi, __half2 s_lo, __half2 s_hi,
-                                             uint32_t (&a)[4]) {
-  const __half2 sixteenth = __float2half2_rn(1.f / 16.f);
-  const uint32_t w2 = word >> 8;
-  a[0] = as_u32(__hmul2(__hsub2(as_half2(lop3_and_or(word, 0x000F000Fu, 0x64006400u)), zlo), s_lo));
-  a[1] = as_u32(__hmul2(__hfma2(as_half2(lop3_and_or(word, 0x00F000F0u, 0x64006400u)), sixteenth, zhi), s_hi));
-  a[2] = as_u32(__hmul2(__hsub2(as_half2(lop3_and_or(w2, 0x000F000Fu, 0x64006400u)), zlo), s_lo));
-  a[3] = as_u32(__hmul2(__hfma2(as_half2(lop3_and_or(w2, 0x00F000F0u, 0x64006400u)), sixteenth, zhi), s_hi));
-}
-
-// zlo = 1024 + z(row g) for the hsub2 of a0/a2; zhi = -(64 + z(row g+8)) for the hfma2 of a1/a3.
-__device__ __forceinline__ void zero_halves(uint2 z, int g, __half2* zlo, __half2* zhi) {
-  const int z0 = static_cast<int>((z.x >> (4 * g)) & 15u) + 1;
-  const int z1 = static_cast<int>((z.y >> (4 * g)) & 15u) + 1;
-  *zlo = __float2half2_rn(1024.f + z0);
-  *zhi = __float2half2_rn(-64.f - z1);
-}
-
 template <int RT>
 __device__ __forceinline__ void compute_chunk(const Fragments (&f)[RT], uint4 xa, uint4 xb, int g,
                                               float (&acc)[RT][4]) {
@@ -135,10 +96,14 @@ __device__ __forceinline__ void compute_chunk(const Fragments (&f)[RT], uint4 xa
 // Block: kWarps warps over RT consecutive tiles; warp w takes chunks w, w + kWarps, ...
 // Shared memory: x permuted so that lane (g, t) reads its b fragments for a chunk as two uint4:
 // xs[tok][chunk][t] = {b0, b1} for k-tiles 0..3 (16 halves), then the cross-warp reduction.
+// With norm_w, x is the residual stream and each token is RMS-normalised while it is staged
+// (as modeling_qwen: fp16(fp16(x * rsqrt(mean(x^2) + eps)) * w)).
 template <int RT, int UNROLL, Int4Epilogue EP>
 __global__ void __launch_bounds__(kWarps * 32) gemv_int4_kernel(Int4Weight w, const __half* __restrict__ x, int ntok,
-                                                                 __half* y, const __half* residual) {
+                                                                 __half* y, const __half* residual,
+                                                                 const __half* __restrict__ norm_w, float eps) {
   extern __shared__ uint4 smem[];
+  __shared__ float inv_rms[8];
   const int K = w.k, KC = K / kChunk, groups = K / w.group;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int g = lane >> 2, t = lane & 3;
@@ -153,13 +118,42 @@ __global__ void __launch_bounds__(kWarps * 32) gemv_int4_kernel(Int4Weight w, co
   }
 
   // Stage x while the first weights are in flight.
-  uint32_t* xs32 = reinterpret_cast<uint32_t*>(smem);
   const int k8_per_tok = K / 8;
+  if (norm_w) {
+    for (int tok = warp; tok < ntok; tok += kWarps) {
+      float ss = 0.f;
+      for (int i = lane; i < k8_per_tok; i += 32) {
+        const uint4 v = *reinterpret_cast<const uint4*>(x + static_cast<size_t>(tok) * K + i * 8);
+        const uint32_t p[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+        for (int m = 0; m < 4; ++m) {
+          const float2 f = __half22float2(as_half2(p[m]));
+          ss += f.x * f.x + f.y * f.y;
+        }
+      }
+      ss = warp_sum(ss);
+      if (lane == 0) inv_rms[tok] = rsqrtf(ss / K + eps);
+    }
+    __syncthreads();
+  }
+  uint32_t* xs32 = reinterpret_cast<uint32_t*>(smem);
   for (int idx = threadIdx.x; idx < ntok * k8_per_tok; idx += blockDim.x) {
     const int tok = idx / k8_per_tok;
     const int k8 = (idx - tok * k8_per_tok) * 8;
     const uint4 v = *reinterpret_cast<const uint4*>(x + static_cast<size_t>(tok) * K + k8);
-    const uint32_t pairs[4] = {v.x, v.y, v.z, v.w};
+    uint32_t pairs[4] = {v.x, v.y, v.z, v.w};
+    if (norm_w) {
+      const uint4 wv = *reinterpret_cast<const uint4*>(norm_w + k8);
+      const uint32_t wp[4] = {wv.x, wv.y, wv.z, wv.w};
+      const float r = inv_rms[tok];
+#pragma unroll
+      for (int m = 0; m < 4; ++m) {
+        const float2 f = __half22float2(as_half2(pairs[m]));
+        const float2 ww = __half22float2(as_half2(wp[m]));
+        const float n0 = __half2float(__float2half_rn(f.x * r)), n1 = __half2float(__float2half_rn(f.y * r));
+        pairs[m] = as_u32(__floats2half2_rn(n0 * ww.x, n1 * ww.y));
+      }
+    }
     const int c = k8 / kChunk, kk = k8 % kChunk, i = kk / 16, hi = (kk % 16) >= 8 ? 1 : 0;
 #pragma unroll
     for (int m = 0; m < 4; ++m) {
@@ -239,37 +233,6 @@ __global__ void __launch_bounds__(kWarps * 32) gemv_int4_kernel(Int4Weight w, co
   }
 }
 
-__global__ void dequant_int4_kernel(Int4Weight w, int tile_begin, int tile_end, __half* __restrict__ out) {
-  // One warp per (tile, chunk).
-  const int KC = w.k / kChunk, groups = w.k / w.group;
-  const int lane = threadIdx.x & 31;
-  const int g = lane >> 2, t = lane & 3;
-  const size_t warps_total = static_cast<size_t>(tile_end - tile_begin) * KC;
-  for (size_t wi = (blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x) >> 5; wi < warps_total;
-       wi += (static_cast<size_t>(gridDim.x) * blockDim.x) >> 5) {
-    const int tile = tile_begin + static_cast<int>(wi / KC);
-    const int c = static_cast<int>(wi % KC);
-    Fragments f[1];
-    load_chunk<1>(w, tile, c, lane, groups, f);
-    __half2 zlo, zhi;
-    zero_halves(f[0].z, g, &zlo, &zhi);
-    const __half2 s = as_half2(f[0].s);
-    const uint32_t words[4] = {f[0].q.x, f[0].q.y, f[0].q.z, f[0].q.w};
-    __half* rows = out + static_cast<size_t>(tile - tile_begin) * 16 * w.k;
-#pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      uint32_t a[4];
-      dequant_word(words[i], zlo, zhi, __low2half2(s), __high2half2(s), a);
-      const int k0 = c * kChunk + 16 * i + 2 * t;
-#pragma unroll
-      for (int j = 0; j < 4; ++j) {
-        const int row = g + 8 * (j & 1), col = k0 + 8 * (j >> 1);
-        *reinterpret_cast<uint32_t*>(rows + static_cast<size_t>(row) * w.k + col) = a[j];
-      }
-    }
-  }
-}
-
 int grid_for(size_t items, int threads) {
   const size_t blocks = (items + threads - 1) / threads;
   return static_cast<int>(blocks < 65535 * 8 ? blocks : 65535 * 8);
@@ -283,7 +246,7 @@ size_t gemv_smem(int ntok, int k, int rt) {
 
 template <int RT, int UNROLL, Int4Epilogue EP>
 cudaError_t launch_gemv(const Int4Weight& w, const __half* x, int ntok, __half* y, const __half* residual,
-                        cudaStream_t stream) {
+                        const __half* norm_w, float eps, cudaStream_t stream) {
   const size_t smem = gemv_smem(ntok, w.k, RT);
   static bool configured = false;  // raising the limit once per instantiation is enough
   if (!configured) {
@@ -293,7 +256,8 @@ cudaError_t launch_gemv(const Int4Weight& w, const __half* x, int ntok, __half* 
     if (e != cudaSuccess) return e;
     configured = true;
   }
-  gemv_int4_kernel<RT, UNROLL, EP><<<w.n / (16 * RT), kWarps * 32, smem, stream>>>(w, x, ntok, y, residual);
+  gemv_int4_kernel<RT, UNROLL, EP>
+      <<<w.n / (16 * RT), kWarps * 32, smem, stream>>>(w, x, ntok, y, residual, norm_w, eps);
   return cudaGetLastError();
 }
 
@@ -323,27 +287,20 @@ int gemv_int4_max_tokens(int k) {
 }
 
 cudaError_t gemv_int4(const Int4Weight& w, const __half* x, int ntok, __half* y, const __half* residual,
-                      Int4Epilogue epilogue, cudaStream_t stream) {
+                      Int4Epilogue epilogue, cudaStream_t stream, const __half* norm_w, float eps) {
   if (ntok < 1 || ntok > gemv_int4_max_tokens(w.k) || w.n % 16 || w.k % kChunk || w.group % kChunk) {
     return cudaErrorInvalidValue;
   }
   switch (epilogue) {
     case Int4Epilogue::Store:
-      return launch_gemv<1, 4, Int4Epilogue::Store>(w, x, ntok, y, residual, stream);
+      return launch_gemv<1, 4, Int4Epilogue::Store>(w, x, ntok, y, residual, norm_w, eps, stream);
     case Int4Epilogue::Residual:
-      return launch_gemv<1, 4, Int4Epilogue::Residual>(w, x, ntok, y, residual, stream);
+      return launch_gemv<1, 4, Int4Epilogue::Residual>(w, x, ntok, y, residual, norm_w, eps, stream);
     case Int4Epilogue::SiluMul:
       if (w.n % 32) return cudaErrorInvalidValue;
-      return launch_gemv<2, 2, Int4Epilogue::SiluMul>(w, x, ntok, y, residual, stream);
+      return launch_gemv<2, 2, Int4Epilogue::SiluMul>(w, x, ntok, y, residual, norm_w, eps, stream);
   }
   return cudaErrorInvalidValue;
-}
-
-cudaError_t dequantize_int4(const Int4Weight& w, int row_begin, int row_end, __half* out, cudaStream_t stream) {
-  if (row_begin % 16 || row_end % 16 || row_end > w.n || row_begin >= row_end) return cudaErrorInvalidValue;
-  const size_t warps = static_cast<size_t>((row_end - row_begin) / 16) * (w.k / kChunk);
-  dequant_int4_kernel<<<grid_for(warps * 32, 256), 256, 0, stream>>>(w, row_begin / 16, row_end / 16, out);
-  return cudaGetLastError();
 }
 
 }  // namespace qwenvl::kernels

@@ -41,13 +41,17 @@ enum class Int4Epilogue {
   Residual,  // y = fp16(fp16(acc + b) + residual); residual may alias y
   SiluMul,   // tiles interleave up (even) and gate (odd): y = fp16(up * fp16(silu(gate))), n/2 wide
 };
-// Largest token count gemv_int4 takes for a layer of k inputs (0: use dequantize + GEMM).
+// Largest token count gemv_int4 takes for a layer of k inputs (more tokens: gemm_int4).
 int gemv_int4_max_tokens(int k);
 // y [ntok][n or n/2] from x [ntok][k]: weights fp16(scale * (q - zero)), fp32 accumulation.
+// With norm_w, x is the residual stream and is RMS-normalised (fp32 statistics, eps) first.
 cudaError_t gemv_int4(const Int4Weight& w, const __half* x, int ntok, __half* y, const __half* residual,
+                      Int4Epilogue epilogue, cudaStream_t stream, const __half* norm_w = nullptr, float eps = 0.f);
+
+// ---- gemm_int4.cu: the same layers for many tokens (prompts) ----------------------------------
+// y [m][n or n/2] from x [m][k] with the epilogues above; 16-byte aligned rows.
+cudaError_t gemm_int4(const Int4Weight& w, const __half* x, int m, __half* y, const __half* residual,
                       Int4Epilogue epilogue, cudaStream_t stream);
-// Dequantises tile rows [row_begin, row_end) (multiples of 16) to fp16 out[(row - row_begin)][k].
-cudaError_t dequantize_int4(const Int4Weight& w, int row_begin, int row_end, __half* out, cudaStream_t stream);
 
 // ---- gemv_f16.cu: fp16 weight times one vector, fp32 out (lm_head) -------------------------------
 // y[n] = sum_k W[n][k] x[k]; W [n][k] row-major fp16, k a multiple of 8.
@@ -85,11 +89,12 @@ cudaError_t rope_qkv(__half* qkv, const __half* bias, int ntok, const int* past,
                      int seq_length, bool logn, const KvCacheView& cache, int layer, cudaStream_t stream);
 
 // ---- attention_decode.cu: one query per head over the KV cache (split-K + combine) ----------------
-int attention_decode_splits();
+// Scratch the kernel needs: per-split partial results and per-head counters. Zero it once before
+// the first call; the kernel leaves the counters at zero.
+size_t attention_decode_scratch_bytes(int heads, int head_dim);
 // q [heads][head_dim]; attends to positions [0, *length); out [heads][head_dim].
-// partial: attention_decode_splits() * heads * (head_dim + 2) floats of scratch.
 cudaError_t attention_decode(const __half* q, const KvCacheView& cache, int layer, const int* length, float scale,
-                             float* partial, __half* out, cudaStream_t stream);
+                             void* scratch, __half* out, cudaStream_t stream);
 
 // ---- attention_flash.cu: tensor-core attention for many queries ----------------------------------
 struct AttentionArgs {

@@ -40,9 +40,10 @@ grep -iE "warning" "$OUT/build.log" | head -20
 TEST_RC=0
 if [ "$MODE" != bench ]; then
   stamp "GPU tests"
-  ctest --test-dir "$BUILD" -L gpu --output-on-failure --timeout ${TEST_TIMEOUT:-300} >"$OUT/ctest-gpu.log" 2>&1
+  ctest --test-dir "$BUILD" -L gpu -V --timeout ${TEST_TIMEOUT:-300} >"$OUT/ctest-gpu.log" 2>&1
   TEST_RC=$?
-  grep -E "^  |FAIL|passed|skipped|Test +#|tests passed|tests failed" "$OUT/ctest-gpu.log" | grep -v "^  [0-9]* - " | head -150
+  # Failures and every timing line (the full log comes back as a file).
+  grep -E "FAIL|time |Test +#[0-9]+:" "$OUT/ctest-gpu.log" | sed -E 's/^[0-9]+: //' | cut -c1-110 | head -80
 fi
 
 BENCH_RC=0

@@ -248,19 +248,26 @@ void test_decode(Rng& rng, int heads, int D, int len) {
   const double scale = 1 / std::sqrt(static_cast<double>(D));
   reference(qa(q), c.get(c.kx), c.get(c.vx), qa(qr), c.get(kr), c.get(vr), 1, len, heads, D, false, 0, scale, ref, ref_r);
   Dev<uint16_t> dq(q.size()), dout(q.size());
-  Dev<float> partial(static_cast<size_t>(k::attention_decode_splits()) * heads * (D + 2));
+  const size_t scratch_bytes = k::attention_decode_scratch_bytes(heads, D);
+  Dev<char> scratch(scratch_bytes);
   Dev<int> dlen(1);
   dq.upload(to_half(q));
   dlen.upload({len});
   dout.poison();
-  partial.poison();
-  GPU_CUDA(k::attention_decode(as_half(dq), c.view, 0, dlen.get(), static_cast<float>(scale), partial.get(),
+  scratch.poison();  // partial results must be written before they are read; the counters start at zero
+  GPU_CUDA(cudaMemset(scratch.get() + scratch_bytes - heads * sizeof(int), 0, heads * sizeof(int)));
+  GPU_CUDA(k::attention_decode(as_half(dq), c.view, 0, dlen.get(), static_cast<float>(scale), scratch.get(),
                                as_half(dout), nullptr));
   const std::string tag = "decode len " + std::to_string(len) + " x " + std::to_string(heads) + "h x " + std::to_string(D);
   expect_close(tag, from_half(dout.download()), ref, round_output(ref_r));
+  // Run again: the per-head counters must be back at zero, the result the same.
+  dout.poison();
+  GPU_CUDA(k::attention_decode(as_half(dq), c.view, 0, dlen.get(), static_cast<float>(scale), scratch.get(),
+                               as_half(dout), nullptr));
+  expect_close(tag + " (again)", from_half(dout.download()), ref, round_output(ref_r));
   if (len >= 286 && heads == 32) {
     const float us = time_us([&] {
-      k::attention_decode(as_half(dq), c.view, 0, dlen.get(), static_cast<float>(scale), partial.get(), as_half(dout),
+      k::attention_decode(as_half(dq), c.view, 0, dlen.get(), static_cast<float>(scale), scratch.get(), as_half(dout),
                           nullptr);
     }, 50);
     std::printf("  %-44s %8.2f us  %7.1f GB/s\n", (tag + " time").c_str(), us,

@@ -1,12 +1,12 @@
 // GPU test: the int4 GEMV kernels (decode, 1..4 tokens; store, residual and fused SwiGLU
-// epilogues), the dequantise + cuBLAS path for prompts, and the fp16 lm_head GEMV, at the real
-// Qwen-VL shapes on fresh random GPTQ data (symmetric and asymmetric zeros), against a CPU
-// reference. Also prints each decode GEMV's time and bandwidth. Run: build/tests/gpu/test_gemv
+// epilogues; RMSNorm fused into the prologue), the int4 GEMM for prompts, and the fp16 lm_head
+// GEMV, at the real Qwen-VL shapes on fresh random GPTQ data (symmetric and asymmetric zeros),
+// against a CPU reference. Also prints each kernel's time and bandwidth or FLOP rate.
+// Run: build/tests/gpu/test_gemv
 #include <algorithm>
 #include <functional>
 #include <memory>
 
-#include "cuda/gemm.h"
 #include "gpu_test.h"
 #include "qwenvl_kernels.h"
 
@@ -136,7 +136,7 @@ float time_us(const std::function<void()>& launch, int reps = 50) {
 }
 
 void test_store_or_residual(Rng& rng, const char* name, int n, int kk, bool residual, bool asym, bool bias,
-                            const std::vector<int>& tokens) {
+                            const std::vector<int>& tokens, int gemm_tokens) {
   RawLayer l(rng, n, kk, asym, bias);
   DevLayer d({&l});
   for (int ntok : tokens) {
@@ -172,26 +172,80 @@ void test_store_or_residual(Rng& rng, const char* name, int n, int kk, bool resi
       std::printf("  %-44s %8.2f us  %7.1f GB/s\n", (std::string(name) + " gemv time").c_str(), us, bytes / us / 1e3);
     }
   }
-  // Prompt path: dequantise slices + cuBLAS.
-  const int m = 37;
-  const std::vector<float> x = rng.normal(static_cast<size_t>(m) * kk);
-  const std::vector<float> xr = round_half(x);
-  std::vector<double> acc, acc_r;
-  reference(l, x, xr, m, acc, acc_r);
-  Dev<uint16_t> dx(x.size()), dy(acc.size());
-  dx.upload(to_half(x));
-  dy.poison();
-  const size_t scratch_halves = size_t{1} << 20;  // small, so several slices run
-  Dev<uint16_t> scratch(scratch_halves);
-  cuda::Gemm gemm;
-  const Status gs = gemm.init(nullptr, nullptr, 0);
-  GPU_CHECK(gs.ok(), "%s", gs.message().c_str());
-  const Status s = cuda::int4_linear(gemm, d.w, as_half(dx), m, as_half(dy), n, as_half(scratch), scratch_halves, nullptr);
-  GPU_CHECK(s.ok(), "%s", s.message().c_str());
-  expect_close(std::string(name) + " dequant+GEMM x37", from_half(dy.download()), acc, round_output(acc_r));
+  // Prompt path: the int4 GEMM with the same epilogue (checked at gemm_tokens, timed at 300).
+  for (int m : {gemm_tokens, 300}) {
+    if (m == 300) {
+      Dev<uint16_t> dx(static_cast<size_t>(m) * kk), dy(static_cast<size_t>(m) * n);
+      dx.upload(to_half(rng.normal(dx.size())));
+      dy.upload(to_half(rng.normal(dy.size())));
+      const auto ep = residual ? k::Int4Epilogue::Residual : k::Int4Epilogue::Store;
+      const float us = time_us([&] { k::gemm_int4(d.w, as_half(dx), m, as_half(dy), residual ? as_half(dy) : nullptr, ep, nullptr); }, 20);
+      std::printf("  %-44s %8.2f us  %7.1f TFLOP/s\n", (std::string(name) + " gemm x300 time").c_str(), us,
+                  2.0 * m * n * kk / us / 1e6);
+      continue;
+    }
+    const std::vector<float> x = rng.normal(static_cast<size_t>(m) * kk);
+    const std::vector<float> xr = round_half(x);
+    const std::vector<float> res = round_half(rng.normal(static_cast<size_t>(m) * n));
+    std::vector<double> acc, acc_r;
+    reference(l, x, xr, m, acc, acc_r);
+    std::vector<double> ref(acc.size()), ref_r(acc.size());
+    for (size_t i = 0; i < acc.size(); ++i) {
+      const int nn = static_cast<int>(i % n);
+      ref[i] = acc[i] + l.b(nn) + (residual ? res[i] : 0.0);
+      const double y = round_half(static_cast<float>(acc_r[i] + l.b(nn)));
+      ref_r[i] = round_half(static_cast<float>(y + (residual ? res[i] : 0.0)));
+    }
+    Dev<uint16_t> dx(x.size()), dy(acc.size());
+    dx.upload(to_half(x));
+    if (residual) {
+      dy.upload(to_half(res));
+    } else {
+      dy.poison();
+    }
+    const auto ep = residual ? k::Int4Epilogue::Residual : k::Int4Epilogue::Store;
+    GPU_CUDA(k::gemm_int4(d.w, as_half(dx), m, as_half(dy), residual ? as_half(dy) : nullptr, ep, nullptr));
+    expect_close(std::string(name) + " gemm x" + std::to_string(m), from_half(dy.download()), ref, ref_r);
+  }
 }
 
-void test_swiglu(Rng& rng, int f, int kk, bool asym, const std::vector<int>& tokens) {
+// ln_1 fused into the c_attn GEMV: x is the residual stream, normalised in the prologue.
+void test_norm_fused(Rng& rng, int n, int kk, int ntok) {
+  RawLayer l(rng, n, kk, false, true);
+  DevLayer d({&l});
+  const std::vector<float> x = rng.normal(static_cast<size_t>(ntok) * kk, 3.f), w = rng.normal(kk, 0.1f, 1.f);
+  const std::vector<float> xr = round_half(x), wr = round_half(w);
+  std::vector<float> xn(x.size()), xnr(x.size());
+  for (int t = 0; t < ntok; ++t) {
+    double ss = 0, ssr = 0;
+    for (int c = 0; c < kk; ++c) {
+      ss += static_cast<double>(x[static_cast<size_t>(t) * kk + c]) * x[static_cast<size_t>(t) * kk + c];
+      ssr += static_cast<double>(xr[static_cast<size_t>(t) * kk + c]) * xr[static_cast<size_t>(t) * kk + c];
+    }
+    const double r = 1 / std::sqrt(ss / kk + 1e-6), rr = 1 / std::sqrt(ssr / kk + 1e-6);
+    for (int c = 0; c < kk; ++c) {
+      const size_t i = static_cast<size_t>(t) * kk + c;
+      xn[i] = static_cast<float>(x[i] * r * w[c]);
+      xnr[i] = round_half(round_half(static_cast<float>(xr[i] * rr)) * wr[c]);
+    }
+  }
+  std::vector<double> acc, unused, acc_r;
+  reference(l, xn, xn, ntok, acc, unused);
+  reference(l, xnr, xnr, ntok, acc_r, unused);
+  std::vector<double> ref(acc.size()), ref_r(acc.size());
+  for (size_t i = 0; i < acc.size(); ++i) {
+    ref[i] = acc[i] + l.b(static_cast<int>(i % n));
+    ref_r[i] = round_half(static_cast<float>(acc_r[i] + l.b(static_cast<int>(i % n))));
+  }
+  Dev<uint16_t> dx(x.size()), dw(kk), dy(ref.size());
+  dx.upload(to_half(x));
+  dw.upload(to_half(w));
+  dy.poison();
+  GPU_CUDA(k::gemv_int4(d.w, as_half(dx), ntok, as_half(dy), nullptr, k::Int4Epilogue::Store, nullptr, as_half(dw), 1e-6f));
+  expect_close("rmsnorm + c_attn gemv x" + std::to_string(ntok), from_half(dy.download()), ref, ref_r);
+}
+
+void test_swiglu(Rng& rng, int f, int kk, bool asym, const std::vector<int>& tokens, int gemm_tokens) {
   RawLayer up(rng, f, kk, asym, false), gate(rng, f, kk, asym, false);
   DevLayer d({&up, &gate});
   auto run_ref = [&](const std::vector<float>& x, int ntok, std::vector<double>& ref, std::vector<double>& ref_r) {
@@ -225,21 +279,23 @@ void test_swiglu(Rng& rng, int f, int kk, bool asym, const std::vector<int>& tok
       std::printf("  %-44s %8.2f us  %7.1f GB/s\n", (tag + " gemv time").c_str(), us, bytes / us / 1e3);
     }
   }
-  const int m = 29;
-  const std::vector<float> x = rng.normal(static_cast<size_t>(m) * kk);
-  std::vector<double> ref, ref_r;
-  run_ref(x, m, ref, ref_r);
-  Dev<uint16_t> dx(x.size()), dh(ref.size());
-  dx.upload(to_half(x));
-  dh.poison();
-  const size_t scratch_halves = size_t{1} << 20;
-  Dev<uint16_t> scratch(scratch_halves), tmp(static_cast<size_t>(m) * cuda::int4_slice_rows(kk, scratch_halves));
-  cuda::Gemm gemm;
-  GPU_CHECK(gemm.init(nullptr, nullptr, 0).ok(), "cuBLAS init");
-  const Status s = cuda::int4_linear(gemm, d.w, as_half(dx), m, nullptr, 0, as_half(scratch), scratch_halves, nullptr,
-                                     as_half(dh), as_half(tmp));
-  GPU_CHECK(s.ok(), "%s", s.message().c_str());
-  expect_close(tag + " dequant+GEMM x29", from_half(dh.download()), ref, ref_r);
+  for (int m : {gemm_tokens, 300}) {
+    if (m == 300) {
+      Dev<uint16_t> dx(static_cast<size_t>(m) * kk), dh(static_cast<size_t>(m) * f);
+      dx.upload(to_half(rng.normal(dx.size())));
+      const float us = time_us([&] { k::gemm_int4(d.w, as_half(dx), m, as_half(dh), nullptr, k::Int4Epilogue::SiluMul, nullptr); }, 20);
+      std::printf("  %-44s %8.2f us  %7.1f TFLOP/s\n", (tag + " gemm x300 time").c_str(), us, 4.0 * m * f * kk / us / 1e6);
+      continue;
+    }
+    const std::vector<float> x = rng.normal(static_cast<size_t>(m) * kk);
+    std::vector<double> ref, ref_r;
+    run_ref(x, m, ref, ref_r);
+    Dev<uint16_t> dx(x.size()), dh(ref.size());
+    dx.upload(to_half(x));
+    dh.poison();
+    GPU_CUDA(k::gemm_int4(d.w, as_half(dx), m, as_half(dh), nullptr, k::Int4Epilogue::SiluMul, nullptr));
+    expect_close(tag + " gemm x" + std::to_string(m), from_half(dh.download()), ref, ref_r);
+  }
 }
 
 void test_lm_head(Rng& rng, int n, int kk) {
@@ -273,12 +329,14 @@ void test_lm_head(Rng& rng, int n, int kk) {
 int main() {
   if (const int skip = gpu_or_skip("test_gemv")) return skip;
   Rng rng(20240611);
-  test_store_or_residual(rng, "c_attn 4096->12288 +bias", 12288, 4096, false, false, true, {1, 3});
-  test_store_or_residual(rng, "attn.c_proj 4096->4096 +res", 4096, 4096, true, false, false, {1, 4});
-  test_swiglu(rng, 11008, 4096, false, {1, 2});
-  test_swiglu(rng, 11008, 4096, true, {1});
-  test_store_or_residual(rng, "mlp.c_proj 11008->4096 +res asym", 4096, 11008, true, true, false, {1, 4});
-  test_store_or_residual(rng, "tiny c_attn 128->384 +bias asym", 384, 128, false, true, true, {1, 2});
+  test_store_or_residual(rng, "c_attn 4096->12288 +bias", 12288, 4096, false, false, true, {1, 3}, 37);
+  test_store_or_residual(rng, "attn.c_proj 4096->4096 +res", 4096, 4096, true, false, false, {1, 4}, 70);
+  test_swiglu(rng, 11008, 4096, false, {1, 2}, 29);
+  test_swiglu(rng, 11008, 4096, true, {1}, 70);
+  test_norm_fused(rng, 12288, 4096, 1);
+  test_norm_fused(rng, 384, 128, 3);
+  test_store_or_residual(rng, "mlp.c_proj 11008->4096 +res asym", 4096, 11008, true, true, false, {1, 4}, 70);
+  test_store_or_residual(rng, "tiny c_attn 128->384 +bias asym", 384, 128, false, true, true, {1, 2}, 150);
   test_lm_head(rng, 151936, 4096);
   test_lm_head(rng, 1000, 128);
   return finish("test_gemv");

@@ -80,7 +80,7 @@ Status CudaBackend::init(const ModelWeights& weights, const BackendOptions& opti
       d_attn_ = c.take<__half>(S * H);
       d_h_ = c.take<__half>(S * F);
       d_logits_ = c.take<float>(V);
-      d_partial_ = c.take<float>(static_cast<size_t>(kernels::attention_decode_splits()) * cfg_.num_heads * (D + 2));
+      d_attn_scratch_ = c.take<char>(kernels::attention_decode_scratch_bytes(cfg_.num_heads, D));
       d_inv_freq_ = c.take<float>(D / 2);
       d_params_ = c.take<int>(4);
     };
@@ -90,9 +90,9 @@ Status CudaBackend::init(const ModelWeights& weights, const BackendOptions& opti
     dec_ = std::move(buf.value());
     Carver real(dec_.as<char>());
     carve(real);
+    QWENVL_CUDA_TRY(cudaMemsetAsync(dec_.get(), 0, dec_.size(), stream_), "clearing decode buffers");
   }
-  const int slice = std::min(int4_slice_rows(H, kScratchHalves), 2 * F);
-  const size_t ws_bytes = std::max(prefill_space(nullptr, cfg_, chunk_, kScratchHalves, slice, kLogitRows).bytes,
+  const size_t ws_bytes = std::max(prefill_space(nullptr, cfg_, chunk_, kLogitRows).bytes,
                                    vision_space(nullptr, cfg_, model_->conv_k).bytes);
   {
     auto ws = DeviceBuffer::allocate(ws_bytes, "the prompt and picture workspace");

@@ -1,6 +1,7 @@
 // The CUDA backend: the whole model on one GPU. Decode steps (1 token) run the fused int4 GEMV
-// kernels as one captured CUDA graph; prompts run in chunks through dequantise + cuBLAS GEMMs
-// and flash attention; the KV cache grows in pages of kPageSize positions.
+// kernels as one captured CUDA graph; prompts run in chunks through the fused int4 GEMM and
+// flash attention; the vision encoder runs cuBLAS GEMMs; the KV cache grows in pages of
+// kPageSize positions.
 #pragma once
 
 #include <cuda_fp16.h>
@@ -21,7 +22,6 @@ class CudaBackend final : public Backend {
  public:
   static constexpr int kPageSize = 64;        // positions per KV page
   static constexpr int kPrefillChunk = 512;   // prompt tokens per GEMM pass
-  static constexpr size_t kScratchHalves = size_t{4} << 20;  // 8 MiB of dequantised weights
   static constexpr size_t kCublasWorkspace = size_t{8} << 20;
   static constexpr int kLogitRows = 8;        // rows of logits per GEMM when all are wanted
 
@@ -75,7 +75,7 @@ class CudaBackend final : public Backend {
   DeviceBuffer dec_;
   __half *d_x_ = nullptr, *d_xn_ = nullptr, *d_qkv_ = nullptr, *d_attn_ = nullptr, *d_h_ = nullptr;
   float* d_logits_ = nullptr;
-  float* d_partial_ = nullptr;
+  void* d_attn_scratch_ = nullptr;  // decode attention's partials and counters (zeroed once)
   float* d_inv_freq_ = nullptr;
   int* d_params_ = nullptr;  // [0] position of the first new token, [1] KV length after the step, [2] prefill past
   PinnedBuffer h_x_;         // small-batch input rows [small_max][H]

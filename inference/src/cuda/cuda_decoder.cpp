@@ -1,6 +1,6 @@
 // The decoder on the GPU: few-token steps through the fused int4 GEMV kernels (one token: a
 // captured CUDA graph, reusable because positions and lengths live in device memory), and
-// prompt chunks through dequantise + cuBLAS GEMMs with causal flash attention over the cache.
+// prompt chunks through the fused int4 GEMM with causal flash attention over the paged cache.
 #include <cmath>
 #include <cstring>
 
@@ -19,17 +19,18 @@ Status CudaBackend::enqueue_small_layers(int rows, int past) {
   const float eps = static_cast<float>(c.layer_norm_epsilon);
   const kernels::KvCacheView kv = cache_view();
   const auto& L = model_->layers;
-  QWENVL_CUDA_TRY(kernels::rmsnorm(d_x_, nullptr, nullptr, nullptr, d_xn_, L[0].ln_1, rows, H, eps, stream_), "ln_1");
+  using kernels::Int4Epilogue;
   for (size_t l = 0; l < L.size(); ++l) {
     const LlmLayerDevice& w = L[l];
-    QWENVL_CUDA_TRY(kernels::gemv_int4(w.c_attn, d_xn_, rows, d_qkv_, nullptr, kernels::Int4Epilogue::Store, stream_),
-                    "c_attn");
+    // ln_1 runs inside the c_attn GEMV's prologue, ln_2 inside w1/w2's.
+    QWENVL_CUDA_TRY(kernels::gemv_int4(w.c_attn, d_x_, rows, d_qkv_, nullptr, Int4Epilogue::Store, stream_, w.ln_1, eps),
+                    "ln_1 + c_attn");
     QWENVL_CUDA_TRY(kernels::rope_qkv(d_qkv_, nullptr, rows, d_params_, d_inv_freq_, c.seq_length, c.use_logn_attn,
                                       kv, static_cast<int>(l), stream_),
                     "rotary embedding");
     if (rows == 1) {
       QWENVL_CUDA_TRY(kernels::attention_decode(d_qkv_, kv, static_cast<int>(l), d_params_ + 1, attention_scale(D),
-                                                d_partial_, d_attn_, stream_),
+                                                d_attn_scratch_, d_attn_, stream_),
                       "decode attention");
     } else {
       kernels::AttentionArgs a;
@@ -50,17 +51,14 @@ Status CudaBackend::enqueue_small_layers(int rows, int past) {
       a.scale = attention_scale(D);
       QWENVL_CUDA_TRY(kernels::flash_attention(a, stream_), "attention");
     }
-    QWENVL_CUDA_TRY(kernels::gemv_int4(w.c_proj, d_attn_, rows, d_x_, d_x_, kernels::Int4Epilogue::Residual, stream_),
+    QWENVL_CUDA_TRY(kernels::gemv_int4(w.c_proj, d_attn_, rows, d_x_, d_x_, Int4Epilogue::Residual, stream_),
                     "attn.c_proj");
-    QWENVL_CUDA_TRY(kernels::rmsnorm(d_x_, nullptr, nullptr, nullptr, d_xn_, w.ln_2, rows, H, eps, stream_), "ln_2");
-    QWENVL_CUDA_TRY(kernels::gemv_int4(w.w12, d_xn_, rows, d_h_, nullptr, kernels::Int4Epilogue::SiluMul, stream_),
-                    "mlp.w1/w2");
-    QWENVL_CUDA_TRY(
-        kernels::gemv_int4(w.mlp_proj, d_h_, rows, d_x_, d_x_, kernels::Int4Epilogue::Residual, stream_),
-        "mlp.c_proj");
-    const __half* next = l + 1 < L.size() ? L[l + 1].ln_1 : model_->ln_f;
-    QWENVL_CUDA_TRY(kernels::rmsnorm(d_x_, nullptr, nullptr, nullptr, d_xn_, next, rows, H, eps, stream_), "rmsnorm");
+    QWENVL_CUDA_TRY(kernels::gemv_int4(w.w12, d_x_, rows, d_h_, nullptr, Int4Epilogue::SiluMul, stream_, w.ln_2, eps),
+                    "ln_2 + mlp.w1/w2");
+    QWENVL_CUDA_TRY(kernels::gemv_int4(w.mlp_proj, d_h_, rows, d_x_, d_x_, Int4Epilogue::Residual, stream_),
+                    "mlp.c_proj");
   }
+  QWENVL_CUDA_TRY(kernels::rmsnorm(d_x_, nullptr, nullptr, nullptr, d_xn_, model_->ln_f, rows, H, eps, stream_), "ln_f");
   return Status();
 }
 
@@ -153,8 +151,7 @@ Status CudaBackend::run_prefill(const ForwardRequest& r, int start, int rows, bo
   const ModelConfig& c = cfg_;
   const int H = c.hidden_size, D = c.head_dim(), V = c.vocab_size;
   const float eps = static_cast<float>(c.layer_norm_epsilon);
-  const int slice = std::min(int4_slice_rows(H, kScratchHalves), 2 * c.ffn_size);
-  const PrefillSpace sp = prefill_space(ws_.as<char>(), c, chunk_, kScratchHalves, slice, kLogitRows);
+  const PrefillSpace sp = prefill_space(ws_.as<char>(), c, chunk_, kLogitRows);
   const int past = kv_len_;
   const kernels::KvCacheView kv = cache_view();
   const auto& L = model_->layers;
@@ -173,11 +170,12 @@ Status CudaBackend::run_prefill(const ForwardRequest& r, int start, int rows, bo
                   "copying the prompt position");
   QWENVL_CUDA_TRY(cudaEventRecord(stage_done_[slot], stream_), "recording a CUDA event");
 
-  QWENVL_CUDA_TRY(kernels::rmsnorm(sp.x, nullptr, nullptr, nullptr, sp.xn, L[0].ln_1, rows, H, eps, stream_), "ln_1");
+  using kernels::Int4Epilogue;
   for (size_t l = 0; l < L.size(); ++l) {
     const LlmLayerDevice& w = L[l];
-    QWENVL_TRY(int4_linear(gemm_, w.c_attn, sp.xn, rows, sp.qkv, 3 * H, sp.scratch, kScratchHalves, stream_));
-    QWENVL_CUDA_TRY(kernels::rope_qkv(sp.qkv, w.c_attn.bias, rows, d_params_ + 2 + slot, d_inv_freq_, c.seq_length,
+    QWENVL_CUDA_TRY(kernels::rmsnorm(sp.x, nullptr, nullptr, nullptr, sp.xn, w.ln_1, rows, H, eps, stream_), "ln_1");
+    QWENVL_CUDA_TRY(kernels::gemm_int4(w.c_attn, sp.xn, rows, sp.qkv, nullptr, Int4Epilogue::Store, stream_), "c_attn");
+    QWENVL_CUDA_TRY(kernels::rope_qkv(sp.qkv, nullptr, rows, d_params_ + 2 + slot, d_inv_freq_, c.seq_length,
                                       c.use_logn_attn, kv, static_cast<int>(l), stream_),
                     "rotary embedding");
     kernels::AttentionArgs a;
@@ -197,16 +195,15 @@ Status CudaBackend::run_prefill(const ForwardRequest& r, int start, int rows, bo
     a.q_offset = past;
     a.scale = attention_scale(D);
     QWENVL_CUDA_TRY(kernels::flash_attention(a, stream_), "prompt attention");
-    QWENVL_TRY(int4_linear(gemm_, w.c_proj, sp.attn, rows, sp.xn, H, sp.scratch, kScratchHalves, stream_));
-    QWENVL_CUDA_TRY(kernels::rmsnorm(sp.x, sp.xn, w.c_proj.bias, sp.x, sp.xn, w.ln_2, rows, H, eps, stream_),
-                    "residual + ln_2");
-    QWENVL_TRY(int4_linear(gemm_, w.w12, sp.xn, rows, nullptr, 0, sp.scratch, kScratchHalves, stream_, sp.h,
-                           sp.fused_tmp));
-    QWENVL_TRY(int4_linear(gemm_, w.mlp_proj, sp.h, rows, sp.xn, H, sp.scratch, kScratchHalves, stream_));
-    const __half* next = l + 1 < L.size() ? L[l + 1].ln_1 : model_->ln_f;
-    QWENVL_CUDA_TRY(kernels::rmsnorm(sp.x, sp.xn, w.mlp_proj.bias, sp.x, sp.xn, next, rows, H, eps, stream_),
-                    "residual + rmsnorm");
+    QWENVL_CUDA_TRY(kernels::gemm_int4(w.c_proj, sp.attn, rows, sp.x, sp.x, Int4Epilogue::Residual, stream_),
+                    "attn.c_proj");
+    QWENVL_CUDA_TRY(kernels::rmsnorm(sp.x, nullptr, nullptr, nullptr, sp.xn, w.ln_2, rows, H, eps, stream_), "ln_2");
+    QWENVL_CUDA_TRY(kernels::gemm_int4(w.w12, sp.xn, rows, sp.h, nullptr, Int4Epilogue::SiluMul, stream_),
+                    "mlp.w1/w2");
+    QWENVL_CUDA_TRY(kernels::gemm_int4(w.mlp_proj, sp.h, rows, sp.x, sp.x, Int4Epilogue::Residual, stream_),
+                    "mlp.c_proj");
   }
+  QWENVL_CUDA_TRY(kernels::rmsnorm(sp.x, nullptr, nullptr, nullptr, sp.xn, model_->ln_f, rows, H, eps, stream_), "ln_f");
 
   if (r.logits == LogitsMode::All) {
     for (int r0 = 0; r0 < rows; r0 += kLogitRows) {

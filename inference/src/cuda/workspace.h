@@ -29,13 +29,12 @@ class Carver {
 };
 
 struct PrefillSpace {
-  __half *x, *xn, *qkv, *attn, *h, *fused_tmp, *scratch;
+  __half *x, *xn, *qkv, *attn, *h;
   float* logits;  // [logit_rows][V]
   size_t bytes;
 };
 
-inline PrefillSpace prefill_space(char* base, const ModelConfig& c, int chunk, size_t scratch_halves, int slice_rows,
-                                  int logit_rows) {
+inline PrefillSpace prefill_space(char* base, const ModelConfig& c, int chunk, int logit_rows) {
   Carver k(base);
   const size_t C = chunk, H = c.hidden_size, F = c.ffn_size;
   PrefillSpace s;
@@ -44,8 +43,6 @@ inline PrefillSpace prefill_space(char* base, const ModelConfig& c, int chunk, s
   s.qkv = k.take<__half>(C * 3 * H);
   s.attn = k.take<__half>(C * H);
   s.h = k.take<__half>(C * F);
-  s.fused_tmp = k.take<__half>(C * slice_rows);
-  s.scratch = k.take<__half>(scratch_halves);
   s.logits = k.take<float>(static_cast<size_t>(logit_rows) * c.vocab_size);
   s.bytes = k.used();
   return s;

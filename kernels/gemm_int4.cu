@@ -1,0 +1,163 @@
+// GPTQ int4 layers for prompts: a tensor-core GEMM that dequantises the tiled int4 weights in
+// registers (int4_tile.cuh) and multiplies 64-token tiles of activations staged in shared memory
+// by cp.async (3 stages), with the same epilogues as the GEMV (bias, residual, SiLU(gate) * up).
+// Weights are read once per token tile; no fp16 copy of a layer is ever written.
+// Test: build/tests/gpu/test_gemv (needs a GPU).
+#include "common.cuh"
+#include "int4_tile.cuh"
+#include "qwenvl_kernels.h"
+
+namespace qwenvl::kernels {
+
+namespace {
+
+using namespace int4;
+
+constexpr int kWarps = 8;
+constexpr int kBM = 64;       // tokens per block (8 n-tiles)
+constexpr int kStages = 3;
+constexpr int kStride = kChunk + 8;  // halves per staged row; the pad keeps ldmatrix conflict-free
+
+// Block (token block bx, row block by): warp w owns RW consecutive 16-row tiles starting at tile
+// (by * kWarps + w) * RW and all 64 tokens; every chunk of 64 k it dequantises its RW words per
+// k-tile once and reuses them for the 8 token n-tiles.
+template <int RW, Int4Epilogue EP>
+__global__ void __launch_bounds__(kWarps * 32, 2) gemm_int4_kernel(Int4Weight w, const __half* __restrict__ x, int m,
+                                                                 __half* y, const __half* residual) {
+  __shared__ __align__(16) __half xs[kStages][kBM * kStride];
+  const int K = w.k, KC = K / kChunk, groups = K / w.group;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const int g = lane >> 2, t = lane & 3;
+  const int tok0 = blockIdx.x * kBM;
+  const int tile0 = (blockIdx.y * kWarps + warp) * RW;
+  const bool active = tile0 + RW <= w.n / 16;
+
+  auto load_x = [&](int c, int stage) {
+    for (int i = threadIdx.x; i < kBM * 8; i += kWarps * 32) {
+      const int r = i >> 3, p = i & 7;
+      const int tok = tok0 + r;
+      const bool valid = tok < m;
+      const __half* src = x + static_cast<size_t>(valid ? tok : tok0) * K + c * kChunk + p * 8;
+      cp_async_16(&xs[stage][r * kStride + p * 8], src, valid);
+    }
+  };
+
+#pragma unroll
+  for (int s = 0; s < kStages - 1; ++s) {
+    if (s < KC) load_x(s, s);
+    cp_async_commit();
+  }
+  Fragments cur[RW], nxt[RW];
+  if (active) load_chunk<RW>(w, tile0, 0, lane, groups, cur);
+  float acc[RW][8][4];
+#pragma unroll
+  for (int rw = 0; rw < RW; ++rw) {
+#pragma unroll
+    for (int n = 0; n < 8; ++n) acc[rw][n][0] = acc[rw][n][1] = acc[rw][n][2] = acc[rw][n][3] = 0.f;
+  }
+
+  for (int c = 0; c < KC; ++c) {
+    __syncthreads();  // the stage about to be refilled was read in the previous iteration
+    if (c + kStages - 1 < KC) load_x(c + kStages - 1, (c + kStages - 1) % kStages);
+    cp_async_commit();
+    if (active && c + 1 < KC) load_chunk<RW>(w, tile0, c + 1, lane, groups, nxt);
+    cp_async_wait<kStages - 1>();
+    __syncthreads();
+    if (active) {
+      const __half* xt = xs[c % kStages];
+      __half2 zlo[RW], zhi[RW], slo[RW], shi[RW];
+#pragma unroll
+      for (int rw = 0; rw < RW; ++rw) {
+        zero_halves(cur[rw].z, g, &zlo[rw], &zhi[rw]);
+        const __half2 s = as_half2(cur[rw].s);
+        slo[rw] = __low2half2(s);
+        shi[rw] = __high2half2(s);
+      }
+#pragma unroll
+      for (int i = 0; i < 4; ++i) {
+        uint32_t a[RW][4];
+#pragma unroll
+        for (int rw = 0; rw < RW; ++rw) {
+          const uint32_t word = i == 0 ? cur[rw].q.x : i == 1 ? cur[rw].q.y : i == 2 ? cur[rw].q.z : cur[rw].q.w;
+          dequant_word(word, zlo[rw], zhi[rw], slo[rw], shi[rw], a[rw]);
+        }
+#pragma unroll
+        for (int p = 0; p < 4; ++p) {
+          uint32_t b[4];
+          const int mi = lane >> 3;
+          ldmatrix_x4(b, xt + (p * 16 + (mi >> 1) * 8 + (lane & 7)) * kStride + i * 16 + (mi & 1) * 8);
+#pragma unroll
+          for (int rw = 0; rw < RW; ++rw) {
+            mma_16816(acc[rw][2 * p], a[rw], b[0], b[1]);
+            mma_16816(acc[rw][2 * p + 1], a[rw], b[2], b[3]);
+          }
+        }
+      }
+#pragma unroll
+      for (int rw = 0; rw < RW; ++rw) cur[rw] = nxt[rw];
+    }
+  }
+  if (!active) return;
+
+  // acc[rw][n][e]: row g + 8 * (e >> 1) of tile tile0 + rw, token tok0 + 8n + 2t + (e & 1).
+#pragma unroll
+  for (int n = 0; n < 8; ++n) {
+#pragma unroll
+    for (int e = 0; e < 4; ++e) {
+      const int tok = tok0 + n * 8 + 2 * t + (e & 1);
+      if (tok >= m) continue;
+      const int r = g + 8 * (e >> 1);
+      if constexpr (EP == Int4Epilogue::SiluMul) {
+        float up = acc[0][n][e], gate = acc[1][n][e];
+        if (w.bias) {
+          up += __half2float(w.bias[tile0 * 16 + r]);
+          gate += __half2float(w.bias[(tile0 + 1) * 16 + r]);
+        }
+        const float up16 = __half2float(__float2half_rn(up));
+        const float act = __half2float(__float2half_rn(silu(__half2float(__float2half_rn(gate)))));
+        y[static_cast<size_t>(tok) * (w.n / 2) + (tile0 / 2) * 16 + r] = __float2half_rn(up16 * act);
+      } else {
+#pragma unroll
+        for (int rw = 0; rw < RW; ++rw) {
+          const int row = (tile0 + rw) * 16 + r;
+          float v = acc[rw][n][e];
+          if (w.bias) v += __half2float(w.bias[row]);
+          const size_t at = static_cast<size_t>(tok) * w.n + row;
+          if constexpr (EP == Int4Epilogue::Residual) v = __half2float(__float2half_rn(v)) + __half2float(residual[at]);
+          y[at] = __float2half_rn(v);
+        }
+      }
+    }
+  }
+}
+
+template <int RW, Int4Epilogue EP>
+cudaError_t launch(const Int4Weight& w, const __half* x, int m, __half* y, const __half* residual, cudaStream_t stream) {
+  const int rows_per_block = kWarps * 16 * RW;
+  const dim3 grid((m + kBM - 1) / kBM, (w.n + rows_per_block - 1) / rows_per_block);
+  gemm_int4_kernel<RW, EP><<<grid, kWarps * 32, 0, stream>>>(w, x, m, y, residual);
+  return cudaGetLastError();
+}
+
+}  // namespace
+
+cudaError_t gemm_int4(const Int4Weight& w, const __half* x, int m, __half* y, const __half* residual,
+                      Int4Epilogue epilogue, cudaStream_t stream) {
+  if (m < 1 || w.n % 16 || w.k % kChunk || w.group % kChunk || w.k % w.group) return cudaErrorInvalidValue;
+  if (epilogue == Int4Epilogue::SiluMul) {
+    if (w.n % 32) return cudaErrorInvalidValue;
+    return launch<2, Int4Epilogue::SiluMul>(w, x, m, y, residual, stream);
+  }
+  // Two tiles per warp reuse each activation fragment twice; one tile per warp when that would
+  // leave the 132 SMs with too few blocks.
+  const long long blocks2 = static_cast<long long>((m + kBM - 1) / kBM) * ((w.n + 255) / 256);
+  const bool wide = blocks2 >= 264;
+  if (epilogue == Int4Epilogue::Residual) {
+    return wide ? launch<2, Int4Epilogue::Residual>(w, x, m, y, residual, stream)
+                : launch<1, Int4Epilogue::Residual>(w, x, m, y, residual, stream);
+  }
+  return wide ? launch<2, Int4Epilogue::Store>(w, x, m, y, residual, stream)
+              : launch<1, Int4Epilogue::Store>(w, x, m, y, residual, stream);
+}
+
+}  // namespace qwenvl::kernels
