@@ -147,6 +147,85 @@
     </message>
 </context>
 <context>
+    <name>HelpDialogs</name>
+    <message>
+        <source>Keyboard Shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <source>Command</source>
+        <translation>命令</translation>
+    </message>
+    <message>
+        <source>Keys</source>
+        <translation>按键</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <source>Send the question</source>
+        <translation>发送问题</translation>
+    </message>
+    <message>
+        <source>Enter</source>
+        <translation>Enter</translation>
+    </message>
+    <message>
+        <source>New line in the question</source>
+        <translation>在问题中换行</translation>
+    </message>
+    <message>
+        <source>Shift+Enter</source>
+        <translation>Shift+Enter</translation>
+    </message>
+    <message>
+        <source>Ask about a region by dragging</source>
+        <translation>拖动以询问某个区域</translation>
+    </message>
+    <message>
+        <source>Shift+drag on the picture</source>
+        <translation>在图片上按住 Shift 拖动</translation>
+    </message>
+    <message>
+        <source>Zoom and pan the picture</source>
+        <translation>缩放和平移图片</translation>
+    </message>
+    <message>
+        <source>+ − 0 1 and the arrow keys, in the picture</source>
+        <translation>在图片中使用 + − 0 1 和方向键</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>How to Get the Model</source>
+        <translation>如何获取模型</translation>
+    </message>
+    <message>
+        <source>QwenVL Studio runs Qwen-VL-Chat-Int4 on this computer and never downloads it by itself. In a terminal, run:
+
+%1
+
+Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 folder, or start the app with --model FOLDER.</source>
+        <translation>QwenVL Studio 在这台电脑上运行 Qwen-VL-Chat-Int4，但从不自行下载它。请在终端中运行：
+
+%1
+
+然后选择“模型 › 打开模型文件夹…”，选中新的 Qwen-VL-Chat-Int4 文件夹；或者用 --model 文件夹 启动本程序。</translation>
+    </message>
+    <message>
+        <source>About QwenVL Studio</source>
+        <translation>关于 QwenVL Studio</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;QwenVL Studio %1&lt;/h3&gt;&lt;p&gt;Chat with Qwen-VL-Chat-Int4 about your pictures, on your own computer. The boxes the model draws appear on the picture as the answer arrives.&lt;/p&gt;&lt;p&gt;Built with Qt %2.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;QwenVL Studio %1&lt;/h3&gt;&lt;p&gt;在你自己的电脑上，与 Qwen-VL-Chat-Int4 聊聊你的图片。模型画出的框会随着回答的到来出现在图片上。&lt;/p&gt;&lt;p&gt;基于 Qt %2 构建。&lt;/p&gt;</translation>
+    </message>
+</context>
+<context>
     <name>MarkdownExport</name>
     <message>
         <source>The pictures of the conversation are not all decoded yet.</source>
@@ -684,82 +763,6 @@
     <message>
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
-    </message>
-    <message>
-        <source>Keyboard Shortcuts</source>
-        <translation>键盘快捷键</translation>
-    </message>
-    <message>
-        <source>Command</source>
-        <translation>命令</translation>
-    </message>
-    <message>
-        <source>Keys</source>
-        <translation>按键</translation>
-    </message>
-    <message>
-        <source>Keyboard shortcuts</source>
-        <translation>键盘快捷键</translation>
-    </message>
-    <message>
-        <source>Send the question</source>
-        <translation>发送问题</translation>
-    </message>
-    <message>
-        <source>Enter</source>
-        <translation>Enter</translation>
-    </message>
-    <message>
-        <source>New line in the question</source>
-        <translation>在问题中换行</translation>
-    </message>
-    <message>
-        <source>Shift+Enter</source>
-        <translation>Shift+Enter</translation>
-    </message>
-    <message>
-        <source>Ask about a region by dragging</source>
-        <translation>拖动以询问某个区域</translation>
-    </message>
-    <message>
-        <source>Shift+drag on the picture</source>
-        <translation>在图片上按住 Shift 拖动</translation>
-    </message>
-    <message>
-        <source>Zoom and pan the picture</source>
-        <translation>缩放和平移图片</translation>
-    </message>
-    <message>
-        <source>+ − 0 1 and the arrow keys, in the picture</source>
-        <translation>在图片中使用 + − 0 1 和方向键</translation>
-    </message>
-    <message>
-        <source>Close</source>
-        <translation>关闭</translation>
-    </message>
-    <message>
-        <source>How to Get the Model</source>
-        <translation>如何获取模型</translation>
-    </message>
-    <message>
-        <source>QwenVL Studio runs Qwen-VL-Chat-Int4 on this computer and never downloads it by itself. In a terminal, run:
-
-%1
-
-Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 folder, or start the app with --model FOLDER.</source>
-        <translation>QwenVL Studio 在这台电脑上运行 Qwen-VL-Chat-Int4，但从不自行下载它。请在终端中运行：
-
-%1
-
-然后选择“模型 › 打开模型文件夹…”，选中新的 Qwen-VL-Chat-Int4 文件夹；或者用 --model 文件夹 启动本程序。</translation>
-    </message>
-    <message>
-        <source>About QwenVL Studio</source>
-        <translation>关于 QwenVL Studio</translation>
-    </message>
-    <message>
-        <source>&lt;h3&gt;QwenVL Studio %1&lt;/h3&gt;&lt;p&gt;Chat with Qwen-VL-Chat-Int4 about your pictures, on your own computer. The boxes the model draws appear on the picture as the answer arrives.&lt;/p&gt;&lt;p&gt;Built with Qt %2.&lt;/p&gt;</source>
-        <translation>&lt;h3&gt;QwenVL Studio %1&lt;/h3&gt;&lt;p&gt;在你自己的电脑上，与 Qwen-VL-Chat-Int4 聊聊你的图片。模型画出的框会随着回答的到来出现在图片上。&lt;/p&gt;&lt;p&gt;基于 Qt %2 构建。&lt;/p&gt;</translation>
     </message>
 </context>
 <context>

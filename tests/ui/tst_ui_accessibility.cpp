@@ -9,6 +9,7 @@
 #include <QFileDialog>
 #include <QLineEdit>
 #include <QPointer>
+#include <QTableWidget>
 #include <QTest>
 #include <QToolButton>
 
@@ -74,6 +75,20 @@ class TestUiAccessibility : public QObject {
     ui::RegionDialog region(QSize(640, 427), QRect(), w.window.get());
     region.show();
     missing = unnamedControls(&region);
+    QVERIFY2(missing.isEmpty(), qPrintable(missing.join(QLatin1Char('\n'))));
+  }
+
+  void f1ListsEveryShortcut() {
+    test::ScriptedWindow w;
+    w.window->actions()->shortcuts->trigger();
+    QTableWidget* table = nullptr;
+    QTRY_VERIFY((table = w.window->findChild<QTableWidget*>()) != nullptr && table->isVisible());
+    QStringList keys;
+    for (int r = 0; r < table->rowCount(); ++r) keys << table->item(r, 1)->text();
+    for (QAction* a : {w.window->actions()->stop, w.window->actions()->showBoxes, w.window->actions()->focusInput}) {
+      QVERIFY2(keys.contains(a->shortcut().toString(QKeySequence::NativeText)), qPrintable(keys.join(QLatin1Char(','))));
+    }
+    const QStringList missing = unnamedControls(table->window());
     QVERIFY2(missing.isEmpty(), qPrintable(missing.join(QLatin1Char('\n'))));
   }
 
