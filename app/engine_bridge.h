@@ -1,6 +1,6 @@
 // The few places where the app calls into the engine library directly: the real backend's
-// factory, CUDA availability, picture decoding and the grounding parser. Kept in one file so
-// the app builds while parts of the engine are still being written (see app/CMakeLists.txt).
+// factory, CUDA availability, picture decoding (so the picture shown is exactly the one the
+// model sees) and the grounding parser.
 #pragma once
 
 #include <QByteArray>

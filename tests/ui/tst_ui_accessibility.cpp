@@ -16,6 +16,7 @@
 #include "app/chat_controller.h"
 #include "ui/actions.h"
 #include "ui/chat_pane.h"
+#include "ui/chat_view.h"
 #include "ui/image_canvas.h"
 #include "ui/picture_pane.h"
 #include "ui/prompt_edit.h"
@@ -90,6 +91,39 @@ class TestUiAccessibility : public QObject {
     }
     const QStringList missing = unnamedControls(table->window());
     QVERIFY2(missing.isEmpty(), qPrintable(missing.join(QLatin1Char('\n'))));
+  }
+
+  void followsADarkPalette() {
+    // The desktop's dark theme arrives as a palette; nothing of ours may stay light.
+    const QPalette before = QApplication::palette();
+    QPalette dark;
+    dark.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2b));
+    dark.setColor(QPalette::WindowText, QColor(0xee, 0xee, 0xee));
+    dark.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x1e));
+    dark.setColor(QPalette::AlternateBase, QColor(0x33, 0x33, 0x33));
+    dark.setColor(QPalette::Text, QColor(0xee, 0xee, 0xee));
+    dark.setColor(QPalette::Button, QColor(0x3a, 0x3a, 0x3a));
+    dark.setColor(QPalette::ButtonText, QColor(0xee, 0xee, 0xee));
+    QApplication::setPalette(dark);
+    {
+      test::ScriptedWindow w;
+      test::dropFiles(w.window.get(), {test::fixturePicture("chelsea.png")});
+      QVERIFY(test::waitForPictures(w.window.get(), 1));
+      w.script->push(app::ScriptedReply{"<ref>the cat</ref><box>(100,100),(900,900)</box> looks at you.", 1, 0, {}});
+      test::ask(w.window.get(), QStringLiteral("Where is the cat?"));
+      QVERIFY(test::waitForReply(w.window.get()));
+      QTest::qWait(50);
+      auto lightness = [](QWidget* widget, QPoint at) { return widget->grab().toImage().pixelColor(at).lightness(); };
+      ui::ChatPane* chat = w.window->chatPane();
+      QWidget* view = chat->chatView()->viewport();
+      QVERIFY(lightness(view, QPoint(view->width() / 2, view->height() - 5)) < 80);
+      ui::ImageCanvas* canvas = w.window->picturePane()->canvas();
+      const QRectF shown = canvas->imageRectInView();
+      const QPoint outside = shown.top() > 4 ? QPoint(canvas->width() / 2, 2) : QPoint(2, canvas->height() / 2);
+      QVERIFY(lightness(canvas, outside) < 80);
+      QVERIFY(lightness(chat->promptEdit()->viewport(), QPoint(3, chat->promptEdit()->viewport()->height() - 3)) < 80);
+    }
+    QApplication::setPalette(before);
   }
 
   void theFirstStartScreenIsNamedToo() {

@@ -37,7 +37,6 @@ class TestUiEngineE2e : public QObject {
  private slots:
   void initTestCase() {
     test::initUiTestApplication();
-    if (!app::engineBackendFactory()) QSKIP("this build links no engine (QWENVL_APP_ENGINE_MODEL=OFF)");
     QVERIFY2(QFileInfo::exists(tinyCheckpoint() + QStringLiteral("/model.safetensors")),
              "the ckpt_tiny fixture makes the tiny checkpoint");
   }
