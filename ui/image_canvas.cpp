@@ -28,11 +28,16 @@ ImageCanvas::ImageCanvas(QWidget* parent) : QWidget(parent) {
     const QSize size(std::max(1, static_cast<int>(std::lround(source.width() * zoom))),
                      std::max(1, static_cast<int>(std::lround(source.height() * zoom))));
     m_smoothWatcher.setProperty("zoom", zoom);
+    m_smoothWatcher.setProperty("serial", m_imageSerial);
     m_smoothWatcher.setFuture(QtConcurrent::run([source, size] {
       return source.scaled(size, Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
     }));
   });
   connect(&m_smoothWatcher, &QFutureWatcher<QImage>::finished, this, [this] {
+    if (m_smoothWatcher.property("serial").toULongLong() != m_imageSerial) {
+      requestSmoothCache();  // made for a picture no longer shown
+      return;
+    }
     m_smooth = m_smoothWatcher.result();
     m_smoothZoom = m_smoothWatcher.property("zoom").toDouble();
     if (m_smoothZoom != m_zoom) requestSmoothCache();
@@ -56,6 +61,7 @@ void ImageCanvas::changeEvent(QEvent* event) {
 void ImageCanvas::setImage(const QImage& image) {
   const bool sameSize = image.size() == m_image.size();
   m_image = image;
+  ++m_imageSerial;
   m_smooth = QImage();
   m_smoothZoom = 0;
   if (!sameSize || m_fit) {

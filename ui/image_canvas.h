@@ -88,6 +88,7 @@ class ImageCanvas : public QWidget {
   // picture is drawn with the fast transform.
   QImage m_smooth;
   double m_smoothZoom = 0;
+  quint64 m_imageSerial = 0;  // which picture a finished scaling job was made for
   QTimer m_smoothTimer;
   QFutureWatcher<QImage> m_smoothWatcher;
 };

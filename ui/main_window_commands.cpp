@@ -330,9 +330,9 @@ void MainWindow::saveAnnotatedTo(const QString& path) {
     return;
   }
   const app::Message* reply = c->message(c->replyShownOn(p->id));
+  // "with boxes" even while they are hidden on screen: hiding is a way of looking, not an edit.
   const QVector<app::AnnotationBox> boxes =
-      reply && m_actions->showBoxes->isChecked() ? app::annotationBoxes(reply->grounding, p->image.size())
-                                                 : QVector<app::AnnotationBox>();
+      reply ? app::annotationBoxes(reply->grounding, p->image.size()) : QVector<app::AnnotationBox>();
   m_files->saveAnnotated(p->image, boxes, path);
 }
 

@@ -6,6 +6,7 @@
 #include <QClipboard>
 #include <QMimeData>
 #include <QTest>
+#include <QWheelEvent>
 
 #include "app/chat_controller.h"
 #include "ui/actions.h"
@@ -92,6 +93,49 @@ class TestUiPictures : public QObject {
     QCOMPARE(p.image.size(), QSize(40, 30));
     QCOMPARE(p.image.pixelColor(5, 5), QColor(10, 200, 30));
     QCOMPARE(p.bytes, png);  // stored as given, so a saved conversation keeps exactly this
+  }
+
+  void thePictureZoomsAndPans() {
+    test::ScriptedWindow w(false);
+    test::dropFiles(w.window.get(), {test::fixturePicture("rocket.jpg")});
+    QVERIFY(test::waitForPictures(w.window.get(), 1));
+    ui::ImageCanvas* canvas = w.window->picturePane()->canvas();
+    QVERIFY(canvas->isFitting());
+    const double fit = canvas->zoom();
+    const QRectF fitted = canvas->imageRectInView();
+    QVERIFY(fitted.width() <= canvas->width() + 0.5 && fitted.height() <= canvas->height() + 0.5);
+
+    // The wheel zooms around the cursor: the picture point under it stays under it.
+    const QPointF at = fitted.topLeft() + QPointF(fitted.width() * 0.3, fitted.height() * 0.6);
+    const QPointF under = canvas->mapToImage(at);
+    QWheelEvent wheel(at, canvas->mapToGlobal(at), QPoint(), QPoint(0, 240), Qt::NoButton, Qt::NoModifier,
+                      Qt::NoScrollPhase, false);
+    QApplication::sendEvent(canvas, &wheel);
+    QVERIFY(qAbs(canvas->zoom() - fit * 1.5625) < 1e-9);
+    const QPointF stays = canvas->mapToView(under);
+    QVERIFY2((stays - at).manhattanLength() < 1.0, qPrintable(QStringLiteral("%1,%2").arg(stays.x()).arg(stays.y())));
+
+    // Dragging pans; the picture cannot be dragged out of the view.
+    const QPointF before = canvas->mapToView(QPointF(0, 0));
+    QTest::mousePress(canvas, Qt::LeftButton, Qt::NoModifier, QPoint(200, 200));
+    QTest::mouseMove(canvas, QPoint(150, 170));
+    QTest::mouseRelease(canvas, Qt::LeftButton, Qt::NoModifier, QPoint(150, 170));
+    const QPointF after = canvas->mapToView(QPointF(0, 0));
+    QVERIFY(after.x() < before.x());
+    QTest::mousePress(canvas, Qt::LeftButton, Qt::NoModifier, QPoint(10, 10));
+    QTest::mouseMove(canvas, QPoint(canvas->width() - 5, canvas->height() - 5));
+    QTest::mouseRelease(canvas, Qt::LeftButton, Qt::NoModifier, QPoint(canvas->width() - 5, canvas->height() - 5));
+    const QRectF r = canvas->imageRectInView();
+    QVERIFY(r.left() <= 0.5 && r.top() <= 0.5 + std::max(0.0, (canvas->height() - r.height()) / 2));
+
+    // The keyboard: Ctrl+= zooms in, Ctrl+0 fits again, Ctrl+1 shows every pixel.
+    QApplication::setActiveWindow(w.window.get());
+    QTest::keyClick(w.window.get(), Qt::Key_0, Qt::ControlModifier);
+    QCOMPARE(canvas->zoom(), fit);
+    QTest::keyClick(w.window.get(), Qt::Key_Equal, Qt::ControlModifier);
+    QVERIFY(canvas->zoom() > fit);
+    QTest::keyClick(w.window.get(), Qt::Key_1, Qt::ControlModifier);
+    QCOMPARE(canvas->zoom(), 1.0);
   }
 
   void pictureNotSentYetCanBeRemoved() {
