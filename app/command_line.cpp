@@ -24,7 +24,7 @@ CommandLineOptions CommandLine::parse(const QStringList& arguments) {
                                 tr("Replay the scripted conversation in <file> instead of running a model."),
                                 tr("file"));
   const QCommandLineOption screenshot(QStringLiteral("screenshot"),
-                                     tr("With --demo-script: save the window to <png> when the reply is done, then quit."),
+                                     tr("Save the window to <png> and quit: with --demo-script when the reply is done, else once the window has settled."),
                                      tr("png"));
   parser.addOptions({model, backend, lang, noRestore, demo, screenshot});
   parser.addPositionalArgument(tr("pictures"), tr("Pictures to add to the conversation."), tr("[pictures…]"));
@@ -62,7 +62,9 @@ CommandLineOptions CommandLine::parse(const QStringList& arguments) {
   o.noRestore = parser.isSet(noRestore);
   o.demoScript = parser.value(demo);
   o.screenshot = parser.value(screenshot);
-  if (!o.screenshot.isEmpty() && o.demoScript.isEmpty()) return failWith(tr("--screenshot needs --demo-script."));
+  if (!o.screenshot.isEmpty() && !o.screenshot.endsWith(QLatin1String(".png"), Qt::CaseInsensitive)) {
+    return failWith(tr("--screenshot needs a file name ending in .png."));
+  }
   for (const QString& p : parser.positionalArguments()) o.pictures << QFileInfo(p).absoluteFilePath();
   return o;
 }

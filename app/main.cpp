@@ -4,11 +4,14 @@
 #include <QApplication>
 #include <QDir>
 #include <QIcon>
+#include <QElapsedTimer>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <cstdio>
 
 #include "app/app_settings.h"
 #include "app/autosaver.h"
+#include "app/chat_controller.h"
 #include "app/command_line.h"
 #include "app/demo_script.h"
 #include "app/engine_bridge.h"
@@ -89,6 +92,26 @@ int main(int argc, char** argv) {
     const QString dir = !options.modelDir.isEmpty() ? options.modelDir : settings->modelDir();
     if (!dir.isEmpty()) window.loadModel(QDir(dir).absolutePath());
     if (!options.pictures.isEmpty()) window.addPictureFiles(options.pictures);
+    if (!options.screenshot.isEmpty()) {
+      // Shoot once loading and decoding have settled (at least a second after start).
+      auto* poll = new QTimer(&window);
+      auto* clock = new QElapsedTimer;
+      clock->start();
+      QObject::connect(poll, &QTimer::timeout, &window, [&window, poll, clock, path = options.screenshot] {
+        const app::ChatController* c = window.controller();
+        if (clock->elapsed() < 1000 || c->modelState() == app::ModelState::Loading || c->isImporting() ||
+            window.fileJobs()->isBusy()) {
+          return;
+        }
+        poll->stop();
+        delete clock;
+        const QString error = ui::DemoRunner::saveScreenshot(&window, path);
+        if (!error.isEmpty()) std::fprintf(stderr, "%s\n", qPrintable(error));
+        window.close();
+        QCoreApplication::exit(error.isEmpty() ? 0 : 1);
+      });
+      poll->start(250);
+    }
   }
   return QApplication::exec();
 }

@@ -44,10 +44,6 @@
         <translation>文件</translation>
     </message>
     <message>
-        <source>With --demo-script: save the window to &lt;png&gt; when the reply is done, then quit.</source>
-        <translation>与 --demo-script 一起使用：回答完成后把窗口保存为 &lt;png&gt;，然后退出。</translation>
-    </message>
-    <message>
         <source>png</source>
         <translation>png</translation>
     </message>
@@ -72,8 +68,12 @@
         <translation>未知的语言“%1”：请使用 %2。</translation>
     </message>
     <message>
-        <source>--screenshot needs --demo-script.</source>
-        <translation>--screenshot 需要与 --demo-script 一起使用。</translation>
+        <source>Save the window to &lt;png&gt; and quit: with --demo-script when the reply is done, else once the window has settled.</source>
+        <translation>把窗口保存为 &lt;png&gt; 后退出：与 --demo-script 一起使用时在回答完成后保存，否则在窗口稳定后保存。</translation>
+    </message>
+    <message>
+        <source>--screenshot needs a file name ending in .png.</source>
+        <translation>--screenshot 需要以 .png 结尾的文件名。</translation>
     </message>
 </context>
 <context>

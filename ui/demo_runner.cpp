@@ -50,18 +50,25 @@ void DemoRunner::onReplyFinished() {
   if (m_screenshot.isEmpty()) return;
   // Let the last layout and the smooth picture scaling settle before the shot.
   QTimer::singleShot(600, this, [this] {
-    const QImage shot = m_window->grab().toImage();
-    QSaveFile file(m_screenshot);
-    QImageWriter writer(&file, "png");
-    if (!file.open(QIODevice::WriteOnly) || !writer.write(shot) || !file.commit()) {
-      fail(tr("Cannot write the screenshot “%1”.").arg(m_screenshot));
+    const QString error = saveScreenshot(m_window, m_screenshot);
+    if (!error.isEmpty()) {
+      fail(error);
       return;
     }
-    std::fprintf(stderr, "%s\n", qPrintable(tr("Saved %1 (%2 × %3)").arg(QFileInfo(m_screenshot).absoluteFilePath())
-                                                 .arg(shot.width())
-                                                 .arg(shot.height())));
     emit finished(0);
   });
+}
+
+QString DemoRunner::saveScreenshot(QWidget* widget, const QString& path) {
+  const QImage shot = widget->grab().toImage();
+  QSaveFile file(path);
+  QImageWriter writer(&file, "png");
+  if (!file.open(QIODevice::WriteOnly) || !writer.write(shot) || !file.commit()) {
+    return tr("Cannot write the screenshot “%1”.").arg(path);
+  }
+  std::fprintf(stderr, "%s\n",
+               qPrintable(tr("Saved %1 (%2 × %3)").arg(QFileInfo(path).absoluteFilePath()).arg(shot.width()).arg(shot.height())));
+  return {};
 }
 
 void DemoRunner::fail(const QString& message) {

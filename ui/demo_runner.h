@@ -4,6 +4,9 @@
 #pragma once
 
 #include <QObject>
+#include <QString>
+
+class QWidget;
 #include <memory>
 
 #include "app/demo_script.h"
@@ -12,11 +15,14 @@ namespace qwenvl::ui {
 
 class MainWindow;
 
+
 class DemoRunner : public QObject {
   Q_OBJECT
  public:
   DemoRunner(MainWindow* window, app::DemoScript script, QString screenshotPath, QObject* parent = nullptr);
   void start();
+  // Saves `widget` as PNG (atomically); returns an error message or an empty string.
+  static QString saveScreenshot(QWidget* widget, const QString& path);
 
  signals:
   void finished(int exitCode);

@@ -52,7 +52,10 @@ void ThumbnailStrip::setConversation(app::Conversation* conversation) {
     addItem(id);
     setCurrentPictureId(id);
   });
-  connect(conversation, &app::Conversation::pictureRemoved, this, [this](int id) { delete itemFor(id); });
+  connect(conversation, &app::Conversation::pictureRemoved, this, [this](int id) {
+    delete itemFor(id);
+    setVisible(count() > 0);
+  });
   // Sending a question marks its pictures as sent.
   connect(conversation, &app::Conversation::messageAdded, this, [this] {
     for (int i = 0; i < count(); ++i) refreshItem(item(i));
@@ -69,6 +72,7 @@ void ThumbnailStrip::rebuild() {
   if (!m_conversation) return;
   for (const app::PictureItem& p : m_conversation->pictures()) addItem(p.id);
   if (count() > 0) setCurrentRow(count() - 1);
+  setVisible(count() > 0);  // an empty strip says nothing the picture area does not
 }
 
 void ThumbnailStrip::addItem(int pictureId) {
@@ -85,6 +89,7 @@ void ThumbnailStrip::addItem(int pictureId) {
   auto* item = new QListWidgetItem(QIcon(tile), p->name, this);
   item->setData(kIdRole, pictureId);
   refreshItem(item);
+  show();
 }
 
 void ThumbnailStrip::refreshItem(QListWidgetItem* item) {

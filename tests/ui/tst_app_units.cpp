@@ -125,8 +125,10 @@ class TestAppUnits : public QObject {
     QVERIFY(o.output.contains(QStringLiteral("tpu")));
     o = app::CommandLine::parse({exe, QStringLiteral("--lang"), QStringLiteral("fr")});
     QCOMPARE(o.exitCode, 2);
-    o = app::CommandLine::parse({exe, QStringLiteral("--screenshot"), QStringLiteral("x.png")});
+    o = app::CommandLine::parse({exe, QStringLiteral("--screenshot"), QStringLiteral("x.jpg")});
     QCOMPARE(o.exitCode, 2);
+    o = app::CommandLine::parse({exe, QStringLiteral("--screenshot"), QStringLiteral("x.png")});
+    QVERIFY(!o.exitNow);
     o = app::CommandLine::parse({exe, QStringLiteral("--help")});
     QVERIFY(o.exitNow);
     QCOMPARE(o.exitCode, 0);
