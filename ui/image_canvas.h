@@ -52,6 +52,8 @@ class ImageCanvas : public QWidget {
   QRectF imageRectInView() const;
 
   void addTool(CanvasTool* tool);  // not owned; earlier tools get the mouse first
+  // Whether the picture is drawn in its final quality (the smooth copy is ready when zoomed out).
+  bool isSettled() const { return m_image.isNull() || m_zoom >= 1.0 || (!m_smooth.isNull() && m_smoothZoom == m_zoom); }
 
   static constexpr double kMinZoom = 0.02;
   static constexpr double kMaxZoom = 32.0;

@@ -65,7 +65,7 @@ class TestUiGrounding : public QObject {
     ui::ImageCanvas* canvas = pane->canvas();
     QCOMPARE(canvas->imageSize(), QSize(640, 427));
     QCOMPARE(pane->overlay()->boxes().size(), 3);
-    QTest::qWait(150);  // the smooth copy of the picture for this zoom
+    QTRY_VERIFY(canvas->isSettled());  // the smooth copy of the picture for this zoom
     const QImage shown = canvas->grab().toImage();
     w.window->actions()->showBoxes->setChecked(false);
     const QImage bare = canvas->grab().toImage();
@@ -165,7 +165,7 @@ class TestUiGrounding : public QObject {
     QVERIFY(test::waitForReply(w.window.get()));
     ui::ImageCanvas* canvas = w.window->picturePane()->canvas();
     const Box b = pixels(425, 47, 574, 885);
-    QTest::qWait(150);
+    QTRY_VERIFY(canvas->isSettled());
     QCOMPARE(viewPixel(canvas->grab().toImage(), canvas, b.x1 + 0.5, (b.y1 + b.y2) / 2.0), app::tableauColor(0));
     QTest::keyClick(w.window.get(), Qt::Key_B, Qt::ControlModifier);
     QVERIFY(!w.window->actions()->showBoxes->isChecked());
