@@ -45,6 +45,8 @@ __global__ void __launch_bounds__(kThreads) decode_split_kernel(const __half* __
                                                                  int layer, const int* __restrict__ length,
                                                                  float scale, float* partial, int* done,
                                                                  __half* __restrict__ out_h) {
+  pdl_trigger();
+  pdl_wait();
   const int h = blockIdx.x, s = blockIdx.y;
   const int L = *length, S = split_count(L);
   if (s >= S) return;
@@ -156,9 +158,8 @@ cudaError_t attention_decode(const __half* q, const KvCacheView& cache, int laye
   if (cache.head_dim % 8 || cache.head_dim > kMaxDim || cache.head_dim <= 0) return cudaErrorInvalidValue;
   float* partial = static_cast<float*>(scratch);
   int* done = reinterpret_cast<int*>(partial + static_cast<size_t>(kMaxSplits) * cache.heads * (cache.head_dim + 2));
-  decode_split_kernel<<<dim3(cache.heads, kMaxSplits), kThreads, 0, stream>>>(q, cache, layer, length, scale, partial,
-                                                                              done, out);
-  return cudaGetLastError();
+  return launch_pdl(decode_split_kernel, dim3(cache.heads, kMaxSplits), dim3(kThreads), 0, stream, q, cache, layer,
+                    length, scale, partial, done, out);
 }
 
 }  // namespace qwenvl::kernels

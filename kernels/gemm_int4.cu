@@ -13,17 +13,17 @@ namespace {
 
 using namespace int4;
 
-constexpr int kWarps = 8;
 constexpr int kBM = 64;       // tokens per block (8 n-tiles)
 constexpr int kStages = 3;
 constexpr int kStride = kChunk + 8;  // halves per staged row; the pad keeps ldmatrix conflict-free
 
-// Block (token block bx, row block by): warp w owns RW consecutive 16-row tiles starting at tile
-// (by * kWarps + w) * RW and all 64 tokens; every chunk of 64 k it dequantises its RW words per
-// k-tile once and reuses them for the 8 token n-tiles.
-template <int RW, Int4Epilogue EP>
-__global__ void __launch_bounds__(kWarps * 32, 2) gemm_int4_kernel(Int4Weight w, const __half* __restrict__ x, int m,
-                                                                 __half* y, const __half* residual) {
+// Block (token block bx, row block by) of WARPS warps: warp w owns RW consecutive 16-row tiles
+// starting at tile (by * WARPS + w) * RW and all 64 tokens; every chunk of 64 k it dequantises
+// its RW words per k-tile once and reuses them for the 8 token n-tiles.
+template <int WARPS, int RW, Int4Epilogue EP>
+__global__ void __launch_bounds__(WARPS * 32, 8 / WARPS * 2) gemm_int4_kernel(Int4Weight w, const __half* __restrict__ x,
+                                                                            int m, __half* y, const __half* residual) {
+  constexpr int kWarps = WARPS;
   __shared__ __align__(16) __half xs[kStages][kBM * kStride];
   const int K = w.k, KC = K / kChunk, groups = K / w.group;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
@@ -131,12 +131,28 @@ __global__ void __launch_bounds__(kWarps * 32, 2) gemm_int4_kernel(Int4Weight w,
   }
 }
 
-template <int RW, Int4Epilogue EP>
+template <int WARPS, int RW, Int4Epilogue EP>
 cudaError_t launch(const Int4Weight& w, const __half* x, int m, __half* y, const __half* residual, cudaStream_t stream) {
-  const int rows_per_block = kWarps * 16 * RW;
+  const int rows_per_block = WARPS * 16 * RW;
   const dim3 grid((m + kBM - 1) / kBM, (w.n + rows_per_block - 1) / rows_per_block);
-  gemm_int4_kernel<RW, EP><<<grid, kWarps * 32, 0, stream>>>(w, x, m, y, residual);
+  gemm_int4_kernel<WARPS, RW, EP><<<grid, WARPS * 32, 0, stream>>>(w, x, m, y, residual);
   return cudaGetLastError();
+}
+
+long long blocks_for(const Int4Weight& w, int m, int warps, int rw) {
+  const int rows = warps * 16 * rw;
+  return static_cast<long long>((m + kBM - 1) / kBM) * ((w.n + rows - 1) / rows);
+}
+
+// The widest block shape that still gives every SM two blocks (8 warps x 2 tiles reuses each
+// activation fragment most; narrower shapes keep all SMs busy on 4096-row layers).
+template <Int4Epilogue EP>
+cudaError_t launch_best(const Int4Weight& w, const __half* x, int m, __half* y, const __half* residual,
+                        cudaStream_t stream) {
+  constexpr long long kEnough = 264;
+  if (blocks_for(w, m, 8, 2) >= kEnough) return launch<8, 2, EP>(w, x, m, y, residual, stream);
+  if (blocks_for(w, m, 8, 1) >= kEnough) return launch<8, 1, EP>(w, x, m, y, residual, stream);
+  return launch<4, 1, EP>(w, x, m, y, residual, stream);
 }
 
 }  // namespace
@@ -144,20 +160,13 @@ cudaError_t launch(const Int4Weight& w, const __half* x, int m, __half* y, const
 cudaError_t gemm_int4(const Int4Weight& w, const __half* x, int m, __half* y, const __half* residual,
                       Int4Epilogue epilogue, cudaStream_t stream) {
   if (m < 1 || w.n % 16 || w.k % kChunk || w.group % kChunk || w.k % w.group) return cudaErrorInvalidValue;
-  if (epilogue == Int4Epilogue::SiluMul) {
+  if (epilogue == Int4Epilogue::SiluMul) {  // up and gate tiles must share a warp
     if (w.n % 32) return cudaErrorInvalidValue;
-    return launch<2, Int4Epilogue::SiluMul>(w, x, m, y, residual, stream);
+    return blocks_for(w, m, 8, 2) >= 264 ? launch<8, 2, Int4Epilogue::SiluMul>(w, x, m, y, residual, stream)
+                                         : launch<4, 2, Int4Epilogue::SiluMul>(w, x, m, y, residual, stream);
   }
-  // Two tiles per warp reuse each activation fragment twice; one tile per warp when that would
-  // leave the 132 SMs with too few blocks.
-  const long long blocks2 = static_cast<long long>((m + kBM - 1) / kBM) * ((w.n + 255) / 256);
-  const bool wide = blocks2 >= 264;
-  if (epilogue == Int4Epilogue::Residual) {
-    return wide ? launch<2, Int4Epilogue::Residual>(w, x, m, y, residual, stream)
-                : launch<1, Int4Epilogue::Residual>(w, x, m, y, residual, stream);
-  }
-  return wide ? launch<2, Int4Epilogue::Store>(w, x, m, y, residual, stream)
-              : launch<1, Int4Epilogue::Store>(w, x, m, y, residual, stream);
+  if (epilogue == Int4Epilogue::Residual) return launch_best<Int4Epilogue::Residual>(w, x, m, y, residual, stream);
+  return launch_best<Int4Epilogue::Store>(w, x, m, y, residual, stream);
 }
 
 }  // namespace qwenvl::kernels

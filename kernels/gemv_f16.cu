@@ -16,6 +16,8 @@ constexpr int kRowsPerWarp = 4;
 __global__ void __launch_bounds__(kWarps * 32) gemv_f16_kernel(const __half* __restrict__ w, int n, int k,
                                                                 const __half* __restrict__ x, float* __restrict__ y) {
   extern __shared__ uint4 xs[];
+  pdl_trigger();
+  pdl_wait();
   const int k8 = k / 8;
   for (int i = threadIdx.x; i < k8; i += blockDim.x) xs[i] = reinterpret_cast<const uint4*>(x)[i];
   __syncthreads();
@@ -71,8 +73,8 @@ cudaError_t gemv_f16_f32(const __half* w, int n, int k, const __half* x, float* 
     if (e != cudaSuccess) return e;
   }
   const int rows_per_block = kWarps * kRowsPerWarp;
-  gemv_f16_kernel<<<(n + rows_per_block - 1) / rows_per_block, kWarps * 32, smem, stream>>>(w, n, k, x, y);
-  return cudaGetLastError();
+  return launch_pdl(gemv_f16_kernel, dim3((n + rows_per_block - 1) / rows_per_block), dim3(kWarps * 32), smem, stream,
+                    w, n, k, x, y);
 }
 
 }  // namespace qwenvl::kernels

@@ -98,7 +98,9 @@ __device__ __forceinline__ void compute_chunk(const Fragments (&f)[RT], uint4 xa
 // xs[tok][chunk][t] = {b0, b1} for k-tiles 0..3 (16 halves), then the cross-warp reduction.
 // With norm_w, x is the residual stream and each token is RMS-normalised while it is staged
 // (as modeling_qwen: fp16(fp16(x * rsqrt(mean(x^2) + eps)) * w)).
-template <int RT, int UNROLL, Int4Epilogue EP>
+// PREFETCH: load the next batch of chunks while computing this one (double buffer); without it
+// each batch is loaded, then computed, and more unrolling keeps the same bytes in flight.
+template <int RT, int UNROLL, bool PREFETCH, Int4Epilogue EP>
 __global__ void __launch_bounds__(kWarps * 32) gemv_int4_kernel(Int4Weight w, const __half* __restrict__ x, int ntok,
                                                                  __half* y, const __half* residual,
                                                                  const __half* __restrict__ norm_w, float eps) {
@@ -110,12 +112,14 @@ __global__ void __launch_bounds__(kWarps * 32) gemv_int4_kernel(Int4Weight w, co
   const int tile0 = blockIdx.x * RT;
   constexpr int kStep = kWarps * UNROLL;
 
+  pdl_trigger();
   Fragments cur[UNROLL][RT];
 #pragma unroll
   for (int u = 0; u < UNROLL; ++u) {
     const int c = u * kWarps + warp;
     if (c < KC) load_chunk<RT>(w, tile0, c, lane, groups, cur[u]);
   }
+  pdl_wait();  // x and the residual come from the previous kernel
 
   // Stage x while the first weights are in flight.
   const int k8_per_tok = K / 8;
@@ -170,22 +174,37 @@ __global__ void __launch_bounds__(kWarps * 32) gemv_int4_kernel(Int4Weight w, co
   for (int rt = 0; rt < RT; ++rt) acc[rt][0] = acc[rt][1] = acc[rt][2] = acc[rt][3] = 0.f;
 
   for (int base = 0; base < KC; base += kStep) {
-    Fragments nxt[UNROLL][RT];
-    const bool more = base + kStep < KC;
+    if constexpr (PREFETCH) {
+      Fragments nxt[UNROLL][RT];
+      const bool more = base + kStep < KC;
 #pragma unroll
-    for (int u = 0; u < UNROLL; ++u) {
-      const int c = base + kStep + u * kWarps + warp;
-      if (more && c < KC) load_chunk<RT>(w, tile0, c, lane, groups, nxt[u]);
-    }
+      for (int u = 0; u < UNROLL; ++u) {
+        const int c = base + kStep + u * kWarps + warp;
+        if (more && c < KC) load_chunk<RT>(w, tile0, c, lane, groups, nxt[u]);
+      }
 #pragma unroll
-    for (int u = 0; u < UNROLL; ++u) {
-      const int c = base + u * kWarps + warp;
-      if (c < KC) compute_chunk<RT>(cur[u], xrow[c * 8], xrow[c * 8 + 1], g, acc);
-    }
+      for (int u = 0; u < UNROLL; ++u) {
+        const int c = base + u * kWarps + warp;
+        if (c < KC) compute_chunk<RT>(cur[u], xrow[c * 8], xrow[c * 8 + 1], g, acc);
+      }
 #pragma unroll
-    for (int u = 0; u < UNROLL; ++u) {
+      for (int u = 0; u < UNROLL; ++u) {
 #pragma unroll
-      for (int rt = 0; rt < RT; ++rt) cur[u][rt] = nxt[u][rt];
+        for (int rt = 0; rt < RT; ++rt) cur[u][rt] = nxt[u][rt];
+      }
+    } else {
+      if (base > 0) {  // the first batch was loaded before the wait
+#pragma unroll
+        for (int u = 0; u < UNROLL; ++u) {
+          const int c = base + u * kWarps + warp;
+          if (c < KC) load_chunk<RT>(w, tile0, c, lane, groups, cur[u]);
+        }
+      }
+#pragma unroll
+      for (int u = 0; u < UNROLL; ++u) {
+        const int c = base + u * kWarps + warp;
+        if (c < KC) compute_chunk<RT>(cur[u], xrow[c * 8], xrow[c * 8 + 1], g, acc);
+      }
     }
   }
 
@@ -244,21 +263,20 @@ size_t gemv_smem(int ntok, int k, int rt) {
   return static_cast<size_t>(ntok) * k * sizeof(__half) + static_cast<size_t>(kWarps) * rt * 32 * 4 * sizeof(float);
 }
 
-template <int RT, int UNROLL, Int4Epilogue EP>
+template <int RT, int UNROLL, bool PREFETCH, Int4Epilogue EP>
 cudaError_t launch_gemv(const Int4Weight& w, const __half* x, int ntok, __half* y, const __half* residual,
                         const __half* norm_w, float eps, cudaStream_t stream) {
   const size_t smem = gemv_smem(ntok, w.k, RT);
   static bool configured = false;  // raising the limit once per instantiation is enough
   if (!configured) {
-    const cudaError_t e = cudaFuncSetAttribute(gemv_int4_kernel<RT, UNROLL, EP>,
+    const cudaError_t e = cudaFuncSetAttribute(gemv_int4_kernel<RT, UNROLL, PREFETCH, EP>,
                                                cudaFuncAttributeMaxDynamicSharedMemorySize,
                                                static_cast<int>(kMaxGemvSmem + kWarps * 2 * 32 * 16));
     if (e != cudaSuccess) return e;
     configured = true;
   }
-  gemv_int4_kernel<RT, UNROLL, EP>
-      <<<w.n / (16 * RT), kWarps * 32, smem, stream>>>(w, x, ntok, y, residual, norm_w, eps);
-  return cudaGetLastError();
+  return launch_pdl(gemv_int4_kernel<RT, UNROLL, PREFETCH, EP>, dim3(w.n / (16 * RT)), dim3(kWarps * 32), smem, stream, w, x,
+                    ntok, y, residual, norm_w, eps);
 }
 
 }  // namespace
@@ -286,21 +304,32 @@ int gemv_int4_max_tokens(int k) {
   return 0;
 }
 
+namespace {
+// Variant 1: 4 (2) chunks per warp per batch, double-buffered; variant 2: 8 (4) per batch, no
+// double buffer, so a 4096-wide layer is one batch fetched entirely before the PDL wait.
+template <bool PREFETCH, int U1, int U2>
+cudaError_t dispatch(const Int4Weight& w, const __half* x, int ntok, __half* y, const __half* residual,
+                     Int4Epilogue epilogue, cudaStream_t stream, const __half* norm_w, float eps) {
+  switch (epilogue) {
+    case Int4Epilogue::Store:
+      return launch_gemv<1, U1, PREFETCH, Int4Epilogue::Store>(w, x, ntok, y, residual, norm_w, eps, stream);
+    case Int4Epilogue::Residual:
+      return launch_gemv<1, U1, PREFETCH, Int4Epilogue::Residual>(w, x, ntok, y, residual, norm_w, eps, stream);
+    case Int4Epilogue::SiluMul:
+      if (w.n % 32) return cudaErrorInvalidValue;
+      return launch_gemv<2, U2, PREFETCH, Int4Epilogue::SiluMul>(w, x, ntok, y, residual, norm_w, eps, stream);
+  }
+  return cudaErrorInvalidValue;
+}
+}  // namespace
+
 cudaError_t gemv_int4(const Int4Weight& w, const __half* x, int ntok, __half* y, const __half* residual,
-                      Int4Epilogue epilogue, cudaStream_t stream, const __half* norm_w, float eps) {
+                      Int4Epilogue epilogue, cudaStream_t stream, const __half* norm_w, float eps, int variant) {
   if (ntok < 1 || ntok > gemv_int4_max_tokens(w.k) || w.n % 16 || w.k % kChunk || w.group % kChunk) {
     return cudaErrorInvalidValue;
   }
-  switch (epilogue) {
-    case Int4Epilogue::Store:
-      return launch_gemv<1, 4, Int4Epilogue::Store>(w, x, ntok, y, residual, norm_w, eps, stream);
-    case Int4Epilogue::Residual:
-      return launch_gemv<1, 4, Int4Epilogue::Residual>(w, x, ntok, y, residual, norm_w, eps, stream);
-    case Int4Epilogue::SiluMul:
-      if (w.n % 32) return cudaErrorInvalidValue;
-      return launch_gemv<2, 2, Int4Epilogue::SiluMul>(w, x, ntok, y, residual, norm_w, eps, stream);
-  }
-  return cudaErrorInvalidValue;
+  if (variant == 1) return dispatch<true, 4, 2>(w, x, ntok, y, residual, epilogue, stream, norm_w, eps);
+  return dispatch<false, 8, 4>(w, x, ntok, y, residual, epilogue, stream, norm_w, eps);
 }
 
 }  // namespace qwenvl::kernels

@@ -33,6 +33,8 @@ __global__ void __launch_bounds__(kThreads) rmsnorm_kernel(const __half* x, cons
                                                             int width, float eps) {
   extern __shared__ float vbuf[];
   __shared__ float scratch[32];
+  pdl_trigger();
+  pdl_wait();
   const int row = blockIdx.x;
   load_row(x, y, y_bias, row, res_out, row, width, vbuf);
   float ss = 0.f;
@@ -76,8 +78,8 @@ __global__ void __launch_bounds__(kThreads) layernorm_kernel(const __half* x, co
 cudaError_t rmsnorm(const __half* x, const __half* y, const __half* y_bias, __half* res_out, __half* out,
                     const __half* w, int rows, int width, float eps, cudaStream_t stream) {
   if (rows <= 0 || width <= 0 || width > kMaxWidth || (out && !w)) return cudaErrorInvalidValue;
-  rmsnorm_kernel<<<rows, kThreads, width * sizeof(float), stream>>>(x, y, y_bias, res_out, out, w, width, eps);
-  return cudaGetLastError();
+  return launch_pdl(rmsnorm_kernel, dim3(rows), dim3(kThreads), width * sizeof(float), stream, x, y, y_bias, res_out, out,
+                    w, width, eps);
 }
 
 cudaError_t layernorm(const __half* x, const __half* y, const __half* y_bias, int y_period, __half* res_out,

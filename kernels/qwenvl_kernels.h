@@ -45,8 +45,10 @@ enum class Int4Epilogue {
 int gemv_int4_max_tokens(int k);
 // y [ntok][n or n/2] from x [ntok][k]: weights fp16(scale * (q - zero)), fp32 accumulation.
 // With norm_w, x is the residual stream and is RMS-normalised (fp32 statistics, eps) first.
+// `variant` selects a pipelining scheme for benchmarks (0: the default).
 cudaError_t gemv_int4(const Int4Weight& w, const __half* x, int ntok, __half* y, const __half* residual,
-                      Int4Epilogue epilogue, cudaStream_t stream, const __half* norm_w = nullptr, float eps = 0.f);
+                      Int4Epilogue epilogue, cudaStream_t stream, const __half* norm_w = nullptr, float eps = 0.f,
+                      int variant = 0);
 
 // ---- gemm_int4.cu: the same layers for many tokens (prompts) ----------------------------------
 // y [m][n or n/2] from x [m][k] with the epilogues above; 16-byte aligned rows.

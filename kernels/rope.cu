@@ -22,6 +22,8 @@ __device__ __forceinline__ float with_bias(__half v, const __half* bias, int i) 
 __global__ void rope_qkv_kernel(__half* qkv, const __half* __restrict__ bias, const int* __restrict__ past,
                                 const float* __restrict__ inv_freq, int seq_length, bool logn, KvCacheView cache,
                                 int layer) {
+  pdl_trigger();
+  pdl_wait();
   const int i = blockIdx.x, h = blockIdx.y, d = threadIdx.x;
   const int D = cache.head_dim, half_d = D / 2, H = cache.heads * D;
   const int p = *past + i;
@@ -55,9 +57,8 @@ __global__ void rope_qkv_kernel(__half* qkv, const __half* __restrict__ bias, co
 cudaError_t rope_qkv(__half* qkv, const __half* bias, int ntok, const int* past, const float* inv_freq,
                      int seq_length, bool logn, const KvCacheView& cache, int layer, cudaStream_t stream) {
   if (ntok <= 0 || cache.head_dim % 2 || cache.head_dim > 1024 || seq_length <= 1) return cudaErrorInvalidValue;
-  rope_qkv_kernel<<<dim3(ntok, cache.heads), cache.head_dim / 2, 0, stream>>>(qkv, bias, past, inv_freq, seq_length,
-                                                                              logn, cache, layer);
-  return cudaGetLastError();
+  return launch_pdl(rope_qkv_kernel, dim3(ntok, cache.heads), dim3(cache.head_dim / 2), 0, stream, qkv, bias, past,
+                    inv_freq, seq_length, logn, cache, layer);
 }
 
 }  // namespace qwenvl::kernels

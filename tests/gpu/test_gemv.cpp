@@ -165,11 +165,14 @@ void test_store_or_residual(Rng& rng, const char* name, int n, int kk, bool resi
     if (ntok == 1) {
       const double bytes = k::int4_q_words(n, kk) * 16.0 + k::int4_scale_words(n, kk, kGroup) * 4.0 +
                            k::int4_zero_words(n, kk, kGroup) * 8.0;
-      const float us = time_us([&] {
-        k::gemv_int4(d.w, as_half(dx), 1, as_half(dy), residual ? as_half(dy) : nullptr,
-                     residual ? k::Int4Epilogue::Residual : k::Int4Epilogue::Store, nullptr);
-      });
-      std::printf("  %-44s %8.2f us  %7.1f GB/s\n", (std::string(name) + " gemv time").c_str(), us, bytes / us / 1e3);
+      for (int variant : {1, 2}) {
+        const float us = time_us([&] {
+          k::gemv_int4(d.w, as_half(dx), 1, as_half(dy), residual ? as_half(dy) : nullptr,
+                       residual ? k::Int4Epilogue::Residual : k::Int4Epilogue::Store, nullptr, nullptr, 0.f, variant);
+        });
+        std::printf("  %-44s %8.2f us  %7.1f GB/s\n",
+                    (std::string(name) + " gemv v" + std::to_string(variant) + " time").c_str(), us, bytes / us / 1e3);
+      }
     }
   }
   // Prompt path: the int4 GEMM with the same epilogue (checked at gemm_tokens, timed at 300).
@@ -272,11 +275,19 @@ void test_swiglu(Rng& rng, int f, int kk, bool asym, const std::vector<int>& tok
     dy.poison();
     GPU_CUDA(k::gemv_int4(d.w, as_half(dx), ntok, as_half(dy), nullptr, k::Int4Epilogue::SiluMul, nullptr));
     expect_close(tag + " gemv x" + std::to_string(ntok), from_half(dy.download()), ref, ref_r);
+    dy.poison();
+    GPU_CUDA(k::gemv_int4(d.w, as_half(dx), ntok, as_half(dy), nullptr, k::Int4Epilogue::SiluMul, nullptr, nullptr, 0.f, 1));
+    expect_close(tag + " gemv v1 x" + std::to_string(ntok), from_half(dy.download()), ref, ref_r);
     if (ntok == 1) {
       const double bytes = k::int4_q_words(2 * f, kk) * 16.0 + k::int4_scale_words(2 * f, kk, kGroup) * 4.0 +
                            k::int4_zero_words(2 * f, kk, kGroup) * 8.0;
-      const float us = time_us([&] { k::gemv_int4(d.w, as_half(dx), 1, as_half(dy), nullptr, k::Int4Epilogue::SiluMul, nullptr); });
-      std::printf("  %-44s %8.2f us  %7.1f GB/s\n", (tag + " gemv time").c_str(), us, bytes / us / 1e3);
+      for (int variant : {1, 2}) {
+        const float us = time_us([&] {
+          k::gemv_int4(d.w, as_half(dx), 1, as_half(dy), nullptr, k::Int4Epilogue::SiluMul, nullptr, nullptr, 0.f, variant);
+        });
+        std::printf("  %-44s %8.2f us  %7.1f GB/s\n", (tag + " gemv v" + std::to_string(variant) + " time").c_str(), us,
+                    bytes / us / 1e3);
+      }
     }
   }
   for (int m : {gemm_tokens, 300}) {

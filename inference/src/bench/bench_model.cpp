@@ -211,6 +211,10 @@ int run_model(const std::vector<std::string>& argv) {
     std::vector<double> rates;
     for (int r = 0; r < runs; ++r) {
       if (static_cast<int>(ids.size()) + n > max_context) return usage("--decode exceeds --max-context");
+#ifdef QWENVL_HAVE_CUDA
+      backend.kv_truncate(0);
+      if (gpu) cuda::reset_memory_peak();  // the peak below is this run's, from an empty cache
+#endif
       if (auto t = first_token(nullptr); !t) return fail(t.status());
       const auto t0 = Clock::now();
       for (int i = 0; i < n; ++i) {
@@ -240,7 +244,7 @@ int run_model(const std::vector<std::string>& argv) {
     out["bandwidth_share_at_prompt"] = bw > 0 ? bytes * tps_prompt / bw : 0;
     out["peak_backend_bytes_at_2048_context"] = peak_at_2048;
     out["device_used_bytes_at_2048_context"] = used_at_2048;
-    out["peak_backend_bytes_overall"] = cuda::memory_stats().backend_peak_bytes;
+    out["peak_backend_bytes_last_run"] = cuda::memory_stats().backend_peak_bytes;
   }
 #endif
 
