@@ -1,6 +1,7 @@
 // GPTQ int4 layers for prompts: a tensor-core GEMM that dequantises the tiled int4 weights in
-// registers (int4_tile.cuh) and multiplies 64-token tiles of activations staged in shared memory
-// by cp.async (3 stages), with the same epilogues as the GEMV (bias, residual, SiLU(gate) * up).
+// registers (int4_tile.cuh) and multiplies 64-token tiles of activations. Activations, weights,
+// scales and zeros stream through a 4-stage cp.async ring in shared memory, so DRAM latency
+// hides behind three chunks of math; epilogues as the GEMV (bias, residual, SiLU(gate) * up).
 // Weights are read once per token tile; no fp16 copy of a layer is ever written.
 // Test: build/tests/gpu/test_gemv (needs a GPU).
 #include "common.cuh"
@@ -13,9 +14,21 @@ namespace {
 
 using namespace int4;
 
-constexpr int kBM = 64;       // tokens per block (8 n-tiles)
-constexpr int kStages = 3;
-constexpr int kStride = kChunk + 8;  // halves per staged row; the pad keeps ldmatrix conflict-free
+constexpr int kBM = 64;              // tokens per block (8 n-tiles)
+constexpr int kStages = 4;
+constexpr int kStride = kChunk + 8;  // halves per staged x row; the pad keeps ldmatrix conflict-free
+
+// One ring stage: the x tile, then per warp-tile the 32 lanes' uint4, the 8 scale pairs and the
+// zeros word of the chunk's group.
+template <int WARPS, int RW>
+struct Stage {
+  static constexpr int kTiles = WARPS * RW;
+  static constexpr int kX = kBM * kStride * 2;  // bytes
+  static constexpr int kQ = kTiles * 32 * 16;
+  static constexpr int kS = kTiles * 8 * 4;
+  static constexpr int kZ = kTiles * 8;
+  static constexpr int kBytes = kX + kQ + kS + kZ;
+};
 
 // Block (token block bx, row block by) of WARPS warps: warp w owns RW consecutive 16-row tiles
 // starting at tile (by * WARPS + w) * RW and all 64 tokens; every chunk of 64 k it dequantises
@@ -23,32 +36,50 @@ constexpr int kStride = kChunk + 8;  // halves per staged row; the pad keeps ldm
 template <int WARPS, int RW, Int4Epilogue EP>
 __global__ void __launch_bounds__(WARPS * 32, 8 / WARPS * 2) gemm_int4_kernel(Int4Weight w, const __half* __restrict__ x,
                                                                             int m, __half* y, const __half* residual) {
-  constexpr int kWarps = WARPS;
-  __shared__ __align__(16) __half xs[kStages][kBM * kStride];
+  using St = Stage<WARPS, RW>;
+  extern __shared__ __align__(16) char ring[];
   const int K = w.k, KC = K / kChunk, groups = K / w.group;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int g = lane >> 2, t = lane & 3;
   const int tok0 = blockIdx.x * kBM;
-  const int tile0 = (blockIdx.y * kWarps + warp) * RW;
-  const bool active = tile0 + RW <= w.n / 16;
+  const int block_tile0 = blockIdx.y * WARPS * RW;
+  const int tiles = w.n / 16;
+  const int tile0 = block_tile0 + warp * RW;
+  const bool active = tile0 + RW <= tiles;
+  constexpr int kThreads = WARPS * 32;
 
-  auto load_x = [&](int c, int stage) {
-    for (int i = threadIdx.x; i < kBM * 8; i += kWarps * 32) {
+  auto load_stage = [&](int c, int stage) {
+    char* base = ring + stage * St::kBytes;
+    __half* xs = reinterpret_cast<__half*>(base);
+    for (int i = threadIdx.x; i < kBM * 8; i += kThreads) {
       const int r = i >> 3, p = i & 7;
       const int tok = tok0 + r;
       const bool valid = tok < m;
-      const __half* src = x + static_cast<size_t>(valid ? tok : tok0) * K + c * kChunk + p * 8;
-      cp_async_16(&xs[stage][r * kStride + p * 8], src, valid);
+      cp_async_16(xs + r * kStride + p * 8, x + static_cast<size_t>(valid ? tok : tok0) * K + c * kChunk + p * 8, valid);
+    }
+    const int grp = (c * kChunk) / w.group;
+    for (int i = threadIdx.x; i < St::kTiles * 32; i += kThreads) {
+      const int bt = i >> 5, l = i & 31;
+      const int tile = min(block_tile0 + bt, tiles - 1);
+      cp_async_16(base + St::kX + i * 16, w.q + (static_cast<size_t>(tile) * KC + c) * 32 + l, true);
+    }
+    for (int i = threadIdx.x; i < St::kTiles * 2; i += kThreads) {
+      const int bt = i >> 1, half = i & 1;
+      const int tile = min(block_tile0 + bt, tiles - 1);
+      cp_async_16(base + St::kX + St::kQ + i * 16, w.scales + (static_cast<size_t>(tile) * groups + grp) * 8 + half * 4,
+                  true);
+    }
+    for (int i = threadIdx.x; i < St::kTiles; i += kThreads) {
+      const int tile = min(block_tile0 + i, tiles - 1);
+      cp_async_8(base + St::kX + St::kQ + St::kS + i * 8, w.zeros + static_cast<size_t>(tile) * groups + grp);
     }
   };
 
 #pragma unroll
   for (int s = 0; s < kStages - 1; ++s) {
-    if (s < KC) load_x(s, s);
+    if (s < KC) load_stage(s, s);
     cp_async_commit();
   }
-  Fragments cur[RW], nxt[RW];
-  if (active) load_chunk<RW>(w, tile0, 0, lane, groups, cur);
   float acc[RW][8][4];
 #pragma unroll
   for (int rw = 0; rw < RW; ++rw) {
@@ -57,46 +88,49 @@ __global__ void __launch_bounds__(WARPS * 32, 8 / WARPS * 2) gemm_int4_kernel(In
   }
 
   for (int c = 0; c < KC; ++c) {
-    __syncthreads();  // the stage about to be refilled was read in the previous iteration
-    if (c + kStages - 1 < KC) load_x(c + kStages - 1, (c + kStages - 1) % kStages);
+    cp_async_wait<kStages - 2>();
+    __syncthreads();  // stage c is in; every warp is done with the stage refilled next
+    if (c + kStages - 1 < KC) load_stage(c + kStages - 1, (c + kStages - 1) % kStages);
     cp_async_commit();
-    if (active && c + 1 < KC) load_chunk<RW>(w, tile0, c + 1, lane, groups, nxt);
-    cp_async_wait<kStages - 1>();
-    __syncthreads();
-    if (active) {
-      const __half* xt = xs[c % kStages];
-      __half2 zlo[RW], zhi[RW], slo[RW], shi[RW];
+    if (!active) continue;
+    const char* base = ring + (c % kStages) * St::kBytes;
+    const __half* xt = reinterpret_cast<const __half*>(base);
+    const uint4* qs = reinterpret_cast<const uint4*>(base + St::kX);
+    const uint32_t* ss = reinterpret_cast<const uint32_t*>(base + St::kX + St::kQ);
+    const uint2* zs = reinterpret_cast<const uint2*>(base + St::kX + St::kQ + St::kS);
+    uint4 q[RW];
+    __half2 zlo[RW], zhi[RW], slo[RW], shi[RW];
+#pragma unroll
+    for (int rw = 0; rw < RW; ++rw) {
+      const int bt = warp * RW + rw;
+      q[rw] = qs[bt * 32 + lane];
+      zero_halves(zs[bt], g, &zlo[rw], &zhi[rw]);
+      const __half2 s = as_half2(ss[bt * 8 + g]);
+      slo[rw] = __low2half2(s);
+      shi[rw] = __high2half2(s);
+    }
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      uint32_t a[RW][4];
 #pragma unroll
       for (int rw = 0; rw < RW; ++rw) {
-        zero_halves(cur[rw].z, g, &zlo[rw], &zhi[rw]);
-        const __half2 s = as_half2(cur[rw].s);
-        slo[rw] = __low2half2(s);
-        shi[rw] = __high2half2(s);
+        const uint32_t word = i == 0 ? q[rw].x : i == 1 ? q[rw].y : i == 2 ? q[rw].z : q[rw].w;
+        dequant_word(word, zlo[rw], zhi[rw], slo[rw], shi[rw], a[rw]);
       }
 #pragma unroll
-      for (int i = 0; i < 4; ++i) {
-        uint32_t a[RW][4];
+      for (int p = 0; p < 4; ++p) {
+        uint32_t b[4];
+        const int mi = lane >> 3;
+        ldmatrix_x4(b, xt + (p * 16 + (mi >> 1) * 8 + (lane & 7)) * kStride + i * 16 + (mi & 1) * 8);
 #pragma unroll
         for (int rw = 0; rw < RW; ++rw) {
-          const uint32_t word = i == 0 ? cur[rw].q.x : i == 1 ? cur[rw].q.y : i == 2 ? cur[rw].q.z : cur[rw].q.w;
-          dequant_word(word, zlo[rw], zhi[rw], slo[rw], shi[rw], a[rw]);
-        }
-#pragma unroll
-        for (int p = 0; p < 4; ++p) {
-          uint32_t b[4];
-          const int mi = lane >> 3;
-          ldmatrix_x4(b, xt + (p * 16 + (mi >> 1) * 8 + (lane & 7)) * kStride + i * 16 + (mi & 1) * 8);
-#pragma unroll
-          for (int rw = 0; rw < RW; ++rw) {
-            mma_16816(acc[rw][2 * p], a[rw], b[0], b[1]);
-            mma_16816(acc[rw][2 * p + 1], a[rw], b[2], b[3]);
-          }
+          mma_16816(acc[rw][2 * p], a[rw], b[0], b[1]);
+          mma_16816(acc[rw][2 * p + 1], a[rw], b[2], b[3]);
         }
       }
-#pragma unroll
-      for (int rw = 0; rw < RW; ++rw) cur[rw] = nxt[rw];
     }
   }
+  cp_async_wait<0>();
   if (!active) return;
 
   // acc[rw][n][e]: row g + 8 * (e >> 1) of tile tile0 + rw, token tok0 + 8n + 2t + (e & 1).
@@ -133,9 +167,17 @@ __global__ void __launch_bounds__(WARPS * 32, 8 / WARPS * 2) gemm_int4_kernel(In
 
 template <int WARPS, int RW, Int4Epilogue EP>
 cudaError_t launch(const Int4Weight& w, const __half* x, int m, __half* y, const __half* residual, cudaStream_t stream) {
+  constexpr int smem = kStages * Stage<WARPS, RW>::kBytes;
+  static bool configured = false;  // raising the limit once per instantiation is enough
+  if (!configured) {
+    const cudaError_t e =
+        cudaFuncSetAttribute(gemm_int4_kernel<WARPS, RW, EP>, cudaFuncAttributeMaxDynamicSharedMemorySize, smem);
+    if (e != cudaSuccess) return e;
+    configured = true;
+  }
   const int rows_per_block = WARPS * 16 * RW;
   const dim3 grid((m + kBM - 1) / kBM, (w.n + rows_per_block - 1) / rows_per_block);
-  gemm_int4_kernel<WARPS, RW, EP><<<grid, WARPS * 32, 0, stream>>>(w, x, m, y, residual);
+  gemm_int4_kernel<WARPS, RW, EP><<<grid, WARPS * 32, smem, stream>>>(w, x, m, y, residual);
   return cudaGetLastError();
 }
 

@@ -93,38 +93,43 @@ __device__ __forceinline__ void compute_chunk(const Fragments (&f)[RT], uint4 xa
   }
 }
 
-// Block: kWarps warps over RT consecutive tiles; warp w takes chunks w, w + kWarps, ...
-// Shared memory: x permuted so that lane (g, t) reads its b fragments for a chunk as two uint4:
-// xs[tok][chunk][t] = {b0, b1} for k-tiles 0..3 (16 halves), then the cross-warp reduction.
-// With norm_w, x is the residual stream and each token is RMS-normalised while it is staged
-// (as modeling_qwen: fp16(fp16(x * rsqrt(mean(x^2) + eps)) * w)).
-// PREFETCH: load the next batch of chunks while computing this one (double buffer); without it
-// each batch is loaded, then computed, and more unrolling keeps the same bytes in flight.
-template <int RT, int UNROLL, bool PREFETCH, Int4Epilogue EP>
-__global__ void __launch_bounds__(kWarps * 32) gemv_int4_kernel(Int4Weight w, const __half* __restrict__ x, int ntok,
-                                                                 __half* y, const __half* residual,
-                                                                 const __half* __restrict__ norm_w, float eps) {
+// Block (tile group blockIdx.x, k slice blockIdx.y) of WARPS warps over RT consecutive tiles and
+// the slice's chunks; warp w takes chunks w, w + WARPS, ... of the slice, UNROLL per batch, the
+// first batch fetched before the PDL wait. Shared memory: the slice of x permuted so that lane
+// (g, t) reads its b fragments for a chunk as two uint4, xs[tok][chunk][t] = {b0, b1} of k-tiles
+// 0..3, then the cross-warp reduction. With norm_w, x is the residual stream and each token is
+// RMS-normalised while it is staged (fp16(fp16(x * rsqrt(mean(x^2) + eps)) * w), modeling_qwen).
+// With several slices, blocks add their partial sums into split.accum (fp32) and the last block of
+// a tile group (split.counters) applies the epilogue and clears what it used.
+template <int RT, int WARPS, int UNROLL, Int4Epilogue EP>
+__global__ void __launch_bounds__(WARPS * 32) gemv_int4_kernel(Int4Weight w, const __half* __restrict__ x, int ntok,
+                                                                __half* y, const __half* residual,
+                                                                const __half* __restrict__ norm_w, float eps,
+                                                                Int4Split split) {
   extern __shared__ uint4 smem[];
   __shared__ float inv_rms[8];
+  __shared__ bool last_block;
   const int K = w.k, KC = K / kChunk, groups = K / w.group;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int g = lane >> 2, t = lane & 3;
   const int tile0 = blockIdx.x * RT;
-  constexpr int kStep = kWarps * UNROLL;
+  const int slices = gridDim.y;
+  const int per_slice = (KC + slices - 1) / slices;
+  const int c0 = blockIdx.y * per_slice, c1 = min(KC, c0 + per_slice);
+  constexpr int kStep = WARPS * UNROLL;
 
   pdl_trigger();
   Fragments cur[UNROLL][RT];
 #pragma unroll
   for (int u = 0; u < UNROLL; ++u) {
-    const int c = u * kWarps + warp;
-    if (c < KC) load_chunk<RT>(w, tile0, c, lane, groups, cur[u]);
+    const int c = c0 + u * WARPS + warp;
+    if (c < c1) load_chunk<RT>(w, tile0, c, lane, groups, cur[u]);
   }
   pdl_wait();  // x and the residual come from the previous kernel
 
-  // Stage x while the first weights are in flight.
   const int k8_per_tok = K / 8;
   if (norm_w) {
-    for (int tok = warp; tok < ntok; tok += kWarps) {
+    for (int tok = warp; tok < ntok; tok += WARPS) {
       float ss = 0.f;
       for (int i = lane; i < k8_per_tok; i += 32) {
         const uint4 v = *reinterpret_cast<const uint4*>(x + static_cast<size_t>(tok) * K + i * 8);
@@ -140,10 +145,12 @@ __global__ void __launch_bounds__(kWarps * 32) gemv_int4_kernel(Int4Weight w, co
     }
     __syncthreads();
   }
+  const int nc = c1 - c0;  // chunks staged
   uint32_t* xs32 = reinterpret_cast<uint32_t*>(smem);
-  for (int idx = threadIdx.x; idx < ntok * k8_per_tok; idx += blockDim.x) {
-    const int tok = idx / k8_per_tok;
-    const int k8 = (idx - tok * k8_per_tok) * 8;
+  const int k8_slice = nc * (kChunk / 8);
+  for (int idx = threadIdx.x; idx < ntok * k8_slice; idx += blockDim.x) {
+    const int tok = idx / k8_slice;
+    const int k8 = c0 * kChunk + (idx - tok * k8_slice) * 8;
     const uint4 v = *reinterpret_cast<const uint4*>(x + static_cast<size_t>(tok) * K + k8);
     uint32_t pairs[4] = {v.x, v.y, v.z, v.w};
     if (norm_w) {
@@ -158,70 +165,71 @@ __global__ void __launch_bounds__(kWarps * 32) gemv_int4_kernel(Int4Weight w, co
         pairs[m] = as_u32(__floats2half2_rn(n0 * ww.x, n1 * ww.y));
       }
     }
-    const int c = k8 / kChunk, kk = k8 % kChunk, i = kk / 16, hi = (kk % 16) >= 8 ? 1 : 0;
+    const int c = k8 / kChunk - c0, kk = k8 % kChunk, i = kk / 16, hi = (kk % 16) >= 8 ? 1 : 0;
 #pragma unroll
     for (int m = 0; m < 4; ++m) {
       // pair m holds columns r0 + 2m, r0 + 2m + 1 -> lane t = m, word 2i + hi
-      xs32[((static_cast<size_t>(tok) * KC + c) * 4 + m) * 8 + 2 * i + hi] = pairs[m];
+      xs32[((static_cast<size_t>(tok) * nc + c) * 4 + m) * 8 + 2 * i + hi] = pairs[m];
     }
   }
   __syncthreads();
 
   const int tok_b = min(g, ntok - 1);
-  const uint4* xrow = smem + static_cast<size_t>(tok_b) * KC * 8 + t * 2;
+  const uint4* xrow = smem + static_cast<size_t>(tok_b) * nc * 8 + t * 2;
   float acc[RT][4];
 #pragma unroll
   for (int rt = 0; rt < RT; ++rt) acc[rt][0] = acc[rt][1] = acc[rt][2] = acc[rt][3] = 0.f;
-
-  for (int base = 0; base < KC; base += kStep) {
-    if constexpr (PREFETCH) {
-      Fragments nxt[UNROLL][RT];
-      const bool more = base + kStep < KC;
+  for (int base = c0; base < c1; base += kStep) {
+    if (base > c0) {  // the first batch was loaded before the wait
 #pragma unroll
       for (int u = 0; u < UNROLL; ++u) {
-        const int c = base + kStep + u * kWarps + warp;
-        if (more && c < KC) load_chunk<RT>(w, tile0, c, lane, groups, nxt[u]);
+        const int c = base + u * WARPS + warp;
+        if (c < c1) load_chunk<RT>(w, tile0, c, lane, groups, cur[u]);
       }
+    }
 #pragma unroll
-      for (int u = 0; u < UNROLL; ++u) {
-        const int c = base + u * kWarps + warp;
-        if (c < KC) compute_chunk<RT>(cur[u], xrow[c * 8], xrow[c * 8 + 1], g, acc);
-      }
-#pragma unroll
-      for (int u = 0; u < UNROLL; ++u) {
-#pragma unroll
-        for (int rt = 0; rt < RT; ++rt) cur[u][rt] = nxt[u][rt];
-      }
-    } else {
-      if (base > 0) {  // the first batch was loaded before the wait
-#pragma unroll
-        for (int u = 0; u < UNROLL; ++u) {
-          const int c = base + u * kWarps + warp;
-          if (c < KC) load_chunk<RT>(w, tile0, c, lane, groups, cur[u]);
-        }
-      }
-#pragma unroll
-      for (int u = 0; u < UNROLL; ++u) {
-        const int c = base + u * kWarps + warp;
-        if (c < KC) compute_chunk<RT>(cur[u], xrow[c * 8], xrow[c * 8 + 1], g, acc);
-      }
+    for (int u = 0; u < UNROLL; ++u) {
+      const int c = base + u * WARPS + warp;
+      if (c < c1) compute_chunk<RT>(cur[u], xrow[(c - c0) * 8], xrow[(c - c0) * 8 + 1], g, acc);
     }
   }
 
-  float* red = reinterpret_cast<float*>(smem + static_cast<size_t>(ntok) * KC * 8);
+  float* red = reinterpret_cast<float*>(smem + static_cast<size_t>(ntok) * nc * 8);
 #pragma unroll
   for (int rt = 0; rt < RT; ++rt) {
     *reinterpret_cast<float4*>(red + ((warp * RT + rt) * 32 + lane) * 4) =
         make_float4(acc[rt][0], acc[rt][1], acc[rt][2], acc[rt][3]);
   }
   __syncthreads();
-
-  auto total = [&](int rt, int r, int tok) {
+  // This block's sum for (tile0 + rt, row r, token tok).
+  auto block_total = [&](int rt, int r, int tok) {
     const int l = (r & 7) * 4 + (tok >> 1), slot = (r >= 8 ? 2 : 0) + (tok & 1);
     float s = 0.f;
 #pragma unroll
-    for (int wi = 0; wi < kWarps; ++wi) s += red[((wi * RT + rt) * 32 + l) * 4 + slot];
+    for (int wi = 0; wi < WARPS; ++wi) s += red[((wi * RT + rt) * 32 + l) * 4 + slot];
     return s;
+  };
+  const int outputs = RT * 16 * ntok;
+  if (slices > 1) {
+    for (int o = threadIdx.x; o < outputs; o += blockDim.x) {
+      const int rt = o / (16 * ntok), rem = o - rt * 16 * ntok, r = rem & 15, tok = rem >> 4;
+      atomicAdd(split.accum + static_cast<size_t>(tok) * w.n + (tile0 + rt) * 16 + r, block_total(rt, r, tok));
+    }
+    __threadfence();
+    __syncthreads();
+    if (threadIdx.x == 0) last_block = atomicAdd(split.counters + blockIdx.x, 1) == slices - 1;
+    __syncthreads();
+    if (!last_block) return;
+    __threadfence();
+  }
+  // The whole sum for (tile0 + rt, r, tok): from shared memory, or from the accumulator (cleared
+  // for the next layer as it is read).
+  auto total = [&](int rt, int r, int tok) {
+    if (slices == 1) return block_total(rt, r, tok);
+    float* p = split.accum + static_cast<size_t>(tok) * w.n + (tile0 + rt) * 16 + r;
+    const float v = __ldcg(p);
+    *p = 0.f;
+    return v;
   };
   if constexpr (EP == Int4Epilogue::SiluMul) {
     const int n_out = w.n / 2;
@@ -237,7 +245,7 @@ __global__ void __launch_bounds__(kWarps * 32) gemv_int4_kernel(Int4Weight w, co
       y[static_cast<size_t>(tok) * n_out + blockIdx.x * 16 + r] = __float2half_rn(up16 * act);
     }
   } else {
-    for (int o = threadIdx.x; o < RT * 16 * ntok; o += blockDim.x) {
+    for (int o = threadIdx.x; o < outputs; o += blockDim.x) {
       const int rt = o / (16 * ntok), rem = o - rt * 16 * ntok;
       const int r = rem & 15, tok = rem >> 4;
       const int n = (tile0 + rt) * 16 + r;
@@ -250,6 +258,7 @@ __global__ void __launch_bounds__(kWarps * 32) gemv_int4_kernel(Int4Weight w, co
       y[at] = __float2half_rn(v);
     }
   }
+  if (slices > 1 && threadIdx.x == 0) split.counters[blockIdx.x] = 0;
 }
 
 int grid_for(size_t items, int threads) {
@@ -259,24 +268,46 @@ int grid_for(size_t items, int threads) {
 
 constexpr size_t kMaxGemvSmem = 96 * 1024;
 
-size_t gemv_smem(int ntok, int k, int rt) {
-  return static_cast<size_t>(ntok) * k * sizeof(__half) + static_cast<size_t>(kWarps) * rt * 32 * 4 * sizeof(float);
+size_t gemv_smem(int ntok, int chunks, int warps, int rt) {
+  return static_cast<size_t>(ntok) * chunks * kChunk * sizeof(__half) +
+         static_cast<size_t>(warps) * rt * 32 * 4 * sizeof(float);
 }
 
-template <int RT, int UNROLL, bool PREFETCH, Int4Epilogue EP>
+template <int RT, int WARPS, int UNROLL, Int4Epilogue EP>
 cudaError_t launch_gemv(const Int4Weight& w, const __half* x, int ntok, __half* y, const __half* residual,
-                        const __half* norm_w, float eps, cudaStream_t stream) {
-  const size_t smem = gemv_smem(ntok, w.k, RT);
+                        const __half* norm_w, float eps, const Int4Split* split, cudaStream_t stream) {
+  const int KC = w.k / kChunk;
+  const int slices = split ? (KC + WARPS * UNROLL - 1) / (WARPS * UNROLL) : 1;
+  const int per_slice = (KC + slices - 1) / slices;
+  const size_t smem = gemv_smem(ntok, per_slice, WARPS, RT);
   static bool configured = false;  // raising the limit once per instantiation is enough
   if (!configured) {
-    const cudaError_t e = cudaFuncSetAttribute(gemv_int4_kernel<RT, UNROLL, PREFETCH, EP>,
+    const cudaError_t e = cudaFuncSetAttribute(gemv_int4_kernel<RT, WARPS, UNROLL, EP>,
                                                cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                               static_cast<int>(kMaxGemvSmem + kWarps * 2 * 32 * 16));
+                                               static_cast<int>(kMaxGemvSmem + WARPS * 2 * 32 * 16));
     if (e != cudaSuccess) return e;
     configured = true;
   }
-  return launch_pdl(gemv_int4_kernel<RT, UNROLL, PREFETCH, EP>, dim3(w.n / (16 * RT)), dim3(kWarps * 32), smem, stream, w, x,
-                    ntok, y, residual, norm_w, eps);
+  return launch_pdl(gemv_int4_kernel<RT, WARPS, UNROLL, EP>, dim3(w.n / (16 * RT), slices), dim3(WARPS * 32), smem,
+                    stream, w, x, ntok, y, residual, norm_w, eps, split ? *split : Int4Split{});
+}
+
+// Whole k in one block of 8 warps (no scratch), or split over blocks of 4 warps (many small
+// blocks with all their loads in flight at once, combined through split's accumulator).
+template <int W, int U1, int U2>
+cudaError_t dispatch(const Int4Weight& w, const __half* x, int ntok, __half* y, const __half* residual,
+                     Int4Epilogue epilogue, cudaStream_t stream, const __half* norm_w, float eps,
+                     const Int4Split* split) {
+  switch (epilogue) {
+    case Int4Epilogue::Store:
+      return launch_gemv<1, W, U1, Int4Epilogue::Store>(w, x, ntok, y, residual, norm_w, eps, split, stream);
+    case Int4Epilogue::Residual:
+      return launch_gemv<1, W, U1, Int4Epilogue::Residual>(w, x, ntok, y, residual, norm_w, eps, split, stream);
+    case Int4Epilogue::SiluMul:
+      if (w.n % 32) return cudaErrorInvalidValue;
+      return launch_gemv<2, W, U2, Int4Epilogue::SiluMul>(w, x, ntok, y, residual, norm_w, eps, split, stream);
+  }
+  return cudaErrorInvalidValue;
 }
 
 }  // namespace
@@ -299,37 +330,23 @@ cudaError_t repack_int4(const uint32_t* qweight, const uint32_t* qzeros, const _
 
 int gemv_int4_max_tokens(int k) {
   for (int t = 8; t >= 1; --t) {
-    if (gemv_smem(t, k, 2) <= kMaxGemvSmem) return t;
+    if (gemv_smem(t, k / kChunk, kWarps, 2) <= kMaxGemvSmem) return t;
   }
   return 0;
 }
 
-namespace {
-// Variant 1: 4 (2) chunks per warp per batch, double-buffered; variant 2: 8 (4) per batch, no
-// double buffer, so a 4096-wide layer is one batch fetched entirely before the PDL wait.
-template <bool PREFETCH, int U1, int U2>
-cudaError_t dispatch(const Int4Weight& w, const __half* x, int ntok, __half* y, const __half* residual,
-                     Int4Epilogue epilogue, cudaStream_t stream, const __half* norm_w, float eps) {
-  switch (epilogue) {
-    case Int4Epilogue::Store:
-      return launch_gemv<1, U1, PREFETCH, Int4Epilogue::Store>(w, x, ntok, y, residual, norm_w, eps, stream);
-    case Int4Epilogue::Residual:
-      return launch_gemv<1, U1, PREFETCH, Int4Epilogue::Residual>(w, x, ntok, y, residual, norm_w, eps, stream);
-    case Int4Epilogue::SiluMul:
-      if (w.n % 32) return cudaErrorInvalidValue;
-      return launch_gemv<2, U2, PREFETCH, Int4Epilogue::SiluMul>(w, x, ntok, y, residual, norm_w, eps, stream);
-  }
-  return cudaErrorInvalidValue;
-}
-}  // namespace
+size_t int4_split_accum_floats(int max_n, int max_tokens) { return static_cast<size_t>(max_n) * max_tokens; }
+size_t int4_split_counters(int max_n) { return static_cast<size_t>(max_n) / 16; }
 
 cudaError_t gemv_int4(const Int4Weight& w, const __half* x, int ntok, __half* y, const __half* residual,
-                      Int4Epilogue epilogue, cudaStream_t stream, const __half* norm_w, float eps, int variant) {
+                      Int4Epilogue epilogue, cudaStream_t stream, const __half* norm_w, float eps,
+                      const Int4Split* split) {
   if (ntok < 1 || ntok > gemv_int4_max_tokens(w.k) || w.n % 16 || w.k % kChunk || w.group % kChunk) {
     return cudaErrorInvalidValue;
   }
-  if (variant == 1) return dispatch<true, 4, 2>(w, x, ntok, y, residual, epilogue, stream, norm_w, eps);
-  return dispatch<false, 8, 4>(w, x, ntok, y, residual, epilogue, stream, norm_w, eps);
+  if (split && (!split->accum || !split->counters)) return cudaErrorInvalidValue;
+  if (split) return dispatch<4, 8, 4>(w, x, ntok, y, residual, epilogue, stream, norm_w, eps, split);
+  return dispatch<kWarps, 8, 4>(w, x, ntok, y, residual, epilogue, stream, norm_w, eps, nullptr);
 }
 
 }  // namespace qwenvl::kernels

@@ -4,6 +4,7 @@
 // against a CPU reference. Also prints each kernel's time and bandwidth or FLOP rate.
 // Run: build/tests/gpu/test_gemv
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <memory>
 
@@ -135,6 +136,57 @@ float time_us(const std::function<void()>& launch, int reps = 50) {
   return ms * 1000.f / reps;
 }
 
+// The split-k scratch shared by the tests (zeroed once; the kernel leaves it zero).
+struct Split {
+  Dev<float> accum{k::int4_split_accum_floats(22016, 8)};
+  Dev<int> counters{k::int4_split_counters(22016)};
+  k::Int4Split s;
+  Split() {
+    GPU_CUDA(cudaMemset(accum.get(), 0, accum.size() * sizeof(float)));
+    GPU_CUDA(cudaMemset(counters.get(), 0, counters.size() * sizeof(int)));
+    s.accum = accum.get();
+    s.counters = counters.get();
+  }
+};
+Split& split() {
+  static Split s;
+  return s;
+}
+// Without and with split-k.
+std::array<const k::Int4Split*, 2> split_modes() { return {nullptr, &split().s}; }
+
+// Copies of a layer's tiles, cycled through while timing so that the weights come from HBM and
+// not from the 50 MB L2, as in a real decode step.
+struct Copies {
+  std::vector<std::unique_ptr<Dev<char>>> bufs;
+  std::vector<k::Int4Weight> ws;
+  double bytes = 0;
+  explicit Copies(const k::Int4Weight& w) {
+    const size_t qb = k::int4_q_words(w.n, w.k) * 16, sb = k::int4_scale_words(w.n, w.k, w.group) * 4,
+                 zb = k::int4_zero_words(w.n, w.k, w.group) * 8;
+    bytes = static_cast<double>(qb + sb + zb);
+    const int n = static_cast<int>(std::min<double>(24, std::ceil(300e6 / bytes)));
+    for (int i = 0; i < n; ++i) {
+      bufs.push_back(std::make_unique<Dev<char>>(qb + sb + zb));
+      char* p = bufs.back()->get();
+      GPU_CUDA(cudaMemcpy(p, w.q, qb, cudaMemcpyDeviceToDevice));
+      GPU_CUDA(cudaMemcpy(p + qb, w.scales, sb, cudaMemcpyDeviceToDevice));
+      GPU_CUDA(cudaMemcpy(p + qb + sb, w.zeros, zb, cudaMemcpyDeviceToDevice));
+      k::Int4Weight c = w;
+      c.q = reinterpret_cast<const uint4*>(p);
+      c.scales = reinterpret_cast<const uint32_t*>(p + qb);
+      c.zeros = reinterpret_cast<const uint2*>(p + qb + sb);
+      ws.push_back(c);
+    }
+  }
+  // Times fn(weight) over the copies in turn; prints us and GB/s.
+  void time(const std::string& label, const std::function<void(const k::Int4Weight&)>& fn) const {
+    size_t i = 0;
+    const float us = time_us([&] { fn(ws[i++ % ws.size()]); }, 96);
+    std::printf("  %-44s %8.2f us  %7.1f GB/s\n", label.c_str(), us, bytes / us / 1e3);
+  }
+};
+
 void test_store_or_residual(Rng& rng, const char* name, int n, int kk, bool residual, bool asym, bool bias,
                             const std::vector<int>& tokens, int gemm_tokens) {
   RawLayer l(rng, n, kk, asym, bias);
@@ -159,19 +211,24 @@ void test_store_or_residual(Rng& rng, const char* name, int n, int kk, bool resi
     } else {
       dy.poison();
     }
-    GPU_CUDA(k::gemv_int4(d.w, as_half(dx), ntok, as_half(dy), residual ? as_half(dy) : nullptr,
-                          residual ? k::Int4Epilogue::Residual : k::Int4Epilogue::Store, nullptr));
-    expect_close(std::string(name) + " gemv x" + std::to_string(ntok), from_half(dy.download()), ref, ref_r);
+    const auto ep = residual ? k::Int4Epilogue::Residual : k::Int4Epilogue::Store;
+    for (const k::Int4Split* sp : split_modes()) {
+      if (residual) {
+        dy.upload(to_half(res));  // in place: y = y + layer(x)
+      } else {
+        dy.poison();
+      }
+      GPU_CUDA(k::gemv_int4(d.w, as_half(dx), ntok, as_half(dy), residual ? as_half(dy) : nullptr, ep, nullptr, nullptr,
+                            0.f, sp));
+      expect_close(std::string(name) + (sp ? " gemv split x" : " gemv x") + std::to_string(ntok),
+                   from_half(dy.download()), ref, ref_r);
+    }
     if (ntok == 1) {
-      const double bytes = k::int4_q_words(n, kk) * 16.0 + k::int4_scale_words(n, kk, kGroup) * 4.0 +
-                           k::int4_zero_words(n, kk, kGroup) * 8.0;
-      for (int variant : {1, 2}) {
-        const float us = time_us([&] {
-          k::gemv_int4(d.w, as_half(dx), 1, as_half(dy), residual ? as_half(dy) : nullptr,
-                       residual ? k::Int4Epilogue::Residual : k::Int4Epilogue::Store, nullptr, nullptr, 0.f, variant);
+      const Copies copies(d.w);
+      for (const k::Int4Split* sp : split_modes()) {
+        copies.time(std::string(name) + (sp ? " gemv split time" : " gemv time"), [&](const k::Int4Weight& cw) {
+          k::gemv_int4(cw, as_half(dx), 1, as_half(dy), residual ? as_half(dy) : nullptr, ep, nullptr, nullptr, 0.f, sp);
         });
-        std::printf("  %-44s %8.2f us  %7.1f GB/s\n",
-                    (std::string(name) + " gemv v" + std::to_string(variant) + " time").c_str(), us, bytes / us / 1e3);
       }
     }
   }
@@ -244,8 +301,13 @@ void test_norm_fused(Rng& rng, int n, int kk, int ntok) {
   dx.upload(to_half(x));
   dw.upload(to_half(w));
   dy.poison();
-  GPU_CUDA(k::gemv_int4(d.w, as_half(dx), ntok, as_half(dy), nullptr, k::Int4Epilogue::Store, nullptr, as_half(dw), 1e-6f));
-  expect_close("rmsnorm + c_attn gemv x" + std::to_string(ntok), from_half(dy.download()), ref, ref_r);
+  for (const k::Int4Split* sp : split_modes()) {
+    dy.poison();
+    GPU_CUDA(k::gemv_int4(d.w, as_half(dx), ntok, as_half(dy), nullptr, k::Int4Epilogue::Store, nullptr, as_half(dw),
+                          1e-6f, sp));
+    expect_close(std::string("rmsnorm + c_attn gemv") + (sp ? " split x" : " x") + std::to_string(ntok),
+                 from_half(dy.download()), ref, ref_r);
+  }
 }
 
 void test_swiglu(Rng& rng, int f, int kk, bool asym, const std::vector<int>& tokens, int gemm_tokens) {
@@ -272,21 +334,18 @@ void test_swiglu(Rng& rng, int f, int kk, bool asym, const std::vector<int>& tok
     run_ref(x, ntok, ref, ref_r);
     Dev<uint16_t> dx(x.size()), dy(ref.size());
     dx.upload(to_half(x));
-    dy.poison();
-    GPU_CUDA(k::gemv_int4(d.w, as_half(dx), ntok, as_half(dy), nullptr, k::Int4Epilogue::SiluMul, nullptr));
-    expect_close(tag + " gemv x" + std::to_string(ntok), from_half(dy.download()), ref, ref_r);
-    dy.poison();
-    GPU_CUDA(k::gemv_int4(d.w, as_half(dx), ntok, as_half(dy), nullptr, k::Int4Epilogue::SiluMul, nullptr, nullptr, 0.f, 1));
-    expect_close(tag + " gemv v1 x" + std::to_string(ntok), from_half(dy.download()), ref, ref_r);
+    for (const k::Int4Split* sp : split_modes()) {
+      dy.poison();
+      GPU_CUDA(k::gemv_int4(d.w, as_half(dx), ntok, as_half(dy), nullptr, k::Int4Epilogue::SiluMul, nullptr, nullptr, 0.f,
+                            sp));
+      expect_close(tag + (sp ? " gemv split x" : " gemv x") + std::to_string(ntok), from_half(dy.download()), ref, ref_r);
+    }
     if (ntok == 1) {
-      const double bytes = k::int4_q_words(2 * f, kk) * 16.0 + k::int4_scale_words(2 * f, kk, kGroup) * 4.0 +
-                           k::int4_zero_words(2 * f, kk, kGroup) * 8.0;
-      for (int variant : {1, 2}) {
-        const float us = time_us([&] {
-          k::gemv_int4(d.w, as_half(dx), 1, as_half(dy), nullptr, k::Int4Epilogue::SiluMul, nullptr, nullptr, 0.f, variant);
+      const Copies copies(d.w);
+      for (const k::Int4Split* sp : split_modes()) {
+        copies.time(tag + (sp ? " gemv split time" : " gemv time"), [&](const k::Int4Weight& cw) {
+          k::gemv_int4(cw, as_half(dx), 1, as_half(dy), nullptr, k::Int4Epilogue::SiluMul, nullptr, nullptr, 0.f, sp);
         });
-        std::printf("  %-44s %8.2f us  %7.1f GB/s\n", (tag + " gemv v" + std::to_string(variant) + " time").c_str(), us,
-                    bytes / us / 1e3);
       }
     }
   }
