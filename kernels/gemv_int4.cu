@@ -1,7 +1,9 @@
 // GPTQ int4 layers for decode: repacking AutoGPTQ v1 tensors into 16-row tiles (int4_tile.cuh)
-// and the fused dequantise-and-multiply tensor-core GEMV for 1..8 tokens, with the input's
-// RMSNorm optionally fused into its prologue. Weights are fp16(scale * (q - zero)) as in the
+// and the fused dequantise-and-multiply tensor-core GEMV for 1..8 tokens (persistent blocks fed
+// by a cp.async ring), with the input's RMSNorm optionally fused into its prologue. Weights are fp16(scale * (q - zero)) as in the
 // official kernels; products accumulate in fp32. Test: build/tests/gpu/test_gemv (needs a GPU).
+#include <algorithm>
+
 #include "common.cuh"
 #include "int4_tile.cuh"
 #include "qwenvl_kernels.h"
@@ -93,43 +95,77 @@ __device__ __forceinline__ void compute_chunk(const Fragments (&f)[RT], uint4 xa
   }
 }
 
-// Block (tile group blockIdx.x, k slice blockIdx.y) of WARPS warps over RT consecutive tiles and
-// the slice's chunks; warp w takes chunks w, w + WARPS, ... of the slice, UNROLL per batch, the
-// first batch fetched before the PDL wait. Shared memory: the slice of x permuted so that lane
-// (g, t) reads its b fragments for a chunk as two uint4, xs[tok][chunk][t] = {b0, b1} of k-tiles
-// 0..3, then the cross-warp reduction. With norm_w, x is the residual stream and each token is
-// RMS-normalised while it is staged (fp16(fp16(x * rsqrt(mean(x^2) + eps)) * w), modeling_qwen).
-// With several slices, blocks add their partial sums into split.accum (fp32) and the last block of
-// a tile group (split.counters) applies the epilogue and clears what it used.
-template <int RT, int WARPS, int UNROLL, Int4Epilogue EP>
-__global__ void __launch_bounds__(WARPS * 32) gemv_int4_kernel(Int4Weight w, const __half* __restrict__ x, int ntok,
-                                                                __half* y, const __half* residual,
-                                                                const __half* __restrict__ norm_w, float eps,
-                                                                Int4Split split) {
+// Persistent blocks of kWarps warps stream tile groups (RT consecutive 16-row tiles) blockIdx.x,
+// blockIdx.x + gridDim.x, ...; each group's k is cut into batches of UNROLL chunks per warp
+// (warp w takes chunks w, w + kWarps, ...). Weights, scales and zeros of the batches flow through
+// a kStages-deep cp.async ring in shared memory, so loads stay in flight across batch and tile
+// boundaries; the first kStages - 1 batches are requested before the PDL wait. x is staged once
+// per block, permuted so that lane (g, t) reads its b fragments for a chunk as two uint4,
+// xs[tok][chunk][t] = {b0, b1} of k-tiles 0..3. With norm_w, x is the residual stream and each
+// token is RMS-normalised while it is staged (fp16(fp16(x * rsqrt(mean(x^2) + eps)) * w)).
+constexpr int kStages = 4;
+
+template <int RT, int UNROLL>
+struct Ring {
+  static constexpr int kChunks = RT * kWarps * UNROLL;  // chunk-tiles per batch
+  static constexpr int kQ = kChunks * 32 * 16;
+  static constexpr int kS = kChunks * 32;
+  static constexpr int kZ = kChunks * 8;
+  static constexpr int kBytes = kQ + kS + kZ;
+};
+
+template <int RT, int UNROLL, Int4Epilogue EP>
+__global__ void __launch_bounds__(kWarps * 32) gemv_int4_kernel(Int4Weight w, const __half* __restrict__ x, int ntok,
+                                                                 __half* y, const __half* residual,
+                                                                 const __half* __restrict__ norm_w, float eps) {
+  using R = Ring<RT, UNROLL>;
   extern __shared__ uint4 smem[];
   __shared__ float inv_rms[8];
-  __shared__ bool last_block;
+  char* ring = reinterpret_cast<char*>(smem);
   const int K = w.k, KC = K / kChunk, groups = K / w.group;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int g = lane >> 2, t = lane & 3;
-  const int tile0 = blockIdx.x * RT;
-  const int slices = gridDim.y;
-  const int per_slice = (KC + slices - 1) / slices;
-  const int c0 = blockIdx.y * per_slice, c1 = min(KC, c0 + per_slice);
-  constexpr int kStep = WARPS * UNROLL;
+  constexpr int kStep = kWarps * UNROLL;
+  const int batches = (KC + kStep - 1) / kStep;
+  const int tile_groups = w.n / (16 * RT);
+  const int my_groups = (tile_groups - 1 - static_cast<int>(blockIdx.x)) / static_cast<int>(gridDim.x) + 1;
+  const int total = my_groups * batches;
+
+  // Stage `seq` of this block: tile group blockIdx.x + (seq / batches) * gridDim.x, batch seq % batches.
+  auto load_stage = [&](int seq, int slot) {
+    const int tile0 = (blockIdx.x + (seq / batches) * gridDim.x) * RT;
+    const int cbase = (seq % batches) * kStep;
+    char* base = ring + slot * R::kBytes;
+    for (int i = threadIdx.x; i < R::kChunks * 32; i += kWarps * 32) {
+      const int ct = i >> 5, l = i & 31;  // ct = (rt * UNROLL + u) * kWarps + warp
+      const int rt = ct / kStep, c = cbase + ct % kStep;
+      const bool valid = c < KC;
+      cp_async_16(base + i * 16, w.q + (static_cast<size_t>(tile0 + rt) * KC + (valid ? c : 0)) * 32 + l, valid);
+    }
+    for (int i = threadIdx.x; i < R::kChunks * 2; i += kWarps * 32) {
+      const int ct = i >> 1, half = i & 1;
+      const int rt = ct / kStep, c = min(cbase + ct % kStep, KC - 1);
+      const int grp = (c * kChunk) / w.group;
+      cp_async_16(base + R::kQ + i * 16, w.scales + (static_cast<size_t>(tile0 + rt) * groups + grp) * 8 + half * 4, true);
+    }
+    for (int ct = threadIdx.x; ct < R::kChunks; ct += kWarps * 32) {
+      const int rt = ct / kStep, c = min(cbase + ct % kStep, KC - 1);
+      const int grp = (c * kChunk) / w.group;
+      cp_async_8(base + R::kQ + R::kS + ct * 8, w.zeros + static_cast<size_t>(tile0 + rt) * groups + grp);
+    }
+  };
 
   pdl_trigger();
-  Fragments cur[UNROLL][RT];
 #pragma unroll
-  for (int u = 0; u < UNROLL; ++u) {
-    const int c = c0 + u * WARPS + warp;
-    if (c < c1) load_chunk<RT>(w, tile0, c, lane, groups, cur[u]);
+  for (int s = 0; s < kStages - 1; ++s) {
+    if (s < total) load_stage(s, s);
+    cp_async_commit();
   }
   pdl_wait();  // x and the residual come from the previous kernel
 
   const int k8_per_tok = K / 8;
   if (norm_w) {
-    for (int tok = warp; tok < ntok; tok += WARPS) {
+    for (int tok = warp; tok < ntok; tok += kWarps) {
       float ss = 0.f;
       for (int i = lane; i < k8_per_tok; i += 32) {
         const uint4 v = *reinterpret_cast<const uint4*>(x + static_cast<size_t>(tok) * K + i * 8);
@@ -145,12 +181,11 @@ __global__ void __launch_bounds__(WARPS * 32) gemv_int4_kernel(Int4Weight w, con
     }
     __syncthreads();
   }
-  const int nc = c1 - c0;  // chunks staged
-  uint32_t* xs32 = reinterpret_cast<uint32_t*>(smem);
-  const int k8_slice = nc * (kChunk / 8);
-  for (int idx = threadIdx.x; idx < ntok * k8_slice; idx += blockDim.x) {
-    const int tok = idx / k8_slice;
-    const int k8 = c0 * kChunk + (idx - tok * k8_slice) * 8;
+  uint4* xs = smem + kStages * R::kBytes / 16;
+  uint32_t* xs32 = reinterpret_cast<uint32_t*>(xs);
+  for (int idx = threadIdx.x; idx < ntok * k8_per_tok; idx += blockDim.x) {
+    const int tok = idx / k8_per_tok;
+    const int k8 = (idx - tok * k8_per_tok) * 8;
     const uint4 v = *reinterpret_cast<const uint4*>(x + static_cast<size_t>(tok) * K + k8);
     uint32_t pairs[4] = {v.x, v.y, v.z, v.w};
     if (norm_w) {
@@ -165,100 +200,89 @@ __global__ void __launch_bounds__(WARPS * 32) gemv_int4_kernel(Int4Weight w, con
         pairs[m] = as_u32(__floats2half2_rn(n0 * ww.x, n1 * ww.y));
       }
     }
-    const int c = k8 / kChunk - c0, kk = k8 % kChunk, i = kk / 16, hi = (kk % 16) >= 8 ? 1 : 0;
+    const int c = k8 / kChunk, kk = k8 % kChunk, i = kk / 16, hi = (kk % 16) >= 8 ? 1 : 0;
 #pragma unroll
     for (int m = 0; m < 4; ++m) {
       // pair m holds columns r0 + 2m, r0 + 2m + 1 -> lane t = m, word 2i + hi
-      xs32[((static_cast<size_t>(tok) * nc + c) * 4 + m) * 8 + 2 * i + hi] = pairs[m];
+      xs32[((static_cast<size_t>(tok) * KC + c) * 4 + m) * 8 + 2 * i + hi] = pairs[m];
     }
   }
-  __syncthreads();
-
   const int tok_b = min(g, ntok - 1);
-  const uint4* xrow = smem + static_cast<size_t>(tok_b) * nc * 8 + t * 2;
+  const uint4* xrow = xs + static_cast<size_t>(tok_b) * KC * 8 + t * 2;
+  float* red = reinterpret_cast<float*>(xs + static_cast<size_t>(ntok) * KC * 8);
+
   float acc[RT][4];
 #pragma unroll
   for (int rt = 0; rt < RT; ++rt) acc[rt][0] = acc[rt][1] = acc[rt][2] = acc[rt][3] = 0.f;
-  for (int base = c0; base < c1; base += kStep) {
-    if (base > c0) {  // the first batch was loaded before the wait
-#pragma unroll
-      for (int u = 0; u < UNROLL; ++u) {
-        const int c = base + u * WARPS + warp;
-        if (c < c1) load_chunk<RT>(w, tile0, c, lane, groups, cur[u]);
-      }
-    }
+  for (int seq = 0; seq < total; ++seq) {
+    cp_async_wait<kStages - 2>();
+    __syncthreads();  // batch seq is in (and x, the first time); the slot refilled next is free
+    if (seq + kStages - 1 < total) load_stage(seq + kStages - 1, (seq + kStages - 1) % kStages);
+    cp_async_commit();
+    const char* base = ring + (seq % kStages) * R::kBytes;
+    const int cbase = (seq % batches) * kStep;
 #pragma unroll
     for (int u = 0; u < UNROLL; ++u) {
-      const int c = base + u * WARPS + warp;
-      if (c < c1) compute_chunk<RT>(cur[u], xrow[(c - c0) * 8], xrow[(c - c0) * 8 + 1], g, acc);
+      const int c = cbase + u * kWarps + warp;
+      if (c >= KC) break;
+      Fragments f[RT];
+#pragma unroll
+      for (int rt = 0; rt < RT; ++rt) {
+        const int ct = (rt * UNROLL + u) * kWarps + warp;
+        f[rt].q = reinterpret_cast<const uint4*>(base)[ct * 32 + lane];
+        f[rt].s = reinterpret_cast<const uint32_t*>(base + R::kQ)[ct * 8 + g];
+        f[rt].z = reinterpret_cast<const uint2*>(base + R::kQ + R::kS)[ct];
+      }
+      compute_chunk<RT>(f, xrow[c * 8], xrow[c * 8 + 1], g, acc);
     }
-  }
+    if (seq % batches != batches - 1) continue;
 
-  float* red = reinterpret_cast<float*>(smem + static_cast<size_t>(ntok) * nc * 8);
+    // Tile group done: reduce over warps, apply the epilogue.
+    const int tile0 = (blockIdx.x + (seq / batches) * gridDim.x) * RT;
 #pragma unroll
-  for (int rt = 0; rt < RT; ++rt) {
-    *reinterpret_cast<float4*>(red + ((warp * RT + rt) * 32 + lane) * 4) =
-        make_float4(acc[rt][0], acc[rt][1], acc[rt][2], acc[rt][3]);
-  }
-  __syncthreads();
-  // This block's sum for (tile0 + rt, row r, token tok).
-  auto block_total = [&](int rt, int r, int tok) {
-    const int l = (r & 7) * 4 + (tok >> 1), slot = (r >= 8 ? 2 : 0) + (tok & 1);
-    float s = 0.f;
+    for (int rt = 0; rt < RT; ++rt) {
+      *reinterpret_cast<float4*>(red + ((warp * RT + rt) * 32 + lane) * 4) =
+          make_float4(acc[rt][0], acc[rt][1], acc[rt][2], acc[rt][3]);
+      acc[rt][0] = acc[rt][1] = acc[rt][2] = acc[rt][3] = 0.f;
+    }
+    __syncthreads();
+    auto sum = [&](int rt, int r, int tok) {
+      const int l = (r & 7) * 4 + (tok >> 1), slot = (r >= 8 ? 2 : 0) + (tok & 1);
+      float v = 0.f;
 #pragma unroll
-    for (int wi = 0; wi < WARPS; ++wi) s += red[((wi * RT + rt) * 32 + l) * 4 + slot];
-    return s;
-  };
-  const int outputs = RT * 16 * ntok;
-  if (slices > 1) {
-    for (int o = threadIdx.x; o < outputs; o += blockDim.x) {
-      const int rt = o / (16 * ntok), rem = o - rt * 16 * ntok, r = rem & 15, tok = rem >> 4;
-      atomicAdd(split.accum + static_cast<size_t>(tok) * w.n + (tile0 + rt) * 16 + r, block_total(rt, r, tok));
-    }
-    __threadfence();
-    __syncthreads();
-    if (threadIdx.x == 0) last_block = atomicAdd(split.counters + blockIdx.x, 1) == slices - 1;
-    __syncthreads();
-    if (!last_block) return;
-    __threadfence();
-  }
-  // The whole sum for (tile0 + rt, r, tok): from shared memory, or from the accumulator (cleared
-  // for the next layer as it is read).
-  auto total = [&](int rt, int r, int tok) {
-    if (slices == 1) return block_total(rt, r, tok);
-    float* p = split.accum + static_cast<size_t>(tok) * w.n + (tile0 + rt) * 16 + r;
-    const float v = __ldcg(p);
-    *p = 0.f;
-    return v;
-  };
-  if constexpr (EP == Int4Epilogue::SiluMul) {
-    const int n_out = w.n / 2;
-    for (int o = threadIdx.x; o < 16 * ntok; o += blockDim.x) {
-      const int r = o & 15, tok = o >> 4;
-      float up = total(0, r, tok), gate = total(1, r, tok);
-      if (w.bias) {
-        up += __half2float(w.bias[tile0 * 16 + r]);
-        gate += __half2float(w.bias[(tile0 + 1) * 16 + r]);
+      for (int wi = 0; wi < kWarps; ++wi) v += red[((wi * RT + rt) * 32 + l) * 4 + slot];
+      return v;
+    };
+    if constexpr (EP == Int4Epilogue::SiluMul) {
+      const int n_out = w.n / 2;
+      for (int o = threadIdx.x; o < 16 * ntok; o += blockDim.x) {
+        const int r = o & 15, tok = o >> 4;
+        float up = sum(0, r, tok), gate = sum(1, r, tok);
+        if (w.bias) {
+          up += __half2float(w.bias[tile0 * 16 + r]);
+          gate += __half2float(w.bias[(tile0 + 1) * 16 + r]);
+        }
+        const float up16 = __half2float(__float2half_rn(up));
+        const float act = __half2float(__float2half_rn(silu(__half2float(__float2half_rn(gate)))));
+        y[static_cast<size_t>(tok) * n_out + (tile0 / 2) * 16 + r] = __float2half_rn(up16 * act);
       }
-      const float up16 = __half2float(__float2half_rn(up));
-      const float act = __half2float(__float2half_rn(silu(__half2float(__float2half_rn(gate)))));
-      y[static_cast<size_t>(tok) * n_out + blockIdx.x * 16 + r] = __float2half_rn(up16 * act);
-    }
-  } else {
-    for (int o = threadIdx.x; o < outputs; o += blockDim.x) {
-      const int rt = o / (16 * ntok), rem = o - rt * 16 * ntok;
-      const int r = rem & 15, tok = rem >> 4;
-      const int n = (tile0 + rt) * 16 + r;
-      float v = total(rt, r, tok);
-      if (w.bias) v += __half2float(w.bias[n]);
-      const size_t at = static_cast<size_t>(tok) * w.n + n;
-      if constexpr (EP == Int4Epilogue::Residual) {
-        v = __half2float(__float2half_rn(v)) + __half2float(residual[at]);
+    } else {
+      for (int o = threadIdx.x; o < RT * 16 * ntok; o += blockDim.x) {
+        const int rt = o / (16 * ntok), rem = o - rt * 16 * ntok;
+        const int r = rem & 15, tok = rem >> 4;
+        const int n = (tile0 + rt) * 16 + r;
+        float v = sum(rt, r, tok);
+        if (w.bias) v += __half2float(w.bias[n]);
+        const size_t at = static_cast<size_t>(tok) * w.n + n;
+        if constexpr (EP == Int4Epilogue::Residual) {
+          v = __half2float(__float2half_rn(v)) + __half2float(residual[at]);
+        }
+        y[at] = __float2half_rn(v);
       }
-      y[at] = __float2half_rn(v);
     }
+    // `red` is next written after the next iteration's barrier.
   }
-  if (slices > 1 && threadIdx.x == 0) split.counters[blockIdx.x] = 0;
+  cp_async_wait<0>();
 }
 
 int grid_for(size_t items, int threads) {
@@ -266,48 +290,44 @@ int grid_for(size_t items, int threads) {
   return static_cast<int>(blocks < 65535 * 8 ? blocks : 65535 * 8);
 }
 
-constexpr size_t kMaxGemvSmem = 96 * 1024;
+constexpr size_t kMaxGemvSmem = 200 * 1024;
 
-size_t gemv_smem(int ntok, int chunks, int warps, int rt) {
-  return static_cast<size_t>(ntok) * chunks * kChunk * sizeof(__half) +
-         static_cast<size_t>(warps) * rt * 32 * 4 * sizeof(float);
+template <int RT, int UNROLL>
+size_t gemv_smem(int ntok, int k) {
+  return kStages * Ring<RT, UNROLL>::kBytes + static_cast<size_t>(ntok) * k * sizeof(__half) +
+         static_cast<size_t>(kWarps) * RT * 32 * 4 * sizeof(float);
 }
 
-template <int RT, int WARPS, int UNROLL, Int4Epilogue EP>
+int sm_count() {
+  static const int n = [] {
+    int dev = 0, sms = 0;
+    if (cudaGetDevice(&dev) != cudaSuccess || cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess) {
+      return 132;
+    }
+    return sms;
+  }();
+  return n;
+}
+
+template <int RT, int UNROLL, Int4Epilogue EP>
 cudaError_t launch_gemv(const Int4Weight& w, const __half* x, int ntok, __half* y, const __half* residual,
-                        const __half* norm_w, float eps, const Int4Split* split, cudaStream_t stream) {
-  const int KC = w.k / kChunk;
-  const int slices = split ? (KC + WARPS * UNROLL - 1) / (WARPS * UNROLL) : 1;
-  const int per_slice = (KC + slices - 1) / slices;
-  const size_t smem = gemv_smem(ntok, per_slice, WARPS, RT);
+                        const __half* norm_w, float eps, cudaStream_t stream) {
+  const size_t smem = gemv_smem<RT, UNROLL>(ntok, w.k);
+  if (smem > kMaxGemvSmem) return cudaErrorInvalidValue;
   static bool configured = false;  // raising the limit once per instantiation is enough
   if (!configured) {
-    const cudaError_t e = cudaFuncSetAttribute(gemv_int4_kernel<RT, WARPS, UNROLL, EP>,
+    const cudaError_t e = cudaFuncSetAttribute(gemv_int4_kernel<RT, UNROLL, EP>,
                                                cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                               static_cast<int>(kMaxGemvSmem + WARPS * 2 * 32 * 16));
+                                               static_cast<int>(kMaxGemvSmem));
     if (e != cudaSuccess) return e;
     configured = true;
   }
-  return launch_pdl(gemv_int4_kernel<RT, WARPS, UNROLL, EP>, dim3(w.n / (16 * RT), slices), dim3(WARPS * 32), smem,
-                    stream, w, x, ntok, y, residual, norm_w, eps, split ? *split : Int4Split{});
-}
-
-// Whole k in one block of 8 warps (no scratch), or split over blocks of 4 warps (many small
-// blocks with all their loads in flight at once, combined through split's accumulator).
-template <int W, int U1, int U2>
-cudaError_t dispatch(const Int4Weight& w, const __half* x, int ntok, __half* y, const __half* residual,
-                     Int4Epilogue epilogue, cudaStream_t stream, const __half* norm_w, float eps,
-                     const Int4Split* split) {
-  switch (epilogue) {
-    case Int4Epilogue::Store:
-      return launch_gemv<1, W, U1, Int4Epilogue::Store>(w, x, ntok, y, residual, norm_w, eps, split, stream);
-    case Int4Epilogue::Residual:
-      return launch_gemv<1, W, U1, Int4Epilogue::Residual>(w, x, ntok, y, residual, norm_w, eps, split, stream);
-    case Int4Epilogue::SiluMul:
-      if (w.n % 32) return cudaErrorInvalidValue;
-      return launch_gemv<2, W, U2, Int4Epilogue::SiluMul>(w, x, ntok, y, residual, norm_w, eps, split, stream);
-  }
-  return cudaErrorInvalidValue;
+  // Two blocks per SM when shared memory allows, each streaming several tile groups.
+  const int per_sm = smem <= 110 * 1024 ? 2 : 1;
+  const int groups = w.n / (16 * RT);
+  const int grid = std::min(groups, per_sm * sm_count());
+  return launch_pdl(gemv_int4_kernel<RT, UNROLL, EP>, dim3(grid), dim3(kWarps * 32), smem, stream, w, x, ntok, y,
+                    residual, norm_w, eps);
 }
 
 }  // namespace
@@ -330,23 +350,26 @@ cudaError_t repack_int4(const uint32_t* qweight, const uint32_t* qzeros, const _
 
 int gemv_int4_max_tokens(int k) {
   for (int t = 8; t >= 1; --t) {
-    if (gemv_smem(t, k / kChunk, kWarps, 2) <= kMaxGemvSmem) return t;
+    if (gemv_smem<2, 2>(t, k) <= kMaxGemvSmem && gemv_smem<1, 4>(t, k) <= kMaxGemvSmem) return t;
   }
   return 0;
 }
 
-size_t int4_split_accum_floats(int max_n, int max_tokens) { return static_cast<size_t>(max_n) * max_tokens; }
-size_t int4_split_counters(int max_n) { return static_cast<size_t>(max_n) / 16; }
-
 cudaError_t gemv_int4(const Int4Weight& w, const __half* x, int ntok, __half* y, const __half* residual,
-                      Int4Epilogue epilogue, cudaStream_t stream, const __half* norm_w, float eps,
-                      const Int4Split* split) {
+                      Int4Epilogue epilogue, cudaStream_t stream, const __half* norm_w, float eps) {
   if (ntok < 1 || ntok > gemv_int4_max_tokens(w.k) || w.n % 16 || w.k % kChunk || w.group % kChunk) {
     return cudaErrorInvalidValue;
   }
-  if (split && (!split->accum || !split->counters)) return cudaErrorInvalidValue;
-  if (split) return dispatch<4, 8, 4>(w, x, ntok, y, residual, epilogue, stream, norm_w, eps, split);
-  return dispatch<kWarps, 8, 4>(w, x, ntok, y, residual, epilogue, stream, norm_w, eps, nullptr);
+  switch (epilogue) {
+    case Int4Epilogue::Store:
+      return launch_gemv<1, 4, Int4Epilogue::Store>(w, x, ntok, y, residual, norm_w, eps, stream);
+    case Int4Epilogue::Residual:
+      return launch_gemv<1, 4, Int4Epilogue::Residual>(w, x, ntok, y, residual, norm_w, eps, stream);
+    case Int4Epilogue::SiluMul:
+      if (w.n % 32) return cudaErrorInvalidValue;
+      return launch_gemv<2, 2, Int4Epilogue::SiluMul>(w, x, ntok, y, residual, norm_w, eps, stream);
+  }
+  return cudaErrorInvalidValue;
 }
 
 }  // namespace qwenvl::kernels

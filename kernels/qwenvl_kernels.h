@@ -43,21 +43,10 @@ enum class Int4Epilogue {
 };
 // Largest token count gemv_int4 takes for a layer of k inputs (more tokens: gemm_int4).
 int gemv_int4_max_tokens(int k);
-// Scratch for splitting k over blocks: an fp32 accumulator [tokens][n] and one counter per tile
-// group, both zero before the first call (every call leaves them zero again).
-struct Int4Split {
-  float* accum = nullptr;
-  int* counters = nullptr;
-};
-size_t int4_split_accum_floats(int max_n, int max_tokens);
-size_t int4_split_counters(int max_n);
 // y [ntok][n or n/2] from x [ntok][k]: weights fp16(scale * (q - zero)), fp32 accumulation.
 // With norm_w, x is the residual stream and is RMS-normalised (fp32 statistics, eps) first.
-// With split, k is spread over more, smaller blocks (better for bandwidth); without it one block
-// covers a tile group's whole k.
 cudaError_t gemv_int4(const Int4Weight& w, const __half* x, int ntok, __half* y, const __half* residual,
-                      Int4Epilogue epilogue, cudaStream_t stream, const __half* norm_w = nullptr, float eps = 0.f,
-                      const Int4Split* split = nullptr);
+                      Int4Epilogue epilogue, cudaStream_t stream, const __half* norm_w = nullptr, float eps = 0.f);
 
 // ---- gemm_int4.cu: the same layers for many tokens (prompts) ----------------------------------
 // y [m][n or n/2] from x [m][k] with the epilogues above; 16-byte aligned rows.

@@ -4,7 +4,6 @@
 // against a CPU reference. Also prints each kernel's time and bandwidth or FLOP rate.
 // Run: build/tests/gpu/test_gemv
 #include <algorithm>
-#include <array>
 #include <functional>
 #include <memory>
 
@@ -136,25 +135,6 @@ float time_us(const std::function<void()>& launch, int reps = 50) {
   return ms * 1000.f / reps;
 }
 
-// The split-k scratch shared by the tests (zeroed once; the kernel leaves it zero).
-struct Split {
-  Dev<float> accum{k::int4_split_accum_floats(22016, 8)};
-  Dev<int> counters{k::int4_split_counters(22016)};
-  k::Int4Split s;
-  Split() {
-    GPU_CUDA(cudaMemset(accum.get(), 0, accum.size() * sizeof(float)));
-    GPU_CUDA(cudaMemset(counters.get(), 0, counters.size() * sizeof(int)));
-    s.accum = accum.get();
-    s.counters = counters.get();
-  }
-};
-Split& split() {
-  static Split s;
-  return s;
-}
-// Without and with split-k.
-std::array<const k::Int4Split*, 2> split_modes() { return {nullptr, &split().s}; }
-
 // Copies of a layer's tiles, cycled through while timing so that the weights come from HBM and
 // not from the 50 MB L2, as in a real decode step.
 struct Copies {
@@ -212,24 +192,18 @@ void test_store_or_residual(Rng& rng, const char* name, int n, int kk, bool resi
       dy.poison();
     }
     const auto ep = residual ? k::Int4Epilogue::Residual : k::Int4Epilogue::Store;
-    for (const k::Int4Split* sp : split_modes()) {
-      if (residual) {
-        dy.upload(to_half(res));  // in place: y = y + layer(x)
-      } else {
-        dy.poison();
-      }
-      GPU_CUDA(k::gemv_int4(d.w, as_half(dx), ntok, as_half(dy), residual ? as_half(dy) : nullptr, ep, nullptr, nullptr,
-                            0.f, sp));
-      expect_close(std::string(name) + (sp ? " gemv split x" : " gemv x") + std::to_string(ntok),
-                   from_half(dy.download()), ref, ref_r);
+    if (residual) {
+      dy.upload(to_half(res));  // in place: y = y + layer(x)
+    } else {
+      dy.poison();
     }
+    GPU_CUDA(k::gemv_int4(d.w, as_half(dx), ntok, as_half(dy), residual ? as_half(dy) : nullptr, ep, nullptr));
+    expect_close(std::string(name) + " gemv x" + std::to_string(ntok), from_half(dy.download()), ref, ref_r);
     if (ntok == 1) {
       const Copies copies(d.w);
-      for (const k::Int4Split* sp : split_modes()) {
-        copies.time(std::string(name) + (sp ? " gemv split time" : " gemv time"), [&](const k::Int4Weight& cw) {
-          k::gemv_int4(cw, as_half(dx), 1, as_half(dy), residual ? as_half(dy) : nullptr, ep, nullptr, nullptr, 0.f, sp);
-        });
-      }
+      copies.time(std::string(name) + " gemv time", [&](const k::Int4Weight& cw) {
+        k::gemv_int4(cw, as_half(dx), 1, as_half(dy), residual ? as_half(dy) : nullptr, ep, nullptr);
+      });
     }
   }
   // Prompt path: the int4 GEMM with the same epilogue (checked at gemm_tokens, timed at 300).
@@ -301,13 +275,9 @@ void test_norm_fused(Rng& rng, int n, int kk, int ntok) {
   dx.upload(to_half(x));
   dw.upload(to_half(w));
   dy.poison();
-  for (const k::Int4Split* sp : split_modes()) {
-    dy.poison();
-    GPU_CUDA(k::gemv_int4(d.w, as_half(dx), ntok, as_half(dy), nullptr, k::Int4Epilogue::Store, nullptr, as_half(dw),
-                          1e-6f, sp));
-    expect_close(std::string("rmsnorm + c_attn gemv") + (sp ? " split x" : " x") + std::to_string(ntok),
-                 from_half(dy.download()), ref, ref_r);
-  }
+  dy.poison();
+  GPU_CUDA(k::gemv_int4(d.w, as_half(dx), ntok, as_half(dy), nullptr, k::Int4Epilogue::Store, nullptr, as_half(dw), 1e-6f));
+  expect_close("rmsnorm + c_attn gemv x" + std::to_string(ntok), from_half(dy.download()), ref, ref_r);
 }
 
 void test_swiglu(Rng& rng, int f, int kk, bool asym, const std::vector<int>& tokens, int gemm_tokens) {
@@ -334,19 +304,14 @@ void test_swiglu(Rng& rng, int f, int kk, bool asym, const std::vector<int>& tok
     run_ref(x, ntok, ref, ref_r);
     Dev<uint16_t> dx(x.size()), dy(ref.size());
     dx.upload(to_half(x));
-    for (const k::Int4Split* sp : split_modes()) {
-      dy.poison();
-      GPU_CUDA(k::gemv_int4(d.w, as_half(dx), ntok, as_half(dy), nullptr, k::Int4Epilogue::SiluMul, nullptr, nullptr, 0.f,
-                            sp));
-      expect_close(tag + (sp ? " gemv split x" : " gemv x") + std::to_string(ntok), from_half(dy.download()), ref, ref_r);
-    }
+    dy.poison();
+    GPU_CUDA(k::gemv_int4(d.w, as_half(dx), ntok, as_half(dy), nullptr, k::Int4Epilogue::SiluMul, nullptr));
+    expect_close(tag + " gemv x" + std::to_string(ntok), from_half(dy.download()), ref, ref_r);
     if (ntok == 1) {
       const Copies copies(d.w);
-      for (const k::Int4Split* sp : split_modes()) {
-        copies.time(tag + (sp ? " gemv split time" : " gemv time"), [&](const k::Int4Weight& cw) {
-          k::gemv_int4(cw, as_half(dx), 1, as_half(dy), nullptr, k::Int4Epilogue::SiluMul, nullptr, nullptr, 0.f, sp);
-        });
-      }
+      copies.time(tag + " gemv time", [&](const k::Int4Weight& cw) {
+        k::gemv_int4(cw, as_half(dx), 1, as_half(dy), nullptr, k::Int4Epilogue::SiluMul, nullptr);
+      });
     }
   }
   for (int m : {gemm_tokens, 300}) {

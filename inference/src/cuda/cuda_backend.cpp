@@ -81,9 +81,6 @@ Status CudaBackend::init(const ModelWeights& weights, const BackendOptions& opti
       d_h_ = c.take<__half>(S * F);
       d_logits_ = c.take<float>(V);
       d_attn_scratch_ = c.take<char>(kernels::attention_decode_scratch_bytes(cfg_.num_heads, D));
-      const int max_n = std::max(3 * H, 2 * F);
-      split_.accum = c.take<float>(kernels::int4_split_accum_floats(max_n, small_max_));
-      split_.counters = c.take<int>(kernels::int4_split_counters(max_n));
       d_inv_freq_ = c.take<float>(D / 2);
       d_params_ = c.take<int>(4);
     };

@@ -76,7 +76,6 @@ class CudaBackend final : public Backend {
   __half *d_x_ = nullptr, *d_xn_ = nullptr, *d_qkv_ = nullptr, *d_attn_ = nullptr, *d_h_ = nullptr;
   float* d_logits_ = nullptr;
   void* d_attn_scratch_ = nullptr;  // decode attention's partials and counters (zeroed once)
-  kernels::Int4Split split_;        // split-k accumulator and counters of the GEMVs (zeroed once)
   float* d_inv_freq_ = nullptr;
   int* d_params_ = nullptr;  // [0] position of the first new token, [1] KV length after the step, [2] prefill past
   PinnedBuffer h_x_;         // small-batch input rows [small_max][H]

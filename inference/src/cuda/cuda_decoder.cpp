@@ -23,8 +23,7 @@ Status CudaBackend::enqueue_small_layers(int rows, int past) {
   for (size_t l = 0; l < L.size(); ++l) {
     const LlmLayerDevice& w = L[l];
     // ln_1 runs inside the c_attn GEMV's prologue, ln_2 inside w1/w2's.
-    QWENVL_CUDA_TRY(kernels::gemv_int4(w.c_attn, d_x_, rows, d_qkv_, nullptr, Int4Epilogue::Store, stream_, w.ln_1, eps,
-                                       &split_),
+    QWENVL_CUDA_TRY(kernels::gemv_int4(w.c_attn, d_x_, rows, d_qkv_, nullptr, Int4Epilogue::Store, stream_, w.ln_1, eps),
                     "ln_1 + c_attn");
     QWENVL_CUDA_TRY(kernels::rope_qkv(d_qkv_, nullptr, rows, d_params_, d_inv_freq_, c.seq_length, c.use_logn_attn,
                                       kv, static_cast<int>(l), stream_),
@@ -52,14 +51,11 @@ Status CudaBackend::enqueue_small_layers(int rows, int past) {
       a.scale = attention_scale(D);
       QWENVL_CUDA_TRY(kernels::flash_attention(a, stream_), "attention");
     }
-    QWENVL_CUDA_TRY(kernels::gemv_int4(w.c_proj, d_attn_, rows, d_x_, d_x_, Int4Epilogue::Residual, stream_, nullptr,
-                                       0.f, &split_),
+    QWENVL_CUDA_TRY(kernels::gemv_int4(w.c_proj, d_attn_, rows, d_x_, d_x_, Int4Epilogue::Residual, stream_),
                     "attn.c_proj");
-    QWENVL_CUDA_TRY(kernels::gemv_int4(w.w12, d_x_, rows, d_h_, nullptr, Int4Epilogue::SiluMul, stream_, w.ln_2, eps,
-                                       &split_),
+    QWENVL_CUDA_TRY(kernels::gemv_int4(w.w12, d_x_, rows, d_h_, nullptr, Int4Epilogue::SiluMul, stream_, w.ln_2, eps),
                     "ln_2 + mlp.w1/w2");
-    QWENVL_CUDA_TRY(kernels::gemv_int4(w.mlp_proj, d_h_, rows, d_x_, d_x_, Int4Epilogue::Residual, stream_, nullptr,
-                                       0.f, &split_),
+    QWENVL_CUDA_TRY(kernels::gemv_int4(w.mlp_proj, d_h_, rows, d_x_, d_x_, Int4Epilogue::Residual, stream_),
                     "mlp.c_proj");
   }
   QWENVL_CUDA_TRY(kernels::rmsnorm(d_x_, nullptr, nullptr, nullptr, d_xn_, model_->ln_f, rows, H, eps, stream_), "ln_f");
