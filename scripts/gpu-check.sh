@@ -3,7 +3,7 @@
 # CPU references, the CUDA backend against the CPU backend, conform --device cuda against the
 # goldens), write a full-size checkpoint to local disk and run the benchmark. Logs and JSON go to
 # $OUT (default out/gpu-check); a short table is printed last.
-#   scripts/gpu-check.sh [all|tests|bench]        env: BENCH_ARGS (default "--runs 3"),
+#   scripts/gpu-check.sh [all|tests|bench|profile] env: BENCH_ARGS (default "--runs 3"),
 #   QWENVL_SHARED_DIR (default .shared, else ../shared), CKPT (default /tmp/qwenvl-full)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -58,6 +58,17 @@ if [ "$MODE" != tests ]; then
     >"$OUT/bench.log" 2>"$OUT/bench.err"
   BENCH_RC=$?
   tail -20 "$OUT/bench.err"
+fi
+
+if [ "$MODE" = profile ]; then
+  # Nsight Compute on the decode kernels of one layer (weights cold: ncu flushes caches per replay).
+  stamp "ncu"
+  NCU_SECTIONS="--section SpeedOfLight --section MemoryWorkloadAnalysis --section WarpStateStats --section Occupancy --section LaunchStats --section SchedulerStats"
+  timeout 240 ncu -k regex:gemv_int4_kernel --launch-skip 40 --launch-count 4 $NCU_SECTIONS \
+    "$BUILD/inference/qwenvl-bench" model --model "$CKPT" --runs 1 --decode 8 >"$OUT/ncu-gemv.txt" 2>&1
+  timeout 120 ncu -k regex:"gemv_f16_kernel|decode_split_kernel|rope_qkv_kernel" --launch-skip 30 --launch-count 3 $NCU_SECTIONS \
+    "$BUILD/inference/qwenvl-bench" model --model "$CKPT" --runs 1 --decode 8 >"$OUT/ncu-other.txt" 2>&1
+  grep -E "gemv_int4_kernel|gemv_f16_kernel|decode_split|rope_qkv|Duration|DRAM Throughput|Memory Throughput|Compute \(SM\)|Achieved Occupancy|Issue Slots Busy|No Eligible|Registers Per|Theoretical Occupancy" "$OUT"/ncu-*.txt | cut -c1-120 | head -90
 fi
 
 stamp "summary"

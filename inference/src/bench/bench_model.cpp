@@ -216,8 +216,17 @@ int run_model(const std::vector<std::string>& argv) {
       if (gpu) cuda::reset_memory_peak();  // the peak below is this run's, from an empty cache
 #endif
       if (auto t = first_token(nullptr); !t) return fail(t.status());
+#ifdef QWENVL_HAVE_CUDA
+      if (gpu) cuda::reset_decode_stats();
+#endif
       const auto t0 = Clock::now();
       for (int i = 0; i < n; ++i) {
+#ifdef QWENVL_HAVE_CUDA
+        if (gpu && i == 128 && r == 0 && n == decode_lengths.front()) {
+          const cuda::DecodeStats ds = cuda::decode_stats();
+          if (ds.steps) out["decode_step_gpu_ms_at_prompt"] = ds.gpu_ms_total / ds.steps;
+        }
+#endif
         if (Status s = fw.run({fw.last_token}, {}, alpha); !s.ok()) return fail(s);
         if (i + 1 == 128) at_prompt.push_back(128 / since(t0));
 #ifdef QWENVL_HAVE_CUDA
@@ -235,6 +244,7 @@ int run_model(const std::vector<std::string>& argv) {
   out["decode"] = decode;
   const double tps_prompt = median(at_prompt);
   out["decode_tokens_per_second_at_prompt"] = tps_prompt;
+  if (tps_prompt > 0) out["decode_step_wall_ms_at_prompt"] = 1e3 / tps_prompt;
   const double bytes = step_bytes(cfg, static_cast<int>(ids.size()));
   out["bytes_per_decode_step_at_prompt"] = bytes;
 #ifdef QWENVL_HAVE_CUDA
@@ -278,6 +288,10 @@ int run_model(const std::vector<std::string>& argv) {
   std::fprintf(stderr, "%-34s %.2f ms (%zu prompt tokens)\n", "time to first token", median(ttft_ms), ids.size());
   std::fprintf(stderr, "%-34s %.2f ms\n", "time to first token (engine)", median(engine_ttft));
   std::fprintf(stderr, "%-34s %.1f tokens/s\n", "decode at the prompt's context", tps_prompt);
+  if (out.contains("decode_step_gpu_ms_at_prompt")) {
+    std::fprintf(stderr, "%-34s %.3f ms GPU of %.3f ms per token\n", "decode step (graph)",
+                 out["decode_step_gpu_ms_at_prompt"].get<double>(), 1e3 / tps_prompt);
+  }
   for (const auto& d : decode) {
     std::fprintf(stderr, "%-34s %.1f tokens/s\n", ("decode, " + std::to_string(d["tokens"].get<int>()) + " tokens").c_str(),
                  d["tokens_per_second"].get<double>());

@@ -34,6 +34,8 @@ CudaBackend::~CudaBackend() {
   for (auto& e : stage_done_) {
     if (e) cudaEventDestroy(e);
   }
+  if (step_begin_) cudaEventDestroy(step_begin_);
+  if (step_end_) cudaEventDestroy(step_end_);
   if (stream_) cudaStreamDestroy(stream_);
 }
 
@@ -112,6 +114,8 @@ Status CudaBackend::init(const ModelWeights& weights, const BackendOptions& opti
     QWENVL_TRY(pin(h_stage_[i], static_cast<size_t>(chunk_) * H * 2, "prompt embeddings"));
     QWENVL_CUDA_TRY(cudaEventCreateWithFlags(&stage_done_[i], cudaEventDisableTiming), "creating a CUDA event");
   }
+  QWENVL_CUDA_TRY(cudaEventCreate(&step_begin_), "creating a CUDA event");
+  QWENVL_CUDA_TRY(cudaEventCreate(&step_end_), "creating a CUDA event");
   const size_t n_pages = (static_cast<size_t>(max_context_) + kPageSize - 1) / kPageSize;
   page_ptrs_.assign(n_pages, nullptr);
   {

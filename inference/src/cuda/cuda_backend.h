@@ -90,6 +90,7 @@ class CudaBackend final : public Backend {
 
   // The captured decode step.
   cudaGraphExec_t graph_ = nullptr;
+  cudaEvent_t step_begin_ = nullptr, step_end_ = nullptr;  // GPU time of a decode step
   int decode_steps_ = 0;
   bool graphs_enabled_ = true;
 };

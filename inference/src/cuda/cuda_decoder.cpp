@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "cuda/cuda_backend.h"
+#include "cuda/cuda_stats.h"
 #include "cuda/workspace.h"
 
 namespace qwenvl::cuda {
@@ -107,13 +108,20 @@ Status CudaBackend::run_small(const ForwardRequest& r, int start, int rows, bool
   h_params_.as<int>()[1] = past + rows;
   const bool all = r.logits == LogitsMode::All;
   if (rows == 1) {
-    if (graph_) {
+    const bool timed = graph_ != nullptr;
+    if (timed) {
+      QWENVL_CUDA_TRY(cudaEventRecord(step_begin_, stream_), "recording a CUDA event");
       QWENVL_CUDA_TRY(cudaGraphLaunch(graph_, stream_), "launching the decode graph");
+      QWENVL_CUDA_TRY(cudaEventRecord(step_end_, stream_), "recording a CUDA event");
     } else {
       QWENVL_TRY(capture_decode_graph());
     }
     ++decode_steps_;
     QWENVL_CUDA_TRY(cudaStreamSynchronize(stream_), "running a decode step");
+    if (timed) {
+      float ms = 0;
+      if (cudaEventElapsedTime(&ms, step_begin_, step_end_) == cudaSuccess) add_decode_step(ms);
+    }
     if (all || (r.logits == LogitsMode::Last && last_chunk)) QWENVL_TRY(deliver_logits(r, start, h_logits_.as<float>()));
     return Status();
   }

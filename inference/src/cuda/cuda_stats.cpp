@@ -3,6 +3,8 @@
 
 #include <cuda_runtime.h>
 
+#include <mutex>
+
 #include "cuda/cuda_util.h"
 
 namespace qwenvl::cuda {
@@ -20,6 +22,25 @@ MemoryStats memory_stats() {
 }
 
 void reset_memory_peak() { reset_device_bytes_peak(); }
+
+namespace {
+std::mutex g_decode_mu;
+DecodeStats g_decode;
+}  // namespace
+
+DecodeStats decode_stats() {
+  std::lock_guard<std::mutex> lock(g_decode_mu);
+  return g_decode;
+}
+void reset_decode_stats() {
+  std::lock_guard<std::mutex> lock(g_decode_mu);
+  g_decode = DecodeStats{};
+}
+void add_decode_step(double gpu_ms) {
+  std::lock_guard<std::mutex> lock(g_decode_mu);
+  ++g_decode.steps;
+  g_decode.gpu_ms_total += gpu_ms;
+}
 
 void device_synchronize() { cudaDeviceSynchronize(); }
 

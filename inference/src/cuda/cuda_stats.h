@@ -15,6 +15,16 @@ struct MemoryStats {
 };
 
 MemoryStats memory_stats();
+
+// GPU time of single-token decode steps (the captured graph, events around each launch) since
+// the last reset: how much of a step's wall time the GPU is busy.
+struct DecodeStats {
+  long long steps = 0;
+  double gpu_ms_total = 0;
+};
+DecodeStats decode_stats();
+void reset_decode_stats();
+void add_decode_step(double gpu_ms);  // called by the backend
 void reset_memory_peak();
 // Blocks until the GPU is idle (for timing).
 void device_synchronize();
