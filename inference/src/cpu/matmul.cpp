@@ -154,7 +154,7 @@ WeightRef WeightRef::from_gptq(const GptqLinear& l) {
 void WeightRef::rows_to_f32(int n0, int n1, float* out) const {
   switch (kind) {
     case Kind::F16Rows:
-      for (size_t i = 0, e = size_t(n1 - n0) * K; i < e; ++i) out[i] = half_to_float(f16[size_t(n0) * K + i]);
+      half_to_float_n(f16 + size_t(n0) * K, out, size_t(n1 - n0) * K);
       break;
     case Kind::F16Cols:
       for (int n = n0; n < n1; ++n)

@@ -10,8 +10,7 @@ namespace qwenvl::cpu {
 std::vector<float> to_f32(const TensorView* t) {
   std::vector<float> v(static_cast<size_t>(t->numel()));
   if (t->dtype == DType::F16) {
-    const uint16_t* h = t->as<uint16_t>();
-    for (size_t i = 0; i < v.size(); ++i) v[i] = half_to_float(h[i]);
+    half_to_float_n(t->as<uint16_t>(), v.data(), v.size());
   } else if (t->dtype == DType::F32) {
     std::memcpy(v.data(), t->data, v.size() * 4);
   }

@@ -49,14 +49,16 @@ void GptqLinear::dequantize_rows(int n0, int n1, float* out) const {
   const uint32_t* qw = reinterpret_cast<const uint32_t*>(qweight->data);
   const uint32_t* qz = reinterpret_cast<const uint32_t*>(qzeros->data);
   const uint16_t* sc = reinterpret_cast<const uint16_t*>(scales->data);
+  float table[16];  // the 16 possible weights of one (group, column): fp16(s * (q - z))
   for (int n = n0; n < n1; ++n) {
     float* row = out + static_cast<size_t>(n - n0) * K;
     for (int g = 0; g < K / G; ++g) {
       const float s = half_to_float(sc[static_cast<size_t>(g) * N + n]);
       const int z = static_cast<int>((qz[static_cast<size_t>(g) * (N / 8) + (n >> 3)] >> (4 * (n & 7))) & 15u) + 1;
+      for (int q = 0; q < 16; ++q) table[q] = fp16_product(s, q - z);
       for (int k = g * G; k < (g + 1) * G; k += 8) {
         uint32_t w = qw[static_cast<size_t>(k >> 3) * N + n];
-        for (int j = 0; j < 8; ++j) row[k + j] = fp16_product(s, static_cast<int>((w >> (4 * j)) & 15u) - z);
+        for (int j = 0; j < 8; ++j) row[k + j] = table[(w >> (4 * j)) & 15u];
       }
     }
   }

@@ -58,3 +58,8 @@ inline uint16_t float_to_half(float f) {
 }
 
 }  // namespace qwenvl
+
+namespace qwenvl {
+// Widens n fp16 values (F16C when the CPU has it; the same values either way).
+void half_to_float_n(const uint16_t* in, float* out, size_t n);
+}  // namespace qwenvl

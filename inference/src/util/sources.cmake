@@ -2,4 +2,5 @@ list(APPEND QWENVL_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/mapped_file.cpp
   ${CMAKE_CURRENT_LIST_DIR}/file_io.cpp
   ${CMAKE_CURRENT_LIST_DIR}/parallel.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/utf8.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/utf8.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/half.cpp)
