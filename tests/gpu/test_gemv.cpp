@@ -53,8 +53,7 @@ struct RawLayer {
 // The layer(s) on the device in the tiled layout (two layers: w1 | w2 interleaved).
 struct DevLayer {
   std::unique_ptr<Dev<uint4>> q;
-  std::unique_ptr<Dev<uint32_t>> s;
-  std::unique_ptr<Dev<uint2>> z;
+  std::unique_ptr<Dev<uint2>> sz;
   std::unique_ptr<Dev<uint16_t>> bias;
   k::Int4Weight w;
 
@@ -64,11 +63,9 @@ struct DevLayer {
     w.k = kk;
     w.group = kGroup;
     q = std::make_unique<Dev<uint4>>(k::int4_q_words(w.n, kk));
-    s = std::make_unique<Dev<uint32_t>>(k::int4_scale_words(w.n, kk, kGroup));
-    z = std::make_unique<Dev<uint2>>(k::int4_zero_words(w.n, kk, kGroup));
+    sz = std::make_unique<Dev<uint2>>(k::int4_sz_words(w.n, kk, kGroup));
     q->poison();
-    s->poison();
-    z->poison();
+    sz->poison();
     for (int p = 0; p < np; ++p) {
       const RawLayer& r = *parts[p];
       Dev<uint32_t> rq(r.qweight.size()), rz(r.qzeros.size());
@@ -77,7 +74,7 @@ struct DevLayer {
       rz.upload(r.qzeros);
       rs.upload(r.scales);
       GPU_CUDA(k::repack_int4(rq.get(), rz.get(), reinterpret_cast<const __half*>(rs.get()), n1, kk, kGroup, q->get(),
-                              s->get(), z->get(), np, p, nullptr));
+                              sz->get(), np, p, nullptr));
       GPU_CUDA(cudaDeviceSynchronize());
     }
     if (!parts[0]->bias.empty()) {
@@ -90,8 +87,7 @@ struct DevLayer {
       w.bias = reinterpret_cast<const __half*>(bias->get());
     }
     w.q = q->get();
-    w.scales = s->get();
-    w.zeros = z->get();
+    w.sz = sz->get();
   }
 };
 
@@ -142,20 +138,17 @@ struct Copies {
   std::vector<k::Int4Weight> ws;
   double bytes = 0;
   explicit Copies(const k::Int4Weight& w) {
-    const size_t qb = k::int4_q_words(w.n, w.k) * 16, sb = k::int4_scale_words(w.n, w.k, w.group) * 4,
-                 zb = k::int4_zero_words(w.n, w.k, w.group) * 8;
-    bytes = static_cast<double>(qb + sb + zb);
+    const size_t qb = k::int4_q_words(w.n, w.k) * 16, sb = k::int4_sz_words(w.n, w.k, w.group) * 8;
+    bytes = static_cast<double>(qb + sb);
     const int n = static_cast<int>(std::min<double>(24, std::ceil(300e6 / bytes)));
     for (int i = 0; i < n; ++i) {
-      bufs.push_back(std::make_unique<Dev<char>>(qb + sb + zb));
+      bufs.push_back(std::make_unique<Dev<char>>(qb + sb));
       char* p = bufs.back()->get();
       GPU_CUDA(cudaMemcpy(p, w.q, qb, cudaMemcpyDeviceToDevice));
-      GPU_CUDA(cudaMemcpy(p + qb, w.scales, sb, cudaMemcpyDeviceToDevice));
-      GPU_CUDA(cudaMemcpy(p + qb + sb, w.zeros, zb, cudaMemcpyDeviceToDevice));
+      GPU_CUDA(cudaMemcpy(p + qb, w.sz, sb, cudaMemcpyDeviceToDevice));
       k::Int4Weight c = w;
       c.q = reinterpret_cast<const uint4*>(p);
-      c.scales = reinterpret_cast<const uint32_t*>(p + qb);
-      c.zeros = reinterpret_cast<const uint2*>(p + qb + sb);
+      c.sz = reinterpret_cast<const uint2*>(p + qb);
       ws.push_back(c);
     }
   }
