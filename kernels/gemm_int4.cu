@@ -1,6 +1,6 @@
 // GPTQ int4 layers for prompts: a tensor-core GEMM that dequantises the tiled int4 weights in
-// registers (int4_tile.cuh) and multiplies 64-token tiles of activations. Activations, weights
-// and group records stream through a 4-stage cp.async ring in shared memory, so DRAM latency
+// registers (int4_tile.cuh) and multiplies 64-token tiles of activations. Activations, weights,
+// scales and zeros stream through a 4-stage cp.async ring in shared memory, so DRAM latency
 // hides behind three chunks of math; epilogues as the GEMV (bias, residual, SiLU(gate) * up).
 // Weights are read once per token tile; no fp16 copy of a layer is ever written.
 // Test: build/tests/gpu/test_gemv (needs a GPU).
@@ -18,15 +18,16 @@ constexpr int kBM = 64;              // tokens per block (8 n-tiles)
 constexpr int kStages = 4;
 constexpr int kStride = kChunk + 8;  // halves per staged x row; the pad keeps ldmatrix conflict-free
 
-// One ring stage: the x tile, then per warp-tile the 32 lanes' uint4 and the 8 group records of
-// the chunk's group.
+// One ring stage: the x tile, then per warp-tile the 32 lanes' uint4, the 8 scale pairs and the
+// zeros word of the chunk's group.
 template <int WARPS, int RW>
 struct Stage {
   static constexpr int kTiles = WARPS * RW;
   static constexpr int kX = kBM * kStride * 2;  // bytes
   static constexpr int kQ = kTiles * 32 * 16;
-  static constexpr int kSZ = kTiles * 8 * 8;
-  static constexpr int kBytes = kX + kQ + kSZ;
+  static constexpr int kS = kTiles * 8 * 4;
+  static constexpr int kZ = kTiles * 8;
+  static constexpr int kBytes = kX + kQ + kS + kZ;
 };
 
 // Block (token block bx, row block by) of WARPS warps: warp w owns RW consecutive 16-row tiles
@@ -62,11 +63,15 @@ __global__ void __launch_bounds__(WARPS * 32, 8 / WARPS * 2) gemm_int4_kernel(In
       const int tile = min(block_tile0 + bt, tiles - 1);
       cp_async_16(base + St::kX + i * 16, w.q + (static_cast<size_t>(tile) * KC + c) * 32 + l, true);
     }
-    for (int i = threadIdx.x; i < St::kTiles * 4; i += kThreads) {
-      const int bt = i >> 2, quarter = i & 3;
+    for (int i = threadIdx.x; i < St::kTiles * 2; i += kThreads) {
+      const int bt = i >> 1, half = i & 1;
       const int tile = min(block_tile0 + bt, tiles - 1);
-      cp_async_16(base + St::kX + St::kQ + i * 16, w.sz + (static_cast<size_t>(tile) * groups + grp) * 8 + quarter * 2,
+      cp_async_16(base + St::kX + St::kQ + i * 16, w.scales + (static_cast<size_t>(tile) * groups + grp) * 8 + half * 4,
                   true);
+    }
+    for (int i = threadIdx.x; i < St::kTiles; i += kThreads) {
+      const int tile = min(block_tile0 + i, tiles - 1);
+      cp_async_8(base + St::kX + St::kQ + St::kS + i * 8, w.zeros + static_cast<size_t>(tile) * groups + grp);
     }
   };
 
@@ -91,14 +96,18 @@ __global__ void __launch_bounds__(WARPS * 32, 8 / WARPS * 2) gemm_int4_kernel(In
     const char* base = ring + (c % kStages) * St::kBytes;
     const __half* xt = reinterpret_cast<const __half*>(base);
     const uint4* qs = reinterpret_cast<const uint4*>(base + St::kX);
-    const uint2* szs = reinterpret_cast<const uint2*>(base + St::kX + St::kQ);
+    const uint32_t* ss = reinterpret_cast<const uint32_t*>(base + St::kX + St::kQ);
+    const uint2* zs = reinterpret_cast<const uint2*>(base + St::kX + St::kQ + St::kS);
     uint4 q[RW];
-    uint2 sz[RW];
+    __half2 zlo[RW], zhi[RW], slo[RW], shi[RW];
 #pragma unroll
     for (int rw = 0; rw < RW; ++rw) {
       const int bt = warp * RW + rw;
       q[rw] = qs[bt * 32 + lane];
-      sz[rw] = szs[bt * 8 + g];
+      zero_halves(zs[bt], g, &zlo[rw], &zhi[rw]);
+      const __half2 s = as_half2(ss[bt * 8 + g]);
+      slo[rw] = __low2half2(s);
+      shi[rw] = __high2half2(s);
     }
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
@@ -106,7 +115,7 @@ __global__ void __launch_bounds__(WARPS * 32, 8 / WARPS * 2) gemm_int4_kernel(In
 #pragma unroll
       for (int rw = 0; rw < RW; ++rw) {
         const uint32_t word = i == 0 ? q[rw].x : i == 1 ? q[rw].y : i == 2 ? q[rw].z : q[rw].w;
-        dequant_word(word, sz[rw], a[rw]);
+        dequant_word(word, zlo[rw], zhi[rw], slo[rw], shi[rw], a[rw]);
       }
 #pragma unroll
       for (int p = 0; p < 4; ++p) {

@@ -52,7 +52,8 @@ __global__ void repack_q_kernel(const uint32_t* __restrict__ qweight, int n, int
 }
 
 __global__ void repack_sz_kernel(const uint32_t* __restrict__ qzeros, const __half* __restrict__ scales, int n, int k,
-                                 int group, uint2* __restrict__ sz_out, int tile_step, int tile_offset) {
+                                 int group, uint32_t* __restrict__ s_out, uint2* __restrict__ z_out, int tile_step,
+                                 int tile_offset) {
   // One thread per (tile, group, g).
   const int groups = k / group;
   const size_t total = static_cast<size_t>(n / 16) * groups * 8;
@@ -62,12 +63,15 @@ __global__ void repack_sz_kernel(const uint32_t* __restrict__ qzeros, const __ha
     const size_t grp = (idx >> 3) % groups;
     const size_t tile = (idx >> 3) / groups;
     const size_t r0 = tile * 16 + g, r1 = r0 + 8;
-    const int z0 = static_cast<int>((qzeros[grp * (n / 8) + r0 / 8] >> (4 * (r0 % 8))) & 15u) + 1;
-    const int z1 = static_cast<int>((qzeros[grp * (n / 8) + r1 / 8] >> (4 * (r1 % 8))) & 15u) + 1;
+    const __half s0 = scales[grp * n + r0], s1 = scales[grp * n + r1];
     const size_t dtile = tile * tile_step + tile_offset;
-    sz_out[(dtile * groups + grp) * 8 + g] =
-        make_uint2(pack_half2(scales[grp * n + r0], scales[grp * n + r1]),
-                   pack_half2(__float2half_rn(1024.f + z0), __float2half_rn(-64.f - z1)));
+    s_out[(dtile * groups + grp) * 8 + g] = pack_half2(s0, s1);
+    if (g == 0) {
+      // Rows r..r+7 of a tile are one qzeros word when the tile starts at a multiple of 8.
+      const uint32_t z0 = qzeros[grp * (n / 8) + (tile * 16) / 8];
+      const uint32_t z1 = qzeros[grp * (n / 8) + (tile * 16) / 8 + 1];
+      z_out[dtile * groups + grp] = make_uint2(z0, z1);
+    }
   }
 }
 
@@ -77,11 +81,15 @@ __device__ __forceinline__ void compute_chunk(const Fragments (&f)[RT], uint4 xa
   const uint32_t b[8] = {xa.x, xa.y, xa.z, xa.w, xb.x, xb.y, xb.z, xb.w};
 #pragma unroll
   for (int rt = 0; rt < RT; ++rt) {
+    __half2 zlo, zhi;
+    zero_halves(f[rt].z, g, &zlo, &zhi);
+    const __half2 s = as_half2(f[rt].s);
+    const __half2 s_lo = __low2half2(s), s_hi = __high2half2(s);
     const uint32_t words[4] = {f[rt].q.x, f[rt].q.y, f[rt].q.z, f[rt].q.w};
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
       uint32_t a[4];
-      dequant_word(words[i], f[rt].sz, a);
+      dequant_word(words[i], zlo, zhi, s_lo, s_hi, a);
       mma_16816(acc[rt], a, b[2 * i], b[2 * i + 1]);
     }
   }
@@ -89,20 +97,21 @@ __device__ __forceinline__ void compute_chunk(const Fragments (&f)[RT], uint4 xa
 
 // Persistent blocks of kWarps warps stream tile groups (RT consecutive 16-row tiles) blockIdx.x,
 // blockIdx.x + gridDim.x, ...; each group's k is cut into batches of UNROLL chunks per warp
-// (warp w takes chunks w, w + kWarps, ...). Weights and group records of the batches flow through
+// (warp w takes chunks w, w + kWarps, ...). Weights, scales and zeros of the batches flow through
 // a kStages-deep cp.async ring in shared memory, so loads stay in flight across batch and tile
 // boundaries; the first kStages - 1 batches are requested before the PDL wait. x is staged once
 // per block, permuted so that lane (g, t) reads its b fragments for a chunk as two uint4,
 // xs[tok][chunk][t] = {b0, b1} of k-tiles 0..3. With norm_w, x is the residual stream and each
 // token is RMS-normalised while it is staged (fp16(fp16(x * rsqrt(mean(x^2) + eps)) * w)).
-constexpr int kStages = 3;
+constexpr int kStages = 4;
 
 template <int RT, int UNROLL>
 struct Ring {
   static constexpr int kChunks = RT * kWarps * UNROLL;  // chunk-tiles per batch
   static constexpr int kQ = kChunks * 32 * 16;
-  static constexpr int kSZ = kChunks * 8 * 8;
-  static constexpr int kBytes = kQ + kSZ;
+  static constexpr int kS = kChunks * 32;
+  static constexpr int kZ = kChunks * 8;
+  static constexpr int kBytes = kQ + kS + kZ;
 };
 
 template <int RT, int UNROLL, Int4Epilogue EP>
@@ -133,11 +142,16 @@ __global__ void __launch_bounds__(kWarps * 32) gemv_int4_kernel(Int4Weight w, co
       const bool valid = c < KC;
       cp_async_16(base + i * 16, w.q + (static_cast<size_t>(tile0 + rt) * KC + (valid ? c : 0)) * 32 + l, valid);
     }
-    for (int i = threadIdx.x; i < R::kChunks * 4; i += kWarps * 32) {
-      const int ct = i >> 2, quarter = i & 3;
+    for (int i = threadIdx.x; i < R::kChunks * 2; i += kWarps * 32) {
+      const int ct = i >> 1, half = i & 1;
       const int rt = ct / kStep, c = min(cbase + ct % kStep, KC - 1);
       const int grp = (c * kChunk) / w.group;
-      cp_async_16(base + R::kQ + i * 16, w.sz + (static_cast<size_t>(tile0 + rt) * groups + grp) * 8 + quarter * 2, true);
+      cp_async_16(base + R::kQ + i * 16, w.scales + (static_cast<size_t>(tile0 + rt) * groups + grp) * 8 + half * 4, true);
+    }
+    for (int ct = threadIdx.x; ct < R::kChunks; ct += kWarps * 32) {
+      const int rt = ct / kStep, c = min(cbase + ct % kStep, KC - 1);
+      const int grp = (c * kChunk) / w.group;
+      cp_async_8(base + R::kQ + R::kS + ct * 8, w.zeros + static_cast<size_t>(tile0 + rt) * groups + grp);
     }
   };
 
@@ -216,7 +230,8 @@ __global__ void __launch_bounds__(kWarps * 32) gemv_int4_kernel(Int4Weight w, co
       for (int rt = 0; rt < RT; ++rt) {
         const int ct = (rt * UNROLL + u) * kWarps + warp;
         f[rt].q = reinterpret_cast<const uint4*>(base)[ct * 32 + lane];
-        f[rt].sz = reinterpret_cast<const uint2*>(base + R::kQ)[ct * 8 + g];
+        f[rt].s = reinterpret_cast<const uint32_t*>(base + R::kQ)[ct * 8 + g];
+        f[rt].z = reinterpret_cast<const uint2*>(base + R::kQ + R::kS)[ct];
       }
       compute_chunk<RT>(f, xrow[c * 8], xrow[c * 8 + 1], g, acc);
     }
@@ -307,9 +322,8 @@ cudaError_t launch_gemv(const Int4Weight& w, const __half* x, int ntok, __half* 
     if (e != cudaSuccess) return e;
     configured = true;
   }
-  // As many resident blocks per SM as shared memory allows (up to 4), each streaming several
-  // tile groups.
-  const int per_sm = std::max(1, std::min<int>(4, static_cast<int>((220 * 1024) / (smem + 1024))));
+  // Two blocks per SM when shared memory allows, each streaming several tile groups.
+  const int per_sm = smem <= 110 * 1024 ? 2 : 1;
   const int groups = w.n / (16 * RT);
   const int grid = std::min(groups, per_sm * sm_count());
   return launch_pdl(gemv_int4_kernel<RT, UNROLL, EP>, dim3(grid), dim3(kWarps * 32), smem, stream, w, x, ntok, y,
@@ -319,22 +333,24 @@ cudaError_t launch_gemv(const Int4Weight& w, const __half* x, int ntok, __half* 
 }  // namespace
 
 size_t int4_q_words(int n, int k) { return static_cast<size_t>(n / 16) * (k / kChunk) * 32; }
-size_t int4_sz_words(int n, int k, int group) { return static_cast<size_t>(n / 16) * (k / group) * 8; }
+size_t int4_scale_words(int n, int k, int group) { return static_cast<size_t>(n / 16) * (k / group) * 8; }
+size_t int4_zero_words(int n, int k, int group) { return static_cast<size_t>(n / 16) * (k / group); }
 
 cudaError_t repack_int4(const uint32_t* qweight, const uint32_t* qzeros, const __half* scales, int n, int k,
-                        int group, uint4* q_out, uint2* sz_out, int tile_step, int tile_offset, cudaStream_t stream) {
+                        int group, uint4* q_out, uint32_t* scales_out, uint2* zeros_out, int tile_step,
+                        int tile_offset, cudaStream_t stream) {
   if (n % 16 || k % kChunk || group <= 0 || group % kChunk || k % group) return cudaErrorInvalidValue;
   const size_t words = int4_q_words(n, k) * 4;
   repack_q_kernel<<<grid_for(words, 256), 256, 0, stream>>>(qweight, n, k, q_out, tile_step, tile_offset);
   const size_t sz = static_cast<size_t>(n / 16) * (k / group) * 8;
-  repack_sz_kernel<<<grid_for(sz, 256), 256, 0, stream>>>(qzeros, scales, n, k, group, sz_out, tile_step,
-                                                          tile_offset);
+  repack_sz_kernel<<<grid_for(sz, 256), 256, 0, stream>>>(qzeros, scales, n, k, group, scales_out, zeros_out,
+                                                          tile_step, tile_offset);
   return cudaGetLastError();
 }
 
 int gemv_int4_max_tokens(int k) {
   for (int t = 8; t >= 1; --t) {
-    if (gemv_smem<2, 1>(t, k) <= kMaxGemvSmem && gemv_smem<1, 2>(t, k) <= kMaxGemvSmem) return t;
+    if (gemv_smem<2, 2>(t, k) <= kMaxGemvSmem && gemv_smem<1, 4>(t, k) <= kMaxGemvSmem) return t;
   }
   return 0;
 }
@@ -346,12 +362,12 @@ cudaError_t gemv_int4(const Int4Weight& w, const __half* x, int ntok, __half* y,
   }
   switch (epilogue) {
     case Int4Epilogue::Store:
-      return launch_gemv<1, 2, Int4Epilogue::Store>(w, x, ntok, y, residual, norm_w, eps, stream);
+      return launch_gemv<1, 4, Int4Epilogue::Store>(w, x, ntok, y, residual, norm_w, eps, stream);
     case Int4Epilogue::Residual:
-      return launch_gemv<1, 2, Int4Epilogue::Residual>(w, x, ntok, y, residual, norm_w, eps, stream);
+      return launch_gemv<1, 4, Int4Epilogue::Residual>(w, x, ntok, y, residual, norm_w, eps, stream);
     case Int4Epilogue::SiluMul:
       if (w.n % 32) return cudaErrorInvalidValue;
-      return launch_gemv<2, 1, Int4Epilogue::SiluMul>(w, x, ntok, y, residual, norm_w, eps, stream);
+      return launch_gemv<2, 2, Int4Epilogue::SiluMul>(w, x, ntok, y, residual, norm_w, eps, stream);
   }
   return cudaErrorInvalidValue;
 }

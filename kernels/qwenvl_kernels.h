@@ -13,26 +13,28 @@ namespace qwenvl::kernels {
 
 // ---- gemv_int4.cu: GPTQ int4 layers in a tensor-core-friendly tiled layout ------------------
 // A GPTQ layer y = x W^T + b with W [N][K] is stored as 16-row tiles; tile r, 64-wide k chunk c,
-// lane l holds one uint4 (4 words of 8 nibbles) ready for four m16n8k16 A fragments. Group
-// records sz [tile][group][8]: for rows g and g + 8 of the tile, x = half2(scale g, scale g+8),
-// y = half2(1024 + zero g, -(64 + zero g+8)), the zero point being the stored nibble + 1
-// (AutoGPTQ v1); precomputed at load so the kernels do no conversions.
+// lane l holds one uint4 (4 words of 8 nibbles) ready for four m16n8k16 A fragments. Scales are
+// [tile][group][8] half2 pairs (rows g, g+8); zeros [tile][group] uint2 of stored nibbles
+// (rows 0-7 in .x, 8-15 in .y; the zero point is nibble + 1, AutoGPTQ v1).
 struct Int4Weight {
   const uint4* q = nullptr;
-  const uint2* sz = nullptr;
+  const uint32_t* scales = nullptr;
+  const uint2* zeros = nullptr;
   const __half* bias = nullptr;  // [n] in tile order, or null
   int n = 0;                      // rows (a multiple of 16)
   int k = 0;                      // inputs (a multiple of 64)
   int group = 0;                  // a multiple of 64 dividing k
 };
-size_t int4_q_words(int n, int k);                // uint4 count of q
-size_t int4_sz_words(int n, int k, int group);    // uint2 count of sz
+size_t int4_q_words(int n, int k);        // uint4 count of q
+size_t int4_scale_words(int n, int k, int group);  // uint32 count of scales
+size_t int4_zero_words(int n, int k, int group);   // uint2 count of zeros
 
 // Repacks a raw AutoGPTQ layer (device copies of qweight [K/8][N], qzeros [K/G][N/8], scales
 // [K/G][N]) into the tiled layout. Source tile i goes to destination tile i * tile_step +
 // tile_offset, which interleaves two layers (w1 | w2) tile by tile for the fused SwiGLU.
 cudaError_t repack_int4(const uint32_t* qweight, const uint32_t* qzeros, const __half* scales, int n, int k,
-                        int group, uint4* q_out, uint2* sz_out, int tile_step, int tile_offset, cudaStream_t stream);
+                        int group, uint4* q_out, uint32_t* scales_out, uint2* zeros_out, int tile_step,
+                        int tile_offset, cudaStream_t stream);
 
 enum class Int4Epilogue {
   Store,     // y = fp16(acc + b)

@@ -53,7 +53,8 @@ struct RawLayer {
 // The layer(s) on the device in the tiled layout (two layers: w1 | w2 interleaved).
 struct DevLayer {
   std::unique_ptr<Dev<uint4>> q;
-  std::unique_ptr<Dev<uint2>> sz;
+  std::unique_ptr<Dev<uint32_t>> s;
+  std::unique_ptr<Dev<uint2>> z;
   std::unique_ptr<Dev<uint16_t>> bias;
   k::Int4Weight w;
 
@@ -63,9 +64,11 @@ struct DevLayer {
     w.k = kk;
     w.group = kGroup;
     q = std::make_unique<Dev<uint4>>(k::int4_q_words(w.n, kk));
-    sz = std::make_unique<Dev<uint2>>(k::int4_sz_words(w.n, kk, kGroup));
+    s = std::make_unique<Dev<uint32_t>>(k::int4_scale_words(w.n, kk, kGroup));
+    z = std::make_unique<Dev<uint2>>(k::int4_zero_words(w.n, kk, kGroup));
     q->poison();
-    sz->poison();
+    s->poison();
+    z->poison();
     for (int p = 0; p < np; ++p) {
       const RawLayer& r = *parts[p];
       Dev<uint32_t> rq(r.qweight.size()), rz(r.qzeros.size());
@@ -74,7 +77,7 @@ struct DevLayer {
       rz.upload(r.qzeros);
       rs.upload(r.scales);
       GPU_CUDA(k::repack_int4(rq.get(), rz.get(), reinterpret_cast<const __half*>(rs.get()), n1, kk, kGroup, q->get(),
-                              sz->get(), np, p, nullptr));
+                              s->get(), z->get(), np, p, nullptr));
       GPU_CUDA(cudaDeviceSynchronize());
     }
     if (!parts[0]->bias.empty()) {
@@ -87,7 +90,8 @@ struct DevLayer {
       w.bias = reinterpret_cast<const __half*>(bias->get());
     }
     w.q = q->get();
-    w.sz = sz->get();
+    w.scales = s->get();
+    w.zeros = z->get();
   }
 };
 
@@ -138,17 +142,20 @@ struct Copies {
   std::vector<k::Int4Weight> ws;
   double bytes = 0;
   explicit Copies(const k::Int4Weight& w) {
-    const size_t qb = k::int4_q_words(w.n, w.k) * 16, sb = k::int4_sz_words(w.n, w.k, w.group) * 8;
-    bytes = static_cast<double>(qb + sb);
+    const size_t qb = k::int4_q_words(w.n, w.k) * 16, sb = k::int4_scale_words(w.n, w.k, w.group) * 4,
+                 zb = k::int4_zero_words(w.n, w.k, w.group) * 8;
+    bytes = static_cast<double>(qb + sb + zb);
     const int n = static_cast<int>(std::min<double>(24, std::ceil(300e6 / bytes)));
     for (int i = 0; i < n; ++i) {
-      bufs.push_back(std::make_unique<Dev<char>>(qb + sb));
+      bufs.push_back(std::make_unique<Dev<char>>(qb + sb + zb));
       char* p = bufs.back()->get();
       GPU_CUDA(cudaMemcpy(p, w.q, qb, cudaMemcpyDeviceToDevice));
-      GPU_CUDA(cudaMemcpy(p + qb, w.sz, sb, cudaMemcpyDeviceToDevice));
+      GPU_CUDA(cudaMemcpy(p + qb, w.scales, sb, cudaMemcpyDeviceToDevice));
+      GPU_CUDA(cudaMemcpy(p + qb + sb, w.zeros, zb, cudaMemcpyDeviceToDevice));
       k::Int4Weight c = w;
       c.q = reinterpret_cast<const uint4*>(p);
-      c.sz = reinterpret_cast<const uint2*>(p + qb);
+      c.scales = reinterpret_cast<const uint32_t*>(p + qb);
+      c.zeros = reinterpret_cast<const uint2*>(p + qb + sb);
       ws.push_back(c);
     }
   }

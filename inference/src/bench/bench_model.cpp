@@ -86,12 +86,11 @@ struct Forwarder {
   }
 };
 
-// Bytes a decode step reads at a context of `ctx` positions: int4 weights with their group
-// records (an fp16 scale and an fp16 zero per row and group), the fp16 lm_head and norms, the KV
-// cache, one embedding row.
+// Bytes a decode step must read at a context of `ctx` positions: int4 weights, scales and zeros,
+// the fp16 lm_head and norms, the KV cache, one embedding row.
 double step_bytes(const ModelConfig& c, int ctx) {
   const double H = c.hidden_size, F = c.ffn_size, G = c.quant.group_size;
-  auto int4 = [&](double k, double n) { return k * n / 2 + (k / G) * n * 4; };
+  auto int4 = [&](double k, double n) { return k * n / 2 + (k / G) * n * 2 + (k / G) * n / 2; };
   const double layer = int4(H, 3 * H) + int4(H, H) + 2 * int4(H, F) + int4(F, H) + 2 * H * 2 + 3 * H * 2;
   return c.num_layers * layer + static_cast<double>(c.vocab_size) * H * 2 + H * 2 + H * 2 +
          2.0 * c.num_layers * ctx * H * 2;

@@ -101,7 +101,8 @@ class Builder {
     w.k = up.in_features;
     w.group = up.group_size;
     char* q = place(kernels::int4_q_words(w.n, w.k) * 16);
-    char* sz = place(kernels::int4_sz_words(w.n, w.k, w.group) * 8);
+    char* s = place(kernels::int4_scale_words(w.n, w.k, w.group) * 4);
+    char* z = place(kernels::int4_zero_words(w.n, w.k, w.group) * 8);
     // Bias in tile order; dropped when every part is zero (the file stores zeros for no_bias).
     const GptqLinear* layers[2] = {&up, gate};
     bool any_bias = false;
@@ -111,7 +112,8 @@ class Builder {
     }
     char* bias = any_bias ? place(static_cast<size_t>(w.n) * 2) : nullptr;
     w.q = reinterpret_cast<const uint4*>(q);
-    w.sz = reinterpret_cast<const uint2*>(sz);
+    w.scales = reinterpret_cast<const uint32_t*>(s);
+    w.zeros = reinterpret_cast<const uint2*>(z);
     w.bias = reinterpret_cast<const __half*>(bias);
     if (!upload_ || !status_.ok()) return w;
     const int n1 = up.out_features;
@@ -121,7 +123,8 @@ class Builder {
       if (!status_.ok()) return w;
       const cudaError_t e = kernels::repack_int4(raw_q_.as<uint32_t>(), raw_z_.as<uint32_t>(), raw_s_.as<__half>(),
                                                  n1, w.k, w.group, reinterpret_cast<uint4*>(q),
-                                                 reinterpret_cast<uint2*>(sz), parts, p, stream_);
+                                                 reinterpret_cast<uint32_t*>(s), reinterpret_cast<uint2*>(z), parts, p,
+                                                 stream_);
       if (e != cudaSuccess) {
         status_ = cuda_status(e, "repacking int4 weights of " + l.qweight->name);
         return w;
