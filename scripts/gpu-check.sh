@@ -38,7 +38,7 @@ cmake --build "$BUILD" --parallel "$JOBS" >"$OUT/build.log" 2>&1 || { grep -E "e
 grep -iE "warning" "$OUT/build.log" | head -20
 
 TEST_RC=0
-if [ "$MODE" != bench ]; then
+if [ "$MODE" = all ] || [ "$MODE" = tests ]; then
   stamp "GPU tests"
   ctest --test-dir "$BUILD" -L gpu -V --timeout ${TEST_TIMEOUT:-300} >"$OUT/ctest-gpu.log" 2>&1
   TEST_RC=$?
