@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -169,6 +170,24 @@ inline std::vector<double> round_output(const std::vector<double>& v) {
   std::vector<double> o(v.size());
   for (size_t i = 0; i < v.size(); ++i) o[i] = round_half(static_cast<float>(v[i]));
   return o;
+}
+
+// Mean microseconds per launch over `reps` launches after one warm-up, timed with CUDA events
+// (printed for information; tests never assert on speed).
+inline float time_us(const std::function<void()>& launch, int reps = 50) {
+  cudaEvent_t a, b;
+  cudaEventCreate(&a);
+  cudaEventCreate(&b);
+  launch();
+  cudaEventRecord(a);
+  for (int i = 0; i < reps; ++i) launch();
+  cudaEventRecord(b);
+  cudaEventSynchronize(b);
+  float ms = 0;
+  cudaEventElapsedTime(&ms, a, b);
+  cudaEventDestroy(a);
+  cudaEventDestroy(b);
+  return ms * 1000.f / reps;
 }
 
 }  // namespace qwenvl::gputest

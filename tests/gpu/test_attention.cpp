@@ -62,21 +62,6 @@ void reference(const Get& q, const Get& kk, const Get& v, const Get& qr, const G
   }
 }
 
-float time_us(const std::function<void()>& f, int reps) {
-  cudaEvent_t a, b;
-  cudaEventCreate(&a);
-  cudaEventCreate(&b);
-  f();
-  cudaEventRecord(a);
-  for (int i = 0; i < reps; ++i) f();
-  cudaEventRecord(b);
-  cudaEventSynchronize(b);
-  float ms = 0;
-  cudaEventElapsedTime(&ms, a, b);
-  cudaEventDestroy(a);
-  cudaEventDestroy(b);
-  return ms * 1000.f / reps;
-}
 
 // Self-attention over an interleaved [T][heads][3][D] buffer (the ViT in_proj output).
 void test_vit(Rng& rng, int T, int heads, int D) {

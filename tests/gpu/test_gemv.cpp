@@ -119,21 +119,6 @@ void reference(const RawLayer& l, const std::vector<float>& x, const std::vector
 
 double silu(double v) { return v / (1 + std::exp(-v)); }
 
-float time_us(const std::function<void()>& launch, int reps = 50) {
-  cudaEvent_t a, b;
-  cudaEventCreate(&a);
-  cudaEventCreate(&b);
-  launch();
-  cudaEventRecord(a);
-  for (int i = 0; i < reps; ++i) launch();
-  cudaEventRecord(b);
-  cudaEventSynchronize(b);
-  float ms = 0;
-  cudaEventElapsedTime(&ms, a, b);
-  cudaEventDestroy(a);
-  cudaEventDestroy(b);
-  return ms * 1000.f / reps;
-}
 
 // Copies of a layer's tiles, cycled through while timing so that the weights come from HBM and
 // not from the 50 MB L2, as in a real decode step.
