@@ -12,6 +12,30 @@ namespace qwenvl::cuda {
 
 namespace {
 float attention_scale(int head_dim) { return 1.0f / std::sqrt(static_cast<float>(head_dim)); }
+
+// Causal attention of `rows` new queries (packed q|k|v rows of width 3H) over the paged cache
+// holding `past` earlier positions plus these rows.
+kernels::AttentionArgs causal_args(const __half* qkv, __half* out, const kernels::KvCacheView& kv, int layer, int rows,
+                                   int past, const ModelConfig& c) {
+  const int H = c.hidden_size, D = c.head_dim();
+  kernels::AttentionArgs a;
+  a.q = qkv;
+  a.q_row = 3LL * H;
+  a.q_head = D;
+  a.cache = kv;
+  a.layer = layer;
+  a.o = out;
+  a.o_row = H;
+  a.o_head = D;
+  a.n_q = rows;
+  a.n_kv = past + rows;
+  a.heads = c.num_heads;
+  a.head_dim = D;
+  a.causal = true;
+  a.q_offset = past;
+  a.scale = attention_scale(D);
+  return a;
+}
 }  // namespace
 
 Status CudaBackend::enqueue_small_layers(int rows, int past) {
@@ -34,22 +58,7 @@ Status CudaBackend::enqueue_small_layers(int rows, int past) {
                                                 d_attn_scratch_, d_attn_, stream_),
                       "decode attention");
     } else {
-      kernels::AttentionArgs a;
-      a.q = d_qkv_;
-      a.q_row = 3LL * H;
-      a.q_head = D;
-      a.cache = kv;
-      a.layer = static_cast<int>(l);
-      a.o = d_attn_;
-      a.o_row = H;
-      a.o_head = D;
-      a.n_q = rows;
-      a.n_kv = past + rows;
-      a.heads = c.num_heads;
-      a.head_dim = D;
-      a.causal = true;
-      a.q_offset = past;
-      a.scale = attention_scale(D);
+      const kernels::AttentionArgs a = causal_args(d_qkv_, d_attn_, kv, static_cast<int>(l), rows, past, c);
       QWENVL_CUDA_TRY(kernels::flash_attention(a, stream_), "attention");
     }
     QWENVL_CUDA_TRY(kernels::gemv_int4(w.c_proj, d_attn_, rows, d_x_, d_x_, Int4Epilogue::Residual, stream_),
@@ -157,7 +166,7 @@ Status CudaBackend::run_small(const ForwardRequest& r, int start, int rows, bool
 
 Status CudaBackend::run_prefill(const ForwardRequest& r, int start, int rows, bool last_chunk) {
   const ModelConfig& c = cfg_;
-  const int H = c.hidden_size, D = c.head_dim(), V = c.vocab_size;
+  const int H = c.hidden_size, V = c.vocab_size;
   const float eps = static_cast<float>(c.layer_norm_epsilon);
   const PrefillSpace sp = prefill_space(ws_.as<char>(), c, chunk_, kLogitRows);
   const int past = kv_len_;
@@ -186,22 +195,7 @@ Status CudaBackend::run_prefill(const ForwardRequest& r, int start, int rows, bo
     QWENVL_CUDA_TRY(kernels::rope_qkv(sp.qkv, nullptr, rows, d_params_ + 2 + slot, d_inv_freq_, c.seq_length,
                                       c.use_logn_attn, kv, static_cast<int>(l), stream_),
                     "rotary embedding");
-    kernels::AttentionArgs a;
-    a.q = sp.qkv;
-    a.q_row = 3LL * H;
-    a.q_head = D;
-    a.cache = kv;
-    a.layer = static_cast<int>(l);
-    a.o = sp.attn;
-    a.o_row = H;
-    a.o_head = D;
-    a.n_q = rows;
-    a.n_kv = past + rows;
-    a.heads = c.num_heads;
-    a.head_dim = D;
-    a.causal = true;
-    a.q_offset = past;
-    a.scale = attention_scale(D);
+    const kernels::AttentionArgs a = causal_args(sp.qkv, sp.attn, kv, static_cast<int>(l), rows, past, c);
     QWENVL_CUDA_TRY(kernels::flash_attention(a, stream_), "prompt attention");
     QWENVL_CUDA_TRY(kernels::gemm_int4(w.c_proj, sp.attn, rows, sp.x, sp.x, Int4Epilogue::Residual, stream_),
                     "attn.c_proj");
