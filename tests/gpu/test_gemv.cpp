@@ -152,80 +152,68 @@ struct Copies {
   }
 };
 
+// One checked call of a store/residual epilogue on `ntok` rows: inputs on the device (the output
+// holding the residual, or poisoned), and the reference on exact and on fp16-rounded inputs.
+struct EpilogueCase {
+  EpilogueCase(size_t nx, size_t ny) : dx(nx), dy(ny), ref(ny), ref_r(ny) {}
+  Dev<uint16_t> dx, dy;
+  std::vector<double> ref, ref_r;
+};
+
+std::unique_ptr<EpilogueCase> make_case(Rng& rng, const RawLayer& l, int n, int kk, int ntok, bool residual) {
+  const std::vector<float> x = rng.normal(static_cast<size_t>(ntok) * kk);
+  const std::vector<float> xr = round_half(x);
+  const std::vector<float> res = round_half(rng.normal(static_cast<size_t>(ntok) * n));
+  std::vector<double> acc, acc_r;
+  reference(l, x, xr, ntok, acc, acc_r);
+  auto c = std::make_unique<EpilogueCase>(x.size(), acc.size());
+  for (size_t i = 0; i < acc.size(); ++i) {
+    const int nn = static_cast<int>(i % n);
+    c->ref[i] = acc[i] + l.b(nn) + (residual ? res[i] : 0.0);
+    const double y = round_half(static_cast<float>(acc_r[i] + l.b(nn)));
+    c->ref_r[i] = round_half(static_cast<float>(y + (residual ? res[i] : 0.0)));
+  }
+  c->dx.upload(to_half(x));
+  if (residual) {
+    c->dy.upload(to_half(res));  // in place: y = y + layer(x)
+  } else {
+    c->dy.poison();
+  }
+  return c;
+}
+
 void test_store_or_residual(Rng& rng, const char* name, int n, int kk, bool residual, bool asym, bool bias,
                             const std::vector<int>& tokens, int gemm_tokens) {
   RawLayer l(rng, n, kk, asym, bias);
   DevLayer d({&l});
+  const auto ep = residual ? k::Int4Epilogue::Residual : k::Int4Epilogue::Store;
   for (int ntok : tokens) {
-    const std::vector<float> x = rng.normal(static_cast<size_t>(ntok) * kk);
-    const std::vector<float> xr = round_half(x);
-    const std::vector<float> res = round_half(rng.normal(static_cast<size_t>(ntok) * n));
-    std::vector<double> acc, acc_r;
-    reference(l, x, xr, ntok, acc, acc_r);
-    std::vector<double> ref(acc.size()), ref_r(acc.size());
-    for (size_t i = 0; i < acc.size(); ++i) {
-      const int nn = static_cast<int>(i % n);
-      ref[i] = acc[i] + l.b(nn) + (residual ? res[i] : 0.0);
-      const double y = round_half(static_cast<float>(acc_r[i] + l.b(nn)));
-      ref_r[i] = round_half(static_cast<float>(y + (residual ? res[i] : 0.0)));
-    }
-    Dev<uint16_t> dx(x.size()), dy(ref.size());
-    dx.upload(to_half(x));
-    if (residual) {
-      dy.upload(to_half(res));  // in place: y = y + layer(x)
-    } else {
-      dy.poison();
-    }
-    const auto ep = residual ? k::Int4Epilogue::Residual : k::Int4Epilogue::Store;
-    if (residual) {
-      dy.upload(to_half(res));  // in place: y = y + layer(x)
-    } else {
-      dy.poison();
-    }
-    GPU_CUDA(k::gemv_int4(d.w, as_half(dx), ntok, as_half(dy), residual ? as_half(dy) : nullptr, ep, nullptr));
-    expect_close(std::string(name) + " gemv x" + std::to_string(ntok), from_half(dy.download()), ref, ref_r);
+    auto c = make_case(rng, l, n, kk, ntok, residual);
+    __half* y = as_half(c->dy);
+    GPU_CUDA(k::gemv_int4(d.w, as_half(c->dx), ntok, y, residual ? y : nullptr, ep, nullptr));
+    expect_close(std::string(name) + " gemv x" + std::to_string(ntok), from_half(c->dy.download()), c->ref, c->ref_r);
     if (ntok == 1) {
       const Copies copies(d.w);
       copies.time(std::string(name) + " gemv time", [&](const k::Int4Weight& cw) {
-        k::gemv_int4(cw, as_half(dx), 1, as_half(dy), residual ? as_half(dy) : nullptr, ep, nullptr);
+        k::gemv_int4(cw, as_half(c->dx), 1, y, residual ? y : nullptr, ep, nullptr);
       });
     }
   }
-  // Prompt path: the int4 GEMM with the same epilogue (checked at gemm_tokens, timed at 300).
-  for (int m : {gemm_tokens, 300}) {
-    if (m == 300) {
-      Dev<uint16_t> dx(static_cast<size_t>(m) * kk), dy(static_cast<size_t>(m) * n);
-      dx.upload(to_half(rng.normal(dx.size())));
-      dy.upload(to_half(rng.normal(dy.size())));
-      const auto ep = residual ? k::Int4Epilogue::Residual : k::Int4Epilogue::Store;
-      const float us = time_us([&] { k::gemm_int4(d.w, as_half(dx), m, as_half(dy), residual ? as_half(dy) : nullptr, ep, nullptr); }, 20);
-      std::printf("  %-44s %8.2f us  %7.1f TFLOP/s\n", (std::string(name) + " gemm x300 time").c_str(), us,
-                  2.0 * m * n * kk / us / 1e6);
-      continue;
-    }
-    const std::vector<float> x = rng.normal(static_cast<size_t>(m) * kk);
-    const std::vector<float> xr = round_half(x);
-    const std::vector<float> res = round_half(rng.normal(static_cast<size_t>(m) * n));
-    std::vector<double> acc, acc_r;
-    reference(l, x, xr, m, acc, acc_r);
-    std::vector<double> ref(acc.size()), ref_r(acc.size());
-    for (size_t i = 0; i < acc.size(); ++i) {
-      const int nn = static_cast<int>(i % n);
-      ref[i] = acc[i] + l.b(nn) + (residual ? res[i] : 0.0);
-      const double y = round_half(static_cast<float>(acc_r[i] + l.b(nn)));
-      ref_r[i] = round_half(static_cast<float>(y + (residual ? res[i] : 0.0)));
-    }
-    Dev<uint16_t> dx(x.size()), dy(acc.size());
-    dx.upload(to_half(x));
-    if (residual) {
-      dy.upload(to_half(res));
-    } else {
-      dy.poison();
-    }
-    const auto ep = residual ? k::Int4Epilogue::Residual : k::Int4Epilogue::Store;
-    GPU_CUDA(k::gemm_int4(d.w, as_half(dx), m, as_half(dy), residual ? as_half(dy) : nullptr, ep, nullptr));
-    expect_close(std::string(name) + " gemm x" + std::to_string(m), from_half(dy.download()), ref, ref_r);
+  // Prompt path: the int4 GEMM with the same epilogue, checked at gemm_tokens, timed at 300.
+  {
+    auto c = make_case(rng, l, n, kk, gemm_tokens, residual);
+    __half* y = as_half(c->dy);
+    GPU_CUDA(k::gemm_int4(d.w, as_half(c->dx), gemm_tokens, y, residual ? y : nullptr, ep, nullptr));
+    expect_close(std::string(name) + " gemm x" + std::to_string(gemm_tokens), from_half(c->dy.download()), c->ref,
+                 c->ref_r);
   }
+  const int m = 300;
+  Dev<uint16_t> dx(static_cast<size_t>(m) * kk), dy(static_cast<size_t>(m) * n);
+  dx.upload(to_half(rng.normal(dx.size())));
+  dy.upload(to_half(rng.normal(dy.size())));
+  const float us = time_us([&] { k::gemm_int4(d.w, as_half(dx), m, as_half(dy), residual ? as_half(dy) : nullptr, ep, nullptr); }, 20);
+  std::printf("  %-44s %8.2f us  %7.1f TFLOP/s\n", (std::string(name) + " gemm x300 time").c_str(), us,
+              2.0 * m * n * kk / us / 1e6);
 }
 
 // ln_1 fused into the c_attn GEMV: x is the residual stream, normalised in the prologue.

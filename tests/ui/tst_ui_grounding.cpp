@@ -38,6 +38,18 @@ QColor viewPixel(const QImage& grab, const ui::ImageCanvas* canvas, double x, do
   return grab.pixelColor(static_cast<int>(p.x()), static_cast<int>(p.y()));
 }
 
+// Drops rocket.jpg, asks, and waits for the scripted kReply to finish.
+bool askAboutTheRocket(test::ScriptedWindow& w) {
+  app::ScriptedReply r;
+  r.text = kReply;
+  r.token_delay_ms = 1;
+  w.script->push(r);
+  test::dropFiles(w.window.get(), {test::fixturePicture("rocket.jpg")});
+  if (!test::waitForPictures(w.window.get(), 1)) return false;
+  test::ask(w.window.get(), QStringLiteral("Where?"));
+  return test::waitForReply(w.window.get());
+}
+
 }  // namespace
 
 class TestUiGrounding : public QObject {
@@ -118,14 +130,7 @@ class TestUiGrounding : public QObject {
 
   void hoveringLinksBoxesAndPhrases() {
     test::ScriptedWindow w;
-    app::ScriptedReply r;
-    r.text = kReply;
-    r.token_delay_ms = 1;
-    w.script->push(r);
-    test::dropFiles(w.window.get(), {test::fixturePicture("rocket.jpg")});
-    QVERIFY(test::waitForPictures(w.window.get(), 1));
-    test::ask(w.window.get(), QStringLiteral("Where?"));
-    QVERIFY(test::waitForReply(w.window.get()));
+    QVERIFY(askAboutTheRocket(w));
     ui::PicturePane* pane = w.window->picturePane();
     ui::ImageCanvas* canvas = pane->canvas();
     const app::Message& reply = w.window->controller()->conversation()->messages()[1];
@@ -155,14 +160,7 @@ class TestUiGrounding : public QObject {
 
   void theToggleHidesTheBoxes() {
     test::ScriptedWindow w;
-    app::ScriptedReply r;
-    r.text = kReply;
-    r.token_delay_ms = 1;
-    w.script->push(r);
-    test::dropFiles(w.window.get(), {test::fixturePicture("rocket.jpg")});
-    QVERIFY(test::waitForPictures(w.window.get(), 1));
-    test::ask(w.window.get(), QStringLiteral("Where?"));
-    QVERIFY(test::waitForReply(w.window.get()));
+    QVERIFY(askAboutTheRocket(w));
     ui::ImageCanvas* canvas = w.window->picturePane()->canvas();
     const Box b = pixels(425, 47, 574, 885);
     QTRY_VERIFY(canvas->isSettled());
