@@ -24,14 +24,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<int32_t> top5(const float* logits, int n) {
-  std::vector<int32_t> idx(5);
-  std::vector<int32_t> all(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) all[i] = i;
-  std::partial_sort(all.begin(), all.begin() + 5, all.end(),
+// The 5 best ids, best first; `order` is scratch reused across positions.
+std::vector<int32_t> top5(const float* logits, int n, std::vector<int32_t>& order) {
+  order.resize(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) order[i] = i;
+  std::partial_sort(order.begin(), order.begin() + 5, order.end(),
                     [&](int32_t a, int32_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
-  std::copy(all.begin(), all.begin() + 5, idx.begin());
-  return idx;
+  return {order.begin(), order.begin() + 5};
 }
 
 std::string_view as_bytes(const std::vector<float>& v) {
@@ -69,13 +68,14 @@ Status run_scenario(Model::Impl& m, const Scenario& sc, const std::string& workd
   m.kv_tokens.clear();
   nlohmann::ordered_json top5_ids = nlohmann::ordered_json::array();
   std::vector<float> last(static_cast<size_t>(V));
+  std::vector<int32_t> order;
   ForwardRequest req;
   req.ids = ids.data();
   req.n_tokens = n;
   req.ntk_alpha = alpha;
   req.logits = LogitsMode::All;
   req.on_logits = [&](int index, const float* l) {
-    top5_ids.push_back(top5(l, V));
+    top5_ids.push_back(top5(l, V, order));
     if (index == n - 1) std::copy(l, l + V, last.begin());
   };
   for (size_t i = 0; i < spans->size(); ++i) req.splices.push_back({(*spans)[i].first, (*spans)[i].rows, visual.data() + i * feat});

@@ -44,7 +44,7 @@ void Decoder::ensure_capacity(int n) {
   capacity_ = cap;
 }
 
-void Decoder::layer(int i, std::vector<float>& h, int T, int pos0, double ntk_alpha) {
+void Decoder::layer(int i, std::vector<float>& h, int T, int pos0, const Rotary& rope) {
   const LlmLayerWeights& l = w_.layers[i];
   const LayerSmall& s = small_[i];
   const ModelConfig& c = w_.config;
@@ -53,8 +53,6 @@ void Decoder::layer(int i, std::vector<float>& h, int T, int pos0, double ntk_al
   linear(pool_, a.data(), T, WeightRef::from_gptq(l.c_attn), s.c_attn_b.data(), qkv.data());
 
   // Rotary on q and k (all head_dim dims), keys cached after rotary, logn on queries only.
-  const double base = c.rotary_emb_base * std::pow(ntk_alpha, static_cast<double>(hd_) / (hd_ - 2));
-  const Rotary rope(hd_, base);
   float* kc = k_cache_[i].data();
   float* vc = v_cache_[i].data();
   const double log_seq = std::log(static_cast<double>(c.seq_length));
@@ -126,7 +124,9 @@ Status Decoder::forward(const ForwardRequest& r) {
     std::memcpy(&h[size_t(s.offset) * H_], s.data, sizeof(float) * size_t(s.rows) * H_);
   }
   ensure_capacity(pos0 + T);
-  for (int i = 0; i < static_cast<int>(w_.layers.size()); ++i) layer(i, h, T, pos0, r.ntk_alpha);
+  // Dynamic NTK: base = rotary_emb_base * alpha^(d / (d - 2)), alpha fixed on the prompt pass.
+  const Rotary rope(hd_, c.rotary_emb_base * std::pow(r.ntk_alpha, static_cast<double>(hd_) / (hd_ - 2)));
+  for (int i = 0; i < static_cast<int>(w_.layers.size()); ++i) layer(i, h, T, pos0, rope);
   kv_len_ = pos0 + T;
 
   if (r.logits == LogitsMode::None || !r.on_logits) return Status();

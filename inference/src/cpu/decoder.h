@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "cpu/ops.h"
 #include "engine/backend.h"
 #include "util/parallel.h"
 
@@ -19,7 +20,7 @@ class Decoder {
   int max_context() const { return max_context_; }
 
  private:
-  void layer(int i, std::vector<float>& h, int T, int pos0, double ntk_alpha);
+  void layer(int i, std::vector<float>& h, int T, int pos0, const Rotary& rope);
   void ensure_capacity(int n);
 
   const ModelWeights& w_;
