@@ -42,7 +42,9 @@ void EngineChatBackend::set_system_prompt(const std::string& prompt) {
 
 Result<std::string> EngineChatBackend::add_picture(const Picture& picture) {
   if (!session_) return Result<std::string>::error("no model is loaded");
-  return session_->add_picture(picture);
+  auto added = session_->add_picture(std::make_shared<const Picture>(picture));
+  if (!added) return added.status();
+  return added->label;
 }
 
 std::string EngineChatBackend::format_query(const std::vector<ContentItem>& items) const {

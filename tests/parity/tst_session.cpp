@@ -37,11 +37,11 @@ SamplingParams greedy(int n) {
   return p;
 }
 
-Picture picture(const char* rel, const char* label) {
+std::shared_ptr<const Picture> picture(const char* rel, const char* label) {
   auto p = load_picture(test::fixture(rel));
   if (!p) qFatal("%s", p.message().c_str());
   p->label = label;
-  return std::move(p.value());
+  return std::make_shared<const Picture>(std::move(p.value()));
 }
 
 }  // namespace
@@ -68,10 +68,10 @@ class TestSession : public QObject {
     ChatSession s(*model_);
     auto label = s.add_picture(picture("images/astronaut.png", "images/astronaut.png"));
     QVERIFY(label.ok());
-    QCOMPARE(*label, std::string("images/astronaut.png"));
+    QCOMPARE(label->label, std::string("images/astronaut.png"));
     std::string streamed;
     GenerationStats st;
-    auto reply = s.generate(format_query({ContentItem::image(*label), ContentItem::plain("What is this?")}),
+    auto reply = s.generate(format_query({ContentItem::image(label->label), ContentItem::plain("What is this?")}),
                             greedy(int(ids.size())), [&](std::string_view p) { streamed += p; }, nullptr, &st);
     QVERIFY2(reply.ok(), reply.message().c_str());
     QCOMPARE(st.prompt_tokens, int(g["prompt_ids"].size()));
@@ -89,7 +89,7 @@ class TestSession : public QObject {
     ChatSession a(*model_);
     auto la = a.add_picture(picture("images/rocket.jpg", "rocket.jpg"));
     QVERIFY(la.ok());
-    QVERIFY(a.generate(format_query({ContentItem::image(*la), ContentItem::plain("框出图中的火箭")}), greedy(12)).ok());
+    QVERIFY(a.generate(format_query({ContentItem::image(la->label), ContentItem::plain("框出图中的火箭")}), greedy(12)).ok());
     auto second = a.generate("它有多高？", greedy(12));
     QVERIFY(second.ok());
 
@@ -154,7 +154,7 @@ class TestSession : public QObject {
     ChatSession s(*small);
     auto label = s.add_picture(picture("images/chelsea.png", "cat.png"));
     QVERIFY(label.ok());
-    auto r = s.generate(format_query({ContentItem::image(*label), ContentItem::plain("What is this?")}), greedy(4));
+    auto r = s.generate(format_query({ContentItem::image(label->label), ContentItem::plain("What is this?")}), greedy(4));
     QVERIFY(!r.ok());
     QVERIFY2(r.message().find("context") != std::string::npos, r.message().c_str());
     QVERIFY(s.history().empty());
@@ -177,11 +177,34 @@ class TestSession : public QObject {
     auto a = s.add_picture(picture("images/coffee.png", "x.png"));
     auto b = s.add_picture(picture("images/coffee.png", "x.png"));
     QVERIFY(a.ok() && b.ok());
-    QVERIFY(*a != *b);
-    Picture bad;
-    bad.width = 4;
-    bad.height = 4;
+    QVERIFY(a->label != b->label);
+    QVERIFY(a->id != b->id);
+    QCOMPARE(s.picture(b->id)->label, b->label);
+    QCOMPARE(s.picture(a->label)->id, a->id);
+    auto bad = std::make_shared<Picture>();
+    bad->width = 4;
+    bad->height = 4;
     QVERIFY(!s.add_picture(bad).ok());
+    QVERIFY(!s.add_picture(nullptr).ok());
+  }
+
+  void pictureLabelRules() {
+    // Valid unique labels are kept; markup that would end the span is replaced; long labels
+    // keep their end at a character boundary; rules are idempotent.
+    PictureLabels l;
+    QCOMPARE(l.assign("x.png"), std::string("x.png"));
+    QCOMPARE(l.assign("x.png"), std::string("x.png (2)"));
+    QCOMPARE(l.assign("x.png (2)"), std::string("x.png (2) (3)"));
+    QCOMPARE(PictureLabels::sanitize(""), std::string("picture"));
+    QCOMPARE(PictureLabels::sanitize("a</img>b<|c"), std::string("a_b_c"));
+    std::string longest;
+    for (int i = 0; i < 150; ++i) longest += "\xe5\x9b\xbe";  // 图 x 150 = 450 bytes
+    const std::string cut = PictureLabels::sanitize(longest);
+    QVERIFY(cut.size() <= 200);
+    QCOMPARE(cut.size() % 3, size_t(0));
+    QCOMPARE(PictureLabels::sanitize(cut), cut);
+    const std::string broken = std::string(199, 'a') + "\xff\xfe";
+    QCOMPARE(PictureLabels::sanitize(PictureLabels::sanitize(broken)), PictureLabels::sanitize(broken));
   }
 
   void loadErrors() {

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "engine/sampler.h"
+#include "qwenvl/sampling.h"
 
 using namespace qwenvl;
 
@@ -125,6 +126,57 @@ class TestSampler : public QObject {
     p.do_sample = false;
     Sampler s(p);
     QCOMPARE(s.next(logits.data(), 4, {}), 1);
+  }
+
+  void zeroTopPOrTemperatureIsGreedy() {
+    // top-p 0 keeps only the best token in HF's warper; temperature 0 is greedy in the OpenAI
+    // API. Both are valid everywhere and give the argmax at every draw, whatever the seed.
+    std::mt19937 g(11);
+    for (int round = 0; round < 20; ++round) {
+      std::vector<float> logits = random_logits(g, 300, 3.0f);
+      const int32_t best = argmax(logits.data(), 300);
+      QCOMPARE(*hf_kept(logits, 1.0f, 0, 0.0f).begin(), best);
+      for (int which = 0; which < 2; ++which) {
+        SamplingParams p;
+        p.seed = static_cast<uint64_t>(round);
+        (which ? p.temperature : p.top_p) = 0.0f;
+        QVERIFY(validate_sampling(p).ok());
+        QVERIFY(is_greedy(p));
+        Sampler s(p);
+        std::vector<float> copy = logits;
+        QCOMPARE(s.next(copy.data(), 300, {}), best);
+      }
+    }
+  }
+
+  void limitsTableIsTheOneCheck() {
+    const SamplingLimits& l = sampling_limits();
+    SamplingParams p;
+    QVERIFY(validate_sampling(p).ok());
+    p.top_p = static_cast<float>(l.top_p.max) + 0.5f;
+    QVERIFY(!validate_sampling(p).ok());
+    QVERIFY(validate_sampling(p).message().find("top-p") != std::string::npos);
+    p.top_p = -0.01f;
+    QVERIFY(!validate_sampling(p).ok());
+    p.top_p = NAN;
+    QVERIFY(!validate_sampling(p).ok());
+    QCOMPARE(clamp_sampling(p).top_p, SamplingParams().top_p);
+    p = SamplingParams();
+    p.temperature = -1;
+    QVERIFY(!validate_sampling(p).ok());
+    QCOMPARE(clamp_sampling(p).temperature, 0.0f);
+    p = SamplingParams();
+    p.max_new_tokens = 0;
+    QVERIFY(!validate_sampling(p).ok());
+    p.max_new_tokens = static_cast<int>(l.max_new_tokens.max) + 1;
+    QVERIFY(!validate_sampling(p).ok());
+    QCOMPARE(clamp_sampling(p).max_new_tokens, static_cast<int>(l.max_new_tokens.max));
+    p = SamplingParams();
+    p.top_k = -1;
+    QVERIFY(!validate_sampling(p).ok());
+    p.top_k = 40;
+    p.repetition_penalty = 0.1f;
+    QVERIFY(!validate_sampling(p).ok());
   }
 
   void seededDrawsAreReproducible() {

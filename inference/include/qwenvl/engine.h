@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "qwenvl/picture.h"
+#include "qwenvl/sampling.h"
 #include "qwenvl/status.h"
 
 namespace qwenvl {
@@ -36,16 +37,6 @@ struct LoadOptions {
   int max_context = 8192;   // prompt + reply tokens the session may hold
   // Called during loading; return false to cancel (load() then fails with "cancelled").
   std::function<bool(const LoadProgress&)> on_progress;
-};
-
-struct SamplingParams {
-  bool do_sample = true;           // false: greedy
-  float temperature = 1.0f;
-  float top_p = 0.5f;              // 1.0 disables
-  int top_k = 0;                   // 0 disables
-  float repetition_penalty = 1.0f; // 1.0 disables
-  uint64_t seed = 0;
-  int max_new_tokens = 512;
 };
 
 enum class StopReason { EndOfText, MaxTokens, Cancelled, ContextFull };
@@ -111,6 +102,33 @@ struct ContentItem {
 // "<ref>R</ref><box>(x1,y1),(x2,y2)</box>…" for boxes.
 std::string format_query(const std::vector<ContentItem>& items);
 
+using PictureId = uint64_t;
+
+struct PictureInfo {
+  PictureId id = 0;   // stable for the life of the session, never reused
+  std::string label;  // as it stands between <img> and </img>
+  int width = 0;      // of the full-size picture, for boxes in pixels
+  int height = 0;
+};
+
+// The rules for picture labels, in one place: a label is at most 200 bytes of valid UTF-8
+// (the end kept when shortened), without the markup that would end its <img> span early, and
+// unique within a conversation (" (2)", " (3)"... appended). Valid unique labels are kept
+// as they are, so a conversation restored with its labels keeps them.
+class PictureLabels {
+ public:
+  static std::string sanitize(std::string_view requested);
+  // A valid label not taken yet, which is then taken.
+  std::string assign(std::string_view requested);
+  void release(const std::string& label);
+  bool taken(std::string_view label) const;
+  void clear();
+
+ private:
+  std::vector<std::string> taken_;
+  int next_suffix_ = 2;
+};
+
 struct Turn {
   std::string query;     // as sent, with <img>LABEL</img> for pictures
   std::string response;  // the reply as decoded (markup kept), stripped
@@ -127,10 +145,12 @@ class ChatSession {
   void set_system_prompt(std::string prompt);
   const std::string& system_prompt() const;
 
-  // Registers a picture under its label (made unique within the session and at most 255
-  // bytes); returns the label to put between <img> and </img>.
-  Result<std::string> add_picture(Picture picture);
-  const Picture* picture(const std::string& label) const;
+  // Registers a picture: its pixels are shared, never copied, and the model's 448x448 input is
+  // made here, once (the full-size pixels are not kept). The label (the requested one, or the
+  // picture's own, made valid and unique by PictureLabels) goes between <img> and </img>.
+  Result<PictureInfo> add_picture(std::shared_ptr<const Picture> picture, std::string_view label = {});
+  const PictureInfo* picture(PictureId id) const;
+  const PictureInfo* picture(std::string_view label) const;
 
   const std::vector<Turn>& history() const;
   void set_history(std::vector<Turn> history);

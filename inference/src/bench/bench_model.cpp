@@ -261,15 +261,16 @@ int run_model(const std::vector<std::string>& argv) {
   // End to end through the chat session (tokenising, preprocessing the picture, encoding,
   // prompt, first token); a fresh session each run so nothing is reused.
   std::vector<double> engine_ttft;
+  const auto shared_pic = std::make_shared<const Picture>(pic);
   for (int r = 0; r < runs; ++r) {
     ChatSession session(**model);
-    auto label = session.add_picture(pic);
-    if (!label) return fail(label.status());
+    auto added = session.add_picture(shared_pic);
+    if (!added) return fail(added.status());
     SamplingParams sp;
     sp.do_sample = false;
     sp.max_new_tokens = 1;
     GenerationStats st;
-    auto reply = session.generate("Picture 1:<img>" + *label + "</img>\nWhat is this?", sp, {}, nullptr, &st);
+    auto reply = session.generate("Picture 1:<img>" + added->label + "</img>\nWhat is this?", sp, {}, nullptr, &st);
     if (!reply) return fail(reply.status());
     engine_ttft.push_back(st.prompt_seconds * 1e3);
   }

@@ -51,7 +51,7 @@ bool parse_number(const std::optional<std::string>& s, T& out) {
 
 // Prints the reply's boxes in pixels of the latest picture before the reply (the official
 // drawer's choice).
-void print_boxes(const std::string& reply, const Picture* pic) {
+void print_boxes(const std::string& reply, const PictureInfo* pic) {
   GroundingParse g = parse_grounding(reply, true);
   if (g.boxes.empty()) return;
   if (!pic) {
@@ -71,7 +71,7 @@ struct ChatState {
   ChatSession* session;
   SamplingParams params;
   std::vector<std::string> pending;  // labels of pictures for the next message
-  std::string latest_picture;
+  std::optional<PictureId> latest_picture;
 };
 
 int run_turn(ChatState& st, const std::string& text) {
@@ -93,7 +93,7 @@ int run_turn(ChatState& st, const std::string& text) {
     std::fprintf(stderr, "error: %s\n", reply.message().c_str());
     return 1;
   }
-  print_boxes(*reply, st.latest_picture.empty() ? nullptr : st.session->picture(st.latest_picture));
+  print_boxes(*reply, st.latest_picture ? st.session->picture(*st.latest_picture) : nullptr);
   std::fprintf(stderr, "[prompt %d tokens in %.2f s (%d pictures encoded in %.2f s); %d tokens at %.1f tokens/s%s]\n",
                stats.prompt_tokens, stats.prompt_seconds, stats.images_encoded, stats.vision_seconds, stats.generated_tokens,
                stats.tokens_per_second(), stats.stop_reason == StopReason::Cancelled ? ", stopped" : "");
@@ -103,10 +103,10 @@ int run_turn(ChatState& st, const std::string& text) {
 Status add_image(ChatState& st, const std::string& path) {
   auto pic = load_picture(path);
   if (!pic) return pic.status();
-  auto label = st.session->add_picture(std::move(pic.value()));
-  if (!label) return label.status();
-  st.pending.push_back(*label);
-  st.latest_picture = *label;
+  auto added = st.session->add_picture(std::make_shared<const Picture>(std::move(pic.value())));
+  if (!added) return added.status();
+  st.pending.push_back(added->label);
+  st.latest_picture = added->id;
   return Status();
 }
 
@@ -141,6 +141,7 @@ int run_chat(const std::vector<std::string>& argv) {
       !parse_number(args.get("top-p"), p.top_p) || !parse_number(args.get("top-k"), p.top_k) ||
       !parse_number(args.get("repetition-penalty"), p.repetition_penalty) || !parse_number(args.get("max-new"), p.max_new_tokens))
     return usage("a sampling option has a value that is not a number");
+  if (Status v = validate_sampling(p); !v) return usage(v.message());
   for (const auto& path : args.get_all("image")) {
     Status s = add_image(st, path);
     if (!s) {
@@ -160,7 +161,7 @@ int run_chat(const std::vector<std::string>& argv) {
     if (line == "/reset") {
       session.clear();
       st.pending.clear();
-      st.latest_picture.clear();
+      st.latest_picture.reset();
       std::fprintf(stderr, "(new conversation)\n");
       continue;
     }

@@ -68,7 +68,7 @@ std::vector<Candidate> sampling_candidates(float* logits, int n, const SamplingP
 
 int32_t Sampler::next(float* logits, int n, const std::vector<int32_t>& seen) {
   apply_repetition_penalty(logits, n, seen, p_.repetition_penalty);
-  if (!p_.do_sample) return argmax(logits, n);
+  if (is_greedy(p_)) return argmax(logits, n);
   std::vector<Candidate> c = sampling_candidates(logits, n, p_);
   const double r = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
   double acc = 0;

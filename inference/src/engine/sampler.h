@@ -1,7 +1,8 @@
 // Next-token choice with the semantics of HF transformers' generate() as chat() calls it:
 // repetition penalty over every id seen so far, then temperature, top-k and top-p warpers
 // (TopPLogitsWarper: keep the smallest set of best tokens whose mass exceeds top_p, always the
-// best one), then a draw from the softmax. Greedy is the first argmax. Seeded, reproducible.
+// best one), then a draw from the softmax. Greedy (qwenvl/sampling.h: no sampling,
+// temperature 0 or top-p 0) is the first argmax. Seeded, reproducible.
 #pragma once
 
 #include <cstdint>

@@ -3,7 +3,6 @@
 // the KV cache reused across turns where the new prompt starts with the cached tokens.
 #include <algorithm>
 #include <chrono>
-#include <map>
 
 #include "chat/template.h"
 #include "engine/model_impl.h"
@@ -36,13 +35,59 @@ bool is_stop(int32_t id) { return id == token_id::im_end || id == token_id::im_s
 
 }  // namespace
 
+std::string PictureLabels::sanitize(std::string_view requested) {
+  std::string label = requested.empty() ? std::string("picture") : std::string(requested);
+  // The label travels as bytes between <img> and </img>: at most 255, no bytes that would end
+  // the span early when tokenised (the markup of other tags).
+  label = utf8_decode_replace(label);
+  if (label.size() > 200) {  // keep the end, from a character boundary
+    size_t cut = label.size() - 200;
+    while (cut < label.size() && (static_cast<unsigned char>(label[cut]) & 0xC0) == 0x80) ++cut;
+    label.erase(0, cut);
+  }
+  for (const char* bad : {"<img>", "</img>", "<|"})
+    for (size_t p; (p = label.find(bad)) != std::string::npos;) label.replace(p, std::string(bad).size(), "_");
+  return label;
+}
+
+std::string PictureLabels::assign(std::string_view requested) {
+  const std::string base = sanitize(requested);
+  std::string label = base;
+  while (taken(label)) label = base + " (" + std::to_string(next_suffix_++) + ")";
+  taken_.push_back(label);
+  return label;
+}
+
+void PictureLabels::release(const std::string& label) { std::erase(taken_, label); }
+
+bool PictureLabels::taken(std::string_view label) const {
+  return std::find(taken_.begin(), taken_.end(), label) != taken_.end();
+}
+
+void PictureLabels::clear() {
+  taken_.clear();
+  next_suffix_ = 2;
+}
 struct ChatSession::Impl {
   Model::Impl* model = nullptr;
   std::string system = kDefaultSystemPrompt;
   std::vector<Turn> history;
-  std::map<std::string, Picture> pictures;
-  std::map<std::string, std::vector<float>> features;  // vision output per picture label
-  int next_label_suffix = 2;
+  // A picture as the engine keeps it: its label and size, the encoder's input made when it was
+  // added, and the encoder's output once a turn has needed it.
+  struct Entry {
+    PictureInfo info;
+    std::vector<float> input;     // [3][S][S] normalised
+    std::vector<float> features;  // [n_queries][hidden], empty until encoded
+  };
+  std::vector<Entry> pictures;
+  PictureLabels labels;
+  PictureId next_id = 1;
+
+  Entry* find(std::string_view label) {
+    for (Entry& e : pictures)
+      if (e.info.label == label) return &e;
+    return nullptr;
+  }
 
   void forget_cache() {
     if (model->kv_owner == this) {
@@ -68,7 +113,7 @@ void ChatSession::set_history(std::vector<Turn> history) { impl_->history = std:
 void ChatSession::clear() {
   impl_->history.clear();
   impl_->pictures.clear();
-  impl_->features.clear();
+  impl_->labels.clear();
   std::lock_guard<std::mutex> lock(impl_->model->busy);
   impl_->forget_cache();
 }
@@ -80,27 +125,31 @@ Result<Turn> ChatSession::pop_last_turn() {
   return t;
 }
 
-const Picture* ChatSession::picture(const std::string& label) const {
-  auto it = impl_->pictures.find(label);
-  return it == impl_->pictures.end() ? nullptr : &it->second;
+const PictureInfo* ChatSession::picture(PictureId id) const {
+  for (const Impl::Entry& e : impl_->pictures)
+    if (e.info.id == id) return &e.info;
+  return nullptr;
 }
 
-Result<std::string> ChatSession::add_picture(Picture picture) {
-  if (picture.width <= 0 || picture.height <= 0 ||
-      picture.rgb.size() != size_t(picture.width) * size_t(picture.height) * 3)
-    return Result<std::string>::error("picture '" + picture.label + "': pixel data does not match its size");
-  std::string label = picture.label.empty() ? "picture" : picture.label;
-  // The label travels as bytes between <img> and </img>: at most 255, no bytes that would end
-  // the span early when tokenised (the markup of other tags).
-  if (label.size() > 200) label = label.substr(label.size() - 200);
-  label = utf8_decode_replace(label);
-  for (const char* bad : {"<img>", "</img>", "<|"})
-    for (size_t p; (p = label.find(bad)) != std::string::npos;) label.replace(p, std::string(bad).size(), "_");
-  std::string unique = label;
-  while (impl_->pictures.count(unique)) unique = label + " (" + std::to_string(impl_->next_label_suffix++) + ")";
-  picture.label = unique;
-  impl_->pictures.emplace(unique, std::move(picture));
-  return unique;
+const PictureInfo* ChatSession::picture(std::string_view label) const {
+  const Impl::Entry* e = impl_->find(label);
+  return e ? &e->info : nullptr;
+}
+
+Result<PictureInfo> ChatSession::add_picture(std::shared_ptr<const Picture> picture, std::string_view label) {
+  using R = Result<PictureInfo>;
+  if (!picture) return R::error("no picture given");
+  if (picture->width <= 0 || picture->height <= 0 ||
+      picture->rgb.size() != size_t(picture->width) * size_t(picture->height) * 3)
+    return R::error("picture '" + picture->label + "': pixel data does not match its size");
+  Impl::Entry e;
+  e.input = preprocess_picture(*picture, impl_->model->config().visual.image_size);
+  e.info.id = impl_->next_id++;
+  e.info.label = impl_->labels.assign(label.empty() ? std::string_view(picture->label) : label);
+  e.info.width = picture->width;
+  e.info.height = picture->height;
+  impl_->pictures.push_back(std::move(e));
+  return impl_->pictures.back().info;
 }
 
 Result<std::string> ChatSession::generate(const std::string& query, const SamplingParams& params,
@@ -114,9 +163,7 @@ Result<std::string> ChatSession::generate(const std::string& query, const Sampli
   const ModelConfig& cfg = m.config();
   Backend& backend = *m.backend;
 
-  if (params.max_new_tokens <= 0) return R::error("max_new_tokens must be at least 1");
-  if (params.do_sample && (params.temperature <= 0 || params.top_p <= 0 || params.top_p > 1 || params.top_k < 0))
-    return R::error("sampling settings out of range (temperature > 0, 0 < top-p <= 1, top-k >= 0)");
+  QWENVL_TRY(validate_sampling(params));
 
   ContextOptions opts;
   opts.system = impl_->system;
@@ -133,7 +180,7 @@ Result<std::string> ChatSession::generate(const std::string& query, const Sampli
   auto spans = find_image_spans(ids);
   if (!spans) return spans.status();
   for (const ImageSpan& s : *spans)
-    if (!impl_->pictures.count(s.label))
+    if (!impl_->find(s.label))
       return R::error("the prompt names a picture '" + s.label + "' that is not part of this conversation");
 
   const double alpha = cfg.use_dynamic_ntk ? ntk_alpha_for_length(n_prompt, cfg.seq_length) : 1.0;
@@ -151,18 +198,17 @@ Result<std::string> ChatSession::generate(const std::string& query, const Sampli
   // Pictures whose span is not fully cached are encoded (once per session and picture).
   const VisionConfig& vc = cfg.visual;
   const size_t feat_size = size_t(vc.n_queries) * cfg.hidden_size;
-  std::vector<std::string> to_encode;
-  for (const ImageSpan& s : *spans)
-    if (s.first + s.rows > reuse && !impl_->features.count(s.label) &&
-        std::find(to_encode.begin(), to_encode.end(), s.label) == to_encode.end())
-      to_encode.push_back(s.label);
+  std::vector<Impl::Entry*> to_encode;
+  for (const ImageSpan& s : *spans) {
+    Impl::Entry* e = impl_->find(s.label);
+    if (s.first + s.rows > reuse && e->features.empty() &&
+        std::find(to_encode.begin(), to_encode.end(), e) == to_encode.end())
+      to_encode.push_back(e);
+  }
   if (!to_encode.empty()) {
     const auto t_vis = Clock::now();
     std::vector<float> pixels;
-    for (const auto& label : to_encode) {
-      std::vector<float> p = preprocess_picture(impl_->pictures.at(label), vc.image_size);
-      pixels.insert(pixels.end(), p.begin(), p.end());
-    }
+    for (const Impl::Entry* e : to_encode) pixels.insert(pixels.end(), e->input.begin(), e->input.end());
     std::vector<float> out(feat_size * to_encode.size());
     Status s = backend.encode_images(pixels.data(), static_cast<int>(to_encode.size()), out.data());
     if (!s) {
@@ -170,7 +216,7 @@ Result<std::string> ChatSession::generate(const std::string& query, const Sampli
       return s;
     }
     for (size_t i = 0; i < to_encode.size(); ++i)
-      impl_->features[to_encode[i]].assign(out.begin() + i * feat_size, out.begin() + (i + 1) * feat_size);
+      to_encode[i]->features.assign(out.begin() + i * feat_size, out.begin() + (i + 1) * feat_size);
     stats.images_encoded = static_cast<int>(to_encode.size());
     stats.vision_seconds = seconds_since(t_vis);
   }
@@ -187,7 +233,7 @@ Result<std::string> ChatSession::generate(const std::string& query, const Sampli
   for (const ImageSpan& s : *spans) {
     const int lo = std::max(s.first, reuse), hi = s.first + s.rows;
     if (hi <= lo) continue;
-    const float* f = impl_->features.at(s.label).data() + size_t(lo - s.first) * cfg.hidden_size;
+    const float* f = impl_->find(s.label)->features.data() + size_t(lo - s.first) * cfg.hidden_size;
     req.splices.push_back({lo - reuse, hi - lo, f});
   }
   Status fs = backend.forward(req);
