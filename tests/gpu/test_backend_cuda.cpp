@@ -1,8 +1,8 @@
 // The CUDA backend against the CPU backend (the reference) on checkpoints the goldens never saw:
 // asymmetric zero points (seed 7) and a 3-layer sharded one (seed 99). Covers picture encoding,
 // multi-chunk prompts with image splices, all-position logits, the few-token GEMV path, greedy
-// decoding through the CUDA graph, KV-cache truncation and reuse, and a 2300-token prompt with
-// dynamic NTK and logn attention. Run: ctest -R test_backend_cuda
+// decoding through the CUDA graph, two KV caches used in turn, KV-cache truncation and reuse,
+// and a 2300-token prompt with dynamic NTK and logn attention. Run: ctest -R test_backend_cuda
 #include <algorithm>
 #include <memory>
 
@@ -129,6 +129,31 @@ void check_checkpoint(const std::string& name) {
   s = run(G, *kg, three, {}, 1.0, LogitsMode::All, lg);
   GPU_CHECK(s.ok(), "%s", s.message().c_str());
   compare_rows("3 tokens at once", lc, lg);
+
+  // A second cache on each backend, used in turn with the first one token at a time: the GPU's
+  // page table must follow the cache under the captured decode graph.
+  {
+    const std::unique_ptr<KvCache> kc2 = C.new_kv_cache(), kg2 = G.new_kv_cache();
+    std::vector<int32_t> other(130);
+    for (auto& t : other) t = rng.uniform_int(0, 151642);
+    s = run(C, *kc2, other, {}, 1.0, LogitsMode::Last, lc);
+    GPU_CHECK(s.ok(), "%s", s.message().c_str());
+    s = run(G, *kg2, other, {}, 1.0, LogitsMode::Last, lg);
+    GPU_CHECK(s.ok(), "%s", s.message().c_str());
+    compare_rows("second cache, 130-token prompt", lc, lg);
+    for (int step = 0; step < 6; ++step) {
+      KvCache& c = step % 2 ? *kc : *kc2;
+      KvCache& g = step % 2 ? *kg : *kg2;
+      const int32_t t = rng.uniform_int(0, 151642);
+      s = run(C, c, {t}, {}, 1.0, LogitsMode::Last, lc);
+      GPU_CHECK(s.ok(), "%s", s.message().c_str());
+      s = run(G, g, {t}, {}, 1.0, LogitsMode::Last, lg);
+      GPU_CHECK(s.ok(), "%s", s.message().c_str());
+      compare_rows("alternating caches, step " + std::to_string(step + 1), lc, lg);
+    }
+    GPU_CHECK(kg->length() == 614 && kg2->length() == 133, "cache lengths %d / %d, want 614 / 133", kg->length(),
+              kg2->length());
+  }
 
   // Truncate into the prompt and continue (a regenerated reply reuses the prefix).
   kc->truncate(290);
