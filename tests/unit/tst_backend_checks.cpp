@@ -29,6 +29,14 @@ class TestBackendChecks : public QObject {
     return out;
   }
 
+  // A request for all of `ids` (which must outlive it).
+  static ForwardRequest request(const std::vector<int32_t>& ids) {
+    ForwardRequest r;
+    r.ids = ids.data();
+    r.n_tokens = static_cast<int>(ids.size());
+    return r;
+  }
+
   // A request that must be refused without touching the cache.
   void expect_refused(ForwardRequest r, const char* words) {
     auto kv = backend_->new_kv_cache();
@@ -67,27 +75,22 @@ class TestBackendChecks : public QObject {
   }
 
   void noTokensAreRefused() {
-    const int32_t id = 5;
-    ForwardRequest r;
-    r.ids = &id;
+    const std::vector<int32_t> ids = {5};
+    ForwardRequest r = request(ids);
     r.n_tokens = 0;
     expect_refused(r, "no tokens");
   }
 
   void nullSpliceDataIsRefused() {
     const std::vector<int32_t> ids(6, 220);
-    ForwardRequest r;
-    r.ids = ids.data();
-    r.n_tokens = 6;
+    ForwardRequest r = request(ids);
     r.splices = {{1, 4, nullptr}};
     expect_refused(r, "no data");
   }
 
   void spliceOutsideThePassIsRefused() {
     const std::vector<int32_t> ids(6, 220);
-    ForwardRequest r;
-    r.ids = ids.data();
-    r.n_tokens = 6;
+    ForwardRequest r = request(ids);
     r.splices = {{3, 4, picture_.data()}};
     expect_refused(r, "does not fit");
     r.splices = {{-1, 2, picture_.data()}};
@@ -95,30 +98,19 @@ class TestBackendChecks : public QObject {
   }
 
   void idsOutsideTheVocabularyAreRefused() {
-    const std::vector<int32_t> ids = {1, weights_->config.vocab_size};
-    ForwardRequest r;
-    r.ids = ids.data();
-    r.n_tokens = 2;
-    expect_refused(r, "vocabulary");
-    const int32_t negative = -3;
-    r.ids = &negative;
-    r.n_tokens = 1;
-    expect_refused(r, "vocabulary");
+    const std::vector<int32_t> ids = {1, weights_->config.vocab_size}, negative = {-3};
+    expect_refused(request(ids), "vocabulary");
+    expect_refused(request(negative), "vocabulary");
   }
 
   void aFullCacheIsRefused() {
     const std::vector<int32_t> ids(62, 220);  // 3 cached + 62 > 64
-    ForwardRequest r;
-    r.ids = ids.data();
-    r.n_tokens = 62;
-    expect_refused(r, "context");
+    expect_refused(request(ids), "context");
   }
 
   void badAlphaIsRefused() {
-    const int32_t id = 5;
-    ForwardRequest r;
-    r.ids = &id;
-    r.n_tokens = 1;
+    const std::vector<int32_t> ids = {5};
+    ForwardRequest r = request(ids);
     r.ntk_alpha = 0.5;
     expect_refused(r, "alpha");
     r.ntk_alpha = std::numeric_limits<double>::quiet_NaN();
@@ -134,11 +126,8 @@ class TestBackendChecks : public QObject {
     auto other = make_cpu_backend(*weights_, o);
     QVERIFY(other.ok());
     auto kv = (*other)->new_kv_cache();
-    const int32_t id = 5;
-    ForwardRequest r;
-    r.ids = &id;
-    r.n_tokens = 1;
-    const Status s = backend_->forward(*kv, r);
+    const std::vector<int32_t> ids = {5};
+    const Status s = backend_->forward(*kv, request(ids));
     QVERIFY(!s.ok());
     QVERIFY2(s.message().find("another backend") != std::string::npos, s.message().c_str());
     QCOMPARE(kv->length(), 0);
@@ -147,9 +136,7 @@ class TestBackendChecks : public QObject {
   void aValidSpliceIsAccepted() {
     auto kv = backend_->new_kv_cache();
     const std::vector<int32_t> ids(6, 220);
-    ForwardRequest r;
-    r.ids = ids.data();
-    r.n_tokens = 6;
+    ForwardRequest r = request(ids);
     r.splices = {{1, 4, picture_.data()}, {5, 0, nullptr}};
     const Status s = backend_->forward(*kv, r);
     QVERIFY2(s.ok(), s.message().c_str());
