@@ -4,6 +4,7 @@
 // decoding through the CUDA graph, two KV caches used in turn, KV-cache truncation and reuse,
 // and a 2300-token prompt with dynamic NTK and logn attention. Run: ctest -R test_backend_cuda
 #include <algorithm>
+#include <cmath>
 #include <memory>
 
 #include "cpu/cpu_backend.h"
@@ -46,7 +47,15 @@ void compare_rows(const std::string& tag, const Logits& cpu, const Logits& gpu) 
     GPU_CHECK(!gpu.rows[i].empty(), "%s: no logits from the GPU at %zu", tag.c_str(), i);
     if (gpu.rows[i].empty()) continue;
     ++n;
-    agree += argmax(cpu.rows[i]) == argmax(gpu.rows[i]);
+    // Top-1 agrees when both pick the same id, or when the CPU's logits of the two picks differ
+    // by less than twice the largest element error of this row: then the two are a tie within
+    // the fp16 error the rel-L2 bounds below already allow (random tokens on a tiny model make
+    // such near-ties; a wrong cache or table would fail rel-L2 by orders of magnitude).
+    const int ic = argmax(cpu.rows[i]), ig = argmax(gpu.rows[i]);
+    double err = 0;
+    for (size_t k = 0; k < cpu.rows[i].size(); ++k)
+      err = std::max(err, std::fabs(static_cast<double>(cpu.rows[i][k]) - gpu.rows[i][k]));
+    agree += ic == ig || static_cast<double>(cpu.rows[i][ic]) - cpu.rows[i][ig] <= 2 * err;
     last = test::relative_l2(gpu.rows[i], cpu.rows[i]);
     worst = std::max(worst, std::isnan(last) ? INFINITY : last);
   }
