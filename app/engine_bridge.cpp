@@ -10,11 +10,13 @@ BackendFactory engineBackendFactory() {
 }
 
 CudaStatus cudaStatus() {
-  const CudaSupport support = engine_cuda_support();
   CudaStatus s;
-  s.compiled = support.compiled;
-  s.available = support.available;
-  s.reason = QString::fromStdString(support.reason);
+  s.compiled = cuda_compiled();
+  if (s.compiled) {
+    const Status available = cuda_available();
+    s.available = available.ok();
+    s.reason = QString::fromStdString(available.message());
+  }
   return s;
 }
 

@@ -1,6 +1,7 @@
 // The few places where the app calls into the engine library directly: the real backend's
-// factory, CUDA availability, picture decoding (so the picture shown is exactly the one the
-// model sees) and the grounding parser.
+// factory, CUDA availability (the app's one struct for it, filled from qwenvl::cuda_compiled()
+// and cuda_available()), picture decoding (so the picture shown is exactly the one the model
+// sees) and the grounding parser.
 #pragma once
 
 #include <QByteArray>
@@ -14,6 +15,8 @@ namespace qwenvl::app {
 
 BackendFactory engineBackendFactory();
 
+// Whether the CUDA backend can be offered: the settings dialog, the model strip and the backend
+// choice all read this one struct.
 struct CudaStatus {
   bool compiled = false;   // this build has the CUDA backend
   bool available = false;  // and a GPU can run it

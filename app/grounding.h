@@ -3,10 +3,12 @@
 // Colours are deterministic: the k-th ref of a reply gets Tableau-10 colour k mod 10.
 #pragma once
 
+#include <QByteArray>
 #include <QColor>
 #include <QPoint>
 #include <QString>
 #include <QVector>
+#include <memory>
 
 namespace qwenvl::app {
 
@@ -23,9 +25,9 @@ struct RefSpan {
 struct GroundedBox {
   QVector<QPoint> points;  // model space, 2 for a box (corners), 4 for a quad
   bool quad = false;
-  int ref = -1;            // index into Grounding::refs, -1 when unlabelled
-  bool labelled = false;   // the official drawer labels only the box right after its ref
-  int colorIndex = 0;      // into the Tableau palette
+  int ref = -1;           // index into Grounding::refs, -1 when unlabelled
+  bool labelled = false;  // the official drawer labels only the box right after its ref
+  int colorIndex = 0;     // into the Tableau palette
 };
 
 struct Grounding {
@@ -37,6 +39,23 @@ struct Grounding {
   static Grounding parse(const QString& reply, bool finished);
   static int colorIndexOfRef(int ref) { return ref < 0 ? 0 : ref % kTableauColors; }
   QString labelOf(const GroundedBox& box) const;
+};
+
+// The grounding of a reply while it streams: fed with each UTF-8 batch as it arrives, it keeps
+// `grounding` up to date, converting only the new display text to UTF-16.
+class GroundingStreamer {
+ public:
+  GroundingStreamer();
+  ~GroundingStreamer();
+  GroundingStreamer(GroundingStreamer&&) noexcept;
+  GroundingStreamer& operator=(GroundingStreamer&&) noexcept;
+
+  // Returns whether boxes were added.
+  bool feed(const QByteArray& utf8, Grounding* grounding);
+
+ private:
+  struct State;
+  std::unique_ptr<State> m_state;
 };
 
 }  // namespace qwenvl::app

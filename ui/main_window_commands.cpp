@@ -13,6 +13,7 @@
 #include "app/annotation_painter.h"
 #include "app/autosaver.h"
 #include "app/chat_controller.h"
+#include "app/chat_query.h"
 #include "app/language_manager.h"
 #include "ui/actions.h"
 #include "ui/chat_pane.h"
@@ -235,17 +236,15 @@ void MainWindow::pastePicture() {
 void MainWindow::askAboutRegion(int pictureId, const QRect& pixels, const QString& phrase) {
   const app::PictureItem* p = m_controller->conversation()->picture(pictureId);
   if (!p) return;
-  const std::array<int, 4> b = app::pixelRectToModel(pixels, p->image.size());
-  const QString name = phrase.isEmpty() ? tr("this region") : phrase;
-  const QString box = QStringLiteral("<box>(%1,%2),(%3,%4)</box>").arg(b[0]).arg(b[1]).arg(b[2]).arg(b[3]);
+  const std::array<int, 4> box = app::pixelRectToModel(pixels, p->image.size());
+  const app::RegionMarkup markup = app::regionMarkup(phrase.isEmpty() ? tr("this region") : phrase, box);
   PromptEdit* prompt = m_chatPane->promptEdit();
   QTextCursor cursor = prompt->textCursor();
-  const QString open = QStringLiteral("<ref>");
-  cursor.insertText(open);
+  cursor.insertText(markup.before);
   const int start = cursor.position();
-  cursor.insertText(name);
+  cursor.insertText(markup.phrase);
   const int end = cursor.position();
-  cursor.insertText(QStringLiteral("</ref>") + box + QLatin1Char(' '));
+  cursor.insertText(markup.after + QLatin1Char(' '));
   // Select the phrase, so typing a better name replaces it at once.
   cursor.setPosition(start);
   cursor.setPosition(end, QTextCursor::KeepAnchor);
