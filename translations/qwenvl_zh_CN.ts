@@ -1243,6 +1243,10 @@ Drop pictures here, paste one (Ctrl+V) or add them with Ctrl+I.</source>
         <source>Settings pages</source>
         <translation>设置页面</translation>
     </message>
+    <message>
+        <source>0 (greedy)</source>
+        <translation>0（贪心解码）</translation>
+    </message>
 </context>
 <context>
     <name>qwenvl::ui::ThumbnailStrip</name>
