@@ -1,13 +1,16 @@
 // The CUDA backend against the CPU backend (the reference) on checkpoints the goldens never saw:
 // asymmetric zero points (seed 7) and a 3-layer sharded one (seed 99). Covers picture encoding,
 // multi-chunk prompts with image splices, all-position logits, the few-token GEMV path, greedy
-// decoding through the CUDA graph, KV-cache truncation and reuse, and a 2300-token prompt with
-// dynamic NTK and logn attention. Run: ctest -R test_backend_cuda
+// decoding through the CUDA graph, two KV caches used in turn, KV-cache truncation and reuse,
+// and a 2300-token prompt with dynamic NTK and logn attention. Run: ctest -R test_backend_cuda
 #include <algorithm>
 #include <memory>
 
+#include "cpu/cpu_backend.h"
+#include "cuda/cuda_backend.h"
 #include "engine/backend.h"
 #include "gpu_test.h"
+#include "model/rotary.h"
 #include "support/compare.h"
 #include "support/test_env.h"
 
@@ -22,8 +25,8 @@ struct Logits {
   std::vector<std::vector<float>> rows;  // by index within the pass
 };
 
-Status run(Backend& b, const std::vector<int32_t>& ids, const std::vector<EmbeddingSplice>& splices, double alpha,
-           LogitsMode mode, Logits& out) {
+Status run(Backend& b, KvCache& kv, const std::vector<int32_t>& ids, const std::vector<EmbeddingSplice>& splices,
+           double alpha, LogitsMode mode, Logits& out) {
   ForwardRequest r;
   r.ids = ids.data();
   r.n_tokens = static_cast<int>(ids.size());
@@ -32,7 +35,7 @@ Status run(Backend& b, const std::vector<int32_t>& ids, const std::vector<Embedd
   r.logits = mode;
   out.rows.assign(ids.size(), {});
   r.on_logits = [&](int index, const float* l) { out.rows[index].assign(l, l + 151936); };
-  return b.forward(r);
+  return b.forward(kv, r);
 }
 
 void compare_rows(const std::string& tag, const Logits& cpu, const Logits& gpu) {
@@ -61,7 +64,7 @@ void check_checkpoint(const std::string& name) {
   GPU_CHECK(weights.ok(), "%s", weights.message().c_str());
   if (!weights.ok()) return;
   const ModelConfig& c = (*weights)->config;
-  BackendOptions opt;
+  LoadOptions opt;
   opt.max_context = 4096;
   auto cpu = make_cpu_backend(**weights, opt);
   auto gpu = make_cuda_backend(**weights, opt);
@@ -70,6 +73,7 @@ void check_checkpoint(const std::string& name) {
   if (!cpu.ok() || !gpu.ok()) return;
   Backend& C = **cpu;
   Backend& G = **gpu;
+  const std::unique_ptr<KvCache> kc = C.new_kv_cache(), kg = G.new_kv_cache();
   std::printf("  device: %s\n", G.device_description().c_str());
   Rng rng(name.size() * 7919);
 
@@ -94,9 +98,9 @@ void check_checkpoint(const std::string& name) {
   for (auto& t : ids) t = rng.uniform_int(0, 151642);
   const std::vector<EmbeddingSplice> splices = {{21, Q, fc.data()}, {300, Q, fc.data() + static_cast<size_t>(Q) * H}};
   Logits lc, lg;
-  s = run(C, ids, splices, 1.0, LogitsMode::All, lc);
+  s = run(C, *kc, ids, splices, 1.0, LogitsMode::All, lc);
   GPU_CHECK(s.ok(), "%s", s.message().c_str());
-  s = run(G, ids, splices, 1.0, LogitsMode::All, lg);
+  s = run(G, *kg, ids, splices, 1.0, LogitsMode::All, lg);
   GPU_CHECK(s.ok(), "%s", s.message().c_str());
   compare_rows("600-token prompt, 2 pictures", lc, lg);
 
@@ -107,65 +111,90 @@ void check_checkpoint(const std::string& name) {
     same += tc == tg;
     GPU_CHECK(tc == tg, "greedy step %d: cpu %d, gpu %d", step, tc, tg);
     Logits a, b;
-    s = run(C, {tc}, {}, 1.0, LogitsMode::Last, a);
+    s = run(C, *kc, {tc}, {}, 1.0, LogitsMode::Last, a);
     GPU_CHECK(s.ok(), "%s", s.message().c_str());
-    s = run(G, {tg}, {}, 1.0, LogitsMode::Last, b);
+    s = run(G, *kg, {tg}, {}, 1.0, LogitsMode::Last, b);
     GPU_CHECK(s.ok(), "%s", s.message().c_str());
     if (step == 7) compare_rows("decode step 8", a, b);
     tc = argmax(a.rows[0]);
     tg = argmax(b.rows[0]);
   }
   std::printf("  %-44s %d of 8 equal\n", "greedy ids", same);
-  GPU_CHECK(C.kv_length() == 608 && G.kv_length() == 608, "kv_length %d / %d, want 608", C.kv_length(), G.kv_length());
+  GPU_CHECK(kc->length() == 608 && kg->length() == 608, "kv_length %d / %d, want 608", kc->length(), kg->length());
 
   // Few tokens at once (the GEMV path with causal attention inside the step).
   std::vector<int32_t> three = {rng.uniform_int(0, 151642), rng.uniform_int(0, 151642), rng.uniform_int(0, 151642)};
-  s = run(C, three, {}, 1.0, LogitsMode::All, lc);
+  s = run(C, *kc, three, {}, 1.0, LogitsMode::All, lc);
   GPU_CHECK(s.ok(), "%s", s.message().c_str());
-  s = run(G, three, {}, 1.0, LogitsMode::All, lg);
+  s = run(G, *kg, three, {}, 1.0, LogitsMode::All, lg);
   GPU_CHECK(s.ok(), "%s", s.message().c_str());
   compare_rows("3 tokens at once", lc, lg);
 
+  // A second cache on each backend, used in turn with the first one token at a time: the GPU's
+  // page table must follow the cache under the captured decode graph.
+  {
+    const std::unique_ptr<KvCache> kc2 = C.new_kv_cache(), kg2 = G.new_kv_cache();
+    std::vector<int32_t> other(130);
+    for (auto& t : other) t = rng.uniform_int(0, 151642);
+    s = run(C, *kc2, other, {}, 1.0, LogitsMode::Last, lc);
+    GPU_CHECK(s.ok(), "%s", s.message().c_str());
+    s = run(G, *kg2, other, {}, 1.0, LogitsMode::Last, lg);
+    GPU_CHECK(s.ok(), "%s", s.message().c_str());
+    compare_rows("second cache, 130-token prompt", lc, lg);
+    for (int step = 0; step < 6; ++step) {
+      KvCache& c = step % 2 ? *kc : *kc2;
+      KvCache& g = step % 2 ? *kg : *kg2;
+      const int32_t t = rng.uniform_int(0, 151642);
+      s = run(C, c, {t}, {}, 1.0, LogitsMode::Last, lc);
+      GPU_CHECK(s.ok(), "%s", s.message().c_str());
+      s = run(G, g, {t}, {}, 1.0, LogitsMode::Last, lg);
+      GPU_CHECK(s.ok(), "%s", s.message().c_str());
+      compare_rows("alternating caches, step " + std::to_string(step + 1), lc, lg);
+    }
+    GPU_CHECK(kg->length() == 614 && kg2->length() == 133, "cache lengths %d / %d, want 614 / 133", kg->length(),
+              kg2->length());
+  }
+
   // Truncate into the prompt and continue (a regenerated reply reuses the prefix).
-  C.kv_truncate(290);
-  G.kv_truncate(290);
+  kc->truncate(290);
+  kg->truncate(290);
   std::vector<int32_t> more(50);
   for (auto& t : more) t = rng.uniform_int(0, 151642);
-  s = run(C, more, {}, 1.0, LogitsMode::Last, lc);
+  s = run(C, *kc, more, {}, 1.0, LogitsMode::Last, lc);
   GPU_CHECK(s.ok(), "%s", s.message().c_str());
-  s = run(G, more, {}, 1.0, LogitsMode::Last, lg);
+  s = run(G, *kg, more, {}, 1.0, LogitsMode::Last, lg);
   GPU_CHECK(s.ok(), "%s", s.message().c_str());
   compare_rows("after kv_truncate(290), 50 tokens", lc, lg);
 
   // A long prompt: dynamic NTK (alpha 3) and logn scaling of queries past 2048.
-  C.kv_truncate(0);
-  G.kv_truncate(0);
+  kc->truncate(0);
+  kg->truncate(0);
   std::vector<int32_t> long_ids(2300);
   for (auto& t : long_ids) t = rng.uniform_int(0, 151642);
   const double alpha = ntk_alpha_for_length(2300, c.seq_length);
   GPU_CHECK(alpha == 3.0, "ntk alpha %.1f for 2300 tokens", alpha);
-  s = run(C, long_ids, {{5, Q, fc.data()}}, alpha, LogitsMode::Last, lc);
+  s = run(C, *kc, long_ids, {{5, Q, fc.data()}}, alpha, LogitsMode::Last, lc);
   GPU_CHECK(s.ok(), "%s", s.message().c_str());
-  s = run(G, long_ids, {{5, Q, fc.data()}}, alpha, LogitsMode::Last, lg);
+  s = run(G, *kg, long_ids, {{5, Q, fc.data()}}, alpha, LogitsMode::Last, lg);
   GPU_CHECK(s.ok(), "%s", s.message().c_str());
   compare_rows("2300-token prompt, alpha 3, logn", lc, lg);
   for (int step = 0; step < 3; ++step) {
     const int t = argmax(lc.rows.back());
-    s = run(C, {t}, {}, alpha, LogitsMode::Last, lc);
+    s = run(C, *kc, {t}, {}, alpha, LogitsMode::Last, lc);
     GPU_CHECK(s.ok(), "%s", s.message().c_str());
-    s = run(G, {t}, {}, alpha, LogitsMode::Last, lg);
+    s = run(G, *kg, {t}, {}, alpha, LogitsMode::Last, lg);
     GPU_CHECK(s.ok(), "%s", s.message().c_str());
   }
   compare_rows("decode at 2303 (logn)", lc, lg);
 
   // Bad input is refused with a message, and the backend stays usable.
   std::vector<int32_t> bad = {1, 200000};
-  s = run(G, bad, {}, alpha, LogitsMode::Last, lg);
+  s = run(G, *kg, bad, {}, alpha, LogitsMode::Last, lg);
   GPU_CHECK(!s.ok() && s.message().find("vocabulary") != std::string::npos, "bad id accepted: %s", s.message().c_str());
   std::vector<int32_t> too_long(static_cast<size_t>(G.max_context()), 5);
-  s = run(G, too_long, {}, alpha, LogitsMode::Last, lg);
+  s = run(G, *kg, too_long, {}, alpha, LogitsMode::Last, lg);
   GPU_CHECK(!s.ok(), "a prompt past the context limit was accepted");
-  s = run(G, {7}, {}, alpha, LogitsMode::Last, lg);
+  s = run(G, *kg, {7}, {}, alpha, LogitsMode::Last, lg);
   GPU_CHECK(s.ok(), "backend unusable after refused input: %s", s.message().c_str());
 }
 

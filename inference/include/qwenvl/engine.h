@@ -33,8 +33,8 @@ struct LoadProgress {
 struct LoadOptions {
   std::string model_dir;
   BackendKind backend = BackendKind::Cpu;
-  int cpu_threads = 0;      // 0: one per hardware thread
-  int max_context = 8192;   // prompt + reply tokens the session may hold
+  int cpu_threads = 0;     // 0: one per hardware thread
+  int max_context = 8192;  // prompt + reply tokens the session may hold
   // Called during loading; return false to cancel (load() then fails with "cancelled").
   std::function<bool(const LoadProgress&)> on_progress;
 };
@@ -43,9 +43,10 @@ enum class StopReason { EndOfText, MaxTokens, Cancelled, ContextFull };
 
 struct GenerationStats {
   int prompt_tokens = 0;
+  int cached_tokens = 0;  // of prompt_tokens, reused from this session's KV cache (not computed)
   int images_encoded = 0;
-  double vision_seconds = 0;   // part of prompt_seconds
-  double prompt_seconds = 0;   // start of the turn until the first new token is chosen
+  double vision_seconds = 0;  // part of prompt_seconds
+  double prompt_seconds = 0;  // start of the turn until the first new token is chosen
   int generated_tokens = 0;
   double generation_seconds = 0;  // after the first token until the last
   StopReason stop_reason = StopReason::EndOfText;
@@ -65,6 +66,12 @@ struct ModelInfo {
   int max_context = 0;
 };
 
+namespace detail {
+struct ModelAccess;
+}
+
+// Weights, tokenizer and the backend's shared resources; read-only once loaded, shared by any
+// number of ChatSessions (each owns its KV cache). Calls into the backend are serialised.
 class Model {
  public:
   static Result<std::unique_ptr<Model>> load(const LoadOptions& options);
@@ -76,10 +83,9 @@ class Model {
   // generation_config.json's values (top_p 0.5, top_k 0, max_new_tokens 512, sampling on).
   SamplingParams default_sampling() const;
 
-  struct Impl;
-  Impl& impl() { return *impl_; }
-
  private:
+  struct Impl;
+  friend struct detail::ModelAccess;  // the engine's own code and tools (engine/internal.h)
   explicit Model(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
@@ -88,8 +94,8 @@ class Model {
 struct ContentItem {
   enum class Kind { Image, Text, Box };
   Kind kind = Kind::Text;
-  std::string text;  // Image: the picture's label; Text: the text itself
-  std::string ref;   // Box: the phrase (may be empty)
+  std::string text;                       // Image: the picture's label; Text: the text itself
+  std::string ref;                        // Box: the phrase (may be empty)
   std::vector<std::array<int, 4>> boxes;  // Box: x1, y1, x2, y2 in 0..1000
 
   static ContentItem image(std::string label) { return {Kind::Image, std::move(label), {}, {}}; }
@@ -164,8 +170,7 @@ class ChatSession {
   // the turn fails; a cancelled turn is kept with what was generated.
   Result<std::string> generate(const std::string& query, const SamplingParams& params,
                                const std::function<void(std::string_view)>& on_text = {},
-                               const std::atomic<bool>* cancel = nullptr,
-                               GenerationStats* stats = nullptr);
+                               const std::atomic<bool>* cancel = nullptr, GenerationStats* stats = nullptr);
 
   struct Impl;
 

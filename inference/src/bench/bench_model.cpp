@@ -15,8 +15,8 @@
 #include "chat/template.h"
 #include "cli/args.h"
 #include "cli/command.h"
-#include "engine/model_impl.h"
-#include "engine/prompt.h"
+#include "engine/internal.h"
+#include "engine/runner.h"
 #include "qwenvl/engine.h"
 #ifdef QWENVL_HAVE_CUDA
 #include "cuda/cuda_stats.h"
@@ -51,7 +51,8 @@ int usage(const std::string& message) {
 Picture bench_picture(const std::string& path) {
   std::vector<std::string> candidates;
   if (!path.empty()) candidates.push_back(path);
-  if (const char* env = std::getenv("QWENVL_FIXTURES"); env && *env) candidates.push_back(std::string(env) + "/images/astronaut.png");
+  if (const char* env = std::getenv("QWENVL_FIXTURES"); env && *env)
+    candidates.push_back(std::string(env) + "/images/astronaut.png");
   std::error_code ec;
   for (fs::path p = fs::current_path(ec); !p.empty(); p = p.parent_path()) {
     candidates.push_back((p / "shared/fixtures/images/astronaut.png").string());
@@ -70,20 +71,20 @@ Picture bench_picture(const std::string& path) {
   return p;
 }
 
-struct Forwarder {
-  Backend& b;
-  int vocab;
-  int last_token = -1;
-  Status run(const std::vector<int32_t>& ids, const std::vector<EmbeddingSplice>& splices, double alpha) {
-    ForwardRequest r;
-    r.ids = ids.data();
-    r.n_tokens = static_cast<int>(ids.size());
-    r.splices = splices;
-    r.ntk_alpha = alpha;
-    r.logits = LogitsMode::Last;
-    r.on_logits = [&](int, const float* l) { last_token = static_cast<int>(std::max_element(l, l + vocab) - l); };
-    return b.forward(r);
+// The benchmark's one picture; features are never kept, so every prompt pass encodes it.
+class BenchPicture final : public PictureSource {
+ public:
+  BenchPicture(std::string label, std::vector<float> input) : label_(std::move(label)), input_(std::move(input)) {}
+  Result<const float*> input(const std::string& label) override {
+    if (label != label_) return Result<const float*>::error("the prompt names an unknown picture '" + label + "'");
+    return input_.data();
   }
+  const float* features(const std::string&) override { return nullptr; }
+  void keep(const std::string&, std::vector<float>) override {}
+
+ private:
+  std::string label_;
+  std::vector<float> input_;
 };
 
 // Bytes a decode step must read at a context of `ctx` positions: int4 weights, scales and zeros,
@@ -134,10 +135,9 @@ int run_model(const std::vector<std::string>& argv) {
     return 1;
   }
   const double load_s = since(t_load);
-  Model::Impl& m = (*model)->impl();
-  Backend& backend = *m.backend;
+  ModelImpl& m = model_impl(**model);
   const ModelConfig& cfg = m.config();
-  out["device"] = backend.device_description();
+  out["device"] = m.backend->device_description();
   out["model_dir"] = *dir;
   out["max_context"] = max_context;
   out["load_seconds"] = load_s;
@@ -160,35 +160,33 @@ int run_model(const std::vector<std::string>& argv) {
     return 1;
   }
   const std::vector<int32_t> ids = ctx->ids;
-  auto spans = find_image_spans(ids);
-  if (!spans || spans->size() != 1) {
-    std::fprintf(stderr, "qwenvl-bench model: the prompt has no picture span\n");
-    return 1;
-  }
-  const std::vector<float> pixels = preprocess_picture(pic, cfg.visual.image_size);
-  std::vector<float> features(static_cast<size_t>(cfg.visual.n_queries) * cfg.hidden_size);
-  const std::vector<EmbeddingSplice> splices = {{(*spans)[0].first, (*spans)[0].rows, features.data()}};
-  const double alpha = cfg.use_dynamic_ntk ? ntk_alpha_for_length(static_cast<int>(ids.size()), cfg.seq_length) : 1.0;
+  BenchPicture picture("demo.jpeg", preprocess_picture(pic, cfg.visual.image_size));
   out["prompt_tokens"] = ids.size();
-  Forwarder fw{backend, cfg.vocab_size};
+  Runner runner(m);
+  const int vocab = cfg.vocab_size;
+  int32_t last_token = -1;
+  const LogitsFn pick = [&](int, const float* l) {
+    last_token = static_cast<int32_t>(std::max_element(l, l + vocab) - l);
+  };
 
   auto fail = [&](const Status& s) {
     std::fprintf(stderr, "qwenvl-bench model: %s\n", s.message().c_str());
     return 1;
   };
-  // Time to first token: encode the picture, run the prompt, pick the token.
+  // Time to first token from an empty cache: encode the picture, run the prompt, pick the token.
   auto first_token = [&](double* vision_s) -> Result<double> {
-    backend.kv_truncate(0);
+    runner.reset();
     const auto t0 = Clock::now();
-    QWENVL_TRY(backend.encode_images(pixels.data(), 1, features.data()));
-    if (vision_s) *vision_s = since(t0);
-    QWENVL_TRY(fw.run(ids, splices, alpha));
+    auto pre = runner.prefill(ids, picture, LogitsMode::Last, pick);
+    if (!pre) return pre.status();
+    if (pre->images_encoded != 1) return Status::error("the prompt has no picture span");
+    if (vision_s) *vision_s = pre->vision_seconds;
     return since(t0);
   };
   // Warm-up (kernel attributes, cuBLAS heuristics, the decode graph).
   if (auto w = first_token(nullptr); !w) return fail(w.status());
   for (int i = 0; i < 3; ++i) {
-    if (Status s = fw.run({fw.last_token}, {}, alpha); !s.ok()) return fail(s);
+    if (Status s = runner.step(last_token, pick); !s.ok()) return fail(s);
   }
   std::vector<double> vision_ms, ttft_ms;
   for (int r = 0; r < runs; ++r) {
@@ -199,7 +197,8 @@ int run_model(const std::vector<std::string>& argv) {
     ttft_ms.push_back(*t * 1e3);
   }
   out["vision_ms"] = {{"median", median(vision_ms)}, {"runs", vision_ms}};
-  out["ttft_ms"] = {{"median", median(ttft_ms)}, {"runs", ttft_ms},
+  out["ttft_ms"] = {{"median", median(ttft_ms)},
+                    {"runs", ttft_ms},
                     {"what", "encode_images + prompt forward + logits to the host (backend level)"}};
 
   // Decode: N greedy steps after the prompt; tokens/s over the steps. The first 128 steps give
@@ -212,7 +211,7 @@ int run_model(const std::vector<std::string>& argv) {
     for (int r = 0; r < runs; ++r) {
       if (static_cast<int>(ids.size()) + n > max_context) return usage("--decode exceeds --max-context");
 #ifdef QWENVL_HAVE_CUDA
-      backend.kv_truncate(0);
+      runner.reset();
       if (gpu) cuda::reset_memory_peak();  // the peak below is this run's, from an empty cache
 #endif
       if (auto t = first_token(nullptr); !t) return fail(t.status());
@@ -227,10 +226,10 @@ int run_model(const std::vector<std::string>& argv) {
           if (ds.steps) out["decode_step_gpu_ms_at_prompt"] = ds.gpu_ms_total / ds.steps;
         }
 #endif
-        if (Status s = fw.run({fw.last_token}, {}, alpha); !s.ok()) return fail(s);
+        if (Status s = runner.step(last_token, pick); !s.ok()) return fail(s);
         if (i + 1 == 128) at_prompt.push_back(128 / since(t0));
 #ifdef QWENVL_HAVE_CUDA
-        if (gpu && backend.kv_length() == 2048) {
+        if (gpu && runner.length() == 2048) {
           const cuda::MemoryStats ms = cuda::memory_stats();
           peak_at_2048 = std::max<double>(peak_at_2048, ms.backend_peak_bytes);
           used_at_2048 = std::max<double>(used_at_2048, ms.device_used_bytes);
@@ -274,7 +273,8 @@ int run_model(const std::vector<std::string>& argv) {
     if (!reply) return fail(reply.status());
     engine_ttft.push_back(st.prompt_seconds * 1e3);
   }
-  out["ttft_engine_ms"] = {{"median", median(engine_ttft)}, {"runs", engine_ttft},
+  out["ttft_engine_ms"] = {{"median", median(engine_ttft)},
+                           {"runs", engine_ttft},
                            {"what", "ChatSession::generate prompt_seconds (tokenise, preprocess, encode, prompt)"}};
 
   const std::string text = out.dump(2);
@@ -294,13 +294,15 @@ int run_model(const std::vector<std::string>& argv) {
                  out["decode_step_gpu_ms_at_prompt"].get<double>(), 1e3 / tps_prompt);
   }
   for (const auto& d : decode) {
-    std::fprintf(stderr, "%-34s %.1f tokens/s\n", ("decode, " + std::to_string(d["tokens"].get<int>()) + " tokens").c_str(),
+    std::fprintf(stderr, "%-34s %.1f tokens/s\n",
+                 ("decode, " + std::to_string(d["tokens"].get<int>()) + " tokens").c_str(),
                  d["tokens_per_second"].get<double>());
   }
   std::fprintf(stderr, "%-34s %.3f GB\n", "bytes per decode step", bytes / 1e9);
 #ifdef QWENVL_HAVE_CUDA
   if (gpu) {
-    std::fprintf(stderr, "%-34s %.1f %% of %.2f TB/s\n", "bandwidth share", 100 * out["bandwidth_share_at_prompt"].get<double>(),
+    std::fprintf(stderr, "%-34s %.1f %% of %.2f TB/s\n", "bandwidth share",
+                 100 * out["bandwidth_share_at_prompt"].get<double>(),
                  out["peak_bandwidth_bytes_per_second"].get<double>() / 1e12);
     std::fprintf(stderr, "%-34s %.3f GiB (engine allocations), %.3f GiB device used\n", "peak memory at 2048 context",
                  peak_at_2048 / (1 << 30), used_at_2048 / (1 << 30));

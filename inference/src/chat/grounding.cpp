@@ -1,10 +1,9 @@
-// The grounding parser of qwenvl/grounding.h: one left-to-right scan over the reply that splits
-// it into text and the six grounding tags, so that a prefix of a streaming reply parses the same
-// way as the start of the finished one (boxes only ever grow as text arrives).
+// The grounding parser of qwenvl/grounding.h: a byte-at-a-time lexer that splits the reply into
+// text and the six grounding tags, and a small state machine over those tokens. parse_grounding
+// feeds the whole reply at once, so the streamed and the one-call parse are the same code.
 #include "qwenvl/grounding.h"
 
 #include <array>
-#include <cstdint>
 #include <optional>
 
 namespace qwenvl {
@@ -14,190 +13,272 @@ namespace {
 enum class Tag { RefOpen, RefClose, BoxOpen, BoxClose, QuadOpen, QuadClose };
 
 constexpr std::array<std::string_view, 6> kTagText = {"<ref>", "</ref>", "<box>", "</box>", "<quad>", "</quad>"};
-
-struct TagHit {
-  size_t pos = std::string_view::npos;  // where the tag starts; npos when none
-  Tag tag = Tag::RefOpen;
-  size_t end() const { return pos + kTagText[static_cast<int>(tag)].size(); }
-};
-
-// The first complete tag at or after `from`.
-TagHit find_tag(std::string_view s, size_t from) {
-  for (size_t i = s.find('<', from); i != std::string_view::npos; i = s.find('<', i + 1)) {
-    for (size_t t = 0; t < kTagText.size(); ++t) {
-      if (s.compare(i, kTagText[t].size(), kTagText[t]) == 0) return {i, static_cast<Tag>(t)};
-    }
-  }
-  return {};
-}
-
-// Length of the longest suffix of `s` that is a proper prefix of a tag ("<", "<bo", "</re"):
-// while streaming it may still become a tag, so it must not be shown yet.
-size_t partial_tag_suffix(std::string_view s) {
-  size_t best = 0;
-  for (std::string_view tag : kTagText) {
-    for (size_t n = tag.size() - 1; n > best; --n) {
-      if (s.size() >= n && s.compare(s.size() - n, n, tag.substr(0, n)) == 0) {
-        best = n;
-        break;
-      }
-    }
-  }
-  return best;
-}
+constexpr unsigned kAllTags = (1u << kTagText.size()) - 1;
+constexpr size_t kLongestTag = 7;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
-// One coordinate as Python's int() reads it after the drawer's clean-up: surrounding whitespace,
-// an optional sign, ASCII digits. Values past 7 digits are nonsense for a 0..1000 scale (and
-// would overflow), so they count as malformed.
-std::optional<int> parse_coordinate(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && is_space(s[b])) ++b;
-  while (e > b && is_space(s[e - 1])) --e;
-  bool negative = false;
-  if (b < e && (s[b] == '+' || s[b] == '-')) negative = s[b++] == '-';
-  if (b == e || e - b > 7) return std::nullopt;
-  int v = 0;
-  for (size_t i = b; i < e; ++i) {
-    if (s[i] < '0' || s[i] > '9') return std::nullopt;
-    v = v * 10 + (s[i] - '0');
-  }
-  return negative ? -v : v;
-}
-
-// The contents of <box> or <quad> the way the official drawer reads a box: every parenthesis
-// dropped, split at commas, each piece an integer. A box needs 4 numbers, a quad 8; anything
-// else is malformed and yields nothing.
-std::optional<std::vector<GroundingPoint>> parse_points(std::string_view body, size_t numbers) {
-  std::string cleaned;
-  cleaned.reserve(body.size());
-  for (char c : body)
-    if (c != '(' && c != ')') cleaned.push_back(c);
-  std::vector<int> values;
-  size_t start = 0;
-  while (true) {
-    size_t comma = cleaned.find(',', start);
-    std::string_view piece = std::string_view(cleaned).substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    std::optional<int> v = parse_coordinate(piece);
-    if (!v || values.size() == numbers) return std::nullopt;
-    values.push_back(*v);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  if (values.size() != numbers) return std::nullopt;
-  std::vector<GroundingPoint> points;
-  for (size_t i = 0; i < values.size(); i += 2) points.push_back({values[i], values[i + 1]});
-  return points;
-}
-
-class Parser {
+// The contents of <box> or <quad> read as they arrive, the way the official drawer reads a box:
+// every parenthesis dropped, split at commas, each piece an integer as Python's int() takes it
+// (surrounding whitespace, an optional sign, ASCII digits). A box needs 4 numbers, a quad 8;
+// anything else is malformed. Values past 7 digits are nonsense for a 0..1000 scale (and would
+// overflow), so they count as malformed. Reading on the fly keeps an open tag's state at a few
+// integers, however long its contents grow.
+class PointsReader {
  public:
-  Parser(std::string_view reply, bool finished) : s_(reply), finished_(finished) {}
+  explicit PointsReader(size_t numbers = 4) : want_(numbers) {}
 
-  GroundingParse run() {
-    size_t pos = 0;
-    while (pos < s_.size()) {
-      TagHit hit = find_tag(s_, pos);
-      if (hit.pos == std::string_view::npos) {
-        emit_tail(pos);
-        break;
-      }
-      out_.display_text.append(s_.substr(pos, hit.pos - pos));
-      switch (hit.tag) {
-        case Tag::RefOpen:
-          pos = parse_ref(hit);
-          break;
-        case Tag::BoxOpen:
-        case Tag::QuadOpen:
-          pos = parse_shape(hit, -1, false).next;
-          break;
-        default:  // a closing tag with no opener: markup, never shown
-          pos = hit.end();
-          break;
-      }
+  void take(char c) {
+    if (bad_ || c == '(' || c == ')') return;
+    if (c == ',') {
+      end_number();
+    } else if (is_space(c)) {
+      if (phase_ == Phase::Sign) bad_ = true;  // "- 5": int() refuses a space after the sign
+      if (phase_ == Phase::Digits) phase_ = Phase::Trail;
+    } else if (c == '+' || c == '-') {
+      if (phase_ != Phase::Lead) bad_ = true;
+      negative_ = c == '-';
+      phase_ = Phase::Sign;
+    } else if (c >= '0' && c <= '9') {
+      if (phase_ == Phase::Trail || ++digits_ > 7) bad_ = true;
+      value_ = value_ * 10 + (c - '0');
+      phase_ = Phase::Digits;
+    } else {
+      bad_ = true;
     }
-    return std::move(out_);
+  }
+
+  // The closing tag arrived: the points, or nothing when the contents were malformed.
+  std::optional<std::vector<GroundingPoint>> finish() {
+    end_number();
+    if (bad_ || count_ != want_) return std::nullopt;
+    std::vector<GroundingPoint> points;
+    for (size_t i = 0; i < count_; i += 2) points.push_back({values_[i], values_[i + 1]});
+    return points;
   }
 
  private:
-  struct ShapeResult {
-    size_t next;   // where scanning resumes
-    bool closed;   // the closing tag arrived (whether or not the contents were well formed)
-  };
+  enum class Phase { Lead, Sign, Digits, Trail };
 
-  // Text after the last tag; a trailing fragment that may still grow into a tag is held back
-  // while the reply is streaming.
-  void emit_tail(size_t pos) {
-    std::string_view tail = s_.substr(pos);
-    if (!finished_) tail.remove_suffix(partial_tag_suffix(tail));
-    out_.display_text.append(tail);
+  void end_number() {
+    if (bad_) return;
+    if ((phase_ != Phase::Digits && phase_ != Phase::Trail) || count_ == want_) {
+      bad_ = true;
+      return;
+    }
+    values_[count_++] = negative_ ? -value_ : value_;
+    phase_ = Phase::Lead;
+    negative_ = false;
+    value_ = 0;
+    digits_ = 0;
   }
 
-  // `<ref>PHRASE</ref>` then the chain the TUTORIAL regex removes with it: any number of boxes,
-  // then any number of quads, each directly after the previous one.
-  size_t parse_ref(const TagHit& open) {
-    TagHit close = find_tag(s_, open.end());
-    if (close.pos == std::string_view::npos || close.tag != Tag::RefClose) {
-      // Unterminated (still streaming, or the model moved on): the phrase shows as plain text.
-      return open.end();
-    }
-    std::string_view phrase = s_.substr(open.end(), close.pos - open.end());
-    GroundingRef ref;
-    ref.phrase = std::string(phrase);
-    ref.display_begin = out_.display_text.size();
-    out_.display_text.append(phrase);
-    ref.display_end = out_.display_text.size();
-    const int index = static_cast<int>(out_.refs.size());
-    out_.refs.push_back(std::move(ref));
-
-    size_t pos = close.end();
-    bool first = true;
-    bool quads_started = false;
-    while (true) {
-      bool box_next = s_.compare(pos, kTagText[static_cast<int>(Tag::BoxOpen)].size(),
-                                 kTagText[static_cast<int>(Tag::BoxOpen)]) == 0;
-      bool quad_next = s_.compare(pos, kTagText[static_cast<int>(Tag::QuadOpen)].size(),
-                                  kTagText[static_cast<int>(Tag::QuadOpen)]) == 0;
-      if (!(quad_next || (box_next && !quads_started))) break;
-      quads_started = quads_started || quad_next;
-      TagHit hit{pos, quad_next ? Tag::QuadOpen : Tag::BoxOpen};
-      ShapeResult r = parse_shape(hit, index, first);
-      first = false;
-      pos = r.next;
-      if (!r.closed) break;
-    }
-    return pos;
-  }
-
-  // `<box>…</box>` or `<quad>…</quad>` starting at `open`. The contents end at the next tag of
-  // any kind; when that is not the matching close, the shape is unterminated: it yields no box
-  // and its contents are hidden (they are coordinates still arriving).
-  ShapeResult parse_shape(const TagHit& open, int ref, bool first_of_ref) {
-    const bool quad = open.tag == Tag::QuadOpen;
-    const Tag want = quad ? Tag::QuadClose : Tag::BoxClose;
-    TagHit close = find_tag(s_, open.end());
-    if (close.pos == std::string_view::npos) return {s_.size(), false};
-    if (close.tag != want) return {close.pos, false};
-    std::string_view body = s_.substr(open.end(), close.pos - open.end());
-    if (auto points = parse_points(body, quad ? 8 : 4)) {
-      GroundingBox box;
-      box.points = std::move(*points);
-      box.quad = quad;
-      box.ref = ref;
-      box.first_of_ref = first_of_ref;
-      out_.boxes.push_back(std::move(box));
-    }
-    return {close.end(), true};
-  }
-
-  std::string_view s_;
-  bool finished_;
-  GroundingParse out_;
+  size_t want_;
+  std::array<int, 8> values_{};
+  size_t count_ = 0;
+  Phase phase_ = Phase::Lead;
+  bool negative_ = false;
+  int value_ = 0;
+  int digits_ = 0;
+  bool bad_ = false;
 };
 
 }  // namespace
 
-GroundingParse parse_grounding(std::string_view reply, bool finished) { return Parser(reply, finished).run(); }
+struct GroundingStream::Impl {
+  // Where the token stream is. Text: plain text. Phrase: after <ref>; the phrase is shown as it
+  // arrives and becomes a ref only if the next tag is </ref>. Chain: right after </ref> or a
+  // shape of its chain, where a <box>/<quad> with no text between still belongs to the ref (the
+  // TUTORIAL regex: boxes, then quads). Shape: inside <box>/<quad>; the contents never show,
+  // and any tag but the matching close drops the shape and is read again as in Text.
+  enum class State { Text, Phrase, Chain, Shape };
+
+  GroundingParse out;
+  bool finished = false;
+  size_t scanned = 0;
+
+  // The lexer's held-back fragment: a '<' and the bytes after it while they still spell the
+  // start of some tag. `candidates` has a bit for each tag it may still become.
+  std::array<char, kLongestTag> pending{};
+  size_t pending_len = 0;
+  unsigned candidates = 0;
+
+  State state = State::Text;
+  size_t phrase_begin = 0;   // Phrase: where the phrase starts in display_text
+  int chain_ref = -1;        // Chain and chained shapes: the ref the shapes belong to
+  bool chain_first = true;   // the next chained shape is the one directly after the ref
+  bool chain_quads = false;  // a quad came: only quads may follow in the chain
+  bool shape_quad = false;
+  int shape_ref = -1;
+  bool shape_first = false;
+  PointsReader points;
+
+  void lex(std::string_view piece) {
+    size_t i = 0;
+    while (i < piece.size()) {
+      if (pending_len == 0) {
+        // Plain text up to the next '<' goes on in one run.
+        const size_t lt = piece.find('<', i);
+        const size_t end = lt == std::string_view::npos ? piece.size() : lt;
+        scanned += end - i;
+        if (end > i) on_text(piece.substr(i, end - i));
+        if (lt == std::string_view::npos) return;
+        ++scanned;
+        pending[0] = '<';
+        pending_len = 1;
+        candidates = kAllTags;
+        i = lt + 1;
+        continue;
+      }
+      const char c = piece[i];
+      ++scanned;
+      unsigned next = 0;
+      for (size_t t = 0; t < kTagText.size(); ++t)
+        if ((candidates >> t & 1u) && kTagText[t][pending_len] == c) next |= 1u << t;
+      if (next == 0) {
+        // No tag starts this way: the fragment is text, and `c` is looked at again on its own
+        // (it may be the '<' of the next tag).
+        flush_pending();
+        continue;
+      }
+      pending[pending_len++] = c;
+      candidates = next;
+      ++i;
+      for (size_t t = 0; t < kTagText.size(); ++t) {
+        if ((next >> t & 1u) && kTagText[t].size() == pending_len) {
+          pending_len = 0;
+          on_tag(static_cast<Tag>(t));
+          break;
+        }
+      }
+    }
+  }
+
+  void flush_pending() {
+    const size_t n = pending_len;
+    pending_len = 0;
+    if (n > 0) on_text(std::string_view(pending.data(), n));
+  }
+
+  void on_text(std::string_view text) {
+    switch (state) {
+      case State::Chain:  // text between the ref and a box ends the chain
+        state = State::Text;
+        [[fallthrough]];
+      case State::Text:
+      case State::Phrase:
+        out.display_text.append(text);
+        break;
+      case State::Shape:
+        scanned += text.size();
+        for (char c : text) points.take(c);
+        break;
+    }
+  }
+
+  void on_tag(Tag tag) {
+    switch (state) {
+      case State::Text:
+        break;
+      case State::Phrase:
+        if (tag == Tag::RefClose) {
+          GroundingRef ref;
+          ref.phrase = out.display_text.substr(phrase_begin);
+          ref.display_begin = phrase_begin;
+          ref.display_end = out.display_text.size();
+          chain_ref = static_cast<int>(out.refs.size());
+          out.refs.push_back(std::move(ref));
+          chain_first = true;
+          chain_quads = false;
+          state = State::Chain;
+          return;
+        }
+        break;  // unterminated: the phrase stays plain text
+      case State::Chain:
+        if (tag == Tag::QuadOpen || (tag == Tag::BoxOpen && !chain_quads)) {
+          chain_quads = chain_quads || tag == Tag::QuadOpen;
+          open_shape(tag, chain_ref, chain_first);
+          chain_first = false;
+          return;
+        }
+        break;
+      case State::Shape:
+        if (tag == (shape_quad ? Tag::QuadClose : Tag::BoxClose)) {
+          if (auto p = points.finish()) {
+            GroundingBox box;
+            box.points = std::move(*p);
+            box.quad = shape_quad;
+            box.ref = shape_ref;
+            box.first_of_ref = shape_first;
+            out.boxes.push_back(std::move(box));
+          }
+          state = shape_ref >= 0 ? State::Chain : State::Text;  // a malformed shape keeps the chain
+          return;
+        }
+        break;  // interrupted: no box, its contents stay hidden
+    }
+    state = State::Text;
+    text_tag(tag);
+  }
+
+  // A tag read in plain text. A closing tag with no opener is markup and never shows.
+  void text_tag(Tag tag) {
+    if (tag == Tag::RefOpen) {
+      state = State::Phrase;
+      phrase_begin = out.display_text.size();
+    } else if (tag == Tag::BoxOpen || tag == Tag::QuadOpen) {
+      open_shape(tag, -1, false);
+    }
+  }
+
+  void open_shape(Tag open, int ref, bool first) {
+    state = State::Shape;
+    shape_quad = open == Tag::QuadOpen;
+    shape_ref = ref;
+    shape_first = first;
+    points = PointsReader(shape_quad ? 8 : 4);
+  }
+
+  GroundingUpdate mark() const { return {out.display_text.size(), out.refs.size(), out.boxes.size(), false}; }
+};
+
+GroundingStream::GroundingStream() : impl_(std::make_unique<Impl>()) {}
+GroundingStream::~GroundingStream() = default;
+GroundingStream::GroundingStream(GroundingStream&&) noexcept = default;
+GroundingStream& GroundingStream::operator=(GroundingStream&&) noexcept = default;
+
+GroundingUpdate GroundingStream::feed(std::string_view piece) {
+  GroundingUpdate update = impl_->mark();
+  if (impl_->finished) {
+    update.rejected = true;
+    return update;
+  }
+  impl_->lex(piece);
+  return update;
+}
+
+GroundingUpdate GroundingStream::finish() {
+  GroundingUpdate update = impl_->mark();
+  if (!impl_->finished) {
+    impl_->scanned += impl_->pending_len;
+    impl_->flush_pending();  // "<bo" at the very end is text once nothing more can come
+    impl_->finished = true;
+  }
+  return update;
+}
+
+const GroundingParse& GroundingStream::parse() const& { return impl_->out; }
+GroundingParse GroundingStream::parse() && { return std::move(impl_->out); }
+bool GroundingStream::finished() const { return impl_->finished; }
+void GroundingStream::reset() { *impl_ = Impl(); }
+size_t GroundingStream::pending_bytes() const { return impl_->pending_len; }
+size_t GroundingStream::scanned_bytes() const { return impl_->scanned; }
+
+GroundingParse parse_grounding(std::string_view reply, bool finished) {
+  GroundingStream stream;
+  stream.feed(reply);
+  if (finished) stream.finish();
+  return std::move(stream).parse();
+}
 
 }  // namespace qwenvl

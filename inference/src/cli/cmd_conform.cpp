@@ -12,8 +12,8 @@
 #include "chat/template.h"
 #include "cli/args.h"
 #include "cli/command.h"
-#include "engine/model_impl.h"
-#include "engine/prompt.h"
+#include "engine/internal.h"
+#include "engine/runner.h"
 #include "engine/sampler.h"
 #include "qwenvl/engine.h"
 #include "util/file_io.h"
@@ -37,49 +37,69 @@ std::string_view as_bytes(const std::vector<float>& v) {
   return {reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float)};
 }
 
-Status run_scenario(Model::Impl& m, const Scenario& sc, const std::string& workdir, const std::string& out_dir) {
+// A scenario's pictures, read from the work folder by their label (a relative path).
+class FolderPictures final : public PictureSource {
+ public:
+  FolderPictures(std::string workdir, int image_size) : workdir_(std::move(workdir)), size_(image_size) {}
+  Result<const float*> input(const std::string& label) override {
+    if (Entry* e = find(label)) return e->input.data();
+    auto pic = load_picture((fs::path(workdir_) / label).string());
+    if (!pic) return pic.status();
+    entries_.push_back({label, preprocess_picture(*pic, size_), {}});
+    return entries_.back().input.data();
+  }
+  const float* features(const std::string& label) override {
+    const Entry* e = find(label);
+    return e && !e->features.empty() ? e->features.data() : nullptr;
+  }
+  void keep(const std::string& label, std::vector<float> f) override {
+    if (Entry* e = find(label)) e->features = std::move(f);
+  }
+
+ private:
+  struct Entry {
+    std::string label;
+    std::vector<float> input, features;
+  };
+  Entry* find(const std::string& label) {
+    for (Entry& e : entries_)
+      if (e.label == label) return &e;
+    return nullptr;
+  }
+  std::string workdir_;
+  int size_;
+  std::vector<Entry> entries_;
+};
+
+Status run_scenario(ModelImpl& m, const Scenario& sc, const std::string& workdir, const std::string& out_dir) {
   const ModelConfig& cfg = m.config();
   auto ctx = make_context(*m.tokenizer, sc.query(), sc.history, sc.context_options(cfg.generation.max_window_size));
   if (!ctx) return ctx.status();
   const std::vector<int32_t>& ids = ctx->ids;
-  Backend& backend = *m.backend;
-  if (static_cast<int>(ids.size()) + sc.greedy_steps > backend.max_context())
-    return Status::error("the prompt (" + std::to_string(ids.size()) + " tokens) and its greedy steps exceed the context limit " +
-                         std::to_string(backend.max_context()));
-  auto spans = find_image_spans(ids);
-  if (!spans) return spans.status();
-
-  // Every picture of the prompt, in order, as the official forward encodes them as one batch.
-  const int S = cfg.visual.image_size, H = cfg.hidden_size;
-  const size_t feat = size_t(cfg.visual.n_queries) * H;
-  std::vector<float> pixels, visual(feat * spans->size());
-  for (const ImageSpan& s : *spans) {
-    auto pic = load_picture((fs::path(workdir) / s.label).string());
-    if (!pic) return pic.status();
-    std::vector<float> p = preprocess_picture(*pic, S);
-    pixels.insert(pixels.end(), p.begin(), p.end());
-  }
-  if (!spans->empty()) QWENVL_TRY(backend.encode_images(pixels.data(), static_cast<int>(spans->size()), visual.data()));
+  Runner runner(m);  // a fresh cache: every position of the prompt is computed
+  if (static_cast<int>(ids.size()) + sc.greedy_steps > runner.max_context())
+    return Status::error("the prompt (" + std::to_string(ids.size()) +
+                         " tokens) and its greedy steps exceed the context limit " +
+                         std::to_string(runner.max_context()));
 
   const int V = cfg.vocab_size, n = static_cast<int>(ids.size());
-  const double alpha = cfg.use_dynamic_ntk ? ntk_alpha_for_length(n, cfg.seq_length) : 1.0;
-  backend.kv_truncate(0);
-  m.kv_owner = nullptr;
-  m.kv_tokens.clear();
   nlohmann::ordered_json top5_ids = nlohmann::ordered_json::array();
   std::vector<float> last(static_cast<size_t>(V));
   std::vector<int32_t> order;
-  ForwardRequest req;
-  req.ids = ids.data();
-  req.n_tokens = n;
-  req.ntk_alpha = alpha;
-  req.logits = LogitsMode::All;
-  req.on_logits = [&](int index, const float* l) {
+  FolderPictures pictures(workdir, cfg.visual.image_size);
+  auto pre = runner.prefill(ids, pictures, LogitsMode::All, [&](int index, const float* l) {
     top5_ids.push_back(top5(l, V, order));
     if (index == n - 1) std::copy(l, l + V, last.begin());
-  };
-  for (size_t i = 0; i < spans->size(); ++i) req.splices.push_back({(*spans)[i].first, (*spans)[i].rows, visual.data() + i * feat});
-  QWENVL_TRY(backend.forward(req));
+  });
+  if (!pre) return pre.status();
+  // The prompt's pictures in order, as the official forward encodes them.
+  const size_t feat = size_t(cfg.visual.n_queries) * cfg.hidden_size;
+  std::vector<float> visual;
+  visual.reserve(feat * pre->spans.size());
+  for (const ImageSpan& s : pre->spans) {
+    const float* f = pictures.features(s.label);
+    visual.insert(visual.end(), f, f + feat);
+  }
 
   // Greedy continuation with the KV cache, as generate() with do_sample=False; it ends early
   // only at <|endoftext|> (the eos of generation_config).
@@ -89,34 +109,29 @@ Status run_scenario(Model::Impl& m, const Scenario& sc, const std::string& workd
     const int32_t tok = argmax(logits.data(), V);
     greedy.push_back(tok);
     if (tok == cfg.generation.eos_token_id || step + 1 == sc.greedy_steps) break;
-    ForwardRequest r;
-    r.ids = &tok;
-    r.n_tokens = 1;
-    r.ntk_alpha = alpha;
-    r.on_logits = [&](int, const float* l) { std::copy(l, l + V, logits.begin()); };
-    QWENVL_TRY(backend.forward(r));
+    QWENVL_TRY(runner.step(tok, [&](int, const float* l) { std::copy(l, l + V, logits.begin()); }));
   }
-  backend.kv_truncate(0);
 
   nlohmann::ordered_json j;
   j["name"] = sc.name;
   j["prompt_ids"] = ids;
   j["top5_ids"] = std::move(top5_ids);
   j["greedy_ids"] = greedy;
-  j["n_images"] = spans->size();
-  j["ntk_alpha"] = alpha;
-  j["device"] = backend.device_description();
+  j["n_images"] = pre->spans.size();
+  j["ntk_alpha"] = pre->ntk_alpha;
+  j["device"] = m.backend->device_description();
   const std::string base = (fs::path(out_dir) / sc.name).string();
   QWENVL_TRY(write_file_atomic(base + ".json", j.dump() + "\n"));
   QWENVL_TRY(write_file_atomic(base + ".last_logits.f32", as_bytes(last)));
-  if (!spans->empty()) QWENVL_TRY(write_file_atomic(base + ".visual.f32", as_bytes(visual)));
+  if (!pre->spans.empty()) QWENVL_TRY(write_file_atomic(base + ".visual.f32", as_bytes(visual)));
   return Status();
 }
 
 int usage(const std::string& message) {
   std::fprintf(stderr,
                "qwenvl-cli conform: %s\n"
-               "usage: qwenvl-cli conform --model DIR --scenarios FILE --workdir DIR --out DIR [--device cpu|cuda] [--threads N]\n",
+               "usage: qwenvl-cli conform --model DIR --scenarios FILE --workdir DIR --out DIR [--device cpu|cuda] "
+               "[--threads N]\n",
                message.c_str());
   return 2;
 }
@@ -131,8 +146,10 @@ int run_conform(const std::vector<std::string>& argv) {
   LoadOptions lo;
   lo.model_dir = *args.get("model");
   const std::string device = args.get("device").value_or("cpu");
-  if (device == "cuda") lo.backend = BackendKind::Cuda;
-  else if (device != "cpu") return usage("--device must be cpu or cuda");
+  if (device == "cuda")
+    lo.backend = BackendKind::Cuda;
+  else if (device != "cpu")
+    return usage("--device must be cpu or cuda");
   if (auto t = args.get("threads")) lo.cpu_threads = std::atoi(t->c_str());
 
   auto scenarios = load_scenarios(*args.get("scenarios"));
@@ -154,7 +171,8 @@ int run_conform(const std::vector<std::string>& argv) {
   }
   int failed = 0;
   for (const ScenarioEntry& e : *scenarios) {
-    Status s = e.scenario ? run_scenario((*model)->impl(), *e.scenario, *args.get("workdir"), out) : e.scenario.status();
+    Status s =
+        e.scenario ? run_scenario(model_impl(**model), *e.scenario, *args.get("workdir"), out) : e.scenario.status();
     if (!s) {
       ++failed;
       std::fprintf(stderr, "qwenvl-cli conform: scenario %s: %s\n", e.name.c_str(), s.message().c_str());
@@ -167,7 +185,7 @@ int run_conform(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-QWENVL_COMMAND(conform, "conform", "run chat scenarios and write prompt ids, top-5 ids, greedy ids, logits, vision features",
-               run_conform);
+QWENVL_COMMAND(conform, "conform",
+               "run chat scenarios and write prompt ids, top-5 ids, greedy ids, logits, vision features", run_conform);
 
 }  // namespace qwenvl::cli

@@ -1,10 +1,11 @@
 // The CPU reference backend: fp32 throughout, weights widened block by block from the mapped
 // checkpoint. It is what every faster path is checked against.
+#include "cpu/cpu_backend.h"
+
 #include <thread>
 
 #include "cpu/decoder.h"
 #include "cpu/vision.h"
-#include "engine/backend.h"
 
 namespace qwenvl {
 
@@ -12,10 +13,12 @@ namespace {
 
 class CpuBackend final : public Backend {
  public:
-  CpuBackend(const ModelWeights& w, const BackendOptions& o)
+  CpuBackend(const ModelWeights& w, const LoadOptions& o)
       : pool_(o.cpu_threads), vision_(w, pool_), decoder_(w, pool_, o.max_context), w_(w) {}
 
   std::string device_description() const override { return "CPU, " + std::to_string(pool_.size()) + " threads"; }
+  int max_context() const override { return decoder_.max_context(); }
+  int vocab_size() const override { return w_.config.vocab_size; }
 
   Status encode_images(const float* pixels, int n, float* out) override {
     const VisionConfig& vc = w_.config.visual;
@@ -24,10 +27,13 @@ class CpuBackend final : public Backend {
     for (int i = 0; i < n; ++i) vision_.encode(pixels + i * in_stride, out + i * out_stride);
     return Status();
   }
-  Status forward(const ForwardRequest& r) override { return decoder_.forward(r); }
-  int kv_length() const override { return decoder_.kv_length(); }
-  void kv_truncate(int n) override { decoder_.kv_truncate(n); }
-  int max_context() const override { return decoder_.max_context(); }
+
+ protected:
+  std::unique_ptr<KvCache> make_kv_cache() override { return std::make_unique<cpu::CpuKvCache>(decoder_.layers()); }
+  // Backend::forward hands back only caches this backend made.
+  Status run_forward(KvCache& cache, const ForwardRequest& r) override {
+    return decoder_.forward(static_cast<cpu::CpuKvCache&>(cache), r);
+  }
 
  private:
   ThreadPool pool_;
@@ -38,7 +44,7 @@ class CpuBackend final : public Backend {
 
 }  // namespace
 
-Result<std::unique_ptr<Backend>> make_cpu_backend(const ModelWeights& weights, const BackendOptions& options) {
+Result<std::unique_ptr<Backend>> make_cpu_backend(const ModelWeights& weights, const LoadOptions& options) {
   if (options.max_context <= 0) return Result<std::unique_ptr<Backend>>::error("max_context must be positive");
   return std::unique_ptr<Backend>(new CpuBackend(weights, options));
 }

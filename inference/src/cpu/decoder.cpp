@@ -6,6 +6,7 @@
 
 #include "cpu/matmul.h"
 #include "cpu/ops.h"
+#include "model/rotary.h"
 #include "util/half.h"
 
 namespace qwenvl::cpu {
@@ -27,24 +28,22 @@ Decoder::Decoder(const ModelWeights& weights, ThreadPool& pool, int max_context)
   hd_ = c.head_dim();
   F_ = c.ffn_size;
   for (const auto& l : w_.layers)
-    small_.push_back({to_f32(l.ln_1), to_f32(l.ln_2), bias_or_zero(l.c_attn), bias_or_zero(l.c_proj), bias_or_zero(l.w1),
-                      bias_or_zero(l.w2), bias_or_zero(l.mlp_c_proj)});
+    small_.push_back({to_f32(l.ln_1), to_f32(l.ln_2), bias_or_zero(l.c_attn), bias_or_zero(l.c_proj),
+                      bias_or_zero(l.w1), bias_or_zero(l.w2), bias_or_zero(l.mlp_c_proj)});
   ln_f_ = to_f32(w_.ln_f);
-  k_cache_.resize(w_.layers.size());
-  v_cache_.resize(w_.layers.size());
 }
 
-void Decoder::ensure_capacity(int n) {
-  if (n <= capacity_) return;
-  int cap = std::max(n, std::min(max_context_, std::max(256, capacity_ * 2)));
-  for (size_t i = 0; i < k_cache_.size(); ++i) {
-    k_cache_[i].resize(size_t(cap) * H_);
-    v_cache_[i].resize(size_t(cap) * H_);
+void Decoder::ensure_capacity(CpuKvCache& kv, int n) {
+  if (n <= kv.capacity) return;
+  int cap = std::max(n, std::min(max_context_, std::max(256, kv.capacity * 2)));
+  for (size_t i = 0; i < kv.k.size(); ++i) {
+    kv.k[i].resize(size_t(cap) * H_);
+    kv.v[i].resize(size_t(cap) * H_);
   }
-  capacity_ = cap;
+  kv.capacity = cap;
 }
 
-void Decoder::layer(int i, std::vector<float>& h, int T, int pos0, const Rotary& rope) {
+void Decoder::layer(int i, std::vector<float>& h, int T, int pos0, const Rotary& rope, CpuKvCache& kv) {
   const LlmLayerWeights& l = w_.layers[i];
   const LayerSmall& s = small_[i];
   const ModelConfig& c = w_.config;
@@ -53,8 +52,8 @@ void Decoder::layer(int i, std::vector<float>& h, int T, int pos0, const Rotary&
   linear(pool_, a.data(), T, WeightRef::from_gptq(l.c_attn), s.c_attn_b.data(), qkv.data());
 
   // Rotary on q and k (all head_dim dims), keys cached after rotary, logn on queries only.
-  float* kc = k_cache_[i].data();
-  float* vc = v_cache_[i].data();
+  float* kc = kv.k[i].data();
+  float* vc = kv.v[i].data();
   const double log_seq = std::log(static_cast<double>(c.seq_length));
   for (int t = 0; t < T; ++t) {
     const int64_t p = pos0 + t;
@@ -106,28 +105,21 @@ void Decoder::layer(int i, std::vector<float>& h, int T, int pos0, const Rotary&
   for (size_t k = 0; k < h.size(); ++k) h[k] += tmp[k];
 }
 
-Status Decoder::forward(const ForwardRequest& r) {
-  const int T = r.n_tokens, pos0 = kv_len_;
-  if (T <= 0) return Status::error("forward: no tokens");
-  if (pos0 + T > max_context_)
-    return Status::error("the context would hold " + std::to_string(pos0 + T) + " tokens; the limit is " + std::to_string(max_context_));
+Status Decoder::forward(CpuKvCache& kv, const ForwardRequest& r) {
+  const int T = r.n_tokens, pos0 = kv.length();
   const ModelConfig& c = w_.config;
   std::vector<float> h(size_t(T) * H_);
   const uint16_t* wte = w_.wte->as<uint16_t>();
   for (int t = 0; t < T; ++t) {
     const int32_t id = r.ids[t];
-    if (id < 0 || id >= c.vocab_size) return Status::error("forward: token id " + std::to_string(id) + " is outside the vocabulary");
     for (int d = 0; d < H_; ++d) h[size_t(t) * H_ + d] = half_to_float(wte[size_t(id) * H_ + d]);
   }
-  for (const EmbeddingSplice& s : r.splices) {
-    if (s.offset < 0 || s.offset + s.rows > T) return Status::error("forward: a picture's embeddings fall outside the tokens");
-    std::memcpy(&h[size_t(s.offset) * H_], s.data, sizeof(float) * size_t(s.rows) * H_);
-  }
-  ensure_capacity(pos0 + T);
-  // Dynamic NTK: base = rotary_emb_base * alpha^(d / (d - 2)), alpha fixed on the prompt pass.
-  const Rotary rope(hd_, c.rotary_emb_base * std::pow(r.ntk_alpha, static_cast<double>(hd_) / (hd_ - 2)));
-  for (int i = 0; i < static_cast<int>(w_.layers.size()); ++i) layer(i, h, T, pos0, rope);
-  kv_len_ = pos0 + T;
+  for (const EmbeddingSplice& s : r.splices)
+    if (s.rows > 0) std::memcpy(&h[size_t(s.offset) * H_], s.data, sizeof(float) * size_t(s.rows) * H_);
+  ensure_capacity(kv, pos0 + T);
+  // Dynamic NTK: alpha fixed on the prompt pass.
+  const Rotary rope(hd_, rotary_base_for_alpha(c.rotary_emb_base, hd_, r.ntk_alpha));
+  for (int i = 0; i < static_cast<int>(w_.layers.size()); ++i) layer(i, h, T, pos0, rope, kv);
 
   if (r.logits == LogitsMode::None || !r.on_logits) return Status();
   const int first = r.logits == LogitsMode::Last ? T - 1 : 0;

@@ -1,6 +1,7 @@
 // The Qwen-7B decoder in fp32 on the CPU with a KV cache: RMSNorm, c_attn (Q|K|V) with bias,
 // rotate-half RoPE (dynamic NTK base), logn query scaling past seq_length, causal attention,
-// SwiGLU (w2 is the gate), ln_f and lm_head.
+// SwiGLU (w2 is the gate), ln_f and lm_head. Keys and values live in a CpuKvCache, one per
+// conversation; the decoder itself holds only the widened small weights.
 #pragma once
 
 #include <vector>
@@ -11,25 +12,30 @@
 
 namespace qwenvl::cpu {
 
+// One conversation's keys (after rotary) and values: per layer [capacity][H], grown on demand.
+class CpuKvCache final : public KvCache {
+ public:
+  explicit CpuKvCache(size_t layers) : k(layers), v(layers) {}
+  std::vector<std::vector<float>> k, v;
+  int capacity = 0;
+};
+
 class Decoder {
  public:
   Decoder(const ModelWeights& weights, ThreadPool& pool, int max_context);
-  Status forward(const ForwardRequest& request);
-  int kv_length() const { return kv_len_; }
-  void kv_truncate(int n) { kv_len_ = n < kv_len_ ? n : kv_len_; }
+  // Runs a request Backend::forward has checked, appending to `kv` from kv.length() on.
+  Status forward(CpuKvCache& kv, const ForwardRequest& request);
   int max_context() const { return max_context_; }
+  size_t layers() const { return w_.layers.size(); }
 
  private:
-  void layer(int i, std::vector<float>& h, int T, int pos0, const Rotary& rope);
-  void ensure_capacity(int n);
+  void layer(int i, std::vector<float>& h, int T, int pos0, const Rotary& rope, CpuKvCache& kv);
+  void ensure_capacity(CpuKvCache& kv, int n);
 
   const ModelWeights& w_;
   ThreadPool& pool_;
   int max_context_;
   int H_, heads_, hd_, F_;
-  int kv_len_ = 0;
-  int capacity_ = 0;
-  std::vector<std::vector<float>> k_cache_, v_cache_;  // per layer [capacity][H]
   struct LayerSmall {
     std::vector<float> ln1, ln2, c_attn_b, c_proj_b, w1_b, w2_b, mlp_b;
   };

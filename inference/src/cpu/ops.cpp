@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "model/rotary.h"
 #include "util/half.h"
 
 namespace qwenvl::cpu {
@@ -73,14 +74,7 @@ void softmax_inplace(float* x, int n) {
   for (int i = 0; i < n; ++i) x[i] = static_cast<float>(x[i] * inv);
 }
 
-Rotary::Rotary(int head_dim, double base) : dim(head_dim), inv_freq(head_dim / 2) {
-  // torch: 1.0 / (base ** (arange(0, dim, 2).float() / dim)), all in fp32.
-  const float b = static_cast<float>(base);
-  for (int i = 0; i < dim / 2; ++i) {
-    float e = static_cast<float>(2 * i) / static_cast<float>(dim);
-    inv_freq[i] = 1.0f / std::pow(b, e);
-  }
-}
+Rotary::Rotary(int head_dim, double base) : dim(head_dim), inv_freq(rotary_inv_freq(head_dim, base)) {}
 
 void Rotary::apply(float* x, int64_t p) const {
   const int half = dim / 2;

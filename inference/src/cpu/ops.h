@@ -23,7 +23,7 @@ void mul_silu_inplace(float* a, const float* gate, size_t n);
 void softmax_inplace(float* x, int n);
 
 // Qwen's rotary embedding (rotate-half, fp32 tables): for head_dim d and absolute position p,
-// angle_i = float(p) * inv_freq_i with inv_freq_i = 1 / base^(2i/d) computed in fp32.
+// angle_i = float(p) * inv_freq_i with inv_freq_i from model/rotary.h (fp32).
 struct Rotary {
   int dim = 0;
   std::vector<float> inv_freq;  // d / 2

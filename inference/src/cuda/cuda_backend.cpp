@@ -1,5 +1,5 @@
-// CudaBackend: creation (probe, upload, buffers), the KV cache pages, rotary tables, and the
-// dispatch of a forward pass into GEMV steps (few tokens) or GEMM chunks (prompts).
+// CudaBackend: creation (probe, upload, buffers), the KV caches and page table, rotary tables,
+// and the dispatch of a forward pass into GEMV steps (few tokens) or GEMM chunks (prompts).
 #include "cuda/cuda_backend.h"
 
 #include <algorithm>
@@ -8,11 +8,12 @@
 
 #include "cuda/cuda_probe.h"
 #include "cuda/workspace.h"
+#include "model/rotary.h"
 #include "util/half.h"
 
 namespace qwenvl {
 
-Result<std::unique_ptr<Backend>> make_cuda_backend(const ModelWeights& weights, const BackendOptions& options) {
+Result<std::unique_ptr<Backend>> make_cuda_backend(const ModelWeights& weights, const LoadOptions& options) {
   auto b = cuda::CudaBackend::create(weights, options);
   if (!b) return b.status();
   return std::unique_ptr<Backend>(std::move(b.value()));
@@ -20,7 +21,7 @@ Result<std::unique_ptr<Backend>> make_cuda_backend(const ModelWeights& weights, 
 
 namespace cuda {
 
-Result<std::unique_ptr<CudaBackend>> CudaBackend::create(const ModelWeights& weights, const BackendOptions& options) {
+Result<std::unique_ptr<CudaBackend>> CudaBackend::create(const ModelWeights& weights, const LoadOptions& options) {
   std::unique_ptr<CudaBackend> b(new CudaBackend());
   Status s = b->init(weights, options);
   if (!s.ok()) return s.with_context("CUDA backend: ");
@@ -39,7 +40,7 @@ CudaBackend::~CudaBackend() {
   if (stream_) cudaStreamDestroy(stream_);
 }
 
-Status CudaBackend::init(const ModelWeights& weights, const BackendOptions& options) {
+Status CudaBackend::init(const ModelWeights& weights, const LoadOptions& options) {
   std::string name;
   QWENVL_TRY(cuda_probe(&name));
   QWENVL_TRY(check_cuda_support(weights.config));
@@ -60,7 +61,7 @@ Status CudaBackend::init(const ModelWeights& weights, const BackendOptions& opti
 
   std::function<bool(double)> progress;
   if (options.on_progress) {
-    progress = [&](double f) { return options.on_progress(f, "uploading weights to the GPU"); };
+    progress = [&](double f) { return options.on_progress(LoadProgress{f, "uploading weights to the GPU"}); };
   }
   auto m = upload_model(weights, stream_, gemm_, progress);
   if (!m) return m.status();
@@ -117,7 +118,8 @@ Status CudaBackend::init(const ModelWeights& weights, const BackendOptions& opti
   QWENVL_CUDA_TRY(cudaEventCreate(&step_begin_), "creating a CUDA event");
   QWENVL_CUDA_TRY(cudaEventCreate(&step_end_), "creating a CUDA event");
   const size_t n_pages = (static_cast<size_t>(max_context_) + kPageSize - 1) / kPageSize;
-  page_ptrs_.assign(n_pages, nullptr);
+  const size_t page_bytes = static_cast<size_t>(cfg_.num_layers) * 2 * cfg_.num_heads * kPageSize * cfg_.head_dim() * 2;
+  pages_.init(page_bytes, kFreePages, stream_);
   {
     auto t = DeviceBuffer::allocate(n_pages * sizeof(__half*), "the KV page table");
     if (!t) return t.status();
@@ -139,48 +141,28 @@ kernels::KvCacheView CudaBackend::cache_view() const {
   return v;
 }
 
-Status CudaBackend::ensure_pages(int positions) {
-  const size_t need = (static_cast<size_t>(positions) + kPageSize - 1) / kPageSize;
-  if (need <= pages_.size()) return Status();
-  const size_t page_bytes = static_cast<size_t>(cfg_.num_layers) * 2 * cfg_.num_heads * kPageSize * cfg_.head_dim() * 2;
-  while (pages_.size() < need) {
-    auto p = DeviceBuffer::allocate(page_bytes, "the KV cache (" + std::to_string((pages_.size() + 1) * kPageSize) +
-                                                    " positions)");
-    if (!p) return p.status();
-    page_ptrs_[pages_.size()] = p->as<__half>();
-    pages_.push_back(std::move(p.value()));
-  }
-  // The table is read by kernels already queued; a synchronous copy orders after them.
-  QWENVL_CUDA_TRY(cudaStreamSynchronize(stream_), "growing the KV cache");
-  QWENVL_CUDA_TRY(cudaMemcpy(page_table_.get(), page_ptrs_.data(), need * sizeof(__half*), cudaMemcpyHostToDevice),
-                  "updating the KV page table");
-  return Status();
+std::unique_ptr<KvCache> CudaBackend::make_kv_cache() {
+  return std::make_unique<CudaKvCache>(pages_, next_cache_id_++, kPageSize);
 }
 
-void CudaBackend::kv_truncate(int n) {
-  kv_len_ = std::max(0, std::min(n, kv_len_));
-  // Give back pages past the kept length (keeping one spare) so a cleared chat frees memory.
-  const size_t keep = (static_cast<size_t>(kv_len_) + kPageSize - 1) / kPageSize + 1;
-  if (pages_.size() > keep) {
-    cudaStreamSynchronize(stream_);
-    while (pages_.size() > keep) {
-      page_ptrs_[pages_.size() - 1] = nullptr;
-      pages_.pop_back();
-    }
-  }
+Status CudaBackend::use_cache(CudaKvCache& kv, int positions) {
+  bool grew = false;
+  QWENVL_TRY(kv.reserve(positions, &grew));
+  // Decode steps on the same cache find the table as they left it: no copy, no synchronisation.
+  if (!grew && table_cache_ == kv.id()) return Status();
+  const std::vector<__half*>& ptrs = kv.page_ptrs();
+  // The table is read by kernels already queued; a synchronous copy orders after them.
+  QWENVL_CUDA_TRY(cudaStreamSynchronize(stream_), "switching the KV cache");
+  QWENVL_CUDA_TRY(cudaMemcpy(page_table_.get(), ptrs.data(), ptrs.size() * sizeof(__half*), cudaMemcpyHostToDevice),
+                  "updating the KV page table");
+  table_cache_ = kv.id();
+  return Status();
 }
 
 Status CudaBackend::set_rotary(double ntk_alpha) {
   if (ntk_alpha == rotary_alpha_) return Status();
   const int D = cfg_.head_dim();
-  // modeling_qwen.py: base = rotary_emb_base * alpha^(d / (d - 2)) as a Python float, then
-  // inv_freq = 1 / base^(arange(0, d, 2) / d) in float32.
-  const double base = cfg_.rotary_emb_base * std::pow(ntk_alpha, static_cast<double>(D) / (D - 2));
-  std::vector<float> inv(D / 2);
-  for (int i = 0; i < D / 2; ++i) {
-    const float e = static_cast<float>(2 * i) / static_cast<float>(D);
-    inv[i] = 1.0f / std::pow(static_cast<float>(base), e);
-  }
+  const std::vector<float> inv = rotary_inv_freq(D, rotary_base_for_alpha(cfg_.rotary_emb_base, D, ntk_alpha));
   QWENVL_CUDA_TRY(cudaStreamSynchronize(stream_), "updating the rotary table");
   QWENVL_CUDA_TRY(cudaMemcpy(d_inv_freq_, inv.data(), inv.size() * sizeof(float), cudaMemcpyHostToDevice),
                   "updating the rotary table");
@@ -221,38 +203,24 @@ Status CudaBackend::fail(Status s) {
   return s;
 }
 
-Status CudaBackend::forward(const ForwardRequest& r) {
+Status CudaBackend::run_forward(KvCache& cache, const ForwardRequest& r) {
   if (!usable_) return Status::error("the GPU is unusable after an earlier error (" + broken_.message() + ")");
+  // Backend::forward hands back only caches this backend made.
+  CudaKvCache& kv = static_cast<CudaKvCache&>(cache);
   const int n = r.n_tokens;
-  if (n <= 0 || !r.ids) return Status::error("forward: no tokens given");
-  if (kv_len_ + n > max_context_) {
-    return Status::error("the conversation needs " + std::to_string(kv_len_ + n) + " positions but the context holds " +
-                         std::to_string(max_context_) + ": start a new chat or raise the context length");
-  }
-  for (int i = 0; i < n; ++i) {
-    if (r.ids[i] < 0 || r.ids[i] >= cfg_.vocab_size) {
-      return Status::error("forward: token id " + std::to_string(r.ids[i]) + " is outside the vocabulary (" +
-                           std::to_string(cfg_.vocab_size) + ")");
-    }
-  }
-  for (const EmbeddingSplice& s : r.splices) {
-    if (s.offset < 0 || s.rows < 0 || s.offset + s.rows > n || (s.rows > 0 && !s.data)) {
-      return Status::error("forward: an embedding splice (offset " + std::to_string(s.offset) + ", " +
-                           std::to_string(s.rows) + " rows) does not fit the " + std::to_string(n) + " tokens");
-    }
-  }
-  QWENVL_TRY(fail(ensure_pages(kv_len_ + n)));
+  int past = kv.length();
+  QWENVL_TRY(fail(use_cache(kv, past + n)));
   QWENVL_TRY(fail(set_rotary(r.ntk_alpha)));
   const int step = n <= small_max_ ? n : chunk_;
   for (int start = 0; start < n; start += step) {
     const int rows = std::min(step, n - start);
     const bool last = start + rows == n;
-    Status s = rows <= small_max_ ? run_small(r, start, rows, last) : run_prefill(r, start, rows, last);
+    Status s = rows <= small_max_ ? run_small(r, start, rows, past, last) : run_prefill(r, start, rows, past, last);
     if (!s.ok()) {
       cudaStreamSynchronize(stream_);
       return fail(s);
     }
-    kv_len_ += rows;
+    past += rows;
   }
   return Status();
 }

@@ -1,7 +1,8 @@
 // The CUDA backend: the whole model on one GPU. Decode steps (1 token) run the fused int4 GEMV
 // kernels as one captured CUDA graph; prompts run in chunks through the fused int4 GEMM and
-// flash attention; the vision encoder runs cuBLAS GEMMs; the KV cache grows in pages of
-// kPageSize positions.
+// flash attention; the vision encoder runs cuBLAS GEMMs. Each conversation's KV cache is a list
+// of pages of kPageSize positions from the backend's pool (cuda/kv_pages.h); the kernels (and the
+// captured decode graph) read one device page table, refilled only when the cache changes.
 #pragma once
 
 #include <cuda_fp16.h>
@@ -14,31 +15,36 @@
 #include "cuda/cuda_util.h"
 #include "cuda/device_model.h"
 #include "cuda/gemm.h"
+#include "cuda/kv_pages.h"
 #include "engine/backend.h"
+#include "qwenvl/engine.h"
 
 namespace qwenvl::cuda {
 
 class CudaBackend final : public Backend {
  public:
-  static constexpr int kPageSize = 64;        // positions per KV page
-  static constexpr int kPrefillChunk = 512;   // prompt tokens per GEMM pass
+  static constexpr int kPageSize = 64;       // positions per KV page
+  static constexpr int kPrefillChunk = 512;  // prompt tokens per GEMM pass
   static constexpr size_t kCublasWorkspace = size_t{8} << 20;
-  static constexpr int kLogitRows = 8;        // rows of logits per GEMM when all are wanted
+  static constexpr int kLogitRows = 8;     // rows of logits per GEMM when all are wanted
+  static constexpr size_t kFreePages = 4;  // released pages the pool keeps for reuse
 
-  static Result<std::unique_ptr<CudaBackend>> create(const ModelWeights& weights, const BackendOptions& options);
+  static Result<std::unique_ptr<CudaBackend>> create(const ModelWeights& weights, const LoadOptions& options);
   ~CudaBackend() override;
 
   std::string device_description() const override { return description_; }
-  Status encode_images(const float* pixels, int n, float* out) override;
-  Status forward(const ForwardRequest& request) override;
-  int kv_length() const override { return kv_len_; }
-  void kv_truncate(int n) override;
   int max_context() const override { return max_context_; }
+  int vocab_size() const override { return cfg_.vocab_size; }
+  Status encode_images(const float* pixels, int n, float* out) override;
+
+ protected:
+  std::unique_ptr<KvCache> make_kv_cache() override;
+  Status run_forward(KvCache& cache, const ForwardRequest& request) override;
 
  private:
   CudaBackend() = default;
-  Status init(const ModelWeights& weights, const BackendOptions& options);
-  Status ensure_pages(int positions);
+  Status init(const ModelWeights& weights, const LoadOptions& options);
+  Status use_cache(CudaKvCache& kv, int positions);
   Status set_rotary(double ntk_alpha);
   kernels::KvCacheView cache_view() const;
   void fill_embeddings(const ForwardRequest& r, int start, int rows, uint16_t* dst) const;
@@ -46,9 +52,10 @@ class CudaBackend final : public Backend {
   Status fail(Status s);  // marks the backend unusable on sticky CUDA errors
 
   // Decoder (cuda_decoder.cpp).
-  Status run_small(const ForwardRequest& r, int start, int rows, bool last_chunk);
+  // `past`: positions already in the cache before these rows.
+  Status run_small(const ForwardRequest& r, int start, int rows, int past, bool last_chunk);
   Status enqueue_small_layers(int rows, int past);
-  Status run_prefill(const ForwardRequest& r, int start, int rows, bool last_chunk);
+  Status run_prefill(const ForwardRequest& r, int start, int rows, int past, bool last_chunk);
   Status capture_decode_graph();
 
   std::unique_ptr<DeviceModel> model_;
@@ -61,15 +68,15 @@ class CudaBackend final : public Backend {
   Status broken_;
 
   int max_context_ = 0;
-  int kv_len_ = 0;
-  int small_max_ = 1;   // tokens handled by the GEMV path
-  int chunk_ = 0;       // prefill chunk
+  int small_max_ = 1;  // tokens handled by the GEMV path
+  int chunk_ = 0;      // prefill chunk
   double rotary_alpha_ = -1;
 
-  // KV cache pages and the device page table.
-  std::vector<DeviceBuffer> pages_;
-  std::vector<__half*> page_ptrs_;
+  // KV pages, and the device page table with the id of the cache whose pages it holds.
+  KvPagePool pages_;
   DeviceBuffer page_table_;
+  uint64_t table_cache_ = 0;
+  uint64_t next_cache_id_ = 1;
 
   // Small-batch (decode) buffers.
   DeviceBuffer dec_;
@@ -96,3 +103,8 @@ class CudaBackend final : public Backend {
 };
 
 }  // namespace qwenvl::cuda
+
+namespace qwenvl {
+// The factory registered in backends/builtin.cpp; uses options.max_context and on_progress.
+Result<std::unique_ptr<Backend>> make_cuda_backend(const ModelWeights& weights, const LoadOptions& options);
+}  // namespace qwenvl

@@ -48,10 +48,11 @@ Status CudaBackend::enqueue_small_layers(int rows, int past) {
   for (size_t l = 0; l < L.size(); ++l) {
     const LlmLayerDevice& w = L[l];
     // ln_1 runs inside the c_attn GEMV's prologue, ln_2 inside w1/w2's.
-    QWENVL_CUDA_TRY(kernels::gemv_int4(w.c_attn, d_x_, rows, d_qkv_, nullptr, Int4Epilogue::Store, stream_, w.ln_1, eps),
-                    "ln_1 + c_attn");
-    QWENVL_CUDA_TRY(kernels::rope_qkv(d_qkv_, nullptr, rows, d_params_, d_inv_freq_, c.seq_length, c.use_logn_attn,
-                                      kv, static_cast<int>(l), stream_),
+    QWENVL_CUDA_TRY(
+        kernels::gemv_int4(w.c_attn, d_x_, rows, d_qkv_, nullptr, Int4Epilogue::Store, stream_, w.ln_1, eps),
+        "ln_1 + c_attn");
+    QWENVL_CUDA_TRY(kernels::rope_qkv(d_qkv_, nullptr, rows, d_params_, d_inv_freq_, c.seq_length, c.use_logn_attn, kv,
+                                      static_cast<int>(l), stream_),
                     "rotary embedding");
     if (rows == 1) {
       QWENVL_CUDA_TRY(kernels::attention_decode(d_qkv_, kv, static_cast<int>(l), d_params_ + 1, attention_scale(D),
@@ -68,7 +69,8 @@ Status CudaBackend::enqueue_small_layers(int rows, int past) {
     QWENVL_CUDA_TRY(kernels::gemv_int4(w.mlp_proj, d_h_, rows, d_x_, d_x_, Int4Epilogue::Residual, stream_),
                     "mlp.c_proj");
   }
-  QWENVL_CUDA_TRY(kernels::rmsnorm(d_x_, nullptr, nullptr, nullptr, d_xn_, model_->ln_f, rows, H, eps, stream_), "ln_f");
+  QWENVL_CUDA_TRY(kernels::rmsnorm(d_x_, nullptr, nullptr, nullptr, d_xn_, model_->ln_f, rows, H, eps, stream_),
+                  "ln_f");
   return Status();
 }
 
@@ -76,9 +78,9 @@ Status CudaBackend::enqueue_small_layers(int rows, int past) {
 Status CudaBackend::capture_decode_graph() {
   const int H = cfg_.hidden_size, V = cfg_.vocab_size;
   auto enqueue = [&]() -> Status {
-    QWENVL_CUDA_TRY(cudaMemcpyAsync(d_x_, h_x_.as<__half>(), static_cast<size_t>(H) * 2, cudaMemcpyHostToDevice,
-                                    stream_),
-                    "copying the token embedding");
+    QWENVL_CUDA_TRY(
+        cudaMemcpyAsync(d_x_, h_x_.as<__half>(), static_cast<size_t>(H) * 2, cudaMemcpyHostToDevice, stream_),
+        "copying the token embedding");
     QWENVL_CUDA_TRY(cudaMemcpyAsync(d_params_, h_params_.as<int>(), 2 * sizeof(int), cudaMemcpyHostToDevice, stream_),
                     "copying the position");
     QWENVL_TRY(enqueue_small_layers(1, 0));
@@ -109,9 +111,8 @@ Status CudaBackend::capture_decode_graph() {
   return Status();
 }
 
-Status CudaBackend::run_small(const ForwardRequest& r, int start, int rows, bool last_chunk) {
+Status CudaBackend::run_small(const ForwardRequest& r, int start, int rows, int past, bool last_chunk) {
   const int H = cfg_.hidden_size, V = cfg_.vocab_size;
-  const int past = kv_len_;
   fill_embeddings(r, start, rows, h_x_.as<uint16_t>());
   h_params_.as<int>()[0] = past;
   h_params_.as<int>()[1] = past + rows;
@@ -131,12 +132,13 @@ Status CudaBackend::run_small(const ForwardRequest& r, int start, int rows, bool
       float ms = 0;
       if (cudaEventElapsedTime(&ms, step_begin_, step_end_) == cudaSuccess) add_decode_step(ms);
     }
-    if (all || (r.logits == LogitsMode::Last && last_chunk)) QWENVL_TRY(deliver_logits(r, start, h_logits_.as<float>()));
+    if (all || (r.logits == LogitsMode::Last && last_chunk))
+      QWENVL_TRY(deliver_logits(r, start, h_logits_.as<float>()));
     return Status();
   }
-  QWENVL_CUDA_TRY(cudaMemcpyAsync(d_x_, h_x_.as<__half>(), static_cast<size_t>(rows) * H * 2, cudaMemcpyHostToDevice,
-                                  stream_),
-                  "copying token embeddings");
+  QWENVL_CUDA_TRY(
+      cudaMemcpyAsync(d_x_, h_x_.as<__half>(), static_cast<size_t>(rows) * H * 2, cudaMemcpyHostToDevice, stream_),
+      "copying token embeddings");
   QWENVL_CUDA_TRY(cudaMemcpyAsync(d_params_, h_params_.as<int>(), 2 * sizeof(int), cudaMemcpyHostToDevice, stream_),
                   "copying positions");
   QWENVL_TRY(enqueue_small_layers(rows, past));
@@ -150,12 +152,12 @@ Status CudaBackend::run_small(const ForwardRequest& r, int start, int rows, bool
   }
   for (int i = 0; i < count; ++i) {
     float* host = h_logits_.as<float>() + static_cast<size_t>(i) * V;
-    QWENVL_CUDA_TRY(kernels::gemv_f16_f32(model_->lm_head, V, H, d_xn_ + static_cast<size_t>(first + i) * H,
-                                          d_logits_, stream_),
-                    "lm_head");
-    QWENVL_CUDA_TRY(cudaMemcpyAsync(host, d_logits_, static_cast<size_t>(V) * sizeof(float), cudaMemcpyDeviceToHost,
-                                    stream_),
-                    "copying logits");
+    QWENVL_CUDA_TRY(
+        kernels::gemv_f16_f32(model_->lm_head, V, H, d_xn_ + static_cast<size_t>(first + i) * H, d_logits_, stream_),
+        "lm_head");
+    QWENVL_CUDA_TRY(
+        cudaMemcpyAsync(host, d_logits_, static_cast<size_t>(V) * sizeof(float), cudaMemcpyDeviceToHost, stream_),
+        "copying logits");
   }
   QWENVL_CUDA_TRY(cudaStreamSynchronize(stream_), "running a decoder step");
   for (int i = 0; i < count; ++i) {
@@ -164,12 +166,11 @@ Status CudaBackend::run_small(const ForwardRequest& r, int start, int rows, bool
   return Status();
 }
 
-Status CudaBackend::run_prefill(const ForwardRequest& r, int start, int rows, bool last_chunk) {
+Status CudaBackend::run_prefill(const ForwardRequest& r, int start, int rows, int past, bool last_chunk) {
   const ModelConfig& c = cfg_;
   const int H = c.hidden_size, V = c.vocab_size;
   const float eps = static_cast<float>(c.layer_norm_epsilon);
   const PrefillSpace sp = prefill_space(ws_.as<char>(), c, chunk_, kLogitRows);
-  const int past = kv_len_;
   const kernels::KvCacheView kv = cache_view();
   const auto& L = model_->layers;
 
@@ -200,12 +201,12 @@ Status CudaBackend::run_prefill(const ForwardRequest& r, int start, int rows, bo
     QWENVL_CUDA_TRY(kernels::gemm_int4(w.c_proj, sp.attn, rows, sp.x, sp.x, Int4Epilogue::Residual, stream_),
                     "attn.c_proj");
     QWENVL_CUDA_TRY(kernels::rmsnorm(sp.x, nullptr, nullptr, nullptr, sp.xn, w.ln_2, rows, H, eps, stream_), "ln_2");
-    QWENVL_CUDA_TRY(kernels::gemm_int4(w.w12, sp.xn, rows, sp.h, nullptr, Int4Epilogue::SiluMul, stream_),
-                    "mlp.w1/w2");
+    QWENVL_CUDA_TRY(kernels::gemm_int4(w.w12, sp.xn, rows, sp.h, nullptr, Int4Epilogue::SiluMul, stream_), "mlp.w1/w2");
     QWENVL_CUDA_TRY(kernels::gemm_int4(w.mlp_proj, sp.h, rows, sp.x, sp.x, Int4Epilogue::Residual, stream_),
                     "mlp.c_proj");
   }
-  QWENVL_CUDA_TRY(kernels::rmsnorm(sp.x, nullptr, nullptr, nullptr, sp.xn, model_->ln_f, rows, H, eps, stream_), "ln_f");
+  QWENVL_CUDA_TRY(kernels::rmsnorm(sp.x, nullptr, nullptr, nullptr, sp.xn, model_->ln_f, rows, H, eps, stream_),
+                  "ln_f");
 
   if (r.logits == LogitsMode::All) {
     for (int r0 = 0; r0 < rows; r0 += kLogitRows) {
@@ -220,9 +221,9 @@ Status CudaBackend::run_prefill(const ForwardRequest& r, int start, int rows, bo
       }
     }
   } else if (r.logits == LogitsMode::Last && last_chunk) {
-    QWENVL_CUDA_TRY(kernels::gemv_f16_f32(model_->lm_head, V, H, sp.xn + static_cast<size_t>(rows - 1) * H, d_logits_,
-                                          stream_),
-                    "lm_head");
+    QWENVL_CUDA_TRY(
+        kernels::gemv_f16_f32(model_->lm_head, V, H, sp.xn + static_cast<size_t>(rows - 1) * H, d_logits_, stream_),
+        "lm_head");
     QWENVL_CUDA_TRY(cudaMemcpyAsync(h_logits_.as<float>(), d_logits_, static_cast<size_t>(V) * sizeof(float),
                                     cudaMemcpyDeviceToHost, stream_),
                     "copying logits");

@@ -1,6 +1,6 @@
-// What a compute backend (cpu/, cuda/) provides to the engine: the vision encoder and the
-// decoder with its KV cache. The engine owns tokenisation, the chat template, picture
-// preprocessing, sampling and streaming; backends only compute.
+// What a compute backend (cpu/, cuda/) provides to the engine: the vision encoder, and the
+// decoder running over KV caches it hands out (one per conversation). The engine owns
+// tokenisation, the chat template, picture preprocessing, sampling and streaming.
 #pragma once
 
 #include <cstdint>
@@ -14,62 +14,89 @@
 
 namespace qwenvl {
 
+class Backend;
+
 // Rows of input embeddings that replace the token embeddings at some positions of a forward
 // pass: a picture's 256 resampler outputs between <img> and </img>.
 struct EmbeddingSplice {
-  int offset = 0;               // first position, relative to the start of this forward pass
+  int offset = 0;  // first position, relative to the start of this forward pass
   int rows = 0;
   const float* data = nullptr;  // [rows][hidden] fp32
 };
 
 enum class LogitsMode { None, Last, All };
 
+// Receives [vocab] fp32 logits for position `index` (0-based within the pass); the pointer is
+// valid only during the call.
+using LogitsFn = std::function<void(int index, const float* logits)>;
+
 struct ForwardRequest {
-  const int32_t* ids = nullptr;  // tokens for positions [kv_length(), kv_length() + n_tokens)
+  const int32_t* ids = nullptr;  // tokens for positions [cache.length(), cache.length() + n_tokens)
   int n_tokens = 0;
   std::vector<EmbeddingSplice> splices;
-  // Dynamic NTK: chosen by the engine on the prompt pass from the full prompt length and kept
-  // for every decode step; rotary base = rotary_emb_base * alpha^(d / (d - 2)).
+  // Dynamic NTK: chosen on the prompt pass from the full prompt length and kept for every
+  // decode step (model/rotary.h).
   double ntk_alpha = 1.0;
-  LogitsMode logits = LogitsMode::Last;
-  // Receives [vocab] fp32 logits for position `index` (0-based within this pass); for Last,
-  // index is n_tokens - 1. The pointer is valid only during the call.
-  std::function<void(int index, const float* logits)> on_logits;
+  LogitsMode logits = LogitsMode::Last;  // Last: index n_tokens - 1
+  LogitsFn on_logits;
+};
+
+// One conversation's keys and values, made by Backend::new_kv_cache() and valid only with that
+// backend (which must outlive it). It records the tokens it holds and the NTK alpha of the last
+// pass, so a conversation can find the prefix it may reuse. Storage is the backend's business.
+class KvCache {
+ public:
+  virtual ~KvCache() = default;
+  KvCache(const KvCache&) = delete;
+  KvCache& operator=(const KvCache&) = delete;
+
+  int length() const { return static_cast<int>(tokens_.size()); }
+  const std::vector<int32_t>& tokens() const { return tokens_; }
+  double ntk_alpha() const { return alpha_; }
+  // Drops the positions from n onwards (n <= length()).
+  void truncate(int n);
+
+ protected:
+  KvCache() = default;
+  // Lets the backend give back storage past the first `n` positions.
+  virtual void release_after(int n) { (void)n; }
+
+ private:
+  friend class Backend;
+  const Backend* owner_ = nullptr;
+  std::vector<int32_t> tokens_;
+  double alpha_ = 1.0;
 };
 
 // Numerics every backend must follow to match the official model (checked by conform):
 // GPTQ weights are the fp16 product fp16(scale * (q - zero)) (see model/gptq.cpp: exact fp32
 // products put logits 2.5e-4 off the goldens), RMSNorm normalises in fp32, rotary tables and
-// rotation are fp32 (rotate-half), logn scales queries at positions >= seq_length.
+// rotation are fp32 (rotate-half, model/rotary.h), logn scales queries at positions >= seq_length.
 class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string device_description() const = 0;
+  // The most positions one cache can hold, and the vocabulary that ids must fall in.
+  virtual int max_context() const = 0;
+  virtual int vocab_size() const = 0;
 
   // pixels: [n][3][S][S] normalised (CLIP) fp32; out: [n][n_queries][hidden] fp32.
   virtual Status encode_images(const float* pixels, int n, float* out) = 0;
-  // Appends n_tokens to the KV cache and computes the requested logits.
-  virtual Status forward(const ForwardRequest& request) = 0;
-  virtual int kv_length() const = 0;
-  // Drops cached positions from n onwards (n <= kv_length()).
-  virtual void kv_truncate(int n) = 0;
-  // The most positions the cache can hold.
-  virtual int max_context() const = 0;
+
+  // An empty cache for one conversation; storage grows as passes need it.
+  std::unique_ptr<KvCache> new_kv_cache();
+  // Checks the request (tokens, ids in the vocabulary, splices inside the pass with data, room
+  // in the cache, a finite alpha >= 1), then appends n_tokens to `cache` and computes the
+  // requested logits. On failure the cache keeps what it held before the call.
+  Status forward(KvCache& cache, const ForwardRequest& request);
+
+ protected:
+  virtual std::unique_ptr<KvCache> make_kv_cache() = 0;
+  // Runs a checked request over a cache this backend made; cache.length() is the first position.
+  virtual Status run_forward(KvCache& cache, const ForwardRequest& request) = 0;
+
+ private:
+  Status check(const KvCache& cache, const ForwardRequest& request) const;
 };
-
-struct BackendOptions {
-  int cpu_threads = 0;
-  int max_context = 8192;
-  std::function<bool(double fraction, const std::string& stage)> on_progress;
-};
-
-Result<std::unique_ptr<Backend>> make_cpu_backend(const ModelWeights& weights, const BackendOptions& options);
-#ifdef QWENVL_HAVE_CUDA
-Result<std::unique_ptr<Backend>> make_cuda_backend(const ModelWeights& weights, const BackendOptions& options);
-#endif
-
-// Dynamic NTK alpha for a prompt pass of `length` tokens (modeling_qwen.py):
-// max(2^ceil(log2(length / seq_length) + 1) - 1, 1).
-double ntk_alpha_for_length(int length, int seq_length);
 
 }  // namespace qwenvl

@@ -1,31 +1,24 @@
-// Model loading: configuration, weights, tokenizer, and the backend chosen by the caller.
+// Model loading: configuration, weights, tokenizer, and the backend chosen by the caller
+// through the backend registry.
 #include <filesystem>
 
+#include "engine/backend_registry.h"
 #include "engine/model_impl.h"
 #include "qwenvl/engine.h"
-#ifdef QWENVL_HAVE_CUDA
-#include "cuda/cuda_probe.h"
-#endif
 
 namespace qwenvl {
 
 const char* backend_name(BackendKind kind) { return kind == BackendKind::Cuda ? "cuda" : "cpu"; }
 
 bool cuda_compiled() {
-#ifdef QWENVL_HAVE_CUDA
-  return true;
-#else
-  return false;
-#endif
+  const BackendEntry* e = backend_registry().find(BackendKind::Cuda);
+  return e && e->compiled;
 }
 
 Status cuda_available() {
-#ifdef QWENVL_HAVE_CUDA
-  std::string name;
-  return cuda_probe(&name);
-#else
-  return Status::error("this build of QwenVL has no CUDA backend (it was built without the CUDA toolkit)");
-#endif
+  const BackendEntry* e = backend_registry().find(BackendKind::Cuda);
+  if (!e || !e->available) return Status::error("this build of QwenVL does not know the CUDA backend");
+  return e->available();
 }
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -69,24 +62,15 @@ Result<std::unique_ptr<Model>> Model::load(const LoadOptions& options) {
   if (!tok) return tok.status();
   impl->tokenizer = std::move(tok.value());
 
-  BackendOptions bo;
-  bo.cpu_threads = options.cpu_threads;
-  bo.max_context = options.max_context;
-  bo.on_progress = [&](double f, const std::string& stage) { return progress(0.1 + 0.9 * f, stage); };
+  const BackendEntry* entry = backend_registry().find(options.backend);
+  if (!entry || !entry->compiled || !entry->create)
+    return R::error(std::string("this build of QwenVL has no ") +
+                    (entry ? entry->title : backend_name(options.backend)) + " backend; choose the CPU backend");
+  if (Status a = entry->available(); !a) return a.with_context(std::string(entry->title) + " backend unavailable: ");
+  LoadOptions bo = options;
+  bo.on_progress = [&](const LoadProgress& p) { return progress(0.1 + 0.9 * p.fraction, p.stage); };
   if (!progress(0.1, "preparing the backend")) return cancelled;
-  Result<std::unique_ptr<Backend>> backend = Result<std::unique_ptr<Backend>>::error("");
-  if (options.backend == BackendKind::Cuda) {
-#ifdef QWENVL_HAVE_CUDA
-    std::string device;
-    Status probe = cuda_probe(&device);
-    if (!probe) return probe.with_context("CUDA backend unavailable: ");
-    backend = make_cuda_backend(*impl->weights, bo);
-#else
-    return R::error("this build of QwenVL has no CUDA backend; choose the CPU backend");
-#endif
-  } else {
-    backend = make_cpu_backend(*impl->weights, bo);
-  }
+  auto backend = entry->create(*impl->weights, bo);
   if (!backend) return backend.status();
   impl->backend = std::move(backend.value());
   if (!progress(1.0, "ready")) return cancelled;

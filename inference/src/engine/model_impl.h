@@ -1,10 +1,9 @@
-// What a loaded model holds (behind qwenvl::Model): weights, tokenizer, backend, and which
-// session's tokens the backend's KV cache currently holds, so sessions can reuse a prefix.
+// What a loaded model holds (behind qwenvl::Model): weights, tokenizer and the backend with its
+// shared compute resources. Per-conversation state (KV caches) lives in the sessions.
 #pragma once
 
 #include <memory>
 #include <mutex>
-#include <vector>
 
 #include "engine/backend.h"
 #include "model/weights.h"
@@ -19,13 +18,8 @@ struct Model::Impl {
   std::unique_ptr<Tokenizer> tokenizer;
   std::unique_ptr<Backend> backend;
 
-  // One turn at a time runs on the backend.
+  // One call at a time runs on the backend (passes, and caches made or given back).
   std::mutex busy;
-  // The tokens whose keys and values are in the backend's cache, the alpha they were computed
-  // with, and the session they belong to.
-  const void* kv_owner = nullptr;
-  std::vector<int32_t> kv_tokens;
-  double kv_alpha = 1.0;
 
   const ModelConfig& config() const { return weights->config; }
 };

@@ -1,6 +1,5 @@
+// Finding picture spans in prompt ids and preparing a picture for the vision encoder.
 #include "engine/prompt.h"
-
-#include <cmath>
 
 #include "image/image.h"
 #include "tokenizer/tokenizer.h"
@@ -40,12 +39,6 @@ std::vector<float> preprocess_picture(const Picture& picture, int image_size) {
   std::vector<float> out(size_t(3) * image_size * image_size);
   normalize_clip(resized, out.data());
   return out;
-}
-
-double ntk_alpha_for_length(int length, int seq_length) {
-  const double context_value = std::log(static_cast<double>(length) / seq_length) / std::log(2.0) + 1.0;  // math.log(x, 2)
-  const double alpha = std::pow(2.0, std::ceil(context_value)) - 1.0;
-  return alpha < 1.0 ? 1.0 : alpha;
 }
 
 }  // namespace qwenvl

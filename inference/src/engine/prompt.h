@@ -1,6 +1,5 @@
-// Pieces shared by ChatSession and the conformance tool: where pictures sit in a prompt (as the
-// official QWenModel.forward finds them), picture preprocessing for the vision encoder, and
-// running the encoder over a prompt's pictures.
+// Pieces of the prompt pipeline (engine/runner.h): where pictures sit in a prompt (as the
+// official QWenModel.forward finds them) and picture preprocessing for the vision encoder.
 #pragma once
 
 #include <cstdint>
@@ -15,8 +14,8 @@
 namespace qwenvl {
 
 struct ImageSpan {
-  int first = 0;   // position of the first of the 256 ids after <img>
-  int rows = 0;    // positions up to </img> (256)
+  int first = 0;  // position of the first of the 256 ids after <img>
+  int rows = 0;   // positions up to </img> (256)
   std::string label;
 };
 
@@ -26,8 +25,5 @@ Result<std::vector<ImageSpan>> find_image_spans(const std::vector<int32_t>& ids)
 
 // Pillow-exact resize to S x S and CLIP normalisation: [3][S][S] fp32.
 std::vector<float> preprocess_picture(const Picture& picture, int image_size);
-
-// Dynamic NTK alpha for a prompt pass of `length` tokens (see backend.h).
-double ntk_alpha_for_length(int length, int seq_length);
 
 }  // namespace qwenvl

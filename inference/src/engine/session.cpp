@@ -1,12 +1,12 @@
-// ChatSession: history and pictures of one conversation, and a turn run as the official
-// chat() runs it (make_context, pictures encoded, prefill, generation, _decode_chatml), with
-// the KV cache reused across turns where the new prompt starts with the cached tokens.
+// ChatSession: history, pictures and the KV cache (in its Runner) of one conversation, and a
+// turn run as the official chat() runs it (make_context, then the runner's prefill and steps,
+// sampling, _decode_chatml); the cache is reused where the new prompt starts with its tokens.
 #include <algorithm>
 #include <chrono>
 
 #include "chat/template.h"
-#include "engine/model_impl.h"
-#include "engine/prompt.h"
+#include "engine/internal.h"
+#include "engine/runner.h"
 #include "engine/sampler.h"
 #include "util/utf8.h"
 
@@ -68,8 +68,8 @@ void PictureLabels::clear() {
   taken_.clear();
   next_suffix_ = 2;
 }
-struct ChatSession::Impl {
-  Model::Impl* model = nullptr;
+struct ChatSession::Impl final : PictureSource {
+  ModelImpl* model = nullptr;
   std::string system = kDefaultSystemPrompt;
   std::vector<Turn> history;
   // A picture as the engine keeps it: its label and size, the encoder's input made when it was
@@ -82,6 +82,7 @@ struct ChatSession::Impl {
   std::vector<Entry> pictures;
   PictureLabels labels;
   PictureId next_id = 1;
+  std::unique_ptr<Runner> runner;  // this conversation's KV cache
 
   Entry* find(std::string_view label) {
     for (Entry& e : pictures)
@@ -89,20 +90,31 @@ struct ChatSession::Impl {
     return nullptr;
   }
 
-  void forget_cache() {
-    if (model->kv_owner == this) {
-      model->kv_owner = nullptr;
-      model->kv_tokens.clear();
-      model->backend->kv_truncate(0);
-    }
+  Result<const float*> input(const std::string& label) override {
+    const Entry* e = find(label);
+    if (!e)
+      return Result<const float*>::error("the prompt names a picture '" + label +
+                                         "' that is not part of this conversation");
+    return e->input.data();
+  }
+  const float* features(const std::string& label) override {
+    const Entry* e = find(label);
+    return e && !e->features.empty() ? e->features.data() : nullptr;
+  }
+  void keep(const std::string& label, std::vector<float> f) override {
+    if (Entry* e = find(label)) e->features = std::move(f);
   }
 };
 
-ChatSession::ChatSession(Model& model) : impl_(std::make_unique<Impl>()) { impl_->model = &model.impl(); }
+ChatSession::ChatSession(Model& model) : impl_(std::make_unique<Impl>()) {
+  impl_->model = &model_impl(model);
+  impl_->runner = std::make_unique<Runner>(*impl_->model);
+}
 
 ChatSession::~ChatSession() {
+  // The cache's storage goes back to the backend's pool, which other sessions share.
   std::lock_guard<std::mutex> lock(impl_->model->busy);
-  impl_->forget_cache();
+  impl_->runner.reset();
 }
 
 void ChatSession::set_system_prompt(std::string prompt) { impl_->system = std::move(prompt); }
@@ -114,8 +126,9 @@ void ChatSession::clear() {
   impl_->history.clear();
   impl_->pictures.clear();
   impl_->labels.clear();
+  // New pictures may take old labels: nothing cached may be reused.
   std::lock_guard<std::mutex> lock(impl_->model->busy);
-  impl_->forget_cache();
+  impl_->runner->reset();
 }
 
 Result<Turn> ChatSession::pop_last_turn() {
@@ -156,92 +169,34 @@ Result<std::string> ChatSession::generate(const std::string& query, const Sampli
                                           const std::function<void(std::string_view)>& on_text,
                                           const std::atomic<bool>* cancel, GenerationStats* stats_out) {
   using R = Result<std::string>;
-  Model::Impl& m = *impl_->model;
+  ModelImpl& m = *impl_->model;
   std::lock_guard<std::mutex> lock(m.busy);
   const auto t_start = Clock::now();
   GenerationStats stats;
-  const ModelConfig& cfg = m.config();
-  Backend& backend = *m.backend;
+  Runner& runner = *impl_->runner;
 
   QWENVL_TRY(validate_sampling(params));
 
   ContextOptions opts;
   opts.system = impl_->system;
-  opts.max_window_size = cfg.generation.max_window_size;
+  opts.max_window_size = m.config().generation.max_window_size;
   auto ctx = make_context(*m.tokenizer, query, history_from_turns(impl_->history), opts);
   if (!ctx) return ctx.status();
   const std::vector<int32_t>& ids = ctx->ids;
   const int n_prompt = static_cast<int>(ids.size());
-  stats.prompt_tokens = n_prompt;
-  if (n_prompt + 1 > backend.max_context())
+  if (n_prompt + 1 > runner.max_context())
     return R::error("the prompt is " + std::to_string(n_prompt) + " tokens but the context holds at most " +
-                    std::to_string(backend.max_context()) + "; shorten the message or start a new conversation");
+                    std::to_string(runner.max_context()) + "; shorten the message or start a new conversation");
 
-  auto spans = find_image_spans(ids);
-  if (!spans) return spans.status();
-  for (const ImageSpan& s : *spans)
-    if (!impl_->find(s.label))
-      return R::error("the prompt names a picture '" + s.label + "' that is not part of this conversation");
-
-  const double alpha = cfg.use_dynamic_ntk ? ntk_alpha_for_length(n_prompt, cfg.seq_length) : 1.0;
-  int reuse = 0;
-  if (m.kv_owner == impl_.get() && m.kv_alpha == alpha) {
-    const size_t limit = std::min(m.kv_tokens.size(), ids.size());
-    while (static_cast<size_t>(reuse) < limit && m.kv_tokens[reuse] == ids[reuse]) ++reuse;
-  }
-  reuse = std::min(reuse, n_prompt - 1);  // at least one position must run to get logits
-  backend.kv_truncate(reuse);
-  m.kv_tokens.assign(ids.begin(), ids.begin() + reuse);
-  m.kv_owner = impl_.get();
-  m.kv_alpha = alpha;
-
-  // Pictures whose span is not fully cached are encoded (once per session and picture).
-  const VisionConfig& vc = cfg.visual;
-  const size_t feat_size = size_t(vc.n_queries) * cfg.hidden_size;
-  std::vector<Impl::Entry*> to_encode;
-  for (const ImageSpan& s : *spans) {
-    Impl::Entry* e = impl_->find(s.label);
-    if (s.first + s.rows > reuse && e->features.empty() &&
-        std::find(to_encode.begin(), to_encode.end(), e) == to_encode.end())
-      to_encode.push_back(e);
-  }
-  if (!to_encode.empty()) {
-    const auto t_vis = Clock::now();
-    std::vector<float> pixels;
-    for (const Impl::Entry* e : to_encode) pixels.insert(pixels.end(), e->input.begin(), e->input.end());
-    std::vector<float> out(feat_size * to_encode.size());
-    Status s = backend.encode_images(pixels.data(), static_cast<int>(to_encode.size()), out.data());
-    if (!s) {
-      impl_->forget_cache();
-      return s;
-    }
-    for (size_t i = 0; i < to_encode.size(); ++i)
-      to_encode[i]->features.assign(out.begin() + i * feat_size, out.begin() + (i + 1) * feat_size);
-    stats.images_encoded = static_cast<int>(to_encode.size());
-    stats.vision_seconds = seconds_since(t_vis);
-  }
-
-  const int V = cfg.vocab_size;
+  const int V = m.config().vocab_size;
   std::vector<float> logits(static_cast<size_t>(V));
-  auto keep_logits = [&](int, const float* l) { std::copy(l, l + V, logits.begin()); };
-  ForwardRequest req;
-  req.ids = ids.data() + reuse;
-  req.n_tokens = n_prompt - reuse;
-  req.ntk_alpha = alpha;
-  req.logits = LogitsMode::Last;
-  req.on_logits = keep_logits;
-  for (const ImageSpan& s : *spans) {
-    const int lo = std::max(s.first, reuse), hi = s.first + s.rows;
-    if (hi <= lo) continue;
-    const float* f = impl_->find(s.label)->features.data() + size_t(lo - s.first) * cfg.hidden_size;
-    req.splices.push_back({lo - reuse, hi - lo, f});
-  }
-  Status fs = backend.forward(req);
-  if (!fs) {
-    impl_->forget_cache();
-    return fs;
-  }
-  m.kv_tokens.assign(ids.begin(), ids.end());
+  const LogitsFn keep_logits = [&](int, const float* l) { std::copy(l, l + V, logits.begin()); };
+  auto pre = runner.prefill(ids, *impl_, LogitsMode::Last, keep_logits);
+  if (!pre) return pre.status();
+  stats.prompt_tokens = n_prompt;
+  stats.cached_tokens = pre->cached_tokens;
+  stats.images_encoded = pre->images_encoded;
+  stats.vision_seconds = pre->vision_seconds;
 
   Sampler sampler(params);
   StreamDecoder decoder(*m.tokenizer);
@@ -277,22 +232,11 @@ Result<std::string> ChatSession::generate(const std::string& query, const Sampli
       stats.stop_reason = StopReason::MaxTokens;
       break;
     }
-    if (backend.kv_length() + 1 > backend.max_context()) {
+    if (runner.length() + 1 > runner.max_context()) {
       stats.stop_reason = StopReason::ContextFull;
       break;
     }
-    ForwardRequest step;
-    step.ids = &tok;
-    step.n_tokens = 1;
-    step.ntk_alpha = alpha;
-    step.logits = LogitsMode::Last;
-    step.on_logits = keep_logits;
-    Status s = backend.forward(step);
-    if (!s) {
-      impl_->forget_cache();
-      return s;
-    }
-    m.kv_tokens.push_back(tok);
+    QWENVL_TRY(runner.step(tok, keep_logits));
   }
   emit(decoder.flush());
   if (!generated.empty()) stats.generation_seconds = seconds_since(t_first);

@@ -1,0 +1,130 @@
+// Runner: the prompt pipeline (pictures, prefix reuse, splices, prefill) and decode steps.
+#include "engine/runner.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "model/rotary.h"
+
+namespace qwenvl {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+}  // namespace
+
+Runner::~Runner() = default;
+
+Status Runner::ensure_cache() {
+  if (cache_) return Status();
+  cache_ = model_.backend->new_kv_cache();
+  return cache_ ? Status() : Status::error("the backend could not make a KV cache");
+}
+
+void Runner::reset() {
+  if (cache_) cache_->truncate(0);
+}
+
+Result<std::vector<ImageSpan>> Runner::check_pictures(const std::vector<int32_t>& ids, PictureSource& pictures) const {
+  auto spans = find_image_spans(ids);
+  if (!spans) return spans.status();
+  for (const ImageSpan& s : *spans) {
+    auto in = pictures.input(s.label);
+    if (!in) return in.status();
+  }
+  return spans;
+}
+
+Result<PrefillInfo> Runner::prefill(const std::vector<int32_t>& ids, PictureSource& pictures, LogitsMode mode,
+                                    const LogitsFn& on_logits) {
+  using R = Result<PrefillInfo>;
+  const ModelConfig& cfg = model_.config();
+  const int n = static_cast<int>(ids.size());
+  if (n == 0) return R::error("the prompt is empty");
+  QWENVL_TRY(ensure_cache());
+  PrefillInfo info;
+  auto spans = check_pictures(ids, pictures);
+  if (!spans) return spans.status();
+  info.spans = std::move(spans.value());
+  info.prompt_tokens = n;
+  info.ntk_alpha = cfg.use_dynamic_ntk ? ntk_alpha_for_length(n, cfg.seq_length) : 1.0;
+
+  // The cached prefix computed with this alpha; at least one position runs to give logits.
+  int reuse = 0;
+  if (cache_->ntk_alpha() == info.ntk_alpha) {
+    const std::vector<int32_t>& cached = cache_->tokens();
+    const size_t limit = std::min(cached.size(), ids.size());
+    while (static_cast<size_t>(reuse) < limit && cached[reuse] == ids[reuse]) ++reuse;
+  }
+  reuse = std::min(reuse, n - 1);
+  cache_->truncate(reuse);
+  info.cached_tokens = reuse;
+
+  // Pictures whose span is not fully cached and that have no kept features, each once.
+  const size_t feat = size_t(cfg.visual.n_queries) * cfg.hidden_size;
+  std::vector<std::string> to_encode;
+  for (const ImageSpan& s : info.spans) {
+    if (s.first + s.rows > reuse && !pictures.features(s.label) &&
+        std::find(to_encode.begin(), to_encode.end(), s.label) == to_encode.end())
+      to_encode.push_back(s.label);
+  }
+  std::vector<float> encoded;
+  if (!to_encode.empty()) {
+    // One picture is encoded from its own buffer; several are gathered into one batch.
+    std::vector<const float*> inputs;
+    for (const std::string& label : to_encode) {
+      auto in = pictures.input(label);
+      if (!in) return in.status();
+      inputs.push_back(*in);
+    }
+    std::vector<float> gathered;
+    if (inputs.size() > 1) {
+      const size_t in_size = size_t(3) * cfg.visual.image_size * cfg.visual.image_size;
+      for (const float* in : inputs) gathered.insert(gathered.end(), in, in + in_size);
+    }
+    encoded.resize(feat * to_encode.size());
+    const auto t0 = Clock::now();
+    QWENVL_TRY(model_.backend->encode_images(gathered.empty() ? inputs[0] : gathered.data(),
+                                             static_cast<int>(inputs.size()), encoded.data()));
+    info.images_encoded = static_cast<int>(to_encode.size());
+    info.vision_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+  auto features_of = [&](const std::string& label) -> const float* {
+    const auto it = std::find(to_encode.begin(), to_encode.end(), label);
+    if (it != to_encode.end()) return encoded.data() + feat * static_cast<size_t>(it - to_encode.begin());
+    return pictures.features(label);
+  };
+
+  ForwardRequest req;
+  req.ids = ids.data() + reuse;
+  req.n_tokens = n - reuse;
+  req.ntk_alpha = info.ntk_alpha;
+  req.logits = mode;
+  if (on_logits) req.on_logits = [&](int index, const float* l) { on_logits(index + reuse, l); };
+  for (const ImageSpan& s : info.spans) {
+    const int lo = std::max(s.first, reuse), hi = s.first + s.rows;
+    if (hi <= lo) continue;
+    req.splices.push_back({lo - reuse, hi - lo, features_of(s.label) + size_t(lo - s.first) * cfg.hidden_size});
+  }
+  QWENVL_TRY(model_.backend->forward(*cache_, req));
+  alpha_ = info.ntk_alpha;
+  if (to_encode.size() == 1) {
+    pictures.keep(to_encode[0], std::move(encoded));  // no copy on the common path
+  } else {
+    for (size_t i = 0; i < to_encode.size(); ++i)
+      pictures.keep(to_encode[i], std::vector<float>(encoded.begin() + i * feat, encoded.begin() + (i + 1) * feat));
+  }
+  return info;
+}
+
+Status Runner::step(int32_t token, const LogitsFn& on_logits) {
+  QWENVL_TRY(ensure_cache());
+  ForwardRequest r;
+  r.ids = &token;
+  r.n_tokens = 1;
+  r.ntk_alpha = alpha_;
+  r.logits = LogitsMode::Last;
+  r.on_logits = on_logits;
+  return model_.backend->forward(*cache_, r);
+}
+
+}  // namespace qwenvl

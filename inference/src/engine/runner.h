@@ -1,0 +1,71 @@
+// The step-wise runner beneath ChatSession::generate, conform and the benchmark: one KV cache
+// of its own, a prompt's pictures encoded and spliced in, the prompt run over what the cache
+// does not hold yet, then one token at a time. The pipeline prompt -> pictures -> splices ->
+// prefill -> step exists only here.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/backend.h"
+#include "engine/internal.h"
+#include "engine/prompt.h"
+
+namespace qwenvl {
+
+// Where the runner finds a prompt's pictures, by the label between <img> and </img>.
+class PictureSource {
+ public:
+  virtual ~PictureSource() = default;
+  // The encoder's input ([3][S][S] normalised) for `label`; an error for an unknown picture.
+  virtual Result<const float*> input(const std::string& label) = 0;
+  // Features kept from an earlier encoding ([n_queries][hidden]), or null.
+  virtual const float* features(const std::string& label) = 0;
+  // Offered the encoder's output for `label` after a prefill used it.
+  virtual void keep(const std::string& label, std::vector<float> features) = 0;
+};
+
+struct PrefillInfo {
+  std::vector<ImageSpan> spans;  // every picture of the prompt, in order
+  double ntk_alpha = 1.0;
+  int prompt_tokens = 0;
+  int cached_tokens = 0;  // reused from the cache, not computed again
+  int images_encoded = 0;
+  double vision_seconds = 0;
+};
+
+// Callers serialise runners of one model through ModelImpl::busy (a tool that owns the model
+// alone needs no lock). The runner must not outlive the model.
+class Runner {
+ public:
+  explicit Runner(ModelImpl& model) : model_(model) {}
+  ~Runner();
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
+
+  // Runs the prompt `ids`: finds its pictures, reuses the cached prefix computed with the same
+  // NTK alpha (at least the last position always runs), encodes the pictures whose span is not
+  // cached and has no kept features, splices them in, and runs the rest of the prompt with the
+  // given logits mode (indices in on_logits are positions of `ids`).
+  Result<PrefillInfo> prefill(const std::vector<int32_t>& ids, PictureSource& pictures, LogitsMode mode,
+                              const LogitsFn& on_logits);
+  // One more token, at the alpha of the last prefill; its logits go to on_logits (index 0).
+  Status step(int32_t token, const LogitsFn& on_logits);
+
+  int length() const { return cache_ ? cache_->length() : 0; }
+  int max_context() const { return model_.backend->max_context(); }
+  // Forgets every cached position.
+  void reset();
+
+ private:
+  Status ensure_cache();
+  Result<std::vector<ImageSpan>> check_pictures(const std::vector<int32_t>& ids, PictureSource& pictures) const;
+
+  ModelImpl& model_;
+  std::unique_ptr<KvCache> cache_;
+  double alpha_ = 1.0;
+};
+
+}  // namespace qwenvl
