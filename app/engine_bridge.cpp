@@ -25,8 +25,4 @@ Result<Picture> decodePicture(const QByteArray& bytes, const QString& label) {
                                   label.toStdString());
 }
 
-GroundingParse parseGroundingMarkup(const std::string& reply, bool finished) {
-  return parse_grounding(reply, finished);
-}
-
 }  // namespace qwenvl::app

@@ -41,8 +41,9 @@ struct Grounding {
   QString labelOf(const GroundedBox& box) const;
 };
 
-// The grounding of a reply while it streams: fed with each UTF-8 batch as it arrives, it keeps
-// `grounding` up to date, converting only the new display text to UTF-16.
+// The grounding of a reply while it streams: fed with each UTF-8 batch as it arrives, it appends
+// to `grounding` only what is new (display text, refs, boxes), so a batch costs its own length,
+// not the reply's. Pieces may split characters; display text waits for whole ones.
 class GroundingStreamer {
  public:
   GroundingStreamer();
@@ -50,8 +51,9 @@ class GroundingStreamer {
   GroundingStreamer(GroundingStreamer&&) noexcept;
   GroundingStreamer& operator=(GroundingStreamer&&) noexcept;
 
-  // Returns whether boxes were added.
+  // Each returns whether boxes were added. `grounding` is the same object every time.
   bool feed(const QByteArray& utf8, Grounding* grounding);
+  bool finish(Grounding* grounding);  // the reply is complete: a held-back "<bo" is text
 
  private:
   struct State;
