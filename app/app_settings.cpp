@@ -2,6 +2,9 @@
 #include "app/app_settings.h"
 
 #include <QLocale>
+#include <cmath>
+
+#include "qwenvl/sampling.h"
 
 namespace qwenvl::app {
 
@@ -25,6 +28,23 @@ const char* kLastFolder = "ui/lastFolder";
 const char* kGeometry = "window/geometry";
 const char* kState = "window/state";
 const char* kSplitter = "window/splitter";
+// Brings every value into the engine's limits (qwenvl::clamp_sampling, NaN to the default),
+// then back to the decimals the settings are edited with, so 0.95 stays 0.95 after float.
+SamplingSettings clamped(SamplingSettings s) {
+  const SamplingParams p = clamp_sampling(s.toParams(s.seed));
+  const SamplingLimits& limits = sampling_limits();
+  auto round = [](float v, int decimals) {
+    const double scale = std::pow(10.0, decimals);
+    return std::round(static_cast<double>(v) * scale) / scale;
+  };
+  s.temperature = round(p.temperature, limits.temperature.decimals);
+  s.topP = round(p.top_p, limits.top_p.decimals);
+  s.topK = p.top_k;
+  s.repetitionPenalty = round(p.repetition_penalty, limits.repetition_penalty.decimals);
+  s.maxNewTokens = p.max_new_tokens;
+  return s;
+}
+
 }  // namespace
 
 SamplingParams SamplingSettings::toParams(quint64 randomSeed) const {
@@ -49,7 +69,7 @@ void AppSettings::setModelDir(const QString& dir) { m_settings->setValue(kModelD
 
 BackendChoice AppSettings::backend() const {
   return m_settings->value(kBackend, QStringLiteral("cuda")).toString() == QLatin1String("cpu") ? BackendChoice::Cpu
-                                                                                                 : BackendChoice::Cuda;
+                                                                                                : BackendChoice::Cuda;
 }
 bool AppSettings::backendChosen() const { return m_settings->contains(kBackend); }
 void AppSettings::setBackend(BackendChoice backend) {
@@ -63,17 +83,18 @@ SamplingSettings AppSettings::sampling() const {
   SamplingSettings d;
   SamplingSettings s;
   s.greedy = m_settings->value(kGreedy, d.greedy).toBool();
-  s.temperature = qBound(0.01, m_settings->value(kTemperature, d.temperature).toDouble(), 5.0);
-  s.topP = qBound(0.0, m_settings->value(kTopP, d.topP).toDouble(), 1.0);
-  s.topK = qBound(0, m_settings->value(kTopK, d.topK).toInt(), 1000000);
-  s.repetitionPenalty = qBound(0.5, m_settings->value(kRepetition, d.repetitionPenalty).toDouble(), 5.0);
-  s.maxNewTokens = qBound(1, m_settings->value(kMaxNew, d.maxNewTokens).toInt(), 8192);
+  s.temperature = m_settings->value(kTemperature, d.temperature).toDouble();
+  s.topP = m_settings->value(kTopP, d.topP).toDouble();
+  s.topK = m_settings->value(kTopK, d.topK).toInt();
+  s.repetitionPenalty = m_settings->value(kRepetition, d.repetitionPenalty).toDouble();
+  s.maxNewTokens = m_settings->value(kMaxNew, d.maxNewTokens).toInt();
   s.fixedSeed = m_settings->value(kFixedSeed, d.fixedSeed).toBool();
   s.seed = m_settings->value(kSeed, d.seed).toULongLong();
-  return s;
+  return clamped(s);
 }
 
-void AppSettings::setSampling(const SamplingSettings& s) {
+void AppSettings::setSampling(const SamplingSettings& given) {
+  const SamplingSettings s = clamped(given);
   m_settings->setValue(kGreedy, s.greedy);
   m_settings->setValue(kTemperature, s.temperature);
   m_settings->setValue(kTopP, s.topP);

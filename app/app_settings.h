@@ -1,5 +1,8 @@
 // Typed settings over QSettings: every key, its type and its default live here and nowhere
-// else. Defaults for sampling are generation_config.json's (top_p 0.5, top_k 0, 512 tokens).
+// else. Defaults for sampling are generation_config.json's (top_p 0.5, top_k 0, 512 tokens);
+// sampling values are kept within the engine's limits (qwenvl::clamp_sampling) on the way in
+// and out, so a hand-edited file cannot make every reply fail. Top-p 0 and temperature 0 are
+// valid and mean greedy, as in the engine.
 #pragma once
 
 #include <QByteArray>
@@ -41,7 +44,7 @@ class AppSettings {
   BackendChoice backend() const;  // defaults to CUDA; the app falls back when there is no GPU
   bool backendChosen() const;     // the user picked one (first start asks otherwise)
   void setBackend(BackendChoice backend);
-  int cpuThreads() const;         // 0: one per hardware thread
+  int cpuThreads() const;  // 0: one per hardware thread
   void setCpuThreads(int threads);
 
   SamplingSettings sampling() const;

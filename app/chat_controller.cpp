@@ -56,7 +56,11 @@ void ChatController::loadModel(const QString& dir, BackendKind backend) {
     setModelState(ModelState::Failed);
     return;
   }
-  m_loadId = m_client.load(m_modelDir, backend, m_settings->cpuThreads());
+  LoadOptions options;
+  options.model_dir = m_modelDir.toStdString();
+  options.backend = backend;
+  options.cpu_threads = m_settings->cpuThreads();
+  m_loadId = m_client.load(options);
   setModelState(ModelState::Loading);
 }
 
@@ -185,12 +189,13 @@ void ChatController::onReplyStarted(quint64 id, const QString& query) {
   m_conversation->setQuery(m_active.userId, query);
 }
 
-void ChatController::onReplyText(quint64 id, const QString& piece) {
+void ChatController::onReplyText(quint64 id, const QByteArray& piece) {
   if (id != m_active.requestId) return;
   m_conversation->appendReplyText(m_active.replyId, piece);
 }
 
-void ChatController::onReplyFinished(quint64 id, const QString& reply, const ReplyStats& stats, bool cancelled) {
+void ChatController::onReplyFinished(quint64 id, const QByteArray& utf8, const ReplyStats& stats, bool cancelled) {
+  const QString reply = QString::fromUtf8(utf8);
   if (m_stopping.contains(id)) {
     m_conversation->finishReply(m_stopping.take(id), cancelled ? ReplyState::Stopped : ReplyState::Done, reply, stats);
     return;

@@ -80,8 +80,8 @@ class ChatController : public QObject {
   void onLoaded(quint64 id, const QString& device);
   void onLoadFailed(quint64 id, const QString& message);
   void onReplyStarted(quint64 id, const QString& query);
-  void onReplyText(quint64 id, const QString& piece);
-  void onReplyFinished(quint64 id, const QString& reply, const ReplyStats& stats, bool cancelled);
+  void onReplyText(quint64 id, const QByteArray& piece);
+  void onReplyFinished(quint64 id, const QByteArray& reply, const ReplyStats& stats, bool cancelled);
   void onReplyFailed(quint64 id, const QString& message);
   void syncSession();
   void setModelState(ModelState state);

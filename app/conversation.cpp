@@ -114,19 +114,21 @@ void Conversation::setQuery(int messageId, const QString& query) {
   }
 }
 
-void Conversation::appendReplyText(int messageId, const QString& piece) {
+void Conversation::appendReplyText(int messageId, const QByteArray& piece) {
   Message* m = find(messageId);
   if (!m || m->role != Role::Assistant || piece.isEmpty()) return;
-  const int boxesBefore = m->grounding.boxes.size();
-  m->text += piece;
-  m->grounding = Grounding::parse(m->text, false);
+  m->text += QString::fromUtf8(piece);
+  std::shared_ptr<GroundingStreamer>& stream = m_streams[messageId];
+  if (!stream) stream = std::make_shared<GroundingStreamer>();
+  const bool newBoxes = stream->feed(piece, &m->grounding);
   emit messageChanged(messageId);
-  if (m->grounding.boxes.size() != boxesBefore) emit shownReplyChanged();
+  if (newBoxes) emit shownReplyChanged();
 }
 
 void Conversation::restartReply(int messageId) {
   Message* m = find(messageId);
   if (!m || m->role != Role::Assistant) return;
+  m_streams.remove(messageId);
   m->text.clear();
   m->grounding = Grounding();
   m->state = ReplyState::Streaming;
@@ -141,6 +143,7 @@ void Conversation::finishReply(int messageId, ReplyState state, const QString& f
                                const QString& error) {
   Message* m = find(messageId);
   if (!m || m->role != Role::Assistant) return;
+  m_streams.remove(messageId);
   m->text = fullText;
   m->grounding = Grounding::parse(m->text, true);
   m->state = state;
@@ -161,6 +164,7 @@ void Conversation::removeMessage(int messageId) {
       }
     }
     m_messages.removeAt(i);
+    m_streams.remove(messageId);
     if (m_chosenReply == messageId) m_chosenReply = -1;
     emit messageRemoved(messageId);
     emit shownReplyChanged();
@@ -206,6 +210,7 @@ void Conversation::replace(const ConversationData& data, const QVector<PictureIt
   m_systemPrompt = data.systemPrompt;
   m_pictures = pictures;
   m_messages = data.messages;
+  m_streams.clear();
   m_chosenReply = -1;
   int maxId = 0;
   for (const PictureItem& p : m_pictures) maxId = std::max(maxId, p.id);
@@ -223,8 +228,6 @@ void Conversation::replace(const ConversationData& data, const QVector<PictureIt
   emit committed();
 }
 
-void Conversation::clear(const QString& systemPrompt) {
-  replace(ConversationData{systemPrompt, {}, {}}, {});
-}
+void Conversation::clear(const QString& systemPrompt) { replace(ConversationData{systemPrompt, {}, {}}, {}); }
 
 }  // namespace qwenvl::app

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <QDateTime>
+#include <QHash>
 #include <QImage>
 #include <QObject>
 #include <QString>
@@ -49,15 +50,15 @@ struct ReplyStats {
 struct Message {
   int id = 0;
   Role role = Role::User;
-  QString text;               // user: as typed; assistant: the reply with its markup
-  QString query;              // user: the query as sent to the model (with <img> tags)
-  QVector<int> pictureIds;    // user: pictures sent with this question
-  int targetPictureId = -1;   // assistant: the latest picture before it (boxes are drawn there)
+  QString text;              // user: as typed; assistant: the reply with its markup
+  QString query;             // user: the query as sent to the model (with <img> tags)
+  QVector<int> pictureIds;   // user: pictures sent with this question
+  int targetPictureId = -1;  // assistant: the latest picture before it (boxes are drawn there)
   ReplyState state = ReplyState::Done;
   ReplyStats stats;
   QString error;
   QDateTime time;
-  Grounding grounding;        // assistant: parsed from text, kept in step with it
+  Grounding grounding;  // assistant: parsed from text, kept in step with it
 };
 
 struct ConversationData {
@@ -86,7 +87,8 @@ class Conversation : public QObject {
   int addUserMessage(const QString& text, const QVector<int>& pictureIds);  // marks them sent
   int addAssistantMessage(int targetPictureId);
   void setQuery(int messageId, const QString& query);
-  void appendReplyText(int messageId, const QString& piece);
+  // A streamed batch of the reply, UTF-8 as the engine wrote it.
+  void appendReplyText(int messageId, const QByteArray& piece);
   void restartReply(int messageId);  // Regenerate: empty and streaming again
   void finishReply(int messageId, ReplyState state, const QString& fullText, const ReplyStats& stats,
                    const QString& error = {});
@@ -123,6 +125,7 @@ class Conversation : public QObject {
   QString m_systemPrompt;
   QVector<PictureItem> m_pictures;
   QVector<Message> m_messages;
+  QHash<int, std::shared_ptr<GroundingStreamer>> m_streams;  // replies streaming now
 };
 
 }  // namespace qwenvl::app

@@ -10,21 +10,19 @@ BackendFactory engineBackendFactory() {
 }
 
 CudaStatus cudaStatus() {
-  const CudaSupport support = engine_cuda_support();
   CudaStatus s;
-  s.compiled = support.compiled;
-  s.available = support.available;
-  s.reason = QString::fromStdString(support.reason);
+  s.compiled = cuda_compiled();
+  if (s.compiled) {
+    const Status available = cuda_available();
+    s.available = available.ok();
+    s.reason = QString::fromStdString(available.message());
+  }
   return s;
 }
 
 Result<Picture> decodePicture(const QByteArray& bytes, const QString& label) {
   return load_picture_from_memory(std::string_view(bytes.constData(), static_cast<size_t>(bytes.size())),
                                   label.toStdString());
-}
-
-GroundingParse parseGroundingMarkup(const std::string& reply, bool finished) {
-  return parse_grounding(reply, finished);
 }
 
 }  // namespace qwenvl::app

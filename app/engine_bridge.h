@@ -1,19 +1,21 @@
 // The few places where the app calls into the engine library directly: the real backend's
-// factory, CUDA availability, picture decoding (so the picture shown is exactly the one the
-// model sees) and the grounding parser.
+// factory, CUDA availability (the app's one struct for it, filled from qwenvl::cuda_compiled()
+// and cuda_available()) and picture decoding (so the picture shown is exactly the one the model
+// sees). Queries are in chat_query.h, grounding in grounding.h.
 #pragma once
 
 #include <QByteArray>
 #include <QString>
 
 #include "app/chat_backend.h"
-#include "qwenvl/grounding.h"
 #include "qwenvl/picture.h"
 
 namespace qwenvl::app {
 
 BackendFactory engineBackendFactory();
 
+// Whether the CUDA backend can be offered: the settings dialog, the model strip and the backend
+// choice all read this one struct.
 struct CudaStatus {
   bool compiled = false;   // this build has the CUDA backend
   bool available = false;  // and a GPU can run it
@@ -23,8 +25,5 @@ CudaStatus cudaStatus();
 
 // Decodes a JPEG or PNG exactly as the model will see it (no EXIF rotation, alpha dropped).
 Result<Picture> decodePicture(const QByteArray& bytes, const QString& label);
-
-// `finished`: the reply is complete (a trailing "<bo" is then plain text, not a tag in transit).
-GroundingParse parseGroundingMarkup(const std::string& reply, bool finished);
 
 }  // namespace qwenvl::app

@@ -13,16 +13,15 @@ class EngineChatBackend : public ChatBackend {
   EngineChatBackend();
   ~EngineChatBackend() override;
 
-  Status load(const BackendLoadRequest& request, const LoadProgressFn& progress) override;
+  Status load(const LoadOptions& options) override;
   std::string device_description() const override;
-  SamplingParams default_sampling() const override;
-  void set_system_prompt(const std::string& prompt) override;
-  Result<std::string> add_picture(const Picture& picture) override;
-  std::string format_query(const std::vector<ContentItem>& items) const override;
-  void set_history(std::vector<Turn> history) override;
+  void set_system_prompt(std::string prompt) override;
+  Result<PictureInfo> add_picture(std::shared_ptr<const Picture> picture, std::string_view label) override;
+  const PictureInfo* picture(PictureId id) const override;
   const std::vector<Turn>& history() const override;
-  void clear() override;
+  void set_history(std::vector<Turn> history) override;
   Result<Turn> pop_last_turn() override;
+  void clear() override;
   Result<std::string> generate(const std::string& query, const SamplingParams& params, const TextFn& on_text,
                                const std::atomic<bool>* cancel, GenerationStats* stats) override;
 
@@ -31,13 +30,5 @@ class EngineChatBackend : public ChatBackend {
   std::unique_ptr<Model> model_;
   std::unique_ptr<ChatSession> session_;
 };
-
-// Whether this build has the CUDA backend and whether a GPU can be used (message says why not).
-struct CudaSupport {
-  bool compiled = false;
-  bool available = false;
-  std::string reason;
-};
-CudaSupport engine_cuda_support();
 
 }  // namespace qwenvl::app

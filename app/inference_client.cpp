@@ -30,7 +30,7 @@ InferenceClient::InferenceClient(BackendFactory factory, QObject* parent) : QObj
   connect(m_worker, &InferenceWorker::replyStarted, this, &InferenceClient::replyStarted);
   connect(m_worker, &InferenceWorker::replyText, this, &InferenceClient::replyText);
   connect(m_worker, &InferenceWorker::replyFinished, this,
-          [this](quint64 id, const QString& reply, const ReplyStats& stats, bool cancelled) {
+          [this](quint64 id, const QByteArray& reply, const ReplyStats& stats, bool cancelled) {
             forget(id);
             emit replyFinished(id, reply, stats, cancelled);
           });
@@ -43,13 +43,12 @@ InferenceClient::InferenceClient(BackendFactory factory, QObject* parent) : QObj
 
 InferenceClient::~InferenceClient() { shutdown(); }
 
-quint64 InferenceClient::load(const QString& modelDir, BackendKind backend, int cpuThreads) {
+quint64 InferenceClient::load(const LoadOptions& options) {
   if (m_loadCancel) m_loadCancel->store(true);  // a newer load replaces one still running
   LoadSpec spec;
   spec.id = m_nextId++;
-  spec.modelDir = modelDir;
-  spec.backend = backend;
-  spec.cpuThreads = cpuThreads;
+  spec.options = options;
+  spec.options.on_progress = nullptr;  // a GUI-thread callback must not run on the worker
   spec.cancel = m_loadCancel = makeCancelFlag();
   emit requestLoad(spec);
   return spec.id;

@@ -20,7 +20,8 @@ class InferenceClient : public QObject {
   explicit InferenceClient(BackendFactory factory, QObject* parent = nullptr);
   ~InferenceClient() override;
 
-  quint64 load(const QString& modelDir, BackendKind backend, int cpuThreads = 0);
+  // `options.on_progress` is not used: progress comes back as loadProgress.
+  quint64 load(const LoadOptions& options);
   void cancelLoad();
   void reset(const SessionSnapshot& snapshot);
   void addPicture(const SessionPicture& picture);
@@ -41,8 +42,8 @@ class InferenceClient : public QObject {
   void pictureRegistered(int pictureId, const QString& label);
   void pictureRejected(int pictureId, const QString& message);
   void replyStarted(quint64 requestId, const QString& query);
-  void replyText(quint64 requestId, const QString& piece);
-  void replyFinished(quint64 requestId, const QString& reply, const qwenvl::app::ReplyStats& stats, bool cancelled);
+  void replyText(quint64 requestId, const QByteArray& piece);  // UTF-8
+  void replyFinished(quint64 requestId, const QByteArray& reply, const qwenvl::app::ReplyStats& stats, bool cancelled);
   void replyFailed(quint64 requestId, const QString& message);
 
   // To the worker (queued across the thread boundary).

@@ -17,17 +17,17 @@ namespace qwenvl::app {
 using CancelFlag = std::shared_ptr<std::atomic<bool>>;
 inline CancelFlag makeCancelFlag() { return std::make_shared<std::atomic<bool>>(false); }
 
+// "Load this model": the engine's own LoadOptions (its on_progress is left empty; the worker
+// reports progress and polls `cancel` through it), with the request's id.
 struct LoadSpec {
   quint64 id = 0;
-  QString modelDir;
-  BackendKind backend = BackendKind::Cpu;
-  int cpuThreads = 0;
+  LoadOptions options;
   CancelFlag cancel;
 };
 
 struct SessionPicture {
-  int id = 0;
-  QString label;  // the label it had before (empty for a new picture)
+  int id = 0;     // the app's picture id (Conversation)
+  QString label;  // the label it was saved with (empty for a new picture: the engine picks one)
   std::shared_ptr<const Picture> picture;
 };
 
@@ -45,9 +45,9 @@ struct SessionSnapshot {
 
 struct GenerateRequest {
   quint64 id = 0;
-  bool regenerate = false;   // take back the last exchange and answer its question again
-  QVector<int> pictureIds;   // pictures new in this question (ignored when regenerating)
-  QString text;              // the user's text (ignored when regenerating)
+  bool regenerate = false;  // take back the last exchange and answer its question again
+  QVector<int> pictureIds;  // pictures new in this question (ignored when regenerating)
+  QString text;             // the user's text (ignored when regenerating)
   SamplingParams sampling;
   CancelFlag cancel;
 };

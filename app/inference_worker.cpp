@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "app/chat_query.h"
+
 namespace qwenvl::app {
 
 namespace {
@@ -27,14 +29,14 @@ ReplyStats toReplyStats(const GenerationStats& s) {
 // runs on this thread while its event loop is busy, so a timer could not do this.
 class TextBatcher {
  public:
-  TextBatcher(int intervalMs, std::function<void(const std::string&)> emitFn)
+  TextBatcher(int intervalMs, std::function<void(const QByteArray&)> emitFn)
       : m_interval(intervalMs), m_emit(std::move(emitFn)) {}
   void add(std::string_view piece) {
-    m_pending.append(piece);
+    m_pending.append(piece.data(), static_cast<qsizetype>(piece.size()));
     if (!m_clock.isValid() || m_clock.elapsed() >= m_interval) flush();
   }
   void flush() {
-    if (m_pending.empty()) return;
+    if (m_pending.isEmpty()) return;
     m_emit(m_pending);
     m_pending.clear();
     m_clock.start();
@@ -42,8 +44,8 @@ class TextBatcher {
 
  private:
   int m_interval;
-  std::function<void(const std::string&)> m_emit;
-  std::string m_pending;
+  std::function<void(const QByteArray&)> m_emit;
+  QByteArray m_pending;  // UTF-8, whole characters (the engine sends complete pieces)
   QElapsedTimer m_clock;
 };
 
@@ -56,7 +58,7 @@ InferenceWorker::~InferenceWorker() = default;
 void InferenceWorker::load(const LoadSpec& spec) {
   // Free the old model first: two full models rarely fit in memory together.
   m_backend.reset();
-  m_labels.clear();
+  m_pictures.clear();
   if (!m_factory) {
     emit loadFailed(spec.id, tr("This build of QwenVL Studio has no inference engine."));
     return;
@@ -66,20 +68,18 @@ void InferenceWorker::load(const LoadSpec& spec) {
     return;
   }
   std::unique_ptr<ChatBackend> backend = m_factory();
-  BackendLoadRequest request;
-  request.model_dir = spec.modelDir.toStdString();
-  request.backend = spec.backend;
-  request.cpu_threads = spec.cpuThreads;
+  LoadOptions options = spec.options;
   QElapsedTimer sinceReport;
   std::string lastStage;
-  const Status status = backend->load(request, [&](double fraction, const std::string& stage) {
-    if (!sinceReport.isValid() || sinceReport.elapsed() >= 50 || stage != lastStage || fraction >= 1.0) {
-      emit loadProgress(spec.id, fraction, QString::fromStdString(stage));
+  options.on_progress = [&](const LoadProgress& p) {
+    if (!sinceReport.isValid() || sinceReport.elapsed() >= 50 || p.stage != lastStage || p.fraction >= 1.0) {
+      emit loadProgress(spec.id, p.fraction, QString::fromStdString(p.stage));
       sinceReport.start();
-      lastStage = stage;
+      lastStage = p.stage;
     }
     return !(spec.cancel && spec.cancel->load());
-  });
+  };
+  const Status status = backend->load(options);
   if (!status.ok()) {
     emit loadFailed(spec.id, QString::fromStdString(status.message()));
     return;
@@ -88,52 +88,39 @@ void InferenceWorker::load(const LoadSpec& spec) {
   emit loaded(spec.id, QString::fromStdString(m_backend->device_description()));
 }
 
-bool InferenceWorker::registerPicture(const SessionPicture& picture, QString* label) {
+bool InferenceWorker::registerPicture(const SessionPicture& picture) {
   if (!picture.picture) {
     emit pictureRejected(picture.id, tr("The picture has no pixel data."));
     return false;
   }
-  Picture copy = *picture.picture;
-  if (!picture.label.isEmpty()) copy.label = picture.label.toStdString();
-  Result<std::string> added = m_backend->add_picture(copy);
+  // A restored picture asks for the label it was saved with; the engine keeps a valid, unique
+  // label as it is, so the saved questions still name it.
+  Result<PictureInfo> added = m_backend->add_picture(picture.picture, picture.label.toStdString());
   if (!added) {
     emit pictureRejected(picture.id, QString::fromStdString(added.message()));
     return false;
   }
-  *label = QString::fromStdString(added.value());
-  m_labels.insert(picture.id, *label);
-  emit pictureRegistered(picture.id, *label);
+  m_pictures.insert(picture.id, added->id);
+  emit pictureRegistered(picture.id, QString::fromStdString(added->label));
   return true;
 }
 
 void InferenceWorker::reset(const SessionSnapshot& snapshot) {
-  m_labels.clear();
+  m_pictures.clear();
   if (!m_backend) return;
   m_backend->clear();
   m_backend->set_system_prompt(snapshot.systemPrompt.toStdString());
+  for (const SessionPicture& p : snapshot.pictures) registerPicture(p);
   std::vector<Turn> history;
-  for (const SessionTurn& t : snapshot.history) history.push_back(Turn{t.query.toStdString(), t.response.toStdString()});
-  for (const SessionPicture& p : snapshot.pictures) {
-    QString label;
-    if (!registerPicture(p, &label)) continue;
-    // The questions sent before name the picture by its old label; keep them pointing at it.
-    if (!p.label.isEmpty() && label != p.label) {
-      const std::string from = "<img>" + p.label.toStdString() + "</img>";
-      const std::string to = "<img>" + label.toStdString() + "</img>";
-      for (Turn& t : history) {
-        for (size_t pos = t.query.find(from); pos != std::string::npos; pos = t.query.find(from, pos + to.size())) {
-          t.query.replace(pos, from.size(), to);
-        }
-      }
-    }
-  }
+  history.reserve(static_cast<size_t>(snapshot.history.size()));
+  for (const SessionTurn& t : snapshot.history)
+    history.push_back(Turn{t.query.toStdString(), t.response.toStdString()});
   m_backend->set_history(std::move(history));
 }
 
 void InferenceWorker::addPicture(const SessionPicture& picture) {
   if (!m_backend) return;  // registered with the next session's snapshot instead
-  QString label;
-  registerPicture(picture, &label);
+  registerPicture(picture);
 }
 
 void InferenceWorker::setSystemPrompt(const QString& prompt) {
@@ -156,23 +143,21 @@ void InferenceWorker::generate(const GenerateRequest& request) {
     query = last->query;
     takenBack = std::move(last.value());
   } else {
-    std::vector<ContentItem> items;
+    std::vector<std::string> labels;
     for (int id : request.pictureIds) {
-      const auto it = m_labels.constFind(id);
-      if (it == m_labels.constEnd()) {
+      const auto it = m_pictures.constFind(id);
+      const PictureInfo* info = it == m_pictures.constEnd() ? nullptr : m_backend->picture(*it);
+      if (!info) {
         emit replyFailed(request.id, tr("A picture of this question could not be given to the model."));
         return;
       }
-      items.push_back(ContentItem::image(it->toStdString()));
+      labels.push_back(info->label);
     }
-    if (!request.text.isEmpty()) items.push_back(ContentItem::plain(request.text.toStdString()));
-    query = m_backend->format_query(items);
+    query = questionQuery(labels, request.text.toStdString());
   }
   emit replyStarted(request.id, QString::fromStdString(query));
 
-  TextBatcher batcher(kBatchIntervalMs, [&](const std::string& text) {
-    emit replyText(request.id, QString::fromStdString(text));
-  });
+  TextBatcher batcher(kBatchIntervalMs, [&](const QByteArray& text) { emit replyText(request.id, text); });
   GenerationStats stats;
   Result<std::string> reply = m_backend->generate(
       query, request.sampling, [&batcher](std::string_view piece) { batcher.add(piece); }, request.cancel.get(),
@@ -187,7 +172,7 @@ void InferenceWorker::generate(const GenerateRequest& request) {
     emit replyFailed(request.id, QString::fromStdString(reply.message()));
     return;
   }
-  emit replyFinished(request.id, QString::fromStdString(reply.value()), toReplyStats(stats),
+  emit replyFinished(request.id, QByteArray::fromStdString(reply.value()), toReplyStats(stats),
                      stats.stop_reason == StopReason::Cancelled);
 }
 

@@ -34,16 +34,18 @@ class InferenceWorker : public QObject {
   void pictureRegistered(int pictureId, const QString& label);
   void pictureRejected(int pictureId, const QString& message);
   void replyStarted(quint64 requestId, const QString& query);
-  void replyText(quint64 requestId, const QString& piece);
-  void replyFinished(quint64 requestId, const QString& reply, const qwenvl::app::ReplyStats& stats, bool cancelled);
+  // Reply text stays UTF-8 as the engine wrote it; the GUI converts only what it shows.
+  void replyText(quint64 requestId, const QByteArray& piece);
+  void replyFinished(quint64 requestId, const QByteArray& reply, const qwenvl::app::ReplyStats& stats, bool cancelled);
   void replyFailed(quint64 requestId, const QString& message);
 
  private:
-  bool registerPicture(const SessionPicture& picture, QString* label);
+  bool registerPicture(const SessionPicture& picture);
 
   BackendFactory m_factory;
   std::unique_ptr<ChatBackend> m_backend;
-  QMap<int, QString> m_labels;  // picture id -> label in the current session
+  // The app's picture id -> the session's; the label is asked from the session when needed.
+  QMap<int, PictureId> m_pictures;
 };
 
 }  // namespace qwenvl::app

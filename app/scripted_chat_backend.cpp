@@ -10,9 +10,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // Sleeps in short slices so that a cancel request is seen within a couple of milliseconds.
 bool sleep_unless_cancelled(int ms, const std::atomic<bool>* cancel) {
@@ -113,11 +111,14 @@ std::vector<std::string> scripted_tokens(const std::string& text) {
 
 ScriptedChatBackend::ScriptedChatBackend(std::shared_ptr<ReplyScript> script) : script_(std::move(script)) {}
 
-Status ScriptedChatBackend::load(const BackendLoadRequest& request, const LoadProgressFn& progress) {
+Status ScriptedChatBackend::load(const LoadOptions& options) {
   const int total_ms = script_->load_ms();
   constexpr int kSteps = 10;
   for (int step = 0; step <= kSteps; ++step) {
-    if (progress && !progress(static_cast<double>(step) / kSteps, "reading weights")) return Status::error("cancelled");
+    if (options.on_progress &&
+        !options.on_progress(LoadProgress{static_cast<double>(step) / kSteps, "reading weights"})) {
+      return Status::error("cancelled");
+    }
     if (step < kSteps && total_ms > 0) {
       std::atomic<bool> never{false};
       sleep_unless_cancelled(total_ms / kSteps, &never);
@@ -130,45 +131,29 @@ Status ScriptedChatBackend::load(const BackendLoadRequest& request, const LoadPr
 
 std::string ScriptedChatBackend::device_description() const { return loaded_ ? "scripted replies" : std::string(); }
 
-SamplingParams ScriptedChatBackend::default_sampling() const { return SamplingParams{}; }
+void ScriptedChatBackend::set_system_prompt(std::string prompt) { system_prompt_ = std::move(prompt); }
 
-void ScriptedChatBackend::set_system_prompt(const std::string& prompt) { system_prompt_ = prompt; }
-
-Result<std::string> ScriptedChatBackend::add_picture(const Picture& picture) {
-  if (picture.width <= 0 || picture.height <= 0 ||
-      picture.rgb.size() != static_cast<size_t>(picture.width) * picture.height * 3) {
-    return Result<std::string>::error("picture \"" + picture.label + "\": size and pixel data disagree");
+Result<PictureInfo> ScriptedChatBackend::add_picture(std::shared_ptr<const Picture> picture, std::string_view label) {
+  // The same checks and label rules as ChatSession::add_picture, so the tests see real labels.
+  if (!picture) return Result<PictureInfo>::error("no picture given");
+  if (picture->width <= 0 || picture->height <= 0 ||
+      picture->rgb.size() != static_cast<size_t>(picture->width) * static_cast<size_t>(picture->height) * 3) {
+    return Result<PictureInfo>::error("picture '" + picture->label + "': pixel data does not match its size");
   }
-  std::string label = picture.label.empty() ? std::string("picture") : picture.label.substr(0, 240);
-  const std::string base = label;
-  for (int n = 2; pictures_.count(label); ++n) label = base + " (" + std::to_string(n) + ")";
-  Picture copy = picture;
-  copy.label = label;
-  pictures_.emplace(label, std::move(copy));
-  return label;
+  PictureInfo info;
+  info.id = next_id_++;
+  info.label = labels_.assign(label.empty() ? std::string_view(picture->label) : label);
+  info.width = picture->width;
+  info.height = picture->height;
+  pictures_.push_back(info);
+  return info;
 }
 
-std::string ScriptedChatBackend::format_query(const std::vector<ContentItem>& items) const {
-  std::string out;
-  int images = 0;
-  for (const ContentItem& item : items) {
-    switch (item.kind) {
-      case ContentItem::Kind::Image:
-        out += "Picture " + std::to_string(++images) + ":<img>" + item.text + "</img>\n";
-        break;
-      case ContentItem::Kind::Text:
-        out += item.text;
-        break;
-      case ContentItem::Kind::Box:
-        if (!item.ref.empty()) out += "<ref>" + item.ref + "</ref>";
-        for (const auto& b : item.boxes) {
-          out += "<box>(" + std::to_string(b[0]) + "," + std::to_string(b[1]) + "),(" + std::to_string(b[2]) + "," +
-                 std::to_string(b[3]) + ")</box>";
-        }
-        break;
-    }
+const PictureInfo* ScriptedChatBackend::picture(PictureId id) const {
+  for (const PictureInfo& p : pictures_) {
+    if (p.id == id) return &p;
   }
-  return out;
+  return nullptr;
 }
 
 void ScriptedChatBackend::set_history(std::vector<Turn> history) { history_ = std::move(history); }
@@ -178,6 +163,7 @@ const std::vector<Turn>& ScriptedChatBackend::history() const { return history_;
 void ScriptedChatBackend::clear() {
   history_.clear();
   pictures_.clear();
+  labels_.clear();
 }
 
 Result<Turn> ScriptedChatBackend::pop_last_turn() {
@@ -191,6 +177,8 @@ Result<std::string> ScriptedChatBackend::generate(const std::string& query, cons
                                                   const TextFn& on_text, const std::atomic<bool>* cancel,
                                                   GenerationStats* stats) {
   if (!loaded_) return Result<std::string>::error("no model is loaded");
+  // Parameters the engine refuses fail here too, with the engine's message.
+  if (Status valid = validate_sampling(params); !valid.ok()) return valid;
   const auto start = Clock::now();
   ScriptedReply reply = script_->next(query);
 
@@ -225,8 +213,10 @@ Result<std::string> ScriptedChatBackend::generate(const std::string& query, cons
     }
   }
   if (cancelled) s.stop_reason = StopReason::Cancelled;
-  if (s.generated_tokens > 0) s.generation_seconds = seconds_since(first_token);
-  else s.prompt_seconds = seconds_since(start);
+  if (s.generated_tokens > 0)
+    s.generation_seconds = seconds_since(first_token);
+  else
+    s.prompt_seconds = seconds_since(start);
   if (stats) *stats = s;
   history_.push_back(Turn{query, text});
   return text;

@@ -1,10 +1,10 @@
 // A ChatBackend that replays scripted replies token by token with a delay, honouring cancel,
 // max_new_tokens and the history operations. The UI tests and the screenshot demo drive the
 // real worker, controller and widgets through it; its statistics are measured, not made up.
+// Picture labels and sampling checks are the engine's own (PictureLabels, validate_sampling).
 #pragma once
 
 #include <deque>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -15,10 +15,10 @@
 namespace qwenvl::app {
 
 struct ScriptedReply {
-  std::string text;          // the whole reply, markup included
-  int token_delay_ms = 15;   // pause before each token
-  int prefill_ms = 0;        // pause before the first token
-  std::string error;         // non-empty: the turn fails with this message
+  std::string text;         // the whole reply, markup included
+  int token_delay_ms = 15;  // pause before each token
+  int prefill_ms = 0;       // pause before the first token
+  std::string error;        // non-empty: the turn fails with this message
 };
 
 // Shared between the thread that writes the script (a test, the demo) and the worker thread.
@@ -49,16 +49,15 @@ class ScriptedChatBackend : public ChatBackend {
  public:
   explicit ScriptedChatBackend(std::shared_ptr<ReplyScript> script);
 
-  Status load(const BackendLoadRequest& request, const LoadProgressFn& progress) override;
+  Status load(const LoadOptions& options) override;
   std::string device_description() const override;
-  SamplingParams default_sampling() const override;
-  void set_system_prompt(const std::string& prompt) override;
-  Result<std::string> add_picture(const Picture& picture) override;
-  std::string format_query(const std::vector<ContentItem>& items) const override;
-  void set_history(std::vector<Turn> history) override;
+  void set_system_prompt(std::string prompt) override;
+  Result<PictureInfo> add_picture(std::shared_ptr<const Picture> picture, std::string_view label) override;
+  const PictureInfo* picture(PictureId id) const override;
   const std::vector<Turn>& history() const override;
-  void clear() override;
+  void set_history(std::vector<Turn> history) override;
   Result<Turn> pop_last_turn() override;
+  void clear() override;
   Result<std::string> generate(const std::string& query, const SamplingParams& params, const TextFn& on_text,
                                const std::atomic<bool>* cancel, GenerationStats* stats) override;
 
@@ -66,7 +65,9 @@ class ScriptedChatBackend : public ChatBackend {
   std::shared_ptr<ReplyScript> script_;
   bool loaded_ = false;
   std::string system_prompt_ = ChatSession::kDefaultSystemPrompt;
-  std::map<std::string, Picture> pictures_;
+  PictureLabels labels_;
+  std::vector<PictureInfo> pictures_;  // the pixels are not needed: nothing is encoded
+  PictureId next_id_ = 1;
   std::vector<Turn> history_;
 };
 

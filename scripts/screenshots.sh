@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build}"
-app="$build/app/qwenvl-studio"
+app="$build/studio/qwenvl-studio"
 shared="${QWENVL_SHARED_DIR:-../shared}"
 fixtures="$(cd "$shared/fixtures" && pwd)"
 if [ ! -x "$app" ]; then

@@ -404,6 +404,21 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
     </message>
 </context>
 <context>
+    <name>qwenvl::app::StudioApp</name>
+    <message>
+        <source>There is no picture to save yet.</source>
+        <translation>还没有可保存的图片。</translation>
+    </message>
+    <message>
+        <source>The last conversation could not be restored and was kept aside as “%1”. %2</source>
+        <translation>无法恢复上次的对话，已将其另存为“%1”。%2</translation>
+    </message>
+    <message>
+        <source>The last conversation could not be restored, and “%1” could not be renamed; it will be overwritten by the next autosave. %2</source>
+        <translation>无法恢复上次的对话，且无法重命名“%1”；下次自动保存时它将被覆盖。%2</translation>
+    </message>
+</context>
+<context>
     <name>qwenvl::ui::Actions</name>
     <message>
         <source>&amp;New Conversation</source>
@@ -747,10 +762,6 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
     <message>
         <source>conversation</source>
         <translation>对话</translation>
-    </message>
-    <message>
-        <source>The last conversation could not be restored and was kept aside as “%1”. %2</source>
-        <translation>无法恢复上次的对话，已将其另存为“%1”。%2</translation>
     </message>
     <message>
         <source>Opened %1</source>
@@ -1231,6 +1242,10 @@ Drop pictures here, paste one (Ctrl+V) or add them with Ctrl+I.</source>
     <message>
         <source>Settings pages</source>
         <translation>设置页面</translation>
+    </message>
+    <message>
+        <source>0 (greedy)</source>
+        <translation>0（贪心解码）</translation>
     </message>
 </context>
 <context>

@@ -14,9 +14,9 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
-#include "app/autosaver.h"
 #include "app/chat_controller.h"
 #include "app/language_manager.h"
+#include "app/studio_app.h"
 #include "ui/actions.h"
 #include "ui/chat_pane.h"
 #include "ui/chat_view.h"
@@ -31,12 +31,10 @@
 
 namespace qwenvl::ui {
 
-MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
-    : QMainWindow(parent), m_settings(options.settings), m_language(options.language), m_cuda(options.cuda) {
+MainWindow::MainWindow(app::StudioApp* studio, QWidget* parent)
+    : QMainWindow(parent), m_app(studio), m_settings(studio->settings()), m_controller(studio->controller()) {
   setObjectName(QStringLiteral("mainWindow"));
   setAcceptDrops(true);
-  m_controller = new app::ChatController(options.backendFactory, m_settings, this);
-  m_files = new app::FileJobs(this);
   m_actions = new Actions(this);
   addActions(m_actions->findChildren<QAction*>());  // shortcuts work wherever the focus is
 
@@ -70,43 +68,37 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
   connectController();
 
   m_actions->showBoxes->setChecked(m_settings->showBoxes());
-  m_actions->useCpu->setChecked(effectiveBackend() == BackendKind::Cpu);
-  m_actions->useCuda->setChecked(effectiveBackend() == BackendKind::Cuda);
-  if (m_language) {
-    (m_language->language() == QLatin1String("zh_CN") ? m_actions->chinese : m_actions->english)->setChecked(true);
-  }
-  if (!m_settings->windowGeometry().isEmpty()) restoreGeometry(m_settings->windowGeometry());
-  else resize(1280, 800);
-  if (!m_settings->splitterState().isEmpty()) m_splitter->restoreState(m_settings->splitterState());
-  else m_splitter->setSizes({width() * 11 / 20, width() * 9 / 20});  // the picture a little wider
+  updateBackendChecks();
+  updateLanguageChecks();
+  if (!m_settings->windowGeometry().isEmpty())
+    restoreGeometry(m_settings->windowGeometry());
+  else
+    resize(1280, 800);
+  if (!m_settings->splitterState().isEmpty())
+    m_splitter->restoreState(m_settings->splitterState());
+  else
+    m_splitter->setSizes({width() * 11 / 20, width() * 9 / 20});  // the picture a little wider
   // Without the CUDA backend in this build there is nothing to choose; with it but no GPU, the
   // choice stays open so the engine can say what is missing.
-  m_actions->useCuda->setEnabled(m_cuda.compiled);
+  m_actions->useCuda->setEnabled(m_app->cuda().compiled);
 
-  if (!options.autosavePath.isEmpty()) {
-    if (options.restoreAutosave && QFile::exists(options.autosavePath)) {
-      m_restoring = true;
-      m_files->open(options.autosavePath);
-    }
-    m_autosaver = new app::Autosaver(m_controller->conversation(), options.autosavePath, this);
-    m_autosaver->setEnabled(!m_restoring);  // don't overwrite it before it is read
-    connect(m_autosaver, &app::Autosaver::failed, m_messageBar, &MessageBar::showError);
-  }
   retranslateUi();
   updateModelUi();
   updateBusyUi();
   m_chatPane->promptEdit()->setFocus();
 }
 
-MainWindow::~MainWindow() {
-  m_files->waitForAll();
-  m_controller->shutdown();
+MainWindow::~MainWindow() = default;
+
+void MainWindow::updateBackendChecks() {
+  m_actions->useCpu->setChecked(m_app->effectiveBackend() == BackendKind::Cpu);
+  m_actions->useCuda->setChecked(m_app->effectiveBackend() == BackendKind::Cuda);
 }
 
-BackendKind MainWindow::effectiveBackend() const {
-  // On first start without a usable GPU the CPU backend is used (the model strip says so).
-  if (!m_settings->backendChosen()) return m_cuda.available ? BackendKind::Cuda : BackendKind::Cpu;
-  return m_settings->backend() == app::BackendChoice::Cpu ? BackendKind::Cpu : BackendKind::Cuda;
+void MainWindow::updateLanguageChecks() {
+  if (const app::LanguageManager* language = m_app->language()) {
+    (language->language() == QLatin1String("zh_CN") ? m_actions->chinese : m_actions->english)->setChecked(true);
+  }
 }
 
 void MainWindow::buildMenus() {
@@ -152,7 +144,8 @@ void MainWindow::retranslateUi() {
   m_picturePane->setAccessibleName(tr("Picture"));
   m_chatPane->setAccessibleName(tr("Chat"));
   m_modelStatus->setAccessibleName(tr("Model status"));
-  const QString name = m_conversationPath.isEmpty() ? tr("New conversation") : QFileInfo(m_conversationPath).fileName();
+  const QString path = m_app->conversationPath();
+  const QString name = path.isEmpty() ? tr("New conversation") : QFileInfo(path).fileName();
   setWindowTitle(tr("%1 — QwenVL Studio").arg(name));
   updateModelUi();
 }
@@ -165,12 +158,7 @@ void MainWindow::changeEvent(QEvent* event) {
   QMainWindow::changeEvent(event);
 }
 
-void MainWindow::setLanguage(const QString& code) {
-  if (m_language && m_language->setLanguage(code)) {
-    m_settings->setLanguage(code);
-    (code == QLatin1String("zh_CN") ? m_actions->chinese : m_actions->english)->setChecked(true);
-  }
-}
+void MainWindow::setLanguage(const QString& code) { m_app->setLanguage(code); }
 
 void MainWindow::updateModelUi() {
   using app::ModelState;
@@ -179,16 +167,22 @@ void MainWindow::updateModelUi() {
   s.modelDir = m_controller->modelDir().isEmpty() ? m_settings->modelDir() : m_controller->modelDir();
   s.error = m_controller->modelError();
   s.fraction = m_controller->loadFraction();
-  s.cuda = m_cuda;
-  s.usingCpu = effectiveBackend() == BackendKind::Cpu;
+  s.cuda = m_app->cuda();
+  s.usingCpu = m_app->effectiveBackend() == BackendKind::Cpu;
   m_chatPane->modelPanel()->setState(s);
   switch (s.model) {
-    case ModelState::None: m_modelStatus->setText(tr("No model")); break;
+    case ModelState::None:
+      m_modelStatus->setText(tr("No model"));
+      break;
     case ModelState::Loading:
       m_modelStatus->setText(tr("Loading the model… %1%").arg(qRound(s.fraction * 100)));
       break;
-    case ModelState::Ready: m_modelStatus->setText(tr("Model ready: %1").arg(m_controller->device())); break;
-    case ModelState::Failed: m_modelStatus->setText(tr("Model not loaded")); break;
+    case ModelState::Ready:
+      m_modelStatus->setText(tr("Model ready: %1").arg(m_controller->device()));
+      break;
+    case ModelState::Failed:
+      m_modelStatus->setText(tr("Model not loaded"));
+      break;
   }
   m_actions->cancelLoad->setEnabled(s.model == ModelState::Loading);
   updateBusyUi();
@@ -224,11 +218,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   m_settings->setSplitterState(m_splitter->saveState());
   m_settings->setShowBoxes(m_actions->showBoxes->isChecked());
   m_settings->sync();
-  // Cancel a running reply or load and join the inference thread: at most one token's wait.
-  m_controller->stop();
-  m_controller->shutdown();
-  if (m_autosaver) m_autosaver->flush();
-  m_files->waitForAll();
+  m_app->shutdown();
   event->accept();
 }
 

@@ -1,15 +1,13 @@
 // The main window: picture side and chat side in a splitter, menus, the message bar and the
-// status bar. It wires widgets to the ChatController (model, pictures, questions, replies) and
-// to the off-thread file jobs; it owns no model and never waits on the inference thread,
-// except to join it when the window closes.
+// status bar. It shows the state of an app::StudioApp (the headless application: model,
+// conversation, files, backend choice) and forwards what the user asks for; it owns no policy
+// and no model, and never waits on the inference thread except through StudioApp::shutdown.
 #pragma once
 
 #include <QMainWindow>
 #include <QPointer>
 
 #include "app/app_settings.h"
-#include "app/chat_backend.h"
-#include "app/engine_bridge.h"
 #include "app/file_jobs.h"
 
 class QLabel;
@@ -17,9 +15,8 @@ class QMenu;
 class QSplitter;
 
 namespace qwenvl::app {
-class Autosaver;
 class ChatController;
-class LanguageManager;
+class StudioApp;
 }  // namespace qwenvl::app
 
 namespace qwenvl::ui {
@@ -29,28 +26,19 @@ class ChatPane;
 class MessageBar;
 class PicturePane;
 
-struct MainWindowOptions {
-  app::BackendFactory backendFactory;
-  app::AppSettings* settings = nullptr;
-  app::LanguageManager* language = nullptr;
-  app::CudaStatus cuda;
-  QString autosavePath;       // empty: no autosave
-  bool restoreAutosave = false;
-};
-
 class MainWindow : public QMainWindow {
   Q_OBJECT
  public:
-  explicit MainWindow(const MainWindowOptions& options, QWidget* parent = nullptr);
+  // `studio` outlives the window.
+  explicit MainWindow(app::StudioApp* studio, QWidget* parent = nullptr);
   ~MainWindow() override;
 
+  app::StudioApp* studio() const { return m_app; }
   app::ChatController* controller() const { return m_controller; }
   Actions* actions() const { return m_actions; }
   PicturePane* picturePane() const { return m_picturePane; }
   ChatPane* chatPane() const { return m_chatPane; }
   MessageBar* messageBar() const { return m_messageBar; }
-  app::Autosaver* autosaver() const { return m_autosaver; }
-  app::FileJobs* fileJobs() const { return m_files; }
 
   // What the menus and dialogs end in; callable directly (tests, command line).
   void loadModel(const QString& dir);
@@ -60,7 +48,6 @@ class MainWindow : public QMainWindow {
   void exportMarkdownTo(const QString& path);
   void saveAnnotatedTo(const QString& path);
   void setLanguage(const QString& code);
-  BackendKind effectiveBackend() const;
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -85,20 +72,16 @@ class MainWindow : public QMainWindow {
   void chooseFile(bool save, const QString& title, const QString& filter, const QString& suffix,
                   std::function<void(const QString&)> then);
   void chooseModelFolder();
-  void setBackendChoice(app::BackendChoice choice);
+  void updateBackendChecks();
+  void updateLanguageChecks();
   void showShortcuts();
   void showAbout();
   void showHowToGetModel();
   QString suggestedName(const QString& suffix) const;
 
-  app::AppSettings* m_settings;
-  app::LanguageManager* m_language;
-  app::CudaStatus m_cuda;
+  app::StudioApp* m_app;
+  app::AppSettings* m_settings;  // window geometry, last folder, what the strip shows
   app::ChatController* m_controller;
-  app::FileJobs* m_files;
-  app::Autosaver* m_autosaver = nullptr;
-  bool m_restoring = false;
-  QString m_conversationPath;
   Actions* m_actions;
   MessageBar* m_messageBar;
   PicturePane* m_picturePane;

@@ -11,9 +11,9 @@
 #include <QStatusBar>
 
 #include "app/annotation_painter.h"
-#include "app/autosaver.h"
 #include "app/chat_controller.h"
-#include "app/language_manager.h"
+#include "app/chat_query.h"
+#include "app/studio_app.h"
 #include "ui/actions.h"
 #include "ui/chat_pane.h"
 #include "ui/chat_view.h"
@@ -22,8 +22,8 @@
 #include "ui/main_window.h"
 #include "ui/message_bar.h"
 #include "ui/message_view.h"
-#include "ui/model_panel.h"
 #include "ui/mime_pictures.h"
+#include "ui/model_panel.h"
 #include "ui/picture_pane.h"
 #include "ui/prompt_edit.h"
 #include "ui/region_dialog.h"
@@ -35,18 +35,16 @@ namespace qwenvl::ui {
 
 void MainWindow::connectActions() {
   Actions* a = m_actions;
-  connect(a->newConversation, &QAction::triggered, this, [this] {
-    m_controller->newConversation();
-    m_conversationPath.clear();
-    retranslateUi();
-  });
+  connect(a->newConversation, &QAction::triggered, m_app, &app::StudioApp::newConversation);
   connect(a->openConversation, &QAction::triggered, this, [this] {
     chooseFile(false, tr("Open Conversation"), tr("QwenVL Studio conversations (*.json)"), {},
                [this](const QString& path) { openConversationFile(path); });
   });
   connect(a->saveConversation, &QAction::triggered, this, [this] {
-    if (m_conversationPath.isEmpty()) m_actions->saveConversationAs->trigger();
-    else saveConversationTo(m_conversationPath);
+    if (m_app->conversationPath().isEmpty())
+      m_actions->saveConversationAs->trigger();
+    else
+      saveConversationTo(m_app->conversationPath());
   });
   connect(a->saveConversationAs, &QAction::triggered, this, [this] {
     chooseFile(true, tr("Save Conversation"), tr("QwenVL Studio conversations (*.json)"), QStringLiteral("json"),
@@ -82,17 +80,11 @@ void MainWindow::connectActions() {
     if (MessageView* v = m_chatPane->chatView()->viewFor(id)) QGuiApplication::clipboard()->setText(v->bodyText());
   });
   connect(a->settings, &QAction::triggered, this, [this] {
-    auto* dialog = new SettingsDialog(m_settings, m_cuda, this);
+    auto* dialog = new SettingsDialog(m_settings, m_app->cuda(), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    const QString dirBefore = m_settings->modelDir();
-    const BackendKind backendBefore = effectiveBackend();
-    connect(dialog, &SettingsDialog::applied, this, [this, dirBefore, backendBefore] {
-      setLanguage(m_settings->language());
-      m_controller->setSystemPrompt(m_settings->systemPrompt());
-      m_actions->useCpu->setChecked(effectiveBackend() == BackendKind::Cpu);
-      m_actions->useCuda->setChecked(effectiveBackend() == BackendKind::Cuda);
-      const bool changed = m_settings->modelDir() != dirBefore || effectiveBackend() != backendBefore;
-      if (changed && !m_settings->modelDir().isEmpty()) loadModel(m_settings->modelDir());
+    connect(dialog, &SettingsDialog::applied, this, [this, before = m_app->modelChoice()] {
+      if (m_app->modelChoice() != before) m_messageBar->dismiss();  // a new load starts
+      m_app->applySettings(before);
     });
     dialog->open();
   });
@@ -117,8 +109,8 @@ void MainWindow::connectActions() {
   });
   connect(a->openModel, &QAction::triggered, this, &MainWindow::chooseModelFolder);
   connect(a->cancelLoad, &QAction::triggered, m_controller, &app::ChatController::cancelLoad);
-  connect(a->useCpu, &QAction::triggered, this, [this] { setBackendChoice(app::BackendChoice::Cpu); });
-  connect(a->useCuda, &QAction::triggered, this, [this] { setBackendChoice(app::BackendChoice::Cuda); });
+  connect(a->useCpu, &QAction::triggered, this, [this] { m_app->setBackendChoice(app::BackendChoice::Cpu); });
+  connect(a->useCuda, &QAction::triggered, this, [this] { m_app->setBackendChoice(app::BackendChoice::Cuda); });
   connect(a->english, &QAction::triggered, this, [this] { setLanguage(QStringLiteral("en")); });
   connect(a->chinese, &QAction::triggered, this, [this] { setLanguage(QStringLiteral("zh_CN")); });
   connect(a->getModel, &QAction::triggered, this, &MainWindow::showHowToGetModel);
@@ -129,7 +121,7 @@ void MainWindow::connectActions() {
   connect(panel, &ModelPanel::openModelRequested, this, &MainWindow::chooseModelFolder);
   connect(panel, &ModelPanel::cancelRequested, m_controller, &app::ChatController::cancelLoad);
   connect(panel, &ModelPanel::retryRequested, this, [this] { loadModel(m_settings->modelDir()); });
-  connect(panel, &ModelPanel::useCpuRequested, this, [this] { setBackendChoice(app::BackendChoice::Cpu); });
+  connect(panel, &ModelPanel::useCpuRequested, this, [this] { m_app->setBackendChoice(app::BackendChoice::Cpu); });
 
   ChatView* chat = m_chatPane->chatView();
   connect(chat, &ChatView::refHovered, this, &MainWindow::onChatRefHovered);
@@ -150,7 +142,8 @@ void MainWindow::connectActions() {
           [this](int pictureId, const QRect& pixels) { askAboutRegion(pictureId, pixels); });
   connect(m_picturePane->strip(), &ThumbnailStrip::removeRequested, this, [this](int id) {
     if (!m_controller->removePicture(id)) {
-      m_messageBar->showInformation(tr("Pictures already sent stay in the conversation, so it stays as the model saw it."));
+      m_messageBar->showInformation(
+          tr("Pictures already sent stay in the conversation, so it stays as the model saw it."));
     }
   });
 }
@@ -164,30 +157,19 @@ void MainWindow::connectController() {
   connect(m_controller, &app::ChatController::draftReturned, this, [this](const QString& text) {
     if (m_chatPane->promptEdit()->toPlainText().trimmed().isEmpty()) m_chatPane->promptEdit()->setPlainText(text);
   });
-  connect(m_files, &app::FileJobs::finished, this, &MainWindow::onFileJobFinished);
-  connect(m_files, &app::FileJobs::opened, this, [this](const app::OpenedConversation& c, const QString& path) {
-    m_controller->replaceConversation(c);
-    if (!m_restoring) m_conversationPath = path;
-    retranslateUi();
+  connect(m_app, &app::StudioApp::fileJobFinished, this, &MainWindow::onFileJobFinished);
+  connect(m_app, &app::StudioApp::errorOccurred, m_messageBar, &MessageBar::showError);
+  connect(m_app, &app::StudioApp::conversationPathChanged, this, &MainWindow::retranslateUi);
+  connect(m_app, &app::StudioApp::backendChoiceChanged, this, [this] {
+    updateBackendChecks();
+    updateModelUi();
   });
+  connect(m_app, &app::StudioApp::languageChanged, this, &MainWindow::updateLanguageChecks);
 }
 
 void MainWindow::loadModel(const QString& dir) {
-  m_settings->setModelDir(dir);
   m_messageBar->dismiss();
-  m_controller->loadModel(dir, effectiveBackend());
-}
-
-void MainWindow::setBackendChoice(app::BackendChoice choice) {
-  const BackendKind before = effectiveBackend();
-  m_settings->setBackend(choice);
-  m_actions->useCpu->setChecked(choice == app::BackendChoice::Cpu);
-  m_actions->useCuda->setChecked(choice == app::BackendChoice::Cuda);
-  const app::ModelState state = m_controller->modelState();
-  if (effectiveBackend() != before && !m_settings->modelDir().isEmpty() && state != app::ModelState::None) {
-    loadModel(m_settings->modelDir());
-  }
-  updateModelUi();
+  m_app->loadModel(dir);
 }
 
 void MainWindow::chooseModelFolder() {
@@ -199,15 +181,7 @@ void MainWindow::chooseModelFolder() {
   dialog->open();
 }
 
-void MainWindow::addPictureFiles(const QStringList& paths) {
-  QList<app::PictureSource> sources;
-  for (const QString& p : paths) {
-    app::PictureSource s;
-    s.path = p;
-    sources << s;
-  }
-  m_controller->importPictures(sources);
-}
+void MainWindow::addPictureFiles(const QStringList& paths) { m_app->addPictureFiles(paths); }
 
 void MainWindow::sendQuestion() {
   PromptEdit* prompt = m_chatPane->promptEdit();
@@ -235,17 +209,15 @@ void MainWindow::pastePicture() {
 void MainWindow::askAboutRegion(int pictureId, const QRect& pixels, const QString& phrase) {
   const app::PictureItem* p = m_controller->conversation()->picture(pictureId);
   if (!p) return;
-  const std::array<int, 4> b = app::pixelRectToModel(pixels, p->image.size());
-  const QString name = phrase.isEmpty() ? tr("this region") : phrase;
-  const QString box = QStringLiteral("<box>(%1,%2),(%3,%4)</box>").arg(b[0]).arg(b[1]).arg(b[2]).arg(b[3]);
+  const std::array<int, 4> box = app::pixelRectToModel(pixels, p->image.size());
+  const app::RegionMarkup markup = app::regionMarkup(phrase.isEmpty() ? tr("this region") : phrase, box);
   PromptEdit* prompt = m_chatPane->promptEdit();
   QTextCursor cursor = prompt->textCursor();
-  const QString open = QStringLiteral("<ref>");
-  cursor.insertText(open);
+  cursor.insertText(markup.before);
   const int start = cursor.position();
-  cursor.insertText(name);
+  cursor.insertText(markup.phrase);
   const int end = cursor.position();
-  cursor.insertText(QStringLiteral("</ref>") + box + QLatin1Char(' '));
+  cursor.insertText(markup.after + QLatin1Char(' '));
   // Select the phrase, so typing a better name replaces it at once.
   cursor.setPosition(start);
   cursor.setPosition(end, QTextCursor::KeepAnchor);
@@ -255,8 +227,9 @@ void MainWindow::askAboutRegion(int pictureId, const QRect& pixels, const QStrin
   m_picturePane->canvas()->update();
   if (pictureId != m_controller->conversation()->latestSentPictureId() &&
       !m_controller->conversation()->pendingPictureIds().contains(pictureId)) {
-    m_messageBar->showInformation(tr("The model reads boxes against the latest picture of the conversation, which is "
-                                     "not the one shown."));
+    m_messageBar->showInformation(
+        tr("The model reads boxes against the latest picture of the conversation, which is "
+           "not the one shown."));
   }
 }
 
@@ -269,7 +242,8 @@ void MainWindow::askAboutRegionByKeys() {
   }
   auto* dialog = new RegionDialog(p->image.size(), m_picturePane->regionTool()->region(), this);
   dialog->setAttribute(Qt::WA_DeleteOnClose);
-  connect(dialog, &QDialog::accepted, this, [this, dialog, id] { askAboutRegion(id, dialog->region(), dialog->phrase()); });
+  connect(dialog, &QDialog::accepted, this,
+          [this, dialog, id] { askAboutRegion(id, dialog->region(), dialog->phrase()); });
   dialog->open();
 }
 
@@ -278,7 +252,8 @@ void MainWindow::onChatRefHovered(int messageId, int ref) {
   const app::Message* m = c->message(messageId);
   if (!m) return;
   // A phrase of another reply about the picture shown brings that reply's boxes up.
-  if (ref >= 0 && messageId != m_picturePane->shownReplyId() && m->targetPictureId == m_picturePane->currentPictureId()) {
+  if (ref >= 0 && messageId != m_picturePane->shownReplyId() &&
+      m->targetPictureId == m_picturePane->currentPictureId()) {
     c->chooseReply(messageId);
   }
   m_chatPane->chatView()->setHighlight(messageId, ref);
@@ -289,7 +264,8 @@ QString MainWindow::suggestedName(const QString& suffix) const {
   const QString folder = m_settings->lastFolder().isEmpty()
                              ? QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation)
                              : m_settings->lastFolder();
-  const QString stem = m_conversationPath.isEmpty() ? tr("conversation") : QFileInfo(m_conversationPath).completeBaseName();
+  const QString path = m_app->conversationPath();
+  const QString stem = path.isEmpty() ? tr("conversation") : QFileInfo(path).completeBaseName();
   return QDir(folder).filePath(stem + QLatin1Char('.') + suffix);
 }
 
@@ -307,63 +283,38 @@ void MainWindow::chooseFile(bool save, const QString& title, const QString& filt
   dialog->open();
 }
 
-void MainWindow::openConversationFile(const QString& path) {
-  m_restoring = false;
-  m_files->open(path);
-}
+void MainWindow::openConversationFile(const QString& path) { m_app->openConversation(path); }
 
-void MainWindow::saveConversationTo(const QString& path) {
-  m_files->save(m_controller->conversation()->data(), path);
-}
+void MainWindow::saveConversationTo(const QString& path) { m_app->saveConversation(path); }
 
-void MainWindow::exportMarkdownTo(const QString& path) {
-  QVector<QImage> images;
-  for (const app::PictureItem& p : m_controller->conversation()->pictures()) images << p.image;
-  m_files->exportMarkdown(m_controller->conversation()->data(), images, path);
-}
+void MainWindow::exportMarkdownTo(const QString& path) { m_app->exportMarkdown(path); }
 
 void MainWindow::saveAnnotatedTo(const QString& path) {
-  app::Conversation* c = m_controller->conversation();
-  const app::PictureItem* p = c->picture(m_picturePane->currentPictureId());
-  if (!p) {
-    m_messageBar->showInformation(tr("There is no picture to save yet."));
-    return;
+  if (const QString why = m_app->saveAnnotated(m_picturePane->currentPictureId(), path); !why.isEmpty()) {
+    m_messageBar->showInformation(why);
   }
-  const app::Message* reply = c->message(c->replyShownOn(p->id));
-  // "with boxes" even while they are hidden on screen: hiding is a way of looking, not an edit.
-  const QVector<app::AnnotationBox> boxes =
-      reply ? app::annotationBoxes(reply->grounding, p->image.size()) : QVector<app::AnnotationBox>();
-  m_files->saveAnnotated(p->image, boxes, path);
 }
 
 void MainWindow::onFileJobFinished(app::FileJobs::Kind kind, const QString& path, const QString& error) {
   using Kind = app::FileJobs::Kind;
-  if (kind == Kind::Open && m_restoring) {
-    // The autosave of the last session; if it is damaged, keep it aside and start afresh.
-    m_restoring = false;
-    if (!error.isEmpty()) {
-      QFile::remove(path + QStringLiteral(".damaged"));
-      QFile::rename(path, path + QStringLiteral(".damaged"));
-      m_messageBar->showError(tr("The last conversation could not be restored and was kept aside as “%1”. %2")
-                                  .arg(QDir::toNativeSeparators(path + QStringLiteral(".damaged")), error));
-    }
-    if (m_autosaver) m_autosaver->setEnabled(true);
-    return;
-  }
   if (!error.isEmpty()) {
     m_messageBar->showError(error);
     return;
   }
   const QString shown = QDir::toNativeSeparators(path);
   switch (kind) {
-    case Kind::Open: statusBar()->showMessage(tr("Opened %1").arg(shown), 5000); break;
+    case Kind::Open:
+      statusBar()->showMessage(tr("Opened %1").arg(shown), 5000);
+      break;
     case Kind::Save:
-      m_conversationPath = path;
-      retranslateUi();
       statusBar()->showMessage(tr("Saved %1").arg(shown), 5000);
       break;
-    case Kind::ExportMarkdown: statusBar()->showMessage(tr("Exported %1").arg(shown), 5000); break;
-    case Kind::SaveAnnotated: statusBar()->showMessage(tr("Saved %1").arg(shown), 5000); break;
+    case Kind::ExportMarkdown:
+      statusBar()->showMessage(tr("Exported %1").arg(shown), 5000);
+      break;
+    case Kind::SaveAnnotated:
+      statusBar()->showMessage(tr("Saved %1").arg(shown), 5000);
+      break;
   }
 }
 

@@ -19,7 +19,11 @@
 #include <QThread>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <limits>
+
 #include "app/language_manager.h"
+#include "qwenvl/sampling.h"
 
 namespace qwenvl::ui {
 
@@ -57,26 +61,34 @@ SettingsDialog::SettingsDialog(app::AppSettings* settings, const app::CudaStatus
   auto* genForm = new QFormLayout(generation);
   m_greedy = new QCheckBox;
   genForm->addRow(m_greedy);
-  auto addDouble = [genForm](QLabel*& label, QDoubleSpinBox*& box, double lo, double hi, double step, int decimals) {
+  // Every range, step and precision is the engine's (qwenvl::sampling_limits), so the dialog
+  // accepts exactly what the engine accepts.
+  const SamplingLimits& limits = sampling_limits();
+  auto addDouble = [genForm](QLabel*& label, QDoubleSpinBox*& box, const RealLimit& limit) {
     label = new QLabel;
     box = new QDoubleSpinBox;
-    box->setRange(lo, hi);
-    box->setSingleStep(step);
-    box->setDecimals(decimals);
+    box->setDecimals(limit.decimals);  // before the range, which it rounds
+    box->setRange(limit.min, limit.max);
+    box->setSingleStep(limit.step);
     label->setBuddy(box);
     genForm->addRow(label, box);
   };
-  addDouble(m_temperatureLabel, m_temperature, 0.01, 5.0, 0.05, 2);
-  addDouble(m_topPLabel, m_topP, 0.0, 1.0, 0.05, 2);
+  auto intRange = [](QSpinBox* box, const IntLimit& limit) {
+    constexpr int64_t kIntMax = std::numeric_limits<int>::max();
+    box->setRange(static_cast<int>(std::clamp<int64_t>(limit.min, 0, kIntMax)),
+                  static_cast<int>(std::clamp<int64_t>(limit.max, 0, kIntMax)));
+  };
+  addDouble(m_temperatureLabel, m_temperature, limits.temperature);
+  addDouble(m_topPLabel, m_topP, limits.top_p);
   m_topKLabel = new QLabel;
   m_topK = new QSpinBox;
-  m_topK->setRange(0, 151936);
+  intRange(m_topK, limits.top_k);
   m_topKLabel->setBuddy(m_topK);
   genForm->addRow(m_topKLabel, m_topK);
-  addDouble(m_repetitionLabel, m_repetition, 0.5, 5.0, 0.05, 2);
+  addDouble(m_repetitionLabel, m_repetition, limits.repetition_penalty);
   m_maxNewLabel = new QLabel;
   m_maxNew = new QSpinBox;
-  m_maxNew->setRange(1, 8192);
+  intRange(m_maxNew, limits.max_new_tokens);
   m_maxNewLabel->setBuddy(m_maxNew);
   genForm->addRow(m_maxNewLabel, m_maxNew);
   m_fixedSeed = new QCheckBox;
@@ -101,7 +113,8 @@ SettingsDialog::SettingsDialog(app::AppSettings* settings, const app::CudaStatus
   auto* uiForm = new QFormLayout(interface);
   m_languageLabel = new QLabel;
   m_language = new QComboBox;
-  for (const QString& code : app::AppSettings::languages()) m_language->addItem(app::LanguageManager::nativeName(code), code);
+  for (const QString& code : app::AppSettings::languages())
+    m_language->addItem(app::LanguageManager::nativeName(code), code);
   m_languageLabel->setBuddy(m_language);
   uiForm->addRow(m_languageLabel, m_language);
 
@@ -165,8 +178,8 @@ void SettingsDialog::loadSampling(const app::SamplingSettings& s) {
 
 void SettingsDialog::updateEnabled() {
   const bool sampling = !m_greedy->isChecked();
-  for (QWidget* w : {static_cast<QWidget*>(m_temperature), static_cast<QWidget*>(m_topP),
-                     static_cast<QWidget*>(m_topK), static_cast<QWidget*>(m_fixedSeed)}) {
+  for (QWidget* w : {static_cast<QWidget*>(m_temperature), static_cast<QWidget*>(m_topP), static_cast<QWidget*>(m_topK),
+                     static_cast<QWidget*>(m_fixedSeed)}) {
     w->setEnabled(sampling);
   }
   m_seed->setEnabled(sampling && m_fixedSeed->isChecked());
@@ -208,7 +221,7 @@ void SettingsDialog::retranslateUi() {
   m_backendLabel->setText(tr("Run on:"));
   m_cudaButton->setText(tr("&GPU (CUDA)"));
   m_cpuButton->setText(tr("C&PU"));
-  m_cudaNote->setText(m_cuda.available ? tr("A GPU is available.")
+  m_cudaNote->setText(m_cuda.available  ? tr("A GPU is available.")
                       : m_cuda.compiled ? tr("No GPU can be used: %1").arg(m_cuda.reason)
                                         : tr("This build has no CUDA backend; the CPU backend is used."));
   m_threadsLabel->setText(tr("CPU &threads:"));
@@ -217,8 +230,11 @@ void SettingsDialog::retranslateUi() {
   m_greedy->setText(tr("&Greedy (always the most likely word; no sampling)"));
   m_temperatureLabel->setText(tr("&Temperature:"));
   m_temperature->setAccessibleName(tr("Temperature"));
+  // 0 is the bottom of both ranges and means greedy decoding, as in the engine and the CLI.
+  m_temperature->setSpecialValueText(tr("0 (greedy)"));
   m_topPLabel->setText(tr("Top-&p:"));
   m_topP->setAccessibleName(tr("Top-p"));
+  m_topP->setSpecialValueText(tr("0 (greedy)"));
   m_topKLabel->setText(tr("Top-&k:"));
   m_topK->setSpecialValueText(tr("Off"));
   m_topK->setAccessibleName(tr("Top-k"));

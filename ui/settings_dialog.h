@@ -1,6 +1,7 @@
 // Settings: the model folder and backend, sampling (temperature, top-p, top-k, repetition
-// penalty, max new tokens, seed, greedy), the system prompt and the interface language.
-// Reads and writes AppSettings; `applied` tells the window what to act on.
+// penalty, max new tokens, seed, greedy; ranges from the engine's qwenvl::sampling_limits), the
+// system prompt and the interface language. Reads and writes AppSettings; `applied` tells the
+// window what to act on.
 #pragma once
 
 #include <QDialog>
@@ -30,6 +31,10 @@ class SettingsDialog : public QDialog {
   QLineEdit* modelDirEdit() const { return m_modelDir; }
   QComboBox* languageBox() const { return m_language; }
   QDoubleSpinBox* temperatureBox() const { return m_temperature; }
+  QDoubleSpinBox* topPBox() const { return m_topP; }
+  QSpinBox* topKBox() const { return m_topK; }
+  QDoubleSpinBox* repetitionBox() const { return m_repetition; }
+  QSpinBox* maxNewBox() const { return m_maxNew; }
   QCheckBox* greedyBox() const { return m_greedy; }
   void apply();
 

@@ -60,6 +60,56 @@ class TestAppUnits : public QObject {
     QVERIFY(g.boxes.isEmpty());
   }
 
+  void streamedGroundingEqualsTheWholeParse() {
+    // Fed in pieces of every size from 1 to 7 bytes (splitting tags, numbers and characters),
+    // the streamed grounding is what parsing the text received so far gives, at every step.
+    const QByteArray reply = QByteArrayLiteral(
+        "图中<ref>两个苹果</ref><box>(302,257),(582,671)</box><box>(603,252),(878,642)</box>和"
+        "<ref> a bowl 🍎</ref><box>(2,269),(304,674)</box>, plus <quad>(1,2),(3,4),(5,6),(7,8)</quad> <bo");
+    auto same = [](const app::Grounding& a, const app::Grounding& b) {
+      if (a.displayText != b.displayText || a.refs.size() != b.refs.size() || a.boxes.size() != b.boxes.size()) {
+        return false;
+      }
+      for (qsizetype i = 0; i < a.refs.size(); ++i) {
+        if (a.refs[i].phrase != b.refs[i].phrase || a.refs[i].begin != b.refs[i].begin ||
+            a.refs[i].end != b.refs[i].end) {
+          return false;
+        }
+      }
+      for (qsizetype i = 0; i < a.boxes.size(); ++i) {
+        const app::GroundedBox &x = a.boxes[i], &y = b.boxes[i];
+        if (x.points != y.points || x.quad != y.quad || x.ref != y.ref || x.labelled != y.labelled ||
+            x.colorIndex != y.colorIndex) {
+          return false;
+        }
+      }
+      return true;
+    };
+    for (int size = 1; size <= 7; ++size) {
+      app::GroundingStreamer streamer;
+      app::Grounding streamed;
+      for (qsizetype at = 0; at < reply.size(); at += size) {
+        const QByteArray piece = reply.mid(at, size);
+        streamer.feed(piece, &streamed);
+        const QByteArray sofar = reply.left(at + piece.size());
+        // Display text waits for whole characters, so compare where the text so far is whole.
+        const QString text = QString::fromUtf8(sofar);
+        if (text.toUtf8() != sofar) continue;
+        QVERIFY2(same(streamed, app::Grounding::parse(text, false)),
+                 qPrintable(QStringLiteral("size %1, at %2").arg(size).arg(at)));
+      }
+      streamer.finish(&streamed);
+      const app::Grounding whole = app::Grounding::parse(QString::fromUtf8(reply), true);
+      QVERIFY(same(streamed, whole));
+      QVERIFY(whole.displayText.endsWith(QStringLiteral("plus  <bo")));  // finished: "<bo" is text
+      QCOMPARE(whole.boxes.size(), 4);
+      QVERIFY(whole.boxes[3].quad);
+      QCOMPARE(whole.boxes[3].colorIndex, 1);  // an unlabelled box keeps the colour in use
+      QCOMPARE(whole.displayText.mid(whole.refs[1].begin, whole.refs[1].end - whole.refs[1].begin),
+               QStringLiteral(" a bowl 🍎"));
+    }
+  }
+
   void scriptedTokensSplitLikeAVocabulary() {
     const std::string text = "The <ref>cat</ref><box>(12,345),(6,7)</box> 坐在垫子上.";
     const std::vector<std::string> tokens = app::scripted_tokens(text);
@@ -111,9 +161,9 @@ class TestAppUnits : public QObject {
 
   void commandLineOptions() {
     const QString exe = QStringLiteral("qwenvl-studio");
-    app::CommandLineOptions o =
-        app::CommandLine::parse({exe, QStringLiteral("--model"), QStringLiteral("/m"), QStringLiteral("--backend"),
-                                 QStringLiteral("cpu"), QStringLiteral("--lang"), QStringLiteral("zh_CN"), QStringLiteral("a.png")});
+    app::CommandLineOptions o = app::CommandLine::parse(
+        {exe, QStringLiteral("--model"), QStringLiteral("/m"), QStringLiteral("--backend"), QStringLiteral("cpu"),
+         QStringLiteral("--lang"), QStringLiteral("zh_CN"), QStringLiteral("a.png")});
     QVERIFY(!o.exitNow);
     QCOMPARE(o.modelDir, QStringLiteral("/m"));
     QCOMPARE(o.backend, std::optional<app::BackendChoice>(app::BackendChoice::Cpu));
@@ -198,17 +248,19 @@ class TestAppUnits : public QObject {
     QTest::newRow("newer version") << QByteArray("{\"format\": \"qwenvl-studio-conversation\", \"version\": 9}")
                                    << QStringLiteral("version 9");
     QTest::newRow("missing picture")
-        << QByteArray("{\"format\": \"qwenvl-studio-conversation\", \"version\": 1, \"pictures\": "
-                      "[{\"id\": 1, \"name\": \"x.png\", \"file\": \"c.pictures/1-x.png\"}]}")
+        << QByteArray(
+               "{\"format\": \"qwenvl-studio-conversation\", \"version\": 1, \"pictures\": "
+               "[{\"id\": 1, \"name\": \"x.png\", \"file\": \"c.pictures/1-x.png\"}]}")
         << QStringLiteral("does not exist");
     QTest::newRow("unknown picture id")
-        << QByteArray("{\"format\": \"qwenvl-studio-conversation\", \"version\": 1, \"messages\": "
-                      "[{\"id\": 2, \"role\": \"user\", \"text\": \"hi\", \"pictures\": [7]}]}")
+        << QByteArray(
+               "{\"format\": \"qwenvl-studio-conversation\", \"version\": 1, \"messages\": "
+               "[{\"id\": 2, \"role\": \"user\", \"text\": \"hi\", \"pictures\": [7]}]}")
         << QStringLiteral("not listed");
-    QTest::newRow("unknown role")
-        << QByteArray("{\"format\": \"qwenvl-studio-conversation\", \"version\": 1, \"messages\": "
-                      "[{\"id\": 2, \"role\": \"system\", \"text\": \"hi\"}]}")
-        << QStringLiteral("system");
+    QTest::newRow("unknown role") << QByteArray(
+                                         "{\"format\": \"qwenvl-studio-conversation\", \"version\": 1, \"messages\": "
+                                         "[{\"id\": 2, \"role\": \"system\", \"text\": \"hi\"}]}")
+                                  << QStringLiteral("system");
   }
 
   void damagedConversationFilesAreRefused() {
@@ -233,7 +285,8 @@ class TestAppUnits : public QObject {
     s.promptSeconds = 1.2;
     s.generatedTokens = 48;
     s.tokensPerSecond = 12.34;
-    QCOMPARE(app::ReplyFormat::stats(s), QStringLiteral("Prompt: 312 tokens, 1.20 s  ·  Reply: 48 tokens, 12.3 tokens/s"));
+    QCOMPARE(app::ReplyFormat::stats(s),
+             QStringLiteral("Prompt: 312 tokens, 1.20 s  ·  Reply: 48 tokens, 12.3 tokens/s"));
   }
 };
 

@@ -25,7 +25,8 @@ using namespace qwenvl;
 
 namespace {
 
-const char* kReply = "<ref>宇航员的头盔</ref><box>(545,668),(1000,1000)</box> and <ref>the flag</ref><box>(0,0),(190,1000)</box>";
+const char* kReply =
+    "<ref>宇航员的头盔</ref><box>(545,668),(1000,1000)</box> and <ref>the flag</ref><box>(0,0),(190,1000)</box>";
 
 bool waitForFile(app::FileJobs* jobs, app::FileJobs::Kind kind, QString* error) {
   QSignalSpy spy(jobs, &app::FileJobs::finished);
@@ -63,7 +64,7 @@ class TestUiAnnotate : public QObject {
     const QString path = w.dir.filePath(QStringLiteral("annotated.png"));
     w.window->saveAnnotatedTo(path);
     QString error;
-    QVERIFY(waitForFile(w.window->fileJobs(), app::FileJobs::Kind::SaveAnnotated, &error));
+    QVERIFY(waitForFile(w.app->fileJobs(), app::FileJobs::Kind::SaveAnnotated, &error));
     QVERIFY2(error.isEmpty(), qPrintable(error));
 
     const QImage saved = QImage(path).convertToFormat(QImage::Format_RGB888);
@@ -76,12 +77,14 @@ class TestUiAnnotate : public QObject {
     QCOMPARE(hx1, 279);
     QCOMPARE(hy1, 342);
     const app::AnnotationMetrics m = app::annotationMetrics(QSize(512, 512));
-      const QFontMetricsF fm(app::annotationFont(m.fontPx));
+    const QFontMetricsF fm(app::annotationFont(m.fontPx));
     const int labelBottom = hy1 + static_cast<int>(fm.height() + 2 * m.padPx) + 2;
-    const int labelRight = hx1 + static_cast<int>(fm.horizontalAdvance(QStringLiteral("宇航员的头盔")) + 2 * m.padPx) + 2;
-    for (int y = labelBottom; y < 505; y += 3) QCOMPARE(saved.pixelColor(hx1, y), helmet);    // left edge of box 1
-    for (int x = labelRight; x < 505; x += 3) QCOMPARE(saved.pixelColor(x, hy1), helmet);       // its top edge past the label
-    for (int y = 40; y < 505; y += 3) QCOMPARE(saved.pixelColor(fx2, y), flag);                 // right edge of box 2
+    const int labelRight =
+        hx1 + static_cast<int>(fm.horizontalAdvance(QStringLiteral("宇航员的头盔")) + 2 * m.padPx) + 2;
+    for (int y = labelBottom; y < 505; y += 3) QCOMPARE(saved.pixelColor(hx1, y), helmet);  // left edge of box 1
+    for (int x = labelRight; x < 505; x += 3)
+      QCOMPARE(saved.pixelColor(x, hy1), helmet);                                // its top edge past the label
+    for (int y = 40; y < 505; y += 3) QCOMPARE(saved.pixelColor(fx2, y), flag);  // right edge of box 2
     // Everywhere off the boxes and labels the original pixels are untouched.
     const int reach = static_cast<int>(std::ceil(m.lineWidthPx / 2)) + 1;
     int compared = 0;
@@ -118,7 +121,7 @@ class TestUiAnnotate : public QObject {
     const QString path = w.dir.filePath(QStringLiteral("annotated.jpg"));
     w.window->saveAnnotatedTo(path);
     QString error;
-    QVERIFY(waitForFile(w.window->fileJobs(), app::FileJobs::Kind::SaveAnnotated, &error));
+    QVERIFY(waitForFile(w.app->fileJobs(), app::FileJobs::Kind::SaveAnnotated, &error));
     QVERIFY2(error.isEmpty(), qPrintable(error));
     QImageReader reader(path);
     QCOMPARE(reader.format(), QByteArray("jpeg"));
@@ -134,7 +137,7 @@ class TestUiAnnotate : public QObject {
     askWithBoxes(w, QStringLiteral("chelsea.png"));
     w.window->saveAnnotatedTo(w.dir.filePath(QStringLiteral("annotated.gif")));
     QString error;
-    QVERIFY(waitForFile(w.window->fileJobs(), app::FileJobs::Kind::SaveAnnotated, &error));
+    QVERIFY(waitForFile(w.app->fileJobs(), app::FileJobs::Kind::SaveAnnotated, &error));
     QVERIFY(error.contains(QStringLiteral(".png")));
     QTRY_VERIFY(w.window->messageBar()->isVisible());
     QVERIFY(!QFile::exists(w.dir.filePath(QStringLiteral("annotated.gif"))));
@@ -146,14 +149,14 @@ class TestUiAnnotate : public QObject {
     const QString path = w.dir.filePath(QStringLiteral("talk.json"));
     w.window->saveConversationTo(path);
     QString error;
-    QVERIFY(waitForFile(w.window->fileJobs(), app::FileJobs::Kind::Save, &error));
+    QVERIFY(waitForFile(w.app->fileJobs(), app::FileJobs::Kind::Save, &error));
     QVERIFY2(error.isEmpty(), qPrintable(error));
     QVERIFY(QFileInfo(app::ConversationStore::picturesFolder(path)).isDir());
     const app::ConversationData before = w.window->controller()->conversation()->data();
 
     test::ScriptedWindow other;
     other.window->openConversationFile(path);
-    QVERIFY(waitForFile(other.window->fileJobs(), app::FileJobs::Kind::Open, &error));
+    QVERIFY(waitForFile(other.app->fileJobs(), app::FileJobs::Kind::Open, &error));
     QVERIFY2(error.isEmpty(), qPrintable(error));
     const app::ConversationData after = other.window->controller()->conversation()->data();
     QCOMPARE(after.pictures.size(), 1);
@@ -178,11 +181,13 @@ class TestUiAnnotate : public QObject {
     const QString path = w.dir.filePath(QStringLiteral("broken.json"));
     QFile f(path);
     QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write("{\"format\": \"qwenvl-studio-conversation\", \"version\": 1, \"pictures\": [{\"id\": 1, \"file\": \"missing.png\"}]}");
+    f.write(
+        "{\"format\": \"qwenvl-studio-conversation\", \"version\": 1, \"pictures\": [{\"id\": 1, \"file\": "
+        "\"missing.png\"}]}");
     f.close();
     w.window->openConversationFile(path);
     QString error;
-    QVERIFY(waitForFile(w.window->fileJobs(), app::FileJobs::Kind::Open, &error));
+    QVERIFY(waitForFile(w.app->fileJobs(), app::FileJobs::Kind::Open, &error));
     QVERIFY(error.contains(QStringLiteral("broken.json")));
     QTRY_VERIFY(w.window->messageBar()->isVisible());
     QCOMPARE(w.window->controller()->conversation()->messages().size(), 2);
@@ -195,7 +200,7 @@ class TestUiAnnotate : public QObject {
     const QString path = w.dir.filePath(QStringLiteral("export.md"));
     w.window->exportMarkdownTo(path);
     QString error;
-    QVERIFY(waitForFile(w.window->fileJobs(), app::FileJobs::Kind::ExportMarkdown, &error));
+    QVERIFY(waitForFile(w.app->fileJobs(), app::FileJobs::Kind::ExportMarkdown, &error));
     QVERIFY2(error.isEmpty(), qPrintable(error));
     QFile md(path);
     QVERIFY(md.open(QIODevice::ReadOnly));
@@ -221,8 +226,8 @@ class TestUiAnnotate : public QObject {
     test::ask(w.window.get(), QStringLiteral("Second question"));
     QTRY_VERIFY(w.window->controller()->conversation()->messages().size() == 4 &&
                 !w.window->controller()->conversation()->messages()[3].text.isEmpty());
-    w.window->autosaver()->flush();  // what is on disk at the moment of a crash
-    const app::OpenedConversation saved = app::ConversationStore::open(w.window->autosaver()->path());
+    w.app->autosaver()->flush();  // what is on disk at the moment of a crash
+    const app::OpenedConversation saved = app::ConversationStore::open(w.app->autosaver()->path());
     QVERIFY2(saved.error.isEmpty(), qPrintable(saved.error));
     QCOMPARE(saved.data.pictures.size(), 1);
     QVERIFY(saved.data.messages.size() >= 3);

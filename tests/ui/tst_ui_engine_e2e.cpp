@@ -1,7 +1,9 @@
 // End to end with the real engine: the window loads the tiny checkpoint on the CPU backend
 // through the inference worker, a dropped picture and a question give a streamed reply (its
-// words are gibberish, the path is real) identical to what qwenvl-cli answers, Stop ends a
-// real generation, and an engine error is shown in the window.
+// words are gibberish, the path is real) identical to what qwenvl-cli answers, top-p 0 entered
+// in the settings dialog gives that same greedy reply, Stop ends a real generation, and an
+// engine error is shown in the window.
+#include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QProcess>
 #include <QSignalSpy>
@@ -15,6 +17,7 @@
 #include "ui/chat_pane.h"
 #include "ui/message_bar.h"
 #include "ui/model_panel.h"
+#include "ui/settings_dialog.h"
 #include "ui_test_support.h"
 
 using namespace qwenvl;
@@ -29,6 +32,17 @@ void useGreedy(app::AppSettings* settings, int maxNew) {
   s.greedy = true;
   s.maxNewTokens = maxNew;
   settings->setSampling(s);
+}
+
+// qwenvl-cli's greedy reply to kQuestion about astronaut.png (stdout, one line per reply).
+QString cliGreedyReply(int maxNew) {
+  QProcess cli;
+  cli.start(QString::fromStdString(test::cli_path()),
+            {QStringLiteral("chat"), QStringLiteral("--model"), tinyCheckpoint(), QStringLiteral("--image"),
+             test::fixturePicture("astronaut.png"), QStringLiteral("--prompt"), kQuestion, QStringLiteral("--greedy"),
+             QStringLiteral("--max-new"), QString::number(maxNew)});
+  if (!cli.waitForFinished(120000) || cli.exitCode() != 0) return QStringLiteral("(qwenvl-cli failed)");
+  return QString::fromUtf8(cli.readAllStandardOutput());
 }
 }  // namespace
 
@@ -59,29 +73,62 @@ class TestUiEngineE2e : public QObject {
     const app::Message& question = c->messages()[0];
     const app::Message& reply = c->messages()[1];
     QCOMPARE(reply.state, app::ReplyState::Done);
-    QVERIFY2(question.query.startsWith(QStringLiteral("Picture 1:<img>astronaut.png</img>\n")), qPrintable(question.query));
+    QVERIFY2(question.query.startsWith(QStringLiteral("Picture 1:<img>astronaut.png</img>\n")),
+             qPrintable(question.query));
     QVERIFY(pieces.count() >= 1);
     QVERIFY(reply.stats.valid);
-    QVERIFY2(reply.stats.promptTokens > 256, qPrintable(QString::number(reply.stats.promptTokens)));  // the picture's 256
+    QVERIFY2(reply.stats.promptTokens > 256,
+             qPrintable(QString::number(reply.stats.promptTokens)));  // the picture's 256
     QCOMPARE(reply.stats.imagesEncoded, 1);
     QVERIFY(reply.stats.generatedTokens >= 1 && reply.stats.generatedTokens <= 16);
 
     // The same question to the command line gives the same reply, token for token.
-    QProcess cli;
-    cli.start(QString::fromStdString(test::cli_path()),
-              {QStringLiteral("chat"), QStringLiteral("--model"), tinyCheckpoint(), QStringLiteral("--image"),
-               test::fixturePicture("astronaut.png"), QStringLiteral("--prompt"), kQuestion, QStringLiteral("--greedy"),
-               QStringLiteral("--max-new"), QStringLiteral("16")});
-    QVERIFY(cli.waitForFinished(120000));
-    QCOMPARE(cli.exitCode(), 0);
-    const QString out = QString::fromUtf8(cli.readAllStandardOutput());
+    const QString out = cliGreedyReply(16);
     QString streamed;
     for (const QList<QVariant>& args : pieces) streamed += args.at(1).toString();
-    QVERIFY2(out.startsWith(streamed + QLatin1Char('\n')), qPrintable(QStringLiteral("app: %1\ncli: %2").arg(streamed, out)));
+    QVERIFY2(out.startsWith(streamed + QLatin1Char('\n')),
+             qPrintable(QStringLiteral("app: %1\ncli: %2").arg(streamed, out)));
     // What stays in the conversation is the official chat()'s reply: at the length limit it
     // drops the last token, as the engine's history does.
     QVERIFY(reply.stats.hitMaxTokens);
     QVERIFY(streamed.trimmed().startsWith(reply.text));
+  }
+
+  void topPZeroFromTheDialogGivesTheGreedyReply() {
+    // Sampling stays on; top-p 0 typed into the settings dialog is what makes it greedy.
+    test::ScriptedWindow w(false, false, app::engineBackendFactory());
+    app::SamplingSettings s = w.settings->sampling();
+    s.greedy = false;
+    s.maxNewTokens = 16;
+    s.temperature = 1.0;
+    w.settings->setSampling(s);
+    {
+      ui::SettingsDialog dialog(w.settings.get(), w.app->cuda(), w.window.get());
+      dialog.show();
+      QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+      dialog.topPBox()->setFocus();
+      dialog.topPBox()->selectAll();
+      QTest::keyClicks(dialog.topPBox(), QStringLiteral("0"));
+      QTest::keyClick(dialog.topPBox(), Qt::Key_Tab);
+      dialog.apply();
+    }
+    QCOMPARE(w.settings->sampling().topP, 0.0);
+    QVERIFY(!w.settings->sampling().greedy);
+
+    w.window->loadModel(tinyCheckpoint());
+    QVERIFY(w.waitForModel(120000));
+    test::dropFiles(w.window.get(), {test::fixturePicture("astronaut.png")});
+    QVERIFY(test::waitForPictures(w.window.get(), 1));
+    QSignalSpy pieces(w.window->controller()->client(), &app::InferenceClient::replyText);
+    test::ask(w.window.get(), kQuestion);
+    QVERIFY(test::waitForReply(w.window.get(), 120000));
+    const app::Message& reply = w.window->controller()->conversation()->messages().at(1);
+    QCOMPARE(reply.state, app::ReplyState::Done);
+    QString streamed;
+    for (const QList<QVariant>& args : pieces) streamed += args.at(1).toString();
+    const QString greedy = cliGreedyReply(16);
+    QVERIFY2(greedy.startsWith(streamed + QLatin1Char('\n')),
+             qPrintable(QStringLiteral("app: %1\ncli: %2").arg(streamed, greedy)));
   }
 
   void stopEndsARealGeneration() {

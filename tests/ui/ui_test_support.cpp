@@ -16,9 +16,7 @@
 
 namespace qwenvl::test {
 
-QString fixturePicture(const QString& name) {
-  return QString::fromStdString(fixture("images/" + name.toStdString()));
-}
+QString fixturePicture(const QString& name) { return QString::fromStdString(fixture("images/" + name.toStdString())); }
 
 void initUiTestApplication() {
   QStandardPaths::setTestModeEnabled(true);
@@ -32,13 +30,14 @@ ScriptedWindow::ScriptedWindow(bool loadModel, bool autosave, app::BackendFactor
   settings->setBackend(app::BackendChoice::Cpu);
   language = std::make_unique<app::LanguageManager>();
   language->setLanguage(QStringLiteral("en"));
-  ui::MainWindowOptions options;
+  app::StudioAppOptions options;
   options.settings = settings.get();
   options.language = language.get();
   auto s = script;
   options.backendFactory = factory ? factory : [s] { return std::make_unique<app::ScriptedChatBackend>(s); };
   if (autosave) options.autosavePath = dir.filePath(QStringLiteral("autosave/conversation.json"));
-  window = std::make_unique<ui::MainWindow>(options);
+  app = std::make_unique<app::StudioApp>(options);
+  window = std::make_unique<ui::MainWindow>(app.get());
   window->resize(1200, 800);
   window->show();
   if (!QTest::qWaitForWindowExposed(window.get())) qWarning("the test window was not exposed");
@@ -51,6 +50,7 @@ ScriptedWindow::ScriptedWindow(bool loadModel, bool autosave, app::BackendFactor
 ScriptedWindow::~ScriptedWindow() {
   if (window) window->close();
   window.reset();
+  app.reset();
 }
 
 bool ScriptedWindow::waitForModel(int timeoutMs) {

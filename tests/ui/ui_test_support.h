@@ -10,6 +10,7 @@
 #include "app/app_settings.h"
 #include "app/language_manager.h"
 #include "app/scripted_chat_backend.h"
+#include "app/studio_app.h"
 #include "ui/main_window.h"
 
 namespace qwenvl::test {
@@ -24,6 +25,7 @@ struct ScriptedWindow {
   std::unique_ptr<app::AppSettings> settings;
   std::unique_ptr<app::LanguageManager> language;
   std::shared_ptr<app::ReplyScript> script = std::make_shared<app::ReplyScript>();
+  std::unique_ptr<app::StudioApp> app;  // the headless application the window shows
   std::unique_ptr<ui::MainWindow> window;
 
   // Opens the window; with `loadModel` it also "loads" the scripted model and waits for it.

@@ -1,22 +1,23 @@
-// qwenvl-studio: the desktop app. Parses the command line, picks the language and the backend
-// (the real engine, or the scripted one for --demo-script), opens the main window, starts
-// loading the model when a folder is known and adds pictures named on the command line.
+// qwenvl-studio: the entry point, the one place that knows both the headless application
+// (app::StudioApp) and the widgets. Parses the command line, picks the language and the backend
+// (the real engine, or the scripted one for --demo-script), composes the StudioApp with the
+// main window, starts loading the model when a folder is known and adds command-line pictures.
 #include <QApplication>
 #include <QDir>
-#include <QIcon>
 #include <QElapsedTimer>
+#include <QIcon>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <cstdio>
 
 #include "app/app_settings.h"
 #include "app/autosaver.h"
-#include "app/chat_controller.h"
 #include "app/command_line.h"
 #include "app/demo_script.h"
 #include "app/engine_bridge.h"
 #include "app/language_manager.h"
 #include "app/scripted_chat_backend.h"
+#include "app/studio_app.h"
 #include "ui/demo_runner.h"
 #include "ui/main_window.h"
 
@@ -58,15 +59,15 @@ int main(int argc, char** argv) {
   if (!demo.language.isEmpty()) lang = demo.language;
   language.setLanguage(lang);
 
-  ui::MainWindowOptions windowOptions;
-  windowOptions.settings = settings.get();
-  windowOptions.language = &language;
-  windowOptions.cuda = app::cudaStatus();
+  app::StudioAppOptions appOptions;
+  appOptions.settings = settings.get();
+  appOptions.language = &language;
+  appOptions.cuda = app::cudaStatus();
   if (options.demoScript.isEmpty()) {
-    windowOptions.backendFactory = app::engineBackendFactory();
-    windowOptions.autosavePath = app::Autosaver::defaultPath();
+    appOptions.backendFactory = app::engineBackendFactory();
+    appOptions.autosavePath = app::Autosaver::defaultPath();
     // Pictures named on the command line start a fresh conversation instead of the last one.
-    windowOptions.restoreAutosave =
+    appOptions.restoreAutosave =
         !options.noRestore && options.pictures.isEmpty() && settings->restoreLastConversation();
   } else {
     auto script = std::make_shared<app::ReplyScript>();
@@ -74,9 +75,10 @@ int main(int argc, char** argv) {
     reply.text = demo.reply.toStdString();
     reply.token_delay_ms = demo.tokenDelayMs;
     script->push(reply);
-    windowOptions.backendFactory = [script] { return std::make_unique<app::ScriptedChatBackend>(script); };
+    appOptions.backendFactory = [script] { return std::make_unique<app::ScriptedChatBackend>(script); };
   }
-  ui::MainWindow window(windowOptions);
+  app::StudioApp studio(appOptions);
+  ui::MainWindow window(&studio);
   if (demo.windowSize.isValid()) window.resize(demo.windowSize);
   window.show();
 
@@ -90,19 +92,15 @@ int main(int argc, char** argv) {
     runner->start();
   } else {
     const QString dir = !options.modelDir.isEmpty() ? options.modelDir : settings->modelDir();
-    if (!dir.isEmpty()) window.loadModel(QDir(dir).absolutePath());
-    if (!options.pictures.isEmpty()) window.addPictureFiles(options.pictures);
+    if (!dir.isEmpty()) studio.loadModel(QDir(dir).absolutePath());
+    if (!options.pictures.isEmpty()) studio.addPictureFiles(options.pictures);
     if (!options.screenshot.isEmpty()) {
       // Shoot once loading and decoding have settled (at least a second after start).
       auto* poll = new QTimer(&window);
       auto* clock = new QElapsedTimer;
       clock->start();
-      QObject::connect(poll, &QTimer::timeout, &window, [&window, poll, clock, path = options.screenshot] {
-        const app::ChatController* c = window.controller();
-        if (clock->elapsed() < 1000 || c->modelState() == app::ModelState::Loading || c->isImporting() ||
-            window.fileJobs()->isBusy()) {
-          return;
-        }
+      QObject::connect(poll, &QTimer::timeout, &window, [&window, &studio, poll, clock, path = options.screenshot] {
+        if (clock->elapsed() < 1000 || !studio.isSettled()) return;
         poll->stop();
         delete clock;
         const QString error = ui::DemoRunner::saveScreenshot(&window, path);

@@ -1,0 +1,165 @@
+// The headless application object; see studio_app.h.
+#include "app/studio_app.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+
+#include "app/annotation_painter.h"
+#include "app/autosaver.h"
+#include "app/chat_controller.h"
+#include "app/conversation.h"
+#include "app/language_manager.h"
+
+namespace qwenvl::app {
+
+StudioApp::StudioApp(const StudioAppOptions& options, QObject* parent)
+    : QObject(parent), m_settings(options.settings), m_language(options.language), m_cuda(options.cuda) {
+  Q_ASSERT(m_settings);
+  m_controller = new ChatController(options.backendFactory, m_settings, this);
+  m_files = new FileJobs(this);
+  connect(m_files, &FileJobs::opened, this, &StudioApp::onOpened);
+  connect(m_files, &FileJobs::finished, this, &StudioApp::onFileJobFinished);
+  if (!options.autosavePath.isEmpty()) {
+    if (options.restoreAutosave && QFile::exists(options.autosavePath)) {
+      m_restoring = true;
+      m_files->open(options.autosavePath);
+    }
+    m_autosaver = new Autosaver(m_controller->conversation(), options.autosavePath, this);
+    m_autosaver->setEnabled(!m_restoring);  // don't overwrite it before it is read
+    connect(m_autosaver, &Autosaver::failed, this, &StudioApp::errorOccurred);
+  }
+}
+
+StudioApp::~StudioApp() { shutdown(); }
+
+Conversation* StudioApp::conversation() const { return m_controller->conversation(); }
+
+void StudioApp::shutdown() {
+  if (m_shutDown) return;
+  m_shutDown = true;
+  // Cancel a running reply or load and join the inference thread: at most one token's wait.
+  m_controller->stop();
+  m_controller->shutdown();
+  if (m_autosaver) m_autosaver->flush();
+  m_files->waitForAll();
+}
+
+StudioApp::ModelChoice StudioApp::modelChoice() const { return {m_settings->modelDir(), effectiveBackend()}; }
+
+BackendKind StudioApp::effectiveBackend() const {
+  // On first start without a usable GPU the CPU backend is used (the model strip says so).
+  if (!m_settings->backendChosen()) return m_cuda.available ? BackendKind::Cuda : BackendKind::Cpu;
+  return m_settings->backend() == BackendChoice::Cpu ? BackendKind::Cpu : BackendKind::Cuda;
+}
+
+void StudioApp::setBackendChoice(BackendChoice choice) {
+  const BackendKind before = effectiveBackend();
+  m_settings->setBackend(choice);
+  const ModelState state = m_controller->modelState();
+  if (effectiveBackend() != before && !m_settings->modelDir().isEmpty() && state != ModelState::None) {
+    loadModel(m_settings->modelDir());
+  }
+  emit backendChoiceChanged();
+}
+
+void StudioApp::loadModel(const QString& dir) {
+  m_settings->setModelDir(dir);
+  m_controller->loadModel(dir, effectiveBackend());
+}
+
+void StudioApp::applySettings(const ModelChoice& before) {
+  setLanguage(m_settings->language());
+  m_controller->setSystemPrompt(m_settings->systemPrompt());
+  const ModelChoice now = modelChoice();
+  if (now != before && !now.dir.isEmpty()) loadModel(now.dir);
+  emit backendChoiceChanged();
+}
+
+bool StudioApp::setLanguage(const QString& code) {
+  if (!m_language || !m_language->setLanguage(code)) return false;
+  m_settings->setLanguage(code);
+  emit languageChanged(code);
+  return true;
+}
+
+void StudioApp::addPictureFiles(const QStringList& paths) {
+  QList<PictureSource> sources;
+  for (const QString& p : paths) {
+    PictureSource s;
+    s.path = p;
+    sources << s;
+  }
+  m_controller->importPictures(sources);
+}
+
+void StudioApp::setConversationPath(const QString& path) {
+  if (path == m_conversationPath) return;
+  m_conversationPath = path;
+  emit conversationPathChanged();
+}
+
+void StudioApp::newConversation() {
+  m_controller->newConversation();
+  setConversationPath({});
+}
+
+void StudioApp::openConversation(const QString& path) {
+  m_restoring = false;  // the user's choice wins over a restore still under way
+  m_files->open(path);
+}
+
+void StudioApp::saveConversation(const QString& path) { m_files->save(conversation()->data(), path); }
+
+void StudioApp::exportMarkdown(const QString& path) {
+  QVector<QImage> images;
+  for (const PictureItem& p : conversation()->pictures()) images << p.image;
+  m_files->exportMarkdown(conversation()->data(), images, path);
+}
+
+QString StudioApp::saveAnnotated(int pictureId, const QString& path) {
+  const Conversation* c = conversation();
+  const PictureItem* p = c->picture(pictureId);
+  if (!p) return tr("There is no picture to save yet.");
+  const Message* reply = c->message(c->replyShownOn(p->id));
+  // "with boxes" even while they are hidden on screen: hiding is a way of looking, not an edit.
+  const QVector<AnnotationBox> boxes =
+      reply ? annotationBoxes(reply->grounding, p->image.size()) : QVector<AnnotationBox>();
+  m_files->saveAnnotated(p->image, boxes, path);
+  return {};
+}
+
+bool StudioApp::isSettled() const {
+  return m_controller->modelState() != ModelState::Loading && !m_controller->isImporting() && !m_files->isBusy();
+}
+
+void StudioApp::onOpened(const OpenedConversation& opened, const QString& path) {
+  m_controller->replaceConversation(opened);
+  if (!m_restoring) setConversationPath(path);
+}
+
+void StudioApp::onFileJobFinished(FileJobs::Kind kind, const QString& path, const QString& error) {
+  if (kind == FileJobs::Kind::Open && m_restoring) {
+    // The autosave of the last session; if it is damaged, keep it aside and start afresh.
+    m_restoring = false;
+    if (!error.isEmpty()) {
+      const QString aside = path + QStringLiteral(".damaged");
+      QFile::remove(aside);
+      if (QFile::rename(path, aside)) {
+        emit errorOccurred(tr("The last conversation could not be restored and was kept aside as “%1”. %2")
+                               .arg(QDir::toNativeSeparators(aside), error));
+      } else {
+        // Left in place, the next autosave would overwrite it: say so rather than lose it silently.
+        emit errorOccurred(tr("The last conversation could not be restored, and “%1” could not be renamed; it will "
+                              "be overwritten by the next autosave. %2")
+                               .arg(QDir::toNativeSeparators(path), error));
+      }
+    }
+    if (m_autosaver) m_autosaver->setEnabled(true);
+    return;
+  }
+  if (kind == FileJobs::Kind::Save && error.isEmpty()) setConversationPath(path);
+  emit fileJobFinished(kind, path, error);
+}
+
+}  // namespace qwenvl::app

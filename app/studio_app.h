@@ -1,0 +1,105 @@
+// The application without widgets: it owns the chat controller (model, pictures, replies), the
+// file jobs and the autosaver, chooses the backend, restores the last conversation at start and
+// keeps a damaged autosave aside. The desktop window is one owner of a StudioApp (it shows its
+// state and forwards what the user asks for); a kiosk or a local server can be others.
+#pragma once
+
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+#include "app/app_settings.h"
+#include "app/chat_backend.h"
+#include "app/engine_bridge.h"
+#include "app/file_jobs.h"
+
+namespace qwenvl::app {
+
+class Autosaver;
+class ChatController;
+class Conversation;
+class LanguageManager;
+
+struct StudioAppOptions {
+  BackendFactory backendFactory;
+  AppSettings* settings = nullptr;      // required; outlives the StudioApp
+  LanguageManager* language = nullptr;  // optional: without it the language stays as it is
+  CudaStatus cuda;
+  QString autosavePath;          // empty: no autosave
+  bool restoreAutosave = false;  // open the autosave (if there is one) at start
+};
+
+class StudioApp : public QObject {
+  Q_OBJECT
+ public:
+  explicit StudioApp(const StudioAppOptions& options, QObject* parent = nullptr);
+  ~StudioApp() override;
+
+  ChatController* controller() const { return m_controller; }
+  Conversation* conversation() const;
+  AppSettings* settings() const { return m_settings; }
+  LanguageManager* language() const { return m_language; }
+  FileJobs* fileJobs() const { return m_files; }
+  Autosaver* autosaver() const { return m_autosaver; }  // null without autosave
+  const CudaStatus& cuda() const { return m_cuda; }
+
+  // The model: which folder and backend a load uses.
+  struct ModelChoice {
+    QString dir;
+    BackendKind backend = BackendKind::Cpu;
+    bool operator==(const ModelChoice&) const = default;
+  };
+  ModelChoice modelChoice() const;
+  // The backend a load uses: the one chosen, else CUDA when a GPU can be used, else the CPU.
+  BackendKind effectiveBackend() const;
+  // Remembers the choice; reloads the model when the backend in use changes.
+  void setBackendChoice(BackendChoice choice);
+  // Remembers the folder and loads it with the effective backend.
+  void loadModel(const QString& dir);
+  // After the settings were edited: language, system prompt, and a reload when the folder or
+  // the backend differs from `before`.
+  void applySettings(const ModelChoice& before);
+  bool setLanguage(const QString& code);  // false: unknown or not available
+
+  // Pictures and conversation files. Each file job ends in fileJobFinished.
+  void addPictureFiles(const QStringList& paths);
+  QString conversationPath() const { return m_conversationPath; }  // empty: never saved
+  void newConversation();
+  void openConversation(const QString& path);
+  void saveConversation(const QString& path);
+  void exportMarkdown(const QString& path);
+  // The picture with the boxes of the reply shown on it. Returns why not (for the user), or
+  // an empty string when the job started.
+  QString saveAnnotated(int pictureId, const QString& path);
+  // Nothing in flight that would change what is shown: no load, import or file job.
+  bool isSettled() const;
+
+  // Ends the worker thread (at most one token's wait), writes the autosave, waits for files.
+  void shutdown();
+
+ signals:
+  void conversationPathChanged();
+  void backendChoiceChanged();
+  void languageChanged(const QString& code);
+  // A file job the user asked for has ended (the restore at start is not reported here).
+  void fileJobFinished(qwenvl::app::FileJobs::Kind kind, const QString& path, const QString& error);
+  // Something went wrong outside a request: the restore at start, an autosave.
+  void errorOccurred(const QString& message);
+
+ private:
+  void onOpened(const OpenedConversation& opened, const QString& path);
+  void onFileJobFinished(FileJobs::Kind kind, const QString& path, const QString& error);
+  void setConversationPath(const QString& path);
+
+  AppSettings* m_settings;
+  LanguageManager* m_language;
+  CudaStatus m_cuda;
+  ChatController* m_controller;
+  FileJobs* m_files;
+  Autosaver* m_autosaver = nullptr;
+  bool m_restoring = false;
+  bool m_shutDown = false;
+  QString m_conversationPath;
+};
+
+}  // namespace qwenvl::app
