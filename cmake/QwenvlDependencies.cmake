@@ -12,21 +12,27 @@ if(QWENVL_BUILD_GUI)
   set(CMAKE_AUTOMOC ON)
 endif()
 
-# make_checkpoint.py needs numpy; Debian's python3-numpy lives under /usr/bin/python3, which a
-# pyenv shim earlier on PATH would hide, so prefer the interpreter that can import numpy.
-set(QWENVL_PYTHON "" CACHE FILEPATH "Python 3 with numpy, used by tests to write checkpoints")
-if(NOT QWENVL_PYTHON)
-  foreach(candidate /usr/bin/python3 python3)
-    find_program(_qwenvl_py NAMES ${candidate} NO_CACHE)
-    if(_qwenvl_py)
-      execute_process(COMMAND ${_qwenvl_py} -c "import numpy" RESULT_VARIABLE _np OUTPUT_QUIET ERROR_QUIET)
-      if(_np EQUAL 0)
-        set(QWENVL_PYTHON ${_qwenvl_py} CACHE FILEPATH "" FORCE)
-        break()
-      endif()
+# The tests write checkpoints with make_checkpoint.py, which needs NumPy. Debian's python3-numpy
+# belongs to /usr/bin/python3, which a pyenv shim earlier on PATH would hide: look in /usr first
+# unless -DPython3_EXECUTABLE (or Python3_ROOT_DIR) names another interpreter.
+if(QWENVL_BUILD_TESTS)
+  if(NOT Python3_EXECUTABLE AND NOT Python3_ROOT_DIR AND EXISTS /usr/bin/python3)
+    set(Python3_ROOT_DIR /usr)
+  endif()
+  find_package(Python3 COMPONENTS Interpreter NumPy)
+  if(NOT Python3_NumPy_FOUND)
+    if(Python3_Interpreter_FOUND)
+      set(_qwenvl_found "found ${Python3_EXECUTABLE} but not NumPy for it")
+    else()
+      set(_qwenvl_found "found no Python 3 interpreter")
     endif()
-    unset(_qwenvl_py)
-  endforeach()
+    message(FATAL_ERROR
+      "The tests need Python 3 with NumPy (make_checkpoint.py writes their checkpoints); "
+      "FindPython3 ${_qwenvl_found}. It locates NumPy through the Python headers, so install "
+      "python3-numpy and python3-dev (scripts/install-deps.sh does), or pass "
+      "-DPython3_EXECUTABLE=<a python3 that imports numpy>, or configure with "
+      "-DQWENVL_BUILD_TESTS=OFF.")
+  endif()
 endif()
 
 # The shared fixtures sit beside the checkout (../shared); tests read them in place.

@@ -3,10 +3,10 @@
 # CUDA is not installed here: the CUDA backend is built when /usr/local/cuda/bin/nvcc exists.
 set -euo pipefail
 packages=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config clang-format
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libqt6svg6-dev libgl-dev
   libsentencepiece-dev nlohmann-json3-dev libjpeg-dev libpng-dev
-  python3 python3-numpy unicode-data
+  python3 python3-numpy python3-dev unicode-data
   fonts-noto-cjk xvfb xauth
   desktop-file-utils appstream
 )

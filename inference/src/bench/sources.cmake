@@ -1,11 +1,12 @@
-set(QWENVL_BENCH_SOURCES
+# qwenvl-bench: throughput and latency of the tokenizer, the preprocessing and the model, on the
+# command registry of qwenvl_cli_common (src/cli/sources.cmake, included first).
+add_executable(qwenvl-bench
   ${CMAKE_CURRENT_LIST_DIR}/main.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/../cli/command.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/../cli/args.cpp
   ${CMAKE_CURRENT_LIST_DIR}/bench_tokenizer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/bench_preprocess.cpp
   ${CMAKE_CURRENT_LIST_DIR}/bench_model.cpp)
-if(QWENVL_HAVE_CUDA)
-  # bench_model.cpp reads the CUDA backend's memory figures (cuda/cuda_stats.h, no CUDA headers).
-  set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/bench_model.cpp PROPERTIES COMPILE_DEFINITIONS QWENVL_HAVE_CUDA=1)
-endif()
+# bench_model.cpp reads the CUDA backend's memory figures when qwenvl_internal brings
+# qwenvl_cuda and with it QWENVL_HAVE_CUDA (cuda/cuda_stats.h: no CUDA headers needed).
+target_link_libraries(qwenvl-bench PRIVATE qwenvl_cli_common
+  qwenvl_internal nlohmann_json::nlohmann_json)
+qwenvl_set_warnings(qwenvl-bench)

@@ -2,7 +2,7 @@
 // through the backend registry.
 #include <filesystem>
 
-#include "engine/backend_registry.h"
+#include "backends/registry.h"
 #include "engine/model_impl.h"
 #include "qwenvl/engine.h"
 

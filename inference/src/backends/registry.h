@@ -34,7 +34,7 @@ class BackendRegistry {
 // not static initialisers, which a static library's link could drop).
 const BackendRegistry& backend_registry();
 
-// Defined outside engine/ (backends/builtin.cpp), where backend headers may be included.
+// Defined in backends/builtin.cpp, the one file that includes the backends' own headers.
 void register_builtin_backends(BackendRegistry& registry);
 
 }  // namespace qwenvl

@@ -1,5 +1,5 @@
 // BackendRegistry and the process-wide instance, filled once on first use.
-#include "engine/backend_registry.h"
+#include "backends/registry.h"
 
 namespace qwenvl {
 
