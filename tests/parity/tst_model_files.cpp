@@ -202,6 +202,7 @@ class TestModelFiles : public QObject {
         {"config.json", "visual.mlp_ratio", -4.0, "between 0 and 64"},
         {"config.json", "visual.width", 4294967360ull, "4294967360"},
         {"config.json", "visual.image_start_id", 4294967295ull, "image_start_id"},
+        {"config.json", "visual.patch_size", 1, "a grid of 448"},
         {"quantize_config.json", "bits", 4294967300ull, "4294967300"},
         {"quantize_config.json", "group_size", 4294967424ull, "4294967424"},
         {"generation_config.json", "max_new_tokens", 4294967808ull, "4294967808"},

@@ -30,7 +30,7 @@ Result<json> read_json(const std::string& path) {
 }
 
 // Reads keys of one JSON object with range checks; the first problem is kept as the error and
-// later reads return the fallback. Every number is read in 64 bits and checked against its
+// later reads return 0 (or the fallback). Every number is read in 64 bits and checked against its
 // range before it is narrowed, so 4294967298 is refused rather than truncated to 2.
 struct Reader {
   const json& j;
@@ -51,8 +51,8 @@ struct Reader {
     if (error.empty()) error = file + ": \"" + prefix + key + "\" " + what;
   }
 
-  // An integer in [lo, hi]; `fallback` when the key is absent (required when it has no value).
-  // Returns 0 after an error.
+  // An integer in [lo, hi] (hi fits int); `fallback` when the key is absent (required when it
+  // has none). Returns 0 after an error.
   int integer(const char* key, int64_t lo, int64_t hi, std::optional<int64_t> fallback = std::nullopt) {
     const json* v = find(key, !fallback);
     if (!v) return error.empty() && fallback ? static_cast<int>(*fallback) : 0;
@@ -77,11 +77,11 @@ struct Reader {
   double real(const char* key, double lo, double hi, std::optional<double> fallback = std::nullopt) {
     const json* v = find(key, !fallback);
     if (!v) return error.empty() && fallback ? *fallback : 0.0;
-    const double x = v->is_number() ? v->get<double>() : 0.0;
     if (!v->is_number()) {
       fail(key, "must be a number, found " + std::string(v->type_name()));
       return 0.0;
     }
+    const double x = v->get<double>();
     if (!std::isfinite(x) || x < lo || x > hi) {
       fail(key, out_of_range(v->dump(), lo, hi));
       return 0.0;
@@ -108,19 +108,20 @@ struct Reader {
   }
 };
 
-// Sane maxima: several times the published Qwen-VL values (in comments), small enough that no
-// product of them used for a shape or a buffer size overflows 64 bits, or int where the engine
-// keeps sizes in int, and that an absurd file is refused before anything is allocated.
-constexpr int64_t kMaxHidden = 1 << 16;        // 4096
-constexpr int64_t kMaxLayers = 1024;           // 32 LLM, 48 ViT
-constexpr int64_t kMaxHeads = 1024;            // 32 LLM, 16 ViT
-constexpr int64_t kMaxHeadDim = 4096;          // 128
-constexpr int64_t kMaxIntermediate = 1 << 20;  // 22016
-constexpr int64_t kMaxVocab = 1 << 21;         // 151936
-constexpr int64_t kMaxSeqLength = 1 << 20;     // 2048 (8192 with dynamic NTK)
-constexpr int64_t kMaxImageSize = 1 << 14;     // 448
-constexpr int64_t kMaxMlpWidth = 1 << 20;      // 8192
-constexpr double kMaxMlpRatio = 64.0;          // 4.9231
+// Sane maxima: a few times the published Qwen-VL values (in comments), and small enough that the
+// products the engine forms for shapes and buffers stay below 2^31 even where it keeps sizes in
+// int: vocab x hidden, ffn x hidden, width x mlp width, patches x width, context x hidden.
+constexpr int64_t kMaxHidden = 1 << 13;                // 4096; also the ViT width (1664)
+constexpr int64_t kMaxLayers = 1024;                   // 32 LLM, 48 ViT
+constexpr int64_t kMaxHeads = 1024;                    // 32 LLM, 16 ViT
+constexpr int64_t kMaxHeadDim = 4096;                  // 128
+constexpr int64_t kMaxIntermediate = 1 << 18;          // 22016
+constexpr int64_t kMaxVocab = (int64_t{1} << 18) - 1;  // 151936
+constexpr int64_t kMaxSeqLength = 1 << 17;             // 2048 (8192 with dynamic NTK)
+constexpr int64_t kMaxImageSize = 4096;                // 448
+constexpr int64_t kMaxGrid = 128;                      // 32 patches a side
+constexpr int64_t kMaxMlpWidth = 1 << 17;              // 8192
+constexpr double kMaxMlpRatio = 64.0;                  // 4.9231
 
 Result<ModelConfig> load_config_files(const std::string& dir) {
   namespace fs = std::filesystem;
@@ -183,6 +184,9 @@ Result<ModelConfig> load_config_files(const std::string& dir) {
   if (vc.width % vc.heads != 0) return R::error(cfg_path + ": visual.width must be a multiple of visual.heads");
   if (vc.image_size % vc.patch_size != 0)
     return R::error(cfg_path + ": visual.image_size must be a multiple of visual.patch_size");
+  if (vc.grid() > kMaxGrid)
+    return R::error(cfg_path + ": visual.image_size / visual.patch_size gives a grid of " + std::to_string(vc.grid()) +
+                    " patches a side; at most " + std::to_string(kMaxGrid) + " are supported");
   if (vc.output_dim != c.hidden_size)
     return R::error(cfg_path + ": visual.output_dim " + std::to_string(vc.output_dim) + " must equal hidden_size " +
                     std::to_string(c.hidden_size));
