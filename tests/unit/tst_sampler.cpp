@@ -232,6 +232,7 @@ class TestSampler : public QObject {
     QVERIFY(!s.next_checked(all_nan.data(), 50, {}).ok());
     QCOMPARE(s.next(all_nan.data(), 50, {}), 0);
     QVERIFY(!s.next_checked(all_nan.data(), 0, {}).ok());
+    QVERIFY(sampling_candidates(all_nan.data(), 0, p).empty());
   }
 
   void checkedMatchesUncheckedOnGoodLogits() {

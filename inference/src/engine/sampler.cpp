@@ -26,6 +26,7 @@ void apply_repetition_penalty(float* logits, int n, const std::vector<int32_t>& 
 }
 
 std::vector<Candidate> sampling_candidates(float* logits, int n, const SamplingParams& p) {
+  if (n <= 0) return {};
   if (p.temperature != 1.0f)
     for (int i = 0; i < n; ++i) logits[i] /= p.temperature;
   std::vector<int32_t> order(static_cast<size_t>(n));

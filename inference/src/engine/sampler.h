@@ -26,8 +26,8 @@ struct Candidate {
 };
 // The tokens a sampled draw can pick after temperature, top-k and top-p, with their
 // probabilities; best first unless more than 4096 remain (no top-p, large or no top-k).
-// Modifies `logits` (divides by the temperature). Expects finite logits (check_logits); never
-// returns an empty list when n > 0.
+// Modifies `logits` (divides by the temperature). Expects finite logits (check_logits); empty
+// only when n <= 0.
 std::vector<Candidate> sampling_candidates(float* logits, int n, const SamplingParams& params);
 
 // Ok when every logit is finite and small enough that the repetition penalty and temperature
