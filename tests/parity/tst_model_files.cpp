@@ -3,6 +3,8 @@
 // independent numpy oracle), and bad folders refused with a message naming file and tensor.
 #include <QtTest>
 
+#include <sys/stat.h>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -169,6 +171,113 @@ class TestModelFiles : public QObject {
     auto w = load_model_weights(d);
     QVERIFY(!w.ok());
     QVERIFY2(w.message().find("model-00002-of-00003.safetensors") != std::string::npos, w.message().c_str());
+  }
+
+  // Issue 9, item 7: every config number is read in 64 bits and range-checked: absurd values are
+  // refused naming config.json and the key, before anything is sized from them (1e9 layers ran
+  // to 19.5 GB; 4294967298 layers silently became 2; mlp_ratio 1e300 overflowed a cast).
+  void absurdConfigNumbersAreRefused() {
+    struct Case {
+      const char* file;
+      const char* key;  // "visual.x" edits the nested block
+      nlohmann::json value;
+      const char* expect;  // a piece of the message besides the file and the key
+    };
+    const Case cases[] = {
+        {"config.json", "num_hidden_layers", 1000000000, "between 1 and 1024"},
+        {"config.json", "num_hidden_layers", 4294967298ull, "4294967298"},
+        {"config.json", "num_hidden_layers", -2, "between 1 and"},
+        {"config.json", "num_hidden_layers", 2.5, "must be an integer"},
+        {"config.json", "num_hidden_layers", 2.0, "must be an integer"},
+        {"config.json", "num_hidden_layers", "2", "must be an integer"},
+        {"config.json", "hidden_size", 18446744073709551615ull, "18446744073709551615"},
+        {"config.json", "num_attention_heads", 65536, "num_attention_heads"},
+        {"config.json", "kv_channels", 4294967360ull, "4294967360"},
+        {"config.json", "vocab_size", 4294967295ull, "vocab_size"},
+        {"config.json", "seq_length", 1e300, "must be an integer"},
+        {"config.json", "intermediate_size", 4294967808ull, "between 1 and"},
+        {"config.json", "layer_norm_epsilon", 1e300, "between 0 and 1"},
+        {"config.json", "visual.layers", 1000000000, "between 1 and 1024"},
+        {"config.json", "visual.mlp_ratio", 1e300, "between 0 and 64"},
+        {"config.json", "visual.mlp_ratio", -4.0, "between 0 and 64"},
+        {"config.json", "visual.width", 4294967360ull, "4294967360"},
+        {"config.json", "visual.image_start_id", 4294967295ull, "image_start_id"},
+        {"config.json", "visual.patch_size", 1, "a grid of 448"},
+        {"quantize_config.json", "bits", 4294967300ull, "4294967300"},
+        {"quantize_config.json", "group_size", 4294967424ull, "4294967424"},
+        {"generation_config.json", "max_new_tokens", 4294967808ull, "4294967808"},
+        {"generation_config.json", "top_k", -1, "between 0 and"},
+        {"generation_config.json", "eos_token_id", 4294967295ull, "eos_token_id"},
+        {"generation_config.json", "temperature", 1e300, "temperature"},
+    };
+    int n = 0;
+    for (const Case& c : cases) {
+      std::string d = link_copy(test::checkpoint_dir("tiny"), tmp_ + "/absurd" + std::to_string(n++));
+      replace_json(d, c.file, [&](nlohmann::json& j) {
+        std::string key = c.key;
+        if (key.rfind("visual.", 0) == 0)
+          j["visual"][key.substr(7)] = c.value;
+        else
+          j[key] = c.value;
+      });
+      auto w = load_model_weights(d);
+      QVERIFY2(!w.ok(), qPrintable(QString("%1 %2 = %3 was accepted").arg(c.file, c.key, c.value.dump().c_str())));
+      const std::string& m = w.message();
+      const std::string key = std::string(c.key).substr(std::string(c.key).rfind('.') + 1);
+      QVERIFY2(m.find(c.file) != std::string::npos && m.find(key) != std::string::npos &&
+                   m.find(c.expect) != std::string::npos,
+               m.c_str());
+    }
+  }
+
+  // num_attention_heads x kv_channels is formed in 64 bits: 65536 x 65538 wrapped in int.
+  void headProductDoesNotOverflow() {
+    std::string d = link_copy(test::checkpoint_dir("tiny"), tmp_ + "/product");
+    replace_json(d, "config.json", [](nlohmann::json& j) {
+      j["num_attention_heads"] = 1024;
+      j["kv_channels"] = 4096;  // both in range; the product 2^22 is not hidden_size
+    });
+    auto w = load_model_weights(d);
+    QVERIFY(!w.ok());
+    QVERIFY2(w.message().find("num_attention_heads x kv_channels (1024 x 4096)") != std::string::npos,
+             w.message().c_str());
+  }
+
+  // A config that claims more layers than the checkpoint holds stops at the first missing one.
+  void moreLayersThanTheCheckpointStopsAtTheFirst() {
+    std::string d = link_copy(test::checkpoint_dir("tiny"), tmp_ + "/layers");
+    replace_json(d, "config.json", [](nlohmann::json& j) {
+      j["num_hidden_layers"] = 1024;
+      j["visual"]["layers"] = 1024;
+    });
+    auto w = load_model_weights(d);
+    QVERIFY(!w.ok());
+    QVERIFY2(w.message().find("'transformer.h.2.ln_1.weight' is missing") != std::string::npos, w.message().c_str());
+  }
+
+  // Issue 9, item 5: a generation_config.json that is a symlink loop threw out of
+  // std::filesystem::exists; a config.json that is a FIFO would block the load forever.
+  void unreadableConfigFilesAreErrors() {
+    std::string d = link_copy(test::checkpoint_dir("tiny"), tmp_ + "/genloop");
+    fs::remove(d + "/generation_config.json");
+    fs::create_symlink("generation_config.json", d + "/generation_config.json");
+    auto w = load_model_weights(d);
+    QVERIFY(!w.ok());
+    QVERIFY2(w.message().find("generation_config.json") != std::string::npos &&
+                 w.message().find("symbolic links") != std::string::npos,
+             w.message().c_str());
+    std::string d2 = link_copy(test::checkpoint_dir("tiny"), tmp_ + "/fifo");
+    fs::remove(d2 + "/config.json");
+    QCOMPARE(::mkfifo((d2 + "/config.json").c_str(), 0600), 0);
+    w = load_model_weights(d2);
+    QVERIFY(!w.ok());
+    QVERIFY2(w.message().find("config.json: not a regular file") != std::string::npos, w.message().c_str());
+    std::string d3 = link_copy(test::checkpoint_dir("tiny"), tmp_ + "/hugeconfig");
+    fs::remove(d3 + "/config.json");
+    std::ofstream(d3 + "/config.json") << std::string(2u << 20, ' ') << "{}";
+    w = load_model_weights(d3);
+    QVERIFY(!w.ok());
+    QVERIFY2(w.message().find("over the limit") != std::string::npos, w.message().c_str());
   }
 
   void missingConfigKey() {

@@ -327,6 +327,26 @@ class TstImageDecode : public QObject {
     QVERIFY2(img.message().find("2500000000 pixels") != std::string::npos, img.message().c_str());
   }
 
+  // Issue 9, item 9 for PNG: a header-only file claiming 13000 x 13000 (under the pixel limit)
+  // cannot hold the compressed rows (deflate is at most 1032:1): refused from the header, not
+  // after allocating 507 MB and running out of data.
+  void tiny_png_claiming_huge_size() {
+    PngSpec s;
+    s.width = 13000, s.height = 13000, s.depth = 8, s.color_type = PNG_COLOR_TYPE_RGB;
+    const std::string p = write_png(path("claims.png"), s, /*header_only=*/true);
+    QVERIFY(!p.empty());
+    QVERIFY(uint64_t(13000) * 13000 <= qwenvl::DecodeLimits().max_pixels);
+    auto img = qwenvl::decode_image_file(p);
+    QVERIFY(!img.ok());
+    QVERIFY2(img.message().find("claims 13000x13000") != std::string::npos, img.message().c_str());
+    QVERIFY2(img.message().find("refused before decoding") != std::string::npos, img.message().c_str());
+    // A flat image compresses to nearly the bound and still decodes.
+    PngSpec flat = make_spec(3000, 400, 8, PNG_COLOR_TYPE_GRAY, [](int, int, int) { return 0u; });
+    const std::string fp = write_png(path("flat.png"), flat);
+    auto ok = qwenvl::decode_image_file(fp);
+    QVERIFY2(ok.ok(), ok.message().c_str());
+  }
+
   // The limit is inclusive, as Pillow's `pixels > limit` test.
   void pixel_limit_boundary() {
     PngSpec s = make_spec(20, 20, 8, PNG_COLOR_TYPE_GRAY, [](int x, int, int) { return unsigned(x); });

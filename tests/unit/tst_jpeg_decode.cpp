@@ -3,8 +3,13 @@
 // come from Pillow's rules (l2rgb, "CMYK;I" + cmyk2rgb), within JPEG's own loss on flat colours.
 #include <QtTest>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <cstdio>  // jpeglib.h needs FILE and size_t declared first
 #include <cstdlib>
+#include <fstream>
+#include <new>
 
 #include <jpeglib.h>
 
@@ -57,6 +62,42 @@ std::string patch_jpeg_size(std::string jpg, int w, int h) {
   return jpg;
 }
 
+// Runs f with the address space capped at what the process maps now plus `headroom`, so that any
+// allocation of a 13000 x 13000 image (507 MB of pixels, up to 1 GB of coefficients) fails in f
+// and shows up as an out-of-memory message instead of passing unnoticed. The limit is restored
+// afterwards. Returns false where it cannot apply (sanitizers reserve terabytes of shadow).
+template <class F>
+bool with_address_space_cap(size_t headroom, F f) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  return false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+  return false;
+#endif
+#endif
+  size_t pages = 0;
+  std::ifstream("/proc/self/statm") >> pages;
+  rlimit old{};
+  if (pages == 0 || getrlimit(RLIMIT_AS, &old) != 0) return false;
+  rlimit cap = old;
+  cap.rlim_cur = pages * static_cast<size_t>(sysconf(_SC_PAGESIZE)) + headroom;
+  if (old.rlim_max != RLIM_INFINITY && cap.rlim_cur > old.rlim_max) return false;
+  if (setrlimit(RLIMIT_AS, &cap) != 0) return false;
+  f();
+  setrlimit(RLIMIT_AS, &old);
+  return true;
+}
+
+// Sets the scan header's spectral selection (Ss, Se) of the first SOS of a one-component scan.
+std::string patch_first_scan(std::string jpg, int ss, int se) {
+  for (size_t i = 2; i + 8 < jpg.size(); ++i)
+    if (uint8_t(jpg[i]) == 0xFF && uint8_t(jpg[i + 1]) == 0xDA && jpg[i + 4] == 1) {
+      jpg[i + 7] = char(ss), jpg[i + 8] = char(se);
+      break;
+    }
+  return jpg;
+}
+
 bool near(const uint8_t* p, Rgb want, int tol) {
   return std::abs(p[0] - want.r) <= tol && std::abs(p[1] - want.g) <= tol && std::abs(p[2] - want.b) <= tol;
 }
@@ -72,6 +113,55 @@ class TstJpegDecode : public QObject {
     auto img = qwenvl::decode_image_memory(jpg, "bomb.jpg");
     QVERIFY(!img.ok());
     QVERIFY2(img.message().find("900000000 pixels") != std::string::npos, img.message().c_str());
+  }
+
+  // Issue 9, item 9: a few hundred bytes claiming 13000 x 13000 (under the pixel limit) decoded to
+  // 0.7-1.6 GB: libjpeg pads missing data with zeros after a warning. The file cannot hold one bit
+  // per block of its first scan, so it is refused from the header, under an address-space cap
+  // that any full-size buffer would break.
+  void tiny_jpeg_claiming_huge_size() {
+    auto f = [](int x, int y, int c) { return unsigned(x * 9 + y * 5 + c * 40); };
+    const std::string files[] = {
+        patch_jpeg_size(make_jpeg(16, 16, JCS_GRAYSCALE, 1, f), 13000, 13000),
+        patch_jpeg_size(make_jpeg(16, 16, JCS_RGB, 3, f), 13000, 13000),
+        patch_jpeg_size(make_jpeg(16, 16, JCS_RGB, 3, f, /*progressive=*/true), 13000, 13000),
+        patch_jpeg_size(make_jpeg(16, 16, JCS_GRAYSCALE, 1, f, /*progressive=*/true), 13000, 13000),
+    };
+    QVERIFY(uint64_t(13000) * 13000 <= qwenvl::DecodeLimits().max_pixels);  // not the pixel-limit refusal
+    for (const std::string& jpg : files) {
+      QVERIFY(jpg.size() < 2000);
+      std::string message;
+      const bool capped = with_address_space_cap(size_t(256) << 20, [&] {
+        auto img = qwenvl::decode_image_memory(jpg, "claims.jpg");
+        message = img.ok() ? std::string("decoded") : img.message();
+      });
+      if (!capped) message = qwenvl::decode_image_memory(jpg, "claims.jpg").message();
+      QVERIFY2(message.find("claims 13000x13000") != std::string::npos, message.c_str());
+      QVERIFY2(message.find("refused before decoding") != std::string::npos, message.c_str());
+    }
+  }
+
+  // A progressive file whose first scan is an AC scan breaks the standard's ordering; such a scan
+  // can skip 32767 blocks per code, so no data-size bound exists for it: refused.
+  void progressive_must_start_with_dc() {
+    auto f = [](int x, int y, int) { return unsigned(x * 9 + y * 5); };
+    const std::string good = make_jpeg(32, 32, JCS_GRAYSCALE, 1, f, /*progressive=*/true);
+    QVERIFY(qwenvl::decode_image_memory(good, "p.jpg").ok());
+    auto img = qwenvl::decode_image_memory(patch_first_scan(good, 1, 5), "p.jpg");
+    QVERIFY(!img.ok());
+    QVERIFY2(img.message().find("first scan is not a DC scan") != std::string::npos, img.message().c_str());
+  }
+
+  // The data bound and libjpeg's memory budget leave real files alone: a large, plain progressive
+  // colour file (4:2:0 and 4:4:4) decodes to the same pixels as its baseline twin.
+  void large_progressive_within_budget() {
+    auto f = [](int x, int y, int c) { return unsigned((x / 7 + y / 5 + c * 50) % 256); };
+    auto base = qwenvl::decode_image_memory(make_jpeg(1500, 1100, JCS_RGB, 3, f, false), "b.jpg");
+    auto prog = qwenvl::decode_image_memory(make_jpeg(1500, 1100, JCS_RGB, 3, f, true), "p.jpg");
+    QVERIFY2(base.ok() && prog.ok(), (base.message() + prog.message()).c_str());
+    QVERIFY(base->pixels == prog->pixels);
+    auto grey = qwenvl::decode_image_memory(make_jpeg(2000, 9, JCS_GRAYSCALE, 1, f, true), "g.jpg");
+    QVERIFY2(grey.ok(), grey.message().c_str());
   }
 
   // The pixel limit is inclusive, as Pillow's `pixels > limit` test.

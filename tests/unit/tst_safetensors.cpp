@@ -3,6 +3,8 @@
 // dtypes, shapes that disagree with config.json, missing shards.
 #include <QtTest>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -131,6 +133,61 @@ class TestSafetensors : public QObject {
     nlohmann::json h = {{"a", entry("F32", {0}, 8, 4)}};
     std::string e = open_error(header_file(h, 8));
     QVERIFY2(e.find("end before") != std::string::npos, e.c_str());
+  }
+
+  // Issue 9, item 9: a 100 MiB header of small JSON nodes cost 2.7 GB as a parse tree before it
+  // was refused. A header just over the cap (5 MiB of one-byte arrays) must be refused from its
+  // length alone, before parsing: the message is the cap's, not a complaint about the content.
+  void oversizedHeaderIsRefusedBeforeParsing() {
+    std::string nodes = "{\"a\":[";
+    while (nodes.size() < (5u << 20)) nodes += "[],";
+    nodes += "[]]}";
+    while (nodes.size() % 8) nodes.push_back(' ');
+    std::string bytes(8, '\0');
+    for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>((uint64_t(nodes.size()) >> (8 * i)) & 0xff);
+    std::string e = open_error(bytes + nodes);
+    QVERIFY2(e.find("over the limit") != std::string::npos, e.c_str());
+    QVERIFY2(e.find("t.safetensors") != std::string::npos, e.c_str());
+    // A header that is well inside the cap is still parsed (and here refused for its content).
+    e = open_error(header_file({{"a", "not an entry"}}, 0));
+    QVERIFY2(e.find("not an object") != std::string::npos, e.c_str());
+  }
+
+  // Issue 9, item 5: std::filesystem::exists threw out of Model::load for an index naming a
+  // shard longer than the file system allows; the folder must give an error value instead.
+  void overlongShardNameIsAnError() {
+    const std::string d = dir_ + "/longshard";
+    fs::create_directories(d);
+    const std::string shard(300, 'x');
+    std::ofstream(d + "/model.safetensors.index.json") << nlohmann::json{{"weight_map", {{"a", shard}}}}.dump();
+    auto r = SafetensorsArchive::open_dir(d);
+    QVERIFY(!r.ok());
+    QVERIFY2(r.message().find("too long") != std::string::npos, r.message().c_str());
+    QVERIFY2(r.message().find("model.safetensors.index.json") != std::string::npos, r.message().c_str());
+  }
+
+  void symlinkLoopIsAnError() {
+    const std::string d = dir_ + "/loop";
+    fs::create_directories(d);
+    fs::create_symlink("model.safetensors.index.json", d + "/model.safetensors.index.json");
+    auto r = SafetensorsArchive::open_dir(d);
+    QVERIFY(!r.ok());
+    QVERIFY2(r.message().find("symbolic links") != std::string::npos, r.message().c_str());
+  }
+
+  // A FIFO in place of a shard or an index would block open() forever; it is refused at once.
+  void fifoIsRefusedWithoutBlocking() {
+    const std::string d = dir_ + "/fifo";
+    fs::create_directories(d);
+    QCOMPARE(::mkfifo((d + "/model.safetensors").c_str(), 0600), 0);
+    auto r = SafetensorsArchive::open_dir(d);
+    QVERIFY(!r.ok());
+    QVERIFY2(r.message().find("not a regular file") != std::string::npos, r.message().c_str());
+    fs::remove(d + "/model.safetensors");
+    QCOMPARE(::mkfifo((d + "/model.safetensors.index.json").c_str(), 0600), 0);
+    r = SafetensorsArchive::open_dir(d);
+    QVERIFY(!r.ok());
+    QVERIFY2(r.message().find("not a regular file") != std::string::npos, r.message().c_str());
   }
 
   void missingFolderAndWeights() {

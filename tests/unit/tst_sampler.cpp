@@ -198,6 +198,61 @@ class TestSampler : public QObject {
     QVERIFY(draw(42) != draw(43));
   }
 
+  // Issue 9, item 6: --top-k 5 on a checkpoint with NaN weights crashed in Sampler::next (the
+  // top-k threshold was NaN, no candidate survived, back() on an empty vector).
+  void nanLogitsAreReportedNotSampled() {
+    std::mt19937 g(3);
+    const float bad_values[] = {NAN, INFINITY, -INFINITY, 3e38f};
+    for (float bad : bad_values)
+      for (int mode = 0; mode < 4; ++mode) {
+        SamplingParams p;
+        p.top_k = mode == 0 ? 5 : 0;
+        p.top_p = mode == 1 ? 0.8f : 1.0f;
+        p.do_sample = mode != 2;
+        p.repetition_penalty = mode == 3 ? 1.3f : 1.0f;
+        std::vector<float> logits = random_logits(g, 1000, 2.0f);
+        for (int i = 0; i < 1000; i += 7) logits[i] = bad;  // every 7th, the first one included
+        Sampler s(p);
+        std::vector<float> copy = logits;
+        Result<int32_t> r = s.next_checked(copy.data(), 1000, {1, 2, 3});
+        QVERIFY2(!r.ok(), qPrintable(QString("mode %1 value %2 was sampled").arg(mode).arg(bad)));
+        QVERIFY2(r.message().find("checkpoint is damaged") != std::string::npos, r.message().c_str());
+        QVERIFY2(r.message().find("token 0") != std::string::npos, r.message().c_str());
+        // The unchecked call still returns a valid id and never reads past the candidates.
+        copy = logits;
+        const int32_t id = s.next(copy.data(), 1000, {});
+        QVERIFY(id >= 0 && id < 1000);
+        QVERIFY(std::isfinite(logits[id]));
+      }
+    // All NaN: nothing finite to fall back on, still no crash.
+    std::vector<float> all_nan(50, NAN);
+    SamplingParams p;
+    p.top_k = 5;
+    Sampler s(p);
+    QVERIFY(!s.next_checked(all_nan.data(), 50, {}).ok());
+    QCOMPARE(s.next(all_nan.data(), 50, {}), 0);
+    QVERIFY(!s.next_checked(all_nan.data(), 0, {}).ok());
+    QVERIFY(sampling_candidates(all_nan.data(), 0, p).empty());
+  }
+
+  void checkedMatchesUncheckedOnGoodLogits() {
+    std::mt19937 g(9);
+    SamplingParams p;
+    p.top_k = 40;
+    p.top_p = 0.9f;
+    p.temperature = 0.7f;
+    p.repetition_penalty = 1.1f;
+    p.seed = 5;
+    Sampler a(p), b(p);
+    for (int i = 0; i < 200; ++i) {
+      std::vector<float> logits = random_logits(g, 400, 3.0f);
+      std::vector<float> copy = logits;
+      Result<int32_t> r = a.next_checked(logits.data(), 400, {7, 8});
+      QVERIFY(r.ok());
+      QCOMPARE(*r, b.next(copy.data(), 400, {7, 8}));
+    }
+  }
+
   void drawsFollowTheDistribution() {
     std::vector<float> logits = {std::log(0.6f), std::log(0.3f), std::log(0.1f)};
     SamplingParams p;

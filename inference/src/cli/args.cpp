@@ -1,8 +1,93 @@
+// Option parsing for the command-line tools, and number parsing that refuses rather than
+// truncates: a value is either exactly what was typed, in range, or a usage error.
 #include "cli/args.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
 
 namespace qwenvl::cli {
+
+std::optional<int64_t> parse_integer(std::string_view text, int64_t lo, int64_t hi) {
+  int64_t v = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || ec != std::errc() || ptr != end || v < lo || v > hi) return std::nullopt;
+  return v;
+}
+
+std::optional<uint64_t> parse_unsigned(std::string_view text) {
+  uint64_t v = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || ec != std::errc() || ptr != end) return std::nullopt;
+  return v;
+}
+
+std::optional<double> parse_real(std::string_view text, double lo, double hi) {
+  // strtod needs a terminated string, skips leading spaces and accepts "nan" and "inf": all are
+  // refused here, so only plain decimal numbers get through.
+  const std::string s(text);
+  if (s.empty() || std::isspace(static_cast<unsigned char>(s[0]))) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(s.c_str(), &end);
+  if (errno == ERANGE || end != s.c_str() + s.size() || !std::isfinite(v) || v < lo || v > hi) return std::nullopt;
+  return v;
+}
+
+namespace {
+
+template <class T>
+std::string str(T v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+}  // namespace
+
+bool Args::get_number(const std::string& name, int64_t lo, int64_t hi, int& out, std::string& error) const {
+  auto text = get(name);
+  if (!text) return true;
+  // The range is also clamped to int, so the narrowing below is exact.
+  lo = std::max<int64_t>(lo, INT32_MIN);
+  hi = std::min<int64_t>(hi, INT32_MAX);
+  auto v = parse_integer(*text, lo, hi);
+  if (!v) {
+    error = "--" + name + " is '" + *text + "'; it must be an integer between " + str(lo) + " and " + str(hi);
+    return false;
+  }
+  out = static_cast<int>(*v);
+  return true;
+}
+
+bool Args::get_number(const std::string& name, uint64_t& out, std::string& error) const {
+  auto text = get(name);
+  if (!text) return true;
+  auto v = parse_unsigned(*text);
+  if (!v) {
+    error = "--" + name + " is '" + *text + "'; it must be an integer between 0 and " + str(UINT64_MAX);
+    return false;
+  }
+  out = *v;
+  return true;
+}
+
+bool Args::get_number(const std::string& name, double lo, double hi, float& out, std::string& error) const {
+  auto text = get(name);
+  if (!text) return true;
+  auto v = parse_real(*text, lo, hi);
+  if (!v) {
+    error = "--" + name + " is '" + *text + "'; it must be a number between " + str(lo) + " and " + str(hi);
+    return false;
+  }
+  out = static_cast<float>(*v);
+  return true;
+}
 
 Args::Args(const std::vector<std::string>& args, std::vector<std::string> flags) {
   for (size_t i = 0; i < args.size(); ++i) {

@@ -11,6 +11,8 @@
 #include "cli/command.h"
 #include "qwenvl/engine.h"
 #include "qwenvl/grounding.h"
+#include "qwenvl/sampling.h"
+#include "util/parallel.h"
 
 namespace qwenvl::cli {
 
@@ -36,17 +38,16 @@ int usage(const std::string& message) {
   return 2;
 }
 
-template <class T>
-bool parse_number(const std::optional<std::string>& s, T& out) {
-  if (!s) return true;
-  try {
-    size_t used = 0;
-    if constexpr (std::is_floating_point_v<T>) out = static_cast<T>(std::stod(*s, &used));
-    else out = static_cast<T>(std::stoll(*s, &used));
-    return used == s->size();
-  } catch (const std::exception&) {
-    return false;
-  }
+// The sampling flags, each range-checked against the one limits table (qwenvl/sampling.h).
+bool parse_sampling(const Args& args, SamplingParams& p, std::string& bad) {
+  const SamplingLimits& l = sampling_limits();
+  return args.get_number("seed", p.seed, bad) &&
+         args.get_number("temperature", l.temperature.min, l.temperature.max, p.temperature, bad) &&
+         args.get_number("top-p", l.top_p.min, l.top_p.max, p.top_p, bad) &&
+         args.get_number("top-k", l.top_k.min, l.top_k.max, p.top_k, bad) &&
+         args.get_number("repetition-penalty", l.repetition_penalty.min, l.repetition_penalty.max, p.repetition_penalty,
+                         bad) &&
+         args.get_number("max-new", l.max_new_tokens.min, l.max_new_tokens.max, p.max_new_tokens, bad);
 }
 
 // Prints the reply's boxes in pixels of the latest picture before the reply (the official
@@ -123,8 +124,16 @@ int run_chat(const std::vector<std::string>& argv) {
   const std::string device = args.get("device").value_or("cpu");
   if (device == "cuda") lo.backend = BackendKind::Cuda;
   else if (device != "cpu") return usage("--device must be cpu or cuda");
-  if (!parse_number(args.get("threads"), lo.cpu_threads) || !parse_number(args.get("max-context"), lo.max_context))
-    return usage("--threads and --max-context take integers");
+  std::string bad;
+  // Out-of-range values are usage errors, never truncated: 100000 threads would exhaust the
+  // machine's process ids; a context past 65536 tokens is far beyond the model's trained 2048.
+  if (!args.get_number("threads", 0, ThreadPool::max_threads(), lo.cpu_threads, bad) ||
+      !args.get_number("max-context", 16, 65536, lo.max_context, bad))
+    return usage(bad);
+  // The sampling flags override the model's defaults, which are known only after loading; a
+  // scratch parse first makes a bad value a usage error before the (slow) load.
+  SamplingParams scratch;
+  if (!parse_sampling(args, scratch, bad)) return usage(bad);
 
   std::fprintf(stderr, "loading %s on %s...\n", lo.model_dir.c_str(), device.c_str());
   auto model = Model::load(lo);
@@ -137,10 +146,7 @@ int run_chat(const std::vector<std::string>& argv) {
   ChatState st{&session, (*model)->default_sampling(), {}, {}};
   SamplingParams& p = st.params;
   if (args.has("greedy")) p.do_sample = false;
-  if (!parse_number(args.get("seed"), p.seed) || !parse_number(args.get("temperature"), p.temperature) ||
-      !parse_number(args.get("top-p"), p.top_p) || !parse_number(args.get("top-k"), p.top_k) ||
-      !parse_number(args.get("repetition-penalty"), p.repetition_penalty) || !parse_number(args.get("max-new"), p.max_new_tokens))
-    return usage("a sampling option has a value that is not a number");
+  if (!parse_sampling(args, p, bad)) return usage(bad);
   if (Status v = validate_sampling(p); !v) return usage(v.message());
   for (const auto& path : args.get_all("image")) {
     Status s = add_image(st, path);

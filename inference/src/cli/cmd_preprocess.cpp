@@ -38,7 +38,7 @@ int run_preprocess(const std::vector<std::string>& argv) {
 
   std::error_code ec;
   std::filesystem::create_directories(*out_dir, ec);
-  if (ec || !std::filesystem::is_directory(*out_dir)) {
+  if (ec || !std::filesystem::is_directory(*out_dir, ec)) {
     std::fprintf(stderr, "qwenvl-cli preprocess: error: %s: cannot create the output folder: %s\n",
                  out_dir->c_str(), ec ? ec.message().c_str() : "not a directory");
     return 1;

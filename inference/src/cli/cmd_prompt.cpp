@@ -42,15 +42,8 @@ int run_prompt(const std::vector<std::string>& argv) {
   if (!scenarios_path) return usage_error("--scenarios FILE is required");
 
   int max_window = kDefaultMaxWindowSize;
-  if (auto w = args.get("max-window")) {
-    try {
-      size_t used = 0;
-      max_window = std::stoi(*w, &used);
-      if (used != w->size()) throw std::invalid_argument(*w);
-    } catch (const std::exception&) {
-      return usage_error("--max-window expects an integer, got '" + *w + "'");
-    }
-  }
+  std::string bad;
+  if (!args.get_number("max-window", 1, 1 << 20, max_window, bad)) return usage_error(bad);
 
   std::string vocab;
   if (auto v = args.get("vocab")) {

@@ -1,7 +1,10 @@
+// Next-token choice (sampler.h): repetition penalty, temperature, top-k, top-p, a seeded draw,
+// and the check that refuses NaN or infinite logits instead of drawing from them.
 #include "engine/sampler.h"
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 namespace qwenvl {
 
@@ -23,6 +26,7 @@ void apply_repetition_penalty(float* logits, int n, const std::vector<int32_t>& 
 }
 
 std::vector<Candidate> sampling_candidates(float* logits, int n, const SamplingParams& p) {
+  if (n <= 0) return {};
   if (p.temperature != 1.0f)
     for (int i = 0; i < n; ++i) logits[i] /= p.temperature;
   std::vector<int32_t> order(static_cast<size_t>(n));
@@ -66,10 +70,29 @@ std::vector<Candidate> sampling_candidates(float* logits, int n, const SamplingP
   return out;
 }
 
-int32_t Sampler::next(float* logits, int n, const std::vector<int32_t>& seen) {
+Status check_logits(const float* logits, int n) {
+  for (int i = 0; i < n; ++i) {
+    const float v = logits[i];
+    if (std::isfinite(v) && std::fabs(v) <= kMaxLogit) continue;
+    const std::string what = std::isnan(v)   ? "NaN"
+                             : std::isinf(v) ? "infinite"
+                                             : "absurdly large (" + std::to_string(v) + ")";
+    return Status::error("the model produced " + what + " logits (token " + std::to_string(i) +
+                         "): the checkpoint is damaged (NaN or infinite weights?)");
+  }
+  return Status();
+}
+
+Result<int32_t> Sampler::next_checked(float* logits, int n, const std::vector<int32_t>& seen) {
+  if (n <= 0) return Result<int32_t>::error("no logits to sample from (vocabulary size " + std::to_string(n) + ")");
+  // Checked before anything else: NaN breaks the orderings below (the top-k threshold becomes NaN
+  // and no candidate survives), so bad logits must never reach them.
+  QWENVL_TRY(check_logits(logits, n));
   apply_repetition_penalty(logits, n, seen, p_.repetition_penalty);
   if (is_greedy(p_)) return argmax(logits, n);
   std::vector<Candidate> c = sampling_candidates(logits, n, p_);
+  if (c.empty())
+    return Result<int32_t>::error("sampling left no candidate token");  // guard; finite logits always keep one
   const double r = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
   double acc = 0;
   for (const Candidate& k : c) {
@@ -77,6 +100,19 @@ int32_t Sampler::next(float* logits, int n, const std::vector<int32_t>& seen) {
     if (r < acc) return k.id;
   }
   return c.back().id;
+}
+
+int32_t Sampler::next(float* logits, int n, const std::vector<int32_t>& seen) {
+  Result<int32_t> r = next_checked(logits, n, seen);
+  if (r) return *r;
+  int32_t best = 0;
+  bool found = false;
+  for (int i = 0; i < n; ++i)
+    if (std::isfinite(logits[i]) && (!found || logits[i] > logits[best])) {
+      best = i;
+      found = true;
+    }
+  return best;
 }
 
 }  // namespace qwenvl

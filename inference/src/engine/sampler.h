@@ -2,7 +2,8 @@
 // repetition penalty over every id seen so far, then temperature, top-k and top-p warpers
 // (TopPLogitsWarper: keep the smallest set of best tokens whose mass exceeds top_p, always the
 // best one), then a draw from the softmax. Greedy (qwenvl/sampling.h: no sampling,
-// temperature 0 or top-p 0) is the first argmax. Seeded, reproducible.
+// temperature 0 or top-p 0) is the first argmax. Seeded, reproducible. Logits that are NaN or
+// infinite mean a damaged checkpoint; next_checked reports them instead of sampling from them.
 #pragma once
 
 #include <cstdint>
@@ -25,12 +26,23 @@ struct Candidate {
 };
 // The tokens a sampled draw can pick after temperature, top-k and top-p, with their
 // probabilities; best first unless more than 4096 remain (no top-p, large or no top-k).
-// Modifies `logits` (divides by the temperature).
+// Modifies `logits` (divides by the temperature). Expects finite logits (check_logits); empty
+// only when n <= 0.
 std::vector<Candidate> sampling_candidates(float* logits, int n, const SamplingParams& params);
+
+// Ok when every logit is finite and small enough that the repetition penalty and temperature
+// cannot overflow it; otherwise "the model produced NaN logits (token 17): the checkpoint is
+// damaged". A model never produces logits anywhere near kMaxLogit.
+constexpr float kMaxLogit = 1e30f;
+Status check_logits(const float* logits, int n);
 
 class Sampler {
  public:
   explicit Sampler(const SamplingParams& params) : p_(params), rng_(params.seed) {}
+  // The next token, or an error when the logits are not finite (check_logits) or n <= 0.
+  Result<int32_t> next_checked(float* logits, int n, const std::vector<int32_t>& seen);
+  // Kept for callers not yet switched to next_checked: the same draw on good logits; on bad ones
+  // it never crashes but returns the best finite logit's id (0 when none), which is meaningless.
   int32_t next(float* logits, int n, const std::vector<int32_t>& seen);
 
  private:

@@ -18,6 +18,11 @@ namespace {
 // Real photographs have about ten scans; thousands only come from files built to stall the decoder.
 constexpr int kMaxScans = 1000;
 
+// libjpeg's working memory besides the coefficient buffer: row buffers for the main, upsampling
+// and colour stages (well under 160 full-width rows in every component), plus tables.
+constexpr uint64_t kWorkingRows = 160;
+constexpr uint64_t kFixedWorkingBytes = 16u << 20;
+
 struct ErrorManager {
   jpeg_error_mgr pub;  // first member: libjpeg hands us this pointer
   std::jmp_buf jump;
@@ -26,7 +31,14 @@ struct ErrorManager {
 
 [[noreturn]] void on_error(j_common_ptr cinfo) {
   auto* err = reinterpret_cast<ErrorManager*>(cinfo->err);
-  (*cinfo->err->format_message)(cinfo, err->message);
+  if (cinfo->err->msg_code == JERR_NO_BACKING_STORE) {
+    // What libjpeg says when a buffer would pass mem->max_memory_to_use (set in run()).
+    std::snprintf(err->message, sizeof err->message,
+                  "decoding needs more memory than the image's size allows for (%ld bytes)",
+                  cinfo->mem->max_memory_to_use);
+  } else {
+    (*cinfo->err->format_message)(cinfo, err->message);
+  }
   std::longjmp(err->jump, 1);
 }
 
@@ -67,6 +79,34 @@ void cmyk_inverted_to_rgb(const uint8_t* in, uint8_t* out, int width) {
   }
 }
 
+// The smallest file that can hold the first scan's Huffman-coded data: every 8x8 block of every
+// component in that scan takes at least one code of at least one bit (a DC difference, or the
+// DC and end-of-block codes of a sequential scan). A file far below that claims dimensions it
+// cannot carry; libjpeg would pad it with zeros (a warning only) after the buffers exist. 0 when
+// no such bound holds: arithmetic coding can code a run of empty blocks in almost no bits.
+uint64_t min_bytes_for_first_scan(const jpeg_decompress_struct& cinfo) {
+  if (cinfo.arith_code) return 0;
+  uint64_t blocks = 0;
+  for (int i = 0; i < cinfo.comps_in_scan; ++i)
+    blocks += uint64_t{cinfo.cur_comp_info[i]->width_in_blocks} * cinfo.cur_comp_info[i]->height_in_blocks;
+  return blocks / 8;
+}
+
+// What libjpeg may allocate for this header: the whole-image coefficient buffer of a multi-scan
+// file (64 two-byte coefficients per block, rows and columns rounded up to the sampling factors,
+// as jdcoefct.c requests it) and the working rows. Set as mem->max_memory_to_use, it makes any
+// request past that an error instead of an allocation.
+uint64_t memory_budget(const jpeg_decompress_struct& cinfo) {
+  auto round_up = [](uint64_t v, uint64_t m) { return (v + m - 1) / m * m; };
+  uint64_t bytes = kFixedWorkingBytes;
+  for (int i = 0; i < cinfo.num_components; ++i) {
+    const jpeg_component_info& c = cinfo.comp_info[i];
+    const uint64_t w = round_up(c.width_in_blocks, c.h_samp_factor), h = round_up(c.height_in_blocks, c.v_samp_factor);
+    bytes += w * h * sizeof(JBLOCK) + w * DCTSIZE * kWorkingRows * 4;
+  }
+  return bytes;
+}
+
 // Everything that must survive a longjmp lives here, outside run()'s frame.
 struct Job {
   jpeg_decompress_struct cinfo{};
@@ -105,6 +145,18 @@ bool run(Job& job) {
     job.too_many_pixels = true;
     return false;
   }
+  // A progressive file must start with a DC scan (ITU T.81 G.1.1.1.1); libjpeg only warns when
+  // it does not, and an AC scan can skip 32767 blocks per code, so no size check would hold.
+  if (cinfo->progressive_mode && cinfo->Ss != 0) {
+    job.refusal = "malformed progressive JPEG: the first scan is not a DC scan";
+    return false;
+  }
+  if (const uint64_t need = min_bytes_for_first_scan(*cinfo); job.bytes.size() < need) {
+    job.refusal = "the header claims " + std::to_string(w) + "x" + std::to_string(h) + " pixels, which need at least " +
+                  std::to_string(need) + " bytes of image data, but the file has only " +
+                  std::to_string(job.bytes.size()) + " (truncated or hostile); refused before decoding";
+    return false;
+  }
   const int components = cinfo->num_components;
   if (components == 1) {
     cinfo->out_color_space = JCS_GRAYSCALE;
@@ -121,6 +173,9 @@ bool run(Job& job) {
   cinfo->dct_method = JDCT_ISLOW;
   cinfo->do_fancy_upsampling = TRUE;
   cinfo->scale_num = cinfo->scale_denom = 1;
+  // A long is at least 64 bits wherever this builds (LP64); the budget stays far below its range
+  // because the pixel count is limited above.
+  cinfo->mem->max_memory_to_use = static_cast<long>(memory_budget(*cinfo));
 
   jpeg_start_decompress(cinfo);
   const int width = static_cast<int>(cinfo->output_width);

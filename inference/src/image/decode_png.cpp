@@ -13,6 +13,25 @@ namespace qwenvl::image_detail {
 
 namespace {
 
+constexpr uint64_t kMaxDeflateRatio = 1032;
+
+// Bits per pixel from IHDR's bit depth and colour type; 0 for combinations libpng refuses anyway.
+uint64_t png_bits_per_pixel(uint8_t depth, uint8_t color_type) {
+  switch (color_type) {
+    case PNG_COLOR_TYPE_GRAY:
+    case PNG_COLOR_TYPE_PALETTE:
+      return depth;
+    case PNG_COLOR_TYPE_GRAY_ALPHA:
+      return 2u * depth;
+    case PNG_COLOR_TYPE_RGB:
+      return 3u * depth;
+    case PNG_COLOR_TYPE_RGB_ALPHA:
+      return 4u * depth;
+    default:
+      return 0;
+  }
+}
+
 struct Job {
   std::string_view bytes;
   size_t pos = 0;
@@ -178,6 +197,17 @@ Result<RgbImage> decode_png(std::string_view bytes, const std::string& name, con
     };
     const uint64_t w = be32(16), h = be32(20);
     if (w * h > limits.max_pixels) return Result<RgbImage>::error(too_many_pixels(name, w, h, limits.max_pixels));
+    // Deflate cannot do better than 1032:1 (a 258-byte match in two one-bit codes), so the file
+    // must hold at least 1/1032 of the raw pixel bytes. A file below that is truncated or claims
+    // a size it cannot carry: refused before the pixel buffer exists (Pillow fails on it too,
+    // only after decoding what is there).
+    const uint64_t bits = png_bits_per_pixel(static_cast<uint8_t>(bytes[24]), static_cast<uint8_t>(bytes[25]));
+    const uint64_t need = h * (w * bits / 8) / kMaxDeflateRatio;
+    if (bytes.size() < need)
+      return Result<RgbImage>::error(name + ": the header claims " + std::to_string(w) + "x" + std::to_string(h) +
+                                     " pixels, which need at least " + std::to_string(need) +
+                                     " bytes of compressed data, but the file has only " +
+                                     std::to_string(bytes.size()) + " (truncated or hostile); refused before decoding");
   }
   RgbImage out;
   std::vector<uint8_t> raw;

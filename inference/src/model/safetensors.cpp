@@ -28,7 +28,13 @@ constexpr DTypeInfo kDTypes[] = {
     {"BOOL", DType::BOOL, 1},
 };
 
-constexpr uint64_t kMaxHeaderBytes = 100ull << 20;  // the reference library's limit
+// The reference library allows 100 MB, but a header of small JSON nodes costs many times its
+// size as a parsed tree (2.7 GB for 100 MB). Qwen-VL's 1461 tensors need at most 179 KB of
+// header even in a single file (every name at full length, 10-digit offsets), so 4 MiB leaves
+// room for any re-export while bounding the parse (68 MB measured for 4 MiB of empty arrays).
+constexpr uint64_t kMaxHeaderBytes = 4ull << 20;
+// model.safetensors.index.json lists the same 1461 names with a shard name each (about 120 KB).
+constexpr size_t kMaxIndexBytes = 4u << 20;
 
 }  // namespace
 
@@ -76,7 +82,9 @@ Status SafetensorsArchive::add_file(const std::string& path, const std::string& 
   uint64_t header_len = 0;
   for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | file->data()[i];
   if (header_len > kMaxHeaderBytes)
-    return Status::error(where + ": header length " + std::to_string(header_len) + " is implausible (corrupt file?)");
+    return Status::error(where + ": header length " + std::to_string(header_len) + " bytes is over the limit of " +
+                         std::to_string(kMaxHeaderBytes) +
+                         " (a Qwen-VL header needs under 200 KB; corrupt or hostile file?)");
   if (header_len > file->size() - 8)
     return Status::error(where + ": truncated: the header says " + std::to_string(header_len) + " bytes but the file has only " +
                          std::to_string(file->size() - 8) + " after the length");
@@ -151,25 +159,55 @@ Status SafetensorsArchive::add_file(const std::string& path, const std::string& 
   return Status();
 }
 
+namespace {
+
+// The "no call throws" boundary of both entry points: the JSON parser and the containers can
+// throw std::bad_alloc on a hostile header even with parse exceptions off.
+template <class F>
+Result<std::unique_ptr<SafetensorsArchive>> without_exceptions(const std::string& what, F&& body) {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    return Result<std::unique_ptr<SafetensorsArchive>>::error(what +
+                                                              ": not enough memory to read the safetensors headers");
+  } catch (const std::exception& e) {
+    return Result<std::unique_ptr<SafetensorsArchive>>::error(what +
+                                                              ": cannot read the safetensors files: " + e.what());
+  }
+}
+
+}  // namespace
+
 Result<std::unique_ptr<SafetensorsArchive>> SafetensorsArchive::open_file(const std::string& path) {
-  std::unique_ptr<SafetensorsArchive> a(new SafetensorsArchive());
-  Status s = a->add_file(path, std::filesystem::path(path).filename().string());
-  if (!s) return s;
-  return a;
+  return without_exceptions(path, [&]() -> Result<std::unique_ptr<SafetensorsArchive>> {
+    std::unique_ptr<SafetensorsArchive> a(new SafetensorsArchive());
+    Status s = a->add_file(path, std::filesystem::path(path).filename().string());
+    if (!s) return s;
+    return a;
+  });
 }
 
 Result<std::unique_ptr<SafetensorsArchive>> SafetensorsArchive::open_dir(const std::string& dir) {
+  return without_exceptions(dir, [&] { return open_dir_unchecked(dir); });
+}
+
+Result<std::unique_ptr<SafetensorsArchive>> SafetensorsArchive::open_dir_unchecked(const std::string& dir) {
   namespace fs = std::filesystem;
   using R = Result<std::unique_ptr<SafetensorsArchive>>;
   const fs::path index_path = fs::path(dir) / "model.safetensors.index.json";
-  if (!fs::exists(index_path)) {
+  auto has_index = path_exists(index_path.string());
+  if (!has_index) return has_index.status();
+  if (!*has_index) {
     const fs::path single = fs::path(dir) / "model.safetensors";
-    if (!fs::exists(single))
-      return R::error(dir + ": neither model.safetensors nor model.safetensors.index.json found (is the download complete? "
-                            "the weights are Git LFS files)");
+    auto has_single = path_exists(single.string());
+    if (!has_single) return has_single.status();
+    if (!*has_single)
+      return R::error(dir +
+                      ": neither model.safetensors nor model.safetensors.index.json found (is the download complete? "
+                      "the weights are Git LFS files)");
     return open_file(single.string());
   }
-  auto text = read_file(index_path.string());
+  auto text = read_file_limited(index_path.string(), kMaxIndexBytes);
   if (!text) return text.status();
   const std::string ip = index_path.string();
   nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
@@ -180,14 +218,19 @@ Result<std::unique_ptr<SafetensorsArchive>> SafetensorsArchive::open_dir(const s
   for (auto it = wm->begin(); it != wm->end(); ++it) {
     if (!it.value().is_string()) return R::error(ip + ": weight_map entry for '" + it.key() + "' is not a file name");
     std::string f = it.value().get<std::string>();
-    if (f.empty() || f.find('/') != std::string::npos || f.find('\\') != std::string::npos || f == "." || f == "..")
+    if (f.empty() || f.find('/') != std::string::npos || f.find('\\') != std::string::npos ||
+        f.find('\0') != std::string::npos || f == "." || f == "..")
       return R::error(ip + ": weight_map names an invalid shard file \"" + f + "\"");
     by_file[f].insert(it.key());
   }
   std::unique_ptr<SafetensorsArchive> a(new SafetensorsArchive());
   for (const auto& [f, names] : by_file) {
     const fs::path shard = fs::path(dir) / f;
-    if (!fs::exists(shard)) return R::error(shard.string() + ": shard listed in model.safetensors.index.json is missing");
+    // path_exists, not fs::exists: a name over the file system's 255-byte limit (or a symlink
+    // loop) makes the throwing overload throw out of Model::load.
+    auto found = path_exists(shard.string());
+    if (!found) return R::error(found.message() + " (a shard named in model.safetensors.index.json)");
+    if (!*found) return R::error(shard.string() + ": shard listed in model.safetensors.index.json is missing");
     size_t before = a->tensors_.size();
     Status s = a->add_file(shard.string(), f);
     if (!s) return s;

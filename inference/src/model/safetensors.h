@@ -46,6 +46,7 @@ class SafetensorsArchive {
   size_t total_bytes() const;
 
  private:
+  static Result<std::unique_ptr<SafetensorsArchive>> open_dir_unchecked(const std::string& dir);
   Status add_file(const std::string& path, const std::string& display_name);
   std::vector<std::shared_ptr<MappedFile>> files_;
   std::map<std::string, TensorView> tensors_;

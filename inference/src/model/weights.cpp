@@ -2,6 +2,8 @@
 #include "model/weights.h"
 
 #include <cstring>
+#include <exception>
+#include <new>
 
 namespace qwenvl {
 
@@ -70,9 +72,7 @@ class Binder {
   std::string error_;
 };
 
-}  // namespace
-
-Result<std::unique_ptr<ModelWeights>> load_model_weights(const std::string& dir) {
+Result<std::unique_ptr<ModelWeights>> bind_model_weights(const std::string& dir) {
   auto config = load_model_config(dir);
   if (!config) return config.status();
   auto archive = SafetensorsArchive::open_dir(dir);
@@ -88,7 +88,9 @@ Result<std::unique_ptr<ModelWeights>> load_model_weights(const std::string& dir)
   w->wte = b.get("transformer.wte.weight", DType::F16, {V, H});
   w->ln_f = b.get("transformer.ln_f.weight", DType::F16, {H});
   w->lm_head = b.get("lm_head.weight", DType::F16, {V, H});
-  for (int i = 0; i < c.num_layers; ++i) {
+  // Each loop stops at the first problem: a config claiming more layers than the checkpoint holds
+  // must not go on building (and allocating for) layers that cannot exist.
+  for (int i = 0; i < c.num_layers && b.error().empty(); ++i) {
     const std::string p = "transformer.h." + std::to_string(i);
     LlmLayerWeights l;
     l.ln_1 = b.get(p + ".ln_1.weight", DType::F16, {H});
@@ -109,7 +111,7 @@ Result<std::unique_ptr<ModelWeights>> load_model_weights(const std::string& dir)
   vw.pos_embed = b.get(v + ".positional_embedding", DType::F16, {256, W});
   vw.ln_pre_w = b.get(v + ".ln_pre.weight", DType::F16, {W});
   vw.ln_pre_b = b.get(v + ".ln_pre.bias", DType::F16, {W});
-  for (int i = 0; i < vc.layers; ++i) {
+  for (int i = 0; i < vc.layers && b.error().empty(); ++i) {
     const std::string r = v + ".transformer.resblocks." + std::to_string(i);
     VisionLayerWeights l;
     l.ln_1_w = b.get(r + ".ln_1.weight", DType::F16, {W});
@@ -145,6 +147,20 @@ Result<std::unique_ptr<ModelWeights>> load_model_weights(const std::string& dir)
 
   if (!b.error().empty()) return Result<std::unique_ptr<ModelWeights>>::error(dir + ": " + b.error());
   return w;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ModelWeights>> load_model_weights(const std::string& dir) {
+  // The "no call throws" boundary of model loading: nothing below may let an exception (out of
+  // memory above all) reach Model::load, whose callers have no handler.
+  try {
+    return bind_model_weights(dir);
+  } catch (const std::bad_alloc&) {
+    return Result<std::unique_ptr<ModelWeights>>::error(dir + ": not enough memory to load the model");
+  } catch (const std::exception& e) {
+    return Result<std::unique_ptr<ModelWeights>>::error(dir + ": cannot load the model: " + e.what());
+  }
 }
 
 }  // namespace qwenvl

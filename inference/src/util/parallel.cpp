@@ -1,12 +1,29 @@
+// The thread pool (parallel.h): a fixed set of workers that take contiguous chunks of a range.
 #include "util/parallel.h"
 
 #include <algorithm>
+#include <system_error>
 
 namespace qwenvl {
 
+int ThreadPool::max_threads() {
+  const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return kMaxThreadsPerCore * hw;
+}
+
 ThreadPool::ThreadPool(int n_threads) {
-  if (n_threads <= 0) n_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  for (int i = 1; i < n_threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+  const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (n_threads <= 0) n_threads = hw;
+  n_threads = std::min(n_threads, max_threads());
+  for (int i = 1; i < n_threads; ++i) {
+    // The system may still refuse a thread (a container's PID limit); the pool then runs with
+    // the workers it has, since results never depend on the number of threads.
+    try {
+      workers_.emplace_back([this, i] { worker_loop(i); });
+    } catch (const std::system_error&) {
+      break;
+    }
+  }
 }
 
 ThreadPool::~ThreadPool() {

@@ -13,7 +13,13 @@ namespace qwenvl {
 
 class ThreadPool {
  public:
-  // n_threads <= 0 means one per hardware thread.
+  // The compute kernels gain nothing from more threads than cores; a few per core still allows
+  // for a hardware_concurrency() that under-reports (some containers), while a request such as
+  // --threads 100000 can no longer exhaust the machine's process ids.
+  static constexpr int kMaxThreadsPerCore = 4;
+  static int max_threads();  // kMaxThreadsPerCore x hardware threads
+
+  // n_threads <= 0 means one per hardware thread; more than max_threads() are capped to it.
   explicit ThreadPool(int n_threads = 0);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
