@@ -106,6 +106,7 @@ Status run_scenario(ModelImpl& m, const Scenario& sc, const std::string& workdir
   std::vector<int32_t> greedy;
   std::vector<float> logits = last;
   for (int step = 0; step < sc.greedy_steps; ++step) {
+    QWENVL_TRY(check_logits(logits.data(), V));
     const int32_t tok = argmax(logits.data(), V);
     greedy.push_back(tok);
     if (tok == cfg.generation.eos_token_id || step + 1 == sc.greedy_steps) break;
@@ -160,7 +161,7 @@ int run_conform(const std::vector<std::string>& argv) {
   const std::string out = *args.get("out");
   std::error_code ec;
   fs::create_directories(out, ec);
-  if (!fs::is_directory(out)) {
+  if (!fs::is_directory(out, ec)) {
     std::fprintf(stderr, "qwenvl-cli conform: cannot create the output folder %s\n", out.c_str());
     return 1;
   }

@@ -45,7 +45,8 @@ Result<std::unique_ptr<Model>> Model::load(const LoadOptions& options) {
   };
   const Status cancelled = Status::error("loading cancelled");
   if (options.model_dir.empty()) return R::error("no model folder given");
-  if (!fs::is_directory(options.model_dir)) return R::error(options.model_dir + ": model folder not found");
+  std::error_code ec;  // the error_code overloads: a name too long or a link loop must not throw
+  if (!fs::is_directory(options.model_dir, ec)) return R::error(options.model_dir + ": model folder not found");
   if (options.max_context < 16) return R::error("max_context must be at least 16 tokens");
 
   auto impl = std::make_unique<Impl>();
@@ -56,7 +57,7 @@ Result<std::unique_ptr<Model>> Model::load(const LoadOptions& options) {
 
   if (!progress(0.05, "reading tokenizer")) return cancelled;
   const std::string vocab = (fs::path(options.model_dir) / "qwen.tiktoken").string();
-  if (!fs::exists(vocab))
+  if (!fs::exists(vocab, ec))
     return R::error(vocab + ": not found (qwen.tiktoken ships with Qwen-VL-Chat-Int4; is the download complete?)");
   auto tok = Tokenizer::load(vocab);
   if (!tok) return tok.status();

@@ -215,7 +215,9 @@ Result<std::string> ChatSession::generate(const std::string& query, const Sampli
       stats.stop_reason = StopReason::Cancelled;
       break;
     }
-    const int32_t tok = sampler.next(logits.data(), V, seen);
+    Result<int32_t> next = sampler.next_checked(logits.data(), V, seen);
+    if (!next) return next.status();  // NaN/Inf logits: a damaged checkpoint, said as such
+    const int32_t tok = *next;
     if (first) {
       first = false;
       t_first = Clock::now();
