@@ -207,6 +207,42 @@ class TestSession : public QObject {
     QCOMPARE(PictureLabels::sanitize(PictureLabels::sanitize(broken)), PictureLabels::sanitize(broken));
   }
 
+  void zeroTopPIsGreedyInTheEngineAndTheCli() {
+    // One meaning of top-p 0 everywhere (qwenvl/sampling.h): greedy. The engine with sampling on,
+    // top-p 0 and any seed gives the greedy reply; so does qwenvl-cli chat --top-p 0, and the
+    // CLI's --greedy gives the same text.
+    const std::string q = "Describe a rocket in one sentence.";
+    ChatSession g(*model_);
+    auto want = g.generate(q, greedy(12));
+    QVERIFY2(want.ok(), want.message().c_str());
+    for (uint64_t seed : {1u, 99u}) {
+      ChatSession s(*model_);
+      SamplingParams p = greedy(12);
+      p.do_sample = true;
+      p.top_p = 0.0f;
+      p.seed = seed;
+      auto got = s.generate(q, p);
+      QVERIFY2(got.ok(), got.message().c_str());
+      QCOMPARE(*got, *want);
+    }
+    auto cli = [&](std::vector<std::string> extra) {
+      std::vector<std::string> argv = {test::cli_path(), "chat", "--model", test::checkpoint_dir("tiny"), "--prompt", q,
+                                       "--max-new", "12"};
+      argv.insert(argv.end(), extra.begin(), extra.end());
+      return test::run_command(argv);
+    };
+    const test::CommandResult by_top_p = cli({"--top-p", "0", "--seed", "5"});
+    QVERIFY2(by_top_p.exit_code == 0, by_top_p.err.c_str());
+    const test::CommandResult by_flag = cli({"--greedy"});
+    QVERIFY2(by_flag.exit_code == 0, by_flag.err.c_str());
+    QCOMPARE(by_top_p.out, by_flag.out);
+    QVERIFY2(by_top_p.out.find(*want) != std::string::npos, by_top_p.out.c_str());
+    // Out of the table's range is refused by the CLI before loading, with the range named.
+    const test::CommandResult bad = cli({"--top-p", "1.5"});
+    QVERIFY(bad.exit_code != 0);
+    QVERIFY2(bad.err.find("top-p") != std::string::npos, bad.err.c_str());
+  }
+
   void loadErrors() {
     LoadOptions o;
     o.model_dir = test::make_temp_dir("qwenvl-empty");
