@@ -1,6 +1,7 @@
 // Bulk fp16 widening with the F16C instruction where available.
 #include "util/half.h"
 
+#include <cpuid.h>
 #include <immintrin.h>
 
 namespace qwenvl {
@@ -18,10 +19,17 @@ void widen_plain(const uint16_t* in, float* out, size_t n) {
   for (size_t i = 0; i < n; ++i) out[i] = half_to_float(in[i]);
 }
 
+// F16C is read from CPUID leaf 1 because clang before 16 rejects "f16c" in
+// __builtin_cpu_supports; "avx" there also checks that the OS saves the YMM registers.
+bool cpu_has_f16c() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C) != 0;
+}
+
 using WidenFn = void (*)(const uint16_t*, float*, size_t);
 WidenFn pick() {
   __builtin_cpu_init();
-  return __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx") ? widen_f16c : widen_plain;
+  return __builtin_cpu_supports("avx") && cpu_has_f16c() ? widen_f16c : widen_plain;
 }
 const WidenFn kWiden = pick();
 
