@@ -103,8 +103,8 @@ void paintAnnotations(QPainter& painter, QSize picture, const QVector<Annotation
   const QFont font = annotationFont(m.fontPx);
   const QFontMetricsF fm(font);
   for (const AnnotationBox& box : boxes) {
-    const bool axisAligned = box.shape.size() == 4 && box.shape[0].y() == box.shape[1].y() &&
-                             box.shape[1].x() == box.shape[2].x();
+    const bool axisAligned =
+        box.shape.size() == 4 && box.shape[0].y() == box.shape[1].y() && box.shape[1].x() == box.shape[2].x();
     QPen pen(box.color);
     pen.setWidthF(box.highlighted ? m.lineWidthPx * 1.75 : m.lineWidthPx);
     pen.setJoinStyle(Qt::MiterJoin);

@@ -30,10 +30,10 @@ int pixelToModel(int px, int size);
 std::array<int, 4> pixelRectToModel(const QRect& pixels, QSize picture);
 
 struct AnnotationBox {
-  QPolygon shape;     // picture pixels: 4 corners (box or quad)
+  QPolygon shape;  // picture pixels: 4 corners (box or quad)
   QColor color;
-  QString label;      // empty: no label drawn
-  int ref = -1;       // which ref of the reply, for hover and highlight
+  QString label;  // empty: no label drawn
+  int ref = -1;   // which ref of the reply, for hover and highlight
   bool highlighted = false;
 };
 

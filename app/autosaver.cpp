@@ -44,7 +44,12 @@ void Autosaver::saveNow() {
     QDir().mkpath(QFileInfo(path).absolutePath());
     const QString error = ConversationStore::save(data, path);
     if (!error.isEmpty() && self) {
-      QMetaObject::invokeMethod(self, [self, error] { if (self) emit self->failed(error); }, Qt::QueuedConnection);
+      QMetaObject::invokeMethod(
+          self,
+          [self, error] {
+            if (self) emit self->failed(error);
+          },
+          Qt::QueuedConnection);
     }
   });
 }

@@ -24,8 +24,9 @@ CommandLineOptions CommandLine::parse(const QStringList& arguments) {
                                 tr("Replay the scripted conversation in <file> instead of running a model."),
                                 tr("file"));
   const QCommandLineOption screenshot(QStringLiteral("screenshot"),
-                                     tr("Save the window to <png> and quit: with --demo-script when the reply is done, else once the window has settled."),
-                                     tr("png"));
+                                      tr("Save the window to <png> and quit: with --demo-script when the reply is "
+                                         "done, else once the window has settled."),
+                                      tr("png"));
   parser.addOptions({model, backend, lang, noRestore, demo, screenshot});
   parser.addPositionalArgument(tr("pictures"), tr("Pictures to add to the conversation."), tr("[pictures…]"));
 
@@ -49,14 +50,18 @@ CommandLineOptions CommandLine::parse(const QStringList& arguments) {
   o.modelDir = parser.value(model);
   if (parser.isSet(backend)) {
     const QString b = parser.value(backend).toLower();
-    if (b == QLatin1String("cpu")) o.backend = BackendChoice::Cpu;
-    else if (b == QLatin1String("cuda")) o.backend = BackendChoice::Cuda;
-    else return failWith(tr("Unknown backend “%1”: use cuda or cpu.").arg(parser.value(backend)));
+    if (b == QLatin1String("cpu"))
+      o.backend = BackendChoice::Cpu;
+    else if (b == QLatin1String("cuda"))
+      o.backend = BackendChoice::Cuda;
+    else
+      return failWith(tr("Unknown backend “%1”: use cuda or cpu.").arg(parser.value(backend)));
   }
   if (parser.isSet(lang)) {
     o.language = parser.value(lang);
     if (!AppSettings::languages().contains(o.language)) {
-      return failWith(tr("Unknown language “%1”: use %2.").arg(o.language, AppSettings::languages().join(QStringLiteral(", "))));
+      return failWith(
+          tr("Unknown language “%1”: use %2.").arg(o.language, AppSettings::languages().join(QStringLiteral(", "))));
     }
   }
   o.noRestore = parser.isSet(noRestore);

@@ -22,10 +22,14 @@ const char* kFormat = "qwenvl-studio-conversation";
 
 QString stateName(ReplyState s) {
   switch (s) {
-    case ReplyState::Streaming: return QStringLiteral("streaming");
-    case ReplyState::Done: return QStringLiteral("done");
-    case ReplyState::Stopped: return QStringLiteral("stopped");
-    case ReplyState::Failed: return QStringLiteral("failed");
+    case ReplyState::Streaming:
+      return QStringLiteral("streaming");
+    case ReplyState::Done:
+      return QStringLiteral("done");
+    case ReplyState::Stopped:
+      return QStringLiteral("stopped");
+    case ReplyState::Failed:
+      return QStringLiteral("failed");
   }
   return QStringLiteral("done");
 }
@@ -181,9 +185,8 @@ OpenedConversation ConversationStore::open(const QString& path) {
   }
   const int version = root.value(QStringLiteral("version")).toInt(-1);
   if (version < 1 || version > kVersion) {
-    return fail(tr("it has format version %1; this version of QwenVL Studio reads version %2.")
-                    .arg(version)
-                    .arg(kVersion));
+    return fail(
+        tr("it has format version %1; this version of QwenVL Studio reads version %2.").arg(version).arg(kVersion));
   }
   out.data.systemPrompt = root.value(QStringLiteral("system_prompt")).toString();
 

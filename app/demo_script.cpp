@@ -26,7 +26,8 @@ DemoScript DemoScriptReader::read(const QString& path) {
   const QJsonObject o = doc.object();
   const QDir base = QFileInfo(path).absoluteDir();
   s.language = o.value(QStringLiteral("language")).toString();
-  for (const QJsonValue& v : o.value(QStringLiteral("pictures")).toArray()) s.pictures << base.absoluteFilePath(v.toString());
+  for (const QJsonValue& v : o.value(QStringLiteral("pictures")).toArray())
+    s.pictures << base.absoluteFilePath(v.toString());
   s.question = o.value(QStringLiteral("question")).toString();
   s.reply = o.value(QStringLiteral("reply")).toString();
   s.tokenDelayMs = qBound(0, o.value(QStringLiteral("token_delay_ms")).toInt(10), 1000);

@@ -58,9 +58,12 @@ void FileJobs::saveAnnotated(const QImage& original, const QVector<AnnotationBox
 QString FileJobs::writeAnnotated(const QImage& original, const QVector<AnnotationBox>& boxes, const QString& path) {
   const QString suffix = QFileInfo(path).suffix().toLower();
   QByteArray format;
-  if (suffix == QLatin1String("png")) format = "png";
-  else if (suffix == QLatin1String("jpg") || suffix == QLatin1String("jpeg")) format = "jpeg";
-  else return tr("“%1”: choose a file name ending in .png or .jpg.").arg(QFileInfo(path).fileName());
+  if (suffix == QLatin1String("png"))
+    format = "png";
+  else if (suffix == QLatin1String("jpg") || suffix == QLatin1String("jpeg"))
+    format = "jpeg";
+  else
+    return tr("“%1”: choose a file name ending in .png or .jpg.").arg(QFileInfo(path).fileName());
   if (original.isNull()) return tr("There is no picture to save.");
 
   const QImage annotated = renderAnnotated(original, boxes);

@@ -31,8 +31,8 @@ bool LanguageManager::setLanguage(const QString& code) {
   auto app = std::make_unique<QTranslator>();
   if (!app->load(QStringLiteral(":/i18n/qwenvl_%1.qm").arg(code))) return false;
   auto qt = std::make_unique<QTranslator>();
-  const bool haveQt = code != QLatin1String("en") &&
-                      qt->load(QStringLiteral("qtbase_%1").arg(code), QLibraryInfo::path(QLibraryInfo::TranslationsPath));
+  const bool haveQt = code != QLatin1String("en") && qt->load(QStringLiteral("qtbase_%1").arg(code),
+                                                              QLibraryInfo::path(QLibraryInfo::TranslationsPath));
   removeTranslators();
   m_app = std::move(app);
   QCoreApplication::installTranslator(m_app.get());

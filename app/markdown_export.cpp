@@ -73,8 +73,9 @@ QString MarkdownExport::write(const ConversationData& data, const QVector<QImage
 
   QString md;
   md += QStringLiteral("# %1\n\n").arg(tr("Conversation with Qwen-VL"));
-  md += QStringLiteral("*%1*\n\n").arg(tr("Exported from QwenVL Studio on %1")
-                                             .arg(QLocale().toString(QDateTime::currentDateTime(), QLocale::LongFormat)));
+  md += QStringLiteral("*%1*\n\n")
+            .arg(tr("Exported from QwenVL Studio on %1")
+                     .arg(QLocale().toString(QDateTime::currentDateTime(), QLocale::LongFormat)));
   if (!data.systemPrompt.isEmpty()) {
     md += QStringLiteral("> **%1** %2\n\n").arg(tr("System prompt:"), escapeMarkdown(data.systemPrompt));
   }
@@ -99,7 +100,8 @@ QString MarkdownExport::write(const ConversationData& data, const QVector<QImage
         return tr("Cannot write “%1”: %2").arg(name, err);
       }
       const QString pictureName = data.pictures[indexOf.value(m.targetPictureId)].name;
-      md += QStringLiteral("![%1](%2)\n\n").arg(escapeMarkdown(tr("Boxes on %1").arg(pictureName)), link(folderName, name));
+      md += QStringLiteral("![%1](%2)\n\n")
+                .arg(escapeMarkdown(tr("Boxes on %1").arg(pictureName)), link(folderName, name));
     }
     QStringList notes;
     if (const QString state = ReplyFormat::state(m); !state.isEmpty()) notes << state;

@@ -41,10 +41,9 @@ __device__ __forceinline__ void unpack8(uint4 u, float (&f)[8]) {
 
 // grid (heads, kMaxSplits); partial[(head * kMaxSplits + split) * (D + 2)] = {m, l, o[D]};
 // done[head] counts finished splits and is back at zero when the kernel ends.
-__global__ void __launch_bounds__(kThreads) decode_split_kernel(const __half* __restrict__ q, KvCacheView cache,
-                                                                 int layer, const int* __restrict__ length,
-                                                                 float scale, float* partial, int* done,
-                                                                 __half* __restrict__ out_h) {
+__global__ void __launch_bounds__(kThreads)
+    decode_split_kernel(const __half* __restrict__ q, KvCacheView cache, int layer, const int* __restrict__ length,
+                        float scale, float* partial, int* done, __half* __restrict__ out_h) {
   pdl_trigger();
   pdl_wait();
   const int h = blockIdx.x, s = blockIdx.y;

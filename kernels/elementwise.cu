@@ -15,7 +15,8 @@ int blocks_for(size_t n) {
   return static_cast<int>(b < 65535 * 16 ? b : 65535 * 16);
 }
 
-__global__ void bias_act_kernel(__half* y, const __half* __restrict__ bias, int rows, int cols, int ld, Activation act) {
+__global__ void bias_act_kernel(__half* y, const __half* __restrict__ bias, int rows, int cols, int ld,
+                                Activation act) {
   const size_t n = static_cast<size_t>(rows) * cols;
   for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n;
        i += static_cast<size_t>(gridDim.x) * blockDim.x) {

@@ -14,7 +14,7 @@ namespace {
 
 using namespace int4;
 
-constexpr int kBM = 64;              // tokens per block (8 n-tiles)
+constexpr int kBM = 64;  // tokens per block (8 n-tiles)
 constexpr int kStages = 4;
 constexpr int kStride = kChunk + 8;  // halves per staged x row; the pad keeps ldmatrix conflict-free
 
@@ -34,8 +34,8 @@ struct Stage {
 // starting at tile (by * WARPS + w) * RW and all 64 tokens; every chunk of 64 k it dequantises
 // its RW words per k-tile once and reuses them for the 8 token n-tiles.
 template <int WARPS, int RW, Int4Epilogue EP>
-__global__ void __launch_bounds__(WARPS * 32, 8 / WARPS * 2) gemm_int4_kernel(Int4Weight w, const __half* __restrict__ x,
-                                                                            int m, __half* y, const __half* residual) {
+__global__ void __launch_bounds__(WARPS * 32, 8 / WARPS * 2)
+    gemm_int4_kernel(Int4Weight w, const __half* __restrict__ x, int m, __half* y, const __half* residual) {
   using St = Stage<WARPS, RW>;
   extern __shared__ __align__(16) char ring[];
   const int K = w.k, KC = K / kChunk, groups = K / w.group;
@@ -55,7 +55,8 @@ __global__ void __launch_bounds__(WARPS * 32, 8 / WARPS * 2) gemm_int4_kernel(In
       const int r = i >> 3, p = i & 7;
       const int tok = tok0 + r;
       const bool valid = tok < m;
-      cp_async_16(xs + r * kStride + p * 8, x + static_cast<size_t>(valid ? tok : tok0) * K + c * kChunk + p * 8, valid);
+      cp_async_16(xs + r * kStride + p * 8, x + static_cast<size_t>(valid ? tok : tok0) * K + c * kChunk + p * 8,
+                  valid);
     }
     const int grp = (c * kChunk) / w.group;
     for (int i = threadIdx.x; i < St::kTiles * 32; i += kThreads) {
@@ -133,7 +134,7 @@ __global__ void __launch_bounds__(WARPS * 32, 8 / WARPS * 2) gemm_int4_kernel(In
   cp_async_wait<0>();
   if (!active) return;
 
-  // acc[rw][n][e]: row g + 8 * (e >> 1) of tile tile0 + rw, token tok0 + 8n + 2t + (e & 1).
+    // acc[rw][n][e]: row g + 8 * (e >> 1) of tile tile0 + rw, token tok0 + 8n + 2t + (e & 1).
 #pragma unroll
   for (int n = 0; n < 8; ++n) {
 #pragma unroll
@@ -166,7 +167,8 @@ __global__ void __launch_bounds__(WARPS * 32, 8 / WARPS * 2) gemm_int4_kernel(In
 }
 
 template <int WARPS, int RW, Int4Epilogue EP>
-cudaError_t launch(const Int4Weight& w, const __half* x, int m, __half* y, const __half* residual, cudaStream_t stream) {
+cudaError_t launch(const Int4Weight& w, const __half* x, int m, __half* y, const __half* residual,
+                   cudaStream_t stream) {
   constexpr int smem = kStages * Stage<WARPS, RW>::kBytes;
   static bool configured = false;  // raising the limit once per instantiation is enough
   if (!configured) {

@@ -13,8 +13,8 @@ constexpr int kRowsPerWarp = 4;
 
 // Warp w of block b takes rows (b * kWarps + w) * kRowsPerWarp ...; lane l reads 8 halves of each
 // row per 256-wide step. x is staged in shared memory once per block.
-__global__ void __launch_bounds__(kWarps * 32) gemv_f16_kernel(const __half* __restrict__ w, int n, int k,
-                                                                const __half* __restrict__ x, float* __restrict__ y) {
+__global__ void __launch_bounds__(kWarps * 32)
+    gemv_f16_kernel(const __half* __restrict__ w, int n, int k, const __half* __restrict__ x, float* __restrict__ y) {
   extern __shared__ uint4 xs[];
   pdl_trigger();
   pdl_wait();

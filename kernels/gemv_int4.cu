@@ -1,7 +1,7 @@
 // GPTQ int4 layers for decode: repacking AutoGPTQ v1 tensors into 16-row tiles (int4_tile.cuh)
 // and the fused dequantise-and-multiply tensor-core GEMV for 1..8 tokens (persistent blocks fed
-// by a cp.async ring), with the input's RMSNorm optionally fused into its prologue. Weights are fp16(scale * (q - zero)) as in the
-// official kernels; products accumulate in fp32. Test: build/tests/gpu/test_gemv (needs a GPU).
+// by a cp.async ring), with the input's RMSNorm optionally fused into its prologue. Weights are fp16(scale * (q -
+// zero)) as in the official kernels; products accumulate in fp32. Test: build/tests/gpu/test_gemv (needs a GPU).
 #include <algorithm>
 
 #include "common.cuh"
@@ -115,9 +115,9 @@ struct Ring {
 };
 
 template <int RT, int UNROLL, Int4Epilogue EP>
-__global__ void __launch_bounds__(kWarps * 32) gemv_int4_kernel(Int4Weight w, const __half* __restrict__ x, int ntok,
-                                                                 __half* y, const __half* residual,
-                                                                 const __half* __restrict__ norm_w, float eps) {
+__global__ void __launch_bounds__(kWarps * 32)
+    gemv_int4_kernel(Int4Weight w, const __half* __restrict__ x, int ntok, __half* y, const __half* residual,
+                     const __half* __restrict__ norm_w, float eps) {
   using R = Ring<RT, UNROLL>;
   extern __shared__ uint4 smem[];
   __shared__ float inv_rms[8];
@@ -146,7 +146,8 @@ __global__ void __launch_bounds__(kWarps * 32) gemv_int4_kernel(Int4Weight w, co
       const int ct = i >> 1, half = i & 1;
       const int rt = ct / kStep, c = min(cbase + ct % kStep, KC - 1);
       const int grp = (c * kChunk) / w.group;
-      cp_async_16(base + R::kQ + i * 16, w.scales + (static_cast<size_t>(tile0 + rt) * groups + grp) * 8 + half * 4, true);
+      cp_async_16(base + R::kQ + i * 16, w.scales + (static_cast<size_t>(tile0 + rt) * groups + grp) * 8 + half * 4,
+                  true);
     }
     for (int ct = threadIdx.x; ct < R::kChunks; ct += kWarps * 32) {
       const int rt = ct / kStep, c = min(cbase + ct % kStep, KC - 1);
@@ -301,7 +302,8 @@ size_t gemv_smem(int ntok, int k) {
 int sm_count() {
   static const int n = [] {
     int dev = 0, sms = 0;
-    if (cudaGetDevice(&dev) != cudaSuccess || cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess) {
+    if (cudaGetDevice(&dev) != cudaSuccess ||
+        cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess) {
       return 132;
     }
     return sms;
@@ -316,9 +318,8 @@ cudaError_t launch_gemv(const Int4Weight& w, const __half* x, int ntok, __half* 
   if (smem > kMaxGemvSmem) return cudaErrorInvalidValue;
   static bool configured = false;  // raising the limit once per instantiation is enough
   if (!configured) {
-    const cudaError_t e = cudaFuncSetAttribute(gemv_int4_kernel<RT, UNROLL, EP>,
-                                               cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                               static_cast<int>(kMaxGemvSmem));
+    const cudaError_t e = cudaFuncSetAttribute(
+        gemv_int4_kernel<RT, UNROLL, EP>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kMaxGemvSmem));
     if (e != cudaSuccess) return e;
     configured = true;
   }
@@ -336,15 +337,15 @@ size_t int4_q_words(int n, int k) { return static_cast<size_t>(n / 16) * (k / kC
 size_t int4_scale_words(int n, int k, int group) { return static_cast<size_t>(n / 16) * (k / group) * 8; }
 size_t int4_zero_words(int n, int k, int group) { return static_cast<size_t>(n / 16) * (k / group); }
 
-cudaError_t repack_int4(const uint32_t* qweight, const uint32_t* qzeros, const __half* scales, int n, int k,
-                        int group, uint4* q_out, uint32_t* scales_out, uint2* zeros_out, int tile_step,
-                        int tile_offset, cudaStream_t stream) {
+cudaError_t repack_int4(const uint32_t* qweight, const uint32_t* qzeros, const __half* scales, int n, int k, int group,
+                        uint4* q_out, uint32_t* scales_out, uint2* zeros_out, int tile_step, int tile_offset,
+                        cudaStream_t stream) {
   if (n % 16 || k % kChunk || group <= 0 || group % kChunk || k % group) return cudaErrorInvalidValue;
   const size_t words = int4_q_words(n, k) * 4;
   repack_q_kernel<<<grid_for(words, 256), 256, 0, stream>>>(qweight, n, k, q_out, tile_step, tile_offset);
   const size_t sz = static_cast<size_t>(n / 16) * (k / group) * 8;
-  repack_sz_kernel<<<grid_for(sz, 256), 256, 0, stream>>>(qzeros, scales, n, k, group, scales_out, zeros_out,
-                                                          tile_step, tile_offset);
+  repack_sz_kernel<<<grid_for(sz, 256), 256, 0, stream>>>(qzeros, scales, n, k, group, scales_out, zeros_out, tile_step,
+                                                          tile_offset);
   return cudaGetLastError();
 }
 

@@ -28,9 +28,9 @@ __device__ __forceinline__ void load_row(const __half* x, const __half* y, const
   }
 }
 
-__global__ void __launch_bounds__(kThreads) rmsnorm_kernel(const __half* x, const __half* y, const __half* y_bias,
-                                                            __half* res_out, __half* out, const __half* __restrict__ w,
-                                                            int width, float eps) {
+__global__ void __launch_bounds__(kThreads)
+    rmsnorm_kernel(const __half* x, const __half* y, const __half* y_bias, __half* res_out, __half* out,
+                   const __half* __restrict__ w, int width, float eps) {
   extern __shared__ float vbuf[];
   __shared__ float scratch[32];
   pdl_trigger();
@@ -49,10 +49,9 @@ __global__ void __launch_bounds__(kThreads) rmsnorm_kernel(const __half* x, cons
   }
 }
 
-__global__ void __launch_bounds__(kThreads) layernorm_kernel(const __half* x, const __half* y, const __half* y_bias,
-                                                              int y_period, __half* res_out, __half* out,
-                                                              const __half* __restrict__ w,
-                                                              const __half* __restrict__ b, int width, float eps) {
+__global__ void __launch_bounds__(kThreads)
+    layernorm_kernel(const __half* x, const __half* y, const __half* y_bias, int y_period, __half* res_out, __half* out,
+                     const __half* __restrict__ w, const __half* __restrict__ b, int width, float eps) {
   extern __shared__ float vbuf[];
   __shared__ float scratch[32];
   const int row = blockIdx.x;
@@ -78,16 +77,16 @@ __global__ void __launch_bounds__(kThreads) layernorm_kernel(const __half* x, co
 cudaError_t rmsnorm(const __half* x, const __half* y, const __half* y_bias, __half* res_out, __half* out,
                     const __half* w, int rows, int width, float eps, cudaStream_t stream) {
   if (rows <= 0 || width <= 0 || width > kMaxWidth || (out && !w)) return cudaErrorInvalidValue;
-  return launch_pdl(rmsnorm_kernel, dim3(rows), dim3(kThreads), width * sizeof(float), stream, x, y, y_bias, res_out, out,
-                    w, width, eps);
+  return launch_pdl(rmsnorm_kernel, dim3(rows), dim3(kThreads), width * sizeof(float), stream, x, y, y_bias, res_out,
+                    out, w, width, eps);
 }
 
 cudaError_t layernorm(const __half* x, const __half* y, const __half* y_bias, int y_period, __half* res_out,
                       __half* out, const __half* w, const __half* b, int rows, int width, float eps,
                       cudaStream_t stream) {
   if (rows <= 0 || width <= 0 || width > kMaxWidth || (out && (!w || !b))) return cudaErrorInvalidValue;
-  layernorm_kernel<<<rows, kThreads, width * sizeof(float), stream>>>(x, y, y_bias, y_period, res_out, out, w, b,
-                                                                      width, eps);
+  layernorm_kernel<<<rows, kThreads, width * sizeof(float), stream>>>(x, y, y_bias, y_period, res_out, out, w, b, width,
+                                                                      eps);
   return cudaGetLastError();
 }
 

@@ -21,20 +21,20 @@ struct Int4Weight {
   const uint32_t* scales = nullptr;
   const uint2* zeros = nullptr;
   const __half* bias = nullptr;  // [n] in tile order, or null
-  int n = 0;                      // rows (a multiple of 16)
-  int k = 0;                      // inputs (a multiple of 64)
-  int group = 0;                  // a multiple of 64 dividing k
+  int n = 0;                     // rows (a multiple of 16)
+  int k = 0;                     // inputs (a multiple of 64)
+  int group = 0;                 // a multiple of 64 dividing k
 };
-size_t int4_q_words(int n, int k);        // uint4 count of q
+size_t int4_q_words(int n, int k);                 // uint4 count of q
 size_t int4_scale_words(int n, int k, int group);  // uint32 count of scales
 size_t int4_zero_words(int n, int k, int group);   // uint2 count of zeros
 
 // Repacks a raw AutoGPTQ layer (device copies of qweight [K/8][N], qzeros [K/G][N/8], scales
 // [K/G][N]) into the tiled layout. Source tile i goes to destination tile i * tile_step +
 // tile_offset, which interleaves two layers (w1 | w2) tile by tile for the fused SwiGLU.
-cudaError_t repack_int4(const uint32_t* qweight, const uint32_t* qzeros, const __half* scales, int n, int k,
-                        int group, uint4* q_out, uint32_t* scales_out, uint2* zeros_out, int tile_step,
-                        int tile_offset, cudaStream_t stream);
+cudaError_t repack_int4(const uint32_t* qweight, const uint32_t* qzeros, const __half* scales, int n, int k, int group,
+                        uint4* q_out, uint32_t* scales_out, uint2* zeros_out, int tile_step, int tile_offset,
+                        cudaStream_t stream);
 
 enum class Int4Epilogue {
   Store,     // y = fp16(acc + b)
@@ -85,8 +85,8 @@ struct KvCacheView {
 // bias (if given), rotates Q and K with inv_freq [head_dim / 2], multiplies Q by
 // fp16(ln(p + 1) / ln(seq_length)) for p >= seq_length when logn, writes Q back in place and
 // K, V into the cache.
-cudaError_t rope_qkv(__half* qkv, const __half* bias, int ntok, const int* past, const float* inv_freq,
-                     int seq_length, bool logn, const KvCacheView& cache, int layer, cudaStream_t stream);
+cudaError_t rope_qkv(__half* qkv, const __half* bias, int ntok, const int* past, const float* inv_freq, int seq_length,
+                     bool logn, const KvCacheView& cache, int layer, cudaStream_t stream);
 
 // ---- attention_decode.cu: one query per head over the KV cache (split-K + combine) ----------------
 // Scratch the kernel needs: per-split partial results and per-head counters. Zero it once before
@@ -121,8 +121,7 @@ enum class Activation { None, GeluErf };
 cudaError_t bias_act(__half* y, const __half* bias, int rows, int cols, int ld, Activation act, cudaStream_t stream);
 // From a GEMM over tile-interleaved up|gate rows [ntok][2 * cols] (cols a multiple of 16) to
 // h[t][col0 + j] = fp16(up * fp16(silu(gate))), ld_h the row stride of h.
-cudaError_t silu_mul_tiled(const __half* fused, int ntok, int cols, __half* h, int ld_h, int col0,
-                           cudaStream_t stream);
+cudaError_t silu_mul_tiled(const __half* fused, int ntok, int cols, __half* h, int ld_h, int col0, cudaStream_t stream);
 // pixels [n][3][size][size] fp32 -> patches [n * (size/patch)^2][k_pad] fp16 in conv-weight
 // order (channel, ky, kx), zero beyond 3 * patch * patch.
 cudaError_t im2col_patches(const float* pixels, int n, int size, int patch, int k_pad, __half* out,

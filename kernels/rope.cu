@@ -38,7 +38,8 @@ __global__ void rope_qkv_kernel(__half* qkv, const __half* __restrict__ bias, co
   sincosf(angle, &s, &c);
   __half qr0 = __float2half_rn(q0 * c - q1 * s), qr1 = __float2half_rn(q1 * c + q0 * s);
   if (logn && p >= seq_length) {
-    const float f = __half2float(__float2half_rn(static_cast<float>(log(p + 1.0) / log(static_cast<double>(seq_length)))));
+    const float f =
+        __half2float(__float2half_rn(static_cast<float>(log(p + 1.0) / log(static_cast<double>(seq_length)))));
     qr0 = __float2half_rn(__half2float(qr0) * f);
     qr1 = __float2half_rn(__half2float(qr1) * f);
   }
@@ -54,8 +55,8 @@ __global__ void rope_qkv_kernel(__half* qkv, const __half* __restrict__ bias, co
 
 }  // namespace
 
-cudaError_t rope_qkv(__half* qkv, const __half* bias, int ntok, const int* past, const float* inv_freq,
-                     int seq_length, bool logn, const KvCacheView& cache, int layer, cudaStream_t stream) {
+cudaError_t rope_qkv(__half* qkv, const __half* bias, int ntok, const int* past, const float* inv_freq, int seq_length,
+                     bool logn, const KvCacheView& cache, int layer, cudaStream_t stream) {
   if (ntok <= 0 || cache.head_dim % 2 || cache.head_dim > 1024 || seq_length <= 1) return cudaErrorInvalidValue;
   return launch_pdl(rope_qkv_kernel, dim3(ntok, cache.heads), dim3(cache.head_dim / 2), 0, stream, qkv, bias, past,
                     inv_freq, seq_length, logn, cache, layer);

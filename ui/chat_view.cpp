@@ -37,9 +37,10 @@ ChatView::ChatView(QWidget* parent) : QScrollArea(parent) {
 
 void ChatView::retranslateUi() {
   setAccessibleName(tr("Conversation"));
-  m_placeholder->setText(tr("Drop pictures anywhere on the window, paste one with Ctrl+V or add them with "
-                            "Ctrl+I, then ask about them below. Ask “Where is the cat?” and the boxes appear "
-                            "on the picture."));
+  m_placeholder->setText(
+      tr("Drop pictures anywhere on the window, paste one with Ctrl+V or add them with "
+         "Ctrl+I, then ask about them below. Ask “Where is the cat?” and the boxes appear "
+         "on the picture."));
 }
 
 void ChatView::changeEvent(QEvent* event) {

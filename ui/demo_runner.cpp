@@ -35,8 +35,10 @@ void DemoRunner::onModelState() {
   if (c->modelState() == app::ModelState::Failed) fail(c->modelError());
   if (c->modelState() != app::ModelState::Ready || m_expectedPictures > 0) return;
   m_expectedPictures = m_script.pictures.size();
-  if (m_expectedPictures == 0) onPicturesAdded();
-  else m_window->addPictureFiles(m_script.pictures);
+  if (m_expectedPictures == 0)
+    onPicturesAdded();
+  else
+    m_window->addPictureFiles(m_script.pictures);
 }
 
 void DemoRunner::onPicturesAdded() {
@@ -66,8 +68,10 @@ QString DemoRunner::saveScreenshot(QWidget* widget, const QString& path) {
   if (!file.open(QIODevice::WriteOnly) || !writer.write(shot) || !file.commit()) {
     return tr("Cannot write the screenshot “%1”.").arg(path);
   }
-  std::fprintf(stderr, "%s\n",
-               qPrintable(tr("Saved %1 (%2 × %3)").arg(QFileInfo(path).absoluteFilePath()).arg(shot.width()).arg(shot.height())));
+  std::fprintf(
+      stderr, "%s\n",
+      qPrintable(
+          tr("Saved %1 (%2 × %3)").arg(QFileInfo(path).absoluteFilePath()).arg(shot.width()).arg(shot.height())));
   return {};
 }
 

@@ -15,7 +15,6 @@ namespace qwenvl::ui {
 
 class MainWindow;
 
-
 class DemoRunner : public QObject {
   Q_OBJECT
  public:

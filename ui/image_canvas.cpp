@@ -29,9 +29,8 @@ ImageCanvas::ImageCanvas(QWidget* parent) : QWidget(parent) {
                      std::max(1, static_cast<int>(std::lround(source.height() * zoom))));
     m_smoothWatcher.setProperty("zoom", zoom);
     m_smoothWatcher.setProperty("serial", m_imageSerial);
-    m_smoothWatcher.setFuture(QtConcurrent::run([source, size] {
-      return source.scaled(size, Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
-    }));
+    m_smoothWatcher.setFuture(QtConcurrent::run(
+        [source, size] { return source.scaled(size, Qt::IgnoreAspectRatio, Qt::SmoothTransformation); }));
   });
   connect(&m_smoothWatcher, &QFutureWatcher<QImage>::finished, this, [this] {
     if (m_smoothWatcher.property("serial").toULongLong() != m_imageSerial) {
@@ -76,20 +75,16 @@ QPointF ImageCanvas::mapToView(const QPointF& p) const { return p * m_zoom + m_o
 
 QPointF ImageCanvas::mapToImage(const QPointF& p) const { return (p - m_offset) / m_zoom; }
 
-QTransform ImageCanvas::imageToView() const {
-  return QTransform(m_zoom, 0, 0, m_zoom, m_offset.x(), m_offset.y());
-}
+QTransform ImageCanvas::imageToView() const { return QTransform(m_zoom, 0, 0, m_zoom, m_offset.x(), m_offset.y()); }
 
-QRectF ImageCanvas::imageRectInView() const {
-  return QRectF(m_offset, QSizeF(m_image.size()) * m_zoom);
-}
+QRectF ImageCanvas::imageRectInView() const { return QRectF(m_offset, QSizeF(m_image.size()) * m_zoom); }
 
 void ImageCanvas::addTool(CanvasTool* tool) { m_tools.push_back(tool); }
 
 void ImageCanvas::applyFit() {
   if (m_image.isNull() || width() <= 0 || height() <= 0) return;
-  const double z = std::min(static_cast<double>(width()) / m_image.width(),
-                            static_cast<double>(height()) / m_image.height());
+  const double z =
+      std::min(static_cast<double>(width()) / m_image.width(), static_cast<double>(height()) / m_image.height());
   m_zoom = std::clamp(z, kMinZoom, kMaxZoom);
   m_offset = QPointF((width() - m_image.width() * m_zoom) / 2.0, (height() - m_image.height() * m_zoom) / 2.0);
   emit zoomChanged(m_zoom);
@@ -137,7 +132,8 @@ void ImageCanvas::requestSmoothCache() {
 
 void ImageCanvas::paintEvent(QPaintEvent*) {
   QPainter painter(this);
-  painter.fillRect(rect(), palette().color(QPalette::Base).darker(palette().color(QPalette::Base).lightness() > 128 ? 106 : 80));
+  painter.fillRect(
+      rect(), palette().color(QPalette::Base).darker(palette().color(QPalette::Base).lightness() > 128 ? 106 : 80));
   if (m_image.isNull()) return;
   const QRectF target = imageRectInView();
   if (m_zoom < 1.0 && !m_smooth.isNull() && m_smoothZoom == m_zoom) {
@@ -156,8 +152,10 @@ void ImageCanvas::paintEvent(QPaintEvent*) {
 }
 
 void ImageCanvas::resizeEvent(QResizeEvent* event) {
-  if (m_fit) applyFit();
-  else clampOffset();
+  if (m_fit)
+    applyFit();
+  else
+    clampOffset();
   requestSmoothCache();
   QWidget::resizeEvent(event);
 }
@@ -223,15 +221,33 @@ void ImageCanvas::leaveEvent(QEvent* event) {
 void ImageCanvas::keyPressEvent(QKeyEvent* event) {
   switch (event->key()) {
     case Qt::Key_Plus:
-    case Qt::Key_Equal: zoomIn(); return;
-    case Qt::Key_Minus: zoomOut(); return;
-    case Qt::Key_0: fitToWindow(); return;
-    case Qt::Key_1: actualSize(); return;
-    case Qt::Key_Left: m_offset.rx() += kPanStep; break;
-    case Qt::Key_Right: m_offset.rx() -= kPanStep; break;
-    case Qt::Key_Up: m_offset.ry() += kPanStep; break;
-    case Qt::Key_Down: m_offset.ry() -= kPanStep; break;
-    default: QWidget::keyPressEvent(event); return;
+    case Qt::Key_Equal:
+      zoomIn();
+      return;
+    case Qt::Key_Minus:
+      zoomOut();
+      return;
+    case Qt::Key_0:
+      fitToWindow();
+      return;
+    case Qt::Key_1:
+      actualSize();
+      return;
+    case Qt::Key_Left:
+      m_offset.rx() += kPanStep;
+      break;
+    case Qt::Key_Right:
+      m_offset.rx() -= kPanStep;
+      break;
+    case Qt::Key_Up:
+      m_offset.ry() += kPanStep;
+      break;
+    case Qt::Key_Down:
+      m_offset.ry() -= kPanStep;
+      break;
+    default:
+      QWidget::keyPressEvent(event);
+      return;
   }
   m_fit = false;
   clampOffset();

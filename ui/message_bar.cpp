@@ -33,10 +33,10 @@ MessageBar::MessageBar(QWidget* parent) : QWidget(parent) {
 void MessageBar::showMessage(Kind kind, const QString& text) {
   m_kind = kind;
   const int size = style()->pixelMetric(QStyle::PM_SmallIconSize);
-  m_icon->setPixmap(style()
-                        ->standardIcon(kind == Kind::Error ? QStyle::SP_MessageBoxCritical
-                                                           : QStyle::SP_MessageBoxInformation)
-                        .pixmap(size, size));
+  m_icon->setPixmap(
+      style()
+          ->standardIcon(kind == Kind::Error ? QStyle::SP_MessageBoxCritical : QStyle::SP_MessageBoxInformation)
+          .pixmap(size, size));
   m_text->setText(text);
   retranslateUi();
   show();

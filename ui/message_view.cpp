@@ -165,8 +165,8 @@ void MessageView::render() {
       marked.insert(r.begin, QChar(static_cast<char16_t>(kOpen + k)));
     }
   }
-  doc->setMarkdown(marked, QTextDocument::MarkdownFeatures(QTextDocument::MarkdownDialectGitHub |
-                                                           QTextDocument::MarkdownNoHTML));
+  doc->setMarkdown(
+      marked, QTextDocument::MarkdownFeatures(QTextDocument::MarkdownDialectGitHub | QTextDocument::MarkdownNoHTML));
   const bool light = palette().color(QPalette::Base).lightness() > 128;
   QTextCursor cursor(doc);
   int openPos = -1;

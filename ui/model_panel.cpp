@@ -57,7 +57,9 @@ void ModelPanel::setState(const State& state) {
   retranslateUi();
 }
 
-QString ModelPanel::text() const { return m_title->text() + QLatin1Char('\n') + m_body->text() + QLatin1Char('\n') + m_gpu->text(); }
+QString ModelPanel::text() const {
+  return m_title->text() + QLatin1Char('\n') + m_body->text() + QLatin1Char('\n') + m_gpu->text();
+}
 
 void ModelPanel::changeEvent(QEvent* event) {
   if (event->type() == QEvent::LanguageChange) retranslateUi();
@@ -83,8 +85,8 @@ void ModelPanel::retranslateUi() {
       break;
     case ModelState::Loading:
       m_title->setText(tr("Loading the model…"));
-      m_body->setText(tr("<p>From <code>%1</code>: %2</p>")
-                          .arg(dir, s.stage.isEmpty() ? tr("starting") : s.stage.toHtmlEscaped()));
+      m_body->setText(
+          tr("<p>From <code>%1</code>: %2</p>").arg(dir, s.stage.isEmpty() ? tr("starting") : s.stage.toHtmlEscaped()));
       break;
     case ModelState::Failed:
       m_title->setText(tr("The model could not be loaded"));

@@ -117,7 +117,8 @@ void PicturePane::refreshBoxes() {
   const app::PictureItem* p = m_conversation ? m_conversation->picture(m_currentId) : nullptr;
   m_replyId = p ? m_conversation->replyShownOn(m_currentId) : -1;
   const app::Message* reply = m_conversation ? m_conversation->message(m_replyId) : nullptr;
-  m_overlay->setBoxes(reply && p ? app::annotationBoxes(reply->grounding, p->image.size()) : QVector<app::AnnotationBox>());
+  m_overlay->setBoxes(reply && p ? app::annotationBoxes(reply->grounding, p->image.size())
+                                 : QVector<app::AnnotationBox>());
   retranslateUi();
 }
 

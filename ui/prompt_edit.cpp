@@ -14,8 +14,9 @@ PromptEdit::PromptEdit(QWidget* parent) : QPlainTextEdit(parent) {
 
 QSize PromptEdit::sizeHint() const {
   const int lines = 3;
-  return QSize(QPlainTextEdit::sizeHint().width(),
-               fontMetrics().lineSpacing() * lines + 2 * (frameWidth() + static_cast<int>(document()->documentMargin())));
+  return QSize(
+      QPlainTextEdit::sizeHint().width(),
+      fontMetrics().lineSpacing() * lines + 2 * (frameWidth() + static_cast<int>(document()->documentMargin())));
 }
 
 void PromptEdit::keyPressEvent(QKeyEvent* event) {

@@ -52,7 +52,8 @@ RegionDialog::RegionDialog(QSize picture, const QRect& initial, QWidget* parent)
 QRect RegionDialog::region() const {
   const int x = m_left->value();
   const int y = m_top->value();
-  return QRect(x, y, std::min(m_width->value(), m_picture.width() - x), std::min(m_height->value(), m_picture.height() - y));
+  return QRect(x, y, std::min(m_width->value(), m_picture.width() - x),
+               std::min(m_height->value(), m_picture.height() - y));
 }
 
 QString RegionDialog::phrase() const { return m_phrase->text().trimmed(); }

@@ -147,7 +147,8 @@ void ThumbnailStrip::contextMenuEvent(QContextMenuEvent* event) {
   QMenu menu(this);
   QAction* remove = menu.addAction(tr("Remove from the Conversation"));
   remove->setEnabled(p && !p->sent);
-  if (!remove->isEnabled()) remove->setToolTip(tr("Pictures already sent stay, so the conversation stays as the model saw it."));
+  if (!remove->isEnabled())
+    remove->setToolTip(tr("Pictures already sent stay, so the conversation stays as the model saw it."));
   if (menu.exec(event->globalPos()) == remove) emit removeRequested(id);
 }
 

@@ -28,23 +28,23 @@ inline int& failures() {
   return n;
 }
 
-#define GPU_CHECK(cond, ...)                                                        \
-  do {                                                                              \
-    if (!(cond)) {                                                                  \
-      std::fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);          \
-      std::fprintf(stderr, __VA_ARGS__);                                            \
-      std::fprintf(stderr, "\n");                                                   \
-      ++::qwenvl::gputest::failures();                                              \
-    }                                                                               \
+#define GPU_CHECK(cond, ...)                                               \
+  do {                                                                     \
+    if (!(cond)) {                                                         \
+      std::fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+      std::fprintf(stderr, __VA_ARGS__);                                   \
+      std::fprintf(stderr, "\n");                                          \
+      ++::qwenvl::gputest::failures();                                     \
+    }                                                                      \
   } while (0)
 
-#define GPU_CUDA(expr)                                                                               \
-  do {                                                                                               \
-    const cudaError_t e_ = (expr);                                                                   \
-    if (e_ != cudaSuccess) {                                                                         \
+#define GPU_CUDA(expr)                                                                                   \
+  do {                                                                                                   \
+    const cudaError_t e_ = (expr);                                                                       \
+    if (e_ != cudaSuccess) {                                                                             \
       std::fprintf(stderr, "FAIL %s:%d: %s -> %s\n", __FILE__, __LINE__, #expr, cudaGetErrorString(e_)); \
-      std::exit(1);                                                                                  \
-    }                                                                                                \
+      std::exit(1);                                                                                      \
+    }                                                                                                    \
   } while (0)
 
 // Returns 77 (ctest's skip code) when no usable GPU is present; 0 otherwise.

@@ -21,8 +21,8 @@ using Get = std::function<float(int, int, int)>;
 
 // out[i][h][d] for exact and rounded inputs at once; key j visible to query i when !causal or
 // j <= q_offset + i.
-void reference(const Get& q, const Get& kk, const Get& v, const Get& qr, const Get& kr, const Get& vr, int n_q, int n_kv,
-               int heads, int D, bool causal, int q_offset, double scale, std::vector<double>& out,
+void reference(const Get& q, const Get& kk, const Get& v, const Get& qr, const Get& kr, const Get& vr, int n_q,
+               int n_kv, int heads, int D, bool causal, int q_offset, double scale, std::vector<double>& out,
                std::vector<double>& out_r) {
   out.assign(static_cast<size_t>(n_q) * heads * D, 0);
   out_r.assign(out.size(), 0);
@@ -62,14 +62,14 @@ void reference(const Get& q, const Get& kk, const Get& v, const Get& qr, const G
   }
 }
 
-
 // Self-attention over an interleaved [T][heads][3][D] buffer (the ViT in_proj output).
 void test_vit(Rng& rng, int T, int heads, int D) {
   const int W = heads * D;
   const auto x = rng.normal(static_cast<size_t>(T) * 3 * W);
   const auto xr = round_half(x);
   auto at = [&](const std::vector<float>& b, int part) {
-    return [&b, part, W, D](int i, int h, int d) { return b[static_cast<size_t>(i) * 3 * W + h * 3 * D + part * D + d]; };
+    return
+        [&b, part, W, D](int i, int h, int d) { return b[static_cast<size_t>(i) * 3 * W + h * 3 * D + part * D + d]; };
   };
   std::vector<double> ref, ref_r;
   const double scale = 1 / std::sqrt(static_cast<double>(D));
@@ -231,7 +231,8 @@ void test_decode(Rng& rng, int heads, int D, int len) {
   };
   std::vector<double> ref, ref_r;
   const double scale = 1 / std::sqrt(static_cast<double>(D));
-  reference(qa(q), c.get(c.kx), c.get(c.vx), qa(qr), c.get(kr), c.get(vr), 1, len, heads, D, false, 0, scale, ref, ref_r);
+  reference(qa(q), c.get(c.kx), c.get(c.vx), qa(qr), c.get(kr), c.get(vr), 1, len, heads, D, false, 0, scale, ref,
+            ref_r);
   Dev<uint16_t> dq(q.size()), dout(q.size());
   const size_t scratch_bytes = k::attention_decode_scratch_bytes(heads, D);
   Dev<char> scratch(scratch_bytes);
@@ -243,7 +244,8 @@ void test_decode(Rng& rng, int heads, int D, int len) {
   GPU_CUDA(cudaMemset(scratch.get() + scratch_bytes - heads * sizeof(int), 0, heads * sizeof(int)));
   GPU_CUDA(k::attention_decode(as_half(dq), c.view, 0, dlen.get(), static_cast<float>(scale), scratch.get(),
                                as_half(dout), nullptr));
-  const std::string tag = "decode len " + std::to_string(len) + " x " + std::to_string(heads) + "h x " + std::to_string(D);
+  const std::string tag =
+      "decode len " + std::to_string(len) + " x " + std::to_string(heads) + "h x " + std::to_string(D);
   expect_close(tag, from_half(dout.download()), ref, round_output(ref_r));
   // Run again: the per-head counters must be back at zero, the result the same.
   dout.poison();
@@ -251,12 +253,13 @@ void test_decode(Rng& rng, int heads, int D, int len) {
                                as_half(dout), nullptr));
   expect_close(tag + " (again)", from_half(dout.download()), ref, round_output(ref_r));
   if (len >= 286 && heads == 32) {
-    const float us = time_us([&] {
-      k::attention_decode(as_half(dq), c.view, 0, dlen.get(), static_cast<float>(scale), scratch.get(), as_half(dout),
-                          nullptr);
-    }, 50);
-    std::printf("  %-44s %8.2f us  %7.1f GB/s\n", (tag + " time").c_str(), us,
-                2.0 * len * heads * D * 2 / us / 1e3);
+    const float us = time_us(
+        [&] {
+          k::attention_decode(as_half(dq), c.view, 0, dlen.get(), static_cast<float>(scale), scratch.get(),
+                              as_half(dout), nullptr);
+        },
+        50);
+    std::printf("  %-44s %8.2f us  %7.1f GB/s\n", (tag + " time").c_str(), us, 2.0 * len * heads * D * 2 / us / 1e3);
   }
 }
 

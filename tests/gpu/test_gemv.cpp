@@ -83,7 +83,8 @@ struct DevLayer {
     if (!parts[0]->bias.empty()) {
       std::vector<uint16_t> tiled(w.n);
       for (int p = 0; p < np; ++p) {
-        for (int nn = 0; nn < n1; ++nn) tiled[static_cast<size_t>((nn / 16) * np + p) * 16 + nn % 16] = parts[p]->bias[nn];
+        for (int nn = 0; nn < n1; ++nn)
+          tiled[static_cast<size_t>((nn / 16) * np + p) * 16 + nn % 16] = parts[p]->bias[nn];
       }
       bias = std::make_unique<Dev<uint16_t>>(tiled.size());
       bias->upload(tiled);
@@ -118,7 +119,6 @@ void reference(const RawLayer& l, const std::vector<float>& x, const std::vector
 }
 
 double silu(double v) { return v / (1 + std::exp(-v)); }
-
 
 // Copies of a layer's tiles, cycled through while timing so that the weights come from HBM and
 // not from the 50 MB L2, as in a real decode step.
@@ -211,7 +211,8 @@ void test_store_or_residual(Rng& rng, const char* name, int n, int kk, bool resi
   Dev<uint16_t> dx(static_cast<size_t>(m) * kk), dy(static_cast<size_t>(m) * n);
   dx.upload(to_half(rng.normal(dx.size())));
   dy.upload(to_half(rng.normal(dy.size())));
-  const float us = time_us([&] { k::gemm_int4(d.w, as_half(dx), m, as_half(dy), residual ? as_half(dy) : nullptr, ep, nullptr); }, 20);
+  const float us = time_us(
+      [&] { k::gemm_int4(d.w, as_half(dx), m, as_half(dy), residual ? as_half(dy) : nullptr, ep, nullptr); }, 20);
   std::printf("  %-44s %8.2f us  %7.1f TFLOP/s\n", (std::string(name) + " gemm x300 time").c_str(), us,
               2.0 * m * n * kk / us / 1e6);
 }
@@ -249,7 +250,8 @@ void test_norm_fused(Rng& rng, int n, int kk, int ntok) {
   dw.upload(to_half(w));
   dy.poison();
   dy.poison();
-  GPU_CUDA(k::gemv_int4(d.w, as_half(dx), ntok, as_half(dy), nullptr, k::Int4Epilogue::Store, nullptr, as_half(dw), 1e-6f));
+  GPU_CUDA(
+      k::gemv_int4(d.w, as_half(dx), ntok, as_half(dy), nullptr, k::Int4Epilogue::Store, nullptr, as_half(dw), 1e-6f));
   expect_close("rmsnorm + c_attn gemv x" + std::to_string(ntok), from_half(dy.download()), ref, ref_r);
 }
 
@@ -291,8 +293,10 @@ void test_swiglu(Rng& rng, int f, int kk, bool asym, const std::vector<int>& tok
     if (m == 300) {
       Dev<uint16_t> dx(static_cast<size_t>(m) * kk), dh(static_cast<size_t>(m) * f);
       dx.upload(to_half(rng.normal(dx.size())));
-      const float us = time_us([&] { k::gemm_int4(d.w, as_half(dx), m, as_half(dh), nullptr, k::Int4Epilogue::SiluMul, nullptr); }, 20);
-      std::printf("  %-44s %8.2f us  %7.1f TFLOP/s\n", (tag + " gemm x300 time").c_str(), us, 4.0 * m * f * kk / us / 1e6);
+      const float us = time_us(
+          [&] { k::gemm_int4(d.w, as_half(dx), m, as_half(dh), nullptr, k::Int4Epilogue::SiluMul, nullptr); }, 20);
+      std::printf("  %-44s %8.2f us  %7.1f TFLOP/s\n", (tag + " gemm x300 time").c_str(), us,
+                  4.0 * m * f * kk / us / 1e6);
       continue;
     }
     const std::vector<float> x = rng.normal(static_cast<size_t>(m) * kk);

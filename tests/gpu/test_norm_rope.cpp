@@ -51,14 +51,15 @@ void test_rmsnorm(Rng& rng, int rows, int width) {
   expect_close(tag + " residual", from_half(dres.download()), res, res_r);
   expect_close(tag + " output", from_half(dout.download()), out, out_r);
   // In place, no residual input: x -> x.
-  GPU_CUDA(k::rmsnorm(as_half(dres), nullptr, nullptr, nullptr, as_half(dres), as_half(dw), rows, width, 1e-6f, nullptr));
+  GPU_CUDA(
+      k::rmsnorm(as_half(dres), nullptr, nullptr, nullptr, as_half(dres), as_half(dw), rows, width, 1e-6f, nullptr));
   expect_close(tag + " in place", from_half(dres.download()), out, out_r);
 }
 
 void test_layernorm(Rng& rng, int rows, int width, int period) {
   const size_t n = static_cast<size_t>(rows) * width;
-  const auto x = rng.normal(n, 2.f), y = rng.normal(static_cast<size_t>(period) * width), w = rng.normal(width, 0.1f, 1.f),
-             b = rng.normal(width, 0.1f);
+  const auto x = rng.normal(n, 2.f), y = rng.normal(static_cast<size_t>(period) * width),
+             w = rng.normal(width, 0.1f, 1.f), b = rng.normal(width, 0.1f);
   const auto xr = round_half(x), yr = round_half(y), wr = round_half(w), br = round_half(b);
   std::vector<double> out(n), out_r(n), res(n), res_r(n);
   for (int r = 0; r < rows; ++r) {
@@ -108,7 +109,8 @@ void test_rope(Rng& rng, int heads, int D, int ntok, int past, double alpha, int
   const double base = 10000.0 * std::pow(alpha, static_cast<double>(D) / (D - 2));
   std::vector<float> inv(D / 2);
   for (int i = 0; i < D / 2; ++i) inv[i] = 1.0f / std::pow(static_cast<float>(base), static_cast<float>(2 * i) / D);
-  std::vector<double> q(static_cast<size_t>(ntok) * H), qr(q.size()), kk(q.size()), kr(q.size()), v(q.size()), vr(q.size());
+  std::vector<double> q(static_cast<size_t>(ntok) * H), qr(q.size()), kk(q.size()), kr(q.size()), v(q.size()),
+      vr(q.size());
   for (int t = 0; t < ntok; ++t) {
     const int p = past + t;
     const double logn = p >= seq_length ? std::log(p + 1.0) / std::log(static_cast<double>(seq_length)) : 1.0;
@@ -164,7 +166,8 @@ void test_rope(Rng& rng, int heads, int D, int ntok, int past, double alpha, int
   cv.layers = layers;
   cv.heads = heads;
   cv.head_dim = D;
-  GPU_CUDA(k::rope_qkv(as_half(dqkv), as_half(dbias), ntok, dpast.get(), dinv.get(), seq_length, true, cv, layer, nullptr));
+  GPU_CUDA(
+      k::rope_qkv(as_half(dqkv), as_half(dbias), ntok, dpast.get(), dinv.get(), seq_length, true, cv, layer, nullptr));
   const std::vector<float> out = from_half(dqkv.download());
   std::vector<float> gq(q.size()), gk(q.size()), gv(q.size());
   std::vector<std::vector<float>> host_pages;

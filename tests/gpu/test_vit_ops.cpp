@@ -18,7 +18,8 @@ double gelu(double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }
 // y = act(x W^T + b), W [n][kk] (nn.Linear), or x @ B with B [kk][n] when `as_matmul`.
 void test_linear(Rng& rng, cuda::Gemm& gemm, const char* name, int m, int n, int kk, bool bias, bool gelu_act,
                  bool as_matmul = false) {
-  const auto x = rng.normal(static_cast<size_t>(m) * kk), w = rng.normal(static_cast<size_t>(n) * kk, 1.f / std::sqrt(kk));
+  const auto x = rng.normal(static_cast<size_t>(m) * kk),
+             w = rng.normal(static_cast<size_t>(n) * kk, 1.f / std::sqrt(kk));
   const auto b = rng.normal(n, 0.5f);
   const auto xr = round_half(x), wr = round_half(w), br = round_half(b);
   std::vector<double> ref(static_cast<size_t>(m) * n), ref_r(ref.size());
@@ -94,7 +95,8 @@ void test_im2col(Rng& rng) {
         float want = 0;
         if (e < 3 * patch * patch) {
           const int ch = e / (patch * patch), ky = (e / patch) % patch, kx = e % patch;
-          want = px[((static_cast<size_t>(img) * 3 + ch) * size + (p / grid) * patch + ky) * size + (p % grid) * patch + kx];
+          want = px[((static_cast<size_t>(img) * 3 + ch) * size + (p / grid) * patch + ky) * size + (p % grid) * patch +
+                    kx];
         }
         wrong += out[(static_cast<size_t>(img) * grid * grid + p) * kp + e] != float_to_half(want);
       }

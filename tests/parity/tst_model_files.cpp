@@ -25,7 +25,8 @@ namespace {
 // A copy of a checkpoint folder made of symlinks, so single files can be replaced cheaply.
 std::string link_copy(const std::string& from, const std::string& to) {
   fs::create_directories(to);
-  for (const auto& e : fs::directory_iterator(from)) fs::create_symlink(fs::absolute(e.path()), fs::path(to) / e.path().filename());
+  for (const auto& e : fs::directory_iterator(from))
+    fs::create_symlink(fs::absolute(e.path()), fs::path(to) / e.path().filename());
   return to;
 }
 
@@ -67,7 +68,8 @@ class TestModelFiles : public QObject {
     std::vector<float> got(size_t(N) * K);
     l->dequantize_rows(0, N, got.data());
     for (size_t i = 0; i < got.size(); ++i)
-      if (got[i] != (*expect)[i]) QFAIL(qPrintable(QString("dequantize_rows differs at %1: %2 vs %3").arg(i).arg(got[i]).arg((*expect)[i])));
+      if (got[i] != (*expect)[i])
+        QFAIL(qPrintable(QString("dequantize_rows differs at %1: %2 vs %3").arg(i).arg(got[i]).arg((*expect)[i])));
     // The element accessor agrees, and zero points are what the checkpoint kind implies.
     bool saw_non8 = false;
     for (int n = 0; n < N; n += 7)
@@ -161,8 +163,9 @@ class TestModelFiles : public QObject {
     QVERIFY(write_file_atomic(st, bytes->substr(0, bytes->size() * 2 / 3)).ok());
     auto w = load_model_weights(d);
     QVERIFY(!w.ok());
-    QVERIFY2(w.message().find("model.safetensors") != std::string::npos && w.message().find("tensor '") != std::string::npos,
-             w.message().c_str());
+    QVERIFY2(
+        w.message().find("model.safetensors") != std::string::npos && w.message().find("tensor '") != std::string::npos,
+        w.message().c_str());
   }
 
   void missingShard() {
@@ -285,8 +288,9 @@ class TestModelFiles : public QObject {
     replace_json(d, "config.json", [](nlohmann::json& j) { j.erase("hidden_size"); });
     auto w = load_model_weights(d);
     QVERIFY(!w.ok());
-    QVERIFY2(w.message().find("config.json") != std::string::npos && w.message().find("hidden_size") != std::string::npos,
-             w.message().c_str());
+    QVERIFY2(
+        w.message().find("config.json") != std::string::npos && w.message().find("hidden_size") != std::string::npos,
+        w.message().c_str());
   }
 };
 

@@ -75,8 +75,7 @@ bool is_jpeg_name(const std::string& file) {
 // PNG must match exactly. JPEG may differ by the libjpeg-turbo version: at most +-1 on at most
 // 0.5% of the bytes. Returns an empty string when acceptable, else what was found.
 std::string compare_resized(const std::string& file, const std::string& got, const std::string& want) {
-  if (got.size() != want.size())
-    return "size " + std::to_string(got.size()) + " != " + std::to_string(want.size());
+  if (got.size() != want.size()) return "size " + std::to_string(got.size()) + " != " + std::to_string(want.size());
   size_t differing = 0;
   int max_diff = 0;
   for (size_t i = 0; i < got.size(); ++i) {
@@ -107,7 +106,8 @@ class TstPreprocess : public QObject {
     QTest::addColumn<QString>("file");
     const nlohmann::json j = images_json();  // named: a temporary would die before the loop runs
     for (const auto& e : j["images"])
-      if (e.contains("resized")) QTest::newRow(e["file"].get<std::string>().c_str()) << QString::fromStdString(e["file"]);
+      if (e.contains("resized"))
+        QTest::newRow(e["file"].get<std::string>().c_str()) << QString::fromStdString(e["file"]);
   }
 
   // Full-size decode (size, sha256 of the RGB bytes) and the 448x448 resize, per fixture picture.
@@ -139,7 +139,8 @@ class TstPreprocess : public QObject {
     const qwenvl::RgbImage resized = qwenvl::resize_bicubic(*img, qwenvl::kVisionImageSize, qwenvl::kVisionImageSize);
     QCOMPARE(resized.width, 448);
     QCOMPARE(resized.height, 448);
-    auto want = qwenvl::test::read_binary(qwenvl::test::fixture("golden/images/" + entry["resized"].get<std::string>()));
+    auto want =
+        qwenvl::test::read_binary(qwenvl::test::fixture("golden/images/" + entry["resized"].get<std::string>()));
     QVERIFY2(want.ok(), want.message().c_str());
     const std::string got(resized.pixels.begin(), resized.pixels.end());
     const std::string problem = compare_resized(name, got, *want);

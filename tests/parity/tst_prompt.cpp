@@ -3,10 +3,10 @@
 // trimming to max_window_size with the real tokenizer; user-typed control tokens staying text.
 #include <QtTest/QtTest>
 
-#include <nlohmann/json.hpp>
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -85,7 +85,8 @@ class TstPrompt : public QObject {
 
   void cli_matches_golden() {
     // No --vocab: qwen.tiktoken beside the scenario file is used.
-    test::CommandResult r = test::run_command({test::cli_path(), "prompt", "--scenarios", test::fixture("tiny_scenarios.json"), "--text"});
+    test::CommandResult r =
+        test::run_command({test::cli_path(), "prompt", "--scenarios", test::fixture("tiny_scenarios.json"), "--text"});
     QVERIFY2(r.exit_code == 0, r.err.c_str());
     std::vector<json> lines = json_lines(r.out);
     QCOMPARE(lines.size(), scenarios_.size());
@@ -136,7 +137,8 @@ class TstPrompt : public QObject {
     QVERIFY(last.ok());
     QVERIFY(ids_of(lines[3]["prompt_ids"]) == last->ids);
 
-    r = test::run_command({test::cli_path(), "prompt", "--scenarios", dir + "/missing.json", "--vocab", test::fixture("qwen.tiktoken")});
+    r = test::run_command(
+        {test::cli_path(), "prompt", "--scenarios", dir + "/missing.json", "--vocab", test::fixture("qwen.tiktoken")});
     QVERIFY(r.exit_code != 0);
     QVERIFY2(r.err.find("missing.json") != std::string::npos, r.err.c_str());
     r = test::run_command({test::cli_path(), "prompt"});
@@ -149,16 +151,19 @@ class TstPrompt : public QObject {
   void history_window_trimming() {
     std::vector<HistoryTurn> history;
     const char* const queries[] = {"Picture 1:<img>images/rocket.jpg</img>\n框出图中的火箭", "How tall is it?",
-                                   "And the sky — what colour?", "再说一遍", "Describe <ref>the cat</ref><box>(1,2),(3,4)</box>"};
+                                   "And the sky — what colour?", "再说一遍",
+                                   "Describe <ref>the cat</ref><box>(1,2),(3,4)</box>"};
     const char* const replies[] = {"<ref>火箭</ref><box>(410,120),(590,880)</box>", "About 50 metres.",
                                    "Blue, with a few clouds near the horizon.", "好的。", "A grey cat."};
-    for (int i = 0; i < 23; ++i) history.push_back({queries[i % 5], std::string(replies[(i * 3) % 5]) + " #" + std::to_string(i)});
+    for (int i = 0; i < 23; ++i)
+      history.push_back({queries[i % 5], std::string(replies[(i * 3) % 5]) + " #" + std::to_string(i)});
     const std::string system = "You are a helpful assistant.";
     const size_t user_len = enc("user").size(), assistant_len = enc("assistant").size();
     const size_t system_len = 1 + enc("system").size() + 1 + enc(system).size() + 1;
     std::vector<size_t> turn_len;
     for (const HistoryTurn& t : history)
-      turn_len.push_back(1 + (1 + user_len + 1 + enc(t.query).size() + 1) + 1 + (1 + assistant_len + 1 + enc(*t.response).size() + 1));
+      turn_len.push_back(1 + (1 + user_len + 1 + enc(t.query).size() + 1) + 1 +
+                         (1 + assistant_len + 1 + enc(*t.response).size() + 1));
 
     for (int window : {0, 300, 301, 777, 1500, 2500, 6144}) {
       size_t kept = 0, used = 0;
@@ -180,7 +185,8 @@ class TstPrompt : public QObject {
       QVERIFY(reference.ok());
       QVERIFY(ctx->ids == reference->ids);
       QCOMPARE(ctx->raw_text, reference->raw_text);
-      QCOMPARE(ctx->ids.size(), system_len + used + 1 + (1 + user_len + 1 + enc("它有多高？").size() + 1) + 1 + 1 + assistant_len + 1);
+      QCOMPARE(ctx->ids.size(),
+               system_len + used + 1 + (1 + user_len + 1 + enc("它有多高？").size() + 1) + 1 + 1 + assistant_len + 1);
     }
     // The 6144 default keeps all of this short history.
     QCOMPARE(make_context(*tok_, "q", history)->kept_turns(), history.size());
@@ -190,8 +196,8 @@ class TstPrompt : public QObject {
     json scenario = json::array({{{"name", "long"}, {"query", "它有多高？"}, {"history", json::array()}}});
     for (const HistoryTurn& t : history) scenario[0]["history"].push_back({t.query, *t.response});
     QVERIFY(write_text(dir + "/s.json", scenario.dump()));
-    test::CommandResult r = test::run_command(
-        {test::cli_path(), "prompt", "--scenarios", dir + "/s.json", "--vocab", test::fixture("qwen.tiktoken"), "--max-window", "777"});
+    test::CommandResult r = test::run_command({test::cli_path(), "prompt", "--scenarios", dir + "/s.json", "--vocab",
+                                               test::fixture("qwen.tiktoken"), "--max-window", "777"});
     QVERIFY2(r.exit_code == 0, r.err.c_str());
     ContextOptions o;
     o.max_window_size = 777;
@@ -214,9 +220,11 @@ class TstPrompt : public QObject {
       QVERIFY2(ctx.ok(), ctx.message().c_str());
       std::vector<int32_t> want = {token_id::im_start, 8948, token_id::newline};
       for (int32_t id : enc("You are a helpful assistant.")) want.push_back(id);
-      for (int32_t id : {token_id::im_end, token_id::newline, token_id::im_start, 872, token_id::newline}) want.push_back(id);
+      for (int32_t id : {token_id::im_end, token_id::newline, token_id::im_start, 872, token_id::newline})
+        want.push_back(id);
       for (int32_t id : ids_of(c["ids"])) want.push_back(id);
-      for (int32_t id : {token_id::im_end, token_id::newline, token_id::im_start, 77091, token_id::newline}) want.push_back(id);
+      for (int32_t id : {token_id::im_end, token_id::newline, token_id::im_start, 77091, token_id::newline})
+        want.push_back(id);
       QVERIFY2(ctx->ids == want, text.c_str());
       if (text.find("<|im_start|>") != std::string::npos || text.find("<|endoftext|>") != std::string::npos) {
         ++with_control_text;

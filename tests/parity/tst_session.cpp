@@ -71,8 +71,9 @@ class TestSession : public QObject {
     QCOMPARE(label->label, std::string("images/astronaut.png"));
     std::string streamed;
     GenerationStats st;
-    auto reply = s.generate(format_query({ContentItem::image(label->label), ContentItem::plain("What is this?")}),
-                            greedy(int(ids.size())), [&](std::string_view p) { streamed += p; }, nullptr, &st);
+    auto reply = s.generate(
+        format_query({ContentItem::image(label->label), ContentItem::plain("What is this?")}), greedy(int(ids.size())),
+        [&](std::string_view p) { streamed += p; }, nullptr, &st);
     QVERIFY2(reply.ok(), reply.message().c_str());
     QCOMPARE(st.prompt_tokens, int(g["prompt_ids"].size()));
     QCOMPARE(st.images_encoded, 1);
@@ -89,7 +90,8 @@ class TestSession : public QObject {
     ChatSession a(*model_);
     auto la = a.add_picture(picture("images/rocket.jpg", "rocket.jpg"));
     QVERIFY(la.ok());
-    QVERIFY(a.generate(format_query({ContentItem::image(la->label), ContentItem::plain("框出图中的火箭")}), greedy(12)).ok());
+    QVERIFY(a.generate(format_query({ContentItem::image(la->label), ContentItem::plain("框出图中的火箭")}), greedy(12))
+                .ok());
     auto second = a.generate("它有多高？", greedy(12));
     QVERIFY(second.ok());
 
@@ -141,11 +143,13 @@ class TestSession : public QObject {
       at_cancel = pieces.load();
       cancel.store(true);
     });
-    auto r = s.generate("Write a long essay.", greedy(400), [&](std::string_view) { pieces.fetch_add(1); }, &cancel, &st);
+    auto r = s.generate(
+        "Write a long essay.", greedy(400), [&](std::string_view) { pieces.fetch_add(1); }, &cancel, &st);
     stopper.join();
     QVERIFY(r.ok());
     QCOMPARE(st.stop_reason, StopReason::Cancelled);
-    QVERIFY2(st.generated_tokens <= at_cancel + 2, qPrintable(QString("%1 tokens after cancel at %2").arg(st.generated_tokens).arg(at_cancel)));
+    QVERIFY2(st.generated_tokens <= at_cancel + 2,
+             qPrintable(QString("%1 tokens after cancel at %2").arg(st.generated_tokens).arg(at_cancel)));
     QCOMPARE(int(s.history().size()), 1);  // a cancelled turn is kept with what was shown
   }
 
@@ -154,7 +158,8 @@ class TestSession : public QObject {
     ChatSession s(*small);
     auto label = s.add_picture(picture("images/chelsea.png", "cat.png"));
     QVERIFY(label.ok());
-    auto r = s.generate(format_query({ContentItem::image(label->label), ContentItem::plain("What is this?")}), greedy(4));
+    auto r =
+        s.generate(format_query({ContentItem::image(label->label), ContentItem::plain("What is this?")}), greedy(4));
     QVERIFY(!r.ok());
     QVERIFY2(r.message().find("context") != std::string::npos, r.message().c_str());
     QVERIFY(s.history().empty());
@@ -226,8 +231,8 @@ class TestSession : public QObject {
       QCOMPARE(*got, *want);
     }
     auto cli = [&](std::vector<std::string> extra) {
-      std::vector<std::string> argv = {test::cli_path(), "chat", "--model", test::checkpoint_dir("tiny"), "--prompt", q,
-                                       "--max-new", "12"};
+      std::vector<std::string> argv = {test::cli_path(), "chat", "--model",   test::checkpoint_dir("tiny"),
+                                       "--prompt",       q,      "--max-new", "12"};
       argv.insert(argv.end(), extra.begin(), extra.end());
       return test::run_command(argv);
     };

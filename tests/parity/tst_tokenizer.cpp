@@ -135,7 +135,8 @@ class TestTokenizerGolden : public QObject {
         QVERIFY2(got.contains("error") && !got.contains("ids"), line.c_str());
       } else {
         QVERIFY2(got.contains("ids"), line.c_str());
-        QCOMPARE(ids_text(got.at("ids").get<std::vector<int32_t>>()), ids_text(want.at("ids").get<std::vector<int32_t>>()));
+        QCOMPARE(ids_text(got.at("ids").get<std::vector<int32_t>>()),
+                 ids_text(want.at("ids").get<std::vector<int32_t>>()));
       }
     }
     QCOMPARE(i, golden.size());
@@ -199,7 +200,8 @@ class TestTokenizerGolden : public QObject {
         if (tok_->token_bytes(id) == std::string(1, static_cast<char>(b))) return id;
       return int32_t(-1);
     };
-    QCOMPARE(tok_->decode({byte_id(0xE4), byte_id(0xB8), byte_id('A')}), std::string("\xEF\xBF\xBD" "A"));
+    QCOMPARE(tok_->decode({byte_id(0xE4), byte_id(0xB8), byte_id('A')}), std::string("\xEF\xBF\xBD"
+                                                                                     "A"));
     QCOMPARE(tok_->decode({byte_id(0xE4), byte_id(0xB8), byte_id(0xAD)}), std::string("\xE4\xB8\xAD"));
     // Image span without a pad (256-byte path) still decodes to the path.
     std::vector<int32_t> span{tid::img_start};
@@ -229,7 +231,8 @@ class TestTokenizerGolden : public QObject {
     while (std::getline(out, line)) lines.push_back(Json::parse(line));  // every line is JSON
     QCOMPARE(lines.size(), size_t(11));
     QCOMPARE(lines[0].at("ids"), Json({9707, 1879}));
-    for (int i : {1, 2, 3, 4, 5, 6, 7}) QVERIFY2(lines[i].contains("error") && !lines[i].contains("ids"), lines[i].dump().c_str());
+    for (int i : {1, 2, 3, 4, 5, 6, 7})
+      QVERIFY2(lines[i].contains("error") && !lines[i].contains("ids"), lines[i].dump().c_str());
     QVERIFY(lines[3].at("error").get<std::string>().find("Unclosed image token") != std::string::npos);
     QCOMPARE(lines[2].at("text"), Json("x"));  // the fields are written back
     // tiktoken turns a lone surrogate into U+FFFD; other fields come back unchanged.

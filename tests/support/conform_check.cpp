@@ -26,7 +26,8 @@ std::string fmt(double v) {
 }  // namespace
 
 std::string ConformReport::summary() const {
-  std::string s = name + ": visual " + fmt(visual_rel_l2) + ", logits " + fmt(logits_rel_l2) + ", top-1 " + fmt(top1_agreement);
+  std::string s =
+      name + ": visual " + fmt(visual_rel_l2) + ", logits " + fmt(logits_rel_l2) + ", top-1 " + fmt(top1_agreement);
   for (const auto& f : failures) s += "\n  FAIL " + f;
   return s;
 }
@@ -47,7 +48,8 @@ Result<ConformReport> check_conform(const std::string& out_dir, const std::strin
   const auto& gt = G["fp32_top5_ids"];
   const auto& ot = O.value("top5_ids", nlohmann::json::array());
   if (gt.size() != ot.size()) {
-    r.failures.push_back("top5_ids has " + std::to_string(ot.size()) + " positions, golden " + std::to_string(gt.size()));
+    r.failures.push_back("top5_ids has " + std::to_string(ot.size()) + " positions, golden " +
+                         std::to_string(gt.size()));
   } else {
     size_t agree = 0;
     for (size_t i = 0; i < gt.size(); ++i) agree += ot[i].size() > 0 && gt[i].size() > 0 && ot[i][0] == gt[i][0];

@@ -15,7 +15,7 @@ struct ConformLimits {
   double visual_rel_l2 = 2e-4;
   double logits_rel_l2 = 2e-4;
   double top1_agreement = 0.999;
-  int greedy_prefix = -1;          // -1: every greedy id must match
+  int greedy_prefix = -1;           // -1: every greedy id must match
   bool accept_fp16_greedy = false;  // the prefix may match the fp16 golden instead of fp32
 };
 

@@ -38,7 +38,8 @@ Status make_checkpoint(const std::string& out_dir, const std::vector<std::string
   std::vector<std::string> argv = {env_or("QWENVL_PYTHON", QWENVL_TEST_PYTHON), QWENVL_TEST_MAKE_CHECKPOINT, out_dir};
   argv.insert(argv.end(), args.begin(), args.end());
   CommandResult r = run_command(argv);
-  if (r.exit_code != 0) return Status::error("make_checkpoint.py failed (" + std::to_string(r.exit_code) + "): " + r.err);
+  if (r.exit_code != 0)
+    return Status::error("make_checkpoint.py failed (" + std::to_string(r.exit_code) + "): " + r.err);
   return Status();
 }
 

@@ -9,9 +9,9 @@
 
 namespace qwenvl::test {
 
-std::string fixtures_dir();                    // .../shared/fixtures
-std::string fixture(const std::string& rel);   // fixtures_dir() + "/" + rel
-std::string cli_path();                        // the qwenvl-cli binary
+std::string fixtures_dir();                   // .../shared/fixtures
+std::string fixture(const std::string& rel);  // fixtures_dir() + "/" + rel
+std::string cli_path();                       // the qwenvl-cli binary
 // A checkpoint made by a CTest fixture (tests/CMakeLists.txt) for this run.
 std::string checkpoint_dir(const std::string& name);
 // Runs make_checkpoint.py OUT ARGS... now (for checkpoints a single test needs).

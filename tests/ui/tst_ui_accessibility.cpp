@@ -3,10 +3,10 @@
 // zoom) works without a mouse.
 #include <QAbstractButton>
 #include <QAbstractSpinBox>
-#include <QFileInfo>
 #include <QAccessible>
 #include <QApplication>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QLineEdit>
 #include <QPointer>
 #include <QTableWidget>
@@ -44,8 +44,9 @@ QStringList unnamedControls(QWidget* root) {
     if (iface->role() == QAccessible::ScrollBar || w->objectName() == QLatin1String("qt_scrollarea_viewport")) continue;
     if (qobject_cast<QAbstractSpinBox*>(w->parentWidget())) continue;  // a spin box's own line edit
     if (iface->text(QAccessible::Name).trimmed().isEmpty()) {
-      missing << QString::fromLatin1(w->metaObject()->className()) + QLatin1Char(' ') + w->objectName() + QLatin1Char(' ') +
-                 QString::fromLatin1(w->parentWidget() ? w->parentWidget()->metaObject()->className() : "");
+      missing << QString::fromLatin1(w->metaObject()->className()) + QLatin1Char(' ') + w->objectName() +
+                     QLatin1Char(' ') +
+                     QString::fromLatin1(w->parentWidget() ? w->parentWidget()->metaObject()->className() : "");
     }
   }
   return missing;
@@ -87,7 +88,8 @@ class TestUiAccessibility : public QObject {
     QStringList keys;
     for (int r = 0; r < table->rowCount(); ++r) keys << table->item(r, 1)->text();
     for (QAction* a : {w.window->actions()->stop, w.window->actions()->showBoxes, w.window->actions()->focusInput}) {
-      QVERIFY2(keys.contains(a->shortcut().toString(QKeySequence::NativeText)), qPrintable(keys.join(QLatin1Char(','))));
+      QVERIFY2(keys.contains(a->shortcut().toString(QKeySequence::NativeText)),
+               qPrintable(keys.join(QLatin1Char(','))));
     }
     const QStringList missing = unnamedControls(table->window());
     QVERIFY2(missing.isEmpty(), qPrintable(missing.join(QLatin1Char('\n'))));
@@ -151,10 +153,13 @@ class TestUiAccessibility : public QObject {
       QTest::keyClick(name ? static_cast<QWidget*>(name) : dialog.data(), Qt::Key_Return);
       QTest::qWait(50);
     }
-    QVERIFY2(test::waitForPictures(w.window.get(), 1),
-             qPrintable(QStringLiteral("dialog %1, text %2, focus %3")
-                            .arg(dialog ? QStringLiteral("open") : QStringLiteral("gone"), name ? name->text() : QString(),
-                                 QString::fromLatin1(QApplication::focusWidget() ? QApplication::focusWidget()->metaObject()->className() : "none"))));
+    QVERIFY2(
+        test::waitForPictures(w.window.get(), 1),
+        qPrintable(QStringLiteral("dialog %1, text %2, focus %3")
+                       .arg(dialog ? QStringLiteral("open") : QStringLiteral("gone"), name ? name->text() : QString(),
+                            QString::fromLatin1(QApplication::focusWidget()
+                                                    ? QApplication::focusWidget()->metaObject()->className()
+                                                    : "none"))));
 
     // Ask: Ctrl+L goes to the question box, Enter sends, Esc stops.
     w.script->push(app::ScriptedReply{std::string(300, 'a'), 20, 0, {}});

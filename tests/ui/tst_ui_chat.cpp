@@ -67,13 +67,15 @@ class TestUiChat : public QObject {
     QCOMPARE(question.text, QStringLiteral("图里有什么？ What is in the picture?"));
     QCOMPARE(question.pictureIds.size(), 1);
     // The query went to the model with the picture first, as from_list_format writes it.
-    QVERIFY2(question.query.startsWith(QStringLiteral("Picture 1:<img>astronaut.png</img>\n")), qPrintable(question.query));
+    QVERIFY2(question.query.startsWith(QStringLiteral("Picture 1:<img>astronaut.png</img>\n")),
+             qPrintable(question.query));
     QCOMPARE(answer.text, QString::fromUtf8(kLongReply));
     QCOMPARE(answer.state, app::ReplyState::Done);
     QVERIFY(answer.stats.valid && answer.stats.generatedTokens > 50 && answer.stats.promptTokens > 0);
     // Streamed in batches: several updates, at most ~30 a second.
     QVERIFY2(updates.count() >= 3, qPrintable(QString::number(updates.count())));
-    QVERIFY2(updates.count() <= seconds * 30 + 3, qPrintable(QStringLiteral("%1 updates in %2 s").arg(updates.count()).arg(seconds)));
+    QVERIFY2(updates.count() <= seconds * 30 + 3,
+             qPrintable(QStringLiteral("%1 updates in %2 s").arg(updates.count()).arg(seconds)));
 
     ui::MessageView* view = w.window->chatPane()->chatView()->viewFor(answer.id);
     QVERIFY(view);
@@ -98,7 +100,8 @@ class TestUiChat : public QObject {
     QVERIFY(test::waitForReply(w.window.get()));
     const double seconds = clock.elapsed() / 1000.0;
     QVERIFY(seconds > 0.3);  // 400 tokens at >= 1 ms each
-    QVERIFY2(pieces.count() <= seconds * 30 + 2, qPrintable(QStringLiteral("%1 batches in %2 s").arg(pieces.count()).arg(seconds)));
+    QVERIFY2(pieces.count() <= seconds * 30 + 2,
+             qPrintable(QStringLiteral("%1 batches in %2 s").arg(pieces.count()).arg(seconds)));
     QString joined;
     for (const QList<QVariant>& args : pieces) joined += args.at(1).toString();
     QCOMPARE(joined, QString::fromStdString(many));
@@ -195,7 +198,8 @@ class TestUiChat : public QObject {
     QCOMPARE(w.window->chatPane()->promptEdit()->toPlainText(), QStringLiteral("Hello"));
     // The first-start strip says how to get the model.
     QVERIFY(w.window->chatPane()->modelPanel()->isVisible());
-    QVERIFY(w.window->chatPane()->modelPanel()->text().contains(QStringLiteral("git lfs clone https://huggingface.co/Qwen/Qwen-VL-Chat-Int4")));
+    QVERIFY(w.window->chatPane()->modelPanel()->text().contains(
+        QStringLiteral("git lfs clone https://huggingface.co/Qwen/Qwen-VL-Chat-Int4")));
   }
 
   void loadingShowsProgressAndCanBeCancelled() {

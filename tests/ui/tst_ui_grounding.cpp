@@ -30,7 +30,8 @@ struct Box {
 };
 // Pixels of the 640 x 427 rocket.jpg for the boxes above, as the official drawer computes them.
 Box pixels(int x1, int y1, int x2, int y2) {
-  return {app::modelToPixel(x1, 640), app::modelToPixel(y1, 427), app::modelToPixel(x2, 640), app::modelToPixel(y2, 427)};
+  return {app::modelToPixel(x1, 640), app::modelToPixel(y1, 427), app::modelToPixel(x2, 640),
+          app::modelToPixel(y2, 427)};
 }
 
 QColor viewPixel(const QImage& grab, const ui::ImageCanvas* canvas, double x, double y) {
@@ -187,7 +188,8 @@ class TestUiGrounding : public QObject {
     QTest::mouseRelease(canvas, Qt::LeftButton, Qt::ShiftModifier, to);
     const int x1 = app::pixelToModel(qRound(a.x()), 640), y1 = app::pixelToModel(qRound(a.y()), 427);
     const int x2 = app::pixelToModel(qRound(b.x()), 640), y2 = app::pixelToModel(qRound(b.y()), 427);
-    const QString expected = QStringLiteral("<ref>this region</ref><box>(%1,%2),(%3,%4)</box> ").arg(x1).arg(y1).arg(x2).arg(y2);
+    const QString expected =
+        QStringLiteral("<ref>this region</ref><box>(%1,%2),(%3,%4)</box> ").arg(x1).arg(y1).arg(x2).arg(y2);
     ui::PromptEdit* prompt = w.window->chatPane()->promptEdit();
     QCOMPARE(prompt->toPlainText(), expected);
     // The phrase is selected: typing names the region.

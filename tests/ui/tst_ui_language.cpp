@@ -38,7 +38,8 @@ Texts collect(ui::MainWindow* window) {
     const QList<QAction*> entries = menu->menu()->actions();
     for (int i = 0; i < entries.size(); ++i) {
       if (entries[i]->isSeparator()) continue;
-      t.byKey.insert(QStringLiteral("menu%1/%2").arg(window->menuBar()->actions().indexOf(menu)).arg(i), entries[i]->text());
+      t.byKey.insert(QStringLiteral("menu%1/%2").arg(window->menuBar()->actions().indexOf(menu)).arg(i),
+                     entries[i]->text());
     }
   }
   int n = 0;
@@ -94,7 +95,8 @@ class TestUiLanguage : public QObject {
     for (auto it = english.byKey.cbegin(); it != english.byKey.cend(); ++it) {
       if (languageNeutral(it.value())) continue;
       // The model's words and the user's own stay as they were; everything else must change.
-      if (it.value().contains(QStringLiteral("the cat")) || it.value().contains(QStringLiteral("Where is the cat"))) continue;
+      if (it.value().contains(QStringLiteral("the cat")) || it.value().contains(QStringLiteral("Where is the cat")))
+        continue;
       if (chinese.byKey.value(it.key()) == it.value()) untranslated << it.key() + QStringLiteral(": ") + it.value();
     }
     QVERIFY2(untranslated.isEmpty(), qPrintable(untranslated.join(QLatin1Char('\n'))));

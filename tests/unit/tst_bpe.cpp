@@ -65,7 +65,7 @@ class TestBpe : public QObject {
     QCOMPARE(seen.size(), size_t(256));
     QCOMPARE(BpeEngine::byte_to_unicode('!'), char32_t('!'));
     QCOMPARE(BpeEngine::byte_to_unicode(0x00), char32_t(0x100));
-    QCOMPARE(BpeEngine::byte_to_unicode(' '), char32_t(0x120));  // GPT-2's 'Ġ'
+    QCOMPARE(BpeEngine::byte_to_unicode(' '), char32_t(0x120));   // GPT-2's 'Ġ'
     QCOMPARE(BpeEngine::byte_to_unicode('\n'), char32_t(0x10A));  // 'Ċ'
     QCOMPARE(BpeEngine::byte_to_unicode(0xAD), char32_t(0x143));
     QCOMPARE(BpeEngine::byte_to_unicode(0xFF), char32_t(0xFF));
@@ -88,7 +88,10 @@ class TestBpe : public QObject {
 
   void matches_reference_merge() {
     const std::vector<std::string> alphabets = {
-        "abcdefghijklmnopqrstuvwxyz", " etaoinshr", "!@#$%^&*()_+-=[]{};:,./<>?", "0123456789",
+        "abcdefghijklmnopqrstuvwxyz",
+        " etaoinshr",
+        "!@#$%^&*()_+-=[]{};:,./<>?",
+        "0123456789",
         "\xE7\x9A\x84\xE4\xB8\x80\xE6\x98\xAF\xE4\xB8\x8D",  // 的一是不 as bytes
         "\xC3\xA9\xC3\xA8\xC3\xBC\xD0\xB0\xD0\xB5"};
     std::mt19937 rng(11);

@@ -45,7 +45,8 @@ std::vector<int32_t> message(std::string_view role, std::string_view content) {
   return v;
 }
 
-std::vector<int32_t> expected_ids(const std::string& system, const std::vector<HistoryTurn>& kept, const std::string& query) {
+std::vector<int32_t> expected_ids(const std::string& system, const std::vector<HistoryTurn>& kept,
+                                  const std::string& query) {
   std::vector<int32_t> v = message("system", system);
   for (const HistoryTurn& t : kept) {
     v.push_back(tid::newline);
@@ -102,7 +103,8 @@ class TstChatTemplate : public QObject {
     Result<ChatContext> ctx = build_context(fake_encode, "hi", {}, o);
     QVERIFY(ctx.ok());
     QCOMPARE(ctx->ids, expected_ids("", {}, "hi"));
-    QCOMPARE(ctx->raw_text, std::string("<|im_start|>system\n<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n"));
+    QCOMPARE(ctx->raw_text,
+             std::string("<|im_start|>system\n<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n"));
   }
 
   void history_with_and_without_response() {
@@ -137,7 +139,8 @@ class TstChatTemplate : public QObject {
 
   // The first turn that does not fit stops the loop, even if an older, smaller one would fit.
   void first_misfit_stops() {
-    std::vector<HistoryTurn> h = {{"a", std::string("b")}, {std::string(500, 'x'), std::string("y")}, {"c", std::string("d")}};
+    std::vector<HistoryTurn> h = {
+        {"a", std::string("b")}, {std::string(500, 'x'), std::string("y")}, {"c", std::string("d")}};
     ContextOptions o;
     o.max_window_size = 200;
     Result<ChatContext> ctx = build_context(fake_encode, "q", h, o);
@@ -191,7 +194,8 @@ class TstChatTemplate : public QObject {
   }
 
   void encoding_errors_name_the_message() {
-    std::vector<HistoryTurn> h = {{"old <img>broken", std::string("r")}, {"ok", std::string("r")}, {"<img>x", std::string("r")}};
+    std::vector<HistoryTurn> h = {
+        {"old <img>broken", std::string("r")}, {"ok", std::string("r")}, {"<img>x", std::string("r")}};
     Result<ChatContext> ctx = build_context(fake_encode, "q", h);
     QVERIFY(!ctx.ok());
     QVERIFY2(ctx.message().find("history turn 3 of 3, user message") != std::string::npos, ctx.message().c_str());
@@ -219,8 +223,9 @@ class TstChatTemplate : public QObject {
     QCOMPARE(format_query({}), std::string());
     QCOMPARE(format_query({ContentItem::image("a.png"), ContentItem::plain("Hi"), ContentItem::image("b c.jpg")}),
              std::string("Picture 1:<img>a.png</img>\nHiPicture 2:<img>b c.jpg</img>\n"));
-    QCOMPARE(format_query({ContentItem::box("the cat", {{1, 2, 3, 4}, {500, 600, 700, 1000}}), ContentItem::plain(" ok")}),
-             std::string("<ref>the cat</ref><box>(1,2),(3,4)</box><box>(500,600),(700,1000)</box> ok"));
+    QCOMPARE(
+        format_query({ContentItem::box("the cat", {{1, 2, 3, 4}, {500, 600, 700, 1000}}), ContentItem::plain(" ok")}),
+        std::string("<ref>the cat</ref><box>(1,2),(3,4)</box><box>(500,600),(700,1000)</box> ok"));
     QCOMPARE(format_query({ContentItem::box("", {{-1, 0, 10, 20}})}), std::string("<box>(-1,0),(10,20)</box>"));
     QCOMPARE(format_query({ContentItem::box("r", {})}), std::string("<ref>r</ref>"));
   }
@@ -252,7 +257,8 @@ class TstChatTemplate : public QObject {
       {"name": "a", "system": "S", "history": [["q", null]], "greedy_steps": 3,
        "query": [{"image": "x.png", "text": "ignored"}, {"ref": "", "box": [[1, 2.9, -3.7, 4]]},
                  {"box": [[5, 6, 7, 8]]}, {"text": "t"}, {"image": "y.png"}]}
-    ])", "test.json");
+    ])",
+                                                           "test.json");
     QVERIFY(r.ok());
     QCOMPARE(r->size(), size_t(1));
     const ScenarioEntry& e = r->front();
@@ -263,8 +269,9 @@ class TstChatTemplate : public QObject {
     QCOMPARE(s.greedy_steps, 3);
     QVERIFY(!s.history[0].response);
     // "image" wins over "text"; an empty ref still writes <ref></ref>; floats print as %d does.
-    QCOMPARE(s.query(), std::string("Picture 1:<img>x.png</img>\n<ref></ref><box>(1,2),(-3,4)</box><box>(5,6),(7,8)</box>t"
-                                    "Picture 2:<img>y.png</img>\n"));
+    QCOMPARE(s.query(),
+             std::string("Picture 1:<img>x.png</img>\n<ref></ref><box>(1,2),(-3,4)</box><box>(5,6),(7,8)</box>t"
+                         "Picture 2:<img>y.png</img>\n"));
     QCOMPARE(s.image_labels(), (std::vector<std::string>{"x.png", "y.png"}));
     QCOMPARE(s.context_options().system, std::string("S"));
   }

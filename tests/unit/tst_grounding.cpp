@@ -68,7 +68,8 @@ bool has_markup(const std::string& s) {
 
 // The official display text: the TUTORIAL's regex, then the remaining box/quad spans removed.
 std::string official_display(const std::string& reply) {
-  std::string s = std::regex_replace(reply, std::regex("<ref>(.*?)</ref>(?:<box>.*?</box>)*(?:<quad>.*?</quad>)*"), "$1");
+  std::string s =
+      std::regex_replace(reply, std::regex("<ref>(.*?)</ref>(?:<box>.*?</box>)*(?:<quad>.*?</quad>)*"), "$1");
   s = std::regex_replace(s, std::regex("<box>.*?</box>"), "");
   return std::regex_replace(s, std::regex("<quad>.*?</quad>"), "");
 }
@@ -81,7 +82,8 @@ struct Generated {
 };
 
 Generated generate_reply(std::mt19937& rng) {
-  static const char* const words[] = {"a ", "the cat", " and", "框出", "火箭", "， ", "日本語", "x", " 😀 ", "(1,2)", "..."};
+  static const char* const words[] = {"a ",     "the cat", " and", "框出",  "火箭", "， ",
+                                      "日本語", "x",       " 😀 ",  "(1,2)", "..."};
   auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
   auto coord = [&] { return pick(1000); };
   Generated g;
@@ -203,7 +205,8 @@ class TstGrounding : public QObject {
     QCOMPARE(g.display_text, std::string("sign!"));
     check_boxes(g, {{{1, 2, 3, 4, 5, 6, 7, 8}, 0, true}});
     // Boxes then quads belong to the ref; a box after a quad does not (the regex's order).
-    g = parse_grounding("<ref>a</ref><box>(1,1),(2,2)</box><quad>(1,2),(3,4),(5,6),(7,8)</quad><box>(5,5),(6,6)</box>", true);
+    g = parse_grounding("<ref>a</ref><box>(1,1),(2,2)</box><quad>(1,2),(3,4),(5,6),(7,8)</quad><box>(5,5),(6,6)</box>",
+                        true);
     QCOMPARE(g.display_text, std::string("a"));
     check_boxes(g, {{{1, 1, 2, 2}, 0, true}, {{1, 2, 3, 4, 5, 6, 7, 8}, 0, false}, {{5, 5, 6, 6}, -1, false}});
     // A quad needs 8 numbers, a box 4.
@@ -213,9 +216,16 @@ class TstGrounding : public QObject {
   }
 
   void malformed_contents_are_ignored() {
-    const char* const bad[] = {"<box></box>", "<box>abc</box>", "<box>(1,2),(3)</box>", "<box>(1,2),(3,4),(5,6)</box>",
-                               "<box>(1,2)(3,4)</box>", "<box>(1,,2),(3,4)</box>", "<box>(99999999,2),(3,4)</box>",
-                               "<box>(1.5,2),(3,4)</box>", "<box>(1,2),(3,4),</box>", "<box>(--1,2),(3,4)</box>"};
+    const char* const bad[] = {"<box></box>",
+                               "<box>abc</box>",
+                               "<box>(1,2),(3)</box>",
+                               "<box>(1,2),(3,4),(5,6)</box>",
+                               "<box>(1,2)(3,4)</box>",
+                               "<box>(1,,2),(3,4)</box>",
+                               "<box>(99999999,2),(3,4)</box>",
+                               "<box>(1.5,2),(3,4)</box>",
+                               "<box>(1,2),(3,4),</box>",
+                               "<box>(--1,2),(3,4)</box>"};
     for (const char* b : bad) {
       GroundingParse g = parse_grounding(std::string("x") + b + "y", true);
       QVERIFY2(g.boxes.empty(), b);
@@ -327,8 +337,9 @@ class TstGrounding : public QObject {
   // Arbitrary soup of tag fragments, digits and text: never a crash, valid ranges, and boxes
   // still only grow with the prefix.
   void randomized_garbage() {
-    static const char* const atoms[] = {"<ref>", "</ref>", "<box>", "</box>", "<quad>", "</quad>", "<", "</", "<re",
-                                        "(", ")", ",", "1", "23", "-", " ", "x", "火", "\n", "<img>", ">"};
+    static const char* const atoms[] = {"<ref>", "</ref>", "<box>", "</box>", "<quad>", "</quad>", "<",
+                                        "</",    "<re",    "(",     ")",      ",",      "1",       "23",
+                                        "-",     " ",      "x",     "火",     "\n",     "<img>",   ">"};
     std::mt19937 rng(99);
     for (int i = 0; i < 300; ++i) {
       std::string s;

@@ -34,10 +34,15 @@ struct PngSpec {
 
 int channels_of(int color_type) {
   switch (color_type) {
-    case PNG_COLOR_TYPE_GRAY: case PNG_COLOR_TYPE_PALETTE: return 1;
-    case PNG_COLOR_TYPE_GRAY_ALPHA: return 2;
-    case PNG_COLOR_TYPE_RGB: return 3;
-    default: return 4;
+    case PNG_COLOR_TYPE_GRAY:
+    case PNG_COLOR_TYPE_PALETTE:
+      return 1;
+    case PNG_COLOR_TYPE_GRAY_ALPHA:
+      return 2;
+    case PNG_COLOR_TYPE_RGB:
+      return 3;
+    default:
+      return 4;
   }
 }
 
@@ -49,8 +54,7 @@ std::vector<uint8_t> pack_row(const std::vector<unsigned>& s, int depth) {
     for (unsigned v : s) out.push_back(uint8_t(v));
   } else {
     out.assign((s.size() * depth + 7) / 8, 0);
-    for (size_t i = 0; i < s.size(); ++i)
-      out[i * depth / 8] |= uint8_t(s[i] << (8 - depth - int(i * depth % 8)));
+    for (size_t i = 0; i < s.size(); ++i) out[i * depth / 8] |= uint8_t(s[i] << (8 - depth - int(i * depth % 8)));
   }
   return out;
 }
@@ -133,7 +137,14 @@ bool matches(const qwenvl::RgbImage& img, const PngSpec& s, Rule rule, QString* 
       const uint8_t* p = &img.pixels[(size_t(y) * s.width + x) * 3];
       if (p[0] != want.r || p[1] != want.g || p[2] != want.b) {
         *why = QString("pixel (%1,%2) is (%3,%4,%5), expected (%6,%7,%8)")
-                   .arg(x).arg(y).arg(p[0]).arg(p[1]).arg(p[2]).arg(want.r).arg(want.g).arg(want.b);
+                   .arg(x)
+                   .arg(y)
+                   .arg(p[0])
+                   .arg(p[1])
+                   .arg(p[2])
+                   .arg(want.r)
+                   .arg(want.g)
+                   .arg(want.b);
         return false;
       }
     }
@@ -145,9 +156,7 @@ std::string slurp(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-void spit(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
+void spit(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
 
 }  // namespace
 
@@ -174,7 +183,13 @@ class TstImageDecode : public QObject {
     auto img = qwenvl::decode_image_file(path("g16.png"));
     QVERIFY2(img.ok(), img.message().c_str());
     QString why;
-    QVERIFY2(matches(*img, s, [](const unsigned* v) { int g = v[0] > 255 ? 255 : int(v[0]); return Rgb{g, g, g}; }, &why),
+    QVERIFY2(matches(
+                 *img, s,
+                 [](const unsigned* v) {
+                   int g = v[0] > 255 ? 255 : int(v[0]);
+                   return Rgb{g, g, g};
+                 },
+                 &why),
              qPrintable(why));
   }
 
@@ -192,13 +207,20 @@ class TstImageDecode : public QObject {
     QFETCH(bool, interlaced);
     static int max;
     max = (1 << depth) - 1;
-    PngSpec s = make_spec(13, 11, depth, PNG_COLOR_TYPE_GRAY, [](int x, int y, int) { return unsigned((x * 3 + y * 5) % (max + 1)); });
+    PngSpec s = make_spec(13, 11, depth, PNG_COLOR_TYPE_GRAY,
+                          [](int x, int y, int) { return unsigned((x * 3 + y * 5) % (max + 1)); });
     s.interlaced = interlaced;
     const std::string p = write_png(path("gray" + std::to_string(depth) + (interlaced ? "i" : "") + ".png"), s);
     auto img = qwenvl::decode_image_file(p);
     QVERIFY2(img.ok(), img.message().c_str());
     QString why;
-    QVERIFY2(matches(*img, s, [](const unsigned* v) { int g = int(v[0]) * 255 / max; return Rgb{g, g, g}; }, &why),
+    QVERIFY2(matches(
+                 *img, s,
+                 [](const unsigned* v) {
+                   int g = int(v[0]) * 255 / max;
+                   return Rgb{g, g, g};
+                 },
+                 &why),
              qPrintable(why));
   }
 
@@ -227,10 +249,13 @@ class TstImageDecode : public QObject {
     QVERIFY2(img.ok(), img.message().c_str());
     QString why;
     const bool grey = color_type == PNG_COLOR_TYPE_GRAY_ALPHA;
-    QVERIFY2(matches(*img, s, [grey](const unsigned* v) {
-               return grey ? Rgb{int(v[0] >> 8), int(v[0] >> 8), int(v[0] >> 8)}
-                           : Rgb{int(v[0] >> 8), int(v[1] >> 8), int(v[2] >> 8)};
-             }, &why),
+    QVERIFY2(matches(
+                 *img, s,
+                 [grey](const unsigned* v) {
+                   return grey ? Rgb{int(v[0] >> 8), int(v[0] >> 8), int(v[0] >> 8)}
+                               : Rgb{int(v[0] >> 8), int(v[1] >> 8), int(v[2] >> 8)};
+                 },
+                 &why),
              qPrintable(why));
   }
 
@@ -248,9 +273,12 @@ class TstImageDecode : public QObject {
       QVERIFY2(img.ok(), img.message().c_str());
       QString why;
       const bool grey = ct == PNG_COLOR_TYPE_GRAY_ALPHA;
-      QVERIFY2(matches(*img, s, [grey](const unsigned* v) {
-                 return grey ? Rgb{int(v[0]), int(v[0]), int(v[0])} : Rgb{int(v[0]), int(v[1]), int(v[2])};
-               }, &why),
+      QVERIFY2(matches(
+                   *img, s,
+                   [grey](const unsigned* v) {
+                     return grey ? Rgb{int(v[0]), int(v[0]), int(v[0])} : Rgb{int(v[0]), int(v[1]), int(v[2])};
+                   },
+                   &why),
                qPrintable(why));
     }
   }
@@ -269,11 +297,13 @@ class TstImageDecode : public QObject {
     QFETCH(bool, interlaced);
     static int n_index;
     n_index = 1 << depth;
-    PngSpec s = make_spec(11, 9, depth, PNG_COLOR_TYPE_PALETTE, [](int x, int y, int) { return unsigned((x + 2 * y) % n_index); });
+    PngSpec s = make_spec(11, 9, depth, PNG_COLOR_TYPE_PALETTE,
+                          [](int x, int y, int) { return unsigned((x + 2 * y) % n_index); });
     s.interlaced = interlaced;
     // Fewer entries than indices used (except at 1 bit), so that some pixels point past the PLTE.
     const int entries = depth == 1 ? 2 : n_index - 1;
-    for (int i = 0; i < entries; ++i) s.palette.push_back(png_color{uint8_t(10 + i * 37), uint8_t(250 - i * 11), uint8_t(i * 53)});
+    for (int i = 0; i < entries; ++i)
+      s.palette.push_back(png_color{uint8_t(10 + i * 37), uint8_t(250 - i * 11), uint8_t(i * 53)});
     s.palette_alpha = {0, 128};
     const std::string p = write_png(path("p" + std::to_string(depth) + (interlaced ? "i" : "") + ".png"), s);
     QVERIFY(!p.empty());
@@ -281,32 +311,50 @@ class TstImageDecode : public QObject {
     QVERIFY2(img.ok(), img.message().c_str());
     QString why;
     const auto pal = s.palette;
-    QVERIFY2(matches(*img, s, [&pal](const unsigned* v) {
-               if (v[0] >= pal.size()) return Rgb{0, 0, 0};
-               const png_color c = pal[v[0]];
-               return Rgb{c.red, c.green, c.blue};
-             }, &why),
+    QVERIFY2(matches(
+                 *img, s,
+                 [&pal](const unsigned* v) {
+                   if (v[0] >= pal.size()) return Rgb{0, 0, 0};
+                   const png_color c = pal[v[0]];
+                   return Rgb{c.red, c.green, c.blue};
+                 },
+                 &why),
              qPrintable(why));
   }
 
   // A tRNS colour on grey or RGB only sets Image.info["transparency"]; pixels are unchanged.
   void transparent_colour_ignored() {
-    PngSpec rgb = make_spec(8, 8, 8, PNG_COLOR_TYPE_RGB, [](int x, int y, int c) { return unsigned(x == 1 ? 1 + c : x * 30 + y + c); });
+    PngSpec rgb = make_spec(8, 8, 8, PNG_COLOR_TYPE_RGB,
+                            [](int x, int y, int c) { return unsigned(x == 1 ? 1 + c : x * 30 + y + c); });
     rgb.trns_color = true;
-    PngSpec gray = make_spec(8, 8, 8, PNG_COLOR_TYPE_GRAY, [](int x, int y, int) { return unsigned(x == 1 ? 1 : x * 30 + y); });
+    PngSpec gray =
+        make_spec(8, 8, 8, PNG_COLOR_TYPE_GRAY, [](int x, int y, int) { return unsigned(x == 1 ? 1 : x * 30 + y); });
     gray.trns_color = true;
     QString why;
     auto a = qwenvl::decode_image_file(write_png(path("trns_rgb.png"), rgb));
     QVERIFY2(a.ok(), a.message().c_str());
-    QVERIFY2(matches(*a, rgb, [](const unsigned* v) { return Rgb{int(v[0]), int(v[1]), int(v[2])}; }, &why), qPrintable(why));
+    QVERIFY2(matches(
+                 *a, rgb,
+                 [](const unsigned* v) {
+                   return Rgb{int(v[0]), int(v[1]), int(v[2])};
+                 },
+                 &why),
+             qPrintable(why));
     auto b = qwenvl::decode_image_file(write_png(path("trns_gray.png"), gray));
     QVERIFY2(b.ok(), b.message().c_str());
-    QVERIFY2(matches(*b, gray, [](const unsigned* v) { return Rgb{int(v[0]), int(v[0]), int(v[0])}; }, &why), qPrintable(why));
+    QVERIFY2(matches(
+                 *b, gray,
+                 [](const unsigned* v) {
+                   return Rgb{int(v[0]), int(v[0]), int(v[0])};
+                 },
+                 &why),
+             qPrintable(why));
   }
 
   // Sniffed from the bytes: a PNG named .jpg decodes; the file name never decides.
   void format_from_magic_bytes() {
-    PngSpec s = make_spec(4, 4, 8, PNG_COLOR_TYPE_RGB, [](int x, int y, int c) { return unsigned(x * 60 + y * 3 + c); });
+    PngSpec s =
+        make_spec(4, 4, 8, PNG_COLOR_TYPE_RGB, [](int x, int y, int c) { return unsigned(x * 60 + y * 3 + c); });
     QVERIFY(!write_png(path("really_a_png.jpg"), s).empty());
     auto img = qwenvl::decode_image_file(path("really_a_png.jpg"));
     QVERIFY2(img.ok(), img.message().c_str());
@@ -369,7 +417,8 @@ class TstImageDecode : public QObject {
   }
 
   void truncated_and_corrupt_png() {
-    PngSpec s = make_spec(40, 30, 8, PNG_COLOR_TYPE_RGB, [](int x, int y, int c) { return unsigned((x * 13 + y * 7 + c * 5) * 2654435761u >> 24); });
+    PngSpec s = make_spec(40, 30, 8, PNG_COLOR_TYPE_RGB,
+                          [](int x, int y, int c) { return unsigned((x * 13 + y * 7 + c * 5) * 2654435761u >> 24); });
     const std::string good = slurp(write_png(path("good.png"), s));
     QVERIFY(good.size() > 200);
     for (size_t cut : {size_t(20), size_t(40), good.size() / 2, good.size() - 60}) {

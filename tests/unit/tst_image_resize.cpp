@@ -40,7 +40,8 @@ qwenvl::RgbImage transpose(const qwenvl::RgbImage& in) {
   out.pixels.resize(in.pixels.size());
   for (int y = 0; y < in.height; ++y)
     for (int x = 0; x < in.width; ++x)
-      for (int c = 0; c < 3; ++c) out.pixels[(size_t(x) * out.width + y) * 3 + c] = in.pixels[(size_t(y) * in.width + x) * 3 + c];
+      for (int c = 0; c < 3; ++c)
+        out.pixels[(size_t(x) * out.width + y) * 3 + c] = in.pixels[(size_t(y) * in.width + x) * 3 + c];
   return out;
 }
 
@@ -162,7 +163,8 @@ class TstImageResize : public QObject {
     QCOMPARE(out.height, 448);
     for (int y = 0; y < 448; ++y)
       for (int x = 1; x < 448; ++x)
-        for (int c = 0; c < 3; ++c) QCOMPARE(out.pixels[(size_t(y) * 448 + x) * 3 + c], out.pixels[size_t(y) * 448 * 3 + c]);
+        for (int c = 0; c < 3; ++c)
+          QCOMPARE(out.pixels[(size_t(y) * 448 + x) * 3 + c], out.pixels[size_t(y) * 448 * 3 + c]);
     QVERIFY(transpose(qwenvl::resize_bicubic(transpose(column), 448, 448)).pixels == out.pixels);
     const auto dot = qwenvl::resize_bicubic(constant_image(1, 1, 42), 448, 448);
     QVERIFY(std::all_of(dot.pixels.begin(), dot.pixels.end(), [](uint8_t p) { return p == 42; }));

@@ -109,7 +109,8 @@ class TstJpegDecode : public QObject {
 
  private slots:
   void jpeg_decompression_bomb() {
-    const std::string jpg = patch_jpeg_size(make_jpeg(16, 16, JCS_RGB, 3, [](int, int, int) { return 9u; }), 30000, 30000);
+    const std::string jpg =
+        patch_jpeg_size(make_jpeg(16, 16, JCS_RGB, 3, [](int, int, int) { return 9u; }), 30000, 30000);
     auto img = qwenvl::decode_image_memory(jpg, "bomb.jpg");
     QVERIFY(!img.ok());
     QVERIFY2(img.message().find("900000000 pixels") != std::string::npos, img.message().c_str());
@@ -176,7 +177,8 @@ class TstJpegDecode : public QObject {
 
   // Pillow's "L" JPEG: l2rgb replicates the grey level.
   void jpeg_grey() {
-    auto img = qwenvl::decode_image_memory(make_jpeg(24, 16, JCS_GRAYSCALE, 1, [](int, int, int) { return 100u; }), "g.jpg");
+    auto img =
+        qwenvl::decode_image_memory(make_jpeg(24, 16, JCS_GRAYSCALE, 1, [](int, int, int) { return 100u; }), "g.jpg");
     QVERIFY2(img.ok(), img.message().c_str());
     for (size_t i = 0; i < img->pixels.size(); i += 3) {
       QCOMPARE(img->pixels[i], img->pixels[i + 1]);
@@ -187,7 +189,9 @@ class TstJpegDecode : public QObject {
 
   void jpeg_colour() {
     auto img = qwenvl::decode_image_memory(
-        make_jpeg(32, 16, JCS_RGB, 3, [](int, int, int c) { return c == 0 ? 200u : c == 1 ? 30u : 60u; }), "c.jpg");
+        make_jpeg(32, 16, JCS_RGB, 3, [](int, int, int c) { return c == 0   ? 200u
+                                                                   : c == 1 ? 30u
+                                                                            : 60u; }), "c.jpg");
     QVERIFY2(img.ok(), img.message().c_str());
     QVERIFY(near(&img->pixels[3 * 40], {200, 30, 60}, 3));
   }
@@ -201,7 +205,10 @@ class TstJpegDecode : public QObject {
   }
   void jpeg_cmyk() {
     QFETCH(int, space);
-    struct Case { unsigned stored[4]; Rgb want; };
+    struct Case {
+      unsigned stored[4];
+      Rgb want;
+    };
     static const Case cases[] = {
         {{255, 255, 255, 255}, {255, 255, 255}},  // no ink: white
         {{0, 255, 255, 255}, {0, 255, 255}},      // full cyan
@@ -212,12 +219,19 @@ class TstJpegDecode : public QObject {
       static const unsigned* stored;
       stored = c.stored;
       auto img = qwenvl::decode_image_memory(
-          make_jpeg(16, 16, JCS_CMYK, 4, [](int, int, int ch) { return stored[ch]; }, false, J_COLOR_SPACE(space)), "k.jpg");
+          make_jpeg(
+              16, 16, JCS_CMYK, 4, [](int, int, int ch) { return stored[ch]; }, false, J_COLOR_SPACE(space)),
+          "k.jpg");
       QVERIFY2(img.ok(), img.message().c_str());
       const uint8_t* p = &img->pixels[3 * (16 * 8 + 8)];
       QVERIFY2(near(p, c.want, 3), qPrintable(QString("(%1,%2,%3) for stored (%4,%5,%6,%7)")
-                                                  .arg(p[0]).arg(p[1]).arg(p[2])
-                                                  .arg(c.stored[0]).arg(c.stored[1]).arg(c.stored[2]).arg(c.stored[3])));
+                                                  .arg(p[0])
+                                                  .arg(p[1])
+                                                  .arg(p[2])
+                                                  .arg(c.stored[0])
+                                                  .arg(c.stored[1])
+                                                  .arg(c.stored[2])
+                                                  .arg(c.stored[3])));
     }
   }
 

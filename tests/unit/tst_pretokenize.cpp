@@ -89,8 +89,8 @@ class TestPretokenize : public QObject {
 
   // On random text the pieces are never empty and tile the input exactly.
   void pieces_tile_the_text() {
-    const char32_t alphabet[] = {U'a', U'Z', U'1', U' ', U'\t', U'\r', U'\n', U'\'', U's', U'!', U'.',
-                                 0xA0, 0x3000, 0x2028, 0x0301, 0x4E2D, 0x017F, 0x0663, 0x1F600};
+    const char32_t alphabet[] = {U'a', U'Z', U'1',   U' ',   U'\t',  U'\r',  U'\n',  U'\'',  U's',   U'!',
+                                 U'.', 0xA0, 0x3000, 0x2028, 0x0301, 0x4E2D, 0x017F, 0x0663, 0x1F600};
     std::mt19937 rng(42);
     for (int iter = 0; iter < 2000; ++iter) {
       std::u32string text;

@@ -59,9 +59,8 @@ class TestSafetensors : public QObject {
   void cleanupTestCase() { fs::remove_all(dir_); }
 
   void validFileIsRead() {
-    nlohmann::json h = {{"__metadata__", {{"format", "pt"}}},
-                        {"a", entry("F16", {2, 3}, 0, 12)},
-                        {"b", entry("I32", {4}, 12, 28)}};
+    nlohmann::json h = {
+        {"__metadata__", {{"format", "pt"}}}, {"a", entry("F16", {2, 3}, 0, 12)}, {"b", entry("I32", {4}, 12, 28)}};
     write(path("ok.safetensors"), header_file(h, 28));
     auto r = SafetensorsArchive::open_file(path("ok.safetensors"));
     QVERIFY2(r.ok(), r.message().c_str());

@@ -87,7 +87,12 @@ class TestSampler : public QObject {
               mass += k.prob;
             }
             QVERIFY2(got == expect, qPrintable(QString("spread %1 top_p %2 top_k %3 T %4: %5 kept, HF keeps %6")
-                                                    .arg(spread).arg(tp).arg(tk).arg(t).arg(got.size()).arg(expect.size())));
+                                                   .arg(spread)
+                                                   .arg(tp)
+                                                   .arg(tk)
+                                                   .arg(t)
+                                                   .arg(got.size())
+                                                   .arg(expect.size())));
             QVERIFY(std::abs(mass - 1.0) < 1e-9);
             ++cases;
           }

@@ -52,7 +52,10 @@ class TestStreamDecoder : public QObject {
     row("ascii", "abc", "abc");
     row("complete", "\xE4\xB8\xAD", "\xE4\xB8\xAD");
     row("truncated at end", "\xE4\xB8", r);
-    row("truncated before ascii", "\xE4\xB8" "A", QByteArray(r) + "A");
+    row("truncated before ascii",
+        "\xE4\xB8"
+        "A",
+        QByteArray(r) + "A");
     row("overlong 4-byte", "\xF0\x80\x80", QByteArray(r) + r + r);
     row("surrogate", "\xED\xA0\x80", QByteArray(r) + r + r);
     row("overlong 2-byte", "\xC0\xAF", QByteArray(r) + r);
@@ -88,7 +91,8 @@ class TestStreamDecoder : public QObject {
 
   void split_character_is_held() {
     std::vector<std::string> pieces;
-    std::string all = stream({byte_id_[0xE4], byte_id_[0xB8], byte_id_[0xAD], byte_id_['!']}, &pieces);
+    std::string all =
+        stream({byte_id_[0xE4], byte_id_[0xB8], byte_id_[0xAD], byte_id_[static_cast<unsigned char>('!')]}, &pieces);
     QCOMPARE(pieces, (std::vector<std::string>{"", "", "\xE4\xB8\xAD", "!"}));
     QCOMPARE(all, std::string("\xE4\xB8\xAD!"));
     // An invalid byte comes out at once as U+FFFD; a cut-off character at flush() too.
@@ -101,7 +105,8 @@ class TestStreamDecoder : public QObject {
   }
 
   void image_span_is_held_until_closed() {
-    std::vector<int32_t> ids = {9707, tid::img_start, 'a', '.', 'p', 'n', 'g', tid::img_pad, tid::img_pad, tid::img_end, 1879};
+    std::vector<int32_t> ids = {9707, tid::img_start, 'a',          '.',          'p', 'n',
+                                'g',  tid::img_pad,   tid::img_pad, tid::img_end, 1879};
     std::vector<std::string> pieces;
     std::string all = stream(ids, &pieces);
     QCOMPARE(all, std::string("Hello<img>a.png</img> world"));

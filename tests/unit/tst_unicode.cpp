@@ -37,14 +37,14 @@ class TestUnicode : public QObject {
   void classes() {
     using namespace qwenvl::unicode;
     QVERIFY(is_letter(U'a') && is_letter(0x4E2D) && is_letter(0x017F) && is_letter(0x212A) && is_letter(0xAC00));
-    QVERIFY(is_letter(0x02B0));                      // Lm
+    QVERIFY(is_letter(0x02B0));                         // Lm
     QVERIFY(is_letter(0x20000) && is_letter(0x2A6DF));  // CJK Extension B, first and last
     QVERIFY(!is_letter(U'1') && !is_letter(0x0301) && !is_letter(U'_') && !is_letter(0x1F600));
     QVERIFY(is_number(U'7') && is_number(0x0663) && is_number(0x2167) && is_number(0x00B2) && is_number(0xFF11));
     QVERIFY(!is_number(U'x') && !is_number(0x4E00));
-    const std::set<char32_t> white = {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000, 0x2001,
-                                      0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A,
-                                      0x2028, 0x2029, 0x202F, 0x205F, 0x3000};
+    const std::set<char32_t> white = {0x09,   0x0A,   0x0B,   0x0C,   0x0D,   0x20,   0x85,   0xA0,   0x1680,
+                                      0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008,
+                                      0x2009, 0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000};
     for (char32_t c = 0; c < 0x110000; ++c) QCOMPARE(is_white_space(c), white.count(c) == 1);
     QVERIFY(!is_letter(0x110000) && !is_white_space(0xFFFFFFFF));
   }
@@ -125,7 +125,8 @@ class TestUnicode : public QObject {
   // every code point not in part 1 is its own NFC.
   void conformance() {
     std::string text;
-    for (const char* path : {"/usr/share/unicode/NormalizationTest.txt", "/usr/share/unicode/NormalizationTest.txt.bz2"}) {
+    for (const char* path :
+         {"/usr/share/unicode/NormalizationTest.txt", "/usr/share/unicode/NormalizationTest.txt.bz2"}) {
       if (!QFile::exists(path)) continue;
       if (QString(path).endsWith(".bz2")) {
         auto r = qwenvl::test::run_command({"bzip2", "-dc", path});
@@ -156,10 +157,12 @@ class TestUnicode : public QObject {
       QCOMPARE(c.size(), size_t(5));
       if (part == 1) part1.insert(c[0][0]);
       for (int i : {0, 1, 2}) {
-        if (nfc(c[i]) != c[1]) QFAIL(qPrintable("NFC(" + show(c[i]) + ") != " + show(c[1]) + " on: " + QString::fromStdString(line)));
+        if (nfc(c[i]) != c[1])
+          QFAIL(qPrintable("NFC(" + show(c[i]) + ") != " + show(c[1]) + " on: " + QString::fromStdString(line)));
       }
       for (int i : {3, 4}) {
-        if (nfc(c[i]) != c[3]) QFAIL(qPrintable("NFC(" + show(c[i]) + ") != " + show(c[3]) + " on: " + QString::fromStdString(line)));
+        if (nfc(c[i]) != c[3])
+          QFAIL(qPrintable("NFC(" + show(c[i]) + ") != " + show(c[3]) + " on: " + QString::fromStdString(line)));
       }
       ++checked;
     }

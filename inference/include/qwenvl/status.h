@@ -23,9 +23,7 @@ class Status {
     return message_ ? *message_ : empty;
   }
   // Prefixes context ("loading model: ") to an error; leaves ok untouched.
-  Status with_context(const std::string& context) const {
-    return ok() ? *this : Status(context + *message_);
-  }
+  Status with_context(const std::string& context) const { return ok() ? *this : Status(context + *message_); }
 
  private:
   explicit Status(std::string message) : message_(std::move(message)) {}
@@ -35,8 +33,8 @@ class Status {
 template <class T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}            // NOLINT: implicit on purpose
-  Result(Status status) : v_(std::move(status)) {}     // NOLINT: must be an error status
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit on purpose
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT: must be an error status
   static Result error(std::string message) { return Result(Status::error(std::move(message))); }
 
   bool ok() const { return std::holds_alternative<T>(v_); }
@@ -62,8 +60,8 @@ class Result {
 }  // namespace qwenvl
 
 // Returns early from a function returning Status or Result<U> when `expr` (a Status) failed.
-#define QWENVL_TRY(expr)                                  \
-  do {                                                    \
-    ::qwenvl::Status qwenvl_try_status_ = (expr);         \
+#define QWENVL_TRY(expr)                                     \
+  do {                                                       \
+    ::qwenvl::Status qwenvl_try_status_ = (expr);            \
     if (!qwenvl_try_status_.ok()) return qwenvl_try_status_; \
   } while (0)

@@ -1,7 +1,7 @@
 // The backends built into this library: the CPU reference always, CUDA when the toolkit was
 // found. The one place that knows both backends' headers (engine/ sees only the registry).
-#include "cpu/cpu_backend.h"
 #include "backends/registry.h"
+#include "cpu/cpu_backend.h"
 #ifdef QWENVL_HAVE_CUDA
 #include "cuda/cuda_backend.h"
 #include "cuda/cuda_probe.h"

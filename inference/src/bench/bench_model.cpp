@@ -205,7 +205,9 @@ int run_model(const std::vector<std::string>& argv) {
   // the speed at the 286-token context.
   nlohmann::ordered_json decode = nlohmann::ordered_json::array();
   std::vector<double> at_prompt;
+#ifdef QWENVL_HAVE_CUDA
   double peak_at_2048 = 0, used_at_2048 = 0;
+#endif
   for (int n : decode_lengths) {
     std::vector<double> rates;
     for (int r = 0; r < runs; ++r) {

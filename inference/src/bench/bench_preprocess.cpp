@@ -52,7 +52,8 @@ std::vector<std::string> default_images() {
     std::vector<std::string> files;
     for (const auto& e : fs::directory_iterator(d, ec)) {
       const std::string ext = e.path().extension().string();
-      if (e.is_regular_file(ec) && (ext == ".png" || ext == ".jpg" || ext == ".jpeg")) files.push_back(e.path().string());
+      if (e.is_regular_file(ec) && (ext == ".png" || ext == ".jpg" || ext == ".jpeg"))
+        files.push_back(e.path().string());
     }
     std::sort(files.begin(), files.end());
     if (!files.empty()) return files;
@@ -73,7 +74,8 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 int run_bench_preprocess(const std::vector<std::string>& argv) {
   Args args(argv);
   if (!args.ok()) return usage_error(args.error());
-  if (auto unknown = args.unknown({"runs", "threads"}); !unknown.empty()) return usage_error("unknown option " + unknown.front());
+  if (auto unknown = args.unknown({"runs", "threads"}); !unknown.empty())
+    return usage_error("unknown option " + unknown.front());
   int runs = 20, threads = 1;
   try {
     if (auto r = args.get("runs")) runs = std::stoi(*r);
@@ -85,7 +87,8 @@ int run_bench_preprocess(const std::vector<std::string>& argv) {
 
   std::vector<std::string> images = args.positional();
   if (images.empty()) images = default_images();
-  if (images.empty()) return usage_error("no IMAGE given and the fixture pictures were not found (set QWENVL_FIXTURES)");
+  if (images.empty())
+    return usage_error("no IMAGE given and the fixture pictures were not found (set QWENVL_FIXTURES)");
 
   ThreadPool pool(threads == 0 ? 0 : threads);
   nlohmann::ordered_json results = nlohmann::ordered_json::array();
@@ -137,6 +140,7 @@ int run_bench_preprocess(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-QWENVL_COMMAND(bench_preprocess, "preprocess", "image decode + resize + normalise time per image", run_bench_preprocess);
+QWENVL_COMMAND(bench_preprocess, "preprocess", "image decode + resize + normalise time per image",
+               run_bench_preprocess);
 
 }  // namespace qwenvl::cli

@@ -66,7 +66,9 @@ Status parse_item(const json& item, const std::string& where, std::vector<Conten
       std::array<int, 4> v{};
       for (size_t k = 0; k < 4; ++k) {
         std::optional<int> n = to_int(box[k]);
-        if (!n) return Status::error(bw + ": coordinate " + std::to_string(k + 1) + " is not a number in range: " + box[k].dump());
+        if (!n)
+          return Status::error(bw + ": coordinate " + std::to_string(k + 1) +
+                               " is not a number in range: " + box[k].dump());
         v[k] = *n;
       }
       parsed.push_back(v);
@@ -83,12 +85,14 @@ Status parse_item(const json& item, const std::string& where, std::vector<Conten
     out.push_back(ContentItem::box(std::move(ref), std::move(parsed)));
     return Status();
   }
-  return Status::error(where + ": unsupported item " + item.dump(-1, ' ', false, json::error_handler_t::replace) +
-                       " (expected {\"image\": PATH}, {\"text\": TEXT} or {\"ref\": PHRASE, \"box\": [[x1, y1, x2, y2], ...]})");
+  return Status::error(
+      where + ": unsupported item " + item.dump(-1, ' ', false, json::error_handler_t::replace) +
+      " (expected {\"image\": PATH}, {\"text\": TEXT} or {\"ref\": PHRASE, \"box\": [[x1, y1, x2, y2], ...]})");
 }
 
 bool usable_name(const std::string& name) {
-  return !name.empty() && name != "." && name != ".." && name.find_first_of(std::string("/\\\0", 3)) == std::string::npos;
+  return !name.empty() && name != "." && name != ".." &&
+         name.find_first_of(std::string("/\\\0", 3)) == std::string::npos;
 }
 
 Result<Scenario> parse_one(const json& j, const std::string& where) {
@@ -98,16 +102,20 @@ Result<Scenario> parse_one(const json& j, const std::string& where) {
     return Result<Scenario>::error(where + ": \"name\" (a string) is missing");
   s.name = j["name"].get<std::string>();
   if (!usable_name(s.name))
-    return Result<Scenario>::error(where + ": \"name\" must be non-empty and usable as a file name (no '/', '\\', not '.' or '..')");
+    return Result<Scenario>::error(
+        where + ": \"name\" must be non-empty and usable as a file name (no '/', '\\', not '.' or '..')");
 
   if (j.contains("system") && !j["system"].is_null()) {
-    if (!j["system"].is_string()) return Result<Scenario>::error(where + ": \"system\" must be a string, found " + type_name(j["system"]));
+    if (!j["system"].is_string())
+      return Result<Scenario>::error(where + ": \"system\" must be a string, found " + type_name(j["system"]));
     s.system = j["system"].get<std::string>();
   }
 
   if (j.contains("history") && !j["history"].is_null()) {
     const json& h = j["history"];
-    if (!h.is_array()) return Result<Scenario>::error(where + ": \"history\" must be a list of [query, response], found " + type_name(h));
+    if (!h.is_array())
+      return Result<Scenario>::error(where + ": \"history\" must be a list of [query, response], found " +
+                                     type_name(h));
     for (size_t i = 0; i < h.size(); ++i) {
       const std::string hw = where + ", history turn " + std::to_string(i + 1);
       const json& t = h[i];
@@ -136,7 +144,8 @@ Result<Scenario> parse_one(const json& j, const std::string& where) {
   if (j.contains("greedy_steps") && !j["greedy_steps"].is_null()) {
     const json& g = j["greedy_steps"];
     std::optional<int> n = g.is_number_integer() || g.is_number_unsigned() ? to_int(g) : std::nullopt;
-    if (!n || *n < 0) return Result<Scenario>::error(where + ": \"greedy_steps\" must be a non-negative integer, found " + g.dump());
+    if (!n || *n < 0)
+      return Result<Scenario>::error(where + ": \"greedy_steps\" must be a non-negative integer, found " + g.dump());
     s.greedy_steps = *n;
   }
   return s;
@@ -169,7 +178,8 @@ Result<std::vector<ScenarioEntry>> parse_scenarios(std::string_view json_text, c
     return Result<std::vector<ScenarioEntry>>::error(source + ": not valid JSON: " + e.what());
   }
   if (!doc.is_array())
-    return Result<std::vector<ScenarioEntry>>::error(source + ": expected a JSON list of scenarios, found " + type_name(doc));
+    return Result<std::vector<ScenarioEntry>>::error(source + ": expected a JSON list of scenarios, found " +
+                                                     type_name(doc));
   std::vector<ScenarioEntry> entries;
   for (size_t i = 0; i < doc.size(); ++i) {
     ScenarioEntry e;

@@ -31,8 +31,8 @@ struct Scenario {
 };
 
 struct ScenarioEntry {
-  size_t index = 0;   // position in the file, from 0
-  std::string name;   // the scenario's name when it has a usable one, else "#INDEX"
+  size_t index = 0;  // position in the file, from 0
+  std::string name;  // the scenario's name when it has a usable one, else "#INDEX"
   Result<Scenario> scenario = Result<Scenario>::error("not parsed");
 };
 

@@ -13,8 +13,8 @@ constexpr const char* kImStart = "<|im_start|>";
 constexpr const char* kImEnd = "<|im_end|>";
 
 struct Encoded {
-  std::string text;           // "role\ncontent"
-  std::vector<int32_t> ids;   // [im_start] enc(role) [\n] enc(content) [im_end]
+  std::string text;          // "role\ncontent"
+  std::vector<int32_t> ids;  // [im_start] enc(role) [\n] enc(content) [im_end]
 };
 
 class MessageEncoder {

@@ -24,8 +24,8 @@ class Args {
   bool ok() const { return error_.empty(); }
   const std::string& error() const { return error_; }
   bool has(const std::string& name) const;
-  std::optional<std::string> get(const std::string& name) const;     // last occurrence
-  std::vector<std::string> get_all(const std::string& name) const;   // every occurrence
+  std::optional<std::string> get(const std::string& name) const;    // last occurrence
+  std::vector<std::string> get_all(const std::string& name) const;  // every occurrence
   const std::vector<std::string>& positional() const { return positional_; }
   // The value of --name checked by the parsers above into `out` (left as is when the option is
   // absent). False with a usage message in `error` ("--threads is 100000; it must be an integer

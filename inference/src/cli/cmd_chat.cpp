@@ -83,12 +83,13 @@ int run_turn(ChatState& st, const std::string& text) {
   g_cancel.store(false);
   g_interrupts.store(0);
   GenerationStats stats;
-  auto reply = st.session->generate(format_query(items), st.params,
-                                    [](std::string_view piece) {
-                                      std::fwrite(piece.data(), 1, piece.size(), stdout);
-                                      std::fflush(stdout);
-                                    },
-                                    &g_cancel, &stats);
+  auto reply = st.session->generate(
+      format_query(items), st.params,
+      [](std::string_view piece) {
+        std::fwrite(piece.data(), 1, piece.size(), stdout);
+        std::fflush(stdout);
+      },
+      &g_cancel, &stats);
   std::printf("\n");
   if (!reply) {
     std::fprintf(stderr, "error: %s\n", reply.message().c_str());
@@ -96,8 +97,9 @@ int run_turn(ChatState& st, const std::string& text) {
   }
   print_boxes(*reply, st.latest_picture ? st.session->picture(*st.latest_picture) : nullptr);
   std::fprintf(stderr, "[prompt %d tokens in %.2f s (%d pictures encoded in %.2f s); %d tokens at %.1f tokens/s%s]\n",
-               stats.prompt_tokens, stats.prompt_seconds, stats.images_encoded, stats.vision_seconds, stats.generated_tokens,
-               stats.tokens_per_second(), stats.stop_reason == StopReason::Cancelled ? ", stopped" : "");
+               stats.prompt_tokens, stats.prompt_seconds, stats.images_encoded, stats.vision_seconds,
+               stats.generated_tokens, stats.tokens_per_second(),
+               stats.stop_reason == StopReason::Cancelled ? ", stopped" : "");
   return 0;
 }
 
@@ -122,8 +124,10 @@ int run_chat(const std::vector<std::string>& argv) {
   LoadOptions lo;
   lo.model_dir = *args.get("model");
   const std::string device = args.get("device").value_or("cpu");
-  if (device == "cuda") lo.backend = BackendKind::Cuda;
-  else if (device != "cpu") return usage("--device must be cpu or cuda");
+  if (device == "cuda")
+    lo.backend = BackendKind::Cuda;
+  else if (device != "cpu")
+    return usage("--device must be cpu or cuda");
   std::string bad;
   // Out-of-range values are usage errors, never truncated: 100000 threads would exhaust the
   // machine's process ids; a context past 65536 tokens is far beyond the model's trained 2048.

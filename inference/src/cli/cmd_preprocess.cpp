@@ -31,7 +31,8 @@ int usage_error(const std::string& message) {
 int run_preprocess(const std::vector<std::string>& argv) {
   Args args(argv);
   if (!args.ok()) return usage_error(args.error());
-  if (auto unknown = args.unknown({"out-dir"}); !unknown.empty()) return usage_error("unknown option " + unknown.front());
+  if (auto unknown = args.unknown({"out-dir"}); !unknown.empty())
+    return usage_error("unknown option " + unknown.front());
   std::optional<std::string> out_dir = args.get("out-dir");
   if (!out_dir || out_dir->empty()) return usage_error("--out-dir DIR is required");
   if (args.positional().empty()) return usage_error("no IMAGE given");
@@ -39,8 +40,8 @@ int run_preprocess(const std::vector<std::string>& argv) {
   std::error_code ec;
   std::filesystem::create_directories(*out_dir, ec);
   if (ec || !std::filesystem::is_directory(*out_dir, ec)) {
-    std::fprintf(stderr, "qwenvl-cli preprocess: error: %s: cannot create the output folder: %s\n",
-                 out_dir->c_str(), ec ? ec.message().c_str() : "not a directory");
+    std::fprintf(stderr, "qwenvl-cli preprocess: error: %s: cannot create the output folder: %s\n", out_dir->c_str(),
+                 ec ? ec.message().c_str() : "not a directory");
     return 1;
   }
 

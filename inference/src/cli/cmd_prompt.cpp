@@ -19,9 +19,7 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-void print_line(const ojson& j) {
-  std::cout << j.dump(-1, ' ', false, ojson::error_handler_t::replace) << '\n';
-}
+void print_line(const ojson& j) { std::cout << j.dump(-1, ' ', false, ojson::error_handler_t::replace) << '\n'; }
 
 int usage_error(const std::string& message) {
   std::fprintf(stderr,

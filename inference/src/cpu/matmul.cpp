@@ -18,7 +18,8 @@ typedef float v8sf __attribute__((vector_size(32)));
 constexpr int kBlockN = 16;  // weight rows widened at a time
 
 template <int MR, int NR>
-__attribute__((always_inline)) inline void micro(const float* const* xr, const float* const* wr, int K, float out[MR][NR]) {
+__attribute__((always_inline)) inline void micro(const float* const* xr, const float* const* wr, int K,
+                                                 float out[MR][NR]) {
   v8sf acc[MR][NR];
   for (int i = 0; i < MR; ++i)
     for (int j = 0; j < NR; ++j) acc[i][j] = v8sf{0, 0, 0, 0, 0, 0, 0, 0};
@@ -41,7 +42,8 @@ __attribute__((always_inline)) inline void micro(const float* const* xr, const f
 
 // y[m][n0 + j] for all m and the nb widened rows in wb.
 template <int Dummy>
-__attribute__((always_inline)) inline void block_kernel(const float* x, int M, int K, const float* wb, int nb, const float* bias, int n0, float* y, int ldy) {
+__attribute__((always_inline)) inline void block_kernel(const float* x, int M, int K, const float* wb, int nb,
+                                                        const float* bias, int n0, float* y, int ldy) {
   int m = 0;
   for (; m + 2 <= M; m += 2) {
     const float* xr[2] = {x + size_t(m) * K, x + size_t(m + 1) * K};
@@ -79,11 +81,12 @@ __attribute__((always_inline)) inline void block_kernel(const float* x, int M, i
 }
 
 __attribute__((target("avx2"))) void block_kernel_avx2(const float* x, int M, int K, const float* wb, int nb,
-                                                        const float* bias, int n0, float* y, int ldy) {
+                                                       const float* bias, int n0, float* y, int ldy) {
   block_kernel<1>(x, M, K, wb, nb, bias, n0, y, ldy);
 }
 
-void block_kernel_base(const float* x, int M, int K, const float* wb, int nb, const float* bias, int n0, float* y, int ldy) {
+void block_kernel_base(const float* x, int M, int K, const float* wb, int nb, const float* bias, int n0, float* y,
+                       int ldy) {
   block_kernel<0>(x, M, K, wb, nb, bias, n0, y, ldy);
 }
 

@@ -14,8 +14,8 @@ namespace qwenvl::cpu {
 struct WeightRef {
   enum class Kind { F16Rows, F16Cols, F32Rows, Gptq };
   Kind kind = Kind::F32Rows;
-  int N = 0;  // outputs
-  int K = 0;  // inputs
+  int N = 0;                      // outputs
+  int K = 0;                      // inputs
   const uint16_t* f16 = nullptr;  // F16Rows: [N][K]; F16Cols: [K][N] (x @ W)
   const float* f32 = nullptr;     // F32Rows: [N][K]
   const GptqLinear* gptq = nullptr;

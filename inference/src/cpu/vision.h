@@ -23,9 +23,9 @@ class VisionEncoder {
   const ModelWeights& w_;
   ThreadPool& pool_;
   int W_, H_, T_, grid_, P_, S_;
-  std::vector<float> pos_vit_;     // [T][W]
-  std::vector<float> pos_keys_;    // [T][H], resampler keys
-  std::vector<float> q_proj_;      // [Q][H]: (ln_q(query) + pos_embed) Wq^T + bq, scaled
+  std::vector<float> pos_vit_;             // [T][W]
+  std::vector<float> pos_keys_;            // [T][H], resampler keys
+  std::vector<float> q_proj_;              // [Q][H]: (ln_q(query) + pos_embed) Wq^T + bq, scaled
   std::vector<std::vector<float>> small_;  // norms and biases widened once
   struct LayerSmall {
     const float *ln1w, *ln1b, *inb, *outb, *ln2w, *ln2b, *fcb, *projb;

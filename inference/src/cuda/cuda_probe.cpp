@@ -43,8 +43,8 @@ Status cuda_probe(std::string* device_name) {
   e = cudaGetDeviceProperties(&prop, 0);
   if (e != cudaSuccess) return cuda::cuda_status(e, "reading the properties of GPU 0");
   if (prop.major < 8) {
-    return Status::error(std::string("GPU 0 (") + prop.name + ") has compute capability " +
-                         std::to_string(prop.major) + "." + std::to_string(prop.minor) +
+    return Status::error(std::string("GPU 0 (") + prop.name + ") has compute capability " + std::to_string(prop.major) +
+                         "." + std::to_string(prop.minor) +
                          "; the CUDA backend needs 8.0 (Ampere) or newer: use the CPU backend");
   }
   e = cudaSetDevice(0);

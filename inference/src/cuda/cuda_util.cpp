@@ -41,10 +41,11 @@ Status cuda_status(cudaError_t e, const std::string& what) {
 }
 
 Status cublas_status(cublasStatus_t s, const std::string& what) {
-  std::string msg = std::string("cuBLAS error while ") + what + ": " + cublasGetStatusName(s) + " (" +
-                    cublasGetStatusString(s) + ")";
+  std::string msg =
+      std::string("cuBLAS error while ") + what + ": " + cublasGetStatusName(s) + " (" + cublasGetStatusString(s) + ")";
   if (s == CUBLAS_STATUS_ALLOC_FAILED) msg += "; the GPU is out of memory: use the CPU backend or free GPU memory";
-  if (s == CUBLAS_STATUS_NOT_INITIALIZED) msg += "; check the NVIDIA driver and that libcublas matches the CUDA runtime";
+  if (s == CUBLAS_STATUS_NOT_INITIALIZED)
+    msg += "; check the NVIDIA driver and that libcublas matches the CUDA runtime";
   return Status::error(msg);
 }
 

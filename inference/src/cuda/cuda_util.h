@@ -43,7 +43,9 @@ class DeviceBuffer {
 
   void* get() const { return ptr_; }
   template <class T>
-  T* as() const { return static_cast<T*>(ptr_); }
+  T* as() const {
+    return static_cast<T*>(ptr_);
+  }
   size_t size() const { return bytes_; }
   void release();
 
@@ -63,7 +65,9 @@ class PinnedBuffer {
   PinnedBuffer& operator=(PinnedBuffer&& o) noexcept;
   static Result<PinnedBuffer> allocate(size_t bytes, const std::string& what);
   template <class T>
-  T* as() const { return static_cast<T*>(ptr_); }
+  T* as() const {
+    return static_cast<T*>(ptr_);
+  }
   size_t size() const { return bytes_; }
 
  private:
@@ -76,14 +80,14 @@ std::string format_mib(size_t bytes);
 }  // namespace qwenvl::cuda
 
 // Returns a Status from the enclosing function when a CUDA runtime call or kernel launcher fails.
-#define QWENVL_CUDA_TRY(expr, what)                                          \
-  do {                                                                       \
-    const cudaError_t qwenvl_cuda_e_ = (expr);                               \
+#define QWENVL_CUDA_TRY(expr, what)                                                              \
+  do {                                                                                           \
+    const cudaError_t qwenvl_cuda_e_ = (expr);                                                   \
     if (qwenvl_cuda_e_ != cudaSuccess) return ::qwenvl::cuda::cuda_status(qwenvl_cuda_e_, what); \
   } while (0)
 
-#define QWENVL_CUBLAS_TRY(expr, what)                                         \
-  do {                                                                        \
-    const cublasStatus_t qwenvl_cublas_s_ = (expr);                           \
+#define QWENVL_CUBLAS_TRY(expr, what)                                                                            \
+  do {                                                                                                           \
+    const cublasStatus_t qwenvl_cublas_s_ = (expr);                                                              \
     if (qwenvl_cublas_s_ != CUBLAS_STATUS_SUCCESS) return ::qwenvl::cuda::cublas_status(qwenvl_cublas_s_, what); \
   } while (0)

@@ -31,8 +31,8 @@ Status CudaBackend::encode_images(const float* pixels, int n, float* out) {
     QWENVL_CUDA_TRY(kernels::layernorm(sp.ln, m.vit_pos, nullptr, T, nullptr, sp.stream, m.ln_pre_w, m.ln_pre_b, T, W,
                                        eps, stream_),
                     "positions + ln_pre");
-    QWENVL_CUDA_TRY(kernels::layernorm(sp.stream, nullptr, nullptr, 0, nullptr, sp.ln, m.vit[0].ln_1_w,
-                                       m.vit[0].ln_1_b, T, W, eps, stream_),
+    QWENVL_CUDA_TRY(kernels::layernorm(sp.stream, nullptr, nullptr, 0, nullptr, sp.ln, m.vit[0].ln_1_w, m.vit[0].ln_1_b,
+                                       T, W, eps, stream_),
                     "ln_1");
     for (size_t l = 0; l < m.vit.size(); ++l) {
       const VitLayerDevice& w = m.vit[l];
@@ -56,9 +56,9 @@ Status CudaBackend::encode_images(const float* pixels, int n, float* out) {
       a.scale = 1.0f / std::sqrt(static_cast<float>(hd));
       QWENVL_CUDA_TRY(kernels::flash_attention(a, stream_), "vision attention");
       QWENVL_TRY(gemm_.linear(sp.attn, W, w.out_w, W, sp.ln, W, T, W, W));
-      QWENVL_CUDA_TRY(kernels::layernorm(sp.stream, sp.ln, w.out_b, 0, sp.stream, sp.ln, w.ln_2_w, w.ln_2_b, T, W, eps,
-                                         stream_),
-                      "residual + ln_2");
+      QWENVL_CUDA_TRY(
+          kernels::layernorm(sp.stream, sp.ln, w.out_b, 0, sp.stream, sp.ln, w.ln_2_w, w.ln_2_b, T, W, eps, stream_),
+          "residual + ln_2");
       QWENVL_TRY(gemm_.linear(sp.ln, W, w.fc_w, W, sp.big, M, T, M, W));
       QWENVL_CUDA_TRY(kernels::bias_act(sp.big, w.fc_b, T, M, M, kernels::Activation::GeluErf, stream_), "GELU");
       QWENVL_TRY(gemm_.linear(sp.big, M, w.proj_w, M, sp.ln, W, T, W, M));
@@ -70,12 +70,12 @@ Status CudaBackend::encode_images(const float* pixels, int n, float* out) {
     }
     // Resampler: 256 learned queries attend to the 1024 patch features.
     QWENVL_TRY(gemm_.linear(sp.stream, W, m.kv_proj_w, W, sp.kv, H, T, H, W));
-    QWENVL_CUDA_TRY(kernels::layernorm(sp.kv, nullptr, nullptr, 0, nullptr, sp.kv, m.ln_kv_w, m.ln_kv_b, T, H, eps,
-                                       stream_),
-                    "ln_kv");
-    QWENVL_CUDA_TRY(kernels::layernorm(sp.kv, m.pos_k, nullptr, T, sp.kin, nullptr, nullptr, nullptr, T, H, eps,
-                                       stream_),
-                    "key positions");
+    QWENVL_CUDA_TRY(
+        kernels::layernorm(sp.kv, nullptr, nullptr, 0, nullptr, sp.kv, m.ln_kv_w, m.ln_kv_b, T, H, eps, stream_),
+        "ln_kv");
+    QWENVL_CUDA_TRY(
+        kernels::layernorm(sp.kv, m.pos_k, nullptr, T, sp.kin, nullptr, nullptr, nullptr, T, H, eps, stream_),
+        "key positions");
     QWENVL_TRY(gemm_.linear(sp.kin, H, m.wk, H, sp.keys, H, T, H, H));
     QWENVL_CUDA_TRY(kernels::bias_act(sp.keys, m.bk, T, H, H, kernels::Activation::None, stream_), "key bias");
     __half* values = sp.kin;  // the keys' input is no longer needed
@@ -101,9 +101,9 @@ Status CudaBackend::encode_images(const float* pixels, int n, float* out) {
     QWENVL_TRY(gemm_.linear(sp.att, H, m.attn_out_w, H, sp.out, H, Q, H, H));
     QWENVL_CUDA_TRY(kernels::bias_act(sp.out, m.attn_out_b, Q, H, H, kernels::Activation::None, stream_),
                     "resampler out_proj bias");
-    QWENVL_CUDA_TRY(kernels::layernorm(sp.out, nullptr, nullptr, 0, nullptr, sp.out2, m.ln_post_w, m.ln_post_b, Q, H,
-                                       eps, stream_),
-                    "ln_post");
+    QWENVL_CUDA_TRY(
+        kernels::layernorm(sp.out, nullptr, nullptr, 0, nullptr, sp.out2, m.ln_post_w, m.ln_post_b, Q, H, eps, stream_),
+        "ln_post");
     QWENVL_TRY(gemm_.matmul(sp.out2, m.proj, sp.out, Q, H, H));
     QWENVL_CUDA_TRY(kernels::f16_to_f32(sp.out, sp.final, static_cast<size_t>(Q) * H, stream_), "widening features");
     QWENVL_CUDA_TRY(cudaMemcpyAsync(out + static_cast<size_t>(img) * Q * H, sp.final,

@@ -41,9 +41,9 @@ class Stager {
       const size_t n = std::min(kStageBytes, bytes - off);
       QWENVL_CUDA_TRY(cudaEventSynchronize(done_[cur_]), "waiting for a weight upload");
       std::memcpy(buf_[cur_].as<char>(), static_cast<const char*>(src) + off, n);
-      QWENVL_CUDA_TRY(cudaMemcpyAsync(static_cast<char*>(dst) + off, buf_[cur_].as<char>(), n, cudaMemcpyHostToDevice,
-                                      stream),
-                      "copying weights to the GPU");
+      QWENVL_CUDA_TRY(
+          cudaMemcpyAsync(static_cast<char*>(dst) + off, buf_[cur_].as<char>(), n, cudaMemcpyHostToDevice, stream),
+          "copying weights to the GPU");
       QWENVL_CUDA_TRY(cudaEventRecord(done_[cur_], stream), "recording a CUDA event");
       cur_ ^= 1;
     }
@@ -121,10 +121,9 @@ class Builder {
       const GptqLinear& l = *layers[p];
       status_ = stage_raw(l);
       if (!status_.ok()) return w;
-      const cudaError_t e = kernels::repack_int4(raw_q_.as<uint32_t>(), raw_z_.as<uint32_t>(), raw_s_.as<__half>(),
-                                                 n1, w.k, w.group, reinterpret_cast<uint4*>(q),
-                                                 reinterpret_cast<uint32_t*>(s), reinterpret_cast<uint2*>(z), parts, p,
-                                                 stream_);
+      const cudaError_t e = kernels::repack_int4(
+          raw_q_.as<uint32_t>(), raw_z_.as<uint32_t>(), raw_s_.as<__half>(), n1, w.k, w.group,
+          reinterpret_cast<uint4*>(q), reinterpret_cast<uint32_t*>(s), reinterpret_cast<uint2*>(z), parts, p, stream_);
       if (e != cudaSuccess) {
         status_ = cuda_status(e, "repacking int4 weights of " + l.qweight->name);
         return w;
@@ -229,10 +228,12 @@ void build(Builder& b, const ModelWeights& w, DeviceModel& m) {
   m.conv_w = b.host_fp16(static_cast<size_t>(W) * m.conv_k, [&] {
     std::vector<uint16_t> out(static_cast<size_t>(W) * m.conv_k, 0);
     const uint16_t* src = v.conv1->as<uint16_t>();
-    for (int r = 0; r < W; ++r) std::memcpy(&out[static_cast<size_t>(r) * m.conv_k], src + static_cast<size_t>(r) * k_raw, k_raw * 2);
+    for (int r = 0; r < W; ++r)
+      std::memcpy(&out[static_cast<size_t>(r) * m.conv_k], src + static_cast<size_t>(r) * k_raw, k_raw * 2);
     return out;
   });
-  m.vit_pos = b.host_fp16(static_cast<size_t>(grid) * grid * W, [&] { return narrow(abs_pos_table(v.pos_embed, grid)); });
+  m.vit_pos =
+      b.host_fp16(static_cast<size_t>(grid) * grid * W, [&] { return narrow(abs_pos_table(v.pos_embed, grid)); });
   m.ln_pre_w = b.fp16(v.ln_pre_w);
   m.ln_pre_b = b.fp16(v.ln_pre_b);
   m.vit.resize(v.layers.size());
@@ -315,7 +316,8 @@ Status check_cuda_support(const ModelConfig& c) {
   if (G % 64 || H % G || F % G) return fail("the GPTQ group size must be a multiple of 64 dividing the layer inputs");
   if (c.rotary_pct != 1.0) return fail("rotary_pct other than 1.0");
   const VisionConfig& v = c.visual;
-  if (v.width % 8 || v.heads <= 0 || v.width % v.heads) return fail("vision width must be a multiple of 8 and of heads");
+  if (v.width % 8 || v.heads <= 0 || v.width % v.heads)
+    return fail("vision width must be a multiple of 8 and of heads");
   const int vd = v.width / v.heads;
   if (vd % 8 || vd > 128) return fail("the vision head size must be a multiple of 8 up to 128");
   if (v.mlp_width % 8) return fail("the vision MLP width must be a multiple of 8");

@@ -35,7 +35,7 @@ struct VitLayerDevice {
   const __half *in_w = nullptr, *in_b = nullptr;    // [3W][W], per-head interleaved q|k|v
   const __half *out_w = nullptr, *out_b = nullptr;  // [W][W]
   const __half *ln_2_w = nullptr, *ln_2_b = nullptr;
-  const __half *fc_w = nullptr, *fc_b = nullptr;    // [M][W]
+  const __half *fc_w = nullptr, *fc_b = nullptr;      // [M][W]
   const __half *proj_w = nullptr, *proj_b = nullptr;  // [W][M]
 };
 
@@ -51,21 +51,21 @@ struct DeviceModel {
   const uint16_t* wte = nullptr;    // host [V][H] fp16 bits, in the mapped file
 
   // Vision transformer.
-  int conv_k = 0;                    // 3 * patch^2 padded to a multiple of 8
-  const __half* conv_w = nullptr;    // [W][conv_k]
-  const __half* vit_pos = nullptr;   // [grid^2][W], bicubic-interpolated
+  int conv_k = 0;                   // 3 * patch^2 padded to a multiple of 8
+  const __half* conv_w = nullptr;   // [W][conv_k]
+  const __half* vit_pos = nullptr;  // [grid^2][W], bicubic-interpolated
   const __half *ln_pre_w = nullptr, *ln_pre_b = nullptr;
   std::vector<VitLayerDevice> vit;
 
   // Resampler.
   const __half* kv_proj_w = nullptr;  // [H][W]
   const __half *ln_kv_w = nullptr, *ln_kv_b = nullptr;
-  const __half* pos_k = nullptr;      // [grid^2][H], bicubic-interpolated pos_embed
-  const __half* q_proj = nullptr;     // [n_queries][H] = (ln_q(query) + pos_embed) Wq^T + bq
+  const __half* pos_k = nullptr;   // [grid^2][H], bicubic-interpolated pos_embed
+  const __half* q_proj = nullptr;  // [n_queries][H] = (ln_q(query) + pos_embed) Wq^T + bq
   const __half *wk = nullptr, *bk = nullptr, *wv = nullptr, *bv = nullptr;  // [H][H], [H]
   const __half *attn_out_w = nullptr, *attn_out_b = nullptr;
   const __half *ln_post_w = nullptr, *ln_post_b = nullptr;
-  const __half* proj = nullptr;       // [H][H] used as x @ proj
+  const __half* proj = nullptr;  // [H][H] used as x @ proj
 };
 
 // Checks that the CUDA kernels support the config's sizes; the message names the size.

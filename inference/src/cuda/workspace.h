@@ -52,7 +52,7 @@ struct VisionSpace {
   __half* stream;  // [T][W], the residual stream, then the ViT output
   // ViT phase
   __half *ln, *qkv, *attn, *big;  // big: [T][M] MLP, also the patches
-  float* pixels;                   // [3][S][S]
+  float* pixels;                  // [3][S][S]
   // Resampler phase (over the ViT phase's buffers)
   __half *kv, *kin, *keys, *att, *out, *out2;
   float* final;

@@ -39,8 +39,8 @@ const SamplingLimits& sampling_limits() {
 Status validate_sampling(const SamplingParams& p) {
   const SamplingLimits& l = sampling_limits();
   if (!l.max_new_tokens.contains(p.max_new_tokens))
-    return out_of_range("the reply length", p.max_new_tokens, double(l.max_new_tokens.min), double(l.max_new_tokens.max),
-                        " tokens");
+    return out_of_range("the reply length", p.max_new_tokens, double(l.max_new_tokens.min),
+                        double(l.max_new_tokens.max), " tokens");
   if (!l.repetition_penalty.contains(p.repetition_penalty))
     return out_of_range("the repetition penalty", p.repetition_penalty, l.repetition_penalty.min,
                         l.repetition_penalty.max, " (1 means none)");

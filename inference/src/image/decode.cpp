@@ -53,9 +53,8 @@ Result<RgbImage> decode_image_memory(std::string_view bytes, const std::string& 
                                      const DecodeLimits& limits) {
   const std::string& name = name_for_errors;
   if (bytes.size() > limits.max_file_bytes) {
-    return Result<RgbImage>::error(name + ": file is " + std::to_string(bytes.size()) +
-                                   " bytes, over the limit of " + std::to_string(limits.max_file_bytes) +
-                                   " bytes");
+    return Result<RgbImage>::error(name + ": file is " + std::to_string(bytes.size()) + " bytes, over the limit of " +
+                                   std::to_string(limits.max_file_bytes) + " bytes");
   }
   if (bytes.empty()) return Result<RgbImage>::error(name + ": cannot identify image file: it is empty");
   static constexpr std::string_view kPng("\x89PNG\r\n\x1a\n", 8);
@@ -78,9 +77,9 @@ Result<RgbImage> decode_image_file(const std::string& path, const DecodeLimits& 
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    return Result<RgbImage>::error(path + ": not a regular file (" +
-                                   (S_ISDIR(st.st_mode) ? std::string("a directory") : std::string("a device, pipe or socket")) +
-                                   ")");
+    return Result<RgbImage>::error(
+        path + ": not a regular file (" +
+        (S_ISDIR(st.st_mode) ? std::string("a directory") : std::string("a device, pipe or socket")) + ")");
   }
   const uint64_t size = static_cast<uint64_t>(st.st_size);
   if (size > limits.max_file_bytes) {
@@ -112,8 +111,7 @@ Result<RgbImage> decode_image_file(const std::string& path, const DecodeLimits& 
   return decode_image_memory(data, path, limits);
 }
 
-Result<Picture> load_picture_from_memory(std::string_view bytes, const std::string& label,
-                                         const DecodeLimits& limits) {
+Result<Picture> load_picture_from_memory(std::string_view bytes, const std::string& label, const DecodeLimits& limits) {
   Result<RgbImage> img = decode_image_memory(bytes, label.empty() ? std::string("<image in memory>") : label, limits);
   if (!img.ok()) return img.status();
   Picture p;

@@ -119,7 +119,7 @@ struct Job {
   bool created = false;
   bool too_many_pixels = false;
   uint64_t width = 0, height = 0;  // from the header
-  std::string refusal;  // set for our own refusals (not libjpeg errors)
+  std::string refusal;             // set for our own refusals (not libjpeg errors)
 };
 
 // Returns false on failure: job.refusal or job.err.message says why. Holds no C++ objects with

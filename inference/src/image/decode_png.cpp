@@ -37,8 +37,8 @@ struct Job {
   size_t pos = 0;
   const DecodeLimits* limits = nullptr;
   RgbImage* out = nullptr;
-  std::vector<uint8_t>* raw = nullptr;       // one row, or the whole image when interlaced
-  std::vector<png_bytep>* rows = nullptr;    // row pointers into raw for interlaced files
+  std::vector<uint8_t>* raw = nullptr;     // one row, or the whole image when interlaced
+  std::vector<png_bytep>* rows = nullptr;  // row pointers into raw for interlaced files
   png_structp png = nullptr;
   png_infop info = nullptr;
   bool too_many_pixels = false;
@@ -75,8 +75,7 @@ inline unsigned packed_sample(const uint8_t* row, size_t x, int depth) {
 // "L;2", "L;4"); 16-bit grey opens as "I;16" and I16_RGB clips it to 255; 16-bit colour and grey+alpha
 // keep the high byte ("RGB;16B", "RGBA;16B", "LA;16B"); alpha is dropped; palette indices past the
 // PLTE entries are black (Pillow's palette is zero-filled).
-void convert_row(const uint8_t* in, uint8_t* out, size_t width, int color_type, int depth,
-                 const uint8_t* lut) {
+void convert_row(const uint8_t* in, uint8_t* out, size_t width, int color_type, int depth, const uint8_t* lut) {
   switch (color_type) {
     case PNG_COLOR_TYPE_GRAY:
       if (depth == 16) {
@@ -178,8 +177,7 @@ bool run(Job& job) {
     job.rows->resize(static_cast<size_t>(height));
     for (int y = 0; y < height; ++y) (*job.rows)[y] = job.raw->data() + y * rowbytes;
     png_read_image(png, job.rows->data());
-    for (int y = 0; y < height; ++y)
-      convert_row((*job.rows)[y], dst + y * out_stride, width, color_type, depth, lut);
+    for (int y = 0; y < height; ++y) convert_row((*job.rows)[y], dst + y * out_stride, width, color_type, depth, lut);
   }
   // Like Pillow, nothing after the image data is read (png_read_end is not needed).
   return true;
@@ -235,7 +233,8 @@ Result<RgbImage> decode_png(std::string_view bytes, const std::string& name, con
   png_destroy_read_struct(&job.png, &job.info, nullptr);
   if (no_memory) return Result<RgbImage>::error(name + ": not enough memory to decode this PNG");
   if (ok) return out;
-  if (job.too_many_pixels) return Result<RgbImage>::error(too_many_pixels(name, job.width, job.height, limits.max_pixels));
+  if (job.too_many_pixels)
+    return Result<RgbImage>::error(too_many_pixels(name, job.width, job.height, limits.max_pixels));
   return Result<RgbImage>::error(name + ": corrupt or truncated PNG: " + job.message);
 }
 

@@ -9,13 +9,13 @@
 namespace qwenvl {
 
 struct VisionConfig {
-  int width = 0;        // 1664
-  int layers = 0;       // 48
-  int heads = 0;        // 16 (head_dim = width / heads)
-  int mlp_width = 0;    // int(width * mlp_ratio) = 8192
-  int image_size = 0;   // 448
-  int patch_size = 0;   // 14
-  int output_dim = 0;   // = hidden_size
+  int width = 0;       // 1664
+  int layers = 0;      // 48
+  int heads = 0;       // 16 (head_dim = width / heads)
+  int mlp_width = 0;   // int(width * mlp_ratio) = 8192
+  int image_size = 0;  // 448
+  int patch_size = 0;  // 14
+  int output_dim = 0;  // = hidden_size
   int image_start_id = 0;
   int n_queries = 256;  // resampler queries (16 x 16 grid); fixed by the architecture
   int grid() const { return image_size / patch_size; }
@@ -44,8 +44,8 @@ struct ModelConfig {
   int hidden_size = 0;
   int num_layers = 0;
   int num_heads = 0;
-  int kv_channels = 0;   // head_dim
-  int ffn_size = 0;      // intermediate_size / 2: width of w1 and w2
+  int kv_channels = 0;  // head_dim
+  int ffn_size = 0;     // intermediate_size / 2: width of w1 and w2
   int vocab_size = 0;
   int seq_length = 2048;  // reference length for dynamic NTK and logn
   double layer_norm_epsilon = 1e-6;

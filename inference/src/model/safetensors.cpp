@@ -22,9 +22,9 @@ struct DTypeInfo {
   size_t size;
 };
 constexpr DTypeInfo kDTypes[] = {
-    {"F16", DType::F16, 2}, {"BF16", DType::BF16, 2}, {"F32", DType::F32, 4}, {"F64", DType::F64, 8},
-    {"I8", DType::I8, 1},   {"U8", DType::U8, 1},     {"I16", DType::I16, 2}, {"U16", DType::U16, 2},
-    {"I32", DType::I32, 4}, {"U32", DType::U32, 4},   {"I64", DType::I64, 8}, {"U64", DType::U64, 8},
+    {"F16", DType::F16, 2},   {"BF16", DType::BF16, 2}, {"F32", DType::F32, 4}, {"F64", DType::F64, 8},
+    {"I8", DType::I8, 1},     {"U8", DType::U8, 1},     {"I16", DType::I16, 2}, {"U16", DType::U16, 2},
+    {"I32", DType::I32, 4},   {"U32", DType::U32, 4},   {"I64", DType::I64, 8}, {"U64", DType::U64, 8},
     {"BOOL", DType::BOOL, 1},
 };
 
@@ -78,7 +78,8 @@ Status SafetensorsArchive::add_file(const std::string& path, const std::string& 
   if (!mapped) return mapped.status();
   const auto& file = *mapped;
   const std::string& where = path;
-  if (file->size() < 8) return Status::error(where + ": truncated: " + std::to_string(file->size()) + " bytes, not even a header length");
+  if (file->size() < 8)
+    return Status::error(where + ": truncated: " + std::to_string(file->size()) + " bytes, not even a header length");
   uint64_t header_len = 0;
   for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | file->data()[i];
   if (header_len > kMaxHeaderBytes)
@@ -86,8 +87,8 @@ Status SafetensorsArchive::add_file(const std::string& path, const std::string& 
                          std::to_string(kMaxHeaderBytes) +
                          " (a Qwen-VL header needs under 200 KB; corrupt or hostile file?)");
   if (header_len > file->size() - 8)
-    return Status::error(where + ": truncated: the header says " + std::to_string(header_len) + " bytes but the file has only " +
-                         std::to_string(file->size() - 8) + " after the length");
+    return Status::error(where + ": truncated: the header says " + std::to_string(header_len) +
+                         " bytes but the file has only " + std::to_string(file->size() - 8) + " after the length");
   const char* hdr = reinterpret_cast<const char*>(file->data() + 8);
   nlohmann::json j = nlohmann::json::parse(hdr, hdr + header_len, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return Status::error(where + ": the header is not a valid JSON object");
@@ -133,11 +134,11 @@ Status SafetensorsArchive::add_file(const std::string& path, const std::string& 
     uint64_t b = (*off)[0].get<uint64_t>(), en = (*off)[1].get<uint64_t>();
     if (en < b) return Status::error(at + ": data_offsets end before they begin");
     if (en > data_size)
-      return Status::error(at + ": data ends at byte " + std::to_string(en) + " but the file holds only " + std::to_string(data_size) +
-                           " bytes of data (truncated file?)");
+      return Status::error(at + ": data ends at byte " + std::to_string(en) + " but the file holds only " +
+                           std::to_string(data_size) + " bytes of data (truncated file?)");
     if (en - b != numel * info->size)
-      return Status::error(at + ": " + std::to_string(en - b) + " bytes do not match shape " + t.shape_string() + " of " + dts +
-                           " (" + std::to_string(numel * info->size) + " bytes)");
+      return Status::error(at + ": " + std::to_string(en - b) + " bytes do not match shape " + t.shape_string() +
+                           " of " + dts + " (" + std::to_string(numel * info->size) + " bytes)");
     if ((data_start + b) % info->size != 0) return Status::error(at + ": data is not aligned to its element size");
     t.data = file->data() + data_start + b;
     t.nbytes = static_cast<size_t>(en - b);
@@ -150,11 +151,13 @@ Status SafetensorsArchive::add_file(const std::string& path, const std::string& 
   for (const auto& r : ranges) {
     if (r.begin < expect) return Status::error(where + ": tensor '" + r.name + "' overlaps the tensor before it");
     if (r.begin > expect && r.end > r.begin)
-      return Status::error(where + ": " + std::to_string(r.begin - expect) + " bytes before tensor '" + r.name + "' belong to no tensor");
+      return Status::error(where + ": " + std::to_string(r.begin - expect) + " bytes before tensor '" + r.name +
+                           "' belong to no tensor");
     expect = std::max(expect, r.end);
   }
   if (expect != data_size)
-    return Status::error(where + ": " + std::to_string(data_size - expect) + " bytes after the last tensor belong to no tensor");
+    return Status::error(where + ": " + std::to_string(data_size - expect) +
+                         " bytes after the last tensor belong to no tensor");
   files_.push_back(file);
   return Status();
 }
@@ -238,11 +241,13 @@ Result<std::unique_ptr<SafetensorsArchive>> SafetensorsArchive::open_dir_uncheck
     for (auto it = a->tensors_.begin(); it != a->tensors_.end(); ++it) {
       if (it->second.file != f) continue;
       if (!names.count(it->first))
-        return R::error(shard.string() + ": holds tensor '" + it->first + "' that the index assigns elsewhere or not at all");
+        return R::error(shard.string() + ": holds tensor '" + it->first +
+                        "' that the index assigns elsewhere or not at all");
     }
     if (a->tensors_.size() - before != names.size()) {
       for (const auto& n : names)
-        if (!a->find(n)) return R::error(shard.string() + ": tensor '" + n + "' listed in the index is not in the file");
+        if (!a->find(n))
+          return R::error(shard.string() + ": tensor '" + n + "' listed in the index is not in the file");
     }
   }
   if (auto md = j.find("metadata"); md != j.end() && md->is_object()) {

@@ -30,7 +30,9 @@ struct TensorView {
   int64_t numel() const;
   std::string shape_string() const;  // "[512, 12288]"
   template <class T>
-  const T* as() const { return reinterpret_cast<const T*>(data); }
+  const T* as() const {
+    return reinterpret_cast<const T*>(data);
+  }
 };
 
 class SafetensorsArchive {

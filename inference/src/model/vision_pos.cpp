@@ -47,7 +47,8 @@ std::vector<float> interpolate_pos_bicubic(const std::vector<float>& src, int S,
         float rows[4];
         for (int k = 0; k < 4; ++k) {
           const int y = iy - 1 + k;
-          rows[k] = at(y, ix - 1, c) * cx[0] + at(y, ix, c) * cx[1] + at(y, ix + 1, c) * cx[2] + at(y, ix + 2, c) * cx[3];
+          rows[k] =
+              at(y, ix - 1, c) * cx[0] + at(y, ix, c) * cx[1] + at(y, ix + 1, c) * cx[2] + at(y, ix + 2, c) * cx[3];
         }
         o[c] = rows[0] * cy[0] + rows[1] * cy[1] + rows[2] * cy[2] + rows[3] * cy[3];
       }

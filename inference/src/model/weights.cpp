@@ -22,13 +22,15 @@ class Binder {
       return nullptr;
     }
     if (t->dtype != dtype) {
-      error_ = t->file + ": tensor '" + name + "' has dtype " + dtype_name(t->dtype) + ", expected " + dtype_name(dtype);
+      error_ =
+          t->file + ": tensor '" + name + "' has dtype " + dtype_name(t->dtype) + ", expected " + dtype_name(dtype);
       return nullptr;
     }
     if (t->shape != shape) {
       TensorView expect;
       expect.shape = shape;
-      error_ = t->file + ": tensor '" + name + "' has shape " + t->shape_string() + ", config.json implies " + expect.shape_string();
+      error_ = t->file + ": tensor '" + name + "' has shape " + t->shape_string() + ", config.json implies " +
+               expect.shape_string();
       return nullptr;
     }
     return t;
@@ -42,7 +44,8 @@ class Binder {
     if (!error_.empty()) return l;
     if (l.group_size <= 0 || K % l.group_size != 0 || K % 8 != 0 || N % 8 != 0) {
       error_ = "layer '" + prefix + "': in " + std::to_string(K) + " / out " + std::to_string(N) +
-               " cannot be packed with group_size " + std::to_string(l.group_size) + " (K must be a multiple of the group and of 8, N of 8)";
+               " cannot be packed with group_size " + std::to_string(l.group_size) +
+               " (K must be a multiple of the group and of 8, N of 8)";
       return l;
     }
     const int G = K / l.group_size;

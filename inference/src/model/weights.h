@@ -58,36 +58,36 @@ struct VisionLayerWeights {
   const TensorView* out_proj_b = nullptr;
   const TensorView* ln_2_w = nullptr;
   const TensorView* ln_2_b = nullptr;
-  const TensorView* c_fc_w = nullptr;      // [M, W]
+  const TensorView* c_fc_w = nullptr;  // [M, W]
   const TensorView* c_fc_b = nullptr;
-  const TensorView* c_proj_w = nullptr;    // [W, M]
+  const TensorView* c_proj_w = nullptr;  // [W, M]
   const TensorView* c_proj_b = nullptr;
 };
 
 struct ResamplerWeights {
-  const TensorView* query = nullptr;         // [256, H]
-  const TensorView* pos_embed = nullptr;     // [256, H]
-  const TensorView* kv_proj_w = nullptr;     // [H, W] (no bias)
+  const TensorView* query = nullptr;      // [256, H]
+  const TensorView* pos_embed = nullptr;  // [256, H]
+  const TensorView* kv_proj_w = nullptr;  // [H, W] (no bias)
   const TensorView* ln_q_w = nullptr;
   const TensorView* ln_q_b = nullptr;
   const TensorView* ln_kv_w = nullptr;
   const TensorView* ln_kv_b = nullptr;
-  const TensorView* in_proj_w = nullptr;     // [3H, H], contiguous q | k | v blocks
-  const TensorView* in_proj_b = nullptr;     // [3H]
-  const TensorView* out_proj_w = nullptr;    // [H, H]
+  const TensorView* in_proj_w = nullptr;   // [3H, H], contiguous q | k | v blocks
+  const TensorView* in_proj_b = nullptr;   // [3H]
+  const TensorView* out_proj_w = nullptr;  // [H, H]
   const TensorView* out_proj_b = nullptr;
 };
 
 struct VisionWeights {
-  const TensorView* conv1 = nullptr;         // [W, 3, 14, 14], no bias
-  const TensorView* pos_embed = nullptr;     // [256, W] (16 x 16 grid)
+  const TensorView* conv1 = nullptr;      // [W, 3, 14, 14], no bias
+  const TensorView* pos_embed = nullptr;  // [256, W] (16 x 16 grid)
   const TensorView* ln_pre_w = nullptr;
   const TensorView* ln_pre_b = nullptr;
   std::vector<VisionLayerWeights> layers;
   ResamplerWeights pool;
-  const TensorView* ln_post_w = nullptr;     // [H]
+  const TensorView* ln_post_w = nullptr;  // [H]
   const TensorView* ln_post_b = nullptr;
-  const TensorView* proj = nullptr;          // [H, H], used as x @ proj
+  const TensorView* proj = nullptr;  // [H, H], used as x @ proj
 };
 
 struct ModelWeights {

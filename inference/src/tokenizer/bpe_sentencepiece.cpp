@@ -17,8 +17,7 @@ namespace {
 constexpr uint32_t kModelPieces = 1, kModelTrainerSpec = 2, kModelNormalizerSpec = 3;
 constexpr uint32_t kPiecePiece = 1, kPieceScore = 2, kPieceType = 3;
 constexpr uint32_t kTrainerModelType = 3;
-constexpr uint32_t kNormName = 1, kNormAddDummyPrefix = 3, kNormRemoveExtraWhitespaces = 4,
-                   kNormEscapeWhitespaces = 5;
+constexpr uint32_t kNormName = 1, kNormAddDummyPrefix = 3, kNormRemoveExtraWhitespaces = 4, kNormEscapeWhitespaces = 5;
 constexpr uint64_t kModelTypeBpe = 2, kPieceTypeUnknown = 2;
 constexpr uint32_t kWireVarint = 0, kWireLen = 2, kWireFixed32 = 5;
 
@@ -103,8 +102,8 @@ Result<std::unique_ptr<BpeEngine>> BpeEngine::create(const Vocab& vocab) {
         std::string("SentencePiece refused the BPE model built from the vocabulary: ") + status.ToString());
   if (e->sp_->GetPieceSize() != static_cast<int>(vocab.size()) + 1)
     return Result<std::unique_ptr<BpeEngine>>::error("SentencePiece model has " +
-                                                     std::to_string(e->sp_->GetPieceSize()) +
-                                                     " pieces, expected " + std::to_string(vocab.size() + 1));
+                                                     std::to_string(e->sp_->GetPieceSize()) + " pieces, expected " +
+                                                     std::to_string(vocab.size() + 1));
   for (int b = 0; b < 256; ++b) utf8_append(e->byte_utf8_[b], byte_to_unicode(static_cast<uint8_t>(b)));
   e->vocab_size_ = static_cast<int32_t>(vocab.size());
   return Result<std::unique_ptr<BpeEngine>>(std::move(e));

@@ -54,8 +54,7 @@ size_t pretoken_end(std::u32string_view text, size_t pos) {
   // 2. [^\r\n\p{L}\p{N}]?\p{L}+ : the optional class excludes letters, so a letter starts the
   // run itself; any other allowed character needs a letter right after it.
   if (letter) return letters_from(pos + 1);
-  if (!number && !is_cr_lf(c) && pos + 1 < n && unicode::is_letter(text[pos + 1]))
-    return letters_from(pos + 2);
+  if (!number && !is_cr_lf(c) && pos + 1 < n && unicode::is_letter(text[pos + 1])) return letters_from(pos + 2);
   // 3. \p{N}: one digit at a time.
   if (number) return pos + 1;
   // 4. ' ?[^\s\p{L}\p{N}]+[\r\n]*' : a space is not in the class, so without a class character

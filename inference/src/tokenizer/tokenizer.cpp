@@ -93,8 +93,7 @@ struct Tokenizer::Impl {
       out.insert(out.end(), ids.begin() + static_cast<std::ptrdiff_t>(i), start);
       if (start == ids.end()) break;
       auto end = std::find(start + 1, ids.end(), token_id::img_end);
-      if (end == ids.end())
-        return Status::error("Unclosed image token: an <img> has no </img> after it");
+      if (end == ids.end()) return Status::error("Unclosed image token: an <img> has no </img> after it");
       std::string path;
       for (auto it = start + 1; it != end; ++it) {
         if (*it >= token_id::first_special)
@@ -207,9 +206,7 @@ std::string Tokenizer::decode_bytes(const std::vector<int32_t>& ids) const {
   return out;
 }
 
-std::string Tokenizer::decode(const std::vector<int32_t>& ids) const {
-  return utf8_decode_replace(decode_bytes(ids));
-}
+std::string Tokenizer::decode(const std::vector<int32_t>& ids) const { return utf8_decode_replace(decode_bytes(ids)); }
 
 std::string StreamDecoder::push(int32_t id) {
   if (!image_span_.empty()) {

@@ -25,8 +25,8 @@ void decompose_into(char32_t cp, std::u32string& out) {
     return;
   }
   const Decomposition* end = kDecompositions + kDecompositionCount;
-  const Decomposition* it = std::lower_bound(
-      kDecompositions, end, cp, [](const Decomposition& d, char32_t c) { return d.cp < c; });
+  const Decomposition* it =
+      std::lower_bound(kDecompositions, end, cp, [](const Decomposition& d, char32_t c) { return d.cp < c; });
   if (it != end && it->cp == cp) {
     out.append(kDecompositionPool + it->offset, it->length);  // already fully decomposed
   } else {
@@ -38,13 +38,13 @@ void decompose_into(char32_t cp, std::u32string& out) {
 char32_t compose_pair(char32_t first, char32_t second) {
   if (first >= kLBase && first < kLBase + kLCount && second >= kVBase && second < kVBase + kVCount)
     return kSBase + ((first - kLBase) * kVCount + (second - kVBase)) * kTCount;
-  if (first >= kSBase && first < kSBase + kSCount && (first - kSBase) % kTCount == 0 &&
-      second > kTBase && second < kTBase + kTCount)
+  if (first >= kSBase && first < kSBase + kSCount && (first - kSBase) % kTCount == 0 && second > kTBase &&
+      second < kTBase + kTCount)
     return first + (second - kTBase);
   uint64_t key = (static_cast<uint64_t>(first) << 21) | second;
   const Composition* end = kCompositions + kCompositionCount;
-  const Composition* it = std::lower_bound(
-      kCompositions, end, key, [](const Composition& c, uint64_t k) { return c.key < k; });
+  const Composition* it =
+      std::lower_bound(kCompositions, end, key, [](const Composition& c, uint64_t k) { return c.key < k; });
   return (it != end && it->key == key) ? it->composite : 0;
 }
 
@@ -97,8 +97,8 @@ const char* version() { return kUnicodeVersion; }
 
 char32_t simple_fold(char32_t cp) {
   const CaseFold* end = kSimpleCaseFolds + kSimpleCaseFoldCount;
-  const CaseFold* it = std::lower_bound(kSimpleCaseFolds, end, cp,
-                                        [](const CaseFold& f, char32_t c) { return f.cp < c; });
+  const CaseFold* it =
+      std::lower_bound(kSimpleCaseFolds, end, cp, [](const CaseFold& f, char32_t c) { return f.cp < c; });
   return (it != end && it->cp == cp) ? it->folded : cp;
 }
 

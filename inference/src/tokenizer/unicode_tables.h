@@ -10,10 +10,10 @@ namespace qwenvl::unicode_tables {
 
 // Low byte of a kBlocks value: these bits; high byte: the canonical combining class.
 enum PropertyBit : uint16_t {
-  kLetter = 1,          // General_Category L*
-  kNumber = 2,          // General_Category Nd, Nl, No
-  kWhiteSpace = 4,      // White_Space
-  kNfcQcNotYes = 8,     // NFC_Quick_Check is No or Maybe
+  kLetter = 1,       // General_Category L*
+  kNumber = 2,       // General_Category Nd, Nl, No
+  kWhiteSpace = 4,   // White_Space
+  kNfcQcNotYes = 8,  // NFC_Quick_Check is No or Maybe
 };
 inline constexpr uint32_t kBlockShift = 7;  // 128 code points per block
 

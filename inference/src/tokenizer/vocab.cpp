@@ -77,8 +77,7 @@ Result<std::unique_ptr<Vocab>> Vocab::load(const std::string& path, size_t expec
   return parse(*contents, path, expected_count);
 }
 
-Result<std::unique_ptr<Vocab>> Vocab::parse(std::string_view contents, const std::string& name,
-                                            size_t expected_count) {
+Result<std::unique_ptr<Vocab>> Vocab::parse(std::string_view contents, const std::string& name, size_t expected_count) {
   using R = Result<std::unique_ptr<Vocab>>;
   std::unique_ptr<Vocab> v(new Vocab());
   v->arena_.reserve(contents.size() / 2);
@@ -108,8 +107,7 @@ Result<std::unique_ptr<Vocab>> Vocab::parse(std::string_view contents, const std
     if (c == line.size() || e != line.size())
       return R::error(where() + "expected 'BASE64 RANK', found '" + printable(line) + "'");
     std::string_view b64 = line.substr(a, b - a), rank_text = line.substr(c, d - c);
-    if (!base64_decode(b64, token))
-      return R::error(where() + "bad base64 token '" + printable(b64) + "'");
+    if (!base64_decode(b64, token)) return R::error(where() + "bad base64 token '" + printable(b64) + "'");
     uint64_t rank = 0;
     bool digits = rank_text.size() <= 10;
     for (char ch : rank_text) {
@@ -136,8 +134,8 @@ Result<std::unique_ptr<Vocab>> Vocab::parse(std::string_view contents, const std
     if (found != static_cast<int32_t>(r))
       return R::error(name + " line " + std::to_string(line_of_rank[r]) + ": token '" +
                       printable(v->bytes(static_cast<int32_t>(r))) + "' (rank " + std::to_string(r) +
-                      ") repeats the token of line " + std::to_string(line_of_rank[found]) +
-                      " (rank " + std::to_string(found) + ")");
+                      ") repeats the token of line " + std::to_string(line_of_rank[found]) + " (rank " +
+                      std::to_string(found) + ")");
   }
   for (int byte = 0; byte < 256; ++byte) {
     char ch = static_cast<char>(byte);
