@@ -33,7 +33,7 @@ cat "$OUT/gpu.txt"
 
 stamp "configure + build ($JOBS jobs)"
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DQWENVL_BUILD_GUI=OFF -DQWENVL_CUDA=ON \
-  -DCMAKE_CUDA_ARCHITECTURES=90 -DQWENVL_SHARED_DIR="$SHARED" >"$OUT/configure.log" 2>&1 || { tail -30 "$OUT/configure.log"; exit 1; }
+  -DCMAKE_CUDA_ARCHITECTURES=90 -DQWENVL_SHARED_DIR="$SHARED" -DPython3_EXECUTABLE="$(command -v python3)" >"$OUT/configure.log" 2>&1 || { tail -30 "$OUT/configure.log"; exit 1; }
 cmake --build "$BUILD" --parallel "$JOBS" >"$OUT/build.log" 2>&1 || { grep -E "error|FAILED" "$OUT/build.log" | head -40; exit 1; }
 grep -iE "warning" "$OUT/build.log" | head -20
 
