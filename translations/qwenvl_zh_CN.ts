@@ -422,6 +422,34 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <source>A picture of this question could not be given to the model.</source>
         <translation>这个问题中的一张图片无法交给模型。</translation>
     </message>
+    <message>
+        <source>there is not enough memory.</source>
+        <translation>内存不足。</translation>
+    </message>
+    <message>
+        <source>an internal error occurred (%1).</source>
+        <translation>发生了内部错误（%1）。</translation>
+    </message>
+    <message>
+        <source>an unknown internal error occurred.</source>
+        <translation>发生了未知的内部错误。</translation>
+    </message>
+    <message>
+        <source>The model in “%1” could not be loaded: %2 Check the folder, or choose another one.</source>
+        <translation>无法加载“%1”中的模型：%2 请检查该文件夹，或选择其他文件夹。</translation>
+    </message>
+    <message>
+        <source>The model could not answer: %1</source>
+        <translation>模型无法回答：%1</translation>
+    </message>
+    <message>
+        <source>The model’s session could not be set up: %1 The model was unloaded; load it again to go on.</source>
+        <translation>无法建立模型的会话：%1 模型已被卸载；请重新加载后继续。</translation>
+    </message>
+    <message>
+        <source>The picture could not be given to the model: %1</source>
+        <translation>无法把图片交给模型：%1</translation>
+    </message>
 </context>
 <context>
     <name>qwenvl::app::PictureImporter</name>
