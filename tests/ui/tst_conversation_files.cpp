@@ -1,7 +1,6 @@
-// Hostile conversation files (issue 9, item 8): a picture "file" of /dev/zero, a FIFO, an
-// absolute or "../" path, a link out of the pictures folder, a text file posing as a picture, an
-// oversized JSON. Each is refused with a message, within a memory cap set on the process, and
-// leaves the open conversation as it was. Links qwenvl_app only.
+// Hostile conversation files (issue 9, item 8): /dev/zero, a FIFO, absolute, "../" and linked
+// paths, text posing as a picture, an oversized JSON; each refused in words under a memory cap,
+// the open conversation untouched. Also the atomic-save helper. Links qwenvl_app only.
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -251,6 +250,25 @@ class TestConversationFiles : public QObject {
                                          R"({"id": 2, "file": "c.pictures/1-x.png"}]})")));
     const app::OpenedConversation opened = app::ConversationStore::open(m_json);
     QVERIFY2(opened.error.contains(QStringLiteral("same file")), qPrintable(opened.error));
+  }
+
+  // The one save helper: all or nothing, and a folder that cannot be synced is an error.
+  void theAtomicSaveIsAllOrNothing() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("a.json"));
+    QCOMPARE(app::FileIo::saveAtomically(path, QByteArray("one")), QString());
+    const QString error = app::FileIo::saveAtomically(path, [](QIODevice* device) {
+      device->write("half of tw");
+      return QStringLiteral("the disk said no");
+    });
+    QCOMPARE(error, QStringLiteral("the disk said no"));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), QByteArray("one"));
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList{QStringLiteral("a.json")});
+    const QString missing = dir.filePath(QStringLiteral("gone"));
+    QVERIFY(app::FileIo::syncFolder(missing).contains(missing));
+    QCOMPARE(app::FileIo::syncFolder(dir.path()), QString());
   }
 
   // Through the application: the refusal is reported and the conversation shown stays.
