@@ -1,7 +1,6 @@
-// "No call throws" at the worker's boundary (issue 9, item 5): a backend whose load, picture,
-// session set-up or generation throws (out of memory, a std::filesystem error, even a non-
-// exception) gives the slot's error signal in words, the worker stays usable, and through the
-// controller the app shows a failed model instead of aborting. Links qwenvl_app only.
+// "No call throws" at the worker's boundary (issue 9, item 5): a backend double throws from each
+// call (bad_alloc, a filesystem error, a non-exception); every slot answers with its error signal,
+// the worker stays usable, and the controller shows a failed model instead of Qt aborting.
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
