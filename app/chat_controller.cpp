@@ -33,6 +33,12 @@ ChatController::ChatController(BackendFactory factory, AppSettings* settings, QO
   connect(&m_client, &InferenceClient::replyText, this, &ChatController::onReplyText);
   connect(&m_client, &InferenceClient::replyFinished, this, &ChatController::onReplyFinished);
   connect(&m_client, &InferenceClient::replyFailed, this, &ChatController::onReplyFailed);
+  // The worker unloaded the model (its session could not be set up): shown as a failed load.
+  connect(&m_client, &InferenceClient::sessionLost, this, [this](const QString& message) {
+    m_device.clear();
+    m_modelError = message;
+    setModelState(ModelState::Failed);
+  });
 }
 
 ChatController::~ChatController() { shutdown(); }

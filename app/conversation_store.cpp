@@ -9,9 +9,9 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
-#include <QSaveFile>
 #include <QSet>
 
+#include "app/file_io.h"
 #include "app/picture_importer.h"
 
 namespace qwenvl::app {
@@ -85,12 +85,44 @@ ReplyStats statsFromJson(const QJsonObject& o) {
   return s;
 }
 
-QString writeFile(const QString& path, const QByteArray& bytes) {
-  QSaveFile file(path);
-  if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
-    return file.errorString();
+// Where a picture entry's "file" may lead: a file directly inside the conversation's own
+// pictures folder, that folder not itself a link elsewhere, the file no link out of it. Anything
+// else (an absolute path, "..", a link) could make opening read, and saving copy, any picture
+// on the disk. Returns the file's canonical path, or sets *why.
+QString confinedPicture(const QString& jsonPath, const QString& rel, QString* why) {
+  const QString folder = ConversationStore::picturesFolder(jsonPath);
+  const QString folderName = QFileInfo(folder).fileName();
+  auto outside = [&] {
+    *why = ConversationStore::tr(
+               "the picture file “%1” is not in the conversation’s own folder “%2”; pictures are "
+               "read only from there.")
+               .arg(rel, folderName);
+    return QString();
+  };
+  if (QDir::isAbsolutePath(rel) || rel.startsWith(QLatin1Char('/'))) return outside();
+  const QStringList parts = rel.split(QLatin1Char('/'));
+  if (parts.size() != 2 || parts[0] != folderName) return outside();
+  const QString name = parts[1];
+  if (name.isEmpty() || name == QLatin1String(".") || name == QLatin1String("..") || name.contains(QLatin1Char('\\')))
+    return outside();
+  const QString file = QDir(folder).filePath(name);
+  if (!QFileInfo::exists(file)) {
+    *why = ConversationStore::tr("the picture file “%1” does not exist.").arg(rel);
+    return {};
   }
-  return {};
+  // Compare canonical paths: the folder must be where it appears to be, and the file in it.
+  const QString realBase = QFileInfo(jsonPath).absoluteDir().canonicalPath();
+  const QString realFolder = QFileInfo(folder).canonicalFilePath();
+  const QString realFile = QFileInfo(file).canonicalFilePath();
+  if (realBase.isEmpty() || realFolder != QDir(realBase).filePath(folderName) ||
+      QFileInfo(realFile).absolutePath() != realFolder) {
+    *why = ConversationStore::tr(
+               "the picture file “%1” is a link that leads out of the folder “%2”; such links "
+               "are not followed.")
+               .arg(rel, folderName);
+    return {};
+  }
+  return realFile;
 }
 
 }  // namespace
@@ -111,9 +143,11 @@ QString ConversationStore::save(const ConversationData& data, const QString& pat
   for (const PictureData& p : data.pictures) {
     const QString name = pictureFileName(p);
     const QString file = QDir(folder).filePath(name);
-    // A picture never changes once added, so an autosave rewrites only the JSON.
-    if (QFileInfo(file).size() != p.bytes.size() || !QFileInfo::exists(file)) {
-      if (const QString err = writeFile(file, p.bytes); !err.isEmpty()) {
+    // A picture never changes once added, so an autosave rewrites only the JSON; anything but
+    // our own regular file by that name (a link, a FIFO) is replaced.
+    const QFileInfo existing(file);
+    if (!existing.isFile() || existing.isSymLink() || existing.size() != p.bytes.size()) {
+      if (const QString err = FileIo::saveAtomically(file, p.bytes); !err.isEmpty()) {
         return tr("Cannot save the picture “%1”: %2").arg(file, err);
       }
     }
@@ -153,7 +187,8 @@ QString ConversationStore::save(const ConversationData& data, const QString& pat
   root[QStringLiteral("system_prompt")] = data.systemPrompt;
   root[QStringLiteral("pictures")] = pictures;
   root[QStringLiteral("messages")] = messages;
-  if (const QString err = writeFile(path, QJsonDocument(root).toJson(QJsonDocument::Indented)); !err.isEmpty()) {
+  if (const QString err = FileIo::saveAtomically(path, QJsonDocument(root).toJson(QJsonDocument::Indented));
+      !err.isEmpty()) {
     return tr("Cannot save the conversation to “%1”: %2").arg(info.absoluteFilePath(), err);
   }
   // Pictures removed from the conversation leave the folder once the JSON no longer names them.
@@ -164,7 +199,7 @@ QString ConversationStore::save(const ConversationData& data, const QString& pat
   return {};
 }
 
-OpenedConversation ConversationStore::open(const QString& path) {
+OpenedConversation ConversationStore::open(const QString& path, const ConversationLimits& limits) {
   OpenedConversation out;
   const QString shown = QFileInfo(path).fileName();
   auto fail = [&](const QString& why) {
@@ -172,10 +207,11 @@ OpenedConversation ConversationStore::open(const QString& path) {
     out.error = tr("“%1” cannot be opened: %2").arg(shown, why);
     return out;
   };
-  QFile file(path);
-  if (!file.open(QIODevice::ReadOnly)) return fail(file.errorString());
+  ReadResult json = FileIo::readRegularFile(path, limits.maxJsonBytes);
+  if (!json.error.isEmpty()) return fail(json.error);
   QJsonParseError parseError;
-  const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &parseError);
+  const QJsonDocument doc = QJsonDocument::fromJson(json.bytes, &parseError);
+  json.bytes.clear();
   if (doc.isNull()) {
     return fail(tr("it is not valid JSON (%1 at byte %2).").arg(parseError.errorString()).arg(parseError.offset));
   }
@@ -190,8 +226,8 @@ OpenedConversation ConversationStore::open(const QString& path) {
   }
   out.data.systemPrompt = root.value(QStringLiteral("system_prompt")).toString();
 
-  const QDir base = QFileInfo(path).absoluteDir();
   QSet<int> ids;
+  QSet<QString> files;  // canonical paths already read
   const QJsonArray pictures = root.value(QStringLiteral("pictures")).toArray();
   for (const QJsonValue& v : pictures) {
     const QJsonObject o = v.toObject();
@@ -204,9 +240,18 @@ OpenedConversation ConversationStore::open(const QString& path) {
     const QString rel = o.value(QStringLiteral("file")).toString();
     if (p.id <= 0 || ids.contains(p.id) || rel.isEmpty()) return fail(tr("a picture entry is incomplete."));
     ids.insert(p.id);
+    QString why;
+    const QString file = confinedPicture(path, rel, &why);
+    if (file.isEmpty()) return fail(why);
+    // The saver gives every picture its own file; two entries naming one file would let a small
+    // folder cost memory without bound.
+    if (files.contains(file)) return fail(tr("two pictures name the same file “%1”.").arg(rel));
+    files.insert(file);
+    const ReadResult read = FileIo::readRegularFile(file, limits.maxPictureBytes);
+    if (!read.error.isEmpty()) return fail(tr("the picture file “%1” cannot be read: %2").arg(rel, read.error));
     PictureSource source;
-    source.path = base.filePath(rel);
-    source.name = p.name;
+    source.bytes = read.bytes;
+    source.name = p.name.isEmpty() ? QFileInfo(file).fileName() : p.name;
     ImportResult decoded = PictureImporter::importOne(source);
     if (!decoded.error.isEmpty()) return fail(decoded.error);
     PictureItem item = decoded.item;

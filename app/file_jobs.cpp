@@ -3,9 +3,9 @@
 
 #include <QFileInfo>
 #include <QImageWriter>
-#include <QSaveFile>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include "app/file_io.h"
 #include "app/markdown_export.h"
 
 namespace qwenvl::app {
@@ -67,12 +67,12 @@ QString FileJobs::writeAnnotated(const QImage& original, const QVector<Annotatio
   if (original.isNull()) return tr("There is no picture to save.");
 
   const QImage annotated = renderAnnotated(original, boxes);
-  QSaveFile file(path);
-  if (!file.open(QIODevice::WriteOnly)) return tr("Cannot write “%1”: %2").arg(path, file.errorString());
-  QImageWriter writer(&file, format);
-  if (format == "jpeg") writer.setQuality(95);
-  if (!writer.write(annotated)) return tr("Cannot write “%1”: %2").arg(path, writer.errorString());
-  if (!file.commit()) return tr("Cannot write “%1”: %2").arg(path, file.errorString());
+  const QString error = FileIo::saveAtomically(path, [&](QIODevice* device) {
+    QImageWriter writer(device, format);
+    if (format == "jpeg") writer.setQuality(95);
+    return writer.write(annotated) ? QString() : writer.errorString();
+  });
+  if (!error.isEmpty()) return tr("Cannot write “%1”: %2").arg(path, error);
   return {};
 }
 

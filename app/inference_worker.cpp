@@ -2,6 +2,8 @@
 #include "app/inference_worker.h"
 
 #include <QElapsedTimer>
+#include <exception>
+#include <new>
 #include <optional>
 #include <string>
 
@@ -55,7 +57,70 @@ InferenceWorker::InferenceWorker(BackendFactory factory) : m_factory(std::move(f
 
 InferenceWorker::~InferenceWorker() = default;
 
+template <class Work, class Report>
+void InferenceWorker::guarded(Work&& work, Report&& report) {
+  try {
+    work();
+  } catch (...) {
+    report(whatWasThrown());
+  }
+}
+
+QString InferenceWorker::whatWasThrown() {
+  // Called inside a catch block: rethrows the exception in flight to tell its kind.
+  try {
+    throw;
+  } catch (const std::bad_alloc&) {
+    return tr("there is not enough memory.");
+  } catch (const std::exception& e) {
+    return tr("an internal error occurred (%1).").arg(QString::fromLocal8Bit(e.what()));
+  } catch (...) {
+    return tr("an unknown internal error occurred.");
+  }
+}
+
 void InferenceWorker::load(const LoadSpec& spec) {
+  guarded([&] { loadUnguarded(spec); },
+          [&](const QString& why) {
+            m_backend.reset();  // whatever the failed load left behind
+            m_pictures.clear();
+            emit loadFailed(spec.id, tr("The model in “%1” could not be loaded: %2 Check the folder, or choose "
+                                        "another one.")
+                                         .arg(QString::fromStdString(spec.options.model_dir), why));
+          });
+}
+
+void InferenceWorker::reset(const SessionSnapshot& snapshot) {
+  guarded([&] { resetUnguarded(snapshot); }, [&](const QString& why) { loseSession(why); });
+}
+
+void InferenceWorker::addPicture(const SessionPicture& picture) {
+  if (!m_backend) return;  // registered with the next session's snapshot instead
+  registerPicture(picture);
+}
+
+void InferenceWorker::setSystemPrompt(const QString& prompt) {
+  guarded(
+      [&] {
+        if (m_backend) m_backend->set_system_prompt(prompt.toStdString());
+      },
+      [&](const QString& why) { loseSession(why); });
+}
+
+void InferenceWorker::generate(const GenerateRequest& request) {
+  guarded([&] { generateUnguarded(request); },
+          [&](const QString& why) { emit replyFailed(request.id, tr("The model could not answer: %1").arg(why)); });
+}
+
+void InferenceWorker::loseSession(const QString& why) {
+  m_backend.reset();
+  m_pictures.clear();
+  emit sessionLost(tr("The model’s session could not be set up: %1 The model was unloaded; load it again to go "
+                      "on.")
+                       .arg(why));
+}
+
+void InferenceWorker::loadUnguarded(const LoadSpec& spec) {
   // Free the old model first: two full models rarely fit in memory together.
   m_backend.reset();
   m_pictures.clear();
@@ -95,17 +160,25 @@ bool InferenceWorker::registerPicture(const SessionPicture& picture) {
   }
   // A restored picture asks for the label it was saved with; the engine keeps a valid, unique
   // label as it is, so the saved questions still name it.
-  Result<PictureInfo> added = m_backend->add_picture(picture.picture, picture.label.toStdString());
-  if (!added) {
-    emit pictureRejected(picture.id, QString::fromStdString(added.message()));
-    return false;
-  }
-  m_pictures.insert(picture.id, added->id);
-  emit pictureRegistered(picture.id, QString::fromStdString(added->label));
-  return true;
+  bool ok = false;
+  guarded(
+      [&] {
+        Result<PictureInfo> added = m_backend->add_picture(picture.picture, picture.label.toStdString());
+        if (!added) {
+          emit pictureRejected(picture.id, QString::fromStdString(added.message()));
+          return;
+        }
+        m_pictures.insert(picture.id, added->id);
+        emit pictureRegistered(picture.id, QString::fromStdString(added->label));
+        ok = true;
+      },
+      [&](const QString& why) {
+        emit pictureRejected(picture.id, tr("The picture could not be given to the model: %1").arg(why));
+      });
+  return ok;
 }
 
-void InferenceWorker::reset(const SessionSnapshot& snapshot) {
+void InferenceWorker::resetUnguarded(const SessionSnapshot& snapshot) {
   m_pictures.clear();
   if (!m_backend) return;
   m_backend->clear();
@@ -118,16 +191,7 @@ void InferenceWorker::reset(const SessionSnapshot& snapshot) {
   m_backend->set_history(std::move(history));
 }
 
-void InferenceWorker::addPicture(const SessionPicture& picture) {
-  if (!m_backend) return;  // registered with the next session's snapshot instead
-  registerPicture(picture);
-}
-
-void InferenceWorker::setSystemPrompt(const QString& prompt) {
-  if (m_backend) m_backend->set_system_prompt(prompt.toStdString());
-}
-
-void InferenceWorker::generate(const GenerateRequest& request) {
+void InferenceWorker::generateUnguarded(const GenerateRequest& request) {
   if (!m_backend) {
     emit replyFailed(request.id, tr("No model is loaded."));
     return;
@@ -159,20 +223,30 @@ void InferenceWorker::generate(const GenerateRequest& request) {
 
   TextBatcher batcher(kBatchIntervalMs, [&](const QByteArray& text) { emit replyText(request.id, text); });
   GenerationStats stats;
-  Result<std::string> reply = m_backend->generate(
-      query, request.sampling, [&batcher](std::string_view piece) { batcher.add(piece); }, request.cancel.get(),
-      &stats);
+  // A failed Regenerate leaves the earlier answer in place, however it failed.
+  auto giveBack = [&] {
+    if (!takenBack) return;
+    std::vector<Turn> history = m_backend->history();
+    history.push_back(std::move(*takenBack));
+    takenBack.reset();
+    m_backend->set_history(std::move(history));
+  };
+  std::optional<Result<std::string>> reply;
+  try {
+    reply.emplace(m_backend->generate(
+        query, request.sampling, [&batcher](std::string_view piece) { batcher.add(piece); }, request.cancel.get(),
+        &stats));
+  } catch (...) {
+    giveBack();
+    throw;  // reported by generate()
+  }
   batcher.flush();
-  if (!reply) {
-    if (takenBack) {  // a failed Regenerate leaves the earlier answer in place
-      std::vector<Turn> history = m_backend->history();
-      history.push_back(std::move(*takenBack));
-      m_backend->set_history(std::move(history));
-    }
-    emit replyFailed(request.id, QString::fromStdString(reply.message()));
+  if (!*reply) {
+    giveBack();
+    emit replyFailed(request.id, QString::fromStdString(reply->message()));
     return;
   }
-  emit replyFinished(request.id, QByteArray::fromStdString(reply.value()), toReplyStats(stats),
+  emit replyFinished(request.id, QByteArray::fromStdString(reply->value()), toReplyStats(stats),
                      stats.stop_reason == StopReason::Cancelled);
 }
 

@@ -1,6 +1,7 @@
 // The object that owns the chat backend (the model and its session). It lives on the inference
 // thread; every slot runs there, one at a time, in the order the GUI queued them. It reports
-// back only with signals; streamed text goes out in batches at most 30 times a second.
+// back only with signals; streamed text goes out in batches at most 30 times a second. No slot
+// lets an exception out (Qt would abort): each one becomes the slot's error signal.
 #pragma once
 
 #include <QMap>
@@ -38,8 +39,20 @@ class InferenceWorker : public QObject {
   void replyText(quint64 requestId, const QByteArray& piece);
   void replyFinished(quint64 requestId, const QByteArray& reply, const qwenvl::app::ReplyStats& stats, bool cancelled);
   void replyFailed(quint64 requestId, const QString& message);
+  // The session could not be set up (reset, system prompt); the model was unloaded with it,
+  // since its state is no longer known. Load again to go on.
+  void sessionLost(const QString& message);
 
  private:
+  // Runs `work`; an exception from it (out of memory, or a backend that breaks the engine's
+  // "no call throws") is handed to `report` in words instead of escaping into Qt's event loop.
+  template <class Work, class Report>
+  static void guarded(Work&& work, Report&& report);
+  static QString whatWasThrown();  // only inside a catch block
+  void loadUnguarded(const LoadSpec& spec);
+  void resetUnguarded(const SessionSnapshot& snapshot);
+  void generateUnguarded(const GenerateRequest& request);
+  void loseSession(const QString& why);
   bool registerPicture(const SessionPicture& picture);
 
   BackendFactory m_factory;

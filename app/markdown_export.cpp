@@ -5,29 +5,21 @@
 #include <QFileInfo>
 #include <QImageWriter>
 #include <QLocale>
-#include <QSaveFile>
 #include <QUrl>
 
 #include "app/annotation_painter.h"
+#include "app/file_io.h"
 #include "app/reply_format.h"
 
 namespace qwenvl::app {
 
 namespace {
 
-QString saveBytes(const QString& path, const QByteArray& bytes) {
-  QSaveFile f(path);
-  if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.commit()) return f.errorString();
-  return {};
-}
-
 QString savePng(const QString& path, const QImage& image) {
-  QSaveFile f(path);
-  if (!f.open(QIODevice::WriteOnly)) return f.errorString();
-  QImageWriter writer(&f, "png");
-  if (!writer.write(image)) return writer.errorString();
-  if (!f.commit()) return f.errorString();
-  return {};
+  return FileIo::saveAtomically(path, [&image](QIODevice* device) {
+    QImageWriter writer(device, "png");
+    return writer.write(image) ? QString() : writer.errorString();
+  });
 }
 
 // User text is shown literally: markup characters are escaped, the grounding tags stay visible.
@@ -65,7 +57,7 @@ QString MarkdownExport::write(const ConversationData& data, const QVector<QImage
     indexOf.insert(p.id, i);
     const QString ext = p.bytes.startsWith("\x89PNG") ? QStringLiteral("png") : QStringLiteral("jpg");
     const QString name = QStringLiteral("picture-%1.%2").arg(p.id).arg(ext);
-    if (const QString err = saveBytes(QDir(folder).filePath(name), p.bytes); !err.isEmpty()) {
+    if (const QString err = FileIo::saveAtomically(QDir(folder).filePath(name), p.bytes); !err.isEmpty()) {
       return tr("Cannot write “%1”: %2").arg(name, err);
     }
     pictureFile.insert(p.id, name);
@@ -108,7 +100,7 @@ QString MarkdownExport::write(const ConversationData& data, const QVector<QImage
     if (const QString stats = ReplyFormat::stats(m.stats); !stats.isEmpty()) notes << stats;
     if (!notes.isEmpty()) md += QStringLiteral("*%1*\n\n").arg(escapeMarkdown(notes.join(QStringLiteral(" — "))));
   }
-  if (const QString err = saveBytes(path, md.toUtf8()); !err.isEmpty()) {
+  if (const QString err = FileIo::saveAtomically(path, md.toUtf8()); !err.isEmpty()) {
     return tr("Cannot write “%1”: %2").arg(QFileInfo(path).fileName(), err);
   }
   return {};

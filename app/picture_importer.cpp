@@ -2,17 +2,18 @@
 #include "app/picture_importer.h"
 
 #include <QBuffer>
-#include <QFile>
 #include <QFileInfo>
 #include <QtConcurrent/QtConcurrentMap>
 
 #include "app/engine_bridge.h"
+#include "app/file_io.h"
 
 namespace qwenvl::app {
 
 namespace {
 
-constexpr qint64 kMaxFileBytes = qint64(512) << 20;  // the engine's DecodeLimits::max_file_bytes
+// The engine refuses larger files anyway; reading one would only spend memory.
+constexpr qint64 kMaxFileBytes = static_cast<qint64>(DecodeLimits{}.max_file_bytes);
 constexpr int kThumbnailSize = 160;
 
 struct PictureHolder {
@@ -35,26 +36,14 @@ ImportResult PictureImporter::importOne(const PictureSource& source) {
   QByteArray bytes = source.bytes;
   QString name = source.name;
   if (!source.path.isEmpty()) {
-    const QFileInfo info(source.path);
-    if (name.isEmpty()) name = info.fileName();
-    QFile file(source.path);
-    if (!info.exists()) {
-      r.error = tr("“%1” does not exist.").arg(source.path);
+    if (name.isEmpty()) name = QFileInfo(source.path).fileName();
+    // Bounded and regular files only: a dropped /dev/zero or FIFO is refused, not read forever.
+    ReadResult read = FileIo::readRegularFile(source.path, kMaxFileBytes);
+    if (!read.error.isEmpty()) {
+      r.error = tr("“%1” cannot be used as a picture: %2").arg(source.path, read.error);
       return r;
     }
-    if (info.isDir()) {
-      r.error = tr("“%1” is a folder, not a picture.").arg(source.path);
-      return r;
-    }
-    if (info.size() > kMaxFileBytes) {
-      r.error = tr("“%1” is larger than 512 MB; pictures that large are refused.").arg(source.path);
-      return r;
-    }
-    if (!file.open(QIODevice::ReadOnly)) {
-      r.error = tr("Cannot read “%1”: %2.").arg(source.path, file.errorString());
-      return r;
-    }
-    bytes = file.readAll();
+    bytes = std::move(read.bytes);
   } else if (bytes.isEmpty() && !source.image.isNull()) {
     QBuffer buffer(&bytes);
     buffer.open(QIODevice::WriteOnly);

@@ -130,6 +130,26 @@
         <source>a message has the unknown role “%1”.</source>
         <translation>其中一条消息的角色“%1”未知。</translation>
     </message>
+    <message>
+        <source>the picture file “%1” is not in the conversation’s own folder “%2”; pictures are read only from there.</source>
+        <translation>图片文件“%1”不在该对话自己的文件夹“%2”中；图片只从那里读取。</translation>
+    </message>
+    <message>
+        <source>the picture file “%1” does not exist.</source>
+        <translation>图片文件“%1”不存在。</translation>
+    </message>
+    <message>
+        <source>the picture file “%1” is a link that leads out of the folder “%2”; such links are not followed.</source>
+        <translation>图片文件“%1”是一个指向文件夹“%2”之外的链接；这样的链接不会被跟随。</translation>
+    </message>
+    <message>
+        <source>two pictures name the same file “%1”.</source>
+        <translation>两张图片指向同一个文件“%1”。</translation>
+    </message>
+    <message>
+        <source>the picture file “%1” cannot be read: %2</source>
+        <translation>无法读取图片文件“%1”：%2</translation>
+    </message>
 </context>
 <context>
     <name>DemoScriptReader</name>
@@ -144,6 +164,37 @@
     <message>
         <source>The demo script “%1” needs a &quot;question&quot; and a &quot;reply&quot;.</source>
         <translation>演示脚本“%1”需要 &quot;question&quot; 和 &quot;reply&quot; 两项。</translation>
+    </message>
+</context>
+<context>
+    <name>FileIo</name>
+    <message>
+        <source>cannot open the folder “%1” to sync it: %2</source>
+        <translation>无法打开文件夹“%1”以同步到磁盘：%2</translation>
+    </message>
+    <message>
+        <source>the file was written, but the folder “%1” could not be synced to disk: %2</source>
+        <translation>文件已写入，但文件夹“%1”无法同步到磁盘：%2</translation>
+    </message>
+    <message>
+        <source>it is a folder, not a file.</source>
+        <translation>它是一个文件夹，不是文件。</translation>
+    </message>
+    <message>
+        <source>it is a pipe, a device or a socket, not a regular file.</source>
+        <translation>它是管道、设备或套接字，不是普通文件。</translation>
+    </message>
+    <message>
+        <source>it does not exist.</source>
+        <translation>它不存在。</translation>
+    </message>
+    <message>
+        <source>it cannot be read: %1.</source>
+        <translation>无法读取：%1。</translation>
+    </message>
+    <message>
+        <source>it is larger than %1, the limit for this kind of file.</source>
+        <translation>它大于 %1，超过了此类文件的上限。</translation>
     </message>
 </context>
 <context>
@@ -371,25 +422,37 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <source>A picture of this question could not be given to the model.</source>
         <translation>这个问题中的一张图片无法交给模型。</translation>
     </message>
+    <message>
+        <source>there is not enough memory.</source>
+        <translation>内存不足。</translation>
+    </message>
+    <message>
+        <source>an internal error occurred (%1).</source>
+        <translation>发生了内部错误（%1）。</translation>
+    </message>
+    <message>
+        <source>an unknown internal error occurred.</source>
+        <translation>发生了未知的内部错误。</translation>
+    </message>
+    <message>
+        <source>The model in “%1” could not be loaded: %2 Check the folder, or choose another one.</source>
+        <translation>无法加载“%1”中的模型：%2 请检查该文件夹，或选择其他文件夹。</translation>
+    </message>
+    <message>
+        <source>The model could not answer: %1</source>
+        <translation>模型无法回答：%1</translation>
+    </message>
+    <message>
+        <source>The model’s session could not be set up: %1 The model was unloaded; load it again to go on.</source>
+        <translation>无法建立模型的会话：%1 模型已被卸载；请重新加载后继续。</translation>
+    </message>
+    <message>
+        <source>The picture could not be given to the model: %1</source>
+        <translation>无法把图片交给模型：%1</translation>
+    </message>
 </context>
 <context>
     <name>qwenvl::app::PictureImporter</name>
-    <message>
-        <source>“%1” does not exist.</source>
-        <translation>“%1”不存在。</translation>
-    </message>
-    <message>
-        <source>“%1” is a folder, not a picture.</source>
-        <translation>“%1”是一个文件夹，不是图片。</translation>
-    </message>
-    <message>
-        <source>“%1” is larger than 512 MB; pictures that large are refused.</source>
-        <translation>“%1”大于 512 MB；这么大的图片不予接受。</translation>
-    </message>
-    <message>
-        <source>Cannot read “%1”: %2.</source>
-        <translation>无法读取“%1”：%2。</translation>
-    </message>
     <message>
         <source>pasted picture</source>
         <translation>粘贴的图片</translation>
@@ -602,12 +665,12 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
 <context>
     <name>qwenvl::ui::DemoRunner</name>
     <message>
-        <source>Cannot write the screenshot “%1”.</source>
-        <translation>无法写入截图“%1”。</translation>
-    </message>
-    <message>
         <source>Saved %1 (%2 × %3)</source>
         <translation>已保存 %1（%2 × %3）</translation>
+    </message>
+    <message>
+        <source>Cannot write the screenshot “%1”: %2</source>
+        <translation>无法写入截图“%1”：%2</translation>
     </message>
 </context>
 <context>

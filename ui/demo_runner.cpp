@@ -4,12 +4,12 @@
 #include <QCoreApplication>
 #include <QFileInfo>
 #include <QImageWriter>
-#include <QSaveFile>
 #include <QTimer>
 #include <QToolButton>
 #include <cstdio>
 
 #include "app/chat_controller.h"
+#include "app/file_io.h"
 #include "ui/chat_pane.h"
 #include "ui/main_window.h"
 #include "ui/message_bar.h"
@@ -63,11 +63,11 @@ void DemoRunner::onReplyFinished() {
 
 QString DemoRunner::saveScreenshot(QWidget* widget, const QString& path) {
   const QImage shot = widget->grab().toImage();
-  QSaveFile file(path);
-  QImageWriter writer(&file, "png");
-  if (!file.open(QIODevice::WriteOnly) || !writer.write(shot) || !file.commit()) {
-    return tr("Cannot write the screenshot “%1”.").arg(path);
-  }
+  const QString error = app::FileIo::saveAtomically(path, [&shot](QIODevice* device) {
+    QImageWriter writer(device, "png");
+    return writer.write(shot) ? QString() : writer.errorString();
+  });
+  if (!error.isEmpty()) return tr("Cannot write the screenshot “%1”: %2").arg(path, error);
   std::fprintf(
       stderr, "%s\n",
       qPrintable(

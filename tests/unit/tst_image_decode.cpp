@@ -466,6 +466,21 @@ class TstImageDecode : public QObject {
     auto gif = qwenvl::decode_image_memory("GIF89a\x01\x00\x01\x00", "anim.gif");
     QVERIFY(!gif.ok());
     QVERIFY2(gif.message().find("GIF") != std::string::npos, gif.message().c_str());
+    // A file that is not a picture is described, never quoted: neither its text nor its bytes in
+    // hex may reach the message (a conversation file could name /etc/passwd).
+    auto passwd = qwenvl::decode_image_memory("root:x:0:0:root:/root:/bin/bash\n", "passwd");
+    QVERIFY(!passwd.ok());
+    QVERIFY2(passwd.message().find("text file") != std::string::npos, passwd.message().c_str());
+    QVERIFY2(passwd.message().find("root") == std::string::npos, passwd.message().c_str());
+    QVERIFY2(passwd.message().find("72 6f") == std::string::npos, passwd.message().c_str());
+    auto binary = qwenvl::decode_image_memory(std::string("\x7f"
+                                                          "ELF\x02\x01\x01\x00",
+                                                          8),
+                                              "a.out");
+    QVERIFY(!binary.ok());
+    QVERIFY2(binary.message().find("neither") != std::string::npos, binary.message().c_str());
+    QVERIFY2(binary.message().find("7f") == std::string::npos, binary.message().c_str());
+    QVERIFY2(binary.message().find("ELF") == std::string::npos, binary.message().c_str());
     auto fake_jpeg = qwenvl::decode_image_memory("\xff\xd8\xff\xe0 garbage that is not a JPEG", "fake.jpg");
     QVERIFY(!fake_jpeg.ok());
     QVERIFY(fake_jpeg.message().rfind("fake.jpg: ", 0) == 0);

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #include "image/decoders.h"
@@ -38,13 +37,16 @@ std::string describe_unknown(std::string_view b) {
   if (starts_with(b, std::string_view("II*\0", 4)) || starts_with(b, std::string_view("MM\0*", 4)))
     return "it is a TIFF image";
   if (b.size() >= 12 && b.substr(4, 4) == "ftyp") return "it looks like a HEIF/AVIF image or a video";
-  std::string hex = "it starts with";
-  char buf[4];
-  for (size_t i = 0; i < b.size() && i < 8; ++i) {
-    std::snprintf(buf, sizeof buf, " %02x", static_cast<unsigned char>(b[i]));
-    hex += buf;
+  // The bytes themselves are never quoted: a conversation file may name any file on disk, and its
+  // first bytes (a password file's "root:x:0") must not reach an error message.
+  const size_t n = b.size() < 64 ? b.size() : 64;
+  bool text = n > 0;
+  for (size_t i = 0; i < n && text; ++i) {
+    const auto c = static_cast<unsigned char>(b[i]);
+    text = (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' || c == '\t' || c >= 0x80;
   }
-  return hex;
+  if (text) return "it looks like a text file";
+  return "its first bytes match neither format";
 }
 
 }  // namespace
