@@ -6,10 +6,14 @@
 #   test_deb.sh BUILD_DIR BUILD_CLI CHECKPOINT VERSION CPACK   (as root: chroot; else exit 77)
 set -euo pipefail
 BUILD=$1 CLI=$2 CKPT=$3 VERSION=$4 CPACK=${5:-cpack}
-if [ "$(id -u)" != 0 ]; then
+if [ "$(id -u)" != 0 ] || ! chroot / true 2>/dev/null; then
   echo "skipped: the clean root is a chroot, which needs root (CI runs as root)"
   exit 77
 fi
+# /proc inside the root lets the programs find the module beside themselves (/proc/self/exe);
+# where no mount namespace may be made (an unprivileged container) the module is named instead.
+PROC=1
+unshare --mount --fork true 2>/dev/null || PROC=0
 WORK=$BUILD/package-test
 ROOT=$WORK/root
 rm -rf "$WORK"
@@ -72,10 +76,17 @@ if find "$ROOT" | grep -E "$CUDA_LIBS"; then fail "CUDA files in the root"; fi
 cp -al "$CKPT" "$ROOT/ckpt" 2>/dev/null || cp -r "$CKPT" "$ROOT/ckpt"
 du -sh --exclude=ckpt "$ROOT"
 
+# Where the CUDA package puts the module (named to the programs when /proc cannot be mounted).
+MODULE=/usr/lib/qwenvl-studio/libqwenvl-cuda.so
+if [ -n "$CUDA" ]; then MODULE=$(dpkg-deb -c "$CUDA" | grep -o '/usr/[^ ]*/libqwenvl-cuda\.so$'); fi
 # Runs a command inside the root: empty environment, /proc only (for /proc/self/exe).
 in_root() {
-  env -i PATH=/usr/bin:/usr/sbin:/bin:/sbin HOME=/tmp QT_QPA_PLATFORM=offscreen \
-    unshare --mount --fork sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$ROOT" "$@"
+  local env=(env -i PATH=/usr/bin:/usr/sbin:/bin:/sbin HOME=/tmp QT_QPA_PLATFORM=offscreen)
+  if ((PROC)); then
+    "${env[@]}" unshare --mount --fork sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$ROOT" "$@"
+  else
+    "${env[@]}" QWENVL_CUDA_MODULE="$MODULE" chroot "$ROOT" "$@"
+  fi
 }
 # A command in the root that must fail with exit 1..125 and say TEXT.
 expect_failure() {
