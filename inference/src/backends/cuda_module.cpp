@@ -50,14 +50,14 @@ Result<const CudaModuleApi*> open_module() {
   auto entry = reinterpret_cast<Entry>(dlsym(handle, QWENVL_CUDA_MODULE_ENTRY));
   const CudaModuleApi* api = entry ? entry() : nullptr;
   const std::string reinstall = ": install the qwenvl-studio-cuda package of version " QWENVL_ENGINE_VERSION;
+  // A rejected library stays loaded: its constructors (a CUDA runtime's among them) have run,
+  // and unloading it mid-process gains nothing; the outcome is kept, so it happens once.
   if (!api || api->abi != kCudaModuleAbi) {
-    dlclose(handle);
     return R::error(path + " is not a CUDA backend for this version of QwenVL (no " QWENVL_CUDA_MODULE_ENTRY ")" +
                     reinstall);
   }
   if (std::string(api->version) != QWENVL_ENGINE_VERSION || !(api->layout == CudaModuleLayout{})) {
     const std::string found = api->version;
-    dlclose(handle);
     return R::error(path + " comes from another build of QwenVL (version " + found + ", this program is " +
                     QWENVL_ENGINE_VERSION ")" + reinstall);
   }
