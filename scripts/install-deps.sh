@@ -9,6 +9,7 @@ packages=(
   python3 python3-numpy python3-dev unicode-data
   fonts-noto-cjk xvfb xauth
   desktop-file-utils appstream
+  lintian  # the package_lintian test checks the .debs
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -20,8 +20,9 @@ namespace qwenvl {
 
 enum class BackendKind { Cpu, Cuda };
 const char* backend_name(BackendKind kind);
-// Whether this build contains the CUDA backend, and whether a usable GPU is present (the
-// message says why not: no driver, no device, too old a driver or card).
+// Whether the CUDA backend module (libqwenvl-cuda.so, a separate package) is installed, and
+// whether it loads and finds a usable GPU (the message says why not: module or CUDA libraries
+// missing, no driver, no device, too old a driver or card).
 bool cuda_compiled();
 Status cuda_available();
 

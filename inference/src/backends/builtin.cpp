@@ -1,11 +1,9 @@
-// The backends built into this library: the CPU reference always, CUDA when the toolkit was
-// found. The one place that knows both backends' headers (engine/ sees only the registry).
+// The backends this engine knows: the CPU reference, built in, and CUDA, a module loaded at run
+// time (backends/cuda_module.h) so that nothing links a CUDA library. The one place that knows
+// the backends' entry points (engine/ sees only the registry).
+#include "backends/cuda_module.h"
 #include "backends/registry.h"
 #include "cpu/cpu_backend.h"
-#ifdef QWENVL_HAVE_CUDA
-#include "cuda/cuda_backend.h"
-#include "cuda/cuda_probe.h"
-#endif
 
 namespace qwenvl {
 
@@ -18,18 +16,21 @@ void register_builtin_backends(BackendRegistry& registry) {
   cpu.create = make_cpu_backend;
   registry.add(std::move(cpu));
 
+  // "compiled" means the module is installed; loading it (and the CUDA runtime) waits until
+  // someone asks whether CUDA is available or wants a CUDA model.
   BackendEntry cuda;
   cuda.kind = BackendKind::Cuda;
   cuda.title = "CUDA";
-#ifdef QWENVL_HAVE_CUDA
-  cuda.compiled = true;
-  cuda.available = [] { return cuda_probe(nullptr); };
-  cuda.create = make_cuda_backend;
-#else
+  cuda.compiled = !find_cuda_module().empty();
   cuda.available = [] {
-    return Status::error("this build of QwenVL has no CUDA backend (it was built without the CUDA toolkit)");
+    auto module = load_cuda_module();
+    return module ? (*module)->probe(nullptr) : module.status();
   };
-#endif
+  cuda.create = [](const ModelWeights& weights, const LoadOptions& options) -> Result<std::unique_ptr<Backend>> {
+    auto module = load_cuda_module();
+    if (!module) return module.status();
+    return (*module)->create(weights, options);
+  };
   registry.add(std::move(cuda));
 }
 

@@ -12,15 +12,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backends/cuda_module.h"
 #include "chat/template.h"
 #include "cli/args.h"
 #include "cli/command.h"
 #include "engine/internal.h"
 #include "engine/runner.h"
 #include "qwenvl/engine.h"
-#ifdef QWENVL_HAVE_CUDA
-#include "cuda/cuda_stats.h"
-#endif
 
 namespace qwenvl::cli {
 
@@ -141,15 +139,17 @@ int run_model(const std::vector<std::string>& argv) {
   out["model_dir"] = *dir;
   out["max_context"] = max_context;
   out["load_seconds"] = load_s;
-#ifdef QWENVL_HAVE_CUDA
-  const bool gpu = device == "cuda";
+  // The GPU's figures come from the CUDA module, loaded by now when the model runs on it.
+  const CudaModuleApi* gpu = nullptr;
+  if (lo.backend == BackendKind::Cuda) {
+    if (auto module = load_cuda_module()) gpu = *module;
+  }
   if (gpu) {
-    const cuda::MemoryStats ms = cuda::memory_stats();
+    const cuda::MemoryStats ms = gpu->memory_stats();
     out["backend_bytes_after_load"] = ms.backend_bytes;
     out["device_used_bytes_after_load"] = ms.device_used_bytes;
-    cuda::reset_memory_peak();
+    gpu->reset_memory_peak();
   }
-#endif
 
   // The prompt: the official context for one picture and "What is this?".
   Picture pic = bench_picture(args.get("image").value_or(""));
@@ -205,38 +205,28 @@ int run_model(const std::vector<std::string>& argv) {
   // the speed at the 286-token context.
   nlohmann::ordered_json decode = nlohmann::ordered_json::array();
   std::vector<double> at_prompt;
-#ifdef QWENVL_HAVE_CUDA
   double peak_at_2048 = 0, used_at_2048 = 0;
-#endif
   for (int n : decode_lengths) {
     std::vector<double> rates;
     for (int r = 0; r < runs; ++r) {
       if (static_cast<int>(ids.size()) + n > max_context) return usage("--decode exceeds --max-context");
-#ifdef QWENVL_HAVE_CUDA
       runner.reset();
-      if (gpu) cuda::reset_memory_peak();  // the peak below is this run's, from an empty cache
-#endif
+      if (gpu) gpu->reset_memory_peak();  // the peak below is this run's, from an empty cache
       if (auto t = first_token(nullptr); !t) return fail(t.status());
-#ifdef QWENVL_HAVE_CUDA
-      if (gpu) cuda::reset_decode_stats();
-#endif
+      if (gpu) gpu->reset_decode_stats();
       const auto t0 = Clock::now();
       for (int i = 0; i < n; ++i) {
-#ifdef QWENVL_HAVE_CUDA
         if (gpu && i == 128 && r == 0 && n == decode_lengths.front()) {
-          const cuda::DecodeStats ds = cuda::decode_stats();
+          const cuda::DecodeStats ds = gpu->decode_stats();
           if (ds.steps) out["decode_step_gpu_ms_at_prompt"] = ds.gpu_ms_total / ds.steps;
         }
-#endif
         if (Status s = runner.step(last_token, pick); !s.ok()) return fail(s);
         if (i + 1 == 128) at_prompt.push_back(128 / since(t0));
-#ifdef QWENVL_HAVE_CUDA
         if (gpu && runner.length() == 2048) {
-          const cuda::MemoryStats ms = cuda::memory_stats();
+          const cuda::MemoryStats ms = gpu->memory_stats();
           peak_at_2048 = std::max<double>(peak_at_2048, ms.backend_peak_bytes);
           used_at_2048 = std::max<double>(used_at_2048, ms.device_used_bytes);
         }
-#endif
       }
       rates.push_back(n / since(t0));
     }
@@ -248,16 +238,14 @@ int run_model(const std::vector<std::string>& argv) {
   if (tps_prompt > 0) out["decode_step_wall_ms_at_prompt"] = 1e3 / tps_prompt;
   const double bytes = step_bytes(cfg, static_cast<int>(ids.size()));
   out["bytes_per_decode_step_at_prompt"] = bytes;
-#ifdef QWENVL_HAVE_CUDA
   if (gpu) {
-    const double bw = cuda::device_peak_bandwidth();
+    const double bw = gpu->device_peak_bandwidth();
     out["peak_bandwidth_bytes_per_second"] = bw;
     out["bandwidth_share_at_prompt"] = bw > 0 ? bytes * tps_prompt / bw : 0;
     out["peak_backend_bytes_at_2048_context"] = peak_at_2048;
     out["device_used_bytes_at_2048_context"] = used_at_2048;
-    out["peak_backend_bytes_last_run"] = cuda::memory_stats().backend_peak_bytes;
+    out["peak_backend_bytes_last_run"] = gpu->memory_stats().backend_peak_bytes;
   }
-#endif
 
   // End to end through the chat session (tokenising, preprocessing the picture, encoding,
   // prompt, first token); a fresh session each run so nothing is reused.
@@ -301,7 +289,6 @@ int run_model(const std::vector<std::string>& argv) {
                  d["tokens_per_second"].get<double>());
   }
   std::fprintf(stderr, "%-34s %.3f GB\n", "bytes per decode step", bytes / 1e9);
-#ifdef QWENVL_HAVE_CUDA
   if (gpu) {
     std::fprintf(stderr, "%-34s %.1f %% of %.2f TB/s\n", "bandwidth share",
                  100 * out["bandwidth_share_at_prompt"].get<double>(),
@@ -309,7 +296,6 @@ int run_model(const std::vector<std::string>& argv) {
     std::fprintf(stderr, "%-34s %.3f GiB (engine allocations), %.3f GiB device used\n", "peak memory at 2048 context",
                  peak_at_2048 / (1 << 30), used_at_2048 / (1 << 30));
   }
-#endif
   return 0;
 }
 

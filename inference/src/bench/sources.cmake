@@ -5,8 +5,8 @@ add_executable(qwenvl-bench
   ${CMAKE_CURRENT_LIST_DIR}/bench_tokenizer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/bench_preprocess.cpp
   ${CMAKE_CURRENT_LIST_DIR}/bench_model.cpp)
-# bench_model.cpp reads the CUDA backend's memory figures when qwenvl_internal brings
-# qwenvl_cuda and with it QWENVL_HAVE_CUDA (cuda/cuda_stats.h: no CUDA headers needed).
+# bench_model.cpp reads the CUDA backend's memory figures through the loaded module's table
+# (backends/cuda_module.h), so the benchmark links no CUDA library either.
 target_link_libraries(qwenvl-bench PRIVATE qwenvl_cli_common
   qwenvl_internal nlohmann_json::nlohmann_json)
 qwenvl_set_warnings(qwenvl-bench)

@@ -64,7 +64,8 @@ Result<std::unique_ptr<Model>> Model::load(const LoadOptions& options) {
   impl->tokenizer = std::move(tok.value());
 
   const BackendEntry* entry = backend_registry().find(options.backend);
-  if (!entry || !entry->compiled || !entry->create)
+  // Not `compiled` alone: the CUDA entry's available() says why its module is missing.
+  if (!entry || !entry->create || !entry->available)
     return R::error(std::string("this build of QwenVL has no ") +
                     (entry ? entry->title : backend_name(options.backend)) + " backend; choose the CPU backend");
   if (Status a = entry->available(); !a) return a.with_context(std::string(entry->title) + " backend unavailable: ");
