@@ -3,6 +3,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QDialog>
+#include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QMimeData>
@@ -35,7 +36,14 @@ namespace qwenvl::ui {
 
 void MainWindow::connectActions() {
   Actions* a = m_actions;
-  connect(a->newConversation, &QAction::triggered, m_app, &app::StudioApp::newConversation);
+  connect(a->newConversation, &QAction::triggered, this, [this] {
+    // Nothing is discarded: the conversation shown until now keeps its file in the library.
+    const QString kept = m_app->newConversation();
+    if (kept.isEmpty()) return;
+    m_messageBar->showInformation(tr("The previous conversation is kept in “%1”; File › Open Conversation… opens it "
+                                     "again.")
+                                      .arg(QDir::toNativeSeparators(kept)));
+  });
   connect(a->openConversation, &QAction::triggered, this, [this] {
     chooseFile(false, tr("Open Conversation"), tr("QwenVL Studio conversations (*.json)"), {},
                [this](const QString& path) { openConversationFile(path); });
@@ -130,6 +138,10 @@ void MainWindow::connectActions() {
     statusBar()->showMessage(tr("Copied."), 3000);
   });
   connect(chat, &ChatView::regenerateRequested, a->regenerate, &QAction::trigger);
+  connect(chat, &ChatView::versionRequested, this, [this](int id, int index) {
+    if (const QString why = m_controller->showReplyVersion(id, index); !why.isEmpty())
+      m_messageBar->showInformation(why);
+  });
   connect(chat, &ChatView::activated, this, [this](int id) {
     const app::Message* m = m_controller->conversation()->message(id);
     if (!m || m->role != app::Role::Assistant || m->targetPictureId < 0 || m->grounding.boxes.isEmpty()) return;
@@ -160,6 +172,15 @@ void MainWindow::connectController() {
   connect(m_app, &app::StudioApp::fileJobFinished, this, &MainWindow::onFileJobFinished);
   connect(m_app, &app::StudioApp::errorOccurred, m_messageBar, &MessageBar::showError);
   connect(m_app, &app::StudioApp::conversationPathChanged, this, &MainWindow::retranslateUi);
+  connect(m_app, &app::StudioApp::modifiedChanged, this, &QWidget::setWindowModified);
+  // The unsent question belongs to the conversation: saved with it, back with it.
+  PromptEdit* prompt = m_chatPane->promptEdit();
+  connect(prompt, &QPlainTextEdit::textChanged, this,
+          [this, prompt] { m_controller->conversation()->setDraft(prompt->toPlainText()); });
+  connect(m_controller->conversation(), &app::Conversation::reset, this, [this, prompt] {
+    const QString draft = m_controller->conversation()->draft();
+    if (prompt->toPlainText() != draft) prompt->setPlainText(draft);
+  });
   connect(m_app, &app::StudioApp::backendChoiceChanged, this, [this] {
     updateBackendChecks();
     updateModelUi();
