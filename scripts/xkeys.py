@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Types into the QwenVL Studio window on an X display (Xvfb), as a person would: focuses the
-top-level window whose title contains "QwenVL Studio", then sends key presses through the XTEST
+top-level window of qwenvl-studio (by WM_CLASS), then sends key presses through the XTEST
 extension (libXtst, via ctypes; no xdotool needed). Used by scripts/soak-quit.sh.
 
   xkeys.py wait               exit 0 once such a window is mapped (polls up to 60 s)
@@ -49,23 +49,36 @@ class XWindowAttributes(ctypes.Structure):
 x11.XGetWindowAttributes.argtypes = [ctypes.c_void_p, Window, ctypes.POINTER(XWindowAttributes)]
 
 
+class XClassHint(ctypes.Structure):
+    _fields_ = [("res_name", ctypes.c_char_p), ("res_class", ctypes.c_char_p)]
+
+
+x11.XGetClassHint.argtypes = [ctypes.c_void_p, Window, ctypes.POINTER(XClassHint)]
+
+
 def studio_window(dpy):
+    """The largest viewable top-level window of qwenvl-studio (its WM_CLASS; Qt writes the title
+    as UTF8_STRING, which XFetchName does not read)."""
     root, parent = Window(), Window()
     children = ctypes.POINTER(Window)()
     count = ctypes.c_uint()
     if not x11.XQueryTree(dpy, x11.XDefaultRootWindow(dpy), ctypes.byref(root), ctypes.byref(parent),
                           ctypes.byref(children), ctypes.byref(count)):
         return None
+    best, best_area = None, 0
     for i in range(count.value):
         w = children[i]
-        name = ctypes.c_char_p()
         attrs = XWindowAttributes()
         x11.XGetWindowAttributes(dpy, w, ctypes.byref(attrs))
         if attrs.map_state != 2:  # IsViewable
             continue
-        if x11.XFetchName(dpy, w, ctypes.byref(name)) and name.value and b"QwenVL Studio" in name.value:
-            return w
-    return None
+        hint = XClassHint()
+        if not x11.XGetClassHint(dpy, w, ctypes.byref(hint)):
+            continue
+        names = (hint.res_name or b"") + b" " + (hint.res_class or b"")
+        if b"qwenvl-studio" in names.lower() and attrs.width * attrs.height > best_area:
+            best, best_area = w, attrs.width * attrs.height
+    return best
 
 
 def press(dpy, keysym, control=False):
