@@ -156,6 +156,7 @@ QString StudioApp::newConversation() {
   // A blank conversation is simply reused; anything else keeps its library file.
   QString kept;
   if (m_library && !isBlank()) kept = switchEntry(m_library->createEntry());
+  ++m_generation;
   m_controller->newConversation();
   setConversationPath({});
   setModified(false);
@@ -182,7 +183,11 @@ void StudioApp::openConversation(const QString& path) {
   m_files->open(path);
 }
 
-void StudioApp::saveConversation(const QString& path) { m_files->save(conversation()->data(), path); }
+void StudioApp::saveConversation(const QString& path) {
+  // The save names the conversation only if it is still the one shown when the save ends.
+  m_pendingSaves.insert(path, m_generation);
+  m_files->save(conversation()->data(), path);
+}
 
 void StudioApp::exportMarkdown(const QString& path) {
   QVector<QImage> images;
@@ -215,6 +220,7 @@ void StudioApp::onOpened(const OpenedConversation& opened, const QString& path) 
     else if (!isBlank())
       switchEntry(m_library->createEntry());
   }
+  ++m_generation;
   m_controller->replaceConversation(opened);
   if (!m_restoring) setConversationPath(m_library && m_library->contains(path) ? QString() : path);
   setModified(false);
@@ -242,7 +248,7 @@ void StudioApp::onFileJobFinished(FileJobs::Kind kind, const QString& path, cons
     openPictures(pictures);
     return;
   }
-  if (kind == FileJobs::Kind::Save && error.isEmpty()) {
+  if (kind == FileJobs::Kind::Save && m_pendingSaves.take(path) == m_generation && error.isEmpty()) {
     setConversationPath(path);
     setModified(false);
   }

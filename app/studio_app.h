@@ -5,6 +5,7 @@
 // shows its state and forwards what the user asks for); a kiosk or a local server can be others.
 #pragma once
 
+#include <QHash>
 #include <QObject>
 #include <QString>
 #include <QStringList>
@@ -120,7 +121,9 @@ class StudioApp : public QObject {
   bool m_shutDown = false;
   bool m_modified = false;
   QString m_conversationPath;
-  QStringList m_picturesAfterRestore;  // arrived while the last conversation was being read
+  QStringList m_picturesAfterRestore;      // arrived while the last conversation was being read
+  quint64 m_generation = 0;                // counts the conversations shown (new, opened)
+  QHash<QString, quint64> m_pendingSaves;  // path -> the conversation it was started for
 };
 
 }  // namespace qwenvl::app

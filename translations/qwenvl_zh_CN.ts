@@ -806,6 +806,18 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <source>The previous conversation is kept in “%1”; File › Open Conversation… opens it again.</source>
         <translation>上一个对话已保存在“%1”；可通过“文件 › 打开对话…”再次打开。</translation>
     </message>
+    <message>
+        <source>New Conversation</source>
+        <translation>新建对话</translation>
+    </message>
+    <message>
+        <source>Save the changes to “%1” before starting a new conversation?</source>
+        <translation>开始新对话之前，是否保存对“%1”的更改？</translation>
+    </message>
+    <message>
+        <source>Either way, they stay in the conversations library.</source>
+        <translation>无论如何，这些更改都会保留在对话库中。</translation>
+    </message>
 </context>
 <context>
     <name>qwenvl::ui::MessageBar</name>

@@ -1,8 +1,9 @@
 // Conversations are never lost, seen from the window: Ctrl+N says where the previous one is
-// kept, a conversation saved under a name shows the "modified" mark, the question typed but
+// kept, a conversation saved under a name shows the "modified" mark and Ctrl+N asks to save it, the question typed but
 // not sent comes back in the box after a restart, and the replies Regenerate kept are shown
 // as "1/2" with arrows to switch between them.
 #include <QLabel>
+#include <QMessageBox>
 #include <QSignalSpy>
 #include <QTest>
 #include <QToolButton>
@@ -64,6 +65,30 @@ class TestUiConversations : public QObject {
     QVERIFY(test::waitForReply(w.window.get()));
     QVERIFY(w.window->isWindowModified());
     QVERIFY(w.window->windowTitle().contains(QStringLiteral("talk.json[*]")));
+
+    // Ctrl+N asks first; Cancel changes nothing.
+    w.window->actions()->newConversation->trigger();
+    auto* ask = w.window->findChild<QMessageBox*>(QStringLiteral("askToSave"));
+    QVERIFY(ask);
+    QVERIFY(ask->text().contains(QStringLiteral("talk.json")));
+    QTest::mouseClick(ask->button(QMessageBox::Cancel), Qt::LeftButton);
+    QCOMPARE(w.window->controller()->conversation()->messages().size(), 4);
+    QVERIFY(w.window->isWindowModified());
+    // Save writes talk.json with the changes, then the new conversation starts.
+    w.window->actions()->newConversation->trigger();
+    QVERIFY(QTest::qWaitFor([&] {
+      ask = w.window->findChild<QMessageBox*>(QStringLiteral("askToSave"));
+      return ask && ask->isVisible();
+    }));
+    QTest::mouseClick(ask->button(QMessageBox::Save), Qt::LeftButton);
+    QVERIFY(w.window->controller()->conversation()->isEmpty());
+    QVERIFY(files.wait());
+    const app::OpenedConversation saved = app::ConversationStore::open(w.dir.filePath(QStringLiteral("talk.json")));
+    QVERIFY2(saved.error.isEmpty(), qPrintable(saved.error));
+    QCOMPARE(saved.data.messages.size(), 4);
+    // The save ended after the switch: it must not give the new conversation that name.
+    QCOMPARE(w.app->conversationPath(), QString());
+    QVERIFY(!w.window->isWindowModified());
   }
 
   void theUnsentQuestionComesBackInTheBox() {
