@@ -2,6 +2,7 @@
 #include "app/single_instance.h"
 
 #include <QDataStream>
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QFileInfo>
 #include <QLocalSocket>
@@ -14,7 +15,8 @@ namespace {
 // A launch waits this long for the running instance to take its files: long enough for a busy
 // GUI thread (a picture being decoded), short enough that a hung one does not hold the desktop.
 constexpr int kHandOverMs = 5000;
-// How long a launch waits for one that holds the lock but is not listening yet (it is starting).
+// How long a launch keeps trying in all: the one holding the lock may be starting (not listening
+// yet) or busy.
 constexpr int kStartingMs = 10000;
 const QByteArray kReceipt = QByteArrayLiteral("ok");
 }  // namespace
@@ -38,7 +40,9 @@ QString SingleInstance::defaultBase() {
 
 SingleInstance::Role SingleInstance::start(const QStringList& files, QString* error) {
   QDir().mkpath(QFileInfo(m_base).absolutePath());
-  for (int waited = 0; waited <= kStartingMs; waited += 50) {
+  // One deadline for everything: a running instance that hangs must not hold this launch forever.
+  const QDeadlineTimer deadline(kStartingMs);
+  while (!deadline.hasExpired()) {
     if (handOver(files)) return Role::Secondary;
     if (m_lock.tryLock(0)) {
       // Ours now; a socket file left by a crashed instance would make listen() fail.
