@@ -1,7 +1,10 @@
 // The headless application (app::StudioApp) driven without a single widget, as a kiosk or a
 // local server would own it: load the scripted model, add pictures (labelled by the engine's
 // rules), ask, get the reply, find it in the autosave; restore the last conversation with its
-// labels; keep a damaged autosave aside; choose the backend. Links qwenvl_app only, not the UI.
+// labels; keep a damaged autosave aside; be destroyed mid-reply; keep every conversation in its
+// own library file (pictures from outside, Ctrl+N, the old single autosave); keep the draft and
+// regenerated replies; mark a named conversation modified; remember a model folder only once it
+// loaded; choose the backend. Links qwenvl_app only, not the UI.
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -12,6 +15,7 @@
 
 #include "app/autosaver.h"
 #include "app/chat_controller.h"
+#include "app/conversation_library.h"
 #include "app/conversation_store.h"
 #include "app/picture_importer.h"
 #include "app/scripted_chat_backend.h"
@@ -384,6 +388,30 @@ class TestStudioApp : public QObject {
     const app::OpenedConversation saved = app::ConversationStore::open(kept);
     QVERIFY2(saved.error.isEmpty(), qPrintable(saved.error));
     QCOMPARE(saved.data.messages.size(), 4);
+  }
+
+  void theOldSingleAutosaveJoinsTheLibrary() {
+    Headless h;
+    // Earlier versions kept one autosave: <app data>/autosave/conversation.json + pictures.
+    const QString old = h.dir.filePath(QStringLiteral("autosave"));
+    app::ConversationData data;
+    app::Message q;
+    q.id = 1;
+    q.text = QStringLiteral("Kept from before");
+    data.messages = {q};
+    QVERIFY(QDir().mkpath(old));
+    QCOMPARE(app::ConversationStore::save(data, old + QStringLiteral("/conversation.json")), QString());
+    const app::ConversationLibrary library(h.libraryDir());
+    const QString adopted = library.adopt(old);
+    QVERIFY(library.contains(adopted));
+    QVERIFY(!QFileInfo::exists(old));
+    QCOMPARE(library.entries(), QStringList{adopted});
+    QCOMPARE(library.adopt(old), QString());  // nothing left to adopt the next time
+    h.settings.setCurrentConversation(adopted);
+    h.start(true);
+    QVERIFY(QTest::qWaitFor([&] { return h.studio->conversation()->messages().size() == 1; }));
+    QCOMPARE(h.studio->conversation()->messages()[0].text, QStringLiteral("Kept from before"));
+    QCOMPARE(h.studio->autosaver()->path(), adopted);
   }
 
   void theBackendFollowsTheChoiceAndTheGpu() {
