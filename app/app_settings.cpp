@@ -22,6 +22,7 @@ const char* kFixedSeed = "sampling/fixedSeed";
 const char* kSeed = "sampling/seed";
 const char* kSystemPrompt = "chat/systemPrompt";
 const char* kRestore = "chat/restoreLast";
+const char* kCurrentConversation = "chat/currentConversation";
 const char* kLanguage = "ui/language";
 const char* kShowBoxes = "ui/showBoxes";
 const char* kLastFolder = "ui/lastFolder";
@@ -124,6 +125,8 @@ void AppSettings::setShowBoxes(bool show) { m_settings->setValue(kShowBoxes, sho
 
 bool AppSettings::restoreLastConversation() const { return m_settings->value(kRestore, true).toBool(); }
 void AppSettings::setRestoreLastConversation(bool restore) { m_settings->setValue(kRestore, restore); }
+QString AppSettings::currentConversation() const { return m_settings->value(kCurrentConversation).toString(); }
+void AppSettings::setCurrentConversation(const QString& path) { m_settings->setValue(kCurrentConversation, path); }
 
 QString AppSettings::lastFolder() const { return m_settings->value(kLastFolder).toString(); }
 void AppSettings::setLastFolder(const QString& dir) { m_settings->setValue(kLastFolder, dir); }

@@ -60,6 +60,9 @@ class AppSettings {
   void setShowBoxes(bool show);
   bool restoreLastConversation() const;
   void setRestoreLastConversation(bool restore);
+  // The library file of the conversation shown last (restored at the next start).
+  QString currentConversation() const;
+  void setCurrentConversation(const QString& path);
   QString lastFolder() const;  // where the last file dialog was
   void setLastFolder(const QString& dir);
 

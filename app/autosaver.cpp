@@ -3,7 +3,6 @@
 
 #include <QDir>
 #include <QFileInfo>
-#include <QPointer>
 #include <QStandardPaths>
 
 #include "app/conversation.h"
@@ -20,46 +19,62 @@ Autosaver::Autosaver(Conversation* conversation, const QString& path, QObject* p
   m_timer.setInterval(0);
   connect(&m_timer, &QTimer::timeout, this, &Autosaver::saveNow);
   connect(conversation, &Conversation::committed, this, &Autosaver::schedule);
+  m_draftTimer.setSingleShot(true);
+  m_draftTimer.setInterval(1000);
+  connect(&m_draftTimer, &QTimer::timeout, this, &Autosaver::saveNow);
+  connect(conversation, &Conversation::draftChanged, this, [this] {
+    if (m_enabled && m_conversation) m_draftTimer.start();
+  });
 }
 
-Autosaver::~Autosaver() { flush(); }
+// The jobs capture `this` only to report failure; waiting here keeps it alive until they end.
+Autosaver::~Autosaver() { close(); }
 
 QString Autosaver::defaultPath() {
   return QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation))
       .filePath(QStringLiteral("autosave/conversation.json"));
 }
 
+void Autosaver::setPath(const QString& path) {
+  flush();
+  m_path = path;
+}
+
 void Autosaver::setEnabled(bool enabled) { m_enabled = enabled; }
 
 void Autosaver::schedule() {
-  if (m_enabled) m_timer.start();
+  if (m_enabled && m_conversation) m_timer.start();
 }
 
 void Autosaver::saveNow() {
-  if (!m_enabled) return;
+  m_draftTimer.stop();  // this save has the draft too
+  if (!m_enabled || !m_conversation) return;
   const ConversationData data = m_conversation->data();
   const QString path = m_path;
-  QPointer<Autosaver> self(this);
-  m_pool.start([data, path, self] {
+  // A conversation that never held anything gets no file (and its library folder stays empty).
+  if (data.pictures.isEmpty() && data.messages.isEmpty() && data.draft.isEmpty() && !QFileInfo::exists(path)) return;
+  m_pool.start([this, data, path] {
     QDir().mkpath(QFileInfo(path).absolutePath());
     const QString error = ConversationStore::save(data, path);
-    if (!error.isEmpty() && self) {
+    if (!error.isEmpty())
       QMetaObject::invokeMethod(
-          self,
-          [self, error] {
-            if (self) emit self->failed(error);
-          },
-          Qt::QueuedConnection);
-    }
+          this, [this, error] { emit failed(error); }, Qt::QueuedConnection);
   });
 }
 
 void Autosaver::flush() {
-  if (m_timer.isActive()) {
+  if (m_timer.isActive() || m_draftTimer.isActive()) {
     m_timer.stop();
     saveNow();
   }
   m_pool.waitForDone();
+}
+
+void Autosaver::close() {
+  flush();
+  if (m_conversation) disconnect(m_conversation, nullptr, this, nullptr);
+  m_conversation = nullptr;
+  m_enabled = false;
 }
 
 }  // namespace qwenvl::app

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <QObject>
+#include <QPointer>
 #include <QThreadPool>
 #include <QTimer>
 
@@ -19,9 +20,14 @@ class Autosaver : public QObject {
 
   QString path() const { return m_path; }
   static QString defaultPath();  // <app data>/autosave/conversation.json
+  // Later saves go to `path`; what is pending is written to the old path first.
+  void setPath(const QString& path);
   void setEnabled(bool enabled);
   // Writes what is pending now and waits for every save to finish (used on quit and by tests).
   void flush();
+  // The last save: flushes, then stops listening to the conversation for good. Called before
+  // the conversation goes away; the autosaver never reads it again.
+  void close();
 
  signals:
   void failed(const QString& message);
@@ -30,11 +36,13 @@ class Autosaver : public QObject {
   void schedule();
   void saveNow();
 
-  Conversation* m_conversation;
+  // Guarded: if the conversation is destroyed first, a pending save is dropped, never read.
+  QPointer<Conversation> m_conversation;
   QString m_path;
   bool m_enabled = true;
   QTimer m_timer;
-  QThreadPool m_pool;  // one thread: saves never overlap and land in order
+  QTimer m_draftTimer;  // the unsent question: written once typing pauses, not at every key
+  QThreadPool m_pool;   // one thread: saves never overlap and land in order
 };
 
 }  // namespace qwenvl::app

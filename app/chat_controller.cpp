@@ -1,6 +1,7 @@
 // Conversation <-> inference worker; see chat_controller.h and docs/threading.md.
 #include "app/chat_controller.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
 #include <QRandomGenerator>
@@ -43,7 +44,17 @@ ChatController::ChatController(BackendFactory factory, AppSettings* settings, QO
 
 ChatController::~ChatController() { shutdown(); }
 
-void ChatController::shutdown() { m_client.shutdown(); }
+void ChatController::shutdown() {
+  if (m_shutDown) return;
+  m_shutDown = true;
+  m_client.shutdown();
+  // The worker's last words (the final text of a reply just stopped) were queued before its
+  // thread ended: take them now, so the last save has them, then stop listening for good.
+  QCoreApplication::sendPostedEvents(&m_client, QEvent::MetaCall);
+  disconnect(&m_client, nullptr, this, nullptr);
+  disconnect(&m_client, nullptr, m_conversation, nullptr);
+  disconnect(&m_importer, nullptr, this, nullptr);
+}
 
 void ChatController::setModelState(ModelState state) {
   m_modelState = state;
@@ -222,8 +233,7 @@ void ChatController::onReplyFailed(quint64 id, const QString& message) {
   if (id != m_active.requestId) return;
   const Active failed = m_active;
   if (failed.regenerate) {
-    m_conversation->finishReply(failed.replyId, failed.previous.state, failed.previous.text, failed.previous.stats,
-                                failed.previous.error);
+    m_conversation->restoreMessage(failed.previous);  // with its earlier versions, as before
   } else {
     // The model never answered: take the question back so the user can edit and resend it.
     m_conversation->removeMessage(failed.replyId);
@@ -237,14 +247,26 @@ void ChatController::onReplyFailed(quint64 id, const QString& message) {
 
 void ChatController::newConversation() {
   stop();
+  // Message ids start again in the new conversation: a stopped reply's late final text must
+  // not land on a message of it.
+  m_stopping.clear();
   m_conversation->clear(m_settings->systemPrompt());
   if (m_modelState == ModelState::Ready) syncSession();
 }
 
 void ChatController::replaceConversation(const OpenedConversation& opened) {
   stop();
+  m_stopping.clear();  // as in newConversation
   m_conversation->replace(opened.data, opened.pictures);
   if (m_modelState == ModelState::Ready) syncSession();
+}
+
+QString ChatController::showReplyVersion(int messageId, int index) {
+  if (isBusy()) return tr("Wait for the reply to finish, or stop it.");
+  if (!m_conversation->showReplyVersion(messageId, index)) return tr("There is no such version of the reply.");
+  // The model's history must hold the answer the user now sees.
+  if (m_modelState == ModelState::Ready) syncSession();
+  return {};
 }
 
 void ChatController::setSystemPrompt(const QString& prompt) {

@@ -49,11 +49,15 @@ class ChatController : public QObject {
   QString send(const QString& text);
   void stop();
   QString regenerate();
+  // Shows another version of a reply (kept by Regenerate); the model's history follows.
+  // Returns why not, or an empty string.
+  QString showReplyVersion(int messageId, int index);
   void newConversation();
   void replaceConversation(const OpenedConversation& opened);
   void setSystemPrompt(const QString& prompt);
 
-  // Ends the worker thread: cancels a running load or generation and waits for it.
+  // Ends the worker thread: cancels a running load or generation, waits for it, settles the
+  // reply it was writing, and from then on ignores the worker and the importer.
   void shutdown();
 
  signals:
@@ -102,6 +106,7 @@ class ChatController : public QObject {
   Active m_active;
   // Requests stopped by the user whose final text is still on its way: request -> message.
   QHash<quint64, int> m_stopping;
+  bool m_shutDown = false;
 };
 
 }  // namespace qwenvl::app

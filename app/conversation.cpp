@@ -1,6 +1,8 @@
 // The conversation model; see conversation.h.
 #include "app/conversation.h"
 
+#include <algorithm>
+
 #include "qwenvl/engine.h"
 
 namespace qwenvl::app {
@@ -125,10 +127,62 @@ void Conversation::appendReplyText(int messageId, const QByteArray& piece) {
   if (newBoxes) emit shownReplyChanged();
 }
 
+namespace {
+QVector<ReplyVersion> allVersions(const Message& m) {
+  QVector<ReplyVersion> all = m.otherVersions;
+  const int at = std::clamp(m.versionIndex, 0, int(all.size()));
+  all.insert(at, ReplyVersion{m.text, m.state, m.stats, m.error, m.time});
+  return all;
+}
+}  // namespace
+
+bool Conversation::showReplyVersion(int messageId, int index) {
+  Message* m = find(messageId);
+  if (!m || m->role != Role::Assistant || m->state == ReplyState::Streaming) return false;
+  if (index < 0 || index >= m->versionCount() || index == m->versionIndex) return false;
+  QVector<ReplyVersion> all = allVersions(*m);
+  const ReplyVersion shown = all.takeAt(index);
+  m->otherVersions = all;
+  m->versionIndex = index;
+  m->text = shown.text;
+  m->state = shown.state;
+  m->stats = shown.stats;
+  m->error = shown.error;
+  m->time = shown.time;
+  m->grounding = Grounding::parse(m->text, true);
+  emit messageChanged(messageId);
+  emit shownReplyChanged();
+  emit committed();
+  return true;
+}
+
+void Conversation::restoreMessage(const Message& message) {
+  Message* m = find(message.id);
+  if (!m) return;
+  m_streams.remove(message.id);
+  *m = message;
+  if (m->role == Role::Assistant) m->grounding = Grounding::parse(m->text, true);
+  emit messageChanged(message.id);
+  emit shownReplyChanged();
+  emit committed();
+}
+
+void Conversation::setDraft(const QString& text) {
+  if (text == m_draft) return;
+  m_draft = text;
+  emit draftChanged();
+}
+
 void Conversation::restartReply(int messageId) {
   Message* m = find(messageId);
   if (!m || m->role != Role::Assistant) return;
   m_streams.remove(messageId);
+  // The reply shown is kept as an earlier version (an empty failure is not worth keeping); the
+  // new one comes last.
+  if (!m->text.isEmpty() || m->state != ReplyState::Failed) {
+    m->otherVersions = allVersions(*m);
+    m->versionIndex = int(m->otherVersions.size());
+  }
   m->text.clear();
   m->grounding = Grounding();
   m->state = ReplyState::Streaming;
@@ -203,11 +257,13 @@ ConversationData Conversation::data() const {
   d.systemPrompt = m_systemPrompt;
   for (const PictureItem& p : m_pictures) d.pictures.push_back(p);
   d.messages = m_messages;
+  d.draft = m_draft;
   return d;
 }
 
 void Conversation::replace(const ConversationData& data, const QVector<PictureItem>& pictures) {
   m_systemPrompt = data.systemPrompt;
+  m_draft = data.draft;
   m_pictures = pictures;
   m_messages = data.messages;
   m_streams.clear();
@@ -225,6 +281,7 @@ void Conversation::replace(const ConversationData& data, const QVector<PictureIt
   m_nextId = maxId + 1;
   emit reset();
   emit shownReplyChanged();
+  emit draftChanged();
   emit committed();
 }
 

@@ -47,6 +47,15 @@ struct ReplyStats {
   bool contextFull = false;
 };
 
+// A reply as one answer to its question: Regenerate keeps the earlier ones (see Message).
+struct ReplyVersion {
+  QString text;
+  ReplyState state = ReplyState::Done;
+  ReplyStats stats;
+  QString error;
+  QDateTime time;
+};
+
 struct Message {
   int id = 0;
   Role role = Role::User;
@@ -59,12 +68,19 @@ struct Message {
   QString error;
   QDateTime time;
   Grounding grounding;  // assistant: parsed from text, kept in step with it
+  // assistant: the other answers to the same question (Regenerate keeps the one it replaces),
+  // and where the shown one stands among all of them: all = otherVersions with it at
+  // versionIndex, oldest first.
+  QVector<ReplyVersion> otherVersions;
+  int versionIndex = 0;
+  int versionCount() const { return int(otherVersions.size()) + 1; }
 };
 
 struct ConversationData {
   QString systemPrompt;
   QVector<PictureData> pictures;
   QVector<Message> messages;
+  QString draft;  // the question typed but not sent yet
 };
 
 class Conversation : public QObject {
@@ -89,7 +105,12 @@ class Conversation : public QObject {
   void setQuery(int messageId, const QString& query);
   // A streamed batch of the reply, UTF-8 as the engine wrote it.
   void appendReplyText(int messageId, const QByteArray& piece);
-  void restartReply(int messageId);  // Regenerate: empty and streaming again
+  // Regenerate: the reply shown becomes an earlier version, and a new, empty one streams.
+  void restartReply(int messageId);
+  // Shows another version of a reply (0-based among all of them, oldest first).
+  bool showReplyVersion(int messageId, int index);
+  // Puts a message back as it was (a Regenerate that failed).
+  void restoreMessage(const Message& message);
   void finishReply(int messageId, ReplyState state, const QString& fullText, const ReplyStats& stats,
                    const QString& error = {});
   void removeMessage(int messageId);
@@ -100,6 +121,8 @@ class Conversation : public QObject {
 
   QString systemPrompt() const { return m_systemPrompt; }
   void setSystemPrompt(const QString& prompt);
+  QString draft() const { return m_draft; }
+  void setDraft(const QString& text);  // emits draftChanged, not committed (no write per key)
 
   bool isEmpty() const { return m_pictures.isEmpty() && m_messages.isEmpty(); }
   ConversationData data() const;
@@ -117,12 +140,14 @@ class Conversation : public QObject {
   void reset();
   // Something that is saved changed (not emitted for every streamed piece): autosave hook.
   void committed();
+  void draftChanged();
 
  private:
   Message* find(int id);
   int m_nextId = 1;
   int m_chosenReply = -1;
   QString m_systemPrompt;
+  QString m_draft;
   QVector<PictureItem> m_pictures;
   QVector<Message> m_messages;
   QHash<int, std::shared_ptr<GroundingStreamer>> m_streams;  // replies streaming now

@@ -178,6 +178,21 @@ QString ConversationStore::save(const ConversationData& data, const QString& pat
       o[QStringLiteral("state")] = stateName(m.state);
       if (!m.error.isEmpty()) o[QStringLiteral("error")] = m.error;
       if (m.stats.valid) o[QStringLiteral("stats")] = statsToJson(m.stats);
+      if (!m.otherVersions.isEmpty()) {
+        // The other answers Regenerate kept; "version" is where the shown one stands.
+        QJsonArray versions;
+        for (const ReplyVersion& v : m.otherVersions) {
+          QJsonObject vo;
+          vo[QStringLiteral("text")] = v.text;
+          vo[QStringLiteral("state")] = stateName(v.state);
+          vo[QStringLiteral("time")] = v.time.toString(Qt::ISODateWithMs);
+          if (!v.error.isEmpty()) vo[QStringLiteral("error")] = v.error;
+          if (v.stats.valid) vo[QStringLiteral("stats")] = statsToJson(v.stats);
+          versions.append(vo);
+        }
+        o[QStringLiteral("other_versions")] = versions;
+        o[QStringLiteral("version_index")] = m.versionIndex;
+      }
     }
     messages.append(o);
   }
@@ -187,6 +202,7 @@ QString ConversationStore::save(const ConversationData& data, const QString& pat
   root[QStringLiteral("system_prompt")] = data.systemPrompt;
   root[QStringLiteral("pictures")] = pictures;
   root[QStringLiteral("messages")] = messages;
+  if (!data.draft.isEmpty()) root[QStringLiteral("draft")] = data.draft;
   if (const QString err = FileIo::saveAtomically(path, QJsonDocument(root).toJson(QJsonDocument::Indented));
       !err.isEmpty()) {
     return tr("Cannot save the conversation to “%1”: %2").arg(info.absoluteFilePath(), err);
@@ -225,6 +241,7 @@ OpenedConversation ConversationStore::open(const QString& path, const Conversati
         tr("it has format version %1; this version of QwenVL Studio reads version %2.").arg(version).arg(kVersion));
   }
   out.data.systemPrompt = root.value(QStringLiteral("system_prompt")).toString();
+  out.data.draft = root.value(QStringLiteral("draft")).toString();
 
   QSet<int> ids;
   QSet<QString> files;  // canonical paths already read
@@ -288,6 +305,23 @@ OpenedConversation ConversationStore::open(const QString& path, const Conversati
       }
       m.error = o.value(QStringLiteral("error")).toString();
       m.stats = statsFromJson(o.value(QStringLiteral("stats")).toObject());
+      for (const QJsonValue& vv : o.value(QStringLiteral("other_versions")).toArray()) {
+        const QJsonObject vo = vv.toObject();
+        ReplyVersion v;
+        v.text = vo.value(QStringLiteral("text")).toString();
+        if (!stateFromName(vo.value(QStringLiteral("state")).toString(QStringLiteral("done")), &v.state) ||
+            v.state == ReplyState::Streaming) {
+          return fail(tr("an earlier version of a reply has an unknown state."));
+        }
+        v.time = QDateTime::fromString(vo.value(QStringLiteral("time")).toString(), Qt::ISODateWithMs);
+        v.error = vo.value(QStringLiteral("error")).toString();
+        v.stats = statsFromJson(vo.value(QStringLiteral("stats")).toObject());
+        m.otherVersions.push_back(v);
+      }
+      m.versionIndex = o.value(QStringLiteral("version_index")).toInt(int(m.otherVersions.size()));
+      if (m.versionIndex < 0 || m.versionIndex > m.otherVersions.size()) {
+        return fail(tr("a reply names a version it does not have."));
+      }
     } else {
       return fail(tr("a message has the unknown role “%1”.").arg(role));
     }

@@ -17,21 +17,42 @@ StudioApp::StudioApp(const StudioAppOptions& options, QObject* parent)
     : QObject(parent), m_settings(options.settings), m_language(options.language), m_cuda(options.cuda) {
   Q_ASSERT(m_settings);
   m_controller = new ChatController(options.backendFactory, m_settings, this);
+  connect(m_controller, &ChatController::modelStateChanged, this, &StudioApp::onModelStateChanged);
   m_files = new FileJobs(this);
   connect(m_files, &FileJobs::opened, this, &StudioApp::onOpened);
   connect(m_files, &FileJobs::finished, this, &StudioApp::onFileJobFinished);
-  if (!options.autosavePath.isEmpty()) {
-    if (options.restoreAutosave && QFile::exists(options.autosavePath)) {
+  connect(m_controller->conversation(), &Conversation::committed, this, [this] {
+    if (!m_conversationPath.isEmpty()) setModified(true);
+  });
+  if (!options.libraryDir.isEmpty()) {
+    m_library = std::make_unique<ConversationLibrary>(options.libraryDir);
+    const QString last = m_settings->currentConversation();
+    QString current;
+    if (options.restoreLast && m_library->contains(last) && QFile::exists(last)) {
+      current = last;
       m_restoring = true;
-      m_files->open(options.autosavePath);
+      m_files->open(last);
+    } else {
+      current = m_library->createEntry();
+      m_settings->setCurrentConversation(current);
     }
-    m_autosaver = new Autosaver(m_controller->conversation(), options.autosavePath, this);
+    m_autosaver = new Autosaver(m_controller->conversation(), current, this);
     m_autosaver->setEnabled(!m_restoring);  // don't overwrite it before it is read
     connect(m_autosaver, &Autosaver::failed, this, &StudioApp::errorOccurred);
   }
 }
 
-StudioApp::~StudioApp() { shutdown(); }
+StudioApp::~StudioApp() {
+  shutdown();
+  // A defined order, not the order of QObject's children: the autosaver and the file jobs refer
+  // to the conversation, which the controller owns, so they go first.
+  delete m_autosaver;
+  m_autosaver = nullptr;
+  delete m_files;
+  m_files = nullptr;
+  delete m_controller;
+  m_controller = nullptr;
+}
 
 Conversation* StudioApp::conversation() const { return m_controller->conversation(); }
 
@@ -39,10 +60,18 @@ void StudioApp::shutdown() {
   if (m_shutDown) return;
   m_shutDown = true;
   // Cancel a running reply or load and join the inference thread: at most one token's wait.
+  // The controller then settles the stopped reply and ignores the worker, so nothing changes
+  // the conversation after the last save below.
   m_controller->stop();
   m_controller->shutdown();
-  if (m_autosaver) m_autosaver->flush();
+  if (m_autosaver) {
+    m_autosaver->close();
+    // A conversation that never held anything leaves no empty folder behind.
+    QDir().rmdir(QFileInfo(m_autosaver->path()).absolutePath());
+  }
   m_files->waitForAll();
+  // A file job that ended meanwhile must not reach a window being closed.
+  disconnect(m_files, nullptr, this, nullptr);
 }
 
 StudioApp::ModelChoice StudioApp::modelChoice() const { return {m_settings->modelDir(), effectiveBackend()}; }
@@ -63,16 +92,23 @@ void StudioApp::setBackendChoice(BackendChoice choice) {
   emit backendChoiceChanged();
 }
 
-void StudioApp::loadModel(const QString& dir) {
-  m_settings->setModelDir(dir);
-  m_controller->loadModel(dir, effectiveBackend());
+void StudioApp::loadModel(const QString& dir) { m_controller->loadModel(dir, effectiveBackend()); }
+
+void StudioApp::onModelStateChanged() {
+  // Remembered only once it loaded: a folder that fails, or brings the loader down, must not
+  // be tried again at every start.
+  if (m_controller->modelState() == ModelState::Ready) m_settings->setModelDir(m_controller->modelDir());
 }
 
 void StudioApp::applySettings(const ModelChoice& before) {
   setLanguage(m_settings->language());
   m_controller->setSystemPrompt(m_settings->systemPrompt());
   const ModelChoice now = modelChoice();
-  if (now != before && !now.dir.isEmpty()) loadModel(now.dir);
+  if (now != before && !now.dir.isEmpty()) {
+    // The dialog wrote the new folder into the settings; it stays there only if it loads.
+    if (now.dir != before.dir) m_settings->setModelDir(before.dir);
+    loadModel(now.dir);
+  }
   emit backendChoiceChanged();
 }
 
@@ -99,17 +135,59 @@ void StudioApp::setConversationPath(const QString& path) {
   emit conversationPathChanged();
 }
 
-void StudioApp::newConversation() {
+void StudioApp::setModified(bool modified) {
+  if (modified == m_modified) return;
+  m_modified = modified;
+  emit modifiedChanged(modified);
+}
+
+bool StudioApp::isBlank() const { return conversation()->isEmpty() && conversation()->draft().isEmpty(); }
+
+QString StudioApp::switchEntry(const QString& entry) {
+  if (!m_autosaver) return {};
+  const QString old = m_autosaver->path();
+  m_autosaver->setPath(entry);  // what is pending is written to the old file first
+  m_settings->setCurrentConversation(entry);
+  QDir().rmdir(QFileInfo(old).absolutePath());  // only if it never held anything
+  return QFile::exists(old) ? old : QString();
+}
+
+QString StudioApp::newConversation() {
+  // A blank conversation is simply reused; anything else keeps its library file.
+  QString kept;
+  if (m_library && !isBlank()) kept = switchEntry(m_library->createEntry());
+  ++m_generation;
   m_controller->newConversation();
   setConversationPath({});
+  setModified(false);
+  return kept;
+}
+
+void StudioApp::openPictures(const QStringList& paths) {
+  if (paths.isEmpty()) return;
+  if (m_restoring) {
+    // The last conversation is still being read; the pictures go into a new one after it.
+    m_picturesAfterRestore << paths;
+    return;
+  }
+  if (!isBlank()) newConversation();
+  addPictureFiles(paths);
 }
 
 void StudioApp::openConversation(const QString& path) {
-  m_restoring = false;  // the user's choice wins over a restore still under way
+  if (m_restoring) {
+    // The user's choice wins over a restore still under way; the restore's file stays as it is.
+    m_restoring = false;
+    if (m_autosaver) m_autosaver->setEnabled(true);
+  }
   m_files->open(path);
 }
 
-void StudioApp::saveConversation(const QString& path) { m_files->save(conversation()->data(), path); }
+void StudioApp::saveConversation(const QString& path) {
+  // The save names the conversation only if it is still the one shown when the save ends.
+  m_pendingSaves.insert(path, m_generation);
+  m_files->save(conversation()->data(), path);
+}
 
 void StudioApp::exportMarkdown(const QString& path) {
   QVector<QImage> images;
@@ -134,8 +212,18 @@ bool StudioApp::isSettled() const {
 }
 
 void StudioApp::onOpened(const OpenedConversation& opened, const QString& path) {
+  if (!m_restoring && m_library) {
+    // The opened conversation autosaves into a library file of its own (its own file when it
+    // is one of the library's), never over the conversation shown until now.
+    if (m_library->contains(path))
+      switchEntry(path);
+    else if (!isBlank())
+      switchEntry(m_library->createEntry());
+  }
+  ++m_generation;
   m_controller->replaceConversation(opened);
-  if (!m_restoring) setConversationPath(path);
+  if (!m_restoring) setConversationPath(m_library && m_library->contains(path) ? QString() : path);
+  setModified(false);
 }
 
 void StudioApp::onFileJobFinished(FileJobs::Kind kind, const QString& path, const QString& error) {
@@ -156,9 +244,14 @@ void StudioApp::onFileJobFinished(FileJobs::Kind kind, const QString& path, cons
       }
     }
     if (m_autosaver) m_autosaver->setEnabled(true);
+    const QStringList pictures = std::exchange(m_picturesAfterRestore, {});
+    openPictures(pictures);
     return;
   }
-  if (kind == FileJobs::Kind::Save && error.isEmpty()) setConversationPath(path);
+  if (kind == FileJobs::Kind::Save && m_pendingSaves.take(path) == m_generation && error.isEmpty()) {
+    setConversationPath(path);
+    setModified(false);
+  }
   emit fileJobFinished(kind, path, error);
 }
 

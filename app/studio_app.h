@@ -1,17 +1,22 @@
 // The application without widgets: it owns the chat controller (model, pictures, replies), the
-// file jobs and the autosaver, chooses the backend, restores the last conversation at start and
-// keeps a damaged autosave aside. The desktop window is one owner of a StudioApp (it shows its
-// state and forwards what the user asks for); a kiosk or a local server can be others.
+// file jobs, the conversations library and the autosaver, chooses the backend, restores the last
+// conversation at start and keeps a damaged autosave aside. Every conversation autosaves into
+// its own library folder, so none is ever written over by another. The desktop window is one owner of a StudioApp (it
+// shows its state and forwards what the user asks for); a kiosk or a local server can be others.
 #pragma once
 
+#include <QHash>
 #include <QObject>
 #include <QString>
 #include <QStringList>
 
 #include "app/app_settings.h"
 #include "app/chat_backend.h"
+#include "app/conversation_library.h"
 #include "app/engine_bridge.h"
 #include "app/file_jobs.h"
+
+#include <memory>
 
 namespace qwenvl::app {
 
@@ -25,8 +30,8 @@ struct StudioAppOptions {
   AppSettings* settings = nullptr;      // required; outlives the StudioApp
   LanguageManager* language = nullptr;  // optional: without it the language stays as it is
   CudaStatus cuda;
-  QString autosavePath;          // empty: no autosave
-  bool restoreAutosave = false;  // open the autosave (if there is one) at start
+  QString libraryDir;        // the conversations library; empty: no library and no autosave
+  bool restoreLast = false;  // reopen the conversation shown last (if it is still there)
 };
 
 class StudioApp : public QObject {
@@ -40,7 +45,8 @@ class StudioApp : public QObject {
   AppSettings* settings() const { return m_settings; }
   LanguageManager* language() const { return m_language; }
   FileJobs* fileJobs() const { return m_files; }
-  Autosaver* autosaver() const { return m_autosaver; }  // null without autosave
+  Autosaver* autosaver() const { return m_autosaver; }                    // null without a library
+  const ConversationLibrary* library() const { return m_library.get(); }  // null without one
   const CudaStatus& cuda() const { return m_cuda; }
 
   // The model: which folder and backend a load uses.
@@ -54,7 +60,7 @@ class StudioApp : public QObject {
   BackendKind effectiveBackend() const;
   // Remembers the choice; reloads the model when the backend in use changes.
   void setBackendChoice(BackendChoice choice);
-  // Remembers the folder and loads it with the effective backend.
+  // Loads the folder with the effective backend; the settings remember it once it has loaded.
   void loadModel(const QString& dir);
   // After the settings were edited: language, system prompt, and a reload when the folder or
   // the backend differs from `before`.
@@ -64,7 +70,14 @@ class StudioApp : public QObject {
   // Pictures and conversation files. Each file job ends in fileJobFinished.
   void addPictureFiles(const QStringList& paths);
   QString conversationPath() const { return m_conversationPath; }  // empty: never saved
-  void newConversation();
+  // A conversation saved under a name has changes made since it was saved or opened.
+  bool isModified() const { return m_modified; }
+  // Starts an empty conversation; the one shown until now stays in the library (its file is
+  // returned, empty when it held nothing and was not kept).
+  QString newConversation();
+  // Pictures from the command line, "Open With" or a second launch: they start a new
+  // conversation unless the current one is still blank; the previous one stays saved.
+  void openPictures(const QStringList& paths);
   void openConversation(const QString& path);
   void saveConversation(const QString& path);
   void exportMarkdown(const QString& path);
@@ -79,6 +92,7 @@ class StudioApp : public QObject {
 
  signals:
   void conversationPathChanged();
+  void modifiedChanged(bool modified);
   void backendChoiceChanged();
   void languageChanged(const QString& code);
   // A file job the user asked for has ended (the restore at start is not reported here).
@@ -90,16 +104,26 @@ class StudioApp : public QObject {
   void onOpened(const OpenedConversation& opened, const QString& path);
   void onFileJobFinished(FileJobs::Kind kind, const QString& path, const QString& error);
   void setConversationPath(const QString& path);
+  void setModified(bool modified);
+  void onModelStateChanged();
+  bool isBlank() const;
+  // Points the autosave at a new library entry; returns the file the old conversation keeps.
+  QString switchEntry(const QString& entry);
 
   AppSettings* m_settings;
   LanguageManager* m_language;
   CudaStatus m_cuda;
   ChatController* m_controller;
   FileJobs* m_files;
+  std::unique_ptr<ConversationLibrary> m_library;
   Autosaver* m_autosaver = nullptr;
   bool m_restoring = false;
   bool m_shutDown = false;
+  bool m_modified = false;
   QString m_conversationPath;
+  QStringList m_picturesAfterRestore;      // arrived while the last conversation was being read
+  quint64 m_generation = 0;                // counts the conversations shown (new, opened)
+  QHash<QString, quint64> m_pendingSaves;  // path -> the conversation it was started for
 };
 
 }  // namespace qwenvl::app

@@ -1,10 +1,12 @@
 // qwenvl-studio: the entry point, the one place that knows both the headless application
 // (app::StudioApp) and the widgets. Parses the command line, picks the language and the backend
 // (the real engine, or the scripted one for --demo-script), composes the StudioApp with the
-// main window, starts loading the model when a folder is known and adds command-line pictures.
+// main window, starts loading the model when a folder is known and adds command-line pictures
+// (in a new conversation), or hands them to the instance already running.
 #include <QApplication>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QIcon>
 #include <QTemporaryDir>
 #include <QTimer>
@@ -13,10 +15,12 @@
 #include "app/app_settings.h"
 #include "app/autosaver.h"
 #include "app/command_line.h"
+#include "app/conversation_library.h"
 #include "app/demo_script.h"
 #include "app/engine_bridge.h"
 #include "app/language_manager.h"
 #include "app/scripted_chat_backend.h"
+#include "app/single_instance.h"
 #include "app/studio_app.h"
 #include "ui/demo_runner.h"
 #include "ui/main_window.h"
@@ -36,6 +40,19 @@ int main(int argc, char** argv) {
   if (options.exitNow) {
     std::fprintf(options.exitCode == 0 ? stdout : stderr, "%s\n", qPrintable(options.output));
     return options.exitCode;
+  }
+
+  // One window per user: a later launch hands its pictures to the running one and ends here.
+  // Demos and screenshots run on their own, with their own settings.
+  std::unique_ptr<app::SingleInstance> instance;
+  if (options.demoScript.isEmpty() && options.screenshot.isEmpty()) {
+    QStringList files;
+    for (const QString& p : options.pictures) files << QFileInfo(p).absoluteFilePath();  // its folder differs
+    instance = std::make_unique<app::SingleInstance>(app::SingleInstance::defaultBase());
+    QString error;
+    const app::SingleInstance::Role role = instance->start(files, &error);
+    if (role == app::SingleInstance::Role::Secondary) return 0;
+    if (role == app::SingleInstance::Role::Failed) std::fprintf(stderr, "%s\n", qPrintable(error));
   }
 
   app::DemoScript demo;
@@ -65,10 +82,14 @@ int main(int argc, char** argv) {
   appOptions.cuda = app::cudaStatus();
   if (options.demoScript.isEmpty()) {
     appOptions.backendFactory = app::engineBackendFactory();
-    appOptions.autosavePath = app::Autosaver::defaultPath();
-    // Pictures named on the command line start a fresh conversation instead of the last one.
-    appOptions.restoreAutosave =
-        !options.noRestore && options.pictures.isEmpty() && settings->restoreLastConversation();
+    appOptions.libraryDir = app::ConversationLibrary::defaultRoot();
+    // The single autosave of earlier versions becomes the library's first conversation.
+    const app::ConversationLibrary library(appOptions.libraryDir);
+    const QString adopted = library.adopt(QFileInfo(app::Autosaver::defaultPath()).absolutePath());
+    if (!adopted.isEmpty()) settings->setCurrentConversation(adopted);
+    // Pictures named on the command line start a new conversation; the last one stays in the
+    // library untouched.
+    appOptions.restoreLast = !options.noRestore && options.pictures.isEmpty() && settings->restoreLastConversation();
   } else {
     auto script = std::make_shared<app::ReplyScript>();
     app::ScriptedReply reply;
@@ -93,7 +114,17 @@ int main(int argc, char** argv) {
   } else {
     const QString dir = !options.modelDir.isEmpty() ? options.modelDir : settings->modelDir();
     if (!dir.isEmpty()) studio.loadModel(QDir(dir).absolutePath());
-    if (!options.pictures.isEmpty()) studio.addPictureFiles(options.pictures);
+    studio.openPictures(options.pictures);
+    if (instance)
+      QObject::connect(instance.get(), &app::SingleInstance::filesReceived, &window,
+                       [&window, &studio](const QStringList& files) {
+                         studio.openPictures(files);
+                         // The user launched the app again: show the window that is already there.
+                         window.setWindowState((window.windowState() & ~Qt::WindowMinimized) | Qt::WindowActive);
+                         window.show();
+                         window.raise();
+                         window.activateWindow();
+                       });
     if (!options.screenshot.isEmpty()) {
       // Shoot once loading and decoding have settled (at least a second after start).
       auto* poll = new QTimer(&window);

@@ -150,6 +150,14 @@
         <source>the picture file “%1” cannot be read: %2</source>
         <translation>无法读取图片文件“%1”：%2</translation>
     </message>
+    <message>
+        <source>an earlier version of a reply has an unknown state.</source>
+        <translation>某条回复的较早版本状态未知。</translation>
+    </message>
+    <message>
+        <source>a reply names a version it does not have.</source>
+        <translation>某条回复指向了它没有的版本。</translation>
+    </message>
 </context>
 <context>
     <name>DemoScriptReader</name>
@@ -388,6 +396,10 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <source>The model could not answer: %1</source>
         <translation>模型无法回答：%1</translation>
     </message>
+    <message>
+        <source>There is no such version of the reply.</source>
+        <translation>这条回复没有这个版本。</translation>
+    </message>
 </context>
 <context>
     <name>qwenvl::app::FileJobs</name>
@@ -464,6 +476,21 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
     <message>
         <source>“%1” cannot be used as a picture: %2</source>
         <translation>“%1”无法作为图片使用：%2</translation>
+    </message>
+</context>
+<context>
+    <name>qwenvl::app::SingleInstance</name>
+    <message>
+        <source>Cannot listen on “%1”: %2. Files opened later start another window.</source>
+        <translation>无法在“%1”上监听：%2。之后打开的文件会启动另一个窗口。</translation>
+    </message>
+    <message>
+        <source>Cannot create the lock file “%1.lock”; check that its folder is writable.</source>
+        <translation>无法创建锁文件“%1.lock”；请检查其所在文件夹是否可写。</translation>
+    </message>
+    <message>
+        <source>Another QwenVL Studio holds “%1.lock” but does not answer.</source>
+        <translation>另一个 QwenVL Studio 持有“%1.lock”，但没有响应。</translation>
     </message>
 </context>
 <context>
@@ -735,10 +762,6 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <translation>新对话</translation>
     </message>
     <message>
-        <source>%1 — QwenVL Studio</source>
-        <translation>%1 — QwenVL Studio</translation>
-    </message>
-    <message>
         <source>No model</source>
         <translation>无模型</translation>
     </message>
@@ -838,6 +861,26 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
+    <message>
+        <source>%1[*] — QwenVL Studio</source>
+        <translation>%1[*] — QwenVL Studio</translation>
+    </message>
+    <message>
+        <source>The previous conversation is kept in “%1”; File › Open Conversation… opens it again.</source>
+        <translation>上一个对话已保存在“%1”；可通过“文件 › 打开对话…”再次打开。</translation>
+    </message>
+    <message>
+        <source>New Conversation</source>
+        <translation>新建对话</translation>
+    </message>
+    <message>
+        <source>Save the changes to “%1” before starting a new conversation?</source>
+        <translation>开始新对话之前，是否保存对“%1”的更改？</translation>
+    </message>
+    <message>
+        <source>Either way, they stay in the conversations library.</source>
+        <translation>无论如何，这些更改都会保留在对话库中。</translation>
+    </message>
 </context>
 <context>
     <name>qwenvl::ui::MessageBar</name>
@@ -927,6 +970,30 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
     <message>
         <source>Reply details</source>
         <translation>回答详情</translation>
+    </message>
+    <message>
+        <source>%1/%2</source>
+        <translation>%1/%2</translation>
+    </message>
+    <message>
+        <source>Reply %1 of %2</source>
+        <translation>第 %1 个回复，共 %2 个</translation>
+    </message>
+    <message>
+        <source>Show the earlier reply</source>
+        <translation>显示较早的回复</translation>
+    </message>
+    <message>
+        <source>Earlier reply</source>
+        <translation>较早的回复</translation>
+    </message>
+    <message>
+        <source>Show the later reply</source>
+        <translation>显示较新的回复</translation>
+    </message>
+    <message>
+        <source>Later reply</source>
+        <translation>较新的回复</translation>
     </message>
 </context>
 <context>

@@ -80,6 +80,7 @@ void ChatView::add(int messageId) {
   connect(view, &MessageView::refHovered, this, &ChatView::refHovered);
   connect(view, &MessageView::copyRequested, this, &ChatView::copyRequested);
   connect(view, &MessageView::regenerateRequested, this, &ChatView::regenerateRequested);
+  connect(view, &MessageView::versionRequested, this, &ChatView::versionRequested);
   connect(view, &MessageView::activated, this, &ChatView::activated);
   m_layout->insertWidget(m_layout->count() - 1, view);  // before the stretch
   m_views.insert(messageId, view);

@@ -31,6 +31,7 @@ class ChatView : public QScrollArea {
   void refHovered(int messageId, int ref);
   void copyRequested(int messageId);
   void regenerateRequested(int messageId);
+  void versionRequested(int messageId, int index);
   void activated(int messageId);
 
  protected:

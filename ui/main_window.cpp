@@ -146,7 +146,8 @@ void MainWindow::retranslateUi() {
   m_modelStatus->setAccessibleName(tr("Model status"));
   const QString path = m_app->conversationPath();
   const QString name = path.isEmpty() ? tr("New conversation") : QFileInfo(path).fileName();
-  setWindowTitle(tr("%1 — QwenVL Studio").arg(name));
+  // [*]: the "modified" mark of a conversation saved under a name (QWidget::setWindowModified).
+  setWindowTitle(tr("%1[*] — QwenVL Studio").arg(name));
   updateModelUi();
 }
 

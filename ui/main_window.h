@@ -45,6 +45,8 @@ class MainWindow : public QMainWindow {
   void addPictureFiles(const QStringList& paths);
   void openConversationFile(const QString& path);
   void saveConversationTo(const QString& path);
+  // Ctrl+N: asks first whether to save a named conversation that changed since it was saved.
+  void startNewConversation();
   void exportMarkdownTo(const QString& path);
   void saveAnnotatedTo(const QString& path);
   void setLanguage(const QString& code);
@@ -64,6 +66,7 @@ class MainWindow : public QMainWindow {
   void updateModelUi();
   void updateBusyUi();
   void sendQuestion();
+  void newConversationNow();
   void pastePicture();
   void askAboutRegion(int pictureId, const QRect& pixels, const QString& phrase = {});
   void askAboutRegionByKeys();

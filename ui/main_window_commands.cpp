@@ -3,8 +3,10 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QDialog>
+#include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QMessageBox>
 #include <QMimeData>
 #include <QPushButton>
 #include <QStandardPaths>
@@ -35,7 +37,7 @@ namespace qwenvl::ui {
 
 void MainWindow::connectActions() {
   Actions* a = m_actions;
-  connect(a->newConversation, &QAction::triggered, m_app, &app::StudioApp::newConversation);
+  connect(a->newConversation, &QAction::triggered, this, &MainWindow::startNewConversation);
   connect(a->openConversation, &QAction::triggered, this, [this] {
     chooseFile(false, tr("Open Conversation"), tr("QwenVL Studio conversations (*.json)"), {},
                [this](const QString& path) { openConversationFile(path); });
@@ -130,6 +132,10 @@ void MainWindow::connectActions() {
     statusBar()->showMessage(tr("Copied."), 3000);
   });
   connect(chat, &ChatView::regenerateRequested, a->regenerate, &QAction::trigger);
+  connect(chat, &ChatView::versionRequested, this, [this](int id, int index) {
+    if (const QString why = m_controller->showReplyVersion(id, index); !why.isEmpty())
+      m_messageBar->showInformation(why);
+  });
   connect(chat, &ChatView::activated, this, [this](int id) {
     const app::Message* m = m_controller->conversation()->message(id);
     if (!m || m->role != app::Role::Assistant || m->targetPictureId < 0 || m->grounding.boxes.isEmpty()) return;
@@ -160,6 +166,15 @@ void MainWindow::connectController() {
   connect(m_app, &app::StudioApp::fileJobFinished, this, &MainWindow::onFileJobFinished);
   connect(m_app, &app::StudioApp::errorOccurred, m_messageBar, &MessageBar::showError);
   connect(m_app, &app::StudioApp::conversationPathChanged, this, &MainWindow::retranslateUi);
+  connect(m_app, &app::StudioApp::modifiedChanged, this, &QWidget::setWindowModified);
+  // The unsent question belongs to the conversation: saved with it, back with it.
+  PromptEdit* prompt = m_chatPane->promptEdit();
+  connect(prompt, &QPlainTextEdit::textChanged, this,
+          [this, prompt] { m_controller->conversation()->setDraft(prompt->toPlainText()); });
+  connect(m_controller->conversation(), &app::Conversation::reset, this, [this, prompt] {
+    const QString draft = m_controller->conversation()->draft();
+    if (prompt->toPlainText() != draft) prompt->setPlainText(draft);
+  });
   connect(m_app, &app::StudioApp::backendChoiceChanged, this, [this] {
     updateBackendChecks();
     updateModelUi();
@@ -286,6 +301,39 @@ void MainWindow::chooseFile(bool save, const QString& title, const QString& filt
 void MainWindow::openConversationFile(const QString& path) { m_app->openConversation(path); }
 
 void MainWindow::saveConversationTo(const QString& path) { m_app->saveConversation(path); }
+
+void MainWindow::startNewConversation() {
+  const QString named = m_app->conversationPath();
+  if (named.isEmpty() || !m_app->isModified()) {
+    newConversationNow();
+    return;
+  }
+  // Changes to a conversation saved under a name: its file would not have them, so ask (the
+  // library keeps them whatever the answer).
+  auto* box = new QMessageBox(
+      QMessageBox::Question, tr("New Conversation"),
+      tr("Save the changes to “%1” before starting a new conversation?").arg(QFileInfo(named).fileName()),
+      QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, this);
+  box->setObjectName(QStringLiteral("askToSave"));
+  box->setInformativeText(tr("Either way, they stay in the conversations library."));
+  box->setAttribute(Qt::WA_DeleteOnClose);
+  connect(box, &QMessageBox::finished, this, [this, box, named] {
+    const QMessageBox::StandardButton answer = box->standardButton(box->clickedButton());
+    if (answer != QMessageBox::Save && answer != QMessageBox::Discard) return;
+    if (answer == QMessageBox::Save) m_app->saveConversation(named);  // a copy: the switch may follow
+    newConversationNow();
+  });
+  box->open();
+}
+
+void MainWindow::newConversationNow() {
+  // Nothing is discarded: the conversation shown until now keeps its file in the library.
+  const QString kept = m_app->newConversation();
+  if (kept.isEmpty()) return;
+  m_messageBar->showInformation(
+      tr("The previous conversation is kept in “%1”; File › Open Conversation… opens it again.")
+          .arg(QDir::toNativeSeparators(kept)));
+}
 
 void MainWindow::exportMarkdownTo(const QString& path) { m_app->exportMarkdown(path); }
 

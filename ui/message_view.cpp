@@ -10,6 +10,7 @@
 #include <QPushButton>
 #include <QScrollBar>
 #include <QTextBlock>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include "app/reply_format.h"
@@ -103,8 +104,19 @@ MessageView::MessageView(int messageId, QWidget* parent) : QFrame(parent), m_id(
   m_regenerate = new QPushButton(this);
   m_copy->setFlat(true);
   m_regenerate->setFlat(true);
+  // "‹ 1/2 ›": the answers Regenerate kept, oldest first; the newest is shown after it.
+  m_previousVersion = new QToolButton(this);
+  m_previousVersion->setArrowType(Qt::LeftArrow);
+  m_previousVersion->setAutoRaise(true);
+  m_versionLabel = new QLabel(this);
+  m_nextVersion = new QToolButton(this);
+  m_nextVersion->setArrowType(Qt::RightArrow);
+  m_nextVersion->setAutoRaise(true);
   auto* buttons = new QHBoxLayout;
   buttons->addWidget(m_status, 1);
+  buttons->addWidget(m_previousVersion);
+  buttons->addWidget(m_versionLabel);
+  buttons->addWidget(m_nextVersion);
   buttons->addWidget(m_copy);
   buttons->addWidget(m_regenerate);
   layout->addWidget(m_author);
@@ -114,6 +126,10 @@ MessageView::MessageView(int messageId, QWidget* parent) : QFrame(parent), m_id(
   m_regenerate->hide();
   connect(m_copy, &QPushButton::clicked, this, [this] { emit copyRequested(m_id); });
   connect(m_regenerate, &QPushButton::clicked, this, [this] { emit regenerateRequested(m_id); });
+  connect(m_previousVersion, &QToolButton::clicked, this,
+          [this] { emit versionRequested(m_id, m_message.versionIndex - 1); });
+  connect(m_nextVersion, &QToolButton::clicked, this,
+          [this] { emit versionRequested(m_id, m_message.versionIndex + 1); });
   connect(m_text, &MessageText::hoveredRefChanged, this, [this](int ref) { emit refHovered(m_id, ref); });
   m_text->viewport()->installEventFilter(this);
   m_text->installEventFilter(this);
@@ -217,6 +233,20 @@ void MessageView::retranslateUi() {
     if (const QString s = app::ReplyFormat::stats(m_message.stats); !s.isEmpty()) status << s;
   }
   m_status->setText(status.join(QStringLiteral("  ·  ")));  // stays (empty) to keep the buttons right
+  const int versions = m_message.versionCount();
+  const bool several = !user && versions > 1;
+  const bool streaming = m_message.state == app::ReplyState::Streaming;
+  for (QWidget* w : {static_cast<QWidget*>(m_previousVersion), static_cast<QWidget*>(m_versionLabel),
+                     static_cast<QWidget*>(m_nextVersion)})
+    w->setVisible(several);
+  m_previousVersion->setEnabled(several && !streaming && m_message.versionIndex > 0);
+  m_nextVersion->setEnabled(several && !streaming && m_message.versionIndex < versions - 1);
+  m_versionLabel->setText(tr("%1/%2").arg(m_message.versionIndex + 1).arg(versions));
+  m_versionLabel->setAccessibleName(tr("Reply %1 of %2").arg(m_message.versionIndex + 1).arg(versions));
+  m_previousVersion->setToolTip(tr("Show the earlier reply"));
+  m_previousVersion->setAccessibleName(tr("Earlier reply"));
+  m_nextVersion->setToolTip(tr("Show the later reply"));
+  m_nextVersion->setAccessibleName(tr("Later reply"));
   m_copy->setText(tr("Copy"));
   m_copy->setToolTip(user ? tr("Copy this question") : tr("Copy this reply (without the box markup)"));
   m_copy->setAccessibleName(user ? tr("Copy question") : tr("Copy reply"));

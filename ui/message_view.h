@@ -1,7 +1,8 @@
 // One message of the chat: who wrote it, the text (a reply as basic Markdown with the grounding
 // markup removed and each ref phrase tinted in its box colour), the reply's state and
-// statistics, and Copy / Regenerate. Hovering a phrase reports its ref; the canvas answers by
-// lighting up that ref's boxes, and the canvas' hover lights up the phrase here.
+// statistics, the versions Regenerate kept ("‹ 1/2 ›"), and Copy / Regenerate. Hovering a phrase
+// reports its ref; the canvas answers by lighting up that ref's boxes, and the canvas' hover
+// lights up the phrase here.
 #pragma once
 
 #include <QFrame>
@@ -11,6 +12,7 @@
 
 class QLabel;
 class QPushButton;
+class QToolButton;
 
 namespace qwenvl::ui {
 
@@ -47,11 +49,15 @@ class MessageView : public QFrame {
   MessageText* textView() const { return m_text; }
   QPushButton* copyButton() const { return m_copy; }
   QPushButton* regenerateButton() const { return m_regenerate; }
+  QToolButton* previousVersionButton() const { return m_previousVersion; }
+  QToolButton* nextVersionButton() const { return m_nextVersion; }
+  QLabel* versionLabel() const { return m_versionLabel; }
 
  signals:
   void refHovered(int messageId, int ref);
   void copyRequested(int messageId);
   void regenerateRequested(int messageId);
+  void versionRequested(int messageId, int index);  // another answer Regenerate kept
   void activated(int messageId);
 
  protected:
@@ -74,6 +80,9 @@ class MessageView : public QFrame {
   QLabel* m_status;
   QPushButton* m_copy;
   QPushButton* m_regenerate;
+  QToolButton* m_previousVersion;
+  QLabel* m_versionLabel;
+  QToolButton* m_nextVersion;
 };
 
 }  // namespace qwenvl::ui

@@ -35,7 +35,7 @@ ScriptedWindow::ScriptedWindow(bool loadModel, bool autosave, app::BackendFactor
   options.language = language.get();
   auto s = script;
   options.backendFactory = factory ? factory : [s] { return std::make_unique<app::ScriptedChatBackend>(s); };
-  if (autosave) options.autosavePath = dir.filePath(QStringLiteral("autosave/conversation.json"));
+  if (autosave) options.libraryDir = dir.filePath(QStringLiteral("conversations"));
   app = std::make_unique<app::StudioApp>(options);
   window = std::make_unique<ui::MainWindow>(app.get());
   window->resize(1200, 800);
