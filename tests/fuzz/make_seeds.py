@@ -3,7 +3,7 @@
 
 usage: make_seeds.py CHECKPOINT_DIR FIXTURES_DIR OUT_DIR
 Writes OUT_DIR/<target>/ files: the checkpoint's JSON files as a config bundle; each shard's
-header with every tensor shrunk to a few elements (same names, dtypes and order, data zeroed) as
+header with every tensor shrunk to 8-24 bytes (same names, dtypes and order, data zeroed) as
 a safetensors file and, with the index, as a bundle; the tokenizer corpus (mode byte + text);
 the golden token ids in fuzz_stream_decoder's 3-byte encoding. Bundles: see fuzz_files.h.
 """
@@ -23,7 +23,7 @@ def bundle(first, named):
 
 
 def shrunk_shard(path):
-    """The shard's header with each tensor cut to shape [n] (n = 1..3), packed back to back."""
+    """The shard's header with each tensor cut to 8, 16 or 24 bytes, packed back to back."""
     with open(path, "rb") as f:
         (n,) = struct.unpack("<Q", f.read(8))
         header = json.loads(f.read(n))
@@ -34,8 +34,8 @@ def shrunk_shard(path):
         new["__metadata__"] = header["__metadata__"]
     for i, (name, t) in enumerate(items):
         size = DTYPE_SIZE[t["dtype"]]
-        offset = (offset + size - 1) // size * size  # the reader wants aligned elements
-        elements = 1 + i % 3
+        # Multiples of 8 bytes keep every tensor aligned without gaps (the reader refuses both).
+        elements = (1 + i % 3) * (8 // size)
         new[name] = {"dtype": t["dtype"], "shape": [elements],
                      "data_offsets": [offset, offset + elements * size]}
         offset += elements * size
