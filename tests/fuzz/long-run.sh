@@ -20,6 +20,7 @@ declare -A extra=([image]="$fixtures/images" [safetensors]="$seeds/safetensors"
   [safetensors_index]="$seeds/safetensors_index" [config]="$seeds/config" [tokenizer]="$seeds/tokenizer"
   [stream_decoder]="$seeds/stream_decoder" [grounding]="")
 declare -A dict=([safetensors]=json.dict [safetensors_index]=json.dict [config]=json.dict [grounding]=grounding.dict)
+declare -A own=([image]=-max_len=131072)  # as in tests/fuzz/CMakeLists.txt
 export QWENVL_TIKTOKEN=$fixtures/qwen.tiktoken
 pids=()
 for n in "${names[@]}"; do
@@ -27,6 +28,7 @@ for n in "${names[@]}"; do
   flags=(-seed=1 -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2560 -print_final_stats=1
     -artifact_prefix="$work/$n/")
   [ -z "${dict[$n]:-}" ] || flags+=(-dict="$here/${dict[$n]}")
+  [ -z "${own[$n]:-}" ] || flags+=("${own[$n]}")
   # shellcheck disable=SC2086 # extra[] is a list of folders (or none)
   "$build/tests/fuzz/fuzz_$n" "${flags[@]}" "$work/$n/corpus" "$here/corpus/$n" ${extra[$n]} \
     >"$work/$n/log" 2>&1 &
