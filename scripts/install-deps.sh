@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages QwenVL Studio builds and tests with (only those missing).
+# clang and libclang-rt build the fuzz targets (libFuzzer); ccache serves the three builds of CI.
 # CUDA is not installed here: the CUDA backend is built when /usr/local/cuda/bin/nvcc exists.
 set -euo pipefail
 packages=(
-  build-essential cmake ninja-build pkg-config clang-format
+  build-essential cmake ninja-build pkg-config clang-format ccache
+  clang libclang-rt-14-dev
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libqt6svg6-dev libgl-dev
   libsentencepiece-dev nlohmann-json3-dev libjpeg-dev libpng-dev
   python3 python3-numpy python3-dev unicode-data

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-./scripts/build.sh
+source scripts/ccache-args.sh
+./scripts/build.sh "${qwenvl_ccache_args[@]}"
 cd build
 ctest --output-on-failure --parallel "$(nproc)" --timeout 1200

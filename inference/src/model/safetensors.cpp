@@ -131,6 +131,12 @@ Status SafetensorsArchive::add_file(const std::string& path, const std::string& 
       numel *= v;
       t.shape.push_back(static_cast<int64_t>(v));
     }
+    // numel x element size can pass 2^64 (2^62 elements of F32 wrap to 0 bytes, which empty
+    // data_offsets would match): compare without multiplying. Nothing may need more bytes than
+    // the file's data section holds.
+    if (numel > data_size / info->size)
+      return Status::error(at + ": shape " + t.shape_string() + " of " + dts + " needs more than the " +
+                           std::to_string(data_size) + " bytes of data the file holds (truncated file?)");
     uint64_t b = (*off)[0].get<uint64_t>(), en = (*off)[1].get<uint64_t>();
     if (en < b) return Status::error(at + ": data_offsets end before they begin");
     if (en > data_size)

@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Seed corpora for the fuzz targets from the fixtures and a checkpoint the tests wrote.
+
+usage: make_seeds.py CHECKPOINT_DIR FIXTURES_DIR OUT_DIR
+Writes OUT_DIR/<target>/ files: the checkpoint's JSON files as a config bundle; each shard's
+header with every tensor shrunk to 8-24 bytes (same names, dtypes and order, data zeroed) as
+a safetensors file and, with the index, as a bundle; the tokenizer corpus (mode byte + text);
+the golden token ids in fuzz_stream_decoder's 3-byte encoding. Bundles: see fuzz_files.h.
+"""
+import json, os, shutil, struct, sys
+
+FIRST_SPECIAL = 151643
+DTYPE_SIZE = {"F16": 2, "BF16": 2, "F32": 4, "F64": 8, "I8": 1, "U8": 1, "I16": 2, "U16": 2,
+              "I32": 4, "U32": 4, "I64": 8, "U64": 8, "BOOL": 1}
+MARK = b"\n--8<-- "
+
+
+def bundle(first, named):
+    out = first
+    for name, data in named:
+        out += MARK + name.encode() + b"\n" + data
+    return out
+
+
+def shrunk_shard(path):
+    """The shard's header with each tensor cut to 8, 16 or 24 bytes, packed back to back."""
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(n))
+    items = sorted(((k, v) for k, v in header.items() if k != "__metadata__"),
+                   key=lambda kv: kv[1]["data_offsets"][0])
+    new, offset = {}, 0
+    if "__metadata__" in header:
+        new["__metadata__"] = header["__metadata__"]
+    for i, (name, t) in enumerate(items):
+        size = DTYPE_SIZE[t["dtype"]]
+        # Multiples of 8 bytes keep every tensor aligned without gaps (the reader refuses both).
+        elements = (1 + i % 3) * (8 // size)
+        new[name] = {"dtype": t["dtype"], "shape": [elements],
+                     "data_offsets": [offset, offset + elements * size]}
+        offset += elements * size
+    hb = json.dumps(new, separators=(",", ":")).encode()
+    hb += b" " * ((8 - (len(hb) + 8) % 8) % 8)  # data starts 8-byte aligned
+    return struct.pack("<Q", len(hb)) + hb + bytes(offset), offset
+
+
+def write(out, target, name, data):
+    os.makedirs(os.path.join(out, target), exist_ok=True)
+    with open(os.path.join(out, target, name), "wb") as f:
+        f.write(data)
+
+
+def main():
+    if len(sys.argv) != 4:
+        sys.exit(__doc__)
+    ckpt, fixtures, out = sys.argv[1:]
+    shutil.rmtree(out, ignore_errors=True)
+
+    def read(name):
+        with open(os.path.join(ckpt, name), "rb") as f:
+            return f.read()
+
+    write(out, "config", "checkpoint", bundle(read("config.json"), [
+        ("quantize_config.json", read("quantize_config.json")),
+        ("generation_config.json", read("generation_config.json"))]))
+    write(out, "config", "config_only", read("config.json"))
+
+    index_path = os.path.join(ckpt, "model.safetensors.index.json")
+    if os.path.exists(index_path):
+        index = json.loads(read("model.safetensors.index.json"))
+        shards, total = [], 0
+        for shard in sorted(set(index["weight_map"].values())):
+            data, nbytes = shrunk_shard(os.path.join(ckpt, shard))
+            write(out, "safetensors", shard, data)
+            shards.append((shard, data))
+            total += nbytes
+        index["metadata"] = {"total_size": total}
+        write(out, "safetensors_index", "checkpoint",
+              bundle(json.dumps(index, indent=1).encode(), shards))
+    else:
+        write(out, "safetensors", "model.safetensors",
+              shrunk_shard(os.path.join(ckpt, "model.safetensors"))[0])
+
+    modes = {"all": 0, "image": 1, "none": 2}
+    with open(os.path.join(fixtures, "tokenizer", "corpus.jsonl"), encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            case = json.loads(line)
+            write(out, "tokenizer", f"corpus-{i:03d}",
+                  bytes([modes[case["allowed"]]]) + case["text"].encode("utf-8"))
+    with open(os.path.join(fixtures, "golden", "tokenizer.jsonl"), encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            enc = bytearray()
+            for t in json.loads(line)["ids"]:
+                if t >= FIRST_SPECIAL:
+                    v, high = t - FIRST_SPECIAL + 8, 0x80
+                else:
+                    v, high = t + 16, 0
+                enc += bytes([v & 0xFF, (v >> 8) & 0xFF, ((v >> 16) & 0x7F) | high])
+            write(out, "stream_decoder", f"golden-{i:03d}", bytes(enc))
+
+
+if __name__ == "__main__":
+    main()
