@@ -1035,8 +1035,8 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <translation>没有可用的 GPU（%1）。模型将改在 CPU 后端上运行，速度慢得多，但回答相同。</translation>
     </message>
     <message>
-        <source>This build has no CUDA backend. The model runs on the CPU backend, which is much slower but gives the same answers.</source>
-        <translation>此版本没有 CUDA 后端。模型在 CPU 后端上运行，速度慢得多，但回答相同。</translation>
+        <source>The GPU backend is not installed (package qwenvl-studio-cuda). The model runs on the CPU backend, which is much slower but gives the same answers.</source>
+        <translation>未安装 GPU 后端（软件包 qwenvl-studio-cuda）。模型在 CPU 后端上运行，速度慢得多，但回答相同。</translation>
     </message>
     <message>
         <source>%p%</source>
@@ -1258,8 +1258,8 @@ Drop pictures here, paste one (Ctrl+V) or add them with Ctrl+I.</source>
         <translation>没有可用的 GPU：%1</translation>
     </message>
     <message>
-        <source>This build has no CUDA backend; the CPU backend is used.</source>
-        <translation>此版本没有 CUDA 后端；将使用 CPU 后端。</translation>
+        <source>The GPU backend is not installed (package qwenvl-studio-cuda); the CPU backend is used.</source>
+        <translation>未安装 GPU 后端（软件包 qwenvl-studio-cuda）；将使用 CPU 后端。</translation>
     </message>
     <message>
         <source>CPU &amp;threads:</source>

@@ -99,11 +99,12 @@ void ModelPanel::retranslateUi() {
   }
   QString gpu;
   if (!s.cuda.available) {
-    gpu = s.cuda.compiled ? tr("No GPU can be used (%1). The model runs on the CPU backend instead, which is "
-                               "much slower but gives the same answers.")
-                                .arg(s.cuda.reason)
-                          : tr("This build has no CUDA backend. The model runs on the CPU backend, which is much "
-                               "slower but gives the same answers.");
+    gpu = s.cuda.compiled
+              ? tr("No GPU can be used (%1). The model runs on the CPU backend instead, which is "
+                   "much slower but gives the same answers.")
+                    .arg(s.cuda.reason)
+              : tr("The GPU backend is not installed (package qwenvl-studio-cuda). The model runs on the CPU "
+                   "backend, which is much slower but gives the same answers.");
   }
   m_gpu->setText(gpu);
   m_gpu->setVisible(!gpu.isEmpty() && s.model != ModelState::Loading);

@@ -221,9 +221,11 @@ void SettingsDialog::retranslateUi() {
   m_backendLabel->setText(tr("Run on:"));
   m_cudaButton->setText(tr("&GPU (CUDA)"));
   m_cpuButton->setText(tr("C&PU"));
-  m_cudaNote->setText(m_cuda.available  ? tr("A GPU is available.")
-                      : m_cuda.compiled ? tr("No GPU can be used: %1").arg(m_cuda.reason)
-                                        : tr("This build has no CUDA backend; the CPU backend is used."));
+  m_cudaNote->setText(
+      m_cuda.available ? tr("A GPU is available.")
+      : m_cuda.compiled
+          ? tr("No GPU can be used: %1").arg(m_cuda.reason)
+          : tr("The GPU backend is not installed (package qwenvl-studio-cuda); the CPU backend is used."));
   m_threadsLabel->setText(tr("CPU &threads:"));
   m_threads->setSpecialValueText(tr("All"));
   m_threads->setAccessibleName(tr("CPU threads"));
