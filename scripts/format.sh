@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Formats every tracked .cpp/.h/.cu/.cuh file with the repository's .clang-format, except the
-# generated inference/src/tokenizer/unicode_tables.cpp.
+# generated inference/src/tokenizer/unicode_data_*.cpp.
 #   scripts/format.sh           rewrite the files in place
 #   scripts/format.sh --check   change nothing; list the files that differ and exit 1 (a CTest
 #                               test); exit 77 (skip) when clang-format is not installed
@@ -32,7 +32,7 @@ if ! "$clang_format" --style=file --dump-config </dev/null >/dev/null; then
 fi
 
 mapfile -d '' files < <(git ls-files -z -- '*.cpp' '*.h' '*.cu' '*.cuh' \
-  ':(exclude)inference/src/tokenizer/unicode_tables.cpp')
+  ':(exclude)inference/src/tokenizer/unicode_data_*.cpp')
 
 if ((!check)); then
   printf '%s\0' "${files[@]}" | xargs -0 "$clang_format" -i --style=file

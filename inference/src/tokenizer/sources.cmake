@@ -6,6 +6,9 @@ qwenvl_add_engine_module(qwenvl_tokenizer
   ${CMAKE_CURRENT_LIST_DIR}/bpe_sentencepiece.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pretokenize.cpp
   ${CMAKE_CURRENT_LIST_DIR}/unicode.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/unicode_tables.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/unicode_data_properties.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/unicode_data_decompositions.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/unicode_data_compositions.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/unicode_data_case_folds.cpp)
 # The headers show neither: bpe.h only forward-declares SentencePiece's processor.
 target_link_libraries(qwenvl_tokenizer PRIVATE qwenvl_util PkgConfig::SENTENCEPIECE)

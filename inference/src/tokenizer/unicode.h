@@ -1,4 +1,4 @@
-// The Unicode the tokenizer needs, from our own generated tables (unicode_tables.cpp): the
+// The Unicode the tokenizer needs, from our own generated tables (unicode_data_*.cpp): the
 // character classes of the split regex (\p{L}, \p{N}, \s, simple case folding) and NFC
 // normalisation exactly as Python's unicodedata.normalize("NFC", ...).
 #pragma once
