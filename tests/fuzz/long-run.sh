@@ -16,7 +16,7 @@ seeds=$build/tests/fuzz/seeds
 [ -d "$seeds/tokenizer" ] || { echo "long-run.sh: run 'ctest --test-dir $build -R fuzz_seeds' first" >&2; exit 2; }
 names=("$@")
 ((${#names[@]})) || names=(image safetensors safetensors_index config tokenizer stream_decoder grounding)
-declare -A extra=([image]="$fixtures/images" [safetensors]="$seeds/safetensors"
+declare -A extra=([image]="$fixtures/images $seeds/image" [safetensors]="$seeds/safetensors"
   [safetensors_index]="$seeds/safetensors_index" [config]="$seeds/config" [tokenizer]="$seeds/tokenizer"
   [stream_decoder]="$seeds/stream_decoder" [grounding]="")
 declare -A dict=([safetensors]=json.dict [safetensors_index]=json.dict [config]=json.dict [grounding]=grounding.dict)
@@ -30,7 +30,10 @@ for n in "${names[@]}"; do
   [ -z "${dict[$n]:-}" ] || flags+=(-dict="$here/${dict[$n]}")
   [ -z "${own[$n]:-}" ] || flags+=("${own[$n]}")
   # shellcheck disable=SC2086 # extra[] is a list of folders (or none)
-  "$build/tests/fuzz/fuzz_$n" "${flags[@]}" "$work/$n/corpus" "$here/corpus/$n" ${extra[$n]} \
+  own_corpus=""
+  [ -d "$here/corpus/$n" ] && own_corpus="$here/corpus/$n"
+  # shellcheck disable=SC2086 # own_corpus and extra[] are folders or nothing
+  "$build/tests/fuzz/fuzz_$n" "${flags[@]}" "$work/$n/corpus" $own_corpus ${extra[$n]} \
     >"$work/$n/log" 2>&1 &
   pids+=($!)
 done

@@ -5,9 +5,10 @@ usage: make_seeds.py CHECKPOINT_DIR FIXTURES_DIR OUT_DIR
 Writes OUT_DIR/<target>/ files: the checkpoint's JSON files as a config bundle; each shard's
 header with every tensor shrunk to 8-24 bytes (same names, dtypes and order, data zeroed) as
 a safetensors file and, with the index, as a bundle; the tokenizer corpus (mode byte + text);
-the golden token ids in fuzz_stream_decoder's 3-byte encoding. Bundles: see fuzz_files.h.
+the golden token ids in fuzz_stream_decoder's 3-byte encoding; two hand-made safetensors files
+(one a regression). Bundles: see fuzz_files.h.
 """
-import json, os, shutil, struct, sys
+import json, os, shutil, struct, sys, zlib
 
 FIRST_SPECIAL = 151643
 DTYPE_SIZE = {"F16": 2, "BF16": 2, "F32": 4, "F64": 8, "I8": 1, "U8": 1, "I16": 2, "U16": 2,
@@ -42,6 +43,21 @@ def shrunk_shard(path):
     hb = json.dumps(new, separators=(",", ":")).encode()
     hb += b" " * ((8 - (len(hb) + 8) % 8) % 8)  # data starts 8-byte aligned
     return struct.pack("<Q", len(hb)) + hb + bytes(offset), offset
+
+
+def safetensors_file(header, data):
+    hb = json.dumps(header, separators=(",", ":")).encode()
+    hb += b" " * ((8 - (len(hb) + 8) % 8) % 8)
+    return struct.pack("<Q", len(hb)) + hb + data
+
+
+def png(width, height, bit_depth, color_type, raw_rows):
+    """A PNG file; raw_rows are the filtered scanlines (filter byte first) before deflate."""
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw_rows)) +
+            chunk(b"IEND", b""))
 
 
 def write(out, target, name, data):
@@ -80,6 +96,19 @@ def main():
     else:
         write(out, "safetensors", "model.safetensors",
               shrunk_shard(os.path.join(ckpt, "model.safetensors"))[0])
+
+    # Hand-made files: a plain two-tensor file, and the regression for an element count whose
+    # byte size wraps past 2^64 to 0 (2^62 F32 elements with data_offsets [0, 0]).
+    write(out, "safetensors", "two_tensors", safetensors_file({
+        "a": {"dtype": "F16", "shape": [2, 2], "data_offsets": [0, 8]},
+        "b": {"dtype": "I32", "shape": [1], "data_offsets": [8, 12]}}, bytes(12)))
+    write(out, "safetensors", "numel_times_size_wraps", safetensors_file({
+        "huge": {"dtype": "F32", "shape": [1 << 62], "data_offsets": [0, 0]}}, b""))
+
+    # Small PNGs of the kinds the photos do not cover: 16-bit gray and RGBA.
+    write(out, "image", "gray16_3x1.png", png(3, 1, 16, 0, bytes([0]) + bytes(range(6))))
+    write(out, "image", "rgba_2x2.png", png(2, 2, 8, 6, bytes([0]) + bytes(range(8)) + bytes([0]) +
+                                          bytes(range(8, 16))))
 
     modes = {"all": 0, "image": 1, "none": 2}
     with open(os.path.join(fixtures, "tokenizer", "corpus.jsonl"), encoding="utf-8") as f:

@@ -72,6 +72,14 @@ class TestSafetensors : public QObject {
     QCOMPARE((*r)->total_bytes(), size_t(28));
   }
 
+  void elementBytesThatWrapAreRefused() {
+    // 2^62 F32 elements are 2^64 bytes, which wrap to 0 and would match data_offsets [0, 0].
+    nlohmann::json h = {{"huge", {{"dtype", "F32"}, {"shape", {int64_t{1} << 62}}, {"data_offsets", {0, 0}}}}};
+    const std::string e = open_error(header_file(h, 0));
+    QVERIFY2(!e.empty(), "a tensor of 2^64 bytes in 0 bytes of data was accepted");
+    QVERIFY2(e.find("huge") != std::string::npos, e.c_str());
+  }
+
   void tooShortForLength() {
     std::string e = open_error("abc");
     QVERIFY2(e.find("truncated") != std::string::npos, e.c_str());
