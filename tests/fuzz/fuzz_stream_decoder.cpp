@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "fuzz_files.h"
 #include "qwenvl/grounding.h"
 #include "tokenizer/tokenizer.h"
 #include "util/utf8.h"
@@ -40,12 +41,7 @@ std::vector<int32_t> ids_from(const uint8_t* d, size_t n) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  const char* path = std::getenv("QWENVL_TIKTOKEN");
-  if (!path || !*path) {
-    std::fprintf(stderr, "fuzz_stream_decoder: set QWENVL_TIKTOKEN to the path of qwen.tiktoken\n");
-    std::exit(2);
-  }
-  auto tok = qwenvl::Tokenizer::load(path);
+  auto tok = qwenvl::Tokenizer::load(qwenvl::fuzz::required_env("QWENVL_TIKTOKEN", "the path of qwen.tiktoken"));
   if (!tok.ok()) {
     std::fprintf(stderr, "fuzz_stream_decoder: %s\n", tok.message().c_str());
     std::exit(2);

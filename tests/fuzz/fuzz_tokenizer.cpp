@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "fuzz_files.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/unicode.h"
 #include "util/utf8.h"
@@ -25,12 +26,7 @@ void check(bool ok, const char* what, const std::string& text) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  const char* path = std::getenv("QWENVL_TIKTOKEN");
-  if (!path || !*path) {
-    std::fprintf(stderr, "fuzz_tokenizer: set QWENVL_TIKTOKEN to the path of qwen.tiktoken\n");
-    std::exit(2);
-  }
-  auto tok = qwenvl::Tokenizer::load(path);
+  auto tok = qwenvl::Tokenizer::load(qwenvl::fuzz::required_env("QWENVL_TIKTOKEN", "the path of qwen.tiktoken"));
   if (!tok.ok()) {
     std::fprintf(stderr, "fuzz_tokenizer: %s\n", tok.message().c_str());
     std::exit(2);

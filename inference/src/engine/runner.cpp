@@ -106,7 +106,6 @@ Result<PrefillInfo> Runner::prefill(const std::vector<int32_t>& ids, PictureSour
     req.splices.push_back({lo - reuse, hi - lo, features_of(s.label) + size_t(lo - s.first) * cfg.hidden_size});
   }
   QWENVL_TRY(model_.backend->forward(*cache_, req));
-  alpha_ = info.ntk_alpha;
   if (to_encode.size() == 1) {
     pictures.keep(to_encode[0], std::move(encoded));  // no copy on the common path
   } else {
@@ -121,7 +120,7 @@ Status Runner::step(int32_t token, const LogitsFn& on_logits) {
   ForwardRequest r;
   r.ids = &token;
   r.n_tokens = 1;
-  r.ntk_alpha = alpha_;
+  r.ntk_alpha = cache_->ntk_alpha();  // the last prefill's, kept by the cache
   r.logits = LogitsMode::Last;
   r.on_logits = on_logits;
   return model_.backend->forward(*cache_, r);

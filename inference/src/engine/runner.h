@@ -65,7 +65,6 @@ class Runner {
 
   ModelImpl& model_;
   std::unique_ptr<KvCache> cache_;
-  double alpha_ = 1.0;
 };
 
 }  // namespace qwenvl

@@ -83,7 +83,7 @@ Status check_logits(const float* logits, int n) {
   return Status();
 }
 
-Result<int32_t> Sampler::next_checked(float* logits, int n, const std::vector<int32_t>& seen) {
+Result<int32_t> Sampler::next(float* logits, int n, const std::vector<int32_t>& seen) {
   if (n <= 0) return Result<int32_t>::error("no logits to sample from (vocabulary size " + std::to_string(n) + ")");
   // Checked before anything else: NaN breaks the orderings below (the top-k threshold becomes NaN
   // and no candidate survives), so bad logits must never reach them.
@@ -100,19 +100,6 @@ Result<int32_t> Sampler::next_checked(float* logits, int n, const std::vector<in
     if (r < acc) return k.id;
   }
   return c.back().id;
-}
-
-int32_t Sampler::next(float* logits, int n, const std::vector<int32_t>& seen) {
-  Result<int32_t> r = next_checked(logits, n, seen);
-  if (r) return *r;
-  int32_t best = 0;
-  bool found = false;
-  for (int i = 0; i < n; ++i)
-    if (std::isfinite(logits[i]) && (!found || logits[i] > logits[best])) {
-      best = i;
-      found = true;
-    }
-  return best;
 }
 
 }  // namespace qwenvl

@@ -3,7 +3,7 @@
 // (TopPLogitsWarper: keep the smallest set of best tokens whose mass exceeds top_p, always the
 // best one), then a draw from the softmax. Greedy (qwenvl/sampling.h: no sampling,
 // temperature 0 or top-p 0) is the first argmax. Seeded, reproducible. Logits that are NaN or
-// infinite mean a damaged checkpoint; next_checked reports them instead of sampling from them.
+// infinite mean a damaged checkpoint; Sampler::next reports them instead of sampling from them.
 #pragma once
 
 #include <cstdint>
@@ -40,10 +40,7 @@ class Sampler {
  public:
   explicit Sampler(const SamplingParams& params) : p_(params), rng_(params.seed) {}
   // The next token, or an error when the logits are not finite (check_logits) or n <= 0.
-  Result<int32_t> next_checked(float* logits, int n, const std::vector<int32_t>& seen);
-  // Kept for callers not yet switched to next_checked: the same draw on good logits; on bad ones
-  // it never crashes but returns the best finite logit's id (0 when none), which is meaningless.
-  int32_t next(float* logits, int n, const std::vector<int32_t>& seen);
+  Result<int32_t> next(float* logits, int n, const std::vector<int32_t>& seen);
 
  private:
   SamplingParams p_;

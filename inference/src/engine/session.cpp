@@ -215,7 +215,7 @@ Result<std::string> ChatSession::generate(const std::string& query, const Sampli
       stats.stop_reason = StopReason::Cancelled;
       break;
     }
-    Result<int32_t> next = sampler.next_checked(logits.data(), V, seen);
+    Result<int32_t> next = sampler.next(logits.data(), V, seen);
     if (!next) return next.status();  // NaN/Inf logits: a damaged checkpoint, said as such
     const int32_t tok = *next;
     if (first) {
