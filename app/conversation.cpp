@@ -197,9 +197,14 @@ void Conversation::finishReply(int messageId, ReplyState state, const QString& f
                                const QString& error) {
   Message* m = find(messageId);
   if (!m || m->role != Role::Assistant) return;
-  m_streams.remove(messageId);
-  m->text = fullText;
-  m->grounding = Grounding::parse(m->text, true);
+  // The streamed grounding only needs finishing when the final text is what streamed.
+  const std::shared_ptr<GroundingStreamer> stream = m_streams.take(messageId);
+  if (stream && fullText == m->text) {
+    stream->finish(&m->grounding);
+  } else {
+    m->text = fullText;
+    m->grounding = Grounding::parse(m->text, true);
+  }
   m->state = state;
   m->stats = stats;
   m->error = error;

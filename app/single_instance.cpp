@@ -22,7 +22,9 @@ const QByteArray kReceipt = QByteArrayLiteral("ok");
 }  // namespace
 
 SingleInstance::SingleInstance(const QString& base, QObject* parent)
-    : QObject(parent), m_base(base), m_lock(base + QStringLiteral(".lock")) {
+    : QObject(parent), m_base(base), m_lock(base + QStringLiteral(".lock")), m_server(this) {
+  // m_server is a child so that moveToThread() takes it along: its connections are served
+  // by the thread that owns this object.
   // Held for the whole run: age must not make it stale, only a holder that is gone.
   m_lock.setStaleLockTime(0);
   // The socket is only for this user (the folder is too, but not every system has one).

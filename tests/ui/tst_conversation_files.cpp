@@ -21,15 +21,11 @@
 #include "app/picture_importer.h"
 #include "app/scripted_chat_backend.h"
 #include "app/studio_app.h"
-#include "support/test_env.h"
+#include "fixture_picture.h"
 
 using namespace qwenvl;
 
 namespace {
-
-QString fixturePicture(const char* name) {
-  return QString::fromStdString(test::fixture(std::string("images/") + name));
-}
 
 // Caps the address space at what the process maps now plus `extra` while it lives: a reader that
 // ignored its own cap would fail here (bad_alloc) instead of passing after eating gigabytes.
@@ -86,8 +82,8 @@ class TestConversationFiles : public QObject {
     m_json = m_dir.filePath(QStringLiteral("c.json"));
     m_pictures = app::ConversationStore::picturesFolder(m_json);
     m_outsideImage = m_dir.filePath(QStringLiteral("outside.png"));
-    QVERIFY(QFile::copy(fixturePicture("chessboard_GRAY.png"), m_outsideImage));
-    QVERIFY(QFile::copy(fixturePicture("chessboard_GRAY.png"), m_other.filePath(QStringLiteral("secret.png"))));
+    QVERIFY(QFile::copy(test::fixturePicture("chessboard_GRAY.png"), m_outsideImage));
+    QVERIFY(QFile::copy(test::fixturePicture("chessboard_GRAY.png"), m_other.filePath(QStringLiteral("secret.png"))));
   }
 
   void init() {
@@ -100,7 +96,7 @@ class TestConversationFiles : public QObject {
 
   // The rule the refusals below rely on still lets a real conversation in, link included.
   void aPictureInItsOwnFolderOpens() {
-    QVERIFY(QFile::copy(fixturePicture("chessboard_GRAY.png"), m_pictures + QStringLiteral("/1-x.png")));
+    QVERIFY(QFile::copy(test::fixturePicture("chessboard_GRAY.png"), m_pictures + QStringLiteral("/1-x.png")));
     QVERIFY(writeFile(m_json, conversationJson(QStringLiteral("c.pictures/1-x.png"))));
     app::OpenedConversation opened = app::ConversationStore::open(m_json);
     QVERIFY2(opened.error.isEmpty(), qPrintable(opened.error));
@@ -228,7 +224,7 @@ class TestConversationFiles : public QObject {
 
   // The caps as the store applies them, lowered so that small files test them.
   void theCapsApply() {
-    QVERIFY(QFile::copy(fixturePicture("chessboard_GRAY.png"), m_pictures + QStringLiteral("/1-x.png")));
+    QVERIFY(QFile::copy(test::fixturePicture("chessboard_GRAY.png"), m_pictures + QStringLiteral("/1-x.png")));
     QVERIFY(writeFile(m_json, conversationJson(QStringLiteral("c.pictures/1-x.png"))));
     app::ConversationLimits small;
     small.maxPictureBytes = 100;  // the picture has 418 bytes
@@ -244,7 +240,7 @@ class TestConversationFiles : public QObject {
 
   // One small file named by many pictures would cost memory the folder does not hold.
   void oneFileForTwoPicturesIsRefused() {
-    QVERIFY(QFile::copy(fixturePicture("chessboard_GRAY.png"), m_pictures + QStringLiteral("/1-x.png")));
+    QVERIFY(QFile::copy(test::fixturePicture("chessboard_GRAY.png"), m_pictures + QStringLiteral("/1-x.png")));
     QVERIFY(writeFile(m_json, QByteArray(R"({"format": "qwenvl-studio-conversation", "version": 1, "pictures": [)"
                                          R"({"id": 1, "file": "c.pictures/1-x.png"},)"
                                          R"({"id": 2, "file": "c.pictures/1-x.png"}]})")));
@@ -280,7 +276,7 @@ class TestConversationFiles : public QObject {
     auto script = std::make_shared<app::ReplyScript>();
     o.backendFactory = [script] { return std::make_unique<app::ScriptedChatBackend>(script); };
     app::StudioApp studio(o);
-    studio.addPictureFiles({fixturePicture("chessboard_GRAY.png")});
+    studio.addPictureFiles({test::fixturePicture("chessboard_GRAY.png")});
     QVERIFY(QTest::qWaitFor([&] { return studio.conversation()->pictures().size() == 1; }));
 
     QVERIFY(writeFile(m_json, conversationJson(QStringLiteral("/dev/zero"))));

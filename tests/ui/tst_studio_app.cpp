@@ -20,13 +20,11 @@
 #include "app/picture_importer.h"
 #include "app/scripted_chat_backend.h"
 #include "app/studio_app.h"
-#include "support/test_env.h"
+#include "fixture_picture.h"
 
 using namespace qwenvl;
 
 namespace {
-
-QString picturePath(const char* name) { return QString::fromStdString(test::fixture(std::string("images/") + name)); }
 
 struct Headless {
   QTemporaryDir dir;
@@ -69,7 +67,7 @@ class TestStudioApp : public QObject {
     app::ChatController* c = h.studio->controller();
     QSignalSpy registered(c->client(), &app::InferenceClient::pictureRegistered);
     // The same file twice: the engine's PictureLabels make the second label unique.
-    h.studio->addPictureFiles({picturePath("astronaut.png"), picturePath("astronaut.png")});
+    h.studio->addPictureFiles({test::fixturePicture("astronaut.png"), test::fixturePicture("astronaut.png")});
     QVERIFY(QTest::qWaitFor([&] { return registered.count() == 2; }));
     const QVector<app::PictureItem>& pictures = h.studio->conversation()->pictures();
     QCOMPARE(pictures.size(), 2);
@@ -113,7 +111,7 @@ class TestStudioApp : public QObject {
     {
       // A conversation whose picture has a label the engine would not pick by itself.
       app::PictureSource source;
-      source.path = picturePath("rocket.jpg");
+      source.path = test::fixturePicture("rocket.jpg");
       const app::ImportResult imported = app::PictureImporter::importOne(source);
       QVERIFY2(imported.error.isEmpty(), qPrintable(imported.error));
       app::ConversationData data;
@@ -244,7 +242,7 @@ class TestStudioApp : public QObject {
     QVERIFY(h.loadModel());
     app::ChatController* c = h.studio->controller();
     QSignalSpy finished(c, &app::ChatController::replyFinished);
-    h.studio->openPictures({picturePath("rocket.jpg")});  // a blank conversation takes them
+    h.studio->openPictures({test::fixturePicture("rocket.jpg")});  // a blank conversation takes them
     QVERIFY(QTest::qWaitFor([&] { return h.studio->conversation()->pictures().size() == 1; }));
     QCOMPARE(c->send(QStringLiteral("What is it?")), QString());
     QVERIFY(finished.wait());
@@ -254,7 +252,7 @@ class TestStudioApp : public QObject {
     QCOMPARE(QDir(firstPictures).entryList(QDir::Files).size(), 1);
 
     // "Open With" / a second launch: a new conversation, in a file of its own.
-    h.studio->openPictures({picturePath("astronaut.png")});
+    h.studio->openPictures({test::fixturePicture("astronaut.png")});
     QVERIFY(QTest::qWaitFor([&] { return h.studio->conversation()->pictures().size() == 1; }));
     QCOMPARE(h.studio->conversation()->pictures()[0].name, QStringLiteral("astronaut.png"));
     QVERIFY(h.studio->conversation()->messages().isEmpty());
@@ -300,7 +298,7 @@ class TestStudioApp : public QObject {
     const QString last = h.studio->autosaver()->path();
     h.studio.reset();
     h.start(true);
-    h.studio->openPictures({picturePath("astronaut.png")});  // the restore is still reading
+    h.studio->openPictures({test::fixturePicture("astronaut.png")});  // the restore is still reading
     QVERIFY(QTest::qWaitFor([&] { return h.studio->conversation()->pictures().size() == 1; }));
     QVERIFY(h.studio->conversation()->messages().isEmpty());
     QVERIFY(h.studio->autosaver()->path() != last);

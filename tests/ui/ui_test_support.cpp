@@ -16,8 +16,6 @@
 
 namespace qwenvl::test {
 
-QString fixturePicture(const QString& name) { return QString::fromStdString(fixture("images/" + name.toStdString())); }
-
 void initUiTestApplication() {
   QStandardPaths::setTestModeEnabled(true);
   QCoreApplication::setOrganizationName(QStringLiteral("QwenVL Studio Tests"));

@@ -11,11 +11,10 @@
 #include "app/language_manager.h"
 #include "app/scripted_chat_backend.h"
 #include "app/studio_app.h"
+#include "fixture_picture.h"
 #include "ui/main_window.h"
 
 namespace qwenvl::test {
-
-QString fixturePicture(const QString& name);  // .../fixtures/images/NAME
 
 // Application names and QStandardPaths test mode; call from initTestCase().
 void initUiTestApplication();
