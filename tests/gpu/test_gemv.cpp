@@ -90,6 +90,10 @@ struct DevLayer {
       bias->upload(tiled);
       w.bias = reinterpret_cast<const __half*>(bias->get());
     }
+    w.symmetric = true;
+    for (const RawLayer* r : parts) {
+      w.symmetric = w.symmetric && k::int4_zeros_symmetric(r->qzeros.data(), r->qzeros.size() * 4);
+    }
     w.q = q->get();
     w.scales = s->get();
     w.zeros = z->get();
@@ -193,8 +197,18 @@ void test_store_or_residual(Rng& rng, const char* name, int n, int kk, bool resi
     GPU_CUDA(k::gemv_int4(d.w, as_half(c->dx), ntok, y, residual ? y : nullptr, ep, nullptr));
     expect_close(std::string(name) + " gemv x" + std::to_string(ntok), from_half(c->dy.download()), c->ref, c->ref_r);
     if (ntok == 1) {
+      // The same token through the ring kernel (the streaming one is the default for one token).
+      auto c2 = make_case(rng, l, n, kk, 1, residual);
+      k::gemv_int4_use_streaming(false);
+      GPU_CUDA(
+          k::gemv_int4(d.w, as_half(c2->dx), 1, as_half(c2->dy), residual ? as_half(c2->dy) : nullptr, ep, nullptr));
+      expect_close(std::string(name) + " ring gemv x1", from_half(c2->dy.download()), c2->ref, c2->ref_r);
       const Copies copies(d.w);
-      copies.time(std::string(name) + " gemv time", [&](const k::Int4Weight& cw) {
+      copies.time(std::string(name) + " ring gemv time", [&](const k::Int4Weight& cw) {
+        k::gemv_int4(cw, as_half(c->dx), 1, y, residual ? y : nullptr, ep, nullptr);
+      });
+      k::gemv_int4_use_streaming(true);
+      copies.time(std::string(name) + (d.w.symmetric ? " sym" : "") + " gemv time", [&](const k::Int4Weight& cw) {
         k::gemv_int4(cw, as_half(c->dx), 1, y, residual ? y : nullptr, ep, nullptr);
       });
     }
@@ -218,8 +232,8 @@ void test_store_or_residual(Rng& rng, const char* name, int n, int kk, bool resi
 }
 
 // ln_1 fused into the c_attn GEMV: x is the residual stream, normalised in the prologue.
-void test_norm_fused(Rng& rng, int n, int kk, int ntok) {
-  RawLayer l(rng, n, kk, false, true);
+void test_norm_fused(Rng& rng, int n, int kk, int ntok, bool asym = false) {
+  RawLayer l(rng, n, kk, asym, true);
   DevLayer d({&l});
   const std::vector<float> x = rng.normal(static_cast<size_t>(ntok) * kk, 3.f), w = rng.normal(kk, 0.1f, 1.f);
   const std::vector<float> xr = round_half(x), wr = round_half(w);
@@ -252,7 +266,9 @@ void test_norm_fused(Rng& rng, int n, int kk, int ntok) {
   dy.poison();
   GPU_CUDA(
       k::gemv_int4(d.w, as_half(dx), ntok, as_half(dy), nullptr, k::Int4Epilogue::Store, nullptr, as_half(dw), 1e-6f));
-  expect_close("rmsnorm + c_attn gemv x" + std::to_string(ntok), from_half(dy.download()), ref, ref_r);
+  expect_close(
+      std::string("rmsnorm + c_attn gemv x") + std::to_string(ntok) + (asym ? " asym" : "") + " k" + std::to_string(kk),
+      from_half(dy.download()), ref, ref_r);
 }
 
 void test_swiglu(Rng& rng, int f, int kk, bool asym, const std::vector<int>& tokens, int gemm_tokens) {
@@ -284,6 +300,14 @@ void test_swiglu(Rng& rng, int f, int kk, bool asym, const std::vector<int>& tok
     expect_close(tag + " gemv x" + std::to_string(ntok), from_half(dy.download()), ref, ref_r);
     if (ntok == 1) {
       const Copies copies(d.w);
+      k::gemv_int4_use_streaming(false);
+      dy.poison();
+      GPU_CUDA(k::gemv_int4(d.w, as_half(dx), 1, as_half(dy), nullptr, k::Int4Epilogue::SiluMul, nullptr));
+      expect_close(tag + " ring gemv x1", from_half(dy.download()), ref, ref_r);
+      copies.time(tag + " ring gemv time", [&](const k::Int4Weight& cw) {
+        k::gemv_int4(cw, as_half(dx), 1, as_half(dy), nullptr, k::Int4Epilogue::SiluMul, nullptr);
+      });
+      k::gemv_int4_use_streaming(true);
       copies.time(tag + " gemv time", [&](const k::Int4Weight& cw) {
         k::gemv_int4(cw, as_half(dx), 1, as_half(dy), nullptr, k::Int4Epilogue::SiluMul, nullptr);
       });
@@ -348,6 +372,10 @@ int main() {
   test_norm_fused(rng, 12288, 4096, 1);
   test_norm_fused(rng, 384, 128, 3);
   test_store_or_residual(rng, "mlp.c_proj 11008->4096 +res asym", 4096, 11008, true, true, false, {1, 4}, 70);
+  test_store_or_residual(rng, "mlp.c_proj 11008->4096 +res", 4096, 11008, true, false, false, {1}, 70);
+  test_store_or_residual(rng, "c_attn 4096->12288 +bias asym", 12288, 4096, false, true, true, {1}, 37);
+  test_norm_fused(rng, 12288, 4096, 1, true);
+  test_norm_fused(rng, 384, 128, 1, false);
   test_store_or_residual(rng, "tiny c_attn 128->384 +bias asym", 384, 128, false, true, true, {1, 2}, 150);
   test_lm_head(rng, 151936, 4096);
   test_lm_head(rng, 1000, 128);

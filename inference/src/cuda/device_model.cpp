@@ -115,6 +115,12 @@ class Builder {
     w.scales = reinterpret_cast<const uint32_t*>(s);
     w.zeros = reinterpret_cast<const uint2*>(z);
     w.bias = reinterpret_cast<const __half*>(bias);
+    // Symmetric checkpoints (every zero point 8) take the decode GEMV's folded-zero path.
+    w.symmetric = true;
+    for (int p = 0; p < parts; ++p) {
+      const TensorView* z = layers[p]->qzeros;
+      w.symmetric = w.symmetric && kernels::int4_zeros_symmetric(z->data, z->nbytes);
+    }
     if (!upload_ || !status_.ok()) return w;
     const int n1 = up.out_features;
     for (int p = 0; p < parts; ++p) {

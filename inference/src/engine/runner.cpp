@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "engine/sampler.h"
 #include "model/rotary.h"
 
 namespace qwenvl {
@@ -123,6 +124,32 @@ Status Runner::step(int32_t token, const LogitsFn& on_logits) {
   r.ntk_alpha = cache_->ntk_alpha();  // the last prefill's, kept by the cache
   r.logits = LogitsMode::Last;
   r.on_logits = on_logits;
+  return model_.backend->forward(*cache_, r);
+}
+
+Status Runner::step_greedy(int32_t token, const std::vector<int32_t>& seen, float repetition_penalty, int32_t* next) {
+  QWENVL_TRY(ensure_cache());
+  if (!model_.backend->picks_on_device()) {
+    // The host pick: Sampler::next's greedy steps over the logits.
+    Status picked = Status::error("the backend gave no logits");
+    QWENVL_TRY(step(token, [&](int, const float* l) {
+      const int V = model_.backend->vocab_size();
+      std::vector<float> v(l, l + V);
+      picked = check_logits(v.data(), V);
+      if (!picked.ok()) return;
+      apply_repetition_penalty(v.data(), V, seen, repetition_penalty);
+      *next = argmax(v.data(), V);
+    }));
+    return picked;
+  }
+  ForwardRequest r;
+  r.ids = &token;
+  r.n_tokens = 1;
+  r.ntk_alpha = cache_->ntk_alpha();
+  r.logits = LogitsMode::Last;
+  r.pick = next;
+  r.pick_seen = &seen;
+  r.pick_penalty = repetition_penalty;
   return model_.backend->forward(*cache_, r);
 }
 
