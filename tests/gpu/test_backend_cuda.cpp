@@ -103,6 +103,24 @@ void check_checkpoint(const std::string& name) {
     GPU_CHECK(e <= 2e-3, "vision features rel-L2 %.2e > 2e-3", e);
   }
 
+  // Low-memory mode (the ViT layers streamed from pinned host memory through two device slots):
+  // the same kernels on the same inputs, so the same features, bit for bit.
+  {
+    LoadOptions lean = opt;
+    lean.low_memory = true;
+    auto low = make_cuda_backend(**weights, lean);
+    GPU_CHECK(low.ok(), "%s", low.message().c_str());
+    if (low.ok()) {
+      std::vector<float> fl(fc.size(), NAN);
+      s = (*low)->encode_images(pixels.data(), 2, fl.data());
+      GPU_CHECK(s.ok(), "%s", s.message().c_str());
+      const bool same = std::equal(fl.begin(), fl.end(), fg.begin());
+      std::printf("  %-44s %s (%s)\n", "vision features, low-memory mode", same ? "identical" : "DIFFERENT",
+                  (*low)->device_description().c_str());
+      GPU_CHECK(same, "low-memory vision features differ from the resident ones");
+    }
+  }
+
   // A 600-token prompt (two chunks) with both pictures spliced in, logits everywhere.
   std::vector<int32_t> ids(600);
   for (auto& t : ids) t = rng.uniform_int(0, 151642);

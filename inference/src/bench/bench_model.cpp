@@ -40,7 +40,7 @@ int usage(const std::string& message) {
   std::fprintf(stderr,
                "qwenvl-bench model: %s\n"
                "usage: qwenvl-bench model --model DIR [--device cuda|cpu] [--runs N] [--decode N,N,...]\n"
-               "                          [--image FILE] [--max-context N] [--json FILE]\n",
+               "                          [--image FILE] [--max-context N] [--json FILE] [--low-memory]\n",
                message.c_str());
   return 2;
 }
@@ -97,9 +97,10 @@ double step_bytes(const ModelConfig& c, int ctx) {
 }
 
 int run_model(const std::vector<std::string>& argv) {
-  Args args(argv);
+  Args args(argv, {"low-memory"});
   if (!args.ok()) return usage(args.error());
-  if (auto u = args.unknown({"model", "device", "runs", "decode", "image", "max-context", "json"}); !u.empty()) {
+  if (auto u = args.unknown({"model", "device", "runs", "decode", "image", "max-context", "json", "low-memory"});
+      !u.empty()) {
     return usage("unknown option --" + u[0]);
   }
   const auto dir = args.get("model");
@@ -127,6 +128,8 @@ int run_model(const std::vector<std::string>& argv) {
   lo.model_dir = *dir;
   lo.backend = device == "cuda" ? BackendKind::Cuda : BackendKind::Cpu;
   lo.max_context = max_context;
+  lo.low_memory = args.has("low-memory");
+  out["low_memory"] = lo.low_memory;
   const auto t_load = Clock::now();
   auto model = Model::load(lo);
   if (!model) {

@@ -37,6 +37,12 @@ CudaBackend::~CudaBackend() {
   for (auto& e : stage_done_) {
     if (e) cudaEventDestroy(e);
   }
+  if (copy_stream_) cudaStreamSynchronize(copy_stream_);
+  for (int i = 0; i < 2; ++i) {
+    if (vit_copied_[i]) cudaEventDestroy(vit_copied_[i]);
+    if (vit_used_[i]) cudaEventDestroy(vit_used_[i]);
+  }
+  if (copy_stream_) cudaStreamDestroy(copy_stream_);
   if (step_begin_) cudaEventDestroy(step_begin_);
   if (step_end_) cudaEventDestroy(step_end_);
   if (stream_) cudaStreamDestroy(stream_);
@@ -65,9 +71,17 @@ Status CudaBackend::init(const ModelWeights& weights, const LoadOptions& options
   if (options.on_progress) {
     progress = [&](double f) { return options.on_progress(LoadProgress{f, "uploading weights to the GPU"}); };
   }
-  auto m = upload_model(weights, stream_, gemm_, progress);
+  auto m = upload_model(weights, stream_, gemm_, progress, options.low_memory);
   if (!m) return m.status();
   model_ = std::move(m.value());
+  if (model_->vit_streamed) {
+    description_ += ", low-memory mode";
+    QWENVL_CUDA_TRY(cudaStreamCreateWithFlags(&copy_stream_, cudaStreamNonBlocking), "creating a CUDA stream");
+    for (int i = 0; i < 2; ++i) {
+      QWENVL_CUDA_TRY(cudaEventCreateWithFlags(&vit_copied_[i], cudaEventDisableTiming), "creating a CUDA event");
+      QWENVL_CUDA_TRY(cudaEventCreateWithFlags(&vit_used_[i], cudaEventDisableTiming), "creating a CUDA event");
+    }
+  }
 
   const int H = cfg_.hidden_size, F = cfg_.ffn_size, V = cfg_.vocab_size, D = cfg_.head_dim();
   max_context_ = std::max(1, options.max_context);

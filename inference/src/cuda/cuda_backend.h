@@ -110,6 +110,10 @@ class CudaBackend final : public Backend {
   cudaEvent_t stage_done_[2] = {nullptr, nullptr};
   int stage_cur_ = 0;
 
+  // Low-memory mode: the stream that copies vision layers in, and per slot "copied" / "used".
+  cudaStream_t copy_stream_ = nullptr;
+  cudaEvent_t vit_copied_[2] = {nullptr, nullptr}, vit_used_[2] = {nullptr, nullptr};
+
   // The captured decode steps (per kind).
   cudaGraphExec_t graph_[2] = {nullptr, nullptr};
   cudaEvent_t step_begin_ = nullptr, step_end_ = nullptr;  // GPU time of a decode step
