@@ -249,14 +249,25 @@ cudaError_t launch_one(const Int4Weight& w, const __half* x, __half* y, const __
                        float eps, int group_shift, cudaStream_t stream) {
   auto kernel = gemv_int4_one_kernel<RT, U, EP, SYM>;
   const size_t smem = static_cast<size_t>(w.k) * sizeof(__half);  // under the default 48 KB limit
-  // Resident blocks per SM for the last shared-memory size asked (the layers of a model use two).
-  static size_t last_smem = 0;
-  static int per_sm = 0;
-  if (smem != last_smem || per_sm == 0) {
+  // Resident blocks per SM, by shared-memory size (a model's layers use two sizes); read on the
+  // first (eager) launch of each, never while a decode graph is being captured.
+  static size_t known_smem[4] = {};
+  static int known_blocks[4] = {};
+  int per_sm = 0;
+  for (int i = 0; i < 4 && !per_sm; ++i) {
+    if (known_smem[i] == smem) per_sm = known_blocks[i];
+  }
+  if (!per_sm) {
     const cudaError_t e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kWarps1 * 32, smem);
     if (e != cudaSuccess) return e;
     per_sm = std::max(1, per_sm);
-    last_smem = smem;
+    for (int i = 0; i < 4; ++i) {
+      if (!known_smem[i]) {
+        known_smem[i] = smem;
+        known_blocks[i] = per_sm;
+        break;
+      }
+    }
   }
   // As many groups per block as the resident blocks need, spread evenly: every block gets the
   // same count (but the last few), so no block runs a lone extra group at the end.
