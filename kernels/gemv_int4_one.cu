@@ -31,6 +31,17 @@ __device__ __forceinline__ uint4 ld_weights(const uint4* p, uint64_t policy) {
   return v;
 }
 
+// Asks the copy engine to bring `bytes` (a multiple of 16) into L2 without a register or a
+// barrier: the warps' own loads then find the weights there (Hopper's bulk prefetch).
+__device__ __forceinline__ void prefetch_l2(const void* p, uint32_t bytes) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(p), "r"(bytes) : "memory");
+#else
+  (void)p;
+  (void)bytes;
+#endif
+}
+
 __device__ __forceinline__ uint64_t evict_first_policy() {
   uint64_t p;
   asm volatile("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;" : "=l"(p));
@@ -66,7 +77,7 @@ __device__ __forceinline__ void chunk_mma(uint4 q, uint32_t s, uint2 z, int g, u
 template <int RT, int U, Int4Epilogue EP, bool SYM>
 __global__ void __launch_bounds__(kWarps1 * 32, 2)
     gemv_int4_one_kernel(Int4Weight w, const __half* __restrict__ x, __half* y, const __half* residual,
-                         const __half* __restrict__ norm_w, float eps, int group_shift) {
+                         const __half* __restrict__ norm_w, float eps, int group_shift, int prefetch) {
   extern __shared__ uint4 xs[];  // x permuted: lane t reads its b fragments of chunk c at xs[c * 8 + 2t]
   __shared__ float red[2][kWarps1][16 * RT];
   __shared__ float part[kWarps1];
@@ -105,7 +116,20 @@ __global__ void __launch_bounds__(kWarps1 * 32, 2)
     }
   };
 
+  // With prefetch = P > 0, warp 0 has the copy engine pull tile groups into L2 ahead of the
+  // register ring: groups 0..P-1 at the start, group g + P when group g is done.
+  auto prefetch_group = [&](int j) {
+    if (warp != 0 || j >= my_groups) return;
+    constexpr size_t kPiece = 4096;
+    const size_t tile0 = static_cast<size_t>(bid + j * nblk) * RT;
+    const char* base = reinterpret_cast<const char*>(w.q + tile0 * KC * 32);
+    const size_t bytes = static_cast<size_t>(RT) * KC * 32 * sizeof(uint4);
+    for (size_t off = static_cast<size_t>(lane) * kPiece; off < bytes; off += 32 * kPiece)
+      prefetch_l2(base + off, static_cast<uint32_t>(bytes - off < kPiece ? bytes - off : kPiece));
+  };
+
   pdl_trigger();
+  for (int j = 0; j < prefetch; ++j) prefetch_group(j);
 #pragma unroll
   for (int u = 0; u < U; ++u) request(rq[u], rs[u], rz[u]);  // weights do not depend on the predecessor
   pdl_wait();                                                // x and the residual do
@@ -189,6 +213,7 @@ __global__ void __launch_bounds__(kWarps1 * 32, 2)
       const int buf = grp_done & 1;
       const int tile0 = (bid + grp_done * nblk) * RT;
       ++grp_done;
+      if (prefetch) prefetch_group(grp_done - 1 + prefetch);
       if (t == 0) {
 #pragma unroll
         for (int rt = 0; rt < RT; ++rt) {
@@ -246,7 +271,7 @@ int sm_count_one() {
 
 template <int RT, int U, Int4Epilogue EP, bool SYM>
 cudaError_t launch_one(const Int4Weight& w, const __half* x, __half* y, const __half* residual, const __half* norm_w,
-                       float eps, int group_shift, cudaStream_t stream) {
+                       float eps, int group_shift, int prefetch, cudaStream_t stream) {
   auto kernel = gemv_int4_one_kernel<RT, U, EP, SYM>;
   const size_t smem = static_cast<size_t>(w.k) * sizeof(__half);  // under the default 48 KB limit
   // Resident blocks per SM, by shared-memory size (a model's layers use two sizes); read on the
@@ -275,16 +300,23 @@ cudaError_t launch_one(const Int4Weight& w, const __half* x, __half* y, const __
   const int slots = per_sm * sm_count_one();
   const int each = (groups + slots - 1) / slots;
   const int grid = (groups + each - 1) / each;
-  return launch_pdl(kernel, dim3(grid), dim3(kWarps1 * 32), smem, stream, w, x, y, residual, norm_w, eps, group_shift);
+  return launch_pdl(kernel, dim3(grid), dim3(kWarps1 * 32), smem, stream, w, x, y, residual, norm_w, eps, group_shift,
+                    prefetch);
 }
+
+std::atomic<int>& prefetch_setting() {
+  static std::atomic<int> groups{2};
+  return groups;
+}
+int prefetch_groups() { return prefetch_setting().load(std::memory_order_relaxed); }
 
 template <Int4Epilogue EP, bool SYM>
 cudaError_t dispatch_one(const Int4Weight& w, const __half* x, __half* y, const __half* residual, const __half* norm_w,
                          float eps, int group_shift, cudaStream_t stream) {
   if constexpr (EP == Int4Epilogue::SiluMul) {
-    return launch_one<2, 4, EP, SYM>(w, x, y, residual, norm_w, eps, group_shift, stream);
+    return launch_one<2, 4, EP, SYM>(w, x, y, residual, norm_w, eps, group_shift, prefetch_groups(), stream);
   } else {
-    return launch_one<1, 8, EP, SYM>(w, x, y, residual, norm_w, eps, group_shift, stream);
+    return launch_one<1, 8, EP, SYM>(w, x, y, residual, norm_w, eps, group_shift, prefetch_groups(), stream);
   }
 }
 
@@ -326,5 +358,9 @@ cudaError_t gemv_int4_one(const Int4Weight& w, const __half* x, __half* y, const
 }  // namespace int4
 
 void gemv_int4_use_streaming(bool on) { int4::streaming_enabled().store(on, std::memory_order_relaxed); }
+
+void gemv_int4_set_prefetch(int groups) {
+  prefetch_setting().store(groups < 0 ? 0 : groups, std::memory_order_relaxed);
+}
 
 }  // namespace qwenvl::kernels

@@ -47,6 +47,9 @@ enum class Int4Epilogue {
 // One token goes through a streaming kernel (register ring, no per-stage barrier) unless switched
 // off here (tests and benchmarks compare it with the ring kernel that serves 2..8 tokens).
 void gemv_int4_use_streaming(bool on);
+// How many tile groups ahead the streaming kernel has the copy engine prefetch into L2 (0: none;
+// the default is the best measured on an H200, see docs/benchmarks.md).
+void gemv_int4_set_prefetch(int groups);
 // Largest token count gemv_int4 takes for a layer of k inputs (more tokens: gemm_int4).
 int gemv_int4_max_tokens(int k);
 // y [ntok][n or n/2] from x [ntok][k]: weights fp16(scale * (q - zero)), fp32 accumulation.

@@ -360,10 +360,71 @@ void test_lm_head(Rng& rng, int n, int kk) {
   std::printf("  %-44s %8.2f us  %7.1f GB/s\n", "lm_head gemv time", us, n * static_cast<double>(kk) * 2 / us / 1e3);
 }
 
+// Timing only (test_gemv --sweep): the four decode layers of one block (symmetric, as the
+// checkpoint), the ring kernel against the streaming kernel at each L2 prefetch depth.
+void sweep(Rng& rng) {
+  struct Shape {
+    const char* name;
+    int n, k, parts;
+    k::Int4Epilogue ep;
+  };
+  const Shape shapes[] = {{"c_attn 4096->12288", 12288, 4096, 1, k::Int4Epilogue::Store},
+                          {"attn.c_proj 4096->4096", 4096, 4096, 1, k::Int4Epilogue::Residual},
+                          {"w1|w2 silu 4096->2x11008", 11008, 4096, 2, k::Int4Epilogue::SiluMul},
+                          {"mlp.c_proj 11008->4096", 4096, 11008, 1, k::Int4Epilogue::Residual}};
+  const int depths[] = {0, 1, 2, 3, 4};
+  double ring_total = 0, total[5] = {};
+  std::printf("  %-28s %10s %10s %10s %10s %10s %10s  (us; GB/s of the best)\n", "layer", "ring", "P=0", "P=1", "P=2",
+              "P=3", "P=4");
+  for (const Shape& sh : shapes) {
+    std::vector<std::unique_ptr<RawLayer>> raw;
+    std::vector<const RawLayer*> parts;
+    for (int p = 0; p < sh.parts; ++p) {
+      raw.push_back(std::make_unique<RawLayer>(rng, sh.n, sh.k, false, sh.ep == k::Int4Epilogue::Store));
+      parts.push_back(raw.back().get());
+    }
+    DevLayer d(parts);
+    const Copies copies(d.w);
+    const int n_out = sh.ep == k::Int4Epilogue::SiluMul ? sh.n : sh.n;
+    Dev<uint16_t> dx(sh.k), dy(static_cast<size_t>(n_out) * sh.parts);
+    dx.upload(to_half(rng.normal(sh.k)));
+    dy.upload(to_half(rng.normal(dy.size())));
+    __half* y = as_half(dy);
+    const __half* res = sh.ep == k::Int4Epilogue::Residual ? y : nullptr;
+    auto timed = [&] {
+      size_t i = 0;
+      return time_us([&] { k::gemv_int4(copies.ws[i++ % copies.ws.size()], as_half(dx), 1, y, res, sh.ep, nullptr); },
+                     200);
+    };
+    k::gemv_int4_use_streaming(false);
+    const float ring = timed();
+    k::gemv_int4_use_streaming(true);
+    float t[5], best = 1e30f;
+    for (int i = 0; i < 5; ++i) {
+      k::gemv_int4_set_prefetch(depths[i]);
+      t[i] = timed();
+      best = std::min(best, t[i]);
+      total[i] += t[i];
+    }
+    ring_total += ring;
+    std::printf("  %-28s %10.2f %10.2f %10.2f %10.2f %10.2f %10.2f  (%.0f GB/s)\n", sh.name, ring, t[0], t[1], t[2],
+                t[3], t[4], copies.bytes / best / 1e3);
+  }
+  std::printf("  %-28s %10.2f %10.2f %10.2f %10.2f %10.2f %10.2f\n", "one block (sum)", ring_total, total[0], total[1],
+              total[2], total[3], total[4]);
+  k::gemv_int4_set_prefetch(2);
+  GPU_CUDA(cudaDeviceSynchronize());
+}
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   if (const int skip = gpu_or_skip("test_gemv")) return skip;
+  if (argc > 1 && std::string(argv[1]) == "--sweep") {
+    Rng rng(99);
+    sweep(rng);
+    return finish("test_gemv --sweep");
+  }
   Rng rng(20240611);
   test_store_or_residual(rng, "c_attn 4096->12288 +bias", 12288, 4096, false, false, true, {1, 3}, 37);
   test_store_or_residual(rng, "attn.c_proj 4096->4096 +res", 4096, 4096, true, false, false, {1, 4}, 70);
