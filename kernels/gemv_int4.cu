@@ -369,7 +369,8 @@ cudaError_t gemv_int4(const Int4Weight& w, const __half* x, int ntok, __half* y,
   if (ntok < 1 || ntok > gemv_int4_max_tokens(w.k) || w.n % 16 || w.k % kChunk || w.group % kChunk) {
     return cudaErrorInvalidValue;
   }
-  if (ntok == 1 && gemv_one_supported(w)) return gemv_int4_one(w, x, y, residual, epilogue, stream, norm_w, eps);
+  if (ntok == 1 && gemv_one_supported(w, epilogue))
+    return gemv_int4_one(w, x, y, residual, epilogue, stream, norm_w, eps);
   switch (epilogue) {
     case Int4Epilogue::Store:
       return launch_gemv<1, 4, Int4Epilogue::Store>(w, x, ntok, y, residual, norm_w, eps, stream);

@@ -4,8 +4,10 @@
 // tile boundaries, and the block meets once per tile group to add up its warps. A symmetric
 // checkpoint (every zero point 8, Int4Weight::symmetric) takes a path with the zero folded into
 // the dequantisation constants: no zeros are read or unpacked. Weights stay fp16(scale * (q -
-// zero)) and products accumulate in fp32, as in the ring kernel (gemv_int4.cu), which still
-// serves 2..8 tokens. Test: build/tests/gpu/test_gemv (needs a GPU).
+// zero)) and products accumulate in fp32, as in the ring kernel (gemv_int4.cu), which serves
+// 2..8 tokens and the one-token shapes where it measured faster (Int4Path::Auto). An optional
+// L2 bulk prefetch of whole tile groups ahead of the ring is kept for measurement (off: it was
+// slower at every depth on an H200). Test: build/tests/gpu/test_gemv [--sweep] (needs a GPU).
 #include <algorithm>
 #include <atomic>
 
@@ -305,7 +307,7 @@ cudaError_t launch_one(const Int4Weight& w, const __half* x, __half* y, const __
 }
 
 std::atomic<int>& prefetch_setting() {
-  static std::atomic<int> groups{2};
+  static std::atomic<int> groups{0};  // measured on an H200: any depth was slower (benchmarks.md, run 11)
   return groups;
 }
 int prefetch_groups() { return prefetch_setting().load(std::memory_order_relaxed); }
@@ -324,15 +326,20 @@ cudaError_t dispatch_one(const Int4Weight& w, const __half* x, __half* y, const 
 
 namespace int4 {
 
-std::atomic<bool>& streaming_enabled() {
-  static std::atomic<bool> on{true};
-  return on;
+std::atomic<Int4Path>& path_setting() {
+  static std::atomic<Int4Path> path{Int4Path::Auto};
+  return path;
 }
 
-bool gemv_one_supported(const Int4Weight& w) {
+bool gemv_one_supported(const Int4Weight& w, Int4Epilogue epilogue) {
   const int cpg = w.group / kChunk;
-  return streaming_enabled().load(std::memory_order_relaxed) && cpg > 0 && (cpg & (cpg - 1)) == 0 &&
-         static_cast<size_t>(w.k) * 2 <= 44 * 1024;
+  // Where it wins on an H200 (docs/benchmarks.md, runs 10-11): the fused SwiGLU (w1|w2, 4096 ->
+  // 2 x 11008: 20.4 against 25.6 us) and long rows (mlp.c_proj, k = 11008: 13.8 against 14.2 us);
+  // the ring kernel stays ahead on c_attn and attn.c_proj (k = 4096: 14.4 / 6.1 against 15.2 / 6.2).
+  const Int4Path path = path_setting().load(std::memory_order_relaxed);
+  const bool wins = epilogue == Int4Epilogue::SiluMul || w.k > 4096;
+  const bool wanted = path == Int4Path::Streaming || (path == Int4Path::Auto && wins);
+  return wanted && cpg > 0 && (cpg & (cpg - 1)) == 0 && static_cast<size_t>(w.k) * 2 <= 44 * 1024;
 }
 
 cudaError_t gemv_int4_one(const Int4Weight& w, const __half* x, __half* y, const __half* residual,
@@ -357,7 +364,7 @@ cudaError_t gemv_int4_one(const Int4Weight& w, const __half* x, __half* y, const
 
 }  // namespace int4
 
-void gemv_int4_use_streaming(bool on) { int4::streaming_enabled().store(on, std::memory_order_relaxed); }
+void gemv_int4_select(Int4Path path) { int4::path_setting().store(path, std::memory_order_relaxed); }
 
 void gemv_int4_set_prefetch(int groups) {
   prefetch_setting().store(groups < 0 ? 0 : groups, std::memory_order_relaxed);

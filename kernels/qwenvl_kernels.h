@@ -44,9 +44,12 @@ enum class Int4Epilogue {
   Residual,  // y = fp16(fp16(acc + b) + residual); residual may alias y
   SiluMul,   // tiles interleave up (even) and gate (odd): y = fp16(up * fp16(silu(gate))), n/2 wide
 };
-// One token goes through a streaming kernel (register ring, no per-stage barrier) unless switched
-// off here (tests and benchmarks compare it with the ring kernel that serves 2..8 tokens).
-void gemv_int4_use_streaming(bool on);
+// Which kernel takes one token. Auto: the fused SwiGLU and layers with k > 4096 go through the
+// streaming kernel (register ring, no per-stage barrier; faster there on an H200), the rest through
+// the ring kernel that also serves 2..8 tokens. Tests and benchmarks force either (the setting is
+// process-wide).
+enum class Int4Path { Auto, Ring, Streaming };
+void gemv_int4_select(Int4Path path);
 // How many tile groups ahead the streaming kernel has the copy engine prefetch into L2 (0: none;
 // the default is the best measured on an H200, see docs/benchmarks.md).
 void gemv_int4_set_prefetch(int groups);

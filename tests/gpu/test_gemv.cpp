@@ -199,7 +199,7 @@ void test_store_or_residual(Rng& rng, const char* name, int n, int kk, bool resi
     if (ntok == 1) {
       // The same token through the ring kernel (the streaming one is the default for one token).
       auto c2 = make_case(rng, l, n, kk, 1, residual);
-      k::gemv_int4_use_streaming(false);
+      k::gemv_int4_select(k::Int4Path::Ring);
       GPU_CUDA(
           k::gemv_int4(d.w, as_half(c2->dx), 1, as_half(c2->dy), residual ? as_half(c2->dy) : nullptr, ep, nullptr));
       expect_close(std::string(name) + " ring gemv x1", from_half(c2->dy.download()), c2->ref, c2->ref_r);
@@ -207,7 +207,7 @@ void test_store_or_residual(Rng& rng, const char* name, int n, int kk, bool resi
       copies.time(std::string(name) + " ring gemv time", [&](const k::Int4Weight& cw) {
         k::gemv_int4(cw, as_half(c->dx), 1, y, residual ? y : nullptr, ep, nullptr);
       });
-      k::gemv_int4_use_streaming(true);
+      k::gemv_int4_select(k::Int4Path::Streaming);
       copies.time(std::string(name) + (d.w.symmetric ? " sym" : "") + " gemv time", [&](const k::Int4Weight& cw) {
         k::gemv_int4(cw, as_half(c->dx), 1, y, residual ? y : nullptr, ep, nullptr);
       });
@@ -300,14 +300,14 @@ void test_swiglu(Rng& rng, int f, int kk, bool asym, const std::vector<int>& tok
     expect_close(tag + " gemv x" + std::to_string(ntok), from_half(dy.download()), ref, ref_r);
     if (ntok == 1) {
       const Copies copies(d.w);
-      k::gemv_int4_use_streaming(false);
+      k::gemv_int4_select(k::Int4Path::Ring);
       dy.poison();
       GPU_CUDA(k::gemv_int4(d.w, as_half(dx), 1, as_half(dy), nullptr, k::Int4Epilogue::SiluMul, nullptr));
       expect_close(tag + " ring gemv x1", from_half(dy.download()), ref, ref_r);
       copies.time(tag + " ring gemv time", [&](const k::Int4Weight& cw) {
         k::gemv_int4(cw, as_half(dx), 1, as_half(dy), nullptr, k::Int4Epilogue::SiluMul, nullptr);
       });
-      k::gemv_int4_use_streaming(true);
+      k::gemv_int4_select(k::Int4Path::Streaming);
       copies.time(tag + " gemv time", [&](const k::Int4Weight& cw) {
         k::gemv_int4(cw, as_half(dx), 1, as_half(dy), nullptr, k::Int4Epilogue::SiluMul, nullptr);
       });
@@ -396,9 +396,9 @@ void sweep(Rng& rng) {
       return time_us([&] { k::gemv_int4(copies.ws[i++ % copies.ws.size()], as_half(dx), 1, y, res, sh.ep, nullptr); },
                      200);
     };
-    k::gemv_int4_use_streaming(false);
+    k::gemv_int4_select(k::Int4Path::Ring);
     const float ring = timed();
-    k::gemv_int4_use_streaming(true);
+    k::gemv_int4_select(k::Int4Path::Streaming);
     float t[5], best = 1e30f;
     for (int i = 0; i < 5; ++i) {
       k::gemv_int4_set_prefetch(depths[i]);
@@ -412,7 +412,7 @@ void sweep(Rng& rng) {
   }
   std::printf("  %-28s %10.2f %10.2f %10.2f %10.2f %10.2f %10.2f\n", "one block (sum)", ring_total, total[0], total[1],
               total[2], total[3], total[4]);
-  k::gemv_int4_set_prefetch(2);
+  k::gemv_int4_set_prefetch(0);
   GPU_CUDA(cudaDeviceSynchronize());
 }
 
@@ -425,6 +425,9 @@ int main(int argc, char** argv) {
     sweep(rng);
     return finish("test_gemv --sweep");
   }
+  // Every one-token check below runs the streaming kernel on every shape (Auto would send some to
+  // the ring kernel); the "ring" checks force the ring kernel.
+  k::gemv_int4_select(k::Int4Path::Streaming);
   Rng rng(20240611);
   test_store_or_residual(rng, "c_attn 4096->12288 +bias", 12288, 4096, false, false, true, {1, 3}, 37);
   test_store_or_residual(rng, "attn.c_proj 4096->4096 +res", 4096, 4096, true, false, false, {1, 4}, 70);
