@@ -3,6 +3,7 @@
 // combines the splits. The length is read from device memory so a captured CUDA graph stays
 // valid as the cache grows.
 // Test: build/tests/gpu/test_attention (needs a GPU).
+#include <atomic>
 #include <cfloat>
 
 #include "common.cuh"
@@ -18,9 +19,11 @@ constexpr int kThreads = 128;  // 8 half-warps, one key each at a time
 constexpr int kUnroll = 4;
 constexpr int kMaxDim = 128;
 
-__device__ __forceinline__ int split_count(int length) {
-  const int s = (length + kKeysPerSplitMin - 1) / kKeysPerSplitMin;
-  return s < 1 ? 1 : (s > kMaxSplits ? kMaxSplits : s);
+// Splits for `length` keys: at least min_keys keys each (kKeysPerSplitMin unless tuned), at most
+// max_splits (the grid's second dimension, kMaxSplits unless tuned).
+__device__ __forceinline__ int split_count(int length, int min_keys, int max_splits) {
+  const int s = (length + min_keys - 1) / min_keys;
+  return s < 1 ? 1 : (s > max_splits ? max_splits : s);
 }
 
 __device__ __forceinline__ const __half* kv_row(const KvCacheView& c, int layer, int which, int head, int pos) {
@@ -52,12 +55,13 @@ __device__ __forceinline__ void unpack8(uint4 u, float (&f)[8]) {
 // rotates the key, writes key and value into the cache, and only then reads its keys.
 __global__ void __launch_bounds__(kThreads)
     decode_split_kernel(const __half* __restrict__ q, KvCacheView cache, int layer, const int* __restrict__ length,
-                        float scale, float* partial, int* done, __half* __restrict__ out_h, DecodeRope rope) {
+                        float scale, float* partial, int* done, __half* __restrict__ out_h, DecodeRope rope,
+                        int min_keys) {
   __shared__ float q_rot[kMaxDim];
   pdl_trigger();
   pdl_wait();
   const int h = blockIdx.x, s = blockIdx.y;
-  const int L = *length, S = split_count(L);
+  const int L = *length, S = split_count(L, min_keys, gridDim.y);
   if (s >= S) return;
   const int D = cache.head_dim;
   const int chunk = (L + S - 1) / S;
@@ -182,7 +186,22 @@ __global__ void __launch_bounds__(kThreads)
   if (threadIdx.x == 0) done[h] = 0;
 }
 
+std::atomic<int>& tuned_min_keys() {
+  static std::atomic<int> v{kKeysPerSplitMin};
+  return v;
+}
+std::atomic<int>& tuned_max_splits() {
+  static std::atomic<int> v{kMaxSplits};
+  return v;
+}
+
 }  // namespace
+
+void attention_decode_tune(int min_keys, int max_splits) {
+  tuned_min_keys().store(min_keys < 8 ? 8 : min_keys, std::memory_order_relaxed);
+  tuned_max_splits().store(max_splits < 1 ? 1 : (max_splits > kMaxSplits ? kMaxSplits : max_splits),
+                           std::memory_order_relaxed);
+}
 
 size_t attention_decode_scratch_bytes(int heads, int head_dim) {
   return static_cast<size_t>(kMaxSplits) * heads * (head_dim + 2) * sizeof(float) + heads * sizeof(int);
@@ -194,8 +213,10 @@ cudaError_t attention_decode(const __half* q, const KvCacheView& cache, int laye
   if (rope.inv_freq && rope.seq_length <= 1) return cudaErrorInvalidValue;
   float* partial = static_cast<float*>(scratch);
   int* done = reinterpret_cast<int*>(partial + static_cast<size_t>(kMaxSplits) * cache.heads * (cache.head_dim + 2));
-  return launch_pdl(decode_split_kernel, dim3(cache.heads, kMaxSplits), dim3(kThreads), 0, stream, q, cache, layer,
-                    length, scale, partial, done, out, rope);
+  const int min_keys = tuned_min_keys().load(std::memory_order_relaxed);
+  const int max_splits = tuned_max_splits().load(std::memory_order_relaxed);
+  return launch_pdl(decode_split_kernel, dim3(cache.heads, max_splits), dim3(kThreads), 0, stream, q, cache, layer,
+                    length, scale, partial, done, out, rope, min_keys);
 }
 
 }  // namespace qwenvl::kernels

@@ -125,6 +125,9 @@ struct DecodeRope {
   int seq_length = 0;
   bool logn = false;
 };
+// How decode attention splits the positions (process-wide, for benchmarks): at least min_keys
+// per split (default 32), at most max_splits splits (default and limit 64; the grid's size).
+void attention_decode_tune(int min_keys, int max_splits);
 // q [heads][head_dim]; attends to positions [0, *length); out [heads][head_dim].
 cudaError_t attention_decode(const __half* q, const KvCacheView& cache, int layer, const int* length, float scale,
                              void* scratch, __half* out, cudaStream_t stream, const DecodeRope& rope = DecodeRope());

@@ -222,6 +222,8 @@ void test_prefill(Rng& rng, int heads, int D, int past, int n_q) {
                from_half(dout.download()), ref, round_output(ref_r));
 }
 
+std::string g_tune_tag;  // the split setting under test, in the timing labels
+
 void test_decode(Rng& rng, int heads, int D, int len) {
   Cache c(rng, heads, D, len);
   const auto q = rng.normal(static_cast<size_t>(heads) * D);
@@ -259,7 +261,8 @@ void test_decode(Rng& rng, int heads, int D, int len) {
                               as_half(dout), nullptr);
         },
         50);
-    std::printf("  %-44s %8.2f us  %7.1f GB/s\n", (tag + " time").c_str(), us, 2.0 * len * heads * D * 2 / us / 1e3);
+    std::printf("  %-44s %8.2f us  %7.1f GB/s\n", (tag + g_tune_tag + " time").c_str(), us,
+                2.0 * len * heads * D * 2 / us / 1e3);
   }
 }
 
@@ -405,6 +408,14 @@ int main() {
   for (int len : {1, 37, 286, 2048, 2049, 4100}) test_decode(rng, 32, 128, len);
   test_decode(rng, 2, 64, 300);
   for (int len : {1, 64, 65, 286, 2049, 4100, 7934}) test_decode_rope(32, 128, len, len > 2048 ? 3.0 : 1.0, 2048);
+  // Split settings for long contexts (checked and timed; the default stays 32 keys / 64 splits).
+  for (const auto& t : std::vector<std::pair<int, int>>{{64, 64}, {128, 64}, {128, 32}, {256, 32}}) {
+    k::attention_decode_tune(t.first, t.second);
+    g_tune_tag = " k" + std::to_string(t.first) + "/s" + std::to_string(t.second);
+    for (int len : {286, 2049, 7934}) test_decode(rng, 32, 128, len);
+  }
+  k::attention_decode_tune(32, 64);
+  g_tune_tag.clear();
   test_decode_rope(2, 64, 300, 1.0, 256);
   return finish("test_attention");
 }
