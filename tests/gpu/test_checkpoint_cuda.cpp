@@ -19,8 +19,8 @@ namespace {
 
 // A fresh copy of the tiny checkpoint in a folder of its own.
 std::string copy_tiny(const std::string& name) {
-  const std::string d = (fs::temp_directory_path() / ("qwenvl-ckpt-cuda-" + std::to_string(::getpid()) + "-" + name))
-                            .string();
+  const std::string d =
+      (fs::temp_directory_path() / ("qwenvl-ckpt-cuda-" + std::to_string(::getpid()) + "-" + name)).string();
   std::error_code ec;
   fs::remove_all(d, ec);
   fs::copy(test::checkpoint_dir("tiny"), d, fs::copy_options::recursive, ec);
@@ -67,7 +67,8 @@ void truncated_during_load() {
   o.max_context = 256;
   bool cut = false;
   o.on_progress = [&](const LoadProgress& p) {
-    if (!cut && p.stage == "preparing the backend") cut = ::truncate((dir + "/model.safetensors").c_str(), 64 * 1024) == 0;
+    if (!cut && p.stage == "preparing the backend")
+      cut = ::truncate((dir + "/model.safetensors").c_str(), 64 * 1024) == 0;
     return true;
   };
   auto model = Model::load(o);
