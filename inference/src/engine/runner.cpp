@@ -107,6 +107,9 @@ Result<PrefillInfo> Runner::prefill(const std::vector<int32_t>& ids, PictureSour
     req.splices.push_back({lo - reuse, hi - lo, features_of(s.label) + size_t(lo - s.first) * cfg.hidden_size});
   }
   QWENVL_TRY(model_.backend->forward(*cache_, req));
+  // Weights read from a checkpoint truncated or rewritten meanwhile give numbers, not a crash
+  // (MappedFile's guard): they are refused here, before anyone samples from them.
+  QWENVL_TRY(model_.weights->archive->check_unchanged());
   if (to_encode.size() == 1) {
     pictures.keep(to_encode[0], std::move(encoded));  // no copy on the common path
   } else {
@@ -124,7 +127,8 @@ Status Runner::step(int32_t token, const LogitsFn& on_logits) {
   r.ntk_alpha = cache_->ntk_alpha();  // the last prefill's, kept by the cache
   r.logits = LogitsMode::Last;
   r.on_logits = on_logits;
-  return model_.backend->forward(*cache_, r);
+  QWENVL_TRY(model_.backend->forward(*cache_, r));
+  return model_.weights->archive->check_unchanged();  // as in prefill
 }
 
 Status Runner::step_greedy(int32_t token, const std::vector<int32_t>& seen, float repetition_penalty, int32_t* next) {
