@@ -45,7 +45,8 @@ Actions::Actions(QObject* parent) : QObject(parent) {
   askRegionByKeys = make(nullptr, QKeySequence(QStringLiteral("Ctrl+Alt+R")));
 
   zoomIn = make("zoom-in", QKeySequence::ZoomIn);
-  zoomIn->setShortcuts({QKeySequence(QStringLiteral("Ctrl+=")), QKeySequence(QStringLiteral("Ctrl++"))});
+  // Ctrl++ first: the menu shows the first one (Ctrl+= is for keyboards without a + key).
+  zoomIn->setShortcuts({QKeySequence(QStringLiteral("Ctrl++")), QKeySequence(QStringLiteral("Ctrl+="))});
   zoomOut = make("zoom-out", QKeySequence::ZoomOut);
   zoomFit = make("zoom-fit-best", QKeySequence(QStringLiteral("Ctrl+0")));
   zoomActual = make("zoom-original", QKeySequence(QStringLiteral("Ctrl+1")));
@@ -55,6 +56,9 @@ Actions::Actions(QObject* parent) : QObject(parent) {
   previousPicture = make("go-previous", QKeySequence(QStringLiteral("Alt+Left")));
   nextPicture = make("go-next", QKeySequence(QStringLiteral("Alt+Right")));
   focusPicture = make(nullptr, QKeySequence(QStringLiteral("Ctrl+P")));
+  showLibrary = make(nullptr, QKeySequence(QStringLiteral("Ctrl+Shift+L")));
+  showLibrary->setCheckable(true);
+  showLibrary->setChecked(true);
 
   openModel = make("folder-open", QKeySequence(QStringLiteral("Ctrl+M")));
   cancelLoad = make("process-stop");
@@ -115,7 +119,9 @@ void Actions::retranslate() {
   showBoxes->setToolTip(tr("Show or hide the boxes the model drew (Ctrl+B)"));
   previousPicture->setText(tr("&Previous Picture"));
   nextPicture->setText(tr("&Next Picture"));
-  focusPicture->setText(tr("Go to the P&icture"));
+  focusPicture->setText(tr("Go to the Pic&ture"));
+  showLibrary->setText(tr("&Conversations Sidebar"));
+  showLibrary->setToolTip(tr("Show or hide the list of conversations (Ctrl+Shift+L)"));
 
   openModel->setText(tr("&Open Model Folder…"));
   cancelLoad->setText(tr("&Cancel Loading"));

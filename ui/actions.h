@@ -44,6 +44,7 @@ class Actions : public QObject {
   QAction* previousPicture;
   QAction* nextPicture;
   QAction* focusPicture;
+  QAction* showLibrary;  // the conversations sidebar
   // Model
   QAction* openModel;
   QAction* cancelLoad;
