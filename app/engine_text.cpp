@@ -7,9 +7,7 @@
 namespace qwenvl::app {
 
 namespace {
-QString arg(const Status& s, size_t i) {
-  return i < s.args().size() ? QString::fromStdString(s.args()[i]) : QString();
-}
+QString arg(const Status& s, size_t i) { return i < s.args().size() ? QString::fromStdString(s.args()[i]) : QString(); }
 }  // namespace
 
 QString EngineText::describe(const Status& status) {

@@ -5,9 +5,9 @@
     <name>EngineText</name>
     <message numerus="yes">
         <source>CPU, %n thread(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>CPU, %n thread</numerusform>
+            <numerusform>CPU, %n threads</numerusform>
         </translation>
     </message>
 </context>

@@ -196,6 +196,10 @@
         <source>The demo script “%1” needs a &quot;question&quot; and a &quot;reply&quot;.</source>
         <translation>演示脚本“%1”需要 &quot;question&quot; 和 &quot;reply&quot; 两项。</translation>
     </message>
+    <message>
+        <source>(an earlier reply)</source>
+        <translation>（之前的回答）</translation>
+    </message>
 </context>
 <context>
     <name>EngineText</name>
@@ -679,10 +683,6 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <translation>转到提问框(&amp;Q)</translation>
     </message>
     <message>
-        <source>Ask About a &amp;Region</source>
-        <translation>询问某个区域(&amp;R)</translation>
-    </message>
-    <message>
         <source>Drag a rectangle on the picture to ask about that region (or Shift+drag at any time)</source>
         <translation>在图片上拖出一个矩形，询问该区域（任何时候也可按住 Shift 拖动）</translation>
     </message>
@@ -727,10 +727,6 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <translation>打开模型文件夹(&amp;O)…</translation>
     </message>
     <message>
-        <source>&amp;Cancel Loading</source>
-        <translation>取消加载(&amp;C)</translation>
-    </message>
-    <message>
         <source>Run on the &amp;GPU (CUDA)</source>
         <translation>在 GPU 上运行（CUDA）(&amp;G)</translation>
     </message>
@@ -761,6 +757,14 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
     <message>
         <source>Show or hide the list of conversations (Ctrl+Shift+L)</source>
         <translation>显示或隐藏对话列表（Ctrl+Shift+L）</translation>
+    </message>
+    <message>
+        <source>Ask About a Re&amp;gion</source>
+        <translation>询问某个区域(&amp;G)</translation>
+    </message>
+    <message>
+        <source>Cancel &amp;Loading</source>
+        <translation>取消加载(&amp;L)</translation>
     </message>
 </context>
 <context>
@@ -898,6 +902,10 @@ Last changed %2</source>
     <message>
         <source>Conversations library</source>
         <translation>对话库</translation>
+    </message>
+    <message>
+        <source>&amp;Delete</source>
+        <translation>删除(&amp;D)</translation>
     </message>
 </context>
 <context>

@@ -11,10 +11,11 @@ namespace qwenvl::ui {
 QAction* Actions::make(const char* iconName, QKeySequence shortcut) {
   auto* a = new QAction(this);
   if (iconName) {
-    // The desktop's icon theme first; our own SVGs where the theme has none (or no theme).
+    // One icon set: our own SVGs (drawn to read on light and dark colours alike) wherever we
+    // ship one, the desktop's theme only for the rest, so a dark theme never mixes two sets.
     const QString name = QString::fromLatin1(iconName);
     const QString bundled = QStringLiteral(":/icons/%1.svg").arg(name);
-    a->setIcon(QIcon::fromTheme(name, QFile::exists(bundled) ? QIcon(bundled) : QIcon()));
+    a->setIcon(QFile::exists(bundled) ? QIcon(bundled) : QIcon::fromTheme(name));
   }
   if (!shortcut.isEmpty()) a->setShortcut(shortcut);
   return a;
@@ -107,7 +108,7 @@ void Actions::retranslate() {
   stop->setToolTip(tr("Stop the reply (Esc)"));
   regenerate->setText(tr("&Regenerate Last Reply"));
   focusInput->setText(tr("Go to the &Question Box"));
-  askRegion->setText(tr("Ask About a &Region"));
+  askRegion->setText(tr("Ask About a Re&gion"));
   askRegion->setToolTip(tr("Drag a rectangle on the picture to ask about that region (or Shift+drag at any time)"));
   askRegionByKeys->setText(tr("Ask About a Region by &Coordinates…"));
 
@@ -124,7 +125,7 @@ void Actions::retranslate() {
   showLibrary->setToolTip(tr("Show or hide the list of conversations (Ctrl+Shift+L)"));
 
   openModel->setText(tr("&Open Model Folder…"));
-  cancelLoad->setText(tr("&Cancel Loading"));
+  cancelLoad->setText(tr("Cancel &Loading"));
   useCuda->setText(tr("Run on the &GPU (CUDA)"));
   useCpu->setText(tr("Run on the &CPU"));
 

@@ -10,14 +10,17 @@
 namespace qwenvl::ui {
 
 namespace {
-struct Start {
+// What the desktop gave the app, kept from the moment the app first changes it, so that "As the
+// desktop" can go back to it (and changes nothing while nothing was changed).
+struct Saved {
+  bool themed = false;
   QString style;
   QPalette palette;
+  bool sized = false;
   QFont font;
 };
-// What the desktop gave the app, so that "System" can go back to it.
-const Start& start() {
-  static const Start s{QApplication::style()->name(), QApplication::palette(), QApplication::font()};
+Saved& saved() {
+  static Saved s;
   return s;
 }
 }  // namespace
@@ -61,18 +64,33 @@ QPalette lightPalette() {
 }
 
 void applyAppearance(app::ThemeChoice theme, int fontPoints) {
-  const Start& s = start();
-  if (theme == app::ThemeChoice::System) {
-    if (QApplication::style()->name() != s.style) QApplication::setStyle(s.style);
-    QApplication::setPalette(s.palette);
-  } else {
+  Saved& s = saved();
+  if (theme != app::ThemeChoice::System) {
+    if (!s.themed) {
+      s.style = QApplication::style()->name();
+      s.palette = QApplication::palette();
+      s.themed = true;
+    }
     if (QApplication::style()->name().compare(QLatin1String("fusion"), Qt::CaseInsensitive) != 0)
       QApplication::setStyle(QStringLiteral("Fusion"));
     QApplication::setPalette(theme == app::ThemeChoice::Dark ? darkPalette() : lightPalette());
+  } else if (s.themed) {
+    if (QApplication::style()->name() != s.style) QApplication::setStyle(s.style);
+    QApplication::setPalette(s.palette);
+    s.themed = false;
   }
-  QFont font = s.font;
-  if (fontPoints > 0) font.setPointSize(fontPoints);
-  QApplication::setFont(font);
+  if (fontPoints > 0) {
+    if (!s.sized) {
+      s.font = QApplication::font();
+      s.sized = true;
+    }
+    QFont font = s.font;
+    font.setPointSize(fontPoints);
+    QApplication::setFont(font);
+  } else if (s.sized) {
+    QApplication::setFont(s.font);
+    s.sized = false;
+  }
 }
 
 }  // namespace qwenvl::ui

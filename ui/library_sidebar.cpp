@@ -25,7 +25,8 @@ namespace {
 constexpr int kPathRole = Qt::UserRole;
 }
 
-LibrarySidebar::LibrarySidebar(app::StudioApp* studio, Actions* actions, QWidget* parent) : QWidget(parent), m_studio(studio) {
+LibrarySidebar::LibrarySidebar(app::StudioApp* studio, Actions* actions, QWidget* parent)
+    : QWidget(parent), m_studio(studio) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   auto* top = new QHBoxLayout;
@@ -33,17 +34,19 @@ LibrarySidebar::LibrarySidebar(app::StudioApp* studio, Actions* actions, QWidget
   m_search->setClearButtonEnabled(true);
   m_new = new QToolButton(this);
   m_new->setDefaultAction(actions->newConversation);
-  m_new->setToolButtonStyle(Qt::ToolButtonTextOnly);
+  m_new->setToolButtonStyle(Qt::ToolButtonIconOnly);  // the action's text is its tool tip
   top->addWidget(m_search, 1);
   top->addWidget(m_new);
   m_list = new QListWidget(this);
   m_list->setContextMenuPolicy(Qt::CustomContextMenu);
   m_list->setEditTriggers(QAbstractItemView::EditKeyPressed);
   m_list->setTextElideMode(Qt::ElideRight);
+  m_list->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   m_list->setUniformItemSizes(true);
   layout->addLayout(top);
   layout->addWidget(m_list, 1);
-  setMinimumWidth(140);
+  setMinimumWidth(120);
+  m_search->setMinimumWidth(60);
 
   m_refreshTimer.setSingleShot(true);
   m_refreshTimer.setInterval(400);
@@ -115,8 +118,7 @@ void LibrarySidebar::refresh() {
     auto* item = new QListWidgetItem(e.title.isEmpty() ? tr("Pictures only") : e.title);
     item->setData(kPathRole, e.path);
     item->setFlags(item->flags() | Qt::ItemIsEditable);
-    item->setToolTip(tr("%1\nLast changed %2")
-                         .arg(item->text(), QLocale().toString(e.modified, QLocale::ShortFormat)));
+    item->setToolTip(tr("%1\nLast changed %2").arg(item->text(), QLocale().toString(e.modified, QLocale::ShortFormat)));
     if (e.path == current) {
       QFont f = item->font();
       f.setBold(true);

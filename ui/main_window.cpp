@@ -239,6 +239,18 @@ void MainWindow::updateBusyUi() {
   m_chatPane->chatView()->setCanRegenerate(!busy && ready);
 }
 
+void MainWindow::updateLibraryVisibility() {
+  // A narrow window gives its width to the picture and the chat; the sidebar comes back when
+  // there is room again (or Ctrl+Shift+L asks for it).
+  constexpr int kNarrow = 900;
+  m_library->setVisible(m_actions->showLibrary->isChecked() && width() >= kNarrow);
+}
+
+void MainWindow::resizeEvent(QResizeEvent* event) {
+  QMainWindow::resizeEvent(event);
+  updateLibraryVisibility();
+}
+
 bool MainWindow::isDropHighlighted() const { return m_dropOverlay->isVisible(); }
 
 void MainWindow::setDropHighlight(bool on) {

@@ -60,11 +60,13 @@ class MainWindow : public QMainWindow {
   void dragEnterEvent(QDragEnterEvent* event) override;
   void dragMoveEvent(QDragMoveEvent* event) override;
   void dragLeaveEvent(QDragLeaveEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
   void dropEvent(QDropEvent* event) override;
 
  private:
   void buildMenus();
   void setDropHighlight(bool on);
+  void updateLibraryVisibility();
   void connectActions();
   void connectController();
   void retranslateUi();

@@ -109,7 +109,9 @@ void MainWindow::connectActions() {
   connect(a->regenerate, &QAction::triggered, this, [this] {
     if (const QString why = m_controller->regenerate(); !why.isEmpty()) m_messageBar->showInformation(why);
   });
-  connect(a->showLibrary, &QAction::toggled, m_library, &QWidget::setVisible);
+  connect(a->showLibrary, &QAction::toggled, this, [this](bool on) {
+    m_library->setVisible(on);  // asked for explicitly: shown even in a narrow window
+  });
   connect(m_library, &LibrarySidebar::openRequested, this, &MainWindow::openConversationFile);
   connect(m_library, &LibrarySidebar::newRequested, this, [this] { m_app->newConversation(); });
   connect(a->focusInput, &QAction::triggered, m_chatPane->promptEdit(), qOverload<>(&QWidget::setFocus));

@@ -38,7 +38,6 @@ QString stripMarkers(QString s) {
 constexpr int kThumb = 56;  // picture thumbnails in a question
 
 constexpr char kCopyCodeScheme[] = "qwenvl-copy-code";
-constexpr char16_t kCopyMark = 0x29C9;  // ⧉, before "Copy code"
 
 bool isCodeBlock(const QTextBlock& b) {
   const QTextBlockFormat f = b.blockFormat();
@@ -125,7 +124,7 @@ QStringList styleMarkdown(QTextDocument* doc, const QPalette& palette) {
     QFont small;
     small.setPointSizeF(small.pointSizeF() * 0.85);
     link.setFont(small);
-    c.insertText(QString(QChar(kCopyMark)) + QLatin1Char(' ') + MessageView::tr("Copy code"), link);
+    c.insertText(MessageView::tr("Copy code"), link);
   }
   return texts;
 }
@@ -302,7 +301,7 @@ void MessageView::setCanRegenerate(bool can) { m_regenerate->setVisible(can); }
 QString MessageView::bodyText() const {
   QString text = m_text->toPlainText();
   // The "Copy code" links are controls, not text of the message.
-  text.remove(QChar(kCopyMark) + QLatin1Char(' ') + tr("Copy code") + QLatin1Char('\n'));
+  text.remove(tr("Copy code") + QLatin1Char('\n'));
   return text;
 }
 

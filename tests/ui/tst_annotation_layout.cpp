@@ -32,7 +32,8 @@ void checkLayout(const QVector<app::AnnotationBox>& boxes, const app::Annotation
   QCOMPARE(labels.size(), expected);
   for (int i = 0; i < labels.size(); ++i) {
     QVERIFY2(style.labelBounds.contains(labels[i].rect), qPrintable(QString::number(i)));
-    for (int j = 0; j < i; ++j) QVERIFY2(!labels[i].rect.intersects(labels[j].rect), qPrintable(QStringLiteral("%1 %2").arg(i).arg(j)));
+    for (int j = 0; j < i; ++j)
+      QVERIFY2(!labels[i].rect.intersects(labels[j].rect), qPrintable(QStringLiteral("%1 %2").arg(i).arg(j)));
   }
 }
 

@@ -11,6 +11,7 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QMimeData>
+#include <QPushButton>
 #include <QScrollBar>
 #include <QTest>
 #include <QToolBar>
@@ -27,6 +28,7 @@
 #include "ui/picture_pane.h"
 #include "ui/prompt_edit.h"
 #include "ui/prompt_presets.h"
+#include "ui/region_dialog.h"
 #include "ui/thumbnail_strip.h"
 #include "ui_test_support.h"
 
@@ -156,7 +158,7 @@ class TestUiComfort : public QObject {
     QVERIFY(QApplication::palette().color(QPalette::Window).lightness() < 80);
     QVERIFY(QApplication::palette().color(QPalette::WindowText).lightness() > 180);
     QCOMPARE(QApplication::font().pointSize(), 15);
-    QCOMPARE(w.window->chatPane()->promptEdit()->font().pointSize(), 15);
+    QTRY_COMPARE(w.window->chatPane()->promptEdit()->font().pointSize(), 15);  // delivered as an event
     ui::applyAppearance(app::ThemeChoice::Light, 0);
     QVERIFY(QApplication::palette().color(QPalette::Window).lightness() > 180);
     ui::applyAppearance(app::ThemeChoice::System, 0);
@@ -203,18 +205,34 @@ class TestUiComfort : public QObject {
 
   void menusHaveUniqueAccessKeys() {
     test::ScriptedWindow w;
-    for (QAction* top : w.window->menuBar()->actions()) {
-      QSet<QChar> keys;
-      for (QAction* a : top->menu()->actions()) {
-        if (a->isSeparator()) continue;
-        const qsizetype amp = a->text().indexOf(QLatin1Char('&'));
-        if (amp < 0 || amp + 1 >= a->text().size()) continue;
-        const QChar key = a->text().at(amp + 1).toLower();
-        QVERIFY2(!keys.contains(key), qPrintable(top->text() + QStringLiteral(": ") + a->text()));
-        keys.insert(key);
+    auto check = [&] {
+      for (QAction* top : w.window->menuBar()->actions()) {
+        QSet<QChar> keys;
+        for (QAction* a : top->menu()->actions()) {
+          if (a->isSeparator()) continue;
+          const qsizetype amp = a->text().indexOf(QLatin1Char('&'));
+          if (amp < 0 || amp + 1 >= a->text().size()) continue;
+          const QChar key = a->text().at(amp + 1).toLower();
+          if (keys.contains(key)) return top->text() + QStringLiteral(": ") + a->text();
+          keys.insert(key);
+        }
       }
-    }
+      return QString();
+    };
+    QCOMPARE(check(), QString());
+    w.window->setLanguage(QStringLiteral("zh_CN"));
+    QTRY_COMPARE(w.window->menuBar()->actions()[0]->text(), QStringLiteral("文件(&F)"));
+    QCOMPARE(check(), QString());
+    w.window->setLanguage(QStringLiteral("en"));
+    QTRY_COMPARE(w.window->menuBar()->actions()[0]->text(), QStringLiteral("&File"));
     QCOMPARE(w.window->actions()->zoomIn->shortcut().toString(QKeySequence::PortableText), QStringLiteral("Ctrl++"));
+  }
+
+  void theRegionDialogIsWideEnoughToRead() {
+    test::ScriptedWindow w;
+    ui::RegionDialog dialog(QSize(640, 427), QRect(), w.window.get());
+    dialog.show();
+    QVERIFY(dialog.width() >= dialog.fontMetrics().averageCharWidth() * 50);
   }
 
   void theMinimumWindowKeepsThingsInside() {

@@ -29,7 +29,9 @@ class TestUiPictures : public QObject {
     QVERIFY(test::waitForPictures(w.window.get(), 2));
     ui::PicturePane* pane = w.window->picturePane();
     QCOMPARE(pane->strip()->count(), 2);
-    QCOMPARE(pane->strip()->item(0)->text(), QStringLiteral("astronaut.png (new)"));
+    // The caption is the whole name; "not sent yet" is a mark on the tile and in the tool tip.
+    QCOMPARE(pane->strip()->item(0)->text(), QStringLiteral("astronaut.png"));
+    QVERIFY(pane->strip()->item(0)->toolTip().contains(QStringLiteral("not sent yet")));
     // The last dropped picture is shown, at its own size and aspect ratio.
     QCOMPARE(pane->canvas()->imageSize(), QSize(640, 427));
     const QRectF shown = pane->canvas()->imageRectInView();
