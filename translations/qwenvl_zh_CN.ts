@@ -408,6 +408,13 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
     </message>
 </context>
 <context>
+    <name>MarkdownStyle</name>
+    <message>
+        <source>Copy code</source>
+        <translation>复制代码</translation>
+    </message>
+</context>
+<context>
     <name>ReplyFormat</name>
     <message numerus="yes">
         <source>Prompt: %n token(s), %1 s</source>
@@ -766,6 +773,14 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <source>Cancel &amp;Loading</source>
         <translation>取消加载(&amp;L)</translation>
     </message>
+    <message>
+        <source>Take a Screens&amp;hot…</source>
+        <translation>截取屏幕(&amp;H)…</translation>
+    </message>
+    <message>
+        <source>Add a part of the screen as a picture (Ctrl+Shift+I)</source>
+        <translation>把屏幕的一部分添加为图片（Ctrl+Shift+I）</translation>
+    </message>
 </context>
 <context>
     <name>qwenvl::ui::ChatPane</name>
@@ -1082,6 +1097,14 @@ Last changed %2</source>
         <source>Pictures (*.jpg *.jpeg *.png *.gif *.bmp *.webp *.tif *.tiff);;All files (*)</source>
         <translation>图片 (*.jpg *.jpeg *.png *.gif *.bmp *.webp *.tif *.tiff);;所有文件 (*)</translation>
     </message>
+    <message>
+        <source>This desktop does not let apps take screenshots. Take one with the desktop&apos;s own tool and paste it (Ctrl+V).</source>
+        <translation>此桌面不允许应用截屏。请用桌面自带的工具截图，再粘贴进来（Ctrl+V）。</translation>
+    </message>
+    <message>
+        <source>screenshot %1.png</source>
+        <translation>截图 %1.png</translation>
+    </message>
 </context>
 <context>
     <name>qwenvl::ui::MessageBar</name>
@@ -1187,10 +1210,6 @@ Last changed %2</source>
     <message>
         <source>Later reply</source>
         <translation>较新的回复</translation>
-    </message>
-    <message>
-        <source>Copy code</source>
-        <translation>复制代码</translation>
     </message>
     <message>
         <source>%1 (click to show it)</source>
@@ -1512,6 +1531,21 @@ Drop pictures here, paste one (Ctrl+V) or add them with Ctrl+I.</source>
     <message>
         <source>Cancel</source>
         <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>qwenvl::ui::ScreenRegionPicker</name>
+    <message>
+        <source>Choose the Part of the Screen</source>
+        <translation>选择屏幕的一部分</translation>
+    </message>
+    <message>
+        <source>Screenshot: drag to choose a part, Enter keeps it, Esc cancels</source>
+        <translation>截图：拖动选择一部分，Enter 保留，Esc 取消</translation>
+    </message>
+    <message>
+        <source>Drag to choose a part of the screen; Enter keeps it (the whole screen if nothing is chosen), Esc cancels</source>
+        <translation>拖动选择屏幕的一部分；Enter 保留（未选择时保留整个屏幕），Esc 取消</translation>
     </message>
 </context>
 <context>

@@ -28,6 +28,7 @@ Actions::Actions(QObject* parent) : QObject(parent) {
   saveConversationAs = make("document-save-as", QKeySequence(QStringLiteral("Ctrl+Shift+S")));
   exportMarkdown = make("document-export", QKeySequence(QStringLiteral("Ctrl+E")));
   addPictures = make("insert-image", QKeySequence(QStringLiteral("Ctrl+I")));
+  takeScreenshot = make(nullptr, QKeySequence(QStringLiteral("Ctrl+Shift+I")));
   saveAnnotated = make("document-save", QKeySequence(QStringLiteral("Ctrl+Shift+E")));
   quit = make("application-exit", QKeySequence::Quit);
   quit->setMenuRole(QAction::QuitRole);
@@ -95,6 +96,8 @@ void Actions::retranslate() {
   saveConversationAs->setText(tr("Save Conversation &As…"));
   exportMarkdown->setText(tr("&Export to Markdown…"));
   addPictures->setText(tr("Add &Pictures…"));
+  takeScreenshot->setText(tr("Take a Screens&hot…"));
+  takeScreenshot->setToolTip(tr("Add a part of the screen as a picture (Ctrl+Shift+I)"));
   saveAnnotated->setText(tr("Save Picture with &Boxes…"));
   quit->setText(tr("&Quit"));
 

@@ -22,6 +22,7 @@ class Actions : public QObject {
   QAction* saveConversationAs;
   QAction* exportMarkdown;
   QAction* addPictures;
+  QAction* takeScreenshot;  // a part of the screen as a picture
   QAction* saveAnnotated;
   QAction* quit;
   // Edit

@@ -143,7 +143,7 @@ void MainWindow::buildMenus() {
   m_fileMenu = menuBar()->addMenu(QString());
   m_fileMenu->addActions({a->newConversation, a->openConversation, a->saveConversation, a->saveConversationAs});
   m_fileMenu->addSeparator();
-  m_fileMenu->addActions({a->addPictures, a->saveAnnotated, a->exportMarkdown});
+  m_fileMenu->addActions({a->addPictures, a->takeScreenshot, a->saveAnnotated, a->exportMarkdown});
   m_fileMenu->addSeparator();
   m_fileMenu->addAction(a->quit);
   m_editMenu = menuBar()->addMenu(QString());

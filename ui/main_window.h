@@ -46,6 +46,10 @@ class MainWindow : public QMainWindow {
   // What the menus and dialogs end in; callable directly (tests, command line).
   void loadModel(const QString& dir);
   void addPictureFiles(const QStringList& paths);
+  // Hides the window, grabs the screen and lets the user pick the part to add as a picture.
+  void takeScreenshot();
+  // The second half: a grabbed screen (null when the desktop refused) to choose from.
+  void chooseScreenPart(const QImage& screen);
   void openConversationFile(const QString& path);
   void saveConversationTo(const QString& path);
   // Ctrl+N: asks first whether to save a named conversation that changed since it was saved.

@@ -2,6 +2,7 @@
 // files, model choice and the small dialogs. See main_window.h.
 #include <QApplication>
 #include <QClipboard>
+#include <QDateTime>
 #include <QDialog>
 #include <QDir>
 #include <QFileDialog>
@@ -9,8 +10,10 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QPushButton>
+#include <QScreen>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QTimer>
 
 #include "app/annotation_painter.h"
 #include "app/chat_controller.h"
@@ -32,6 +35,7 @@
 #include "ui/region_chips.h"
 #include "ui/region_dialog.h"
 #include "ui/region_tool.h"
+#include "ui/screen_grab.h"
 #include "ui/settings_dialog.h"
 #include "ui/thumbnail_strip.h"
 
@@ -85,6 +89,7 @@ void MainWindow::connectActions() {
         app::StudioApp::annotatedFileStem(p ? p->name : QString()));
   });
   connect(a->quit, &QAction::triggered, this, &QWidget::close);
+  connect(a->takeScreenshot, &QAction::triggered, this, &MainWindow::takeScreenshot);
   connect(a->pastePicture, &QAction::triggered, this, &MainWindow::pastePicture);
   connect(a->copyReply, &QAction::triggered, this, [this] {
     const int id = m_controller->conversation()->lastAssistantMessageId();
@@ -228,6 +233,36 @@ void MainWindow::chooseModelFolder() {
 }
 
 void MainWindow::addPictureFiles(const QStringList& paths) { m_app->addPictureFiles(paths); }
+
+void MainWindow::takeScreenshot() {
+  // Out of the way first, so that the shot shows what the user wants, not this window.
+  const bool wasVisible = isVisible();
+  hide();
+  QTimer::singleShot(wasVisible ? 350 : 0, this, [this, wasVisible] {
+    const QImage screen = grabScreen(QGuiApplication::primaryScreen());
+    if (wasVisible) show();
+    chooseScreenPart(screen);
+  });
+}
+
+void MainWindow::chooseScreenPart(const QImage& screen) {
+  if (screen.isNull()) {
+    m_messageBar->showInformation(
+        tr("This desktop does not let apps take screenshots. Take one with the desktop's own tool and paste it "
+           "(Ctrl+V)."));
+    return;
+  }
+  auto* picker = new ScreenRegionPicker(screen, this);
+  picker->setAttribute(Qt::WA_DeleteOnClose);
+  connect(picker, &QDialog::accepted, this, [this, picker] {
+    app::PictureSource source;
+    source.image = picker->result();
+    source.name =
+        tr("screenshot %1.png").arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd HH.mm.ss")));
+    m_controller->importPictures({source});
+  });
+  picker->open();
+}
 
 void MainWindow::sendQuestion() {
   PromptEdit* prompt = m_chatPane->promptEdit();

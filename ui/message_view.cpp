@@ -20,6 +20,7 @@
 #include <QVBoxLayout>
 
 #include "app/reply_format.h"
+#include "ui/markdown_style.h"
 
 namespace qwenvl::ui {
 
@@ -37,97 +38,6 @@ QString stripMarkers(QString s) {
 
 constexpr int kThumb = 56;  // picture thumbnails in a question
 
-constexpr char kCopyCodeScheme[] = "qwenvl-copy-code";
-
-bool isCodeBlock(const QTextBlock& b) {
-  const QTextBlockFormat f = b.blockFormat();
-  if (f.hasProperty(QTextFormat::BlockCodeFence) || f.hasProperty(QTextFormat::BlockCodeLanguage)) return true;
-  // An indented code block carries no fence: all its text is in the fixed-pitch font.
-  bool any = false;
-  for (auto it = b.begin(); !it.atEnd(); ++it) {
-    const QTextCharFormat c = it.fragment().charFormat();
-    if (!c.fontFixedPitch() && c.fontFamilies().toStringList().value(0) != QLatin1String("monospace")) return false;
-    any = true;
-  }
-  return any && !b.textList();
-}
-
-// Markdown as a reader expects it: tables with lines and a bold header row; code blocks on a
-// tinted background, never wrapped (the view scrolls sideways), each with a "Copy code" link.
-// Returns the text of each code block, in order, for those links.
-QStringList styleMarkdown(QTextDocument* doc, const QPalette& palette) {
-  const bool light = palette.color(QPalette::Base).lightness() > 128;
-  const QColor codeBackground = palette.color(QPalette::Base).darker(light ? 108 : 70);
-  const QColor headerBackground = palette.color(QPalette::Base).darker(light ? 112 : 60);
-  for (QTextFrame* frame : doc->rootFrame()->childFrames()) {
-    auto* table = qobject_cast<QTextTable*>(frame);
-    if (!table) continue;
-    QTextTableFormat tf = table->format();
-    tf.setBorder(1);
-    tf.setBorderStyle(QTextFrameFormat::BorderStyle_Solid);
-    tf.setBorderBrush(palette.color(QPalette::Mid));
-    tf.setBorderCollapse(true);
-    tf.setCellPadding(4);
-    tf.setCellSpacing(0);
-    tf.setHeaderRowCount(1);
-    table->setFormat(tf);
-    for (int col = 0; col < table->columns(); ++col) {
-      QTextTableCell cell = table->cellAt(0, col);
-      QTextCharFormat bold;
-      bold.setFontWeight(QFont::Bold);
-      QTextCursor c = cell.firstCursorPosition();
-      c.setPosition(cell.lastCursorPosition().position(), QTextCursor::KeepAnchor);
-      c.mergeCharFormat(bold);
-      QTextTableCellFormat cf = cell.format().toTableCellFormat();
-      cf.setBackground(headerBackground);
-      cell.setFormat(cf);
-    }
-  }
-  // Code blocks: runs of consecutive code lines.
-  struct Run {
-    int start = 0;
-    QString text;
-  };
-  QVector<Run> runs;
-  bool inRun = false;
-  for (QTextBlock b = doc->begin(); b.isValid(); b = b.next()) {
-    if (!isCodeBlock(b)) {
-      inRun = false;
-      continue;
-    }
-    QTextCursor c(b);
-    QTextBlockFormat f = b.blockFormat();
-    f.setBackground(codeBackground);
-    f.setNonBreakableLines(true);
-    f.setLeftMargin(4);
-    f.setRightMargin(4);
-    c.setBlockFormat(f);
-    if (!inRun)
-      runs.push_back({b.position(), QString()});
-    else
-      runs.back().text += QLatin1Char('\n');
-    runs.back().text += b.text();
-    inRun = true;
-  }
-  QStringList texts;
-  for (const Run& r : runs) texts << r.text;
-  // The links, last first so that earlier positions stay valid.
-  for (int k = int(runs.size()) - 1; k >= 0; --k) {
-    QTextCursor c(doc);
-    c.setPosition(runs[k].start);
-    c.insertBlock(QTextBlockFormat(), QTextCharFormat());
-    c.movePosition(QTextCursor::PreviousBlock);
-    QTextCharFormat link;
-    link.setAnchor(true);
-    link.setAnchorHref(QStringLiteral("%1:%2").arg(QLatin1String(kCopyCodeScheme)).arg(k));
-    link.setForeground(palette.color(QPalette::Link));
-    QFont small;
-    small.setPointSizeF(small.pointSizeF() * 0.85);
-    link.setFont(small);
-    c.insertText(MessageView::tr("Copy code"), link);
-  }
-  return texts;
-}
 }  // namespace
 
 MessageText::MessageText(QWidget* parent) : QTextBrowser(parent) {
@@ -249,7 +159,7 @@ MessageView::MessageView(int messageId, QWidget* parent) : QFrame(parent), m_id(
           [this, shownIndex] { emit versionRequested(m_id, shownIndex() + 1); });
   connect(m_text, &MessageText::hoveredRefChanged, this, [this](int ref) { emit refHovered(m_id, ref); });
   connect(m_text, &QTextBrowser::anchorClicked, this, [this](const QUrl& url) {
-    if (url.scheme() == QLatin1String(kCopyCodeScheme)) {
+    if (url.scheme() == QLatin1String(MarkdownStyle::kCopyCodeScheme)) {
       const int k = url.path().toInt();
       if (k >= 0 && k < m_codeBlocks.size()) QGuiApplication::clipboard()->setText(m_codeBlocks[k]);
       return;
@@ -301,7 +211,7 @@ void MessageView::setCanRegenerate(bool can) { m_regenerate->setVisible(can); }
 QString MessageView::bodyText() const {
   QString text = m_text->toPlainText();
   // The "Copy code" links are controls, not text of the message.
-  text.remove(tr("Copy code") + QLatin1Char('\n'));
+  text.remove(MarkdownStyle::copyCodeText() + QLatin1Char('\n'));
   return text;
 }
 
@@ -399,7 +309,7 @@ void MessageView::render() {
       cursor.removeSelectedText();
     }
   }
-  m_codeBlocks = styleMarkdown(doc, palette());
+  m_codeBlocks = MarkdownStyle::apply(doc, palette());
 }
 
 void MessageView::retranslateUi() {

@@ -4,9 +4,11 @@
 // ask in one click; a question shows the pictures it sent and clicking one shows it; dark
 // colours and the text size follow the settings; Tab reaches the picture's tools in order, the
 // views show a focus ring, the View menu's access keys are unique; the window at its minimum
-// size keeps the strip small and the buttons inside the conversation.
+// size keeps the strip small and the buttons inside the conversation; replies show Markdown
+// tables and code blocks (with Copy code), and Copy gives the Markdown (defect 4).
 #include <QAbstractButton>
 #include <QApplication>
+#include <QClipboard>
 #include <QDragLeaveEvent>
 #include <QMenu>
 #include <QMenuBar>
@@ -14,8 +16,12 @@
 #include <QPushButton>
 #include <QScrollBar>
 #include <QTest>
+#include <QTextBlock>
+#include <QTextDocument>
+#include <QTextTable>
 #include <QToolBar>
 #include <QToolButton>
+#include <memory>
 
 #include "app/chat_controller.h"
 #include "ui/actions.h"
@@ -29,6 +35,7 @@
 #include "ui/prompt_edit.h"
 #include "ui/prompt_presets.h"
 #include "ui/region_dialog.h"
+#include "ui/screen_grab.h"
 #include "ui/thumbnail_strip.h"
 #include "ui_test_support.h"
 
@@ -226,6 +233,79 @@ class TestUiComfort : public QObject {
     w.window->setLanguage(QStringLiteral("en"));
     QTRY_COMPARE(w.window->menuBar()->actions()[0]->text(), QStringLiteral("&File"));
     QCOMPARE(w.window->actions()->zoomIn->shortcut().toString(QKeySequence::PortableText), QStringLiteral("Ctrl++"));
+  }
+
+  void repliesShowTablesAndCodeAndCopyMarkdown() {
+    test::ScriptedWindow w;
+    pushReply(
+        w,
+        "| Thing | Where |\n|:---|---:|\n| Helmet | lower right |\n\n"
+        "```python\nprint('a line far longer than any bubble is wide, so that it must scroll sideways')\nx = 1\n```");
+    test::ask(w.window.get(), QStringLiteral("Table and code, please"));
+    QVERIFY(test::waitForReply(w.window.get()));
+    const int replyId = w.window->controller()->conversation()->messages()[1].id;
+    ui::MessageView* view = w.window->chatPane()->chatView()->viewFor(replyId);
+    QVERIFY(view);
+    QTextDocument* doc = view->textView()->document();
+    // The table: lines around the cells, the header row bold.
+    QTextTable* table = nullptr;
+    for (QTextFrame* f : doc->rootFrame()->childFrames()) table = table ? table : qobject_cast<QTextTable*>(f);
+    QVERIFY(table);
+    QVERIFY(table->format().border() > 0);
+    QTextCursor header = table->cellAt(0, 0).firstCursorPosition();
+    header.movePosition(QTextCursor::NextCharacter, QTextCursor::KeepAnchor);
+    QCOMPARE(header.charFormat().fontWeight(), int(QFont::Bold));
+    QTextCursor body = table->cellAt(1, 0).firstCursorPosition();
+    body.movePosition(QTextCursor::NextCharacter, QTextCursor::KeepAnchor);
+    QVERIFY(body.charFormat().fontWeight() < int(QFont::Bold));
+    // The code: on a tinted background, never wrapped, with a Copy code link that copies it.
+    const QTextBlock code = doc->find(QStringLiteral("x = 1")).block();
+    QVERIFY(code.isValid());
+    QVERIFY(code.blockFormat().background().style() != Qt::NoBrush);
+    QVERIFY(code.blockFormat().nonBreakableLines());
+    QVERIFY(!doc->find(QStringLiteral("Copy code")).isNull());
+    QVERIFY(!view->bodyText().contains(QStringLiteral("Copy code")));
+    QGuiApplication::clipboard()->clear();
+    emit view->textView()->anchorClicked(QUrl(QStringLiteral("qwenvl-copy-code:0")));
+    QCOMPARE(
+        QGuiApplication::clipboard()->text(),
+        QStringLiteral("print('a line far longer than any bubble is wide, so that it must scroll sideways')\nx = 1"));
+    // Copy: the reply's Markdown as text (structure kept), the rendering as HTML.
+    std::unique_ptr<QMimeData> mime(view->copyMimeData());
+    QVERIFY(mime->text().startsWith(QStringLiteral("| Thing | Where |")));
+    QVERIFY(mime->text().contains(QStringLiteral("```python")));
+    QVERIFY(mime->html().contains(QStringLiteral("<table")));
+  }
+
+  void aPartOfTheScreenBecomesAPicture() {
+    test::ScriptedWindow w;
+    // A desktop that refuses screenshots: said in words, nothing added.
+    w.window->chooseScreenPart(QImage());
+    QTRY_VERIFY(w.window->messageBar()->isVisible());
+    QCOMPARE(w.window->controller()->conversation()->pictures().size(), 0);
+    // A grabbed screen (made here): the part dragged becomes the picture, pixel for pixel.
+    QImage screen(800, 500, QImage::Format_RGB888);
+    screen.fill(QColor(20, 40, 60));
+    for (int y = 100; y < 200; ++y)
+      for (int x = 300; x < 500; ++x) screen.setPixelColor(x, y, QColor(200, 100, 50));
+    w.window->chooseScreenPart(screen);
+    ui::ScreenRegionPicker* picker = nullptr;
+    QTRY_VERIFY((picker = w.window->findChild<ui::ScreenRegionPicker*>()) != nullptr);
+    QCOMPARE(picker->selection(), screen.rect());  // nothing dragged: the whole screen
+    picker->show();
+    const QPoint from = picker->mapFromImageForTest(QPoint(300, 100));
+    const QPoint to = picker->mapFromImageForTest(QPoint(500, 200));
+    QTest::mousePress(picker, Qt::LeftButton, {}, from);
+    QTest::mouseMove(picker, to);
+    QTest::mouseRelease(picker, Qt::LeftButton, {}, to);
+    QVERIFY(qAbs(picker->selection().width() - 200) <= 2 && qAbs(picker->selection().height() - 100) <= 2);
+    picker->setSelection(QRect(300, 100, 200, 100));
+    QTest::keyClick(picker, Qt::Key_Return);
+    QVERIFY(test::waitForPictures(w.window.get(), 1));
+    const app::PictureItem& p = w.window->controller()->conversation()->pictures()[0];
+    QCOMPARE(p.image.size(), QSize(200, 100));
+    QCOMPARE(p.image.pixelColor(0, 0), QColor(200, 100, 50));
+    QVERIFY(p.name.startsWith(QStringLiteral("screenshot ")));
   }
 
   void theRegionDialogIsWideEnoughToRead() {
