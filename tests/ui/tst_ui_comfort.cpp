@@ -9,12 +9,15 @@
 #include <QAbstractButton>
 #include <QApplication>
 #include <QClipboard>
+#include <QDir>
 #include <QDragLeaveEvent>
+#include <QFileDialog>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMimeData>
 #include <QPushButton>
 #include <QScrollBar>
+#include <QStandardPaths>
 #include <QTest>
 #include <QTextBlock>
 #include <QTextDocument>
@@ -306,6 +309,28 @@ class TestUiComfort : public QObject {
     QCOMPARE(p.image.size(), QSize(200, 100));
     QCOMPARE(p.image.pixelColor(0, 0), QColor(200, 100, 50));
     QVERIFY(p.name.startsWith(QStringLiteral("screenshot ")));
+  }
+
+  void fileDialogsStartWhereUsersExpect() {
+    test::ScriptedWindow w;
+    // Add Pictures: the Pictures folder the first time.
+    const QString pictures = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
+    QVERIFY(QDir().mkpath(pictures));
+    w.window->actions()->addPictures->trigger();
+    QFileDialog* open = nullptr;
+    QTRY_VERIFY((open = w.window->findChild<QFileDialog*>()) != nullptr);
+    QCOMPARE(QDir(open->directory()).canonicalPath(), QDir(pictures).canonicalPath());
+    open->reject();
+    QTRY_VERIFY(w.window->findChild<QFileDialog*>() == nullptr);
+    // Save Picture with Boxes: the picture's own name with "-boxes".
+    test::dropFiles(w.window.get(), {test::fixturePicture("rocket.jpg")});
+    QVERIFY(test::waitForPictures(w.window.get(), 1));
+    w.window->actions()->saveAnnotated->trigger();
+    QFileDialog* save = nullptr;
+    QTRY_VERIFY((save = w.window->findChild<QFileDialog*>()) != nullptr);
+    QVERIFY2(save->selectedFiles().value(0).endsWith(QStringLiteral("/rocket-boxes.png")),
+             qPrintable(save->selectedFiles().value(0)));
+    save->reject();
   }
 
   void theRegionDialogIsWideEnoughToRead() {
