@@ -19,6 +19,7 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include "app/inline_math.h"
 #include "app/reply_format.h"
 #include "ui/markdown_style.h"
 
@@ -272,7 +273,8 @@ void MessageView::render() {
     }
   }
   doc->setMarkdown(
-      marked, QTextDocument::MarkdownFeatures(QTextDocument::MarkdownDialectGitHub | QTextDocument::MarkdownNoHTML));
+      app::readableInlineMath(marked),
+      QTextDocument::MarkdownFeatures(QTextDocument::MarkdownDialectGitHub | QTextDocument::MarkdownNoHTML));
   const bool light = palette().color(QPalette::Base).lightness() > 128;
   QTextCursor cursor(doc);
   int openPos = -1;

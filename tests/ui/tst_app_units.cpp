@@ -11,6 +11,7 @@
 #include "app/conversation_store.h"
 #include "app/engine_text.h"
 #include "app/grounding.h"
+#include "app/inline_math.h"
 #include "app/markdown_export.h"
 #include "app/picture_importer.h"
 #include "app/reply_format.h"
@@ -311,6 +312,19 @@ class TestAppUnits : public QObject {
     QCOMPARE(app::EngineText::device(QStringLiteral("CPU, 1 threads")), QStringLiteral("CPU, 1 thread"));
     QCOMPARE(app::EngineText::device(QStringLiteral("NVIDIA H200 (CUDA, compute 9.0, 139.8 GiB)")),
              QStringLiteral("NVIDIA H200 (CUDA, compute capability 9.0, 139.8 GiB)"));
+  }
+
+  void inlineMathsReadsAsText() {
+    QCOMPARE(app::readableInlineMath(QStringLiteral("Area $\\pi r^2$ and \\(a_1 + b_{10}\\).")),
+             QStringLiteral("Area *π r²* and *a₁ + b₁₀*."));
+    QCOMPARE(app::mathToUnicode(QStringLiteral("\\frac{1}{2} \\times x^{n+1} \\leq y_k")),
+             QStringLiteral("1/2 × xⁿ⁺¹ ≤ yₖ"));
+    QCOMPARE(app::mathToUnicode(QStringLiteral("x^{ab}")), QStringLiteral("x^(ab)"));  // no superscript b
+    // Money, code and fenced blocks stay as written.
+    QCOMPARE(app::readableInlineMath(QStringLiteral("It costs $5 and $6.")), QStringLiteral("It costs $5 and $6."));
+    QCOMPARE(app::readableInlineMath(QStringLiteral("`$x^2$` here")), QStringLiteral("`$x^2$` here"));
+    QCOMPARE(app::readableInlineMath(QStringLiteral("```\n$x^2$\n```\n$y^2$")),
+             QStringLiteral("```\n$x^2$\n```\n*y²*"));
   }
 
   void annotatedPictureNames() {
