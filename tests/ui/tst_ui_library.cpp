@@ -20,6 +20,7 @@
 #include "ui/library_sidebar.h"
 #include "ui/message_view.h"
 #include "ui/prompt_edit.h"
+#include "ui/region_chips.h"
 #include "ui_test_support.h"
 
 using namespace qwenvl;
@@ -118,6 +119,37 @@ class TestUiLibrary : public QObject {
     QVERIFY(sidebar->paths().isEmpty());
     // Something outside the library is refused.
     QVERIFY(!w.app->library()->remove(w.dir.filePath(QStringLiteral("x/conversation.json"))).isEmpty());
+  }
+
+  void editingARegionQuestionBringsBackItsChip() {
+    test::ScriptedWindow w;
+    test::dropFiles(w.window.get(), {test::fixturePicture("rocket.jpg")});
+    QVERIFY(test::waitForPictures(w.window.get(), 1));
+    const QString question = QStringLiteral("<ref>the tower</ref><box>(100,200),(500,600)</box> What is it?");
+    QVERIFY(askAndWait(w, "A launch tower.", question));
+    app::Conversation* c = w.window->controller()->conversation();
+    ui::MessageView* q = w.window->chatPane()->chatView()->viewFor(c->messages()[0].id);
+    QTest::mouseClick(q->editButton(), Qt::LeftButton);
+    // The region comes back as a chip (same box), the words as text; no markup in the box.
+    ui::RegionChips* chips = w.window->chatPane()->regionChips();
+    QCOMPARE(chips->regions().size(), 1);
+    QCOMPARE(chips->regions()[0].phrase, QStringLiteral("the tower"));
+    QCOMPARE(chips->regions()[0].box, (std::array<int, 4>{100, 200, 500, 600}));
+    QCOMPARE(w.window->chatPane()->promptEdit()->toPlainText(), QStringLiteral("What is it?"));
+    // Sent unchanged, the model reads the same question again.
+    pushReply(w, "A tower.");
+    QTest::keyClick(w.window->chatPane()->promptEdit(), Qt::Key_Return);
+    QVERIFY(test::waitForReply(w.window.get()));
+    QCOMPARE(c->messages()[0].text, question);
+    QCOMPARE(c->messages()[0].branchCount(), 2);
+    // Esc leaves editing without sending.
+    q = w.window->chatPane()->chatView()->viewFor(c->messages()[0].id);
+    QTest::mouseClick(q->editButton(), Qt::LeftButton);
+    QVERIFY(w.window->chatPane()->isEditing());
+    QTest::keyClick(w.window->chatPane()->promptEdit(), Qt::Key_Escape);
+    QVERIFY(!w.window->chatPane()->isEditing());
+    QVERIFY(chips->regions().isEmpty());
+    QCOMPARE(c->messages().size(), 2);
   }
 
   void editingAQuestionKeepsTheOldBranch() {
