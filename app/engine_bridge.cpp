@@ -4,6 +4,7 @@
 #include "app/engine_bridge.h"
 
 #include "app/engine_chat_backend.h"
+#include "app/engine_text.h"
 
 namespace qwenvl::app {
 
@@ -17,7 +18,7 @@ CudaStatus cudaStatus() {
   if (s.compiled) {
     const Status available = cuda_available();
     s.available = available.ok();
-    s.reason = QString::fromStdString(available.message());
+    s.reason = EngineText::describe(available);
   }
   return s;
 }
