@@ -23,7 +23,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-QString tr(const char* text) { return QCoreApplication::translate("qwenvl::app::RemoteChatBackend", text); }
 std::string s(const QString& q) { return q.toStdString(); }
 
 // One HTTP exchange, filled on the network thread, read on the worker thread.
@@ -43,21 +42,33 @@ QString describe(const Exchange& ex, const QString& url, bool aborted, int timeo
   if (ex.status >= 400) {
     const QJsonObject err = QJsonDocument::fromJson(ex.data).object().value(QStringLiteral("error")).toObject();
     const QString message = err.value(QStringLiteral("message")).toString();
-    if (ex.status == 401) return tr("The server refused the API key: %1").arg(message);
-    return tr("The server refused the request (HTTP %1): %2")
+    if (ex.status == 401)
+      return QCoreApplication::translate("RemoteChatBackend", "The server refused the API key: %1").arg(message);
+    return QCoreApplication::translate("RemoteChatBackend", "The server refused the request (HTTP %1): %2")
         .arg(ex.status)
         .arg(message.isEmpty() ? QString::fromUtf8(ex.data.left(300)) : message);
   }
   switch (ex.error) {
-    case QNetworkReply::NoError: return {};
-    case QNetworkReply::ConnectionRefusedError:
-      return tr("Could not connect to the server at %1: the connection was refused. Is the server running?").arg(url);
-    case QNetworkReply::HostNotFoundError: return tr("The server name in %1 was not found.").arg(url);
-    case QNetworkReply::TimeoutError: return tr("The server at %1 did not answer in time.").arg(url);
-    case QNetworkReply::OperationCanceledError:
-      if (!aborted) return tr("The server at %1 sent nothing for %2 seconds.").arg(url).arg(timeoutMs / 1000);
+    case QNetworkReply::NoError:
       return {};
-    default: return tr("The server at %1 could not be reached: %2").arg(url, ex.errorString);
+    case QNetworkReply::ConnectionRefusedError:
+      return QCoreApplication::translate(
+                 "RemoteChatBackend",
+                 "Could not connect to the server at %1: the connection was refused. Is the server running?")
+          .arg(url);
+    case QNetworkReply::HostNotFoundError:
+      return QCoreApplication::translate("RemoteChatBackend", "The server name in %1 was not found.").arg(url);
+    case QNetworkReply::TimeoutError:
+      return QCoreApplication::translate("RemoteChatBackend", "The server at %1 did not answer in time.").arg(url);
+    case QNetworkReply::OperationCanceledError:
+      if (!aborted)
+        return QCoreApplication::translate("RemoteChatBackend", "The server at %1 sent nothing for %2 seconds.")
+            .arg(url)
+            .arg(timeoutMs / 1000);
+      return {};
+    default:
+      return QCoreApplication::translate("RemoteChatBackend", "The server at %1 could not be reached: %2")
+          .arg(url, ex.errorString);
   }
 }
 
@@ -101,7 +112,8 @@ struct RemoteChatBackend::Impl {
     thread.start();
   }
   ~Impl() {
-    QMetaObject::invokeMethod(ctx, [c = ctx] { delete c; }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        ctx, [c = ctx] { delete c; }, Qt::BlockingQueuedConnection);
     thread.quit();
     thread.wait();
   }
@@ -190,8 +202,9 @@ struct RemoteChatBackend::Impl {
       buffer.open(QIODevice::WriteOnly);
       // Lossless: the server decodes exactly the pixels shown here.
       if (!image.save(&buffer, "PNG", 50))
-        return Result<QString>::error(s(tr("The picture “%1” could not be encoded for the server.")
-                                            .arg(QString::fromStdString(e.info.label))));
+        return Result<QString>::error(
+            s(QCoreApplication::translate("RemoteChatBackend", "The picture “%1” could not be encoded for the server.")
+                  .arg(QString::fromStdString(e.info.label))));
       e.dataUrl = QStringLiteral("data:image/png;base64,") + QString::fromLatin1(png.toBase64());
     }
     return e.dataUrl;
@@ -218,7 +231,8 @@ struct RemoteChatBackend::Impl {
         if (x.info.label == label) entry = &x;
       if (!entry)
         return Result<QJsonArray>::error(
-            s(tr("The question names a picture “%1” that is not part of this conversation.")
+            s(QCoreApplication::translate("RemoteChatBackend",
+                                          "The question names a picture “%1” that is not part of this conversation.")
                   .arg(QString::fromStdString(label))));
       auto url = dataUrl(*entry);
       if (!url) return url.status();
@@ -237,16 +251,22 @@ RemoteChatBackend::~RemoteChatBackend() = default;
 
 Status RemoteChatBackend::load(const LoadOptions& options) {
   impl_->loaded = false;
-  if (impl_->server.url.trimmed().isEmpty()) return Status::error(s(tr("No server address is set.")));
+  if (impl_->server.url.trimmed().isEmpty())
+    return Status::error(s(QCoreApplication::translate("RemoteChatBackend", "No server address is set.")));
   const QUrl url(impl_->base());
   if (!url.isValid() || (url.scheme() != QStringLiteral("http") && url.scheme() != QStringLiteral("https")))
-    return Status::error(s(tr("“%1” is not a server address (http://host:port).").arg(impl_->server.url)));
+    return Status::error(
+        s(QCoreApplication::translate("RemoteChatBackend", "“%1” is not a server address (http://host:port).")
+              .arg(impl_->server.url)));
   auto ex = impl_->send(QStringLiteral("/models"), {}, false);
   QByteArray body;
-  const std::string stage = s(tr("asking the server"));
+  const std::string stage = s(QCoreApplication::translate("RemoteChatBackend", "asking the server"));
   // The window's Cancel reaches a load through its progress callback.
   const bool aborted = impl_->wait(
-      ex, [&] { return options.on_progress && !options.on_progress({0.5, stage}); },
+      ex,
+      [&] {
+        return options.on_progress && !options.on_progress({0.5, stage});
+      },
       [&](const QByteArray& d, int) { body += d; });
   if (aborted) return Status::error("cancelled");
   ex->data = body;
@@ -256,11 +276,14 @@ Status RemoteChatBackend::load(const LoadOptions& options) {
   QStringList ids;
   for (const QJsonValue& m : models) ids << m.toObject().value(QStringLiteral("id")).toString();
   if (ids.isEmpty())
-    return Status::error(s(tr("The server at %1 lists no models; is it an OpenAI-compatible server?")
-                               .arg(impl_->server.url)));
+    return Status::error(
+        s(QCoreApplication::translate("RemoteChatBackend",
+                                      "The server at %1 lists no models; is it an OpenAI-compatible server?")
+              .arg(impl_->server.url)));
   if (!impl_->server.model.isEmpty() && !ids.contains(impl_->server.model))
-    return Status::error(s(tr("The server at %1 does not serve “%2”; it serves: %3")
-                               .arg(impl_->server.url, impl_->server.model, ids.join(QStringLiteral(", ")))));
+    return Status::error(
+        s(QCoreApplication::translate("RemoteChatBackend", "The server at %1 does not serve “%2”; it serves: %3")
+              .arg(impl_->server.url, impl_->server.model, ids.join(QStringLiteral(", ")))));
   impl_->model = impl_->server.model.isEmpty() ? ids.first() : impl_->server.model;
   impl_->loaded = true;
   return Status();
@@ -268,7 +291,7 @@ Status RemoteChatBackend::load(const LoadOptions& options) {
 
 std::string RemoteChatBackend::device_description() const {
   if (!impl_->loaded) return {};
-  return s(tr("Server %1 (%2)").arg(impl_->server.url, impl_->model));
+  return s(QCoreApplication::translate("RemoteChatBackend", "Server %1 (%2)").arg(impl_->server.url, impl_->model));
 }
 
 void RemoteChatBackend::set_system_prompt(std::string prompt) { impl_->system = std::move(prompt); }
@@ -315,7 +338,8 @@ Result<std::string> RemoteChatBackend::generate(const std::string& query, const 
                                                 const TextFn& on_text, const std::atomic<bool>* cancel,
                                                 GenerationStats* stats_out) {
   using R = Result<std::string>;
-  if (!impl_->loaded) return R::error(s(tr("Not connected to a server.")));
+  if (!impl_->loaded)
+    return R::error(s(QCoreApplication::translate("RemoteChatBackend", "Not connected to a server.")));
   QJsonArray messages;
   if (!impl_->system.empty())
     messages.append(QJsonObject{{QStringLiteral("role"), QStringLiteral("system")},
@@ -383,34 +407,42 @@ Result<std::string> RemoteChatBackend::generate(const std::string& query, const 
       if (!usage.isEmpty()) {
         stats.prompt_tokens = usage.value(QStringLiteral("prompt_tokens")).toInt();
         stats.generated_tokens = usage.value(QStringLiteral("completion_tokens")).toInt();
-        stats.cached_tokens =
-            usage.value(QStringLiteral("prompt_tokens_details")).toObject().value(QStringLiteral("cached_tokens")).toInt();
+        stats.cached_tokens = usage.value(QStringLiteral("prompt_tokens_details"))
+                                  .toObject()
+                                  .value(QStringLiteral("cached_tokens"))
+                                  .toInt();
       }
     }
   };
   auto ex = impl_->send(QStringLiteral("/chat/completions"), QJsonDocument(body).toJson(QJsonDocument::Compact), true);
-  const bool aborted = impl_->wait(ex, [cancel] { return cancel && cancel->load(); }, [&](const QByteArray& d, int status) {
-    if (status != 200) {
-      errorBody += d;
-      return;
-    }
-    pending += d;
-    pending.replace("\r\n", "\n");
-    for (qsizetype at; (at = pending.indexOf("\n\n")) >= 0;) {
-      handleEvent(pending.left(at));
-      pending.remove(0, at + 2);
-    }
-  });
+  const bool aborted = impl_->wait(
+      ex, [cancel] { return cancel && cancel->load(); },
+      [&](const QByteArray& d, int status) {
+        if (status != 200) {
+          errorBody += d;
+          return;
+        }
+        pending += d;
+        pending.replace("\r\n", "\n");
+        for (qsizetype at; (at = pending.indexOf("\n\n")) >= 0;) {
+          handleEvent(pending.left(at));
+          pending.remove(0, at + 2);
+        }
+      });
   ex->data = errorBody;
   if (!aborted) {
     if (const QString why = describe(*ex, impl_->server.url, aborted, impl_->server.timeoutMs); !why.isEmpty())
       return R::error(s(why));
-    if (!streamError.empty()) return R::error(s(tr("The server could not answer: %1").arg(QString::fromStdString(streamError))));
-    if (!done) return R::error(s(tr("The server at %1 ended the answer early.").arg(impl_->server.url)));
+    if (!streamError.empty())
+      return R::error(s(QCoreApplication::translate("RemoteChatBackend", "The server could not answer: %1")
+                            .arg(QString::fromStdString(streamError))));
+    if (!done)
+      return R::error(s(QCoreApplication::translate("RemoteChatBackend", "The server at %1 ended the answer early.")
+                            .arg(impl_->server.url)));
   }
   stats.prompt_seconds = std::chrono::duration<double>((reply.empty() ? Clock::now() : tFirst) - t0).count();
   stats.generation_seconds = reply.empty() ? 0 : std::chrono::duration<double>(tLast - tFirst).count();
-  stats.stop_reason = aborted               ? StopReason::Cancelled
+  stats.stop_reason = aborted              ? StopReason::Cancelled
                       : finish == "length" ? StopReason::MaxTokens
                                            : StopReason::EndOfText;
   if (!aborted) {
@@ -418,9 +450,11 @@ Result<std::string> RemoteChatBackend::generate(const std::string& query, const 
     static const QRegularExpression bare(QStringLiteral("\\(\\d{1,4},\\d{1,4}\\),\\(\\d{1,4},\\d{1,4}\\)"));
     const QString text = QString::fromStdString(reply);
     if (!text.contains(QStringLiteral("<box>")) && bare.match(text).hasMatch())
-      impl_->warning = s(tr("The server at %1 removed the box markup from the answer, so no boxes can be shown. "
-                            "With vLLM, serve Qwen-VL-Chat with a ChatML chat template; this app asks for "
-                            "\"skip_special_tokens\": false.")
+      impl_->warning = s(QCoreApplication::translate(
+                             "RemoteChatBackend",
+                             "The server at %1 removed the box markup from the answer, so no boxes can be shown. "
+                             "With vLLM, serve Qwen-VL-Chat with a ChatML chat template; this app asks for "
+                             "\"skip_special_tokens\": false.")
                              .arg(impl_->server.url));
   }
   impl_->history.push_back({query, reply});

@@ -14,9 +14,9 @@
 namespace qwenvl::app {
 
 struct RemoteServer {
-  QString url;     // "http://host:port" (with or without a trailing /v1)
-  QString apiKey;  // empty: none sent
-  QString model;   // empty: the first model the server lists
+  QString url;             // "http://host:port" (with or without a trailing /v1)
+  QString apiKey;          // empty: none sent
+  QString model;           // empty: the first model the server lists
   int timeoutMs = 180000;  // no byte from the server for this long: the request fails
   bool operator==(const RemoteServer&) const = default;
 };

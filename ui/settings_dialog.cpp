@@ -258,7 +258,7 @@ void SettingsDialog::retranslateUi() {
   m_serverUrl->setAccessibleName(tr("Server address"));
   m_serverKeyLabel->setText(tr("API &key:"));
   m_serverKey->setAccessibleName(tr("Server API key"));
-  m_serverModelLabel->setText(tr("Server &model:"));
+  m_serverModelLabel->setText(tr("Server mo&del:"));
   m_serverModel->setPlaceholderText(tr("Empty: the first model the server lists"));
   m_serverModel->setAccessibleName(tr("Model name on the server"));
   m_threads->setSpecialValueText(tr("All"));

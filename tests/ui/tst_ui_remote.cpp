@@ -120,7 +120,8 @@ class ScriptedServer : public QObject {
         return;
       }
       timer->stop();
-      s->write(R"(data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})" "\n\n");
+      s->write(R"(data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})"
+               "\n\n");
       s->write("data: [DONE]\n\n");
       s->disconnectFromHost();
     });
@@ -150,7 +151,7 @@ QString askAboutTheAstronaut(test::ScriptedWindow& w) {
   if (!test::waitForReply(w.window.get(), 120000)) return QStringLiteral("(no reply)");
   const auto& messages = w.window->controller()->conversation()->messages();
   return messages.size() == 2 && messages[1].state == app::ReplyState::Done ? messages[1].text
-                                                                               : QStringLiteral("(failed)");
+                                                                            : QStringLiteral("(failed)");
 }
 
 }  // namespace
@@ -222,7 +223,8 @@ class TestUiRemote : public QObject {
     const QJsonArray parts = messages.last().toObject().value(QStringLiteral("content")).toArray();
     QCOMPARE(parts.size(), 2);
     QCOMPARE(parts[1].toObject().value(QStringLiteral("text")).toString(), QStringLiteral("Where is the rocket?"));
-    const QString url = parts[0].toObject().value(QStringLiteral("image_url")).toObject().value(QStringLiteral("url")).toString();
+    const QString url =
+        parts[0].toObject().value(QStringLiteral("image_url")).toObject().value(QStringLiteral("url")).toString();
     QVERIFY(url.startsWith(QStringLiteral("data:image/png;base64,")));
     const QByteArray png = QByteArray::fromBase64(url.mid(url.indexOf(QLatin1Char(',')) + 1).toLatin1());
     QFile original(test::fixturePicture("rocket.jpg"));
@@ -268,8 +270,9 @@ class TestUiRemote : public QObject {
     w.window->loadModel(QString());
     QTRY_COMPARE_WITH_TIMEOUT(w.window->controller()->modelState(), app::ModelState::Failed, 30000);
     const QString shown = w.window->controller()->modelError();
-    QVERIFY2(shown.contains(QStringLiteral("no-such-model")) && shown.contains(QStringLiteral("Qwen/Qwen-VL-Chat-Int4")),
-             qPrintable(shown));
+    QVERIFY2(
+        shown.contains(QStringLiteral("no-such-model")) && shown.contains(QStringLiteral("Qwen/Qwen-VL-Chat-Int4")),
+        qPrintable(shown));
   }
 };
 
