@@ -70,9 +70,12 @@ def run_level(args, pictures, concurrency):
             i = c * args.requests_per_client + k
             body = {"model": args.model, "stream": True, "stream_options": {"include_usage": True},
                     "temperature": 0, "max_tokens": args.max_tokens, "skip_special_tokens": False,
+                    # The request's own text first: no two requests share a prompt prefix beyond
+                    # the system prompt, as with stands that each have their own pictures.
                     "messages": [{"role": "user", "content": [
+                        {"type": "text", "text": "Request %d. " % i},
                         {"type": "image_url", "image_url": {"url": pictures[i % len(pictures)]}},
-                        {"type": "text", "text": "Request %d: describe the picture in detail." % i}]}]}
+                        {"type": "text", "text": "Describe the picture in detail."}]}]}
             try:
                 res = one_request(args.url, headers, body)
                 with lock:

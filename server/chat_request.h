@@ -19,7 +19,7 @@ namespace qwenvl::server {
 
 struct RequestLimits {
   size_t max_pictures = 8;               // per request, over all messages
-  size_t max_picture_bytes = 16u << 20;  // one picture's file, after base64
+  size_t max_picture_bytes = 32u << 20;  // one picture's file, after base64
   size_t max_messages = 256;
   size_t max_stop = 4;  // as the OpenAI API
   size_t max_stop_bytes = 64;

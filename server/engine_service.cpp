@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <tuple>
 
 #include "qwenvl/grounding.h"
 #include "server/reply_stream.h"
@@ -144,34 +145,36 @@ void EngineService::loop() {
   }
 }
 
-EngineService::Slot& EngineService::choose_slot(const ChatJob& job) {
+EngineService::Slot& EngineService::choose_slot(const ChatJob& job, bool& continued) {
+  // Best: a session whose whole history starts the request's (the conversation continues), the
+  // longest such; next, one whose history the request's whole history starts (a Regenerate
+  // branching off); else a new session while there is room, else the least recently used.
   const Conversation& c = job.conversation;
   Slot* best = nullptr;
-  size_t best_score = 0;
+  std::tuple<size_t, int, uint64_t> best_key{};
   for (auto& s : slots_) {
     if (s->session->system_prompt() != c.system) continue;
     const auto& h = s->session->history();
     size_t n = 0;
     while (n < h.size() && n < c.history.size() && same_turn(h[n], c.history[n])) ++n;
-    const size_t score = 1 + n;  // the same system prompt is a shared prefix too
-    if (score > best_score || (score == best_score && s->last_used > best->last_used)) {
+    const int rank = n == h.size() ? 2 : (n == c.history.size() && n > 0) ? 1 : 0;
+    if (rank == 0) continue;
+    const std::tuple<size_t, int, uint64_t> key{n, rank, s->last_used};
+    if (!best || key > best_key) {
       best = s.get();
-      best_score = score;
+      best_key = key;
     }
   }
-  if (!best) {
-    if (static_cast<int>(slots_.size()) < max_sessions_) {
-      slots_.push_back(std::make_unique<Slot>());
-      slots_.back()->session = std::make_unique<ChatSession>(model_);
-      best = slots_.back().get();
-    } else {
-      best = std::min_element(slots_.begin(), slots_.end(), [](const auto& a, const auto& b) {
-               return a->last_used < b->last_used;
-             })->get();
-      best->clear();
-    }
+  continued = best && std::get<0>(best_key) > 0;
+  if (best) return *best;
+  if (static_cast<int>(slots_.size()) < max_sessions_) {
+    slots_.push_back(std::make_unique<Slot>());
+    slots_.back()->session = std::make_unique<ChatSession>(model_);
+    return *slots_.back();
   }
-  return *best;
+  // The evicted conversation's cache still serves whatever prefix matches (the system prompt).
+  return **std::min_element(slots_.begin(), slots_.end(),
+                            [](const auto& a, const auto& b) { return a->last_used < b->last_used; });
 }
 
 void EngineService::run(ChatJob& job) {
@@ -183,9 +186,8 @@ void EngineService::run(ChatJob& job) {
     out.stats.stop_reason = StopReason::Cancelled;
     return;
   }
-  Slot& slot = choose_slot(job);
+  Slot& slot = choose_slot(job, out.session_reused);
   slot.last_used = ++clock_;
-  out.session_reused = !slot.session->history().empty() || !slot.pictures.empty();
 
   // Pictures: a label the session knows must name the same bytes, else the session starts over.
   bool collide = slot.pictures.size() + job.pictures.size() > kMaxPicturesPerSession;
@@ -193,10 +195,7 @@ void EngineService::run(ChatJob& job) {
     const std::string* known = slot.bytes_of(p.label);
     if (known && *known != *p.bytes) collide = true;
   }
-  if (collide) {
-    slot.clear();
-    out.session_reused = false;
-  }
+  if (collide) slot.clear();
   for (const JobPicture& p : job.pictures) {
     if (slot.bytes_of(p.label)) continue;
     auto added = slot.session->add_picture(p.picture, p.label);

@@ -44,7 +44,7 @@ struct JobOutcome {
   std::string finish_reason;  // stop, length, cancelled
   GenerationStats stats;
   std::vector<ReplyBox> boxes;
-  bool session_reused = false;
+  bool session_reused = false;  // the request continued a kept conversation
   double queue_seconds = 0;
 };
 
@@ -96,7 +96,7 @@ class EngineService {
   struct Slot;
   void loop();
   void run(ChatJob& job);
-  Slot& choose_slot(const ChatJob& job);
+  Slot& choose_slot(const ChatJob& job, bool& continued);
 
   Model& model_;
   const int max_sessions_;

@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
 
   ApiOptions opt;
   opt.host = args.get("host").value_or("127.0.0.1");
-  int max_sessions = 4, body_mb = 64, picture_mb = 16, max_pictures = 8, grace = 10;
+  int max_sessions = 4, body_mb = 64, picture_mb = 32, max_pictures = 8, grace = 10;
   uint64_t max_pixels = 36'000'000;
   std::string bad;
   if (!args.get_number("port", 0, 65535, opt.port, bad) ||

@@ -15,7 +15,7 @@ namespace qwenvl::server {
 
 struct PictureLimits {
   std::string allow_dir;  // realpath of --allow-files; empty: file:// refused
-  size_t max_bytes = 16u << 20;
+  size_t max_bytes = 32u << 20;
   uint64_t max_pixels = 36'000'000;
 };
 

@@ -114,6 +114,17 @@ class ServerTest(unittest.TestCase):
         self.assertGreater(r2["usage"]["prompt_tokens_details"]["cached_tokens"], 256)
         self.assertEqual(r2["usage"]["total_tokens"], r2["usage"]["prompt_tokens"] + N)
 
+    def test_interleaved_conversations_keep_their_prefix(self):
+        a1 = [{"role": "user", "content": [image_part(img("rocket.jpg")), text_part("Conversation A?")]}]
+        b1 = [{"role": "user", "content": [image_part(img("coffee.png")), text_part("Conversation B?")]}]
+        ra = self.ask(a1)
+        self.ask(b1)
+        a2 = a1 + [{"role": "assistant", "content": ra["choices"][0]["message"]["content"]},
+                   {"role": "user", "content": "And then?"}]
+        r = self.ask(a2)
+        # B went to a session of its own: A's picture and first turn are still cached.
+        self.assertGreaterEqual(r["usage"]["prompt_tokens_details"]["cached_tokens"], ra["usage"]["prompt_tokens"] - 1)
+
     def test_system_message_is_the_cli_system_prompt(self):
         body = self.ask([{"role": "system", "content": "You answer in one word."},
                          {"role": "user", "content": "Hello"}])
