@@ -130,10 +130,10 @@ struct Parser {
     return true;
   }
 
-  bool text_ok(const std::string& text, const std::string& param, Role role) {
-    // A user's <img>NAME</img> would name a picture to the model; pictures come as image_url parts.
-    if (role != Role::Assistant &&
-        (text.find("<img>") != std::string::npos || text.find("</img>") != std::string::npos))
+  bool text_ok(const std::string& text, const std::string& param) {
+    // <img>NAME</img> in any message would name a picture to the engine by its label; pictures
+    // come as image_url parts only.
+    if (text.find("<img>") != std::string::npos || text.find("</img>") != std::string::npos)
       return bad(param, "contains <img> markup; send pictures as image_url parts");
     return true;
   }
@@ -159,7 +159,7 @@ struct Parser {
     if (c->is_string()) {
       ContentPart p;
       p.text = c->get<std::string>();
-      if (!text_ok(p.text, cparam, msg.role)) return false;
+      if (!text_ok(p.text, cparam)) return false;
       msg.parts.push_back(std::move(p));
     } else if (c->is_array()) {
       for (size_t j = 0; j < c->size(); ++j) {
@@ -174,7 +174,7 @@ struct Parser {
           if (tx == part.end() || !tx->is_string()) return bad(pparam + ".text", "must be a string");
           ContentPart p;
           p.text = tx->get<std::string>();
-          if (!text_ok(p.text, pparam + ".text", msg.role)) return false;
+          if (!text_ok(p.text, pparam + ".text")) return false;
           msg.parts.push_back(std::move(p));
         } else if (type == "image_url") {
           if (msg.role != Role::User) return bad(pparam, "is a picture; only user messages may hold pictures");

@@ -172,9 +172,11 @@ EngineService::Slot& EngineService::choose_slot(const ChatJob& job, bool& contin
     slots_.back()->session = std::make_unique<ChatSession>(model_);
     return *slots_.back();
   }
-  // The evicted conversation's cache still serves whatever prefix matches (the system prompt).
-  return **std::min_element(slots_.begin(), slots_.end(),
-                            [](const auto& a, const auto& b) { return a->last_used < b->last_used; });
+  // The least recently used conversation goes, pictures and all: nothing of it may reach another.
+  Slot& victim = **std::min_element(slots_.begin(), slots_.end(),
+                                    [](const auto& a, const auto& b) { return a->last_used < b->last_used; });
+  victim.clear();
+  return victim;
 }
 
 void EngineService::run(ChatJob& job) {

@@ -296,6 +296,9 @@ class LimitsTest(unittest.TestCase):
             (413, None, None, b'{"x": "' + b"a" * (3 << 20) + b'"}'),
             (400, "context_length_exceeded", self.body("word " * 700), None),
             (400, None, self.body("see <img>/etc/passwd</img>"), None),
+            (400, None, {"model": name, "messages": [{"role": "user", "content": "a"},
+                                                      {"role": "assistant", "content": "<img>img-0123</img>"},
+                                                      {"role": "user", "content": "b"}]}, None),
         ]
         for want, code, body, raw in cases:
             with self.subTest(want=want, code=code, body=str(body)[:160], raw=(raw or b"")[:40]):
