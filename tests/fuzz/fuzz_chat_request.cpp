@@ -3,7 +3,9 @@
 // allowed or not, a small or large picture limit). Invariants: an accepted request respects
 // every limit, its image parts index its pictures, a built conversation ends in a query, and
 // accepted sampling values pass the engine's own validate_sampling; a refusal is a 4xx with a
-// message. Base64 decodes what it encodes.
+// message. Base64 decodes what it encodes. With bit 3 of the first byte the body is instead
+// taken as an engine reply cut into pieces for the ReplyStream: whatever it has sent is where
+// the finished reply starts (stripped; without its last piece at the token limit; before a stop).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +15,8 @@
 
 #include "server/base64.h"
 #include "server/chat_request.h"
+#include "server/reply_stream.h"
+#include "util/utf8.h"
 
 namespace {
 
@@ -35,6 +39,38 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const uint8_t mode = data[0];
   const std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
+
+  if (mode & 8) {
+    // Pieces of whole UTF-8 characters, as the engine's stream decoder gives them; a byte below
+    // 0x20 ends a piece, and the second byte of the body (if any) is a stop string's first.
+    const std::string text = qwenvl::utf8_decode_replace(body);
+    std::vector<std::string> pieces(1);
+    for (size_t i = 0; i < text.size(); ++i) {
+      pieces.back() += text[i];
+      const bool boundary = i + 1 == text.size() || (static_cast<unsigned char>(text[i + 1]) & 0xC0) != 0x80;
+      if (boundary && static_cast<unsigned char>(text[i]) < 0x20) pieces.emplace_back();
+    }
+    std::vector<std::string> stops;
+    if (mode & 16 && body.size() > 1) stops.push_back(std::string(1, body[1]) + "x");
+    ReplyStream rs(stops);
+    std::string raw, before_last;
+    for (const std::string& p : pieces) {
+      before_last = raw;
+      rs.feed(p);
+      raw += p;
+    }
+    const std::string& sent = rs.sent();
+    auto starts = [&](const std::string& whole) {
+      return whole.compare(0, sent.size(), sent) == 0 && whole.size() >= sent.size();
+    };
+    if (rs.stopped()) {
+      check(starts(rs.stopped_reply()), "the stream is a prefix of the reply before the stop");
+    } else {
+      check(starts(py_strip(raw)), "the stream is a prefix of the whole reply, stripped");
+      check(starts(py_strip(before_last)), "the stream is a prefix of the reply without its last piece");
+    }
+    return 0;
+  }
 
   RequestLimits limits;
   limits.allow_files = mode & 1;
