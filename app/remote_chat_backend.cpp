@@ -62,7 +62,7 @@ QString describe(const Exchange& ex, const QString& url, bool aborted, int timeo
       return QCoreApplication::translate("RemoteChatBackend", "The server at %1 did not answer in time.").arg(url);
     case QNetworkReply::OperationCanceledError:
       if (!aborted)
-        return QCoreApplication::translate("RemoteChatBackend", "The server at %1 sent nothing for %2 seconds.")
+        return QCoreApplication::translate("RemoteChatBackend", "The server at %1 sent nothing for %2 s.")
             .arg(url)
             .arg(timeoutMs / 1000);
       return {};

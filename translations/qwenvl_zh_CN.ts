@@ -346,7 +346,7 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <translation>%1 的服务器未能及时回答。</translation>
     </message>
     <message>
-        <source>The server at %1 sent nothing for %2 seconds.</source>
+        <source>The server at %1 sent nothing for %2 s.</source>
         <translation>%1 的服务器已有 %2 秒没有发送任何内容。</translation>
     </message>
     <message>

@@ -3,8 +3,8 @@
 // engine's answer, word for word. Against a scripted server on the loopback interface (playing
 // vLLM) the box markup streamed in small pieces draws its boxes on the picture while the answer
 // arrives, exactly as with the local engine; the request carries the picture's exact pixels and
-// asks to keep special tokens; stripped markup, a refused connection and an unknown model are
-// reported in words.
+// asks to keep special tokens; stripped markup, a refused connection, an unknown model and a
+// server that stays silent are reported in words.
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -20,6 +20,7 @@
 #include "app/chat_controller.h"
 #include "app/conversation.h"
 #include "app/engine_bridge.h"
+#include "app/remote_chat_backend.h"
 #include "support/test_env.h"
 #include "ui/grounding_overlay.h"
 #include "ui/image_canvas.h"
@@ -273,6 +274,18 @@ class TestUiRemote : public QObject {
     QVERIFY2(
         shown.contains(QStringLiteral("no-such-model")) && shown.contains(QStringLiteral("Qwen/Qwen-VL-Chat-Int4")),
         qPrintable(shown));
+  }
+
+  void aSilentServerTimesOut() {
+    QTcpServer silent;  // accepts (the kernel does) and never answers
+    QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
+    app::RemoteServer server;
+    server.url = QStringLiteral("http://127.0.0.1:%1").arg(silent.serverPort());
+    server.timeoutMs = 1000;
+    app::RemoteChatBackend backend(server);
+    const Status s = backend.load(LoadOptions{});
+    QVERIFY(!s.ok());
+    QVERIFY2(QString::fromStdString(s.message()).contains(QStringLiteral("sent nothing for 1 s")), s.message().c_str());
   }
 };
 
