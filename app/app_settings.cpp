@@ -12,6 +12,9 @@ namespace {
 const char* kModelDir = "model/dir";
 const char* kBackend = "model/backend";
 const char* kCpuThreads = "model/cpuThreads";
+const char* kServerUrl = "server/url";
+const char* kServerKey = "server/apiKey";
+const char* kServerModel = "server/model";
 const char* kGreedy = "sampling/greedy";
 const char* kTemperature = "sampling/temperature";
 const char* kTopP = "sampling/topP";
@@ -81,6 +84,20 @@ void AppSettings::setBackend(BackendChoice backend) {
 
 int AppSettings::cpuThreads() const { return qBound(0, m_settings->value(kCpuThreads, 0).toInt(), 1024); }
 void AppSettings::setCpuThreads(int threads) { m_settings->setValue(kCpuThreads, threads); }
+
+RemoteServer AppSettings::server() const {
+  RemoteServer s;
+  s.url = m_settings->value(kServerUrl).toString().trimmed();
+  s.apiKey = m_settings->value(kServerKey).toString();
+  s.model = m_settings->value(kServerModel).toString().trimmed();
+  return s;
+}
+
+void AppSettings::setServer(const RemoteServer& server) {
+  m_settings->setValue(kServerUrl, server.url.trimmed());
+  m_settings->setValue(kServerKey, server.apiKey);
+  m_settings->setValue(kServerModel, server.model.trimmed());
+}
 
 SamplingSettings AppSettings::sampling() const {
   SamplingSettings d;

@@ -11,6 +11,7 @@
 #include <QStringList>
 #include <memory>
 
+#include "app/remote_chat_backend.h"
 #include "qwenvl/engine.h"
 
 namespace qwenvl::app {
@@ -48,6 +49,9 @@ class AppSettings {
   void setBackend(BackendChoice backend);
   int cpuThreads() const;  // 0: one per hardware thread
   void setCpuThreads(int threads);
+  // An OpenAI-compatible server to use instead of the local engine (its URL empty: none).
+  RemoteServer server() const;
+  void setServer(const RemoteServer& server);
 
   SamplingSettings sampling() const;
   void setSampling(const SamplingSettings& s);

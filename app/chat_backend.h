@@ -43,6 +43,9 @@ class ChatBackend {
   // is polled every token, the reply (markup kept) joins the history unless the turn fails.
   virtual Result<std::string> generate(const std::string& query, const SamplingParams& params, const TextFn& on_text,
                                        const std::atomic<bool>* cancel, GenerationStats* stats) = 0;
+  // Something the user should know about the last reply although it succeeded (a server that
+  // strips the box markup); empty when there is nothing. Taking it clears it.
+  virtual std::string take_warning() { return {}; }
 };
 
 // Makes a fresh backend; called on the worker thread for every model load.

@@ -36,6 +36,8 @@ ChatController::ChatController(BackendFactory factory, AppSettings* settings, QO
   connect(&m_client, &InferenceClient::replyText, this, &ChatController::onReplyText);
   connect(&m_client, &InferenceClient::replyFinished, this, &ChatController::onReplyFinished);
   connect(&m_client, &InferenceClient::replyFailed, this, &ChatController::onReplyFailed);
+  connect(&m_client, &InferenceClient::replyWarning, this,
+          [this](quint64, const QString& message) { emit errorOccurred(message); });
   // The worker unloaded the model (its session could not be set up): shown as a failed load.
   connect(&m_client, &InferenceClient::sessionLost, this, [this](const QString& message) {
     m_device.clear();
@@ -79,6 +81,19 @@ void ChatController::loadModel(const QString& dir, BackendKind backend) {
   options.model_dir = m_modelDir.toStdString();
   options.backend = backend;
   options.cpu_threads = m_settings->cpuThreads();
+  m_loadId = m_client.load(options);
+  setModelState(ModelState::Loading);
+}
+
+void ChatController::loadServer(const QString& url) {
+  if (isBusy()) stop();
+  m_modelDir = url;
+  m_modelError.clear();
+  m_device.clear();
+  m_loadFraction = 0;
+  m_loadCancelRequested = false;
+  LoadOptions options;
+  options.model_dir = url.toStdString();
   m_loadId = m_client.load(options);
   setModelState(ModelState::Loading);
 }

@@ -38,6 +38,9 @@ class ChatController : public QObject {
   int streamingReplyId() const { return m_active.replyId; }
 
   void loadModel(const QString& dir, BackendKind backend);
+  // Connects to an OpenAI-compatible server instead (the backend factory makes the remote
+  // backend); `url` stands where the model folder would.
+  void loadServer(const QString& url);
   void cancelLoad();
 
   void importPictures(const QList<PictureSource>& sources);

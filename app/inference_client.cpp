@@ -30,6 +30,7 @@ InferenceClient::InferenceClient(BackendFactory factory, QObject* parent) : QObj
   connect(m_worker, &InferenceWorker::replyStarted, this, &InferenceClient::replyStarted);
   connect(m_worker, &InferenceWorker::replyText, this, &InferenceClient::replyText);
   connect(m_worker, &InferenceWorker::sessionLost, this, &InferenceClient::sessionLost);
+  connect(m_worker, &InferenceWorker::replyWarning, this, &InferenceClient::replyWarning);
   connect(m_worker, &InferenceWorker::replyFinished, this,
           [this](quint64 id, const QByteArray& reply, const ReplyStats& stats, bool cancelled) {
             forget(id);

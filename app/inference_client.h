@@ -45,6 +45,7 @@ class InferenceClient : public QObject {
   void replyText(quint64 requestId, const QByteArray& piece);  // UTF-8
   void replyFinished(quint64 requestId, const QByteArray& reply, const qwenvl::app::ReplyStats& stats, bool cancelled);
   void replyFailed(quint64 requestId, const QString& message);
+  void replyWarning(quint64 requestId, const QString& message);
   void sessionLost(const QString& message);  // the worker unloaded the model; see InferenceWorker
 
   // To the worker (queued across the thread boundary).

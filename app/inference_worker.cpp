@@ -249,6 +249,8 @@ void InferenceWorker::generateUnguarded(const GenerateRequest& request) {
   }
   emit replyFinished(request.id, QByteArray::fromStdString(reply->value()), toReplyStats(stats),
                      stats.stop_reason == StopReason::Cancelled);
+  if (const std::string warning = m_backend->take_warning(); !warning.empty())
+    emit replyWarning(request.id, QString::fromStdString(warning));
 }
 
 }  // namespace qwenvl::app

@@ -39,6 +39,8 @@ class InferenceWorker : public QObject {
   void replyText(quint64 requestId, const QByteArray& piece);
   void replyFinished(quint64 requestId, const QByteArray& reply, const qwenvl::app::ReplyStats& stats, bool cancelled);
   void replyFailed(quint64 requestId, const QString& message);
+  // The reply succeeded, but the user should know something about it (ChatBackend::take_warning).
+  void replyWarning(quint64 requestId, const QString& message);
   // The session could not be set up (reset, system prompt); the model was unloaded with it,
   // since its state is no longer known. Load again to go on.
   void sessionLost(const QString& message);

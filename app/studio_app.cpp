@@ -5,19 +5,40 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QRegularExpression>
+#include <mutex>
 
 #include "app/annotation_painter.h"
 #include "app/autosaver.h"
 #include "app/chat_controller.h"
 #include "app/conversation.h"
 #include "app/language_manager.h"
+#include "app/remote_chat_backend.h"
 
 namespace qwenvl::app {
 
+struct StudioApp::ServerCell {
+  std::mutex mutex;
+  RemoteServer server;
+};
+
 StudioApp::StudioApp(const StudioAppOptions& options, QObject* parent)
-    : QObject(parent), m_settings(options.settings), m_language(options.language), m_cuda(options.cuda) {
+    : QObject(parent),
+      m_server(std::make_shared<ServerCell>()),
+      m_settings(options.settings),
+      m_language(options.language),
+      m_cuda(options.cuda) {
   Q_ASSERT(m_settings);
-  m_controller = new ChatController(options.backendFactory, m_settings, this);
+  // Every load makes a fresh backend: the remote one while a server is set, else the given one.
+  BackendFactory factory = [local = options.backendFactory, cell = m_server]() -> std::unique_ptr<ChatBackend> {
+    RemoteServer server;
+    {
+      std::lock_guard<std::mutex> lock(cell->mutex);
+      server = cell->server;
+    }
+    if (!server.url.isEmpty()) return std::make_unique<RemoteChatBackend>(server);
+    return local ? local() : nullptr;
+  };
+  m_controller = new ChatController(factory, m_settings, this);
   connect(m_controller, &ChatController::modelStateChanged, this, &StudioApp::onModelStateChanged);
   m_files = new FileJobs(this);
   connect(m_files, &FileJobs::opened, this, &StudioApp::onOpened);
@@ -75,7 +96,11 @@ void StudioApp::shutdown() {
   disconnect(m_files, nullptr, this, nullptr);
 }
 
-StudioApp::ModelChoice StudioApp::modelChoice() const { return {m_settings->modelDir(), effectiveBackend()}; }
+StudioApp::ModelChoice StudioApp::modelChoice() const {
+  return {m_settings->modelDir(), effectiveBackend(), m_settings->server()};
+}
+
+bool StudioApp::usesServer() const { return !m_settings->server().url.isEmpty(); }
 
 BackendKind StudioApp::effectiveBackend() const {
   // On first start without a usable GPU the CPU backend is used (the model strip says so).
@@ -93,19 +118,30 @@ void StudioApp::setBackendChoice(BackendChoice choice) {
   emit backendChoiceChanged();
 }
 
-void StudioApp::loadModel(const QString& dir) { m_controller->loadModel(dir, effectiveBackend()); }
+void StudioApp::loadModel(const QString& dir) {
+  const RemoteServer server = m_settings->server();
+  {
+    std::lock_guard<std::mutex> lock(m_server->mutex);
+    m_server->server = server;
+  }
+  if (!server.url.isEmpty())
+    m_controller->loadServer(server.url);
+  else
+    m_controller->loadModel(dir, effectiveBackend());
+}
 
 void StudioApp::onModelStateChanged() {
   // Remembered only once it loaded: a folder that fails, or brings the loader down, must not
   // be tried again at every start.
-  if (m_controller->modelState() == ModelState::Ready) m_settings->setModelDir(m_controller->modelDir());
+  if (m_controller->modelState() == ModelState::Ready && !usesServer())
+    m_settings->setModelDir(m_controller->modelDir());
 }
 
 void StudioApp::applySettings(const ModelChoice& before) {
   setLanguage(m_settings->language());
   m_controller->setSystemPrompt(m_settings->systemPrompt());
   const ModelChoice now = modelChoice();
-  if (now != before && !now.dir.isEmpty()) {
+  if (now != before && (!now.dir.isEmpty() || !now.server.url.isEmpty())) {
     // The dialog wrote the new folder into the settings; it stays there only if it loads.
     if (now.dir != before.dir) m_settings->setModelDir(before.dir);
     loadModel(now.dir);

@@ -53,6 +53,7 @@ class StudioApp : public QObject {
   struct ModelChoice {
     QString dir;
     BackendKind backend = BackendKind::Cpu;
+    RemoteServer server;
     bool operator==(const ModelChoice&) const = default;
   };
   ModelChoice modelChoice() const;
@@ -61,7 +62,9 @@ class StudioApp : public QObject {
   // Remembers the choice; reloads the model when the backend in use changes.
   void setBackendChoice(BackendChoice choice);
   // Loads the folder with the effective backend; the settings remember it once it has loaded.
+  // With a server set in the settings, connects to it instead (the folder is not used).
   void loadModel(const QString& dir);
+  bool usesServer() const;
   // After the settings were edited: language, system prompt, and a reload when the folder or
   // the backend differs from `before`.
   void applySettings(const ModelChoice& before);
@@ -112,6 +115,8 @@ class StudioApp : public QObject {
   // Points the autosave at a new library entry; returns the file the old conversation keeps.
   QString switchEntry(const QString& entry);
 
+  struct ServerCell;  // the server a load uses, read by the backend factory on the worker thread
+  std::shared_ptr<ServerCell> m_server;
   AppSettings* m_settings;
   LanguageManager* m_language;
   CudaStatus m_cuda;

@@ -3,9 +3,11 @@
 # CPU references, the CUDA backend against the CPU backend, conform --device cuda against the
 # goldens), write a full-size checkpoint to local disk and run the benchmark. Logs and JSON go to
 # $OUT (default out/gpu-check); a short table is printed last.
-#   scripts/gpu-check.sh [all|tests|bench|profile] env: BENCH_ARGS (default "--runs 3"),
+#   scripts/gpu-check.sh [all|tests|bench|profile|server] env: BENCH_ARGS (default "--runs 3"),
 #   QWENVL_SHARED_DIR (default .shared, else ../shared), CKPT (default /tmp/qwenvl-full),
 #   LOWMEM (default 1: also benchmark the low-memory mode)
+# `server` (also part of `all`): qwenvl-server with the CUDA backend under 1, 4 and 16 concurrent
+# clients (scripts/server-bench.sh); its table goes to $OUT/server/server-bench.md.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-all}
@@ -50,7 +52,7 @@ if [ "$MODE" = all ] || [ "$MODE" = tests ]; then
 fi
 
 BENCH_RC=0
-if [ "$MODE" != tests ]; then
+if [ "$MODE" != tests ] && [ "$MODE" != server ]; then
   if [ -n "${CKPT_PID:-}" ]; then
     stamp "waiting for the checkpoint"
     wait "$CKPT_PID"
@@ -71,6 +73,16 @@ if [ "$MODE" != tests ]; then
   fi
 fi
 
+SERVER_RC=0
+if [ "$MODE" = server ] || [ "$MODE" = all ]; then
+  if [ -n "${CKPT_PID:-}" ]; then wait "$CKPT_PID" 2>/dev/null; fi
+  stamp "server under load"
+  OUT="$OUT/server" QWENVL_SHARED_DIR="$SHARED" timeout ${SERVER_BENCH_TIMEOUT:-900} \
+    scripts/server-bench.sh "$BUILD" "$CKPT" cuda >"$OUT/server-bench.log" 2>&1
+  SERVER_RC=$?
+  tail -8 "$OUT/server-bench.log"
+fi
+
 if [ "$MODE" = profile ]; then
   # Nsight Compute on the decode kernels of one layer (weights cold: ncu flushes caches per replay).
   stamp "ncu"
@@ -85,5 +97,5 @@ fi
 stamp "summary"
 [ -f "$OUT/ctest-gpu.log" ] && grep -E "tests passed|tests failed|\(Failed\)|\(Skipped\)|\(Timeout\)" "$OUT/ctest-gpu.log"
 [ -f "$OUT/bench.err" ] && grep -E "^(device|load|vision|time to first|decode|bytes per|bandwidth|peak memory)" "$OUT/bench.err"
-echo "tests rc=$TEST_RC bench rc=$BENCH_RC"
-[ $TEST_RC -eq 0 ] && [ $BENCH_RC -eq 0 ]
+echo "tests rc=$TEST_RC bench rc=$BENCH_RC server rc=$SERVER_RC"
+[ $TEST_RC -eq 0 ] && [ $BENCH_RC -eq 0 ] && [ $SERVER_RC -eq 0 ]

@@ -9,6 +9,7 @@ packages=(
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libqt6svg6-dev libgl-dev
   qt6-translations-l10n  # Qt's own dialogs and context menus in 简体中文 (a Recommends, so named)
   libsentencepiece-dev nlohmann-json3-dev libjpeg-dev libpng-dev
+  libcpp-httplib-dev  # qwenvl-server: HTTP with server-sent events
   python3 python3-numpy python3-dev unicode-data
   fonts-noto-cjk xvfb xauth
   desktop-file-utils appstream

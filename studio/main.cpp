@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
     runner->start();
   } else {
     const QString dir = !options.modelDir.isEmpty() ? options.modelDir : settings->modelDir();
-    if (!dir.isEmpty()) studio.loadModel(QDir(dir).absolutePath());
+    if (!dir.isEmpty() || studio.usesServer()) studio.loadModel(dir.isEmpty() ? dir : QDir(dir).absolutePath());
     studio.openPictures(options.pictures);
     if (instance)
       QObject::connect(instance.get(), &app::SingleInstance::filesReceived, &window,

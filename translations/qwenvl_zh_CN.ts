@@ -419,6 +419,85 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
     </message>
 </context>
 <context>
+    <name>RemoteChatBackend</name>
+    <message>
+        <source>The server refused the API key: %1</source>
+        <translation>服务器拒绝了 API 密钥：%1</translation>
+    </message>
+    <message>
+        <source>The server refused the request (HTTP %1): %2</source>
+        <translation>服务器拒绝了请求（HTTP %1）：%2</translation>
+    </message>
+    <message>
+        <source>Could not connect to the server at %1: the connection was refused. Is the server running?</source>
+        <translation>无法连接到 %1 的服务器：连接被拒绝。服务器是否正在运行？</translation>
+    </message>
+    <message>
+        <source>The server name in %1 was not found.</source>
+        <translation>找不到 %1 中的服务器名称。</translation>
+    </message>
+    <message>
+        <source>The server at %1 did not answer in time.</source>
+        <translation>%1 的服务器未能及时回答。</translation>
+    </message>
+    <message>
+        <source>The server at %1 sent nothing for %2 s.</source>
+        <translation>%1 的服务器已有 %2 秒没有发送任何内容。</translation>
+    </message>
+    <message>
+        <source>The server at %1 could not be reached: %2</source>
+        <translation>无法访问 %1 的服务器：%2</translation>
+    </message>
+    <message>
+        <source>The picture “%1” could not be encoded for the server.</source>
+        <translation>无法为服务器编码图片“%1”。</translation>
+    </message>
+    <message>
+        <source>The question names a picture “%1” that is not part of this conversation.</source>
+        <translation>问题提到的图片“%1”不属于本对话。</translation>
+    </message>
+    <message>
+        <source>No server address is set.</source>
+        <translation>尚未设置服务器地址。</translation>
+    </message>
+    <message>
+        <source>“%1” is not a server address (http://host:port).</source>
+        <translation>“%1”不是服务器地址（http://主机:端口）。</translation>
+    </message>
+    <message>
+        <source>asking the server</source>
+        <translation>正在询问服务器</translation>
+    </message>
+    <message>
+        <source>The server at %1 lists no models; is it an OpenAI-compatible server?</source>
+        <translation>%1 的服务器没有列出任何模型；它是兼容 OpenAI 的服务器吗？</translation>
+    </message>
+    <message>
+        <source>The server at %1 does not serve “%2”; it serves: %3</source>
+        <translation>%1 的服务器不提供“%2”；它提供：%3</translation>
+    </message>
+    <message>
+        <source>Server %1 (%2)</source>
+        <translation>服务器 %1（%2）</translation>
+    </message>
+    <message>
+        <source>Not connected to a server.</source>
+        <translation>未连接到服务器。</translation>
+    </message>
+    <message>
+        <source>The server could not answer: %1</source>
+        <translation>服务器无法回答：%1</translation>
+    </message>
+    <message>
+        <source>The server at %1 ended the answer early.</source>
+        <translation>%1 的服务器提前结束了回答。</translation>
+    </message>
+    <message>
+        <source>The server at %1 removed the box markup from the answer, so no boxes can be shown. With vLLM, serve Qwen-VL-Chat with a ChatML chat template; this app asks for &quot;skip_special_tokens&quot;: false.</source>
+        <translation>%1 的服务器从回答中删除了框标记，因此无法显示任何框。使用 vLLM 时，请用 ChatML 聊天模板提供 Qwen-VL-Chat；本应用会请求 &quot;skip_special_tokens&quot;: false。</translation>
+    </message>
+</context>
+<context>
     <name>ReplyFormat</name>
     <message numerus="yes">
         <source>Prompt: %n token(s), %1 s</source>
@@ -1769,6 +1848,38 @@ Drop pictures here, paste one (Ctrl+V) or add them with Ctrl+I.</source>
     <message>
         <source>Text size in points</source>
         <translation>文字大小（磅）</translation>
+    </message>
+    <message>
+        <source>&amp;Server:</source>
+        <translation>服务器(&amp;S)：</translation>
+    </message>
+    <message>
+        <source>Empty: run the model here. Else http://host:port of an OpenAI-compatible server</source>
+        <translation>留空：在本机运行模型。否则填写兼容 OpenAI 的服务器地址 http://主机:端口</translation>
+    </message>
+    <message>
+        <source>Server address</source>
+        <translation>服务器地址</translation>
+    </message>
+    <message>
+        <source>API &amp;key:</source>
+        <translation>API 密钥(&amp;K)：</translation>
+    </message>
+    <message>
+        <source>Server API key</source>
+        <translation>服务器 API 密钥</translation>
+    </message>
+    <message>
+        <source>Server mo&amp;del:</source>
+        <translation>服务器模型(&amp;D)：</translation>
+    </message>
+    <message>
+        <source>Empty: the first model the server lists</source>
+        <translation>留空：使用服务器列出的第一个模型</translation>
+    </message>
+    <message>
+        <source>Model name on the server</source>
+        <translation>服务器上的模型名称</translation>
     </message>
 </context>
 <context>

@@ -56,6 +56,22 @@ SettingsDialog::SettingsDialog(app::AppSettings* settings, const app::CudaStatus
   m_threads->setRange(0, std::max(1, QThread::idealThreadCount()) * 2);
   modelForm->addRow(m_threadsLabel, m_threads);
   m_threadsLabel->setBuddy(m_threads);
+  // Server: an OpenAI-compatible server answers instead of the local engine while its URL is set.
+  m_serverLabel = new QLabel;
+  m_serverUrl = new QLineEdit;
+  m_serverKey = new QLineEdit;
+  m_serverKey->setEchoMode(QLineEdit::Password);
+  m_serverModel = new QLineEdit;
+  auto* serverColumn = new QFormLayout;
+  m_serverKeyLabel = new QLabel;
+  m_serverModelLabel = new QLabel;
+  serverColumn->addRow(m_serverUrl);
+  serverColumn->addRow(m_serverKeyLabel, m_serverKey);
+  serverColumn->addRow(m_serverModelLabel, m_serverModel);
+  modelForm->addRow(m_serverLabel, serverColumn);
+  m_serverLabel->setBuddy(m_serverUrl);
+  m_serverKeyLabel->setBuddy(m_serverKey);
+  m_serverModelLabel->setBuddy(m_serverModel);
 
   auto* generation = new QWidget;
   auto* genForm = new QFormLayout(generation);
@@ -167,6 +183,10 @@ void SettingsDialog::load() {
   m_cpuButton->setChecked(cpu);
   m_cudaButton->setChecked(!cpu);
   m_threads->setValue(m_settings->cpuThreads());
+  const app::RemoteServer server = m_settings->server();
+  m_serverUrl->setText(server.url);
+  m_serverKey->setText(server.apiKey);
+  m_serverModel->setText(server.model);
   m_cudaButton->setEnabled(m_cuda.compiled);
   loadSampling(m_settings->sampling());
   m_system->setPlainText(m_settings->systemPrompt());
@@ -202,6 +222,11 @@ void SettingsDialog::apply() {
   m_settings->setModelDir(m_modelDir->text().trimmed());
   m_settings->setBackend(m_cpuButton->isChecked() ? app::BackendChoice::Cpu : app::BackendChoice::Cuda);
   m_settings->setCpuThreads(m_threads->value());
+  app::RemoteServer server;
+  server.url = m_serverUrl->text().trimmed();
+  server.apiKey = m_serverKey->text();
+  server.model = m_serverModel->text().trimmed();
+  m_settings->setServer(server);
   app::SamplingSettings s;
   s.greedy = m_greedy->isChecked();
   s.temperature = m_temperature->value();
@@ -242,6 +267,15 @@ void SettingsDialog::retranslateUi() {
           ? tr("No GPU can be used: %1").arg(m_cuda.reason)
           : tr("The GPU backend is not installed (package qwenvl-studio-cuda); the CPU backend is used."));
   m_threadsLabel->setText(tr("CPU &threads:"));
+  m_serverLabel->setText(tr("&Server:"));
+  m_serverUrl->setPlaceholderText(
+      tr("Empty: run the model here. Else http://host:port of an OpenAI-compatible server"));
+  m_serverUrl->setAccessibleName(tr("Server address"));
+  m_serverKeyLabel->setText(tr("API &key:"));
+  m_serverKey->setAccessibleName(tr("Server API key"));
+  m_serverModelLabel->setText(tr("Server mo&del:"));
+  m_serverModel->setPlaceholderText(tr("Empty: the first model the server lists"));
+  m_serverModel->setAccessibleName(tr("Model name on the server"));
   m_threads->setSpecialValueText(tr("All"));
   m_threads->setAccessibleName(tr("CPU threads"));
   m_greedy->setText(tr("&Greedy (always the most likely word; no sampling)"));

@@ -29,6 +29,9 @@ class SettingsDialog : public QDialog {
   SettingsDialog(app::AppSettings* settings, const app::CudaStatus& cuda, QWidget* parent = nullptr);
 
   QLineEdit* modelDirEdit() const { return m_modelDir; }
+  QLineEdit* serverUrlEdit() const { return m_serverUrl; }
+  QLineEdit* serverKeyEdit() const { return m_serverKey; }
+  QLineEdit* serverModelEdit() const { return m_serverModel; }
   QComboBox* languageBox() const { return m_language; }
   QComboBox* themeBox() const { return m_theme; }
   QSpinBox* fontBox() const { return m_font; }
@@ -65,6 +68,12 @@ class SettingsDialog : public QDialog {
   QLabel* m_cudaNote;
   QLabel* m_threadsLabel;
   QSpinBox* m_threads;
+  QLabel* m_serverLabel;
+  QLineEdit* m_serverUrl;
+  QLabel* m_serverKeyLabel;
+  QLineEdit* m_serverKey;
+  QLabel* m_serverModelLabel;
+  QLineEdit* m_serverModel;
   // Generation
   QCheckBox* m_greedy;
   QLabel* m_temperatureLabel;

@@ -8,6 +8,7 @@ a safetensors file and, with the index, as a bundle; the tokenizer corpus (mode 
 the golden token ids in fuzz_stream_decoder's 3-byte encoding; two hand-made safetensors files
 (one a regression); conversation files with their pictures. Bundles: see fuzz_files.h.
 """
+import base64
 import json, os, shutil, struct, sys, zlib
 
 FIRST_SPECIAL = 151643
@@ -109,6 +110,17 @@ def main():
     write(out, "image", "gray16_3x1.png", png(3, 1, 16, 0, bytes([0]) + bytes(range(6))))
     write(out, "image", "rgba_2x2.png", png(2, 2, 8, 6, bytes([0]) + bytes(range(8)) + bytes([0]) +
                                           bytes(range(8, 16))))
+
+    # Chat requests for qwenvl-server's parser (first byte: the limits mode) with real pictures.
+    rgba = png(2, 2, 8, 6, bytes([0]) + bytes(range(8)) + bytes([0]) + bytes(range(8, 16)))
+    url = "data:image/png;base64," + base64.b64encode(rgba).decode()
+    write(out, "chat_request", "two_pictures_history", bytes([0]) + json.dumps({
+        "model": "tiny", "temperature": 0, "max_tokens": 8, "messages": [
+            {"role": "user", "content": [{"type": "image_url", "image_url": {"url": url}},
+                                         {"type": "text", "text": "What is this?"}]},
+            {"role": "assistant", "content": "<ref>a dot</ref><box>(0,0),(500,500)</box>"},
+            {"role": "user", "content": [{"type": "image_url", "image_url": {"url": url}},
+                                         {"type": "text", "text": "And this?"}]}]}).encode())
 
     modes = {"all": 0, "image": 1, "none": 2}
     with open(os.path.join(fixtures, "tokenizer", "corpus.jsonl"), encoding="utf-8") as f:
