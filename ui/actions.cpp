@@ -27,6 +27,7 @@ Actions::Actions(QObject* parent) : QObject(parent) {
   saveConversationAs = make("document-save-as", QKeySequence(QStringLiteral("Ctrl+Shift+S")));
   exportMarkdown = make("document-export", QKeySequence(QStringLiteral("Ctrl+E")));
   addPictures = make("insert-image", QKeySequence(QStringLiteral("Ctrl+I")));
+  takePicture = make("camera-photo");
   saveAnnotated = make("document-save", QKeySequence(QStringLiteral("Ctrl+Shift+E")));
   quit = make("application-exit", QKeySequence::Quit);
   quit->setMenuRole(QAction::QuitRole);
@@ -90,6 +91,7 @@ void Actions::retranslate() {
   saveConversationAs->setText(tr("Save Conversation &As…"));
   exportMarkdown->setText(tr("&Export to Markdown…"));
   addPictures->setText(tr("Add &Pictures…"));
+  takePicture->setText(tr("&Take a Picture…"));
   saveAnnotated->setText(tr("Save Picture with &Boxes…"));
   quit->setText(tr("&Quit"));
 

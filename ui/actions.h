@@ -22,6 +22,7 @@ class Actions : public QObject {
   QAction* saveConversationAs;
   QAction* exportMarkdown;
   QAction* addPictures;
+  QAction* takePicture;  // the camera; hidden when there is none
   QAction* saveAnnotated;
   QAction* quit;
   // Edit
