@@ -11,6 +11,7 @@
 #include <QTemporaryDir>
 #include <QTimer>
 #include <cstdio>
+#include <string_view>
 
 #include "app/app_settings.h"
 #include "app/autosaver.h"
@@ -29,6 +30,13 @@
 using namespace qwenvl;
 
 int main(int argc, char** argv) {
+  // Hashing a kiosk PIN needs no display (a stand is often set up over SSH).
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--kiosk-hash-pin") {
+      QCoreApplication core(argc, argv);
+      return studio::hashKioskPin();
+    }
+  }
   QApplication application(argc, argv);
   QApplication::setOrganizationName(QStringLiteral("QwenVL Studio"));
   QApplication::setApplicationName(QStringLiteral("qwenvl-studio"));
@@ -42,7 +50,6 @@ int main(int argc, char** argv) {
     std::fprintf(options.exitCode == 0 ? stdout : stderr, "%s\n", qPrintable(options.output));
     return options.exitCode;
   }
-  if (options.kioskHashPin) return studio::hashKioskPin();
   if (options.kiosk) return studio::runKiosk(options);  // a different owner of the same parts
 
   // One window per user: a later launch hands its pictures to the running one and ends here.

@@ -48,7 +48,7 @@ class RecordingBackend : public app::ChatBackend {
     }
     m_inner->clear();
   }
-  Result<std::string> generate(const std::string& q, const SamplingParams& p, const TextFn& on_text,
+  Result<std::string> generate(const std::string& q, const SamplingParams& p, const app::TextFn& on_text,
                                const std::atomic<bool>* cancel, GenerationStats* stats) override {
     {
       std::lock_guard<std::mutex> lock(m_log->mutex);

@@ -7,14 +7,19 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QContextMenuEvent>
+#include <QCryptographicHash>
+#include <QDialog>
+#include <QDir>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPasswordDigestor>
 #include <QPushButton>
 #include <QShortcut>
 #include <QSignalSpy>
 #include <QTest>
+#include <QTextCursor>
 
 #include "app/chat_controller.h"
 #include "app/conversation.h"
@@ -41,6 +46,13 @@ app::KioskConfig readConfig(test::KioskConfigFiles& files, const QJsonObject& ex
   const app::KioskConfigResult r = app::KioskConfigReader::read(files.write(extra));
   if (!r.error.isEmpty()) qWarning("%s", qPrintable(r.error));
   return r.config;
+}
+
+app::ScriptedReply scripted(const std::string& text, int tokenDelayMs) {
+  app::ScriptedReply r;
+  r.text = text;
+  r.token_delay_ms = tokenDelayMs;
+  return r;
 }
 
 app::BackendFactory scripted(std::shared_ptr<app::ReplyScript> script) {
@@ -217,7 +229,8 @@ class TestKiosk : public QObject {
     startVisitWithPicture(k);
     QTest::keyClicks(k.window->typedQuestion(), QStringLiteral("hi"));
     QCOMPARE(k.window->typedQuestion()->text(), QStringLiteral("hi"));
-    QVERIFY(!ui::KioskLockdown::isBlockedKey(new QKeyEvent(QEvent::KeyPress, Qt::Key_A, Qt::NoModifier)));
+    const QKeyEvent plain(QEvent::KeyPress, Qt::Key_A, Qt::NoModifier);
+    QVERIFY(!ui::KioskLockdown::isBlockedKey(&plain));
   }
 
   void contextMenusAndDropsAreSwallowed() {
@@ -291,7 +304,7 @@ class TestKiosk : public QObject {
     test::Kiosk k(readConfig(files), test::recordingFactory(scripted(script), log));
     QVERIFY(k.waitForModel());
     QVERIFY(startVisitWithPicture(k));
-    script->push({kReply.toStdString(), 0});
+    script->push(scripted(kReply.toStdString(), 0));
     tap(k.window->questionButtons().value(0));
     QVERIFY(QTest::qWaitFor([&] { return !k.studio->controller()->isBusy(); }, 10000));
     QCOMPARE(k.studio->conversation()->messages().size(), 2);
@@ -339,7 +352,7 @@ class TestKiosk : public QObject {
 
     // The next visitor's question reaches a session with no history and only their picture.
     QVERIFY(startVisitWithPicture(k, QStringLiteral("chelsea.png")));
-    script->push({kReply.toStdString(), 0});
+    script->push(scripted(kReply.toStdString(), 0));
     tap(k.window->questionButtons().value(0));
     QVERIFY(QTest::qWaitFor([&] { return !k.studio->controller()->isBusy(); }, 10000));
     std::lock_guard<std::mutex> lock(log->mutex);
@@ -371,7 +384,7 @@ class TestKiosk : public QObject {
     QVERIFY(startVisitWithPicture(k));
     std::string longReply;
     for (int i = 0; i < 400; ++i) longReply += " word";
-    script->push({longReply, 20});
+    script->push(scripted(longReply, 20));
     QSignalSpy finished(k.studio->controller()->client(), &app::InferenceClient::replyFinished);
     k.window->typedQuestion()->setText(QStringLiteral("Tell me everything"));
     tap(k.window->askButton());
@@ -418,7 +431,7 @@ class TestKiosk : public QObject {
     QVERIFY(p.bytes.startsWith("\x89PNG"));                           // decoded like a PNG file
     QVERIFY(p.sourcePath.isEmpty());                                  // no file behind it
     QCOMPARE(k.window->canvas()->image().convertToFormat(QImage::Format_RGB888), frame);
-    script->push({kReply.toStdString(), 0});
+    script->push(scripted(kReply.toStdString(), 0));
     tap(k.window->questionButtons().value(0));
     QVERIFY(QTest::qWaitFor([&] { return !k.studio->controller()->isBusy(); }, 10000));
     QVERIFY(QString::fromStdString(script->queries().at(0)).startsWith(QStringLiteral("Picture 1:<img>")));
@@ -447,7 +460,7 @@ class TestKiosk : public QObject {
     test::Kiosk k(readConfig(files), scripted(script));
     QVERIFY(k.waitForModel());
     QVERIFY(startVisitWithPicture(k));
-    script->push({kReply.toStdString(), 0});
+    script->push(scripted(kReply.toStdString(), 0));
     tap(k.window->questionButtons().value(0));
     QVERIFY(QTest::qWaitFor([&] { return !k.studio->controller()->isBusy(); }, 10000));
     QTest::qWait(50);
@@ -476,19 +489,18 @@ class TestKiosk : public QObject {
     QCOMPARE(k.window->languageButton()->text(), QStringLiteral("中文"));
     tap(k.window->languageButton());
     QCOMPARE(k.controller->language(), QStringLiteral("zh_CN"));
-    QCOMPARE(k.window->languageButton()->text(), QStringLiteral("English"));
+    QTRY_COMPARE(k.window->languageButton()->text(), QStringLiteral("English"));
     QVERIFY2(k.window->startButton()->text() != QStringLiteral("Touch to start"),
              qPrintable(k.window->startButton()->text()));
     QCOMPARE(k.window->findChild<QLabel*>(QStringLiteral("kioskTitle"))->text(), QStringLiteral("问问机器人"));
-    tap(k.window->startButton());
-    QVERIFY(startVisitWithPicture(k) || k.studio->conversation()->pictures().size() == 1);
+    QVERIFY(startVisitWithPicture(k));
     // Only the questions offered in Chinese.
     QCOMPARE(k.window->questionButtons().size(), 1);
     QCOMPARE(k.window->questionButtons()[0]->text(), QStringLiteral("这是什么？"));
     // The next visitor starts in the configured first language.
     k.controller->resetVisit();
     QCOMPARE(k.controller->language(), QStringLiteral("en"));
-    QCOMPARE(k.window->startButton()->text(), QStringLiteral("Touch to start"));
+    QTRY_COMPARE(k.window->startButton()->text(), QStringLiteral("Touch to start"));
   }
 
   void everyVisibleControlIsAtLeast48PxHigh() {
@@ -513,7 +525,7 @@ class TestKiosk : public QObject {
       k.controller->setLanguage(lang);
       QVERIFY(startVisitWithPicture(k));
       QVERIFY(check("visit"));
-      script->push({kReply.toStdString(), 0});
+      script->push(scripted(kReply.toStdString(), 0));
       tap(k.window->questionButtons().value(0));
       QVERIFY(QTest::qWaitFor([&] { return !k.studio->controller()->isBusy(); }, 10000));
       QVERIFY(check("answer"));

@@ -5,6 +5,7 @@
 #include <QImageReader>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPixmap>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QScroller>
@@ -124,7 +125,7 @@ QWidget* KioskWindow::buildChoose() {
   scroll->setWidgetResizable(true);
   scroll->setFrameShape(QFrame::NoFrame);
   scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-  QScroller::grabGesture(scroll->viewport(), QScroller::LeftMouseButtonGesture);  // drag to scroll
+  QScroller::grabGesture(scroll->viewport(), QScroller::TouchGesture);  // swipe to scroll
   auto* grid = new QWidget(scroll);
   auto* gridLayout = new QGridLayout(grid);
   gridLayout->setSpacing(16);

@@ -13,6 +13,7 @@
 #include <QTimer>
 #include <QWidget>
 
+#include "app/camera_source.h"
 #include "app/kiosk/kiosk_controller.h"
 
 class QLabel;
@@ -22,10 +23,6 @@ class QScrollArea;
 class QStackedWidget;
 class QVBoxLayout;
 class QGridLayout;
-
-namespace qwenvl::app {
-class CameraSource;
-}
 
 namespace qwenvl::ui {
 
