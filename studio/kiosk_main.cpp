@@ -136,6 +136,9 @@ int runKiosk(const app::CommandLineOptions& options) {
   std::unique_ptr<app::CameraSource> camera;
   const bool screenshots = !options.screenshot.isEmpty();
   if (config.camera && !screenshots) {
+    // Qt Multimedia's FFmpeg backend reads the camera through V4L2 itself; the GStreamer one
+    // would write its plugin registry under ~/.cache, and nothing may be written in kiosk mode.
+    if (!qEnvironmentVariableIsSet("QT_MEDIA_BACKEND")) qputenv("QT_MEDIA_BACKEND", "ffmpeg");
     camera = app::systemCamera();
     if (camera->isAvailable())
       log(QStringLiteral("camera: %1").arg(camera->description()));

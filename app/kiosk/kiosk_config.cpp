@@ -219,12 +219,6 @@ KioskConfigResult KioskConfigReader::parse(const QByteArray& json, const QString
   if (in.error.isEmpty() && !c.typing && c.questions.isEmpty())
     in.fail(QStringLiteral("questions"), tr("are needed when typing is off."));
 
-  const QJsonObject admin = in.object(root, QStringLiteral("admin"), QStringLiteral("admin"));
-  c.pinHash = in.string(admin, QStringLiteral("pin_hash"), QStringLiteral("admin.pin_hash"));
-  if (in.error.isEmpty() && !kiosk_pin::isValidHash(c.pinHash))
-    in.fail(QStringLiteral("admin.pin_hash"),
-            tr("must be a PIN hash made with “qwenvl-studio --kiosk-hash-pin” (the kiosk cannot be left without it)."));
-
   const QJsonObject branding = in.object(root, QStringLiteral("branding"), QStringLiteral("branding"));
   c.title = in.text(branding.value(QStringLiteral("title")), QStringLiteral("branding.title"));
   c.logo = in.path(branding, QStringLiteral("logo"), QStringLiteral("branding.logo"), false);
@@ -237,6 +231,12 @@ KioskConfigResult KioskConfigReader::parse(const QByteArray& json, const QString
       c.accent = color;
   }
 
+  // Last: every other mistake is reported first.
+  const QJsonObject admin = in.object(root, QStringLiteral("admin"), QStringLiteral("admin"));
+  c.pinHash = in.string(admin, QStringLiteral("pin_hash"), QStringLiteral("admin.pin_hash"));
+  if (in.error.isEmpty() && !kiosk_pin::isValidHash(c.pinHash))
+    in.fail(QStringLiteral("admin.pin_hash"),
+            tr("must be a PIN hash made with “qwenvl-studio --kiosk-hash-pin” (the kiosk cannot be left without it)."));
   if (!in.error.isEmpty()) r.error = tr("%1: %2").arg(where, in.error);
   return r;
 }

@@ -42,19 +42,21 @@ check() {
   echo "ok ($1): no file under HOME or the XDG folders"
 }
 run() {
-  env HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/home/config" XDG_DATA_HOME="$tmp/home/data" \
+  exec env HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/home/config" XDG_DATA_HOME="$tmp/home/data" \
       XDG_CACHE_HOME="$tmp/home/cache" XDG_STATE_HOME="$tmp/home/state" XDG_RUNTIME_DIR="$tmp/home/runtime" \
       QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}" "$app" --kiosk --kiosk-config "$tmp/kiosk.json" "$@"
 }
 
 fresh
-run --demo-script "$tmp/demo.json" --screenshot "$tmp/out/visit.png"
+(run --demo-script "$tmp/demo.json" --screenshot "$tmp/out/visit.png")
 test -s "$tmp/out/visit.png"
 check "one visit"
 
 fresh
-run & pid=$!
+(run) & pid=$!
 sleep 5
 kill -TERM "$pid" 2>/dev/null || true
+for _ in 1 2 3 4 5; do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+kill -KILL "$pid" 2>/dev/null || true
 wait "$pid" || true
 check "start with the camera offered"
