@@ -216,10 +216,11 @@ QWidget* KioskWindow::buildVisit() {
   m_status->setObjectName(QStringLiteral("kioskStatus"));
   m_status->setWordWrap(true);
   m_status->setTextFormat(Qt::PlainText);
+  m_question = heading(page);
   m_answer = new KioskAnswerView(page);
   connect(m_answer, &KioskAnswerView::refTapped, this, &KioskWindow::setHighlightedRef);
   m_questionsTitle = heading(page);
-  m_questionsLayout = new QVBoxLayout;
+  m_questionsLayout = new QGridLayout;
   auto* typing = new QHBoxLayout;
   m_typed = new QLineEdit(page);
   m_typed->setMinimumHeight(kKioskTouchPx);
@@ -238,6 +239,7 @@ QWidget* KioskWindow::buildVisit() {
   m_otherPicture = touchButton(page, "kioskSecondary");
   connect(m_otherPicture, &QPushButton::clicked, this, [this] { showScreen(Screen::Choose); });
   side->addWidget(m_status);
+  side->addWidget(m_question);
   side->addWidget(m_answer, 1);
   side->addWidget(m_questionsTitle);
   side->addLayout(m_questionsLayout);

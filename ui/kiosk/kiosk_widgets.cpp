@@ -35,26 +35,65 @@ KioskAnswerView::KioskAnswerView(QWidget* parent) : QTextEdit(parent) {
   setMinimumHeight(kKioskTouchPx);
 }
 
-void KioskAnswerView::setGrounding(const app::Grounding& g, int highlightedRef) {
-  QTextDocument* doc = document();
-  // Plain text only: a reply's Markdown or HTML never becomes a link or a picture here.
-  doc->setPlainText(g.displayText);
-  const bool light = palette().color(QPalette::Base).lightness() > 128;
-  for (int k = 0; k < g.refs.size(); ++k) {
-    const app::RefSpan& r = g.refs[k];
-    if (r.begin < 0 || r.end > g.displayText.size() || r.begin >= r.end) continue;
-    QTextCursor span(doc);
-    span.setPosition(r.begin);
-    span.setPosition(r.end, QTextCursor::KeepAnchor);
-    QColor tint = app::tableauColor(app::Grounding::colorIndexOfRef(k));
-    tint.setAlpha(k == highlightedRef ? 220 : (light ? 70 : 110));
-    QTextCharFormat f;
-    f.setBackground(tint);
-    if (k == highlightedRef) f.setFontWeight(QFont::Bold);
-    f.setProperty(kRefProperty, k);
-    span.mergeCharFormat(f);
+void KioskAnswerView::setGrounding(const app::Grounding& g, int highlightedRef, bool followEnd) {
+  // Markdown without HTML; each ref phrase is wrapped in private-use markers first, so its
+  // colour survives the conversion. Links lose their anchors: nothing here can be followed.
+  constexpr char16_t kOpen = 0xE000;
+  constexpr char16_t kClose = 0xF000;
+  constexpr int kMaxRefs = 0x0FFF;
+  QString marked = g.displayText;
+  marked.removeIf([](QChar c) { return c.unicode() >= kOpen && c.unicode() <= kClose; });
+  if (marked.size() == g.displayText.size()) {
+    for (int k = std::min<int>(int(g.refs.size()), kMaxRefs) - 1; k >= 0; --k) {
+      const app::RefSpan& r = g.refs[k];
+      if (r.begin < 0 || r.end > marked.size() || r.begin > r.end) continue;
+      marked.insert(r.end, QChar(kClose));
+      marked.insert(r.begin, QChar(static_cast<char16_t>(kOpen + k)));
+    }
   }
-  verticalScrollBar()->setValue(verticalScrollBar()->maximum());
+  const int scrolled = verticalScrollBar()->value();
+  QTextDocument* doc = document();
+  doc->setMarkdown(
+      marked, QTextDocument::MarkdownFeatures(QTextDocument::MarkdownDialectGitHub | QTextDocument::MarkdownNoHTML));
+  const bool light = palette().color(QPalette::Base).lightness() > 128;
+  QTextCursor all(doc);
+  all.select(QTextCursor::Document);
+  QTextCharFormat plain;
+  plain.setAnchor(false);
+  plain.setAnchorHref(QString());
+  all.mergeCharFormat(plain);
+  int openPos = -1;
+  int openRef = -1;
+  for (int pos = 0; pos < doc->characterCount(); ++pos) {
+    const char16_t c = doc->characterAt(pos).unicode();
+    if (c >= kOpen && c < kClose) {
+      openPos = pos;
+      openRef = c - kOpen;
+    } else if (c == kClose && openPos >= 0) {
+      QTextCursor span(doc);
+      span.setPosition(openPos + 1);
+      span.setPosition(pos, QTextCursor::KeepAnchor);
+      QColor tint = app::tableauColor(app::Grounding::colorIndexOfRef(openRef));
+      tint.setAlpha(openRef == highlightedRef ? 220 : (light ? 70 : 110));
+      QTextCharFormat f;
+      f.setBackground(tint);
+      if (openRef == highlightedRef) f.setFontWeight(QFont::Bold);
+      f.setProperty(kRefProperty, openRef);
+      span.mergeCharFormat(f);
+      openPos = -1;
+    }
+  }
+  for (int pos = doc->characterCount() - 1; pos >= 0; --pos) {
+    const char16_t c = doc->characterAt(pos).unicode();
+    if (c >= kOpen && c <= kClose) {
+      QTextCursor marker(doc);
+      marker.setPosition(pos);
+      marker.setPosition(pos + 1, QTextCursor::KeepAnchor);
+      marker.removeSelectedText();
+    }
+  }
+  // While the answer streams its end stays in view; a finished one stays where it was read.
+  verticalScrollBar()->setValue(followEnd ? verticalScrollBar()->maximum() : scrolled);
 }
 
 int KioskAnswerView::refAt(const QPoint& viewportPos) const {

@@ -21,7 +21,7 @@ class KioskAnswerView : public QTextEdit {
   Q_OBJECT
  public:
   explicit KioskAnswerView(QWidget* parent = nullptr);
-  void setGrounding(const app::Grounding& grounding, int highlightedRef);
+  void setGrounding(const app::Grounding& grounding, int highlightedRef, bool followEnd);
   int refAt(const QPoint& viewportPos) const;
 
  signals:

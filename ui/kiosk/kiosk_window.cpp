@@ -3,6 +3,7 @@
 
 #include <QApplication>
 #include <QCloseEvent>
+#include <QGridLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMouseEvent>
@@ -83,6 +84,11 @@ KioskWindow::KioskWindow(app::KioskController* controller, app::CameraSource* ca
         &app::Conversation::pictureRemoved, &app::Conversation::messageRemoved})
     connect(c, signal, this, &KioskWindow::refreshVisit);
   connect(c, &app::Conversation::reset, this, &KioskWindow::refreshVisit);
+  // A picture of the visit, however it was chosen, shows the visit.
+  connect(c, &app::Conversation::pictureAdded, this, [this] {
+    if (m_screen == Screen::Attract || m_screen == Screen::Choose || m_screen == Screen::Camera)
+      showScreen(Screen::Visit);
+  });
   connect(studio->controller(), &app::ChatController::modelStateChanged, this, &KioskWindow::onModelStateChanged);
   connect(studio->controller(), &app::ChatController::busyChanged, this, &KioskWindow::refreshVisit);
   connect(studio->controller(), &app::ChatController::errorOccurred, this, [this](const QString& message) {
@@ -164,12 +170,15 @@ void KioskWindow::retranslateUi() {
 void KioskWindow::rebuildQuestions() {
   for (QPushButton* b : std::as_const(m_questionButtons)) delete b;
   m_questionButtons.clear();
-  for (const QString& q : m_controller->presetQuestions()) {
+  const QStringList questions = m_controller->presetQuestions();
+  for (const QString& q : questions) {
     auto* b = new QPushButton(q, m_pages.value(Screen::Visit));
     b->setMinimumHeight(kKioskTouchPx);
     b->setFocusPolicy(Qt::NoFocus);
     connect(b, &QPushButton::clicked, this, [this, q] { askQuestion(q); });
-    m_questionsLayout->addWidget(b);
+    // Two columns: the answer keeps most of the height.
+    const int i = int(m_questionButtons.size());
+    m_questionsLayout->addWidget(b, i / 2, i % 2);
     m_questionButtons << b;
   }
 }
@@ -203,8 +212,16 @@ void KioskWindow::refreshVisit() {
                                : QVector<app::AnnotationBox>());
   m_overlay->setHighlightedRef(m_highlight);
   m_canvas->update();
-  m_answer->setGrounding(reply ? reply->grounding : app::Grounding(), m_highlight);
+  m_answer->setGrounding(reply ? reply->grounding : app::Grounding(), m_highlight,
+                         reply && reply->state == app::ReplyState::Streaming);
   m_answer->setVisible(reply != nullptr);
+  const app::Message* question = nullptr;
+  for (const app::Message& m : c->messages()) {
+    if (reply && m.id == reply->id) break;
+    if (m.role == app::Role::User) question = &m;
+  }
+  m_question->setText(question && question->role == app::Role::User ? question->text : QString());
+  m_question->setVisible(!m_question->text().isEmpty());
 
   const bool ready = chat->modelState() == app::ModelState::Ready;
   const bool canAsk = ready && picture && !chat->isBusy() && !chat->isImporting();

@@ -135,9 +135,10 @@ class KioskWindow : public QWidget {
   ImageCanvas* m_canvas = nullptr;
   GroundingOverlay* m_overlay = nullptr;
   QLabel* m_status = nullptr;
+  QLabel* m_question = nullptr;  // the visitor's question above the answer
   KioskAnswerView* m_answer = nullptr;
   QLabel* m_questionsTitle = nullptr;
-  QVBoxLayout* m_questionsLayout = nullptr;
+  QGridLayout* m_questionsLayout = nullptr;
   QList<QPushButton*> m_questionButtons;
   QLineEdit* m_typed = nullptr;
   QPushButton* m_ask = nullptr;
