@@ -22,11 +22,13 @@
 #include <QTextCursor>
 
 #include "app/chat_controller.h"
+#include "app/command_line.h"
 #include "app/conversation.h"
 #include "app/kiosk/watchdog.h"
 #include "app/scripted_chat_backend.h"
 #include "kiosk_test_support.h"
 #include "support/test_env.h"
+#include "ui/camera_dialog.h"
 #include "ui/grounding_overlay.h"
 #include "ui/image_canvas.h"
 #include "ui/kiosk/kiosk_lockdown.h"
@@ -550,6 +552,46 @@ class TestKiosk : public QObject {
     QCOMPARE(k.studio->library(), nullptr);
     k.controller->setLanguage(QStringLiteral("zh_CN"));
     QCOMPARE(k.settings->language(), QStringLiteral("zh_CN"));  // kept in memory
+  }
+
+  void aModelThatDoesNotLoadShowsTheErrorScreen() {
+    test::KioskConfigFiles files;
+    auto script = std::make_shared<app::ReplyScript>();
+    script->set_load(0, "no model here");
+    test::Kiosk k(readConfig(files), scripted(script));
+    QTRY_COMPARE(k.window->screen(), Screen::Error);
+    QVERIFY(!k.window->startButton()->isVisible());
+  }
+
+  void theCommandLineKnowsKioskMode() {
+    const QString exe = QStringLiteral("qwenvl-studio");
+    app::CommandLineOptions o = app::CommandLine::parse({exe, QStringLiteral("--kiosk")});
+    QVERIFY(!o.exitNow);
+    QVERIFY(o.kiosk);
+    QVERIFY(o.kioskConfig.isEmpty());
+    o = app::CommandLine::parse({exe, QStringLiteral("--kiosk"), QStringLiteral("--kiosk-config"), QStringLiteral("/x.json")});
+    QCOMPARE(o.kioskConfig, QStringLiteral("/x.json"));
+    o = app::CommandLine::parse({exe, QStringLiteral("--kiosk-config"), QStringLiteral("/x.json")});
+    QVERIFY(o.exitNow);
+    QCOMPARE(o.exitCode, 2);
+    o = app::CommandLine::parse({exe, QStringLiteral("--kiosk"), QStringLiteral("a.png")});
+    QVERIFY(o.exitNow);
+    QCOMPARE(o.exitCode, 2);
+  }
+
+  void theDesktopWindowsCameraDialogTakesTheFrame() {
+    ui::CameraDialog dialog(std::make_unique<test::FakeCamera>(true));
+    dialog.show();
+    QVERIFY(dialog.takeButton()->isEnabled());
+    dialog.takeButton()->click();
+    QCOMPARE(dialog.result(), int(QDialog::Accepted));
+    QCOMPARE(dialog.frame(), test::FakeCamera::frame());
+    ui::CameraDialog none(std::make_unique<test::FakeCamera>(false));
+    QVERIFY(!none.takeButton()->isEnabled());
+    // Into the conversation as the kiosk does it: PNG bytes through the file decoder.
+    const app::ImportResult r = app::PictureImporter::importOne(app::cameraPicture(dialog.frame(), 1));
+    QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
+    QCOMPARE(r.item.image.convertToFormat(QImage::Format_RGB888), test::FakeCamera::frame());
   }
 
   void theWatchdogDoesNothingOutsideSystemd() {
