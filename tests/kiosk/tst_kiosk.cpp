@@ -569,7 +569,8 @@ class TestKiosk : public QObject {
     QVERIFY(!o.exitNow);
     QVERIFY(o.kiosk);
     QVERIFY(o.kioskConfig.isEmpty());
-    o = app::CommandLine::parse({exe, QStringLiteral("--kiosk"), QStringLiteral("--kiosk-config"), QStringLiteral("/x.json")});
+    o = app::CommandLine::parse(
+        {exe, QStringLiteral("--kiosk"), QStringLiteral("--kiosk-config"), QStringLiteral("/x.json")});
     QCOMPARE(o.kioskConfig, QStringLiteral("/x.json"));
     o = app::CommandLine::parse({exe, QStringLiteral("--kiosk-config"), QStringLiteral("/x.json")});
     QVERIFY(o.exitNow);

@@ -2,6 +2,7 @@
 // `kiosk`: after a visit of two questions and the reset, the next visitor's question reaches a
 // session with no history and gets exactly the answer a fresh session gives; a reply still
 // streaming is cancelled by the reset, and the session after it is as fresh.
+#include <QElapsedTimer>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTest>
@@ -101,8 +102,12 @@ class TestKioskEngine : public QObject {
     QSignalSpy finished(client, &app::InferenceClient::replyFinished);
     // The reset comes with the first words of the reply.
     QMetaObject::Connection once;
+    QElapsedTimer sinceReset;
+    qint64 cancelMs = -1;
+    connect(client, &app::InferenceClient::replyFinished, this, [&] { cancelMs = sinceReset.elapsed(); });
     once = connect(client, &app::InferenceClient::replyText, this, [&] {
       disconnect(once);
+      sinceReset.start();
       k.controller->resetVisit();
       QVERIFY(!k.studio->controller()->isBusy());
       QVERIFY(k.studio->conversation()->isEmpty());
@@ -110,6 +115,8 @@ class TestKioskEngine : public QObject {
     QVERIFY(k.controller->ask(QStringLiteral("Tell me everything about it.")).isEmpty());
     QVERIFY(finished.wait(120000));
     QVERIFY(finished.at(0).at(3).toBool());  // cancelled
+    // Reported, not asserted (no wall-clock bounds in tests): docs/kiosk.md quotes it.
+    qInfo("the worker ended the cancelled reply %lld ms after the reset", cancelMs);
     const auto stats = finished.at(0).at(2).value<app::ReplyStats>();
     QVERIFY2(stats.generatedTokens < 2000, qPrintable(QString::number(stats.generatedTokens)));
     QVERIFY(k.studio->conversation()->isEmpty());
