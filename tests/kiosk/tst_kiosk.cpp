@@ -20,6 +20,7 @@
 #include <QSignalSpy>
 #include <QTest>
 #include <QTextCursor>
+#include <QWheelEvent>
 
 #include "app/chat_controller.h"
 #include "app/command_line.h"
@@ -252,6 +253,15 @@ class TestKiosk : public QObject {
     QContextMenuEvent menu(QContextMenuEvent::Mouse, QPoint(5, 5), probe->mapToGlobal(QPoint(5, 5)));
     QApplication::sendEvent(probe, &menu);
     QCOMPARE(probe->menus, 0);
+    // The wheel does not zoom the picture.
+    ui::ImageCanvas* canvas = k.window->canvas();
+    canvas->setImage(test::FakeCamera::frame());
+    const double zoom = canvas->zoom();
+    const QPointF at = canvas->rect().center();
+    QWheelEvent wheel(at, canvas->mapToGlobal(at), QPoint(), QPoint(0, 240), Qt::NoButton, Qt::ControlModifier,
+                      Qt::NoScrollPhase, false);
+    QApplication::sendEvent(canvas, &wheel);
+    QCOMPARE(canvas->zoom(), zoom);
     QVERIFY(!k.window->acceptDrops());
     QCOMPARE(k.window->answerView()->textInteractionFlags(), Qt::NoTextInteraction);  // no links, no drag-out
   }

@@ -8,6 +8,8 @@
 #include <QWidget>
 #include <memory>
 
+#include "ui/image_canvas.h"
+
 namespace qwenvl::ui {
 
 KioskLockdown::KioskLockdown(QWidget* window, QObject* parent) : QObject(parent), m_window(window) {
@@ -63,11 +65,15 @@ bool KioskLockdown::eventFilter(QObject* watched, QEvent* event) {
     case QEvent::DragEnter:
     case QEvent::DragMove:
     case QEvent::Drop:
-    case QEvent::Wheel:
     case QEvent::WhatsThis:
     case QEvent::QueryWhatsThis:
     case QEvent::ToolTip:
       return true;
+    case QEvent::Wheel:
+      emit activity();
+      // The pictures stay fitted (no zooming); lists still scroll.
+      if (qobject_cast<ImageCanvas*>(watched)) return true;
+      break;
     case QEvent::MouseButtonPress:
     case QEvent::MouseButtonDblClick: {
       emit activity();

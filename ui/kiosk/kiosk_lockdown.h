@@ -1,7 +1,8 @@
 // The kiosk's lock: an application-wide event filter that swallows the shortcuts that would
 // leave or change the window (Alt+F4, Ctrl+Q, Ctrl+W, F11, ...), context menus and drops,
 // tells the kiosk controller about every touch and key (the idle clock), and watches for the
-// hidden admin gesture: five taps in the top-left corner within three seconds.
+// hidden admin gesture: five taps in the top-left corner within three seconds. Wheel zooming of
+// the pictures is swallowed too; lists still scroll.
 #pragma once
 
 #include <QObject>
