@@ -922,6 +922,10 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
+    <message>
+        <source>Too many wrong PINs: try again in a minute</source>
+        <translation>PIN 错误次数过多：请一分钟后再试</translation>
+    </message>
 </context>
 <context>
     <name>qwenvl::ui::KioskWindow</name>

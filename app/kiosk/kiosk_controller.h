@@ -35,6 +35,7 @@ class KioskController : public QObject {
   // The time source and the check it drives (a timer calls checkIdle() four times a second;
   // tests replace the clock and call it themselves).
   void setClock(Clock clock);
+  qint64 now() const { return m_clock(); }
   void setIdleTimerEnabled(bool enabled);
   void checkIdle();
 

@@ -303,6 +303,15 @@ class TestKiosk : public QObject {
     k.now += 5000;
     tapCorner(5, 100);
     QCOMPARE(k.window->screen(), Screen::Pin);
+    // Five wrong PINs: even the right one is refused for a minute.
+    for (int i = 0; i < 5; ++i) {
+      for (int d = 0; d < 4; ++d) tap(pad->digitButton(9));
+      tap(pad->okButton());
+    }
+    for (QChar c : test::kKioskPin) tap(pad->digitButton(c.digitValue()));
+    tap(pad->okButton());
+    QCOMPARE(exits.count(), 0);
+    k.now += 61000;
     for (QChar c : test::kKioskPin) tap(pad->digitButton(c.digitValue()));
     tap(pad->okButton());
     QCOMPARE(exits.count(), 1);

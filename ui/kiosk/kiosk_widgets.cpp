@@ -137,6 +137,7 @@ KioskPinPad::KioskPinPad(QWidget* parent) : QFrame(parent) {
     connect(m_digits[d], &QPushButton::clicked, this, [this, d] {
       if (m_pin.size() >= 12) return;
       m_wrong = false;
+      m_locked = false;
       m_pin += QString::number(d);
       updateDots();
     });
@@ -162,9 +163,17 @@ KioskPinPad::KioskPinPad(QWidget* parent) : QFrame(parent) {
   retranslateUi();
 }
 
+void KioskPinPad::showLocked() {
+  m_pin.clear();
+  m_wrong = false;
+  m_locked = true;
+  updateDots();
+}
+
 void KioskPinPad::clear() {
   m_pin.clear();
   m_wrong = false;
+  m_locked = false;
   updateDots();
 }
 
@@ -174,7 +183,11 @@ void KioskPinPad::showWrong() {
   updateDots();
 }
 
-void KioskPinPad::updateDots() { m_dots->setText(m_wrong ? tr("Wrong PIN") : QString(m_pin.size(), QChar(0x25CF))); }
+void KioskPinPad::updateDots() {
+  m_dots->setText(m_locked  ? tr("Too many wrong PINs: try again in a minute")
+                  : m_wrong ? tr("Wrong PIN")
+                            : QString(m_pin.size(), QChar(0x25CF)));
+}
 
 void KioskPinPad::retranslateUi() {
   m_prompt->setText(tr("Enter the admin PIN to leave kiosk mode"));

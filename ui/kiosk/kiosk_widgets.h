@@ -39,6 +39,7 @@ class KioskPinPad : public QFrame {
   explicit KioskPinPad(QWidget* parent = nullptr);
   void clear();
   void showWrong();
+  void showLocked();  // too many wrong PINs: a pause before the next try
   QString pin() const { return m_pin; }
   QPushButton* digitButton(int digit) const { return m_digits[digit]; }
   QPushButton* okButton() const { return m_ok; }
@@ -59,6 +60,7 @@ class KioskPinPad : public QFrame {
   QPushButton* m_ok;
   QPushButton* m_cancel;
   bool m_wrong = false;
+  bool m_locked = false;
 };
 
 class KioskCountdown : public QFrame {

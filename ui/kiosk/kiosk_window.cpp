@@ -269,10 +269,23 @@ void KioskWindow::openAdmin() {
 }
 
 void KioskWindow::onPinSubmitted(const QString& pin) {
-  if (!app::kiosk_pin::verify(pin, m_controller->config().pinHash)) {
-    m_pinPad->showWrong();
+  // Five wrong PINs in a row, then a minute in which no PIN is even checked.
+  const qint64 now = m_controller->now();
+  if (m_pinPausedUntil >= 0 && now < m_pinPausedUntil) {
+    m_pinPad->showLocked();
     return;
   }
+  if (!app::kiosk_pin::verify(pin, m_controller->config().pinHash)) {
+    if (++m_wrongPins >= kPinTries) {
+      m_wrongPins = 0;
+      m_pinPausedUntil = now + kPinPauseMs;
+      m_pinPad->showLocked();
+    } else {
+      m_pinPad->showWrong();
+    }
+    return;
+  }
+  m_wrongPins = 0;
   // The visit is wiped before the kiosk ends, as at any other end of a visit.
   m_controller->resetVisit();
   m_allowClose = true;

@@ -100,6 +100,10 @@ class KioskWindow : public QWidget {
   Screen m_screen = Screen::Attract;
   Screen m_beforePin = Screen::Attract;
   bool m_allowClose = false;
+  int m_wrongPins = 0;           // since the last pause
+  qint64 m_pinPausedUntil = -1;  // on the controller's clock
+  static constexpr int kPinTries = 5;
+  static constexpr int kPinPauseMs = 60000;
   int m_highlight = -1;
   int m_shownPicture = -1;
 
