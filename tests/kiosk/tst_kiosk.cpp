@@ -385,6 +385,23 @@ class TestKiosk : public QObject {
              queries[1].c_str());
   }
 
+  void theAttractScreenCyclesItsSamples() {
+    test::KioskConfigFiles files;
+    const QJsonArray items{
+        QJsonObject{{QStringLiteral("picture"), QStringLiteral("pictures/chelsea.png")},
+                    {QStringLiteral("reply"), QStringLiteral("<ref>A cat</ref><box>(100,100),(600,900)</box>")}},
+        QJsonObject{{QStringLiteral("picture"), QStringLiteral("pictures/astronaut.png")},
+                    {QStringLiteral("reply"), QStringLiteral("<ref>A flag</ref><box>(0,0),(190,1000)</box>")}}};
+    test::Kiosk k(readConfig(files, {{QStringLiteral("attract"), QJsonObject{{QStringLiteral("interval_seconds"), 2},
+                                                                             {QStringLiteral("items"), items}}}}),
+                  scripted(std::make_shared<app::ReplyScript>()));
+    QCOMPARE(k.window->attractIndex(), 0);
+    const QSize cat = k.window->attractImage().size();
+    QTRY_COMPARE_WITH_TIMEOUT(k.window->attractIndex(), 1, 10000);
+    QVERIFY(k.window->attractImage().size() != cat);
+    QTRY_COMPARE_WITH_TIMEOUT(k.window->attractIndex(), 0, 10000);  // and round again
+  }
+
   void startOverWipesAtOnce() {
     test::KioskConfigFiles files;
     auto script = std::make_shared<app::ReplyScript>();

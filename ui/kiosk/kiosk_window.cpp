@@ -104,6 +104,8 @@ KioskWindow::KioskWindow(app::KioskController* controller, app::CameraSource* ca
 
 KioskWindow::~KioskWindow() { qApp->removeEventFilter(m_lockdown); }
 
+const QImage& KioskWindow::attractImage() const { return m_attractCanvas->image(); }
+
 bool KioskWindow::isCameraOffered() const {
   return m_controller->config().camera && m_camera && m_camera->isAvailable();
 }

@@ -64,6 +64,8 @@ class KioskWindow : public QWidget {
   KioskPinPad* pinPad() const { return m_pinPad; }
   QLabel* statusLabel() const { return m_status; }
   int highlightedRef() const { return m_highlight; }
+  int attractIndex() const { return m_attractIndex; }  // the sample picture shown
+  const QImage& attractImage() const;
   void setHighlightedRef(int ref);
 
  signals:
