@@ -11,7 +11,6 @@
 #include <QTemporaryDir>
 #include <QTimer>
 #include <cstdio>
-#include <string_view>
 
 #include "app/app_settings.h"
 #include "app/autosaver.h"
@@ -30,26 +29,23 @@
 using namespace qwenvl;
 
 int main(int argc, char** argv) {
-  // Hashing a kiosk PIN needs no display (a stand is often set up over SSH).
-  for (int i = 1; i < argc; ++i) {
-    if (std::string_view(argv[i]) == "--kiosk-hash-pin") {
-      QCoreApplication core(argc, argv);
-      return studio::hashKioskPin();
-    }
-  }
-  QApplication application(argc, argv);
   QApplication::setOrganizationName(QStringLiteral("QwenVL Studio"));
   QApplication::setApplicationName(QStringLiteral("qwenvl-studio"));
-  QApplication::setApplicationDisplayName(QStringLiteral("QwenVL Studio"));
   QApplication::setApplicationVersion(QStringLiteral(QWENVL_STUDIO_VERSION));
-  QGuiApplication::setDesktopFileName(QStringLiteral("io.github.qwenvl_studio.QwenVLStudio"));
-  QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/qwenvl-studio.svg")));
-
-  const app::CommandLineOptions options = app::CommandLine::parse(QApplication::arguments());
+  // --help, --version and a bad option are answered before the GUI starts: they need no display.
+  QStringList arguments;
+  for (int i = 0; i < argc; ++i) arguments << QString::fromLocal8Bit(argv[i]);
+  const app::CommandLineOptions options = app::CommandLine::parse(arguments);
   if (options.exitNow) {
     std::fprintf(options.exitCode == 0 ? stdout : stderr, "%s\n", qPrintable(options.output));
     return options.exitCode;
   }
+  if (options.kioskHashPin) return studio::hashKioskPin();  // needs no display either
+
+  QApplication application(argc, argv);
+  QApplication::setApplicationDisplayName(QStringLiteral("QwenVL Studio"));
+  QGuiApplication::setDesktopFileName(QStringLiteral("io.github.qwenvl_studio.QwenVLStudio"));
+  QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/qwenvl-studio.svg")));
   if (options.kiosk) return studio::runKiosk(options);  // a different owner of the same parts
 
   // One window per user: a later launch hands its pictures to the running one and ends here.
@@ -76,6 +72,10 @@ int main(int argc, char** argv) {
     }
     settings = std::make_unique<app::AppSettings>(demoSettingsDir.filePath(QStringLiteral("demo.ini")));
     settings->setBackend(app::BackendChoice::Cpu);
+    settings->setTheme(demo.theme == QLatin1String("dark")    ? app::ThemeChoice::Dark
+                       : demo.theme == QLatin1String("light") ? app::ThemeChoice::Light
+                                                              : app::ThemeChoice::System);
+    settings->setFontPoints(demo.fontPoints);
   } else {
     settings = std::make_unique<app::AppSettings>();
   }
@@ -107,6 +107,13 @@ int main(int argc, char** argv) {
     reply.token_delay_ms = demo.tokenDelayMs;
     script->push(reply);
     appOptions.backendFactory = [script] { return std::make_unique<app::ScriptedChatBackend>(script); };
+    if (!demo.earlierQuestions.isEmpty()) {
+      appOptions.libraryDir = demoSettingsDir.filePath(QStringLiteral("library"));
+      if (const QString error = app::DemoScriptReader::seedLibrary(demo, appOptions.libraryDir); !error.isEmpty()) {
+        std::fprintf(stderr, "%s\n", qPrintable(error));
+        return 2;
+      }
+    }
   }
   app::StudioApp studio(appOptions);
   ui::MainWindow window(&studio);

@@ -22,7 +22,8 @@ class Actions : public QObject {
   QAction* saveConversationAs;
   QAction* exportMarkdown;
   QAction* addPictures;
-  QAction* takePicture;  // the camera; hidden when there is none
+  QAction* takeScreenshot;  // a part of the screen as a picture
+  QAction* takePicture;     // the camera; hidden when there is none
   QAction* saveAnnotated;
   QAction* quit;
   // Edit
@@ -45,6 +46,7 @@ class Actions : public QObject {
   QAction* previousPicture;
   QAction* nextPicture;
   QAction* focusPicture;
+  QAction* showLibrary;  // the conversations sidebar
   // Model
   QAction* openModel;
   QAction* cancelLoad;
