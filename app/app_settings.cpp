@@ -70,20 +70,20 @@ AppSettings::AppSettings() : m_settings(std::make_unique<QSettings>()) {}
 AppSettings::AppSettings(const QString& iniFile)
     : m_settings(std::make_unique<QSettings>(iniFile, QSettings::IniFormat)) {}
 
-QString AppSettings::modelDir() const { return m_settings->value(kModelDir).toString(); }
-void AppSettings::setModelDir(const QString& dir) { m_settings->setValue(kModelDir, dir); }
+QString AppSettings::modelDir() const { return get(kModelDir).toString(); }
+void AppSettings::setModelDir(const QString& dir) { set(kModelDir, dir); }
 
 BackendChoice AppSettings::backend() const {
-  return m_settings->value(kBackend, QStringLiteral("cuda")).toString() == QLatin1String("cpu") ? BackendChoice::Cpu
-                                                                                                : BackendChoice::Cuda;
+  return get(kBackend, QStringLiteral("cuda")).toString() == QLatin1String("cpu") ? BackendChoice::Cpu
+                                                                                  : BackendChoice::Cuda;
 }
-bool AppSettings::backendChosen() const { return m_settings->contains(kBackend); }
+bool AppSettings::backendChosen() const { return has(kBackend); }
 void AppSettings::setBackend(BackendChoice backend) {
-  m_settings->setValue(kBackend, backend == BackendChoice::Cpu ? QStringLiteral("cpu") : QStringLiteral("cuda"));
+  set(kBackend, backend == BackendChoice::Cpu ? QStringLiteral("cpu") : QStringLiteral("cuda"));
 }
 
-int AppSettings::cpuThreads() const { return qBound(0, m_settings->value(kCpuThreads, 0).toInt(), 1024); }
-void AppSettings::setCpuThreads(int threads) { m_settings->setValue(kCpuThreads, threads); }
+int AppSettings::cpuThreads() const { return qBound(0, get(kCpuThreads, 0).toInt(), 1024); }
+void AppSettings::setCpuThreads(int threads) { set(kCpuThreads, threads); }
 
 RemoteServer AppSettings::server() const {
   RemoteServer s;
@@ -102,82 +102,106 @@ void AppSettings::setServer(const RemoteServer& server) {
 SamplingSettings AppSettings::sampling() const {
   SamplingSettings d;
   SamplingSettings s;
-  s.greedy = m_settings->value(kGreedy, d.greedy).toBool();
-  s.temperature = m_settings->value(kTemperature, d.temperature).toDouble();
-  s.topP = m_settings->value(kTopP, d.topP).toDouble();
-  s.topK = m_settings->value(kTopK, d.topK).toInt();
-  s.repetitionPenalty = m_settings->value(kRepetition, d.repetitionPenalty).toDouble();
-  s.maxNewTokens = m_settings->value(kMaxNew, d.maxNewTokens).toInt();
-  s.fixedSeed = m_settings->value(kFixedSeed, d.fixedSeed).toBool();
-  s.seed = m_settings->value(kSeed, d.seed).toULongLong();
+  s.greedy = get(kGreedy, d.greedy).toBool();
+  s.temperature = get(kTemperature, d.temperature).toDouble();
+  s.topP = get(kTopP, d.topP).toDouble();
+  s.topK = get(kTopK, d.topK).toInt();
+  s.repetitionPenalty = get(kRepetition, d.repetitionPenalty).toDouble();
+  s.maxNewTokens = get(kMaxNew, d.maxNewTokens).toInt();
+  s.fixedSeed = get(kFixedSeed, d.fixedSeed).toBool();
+  s.seed = get(kSeed, d.seed).toULongLong();
   return clamped(s);
 }
 
 void AppSettings::setSampling(const SamplingSettings& given) {
   const SamplingSettings s = clamped(given);
-  m_settings->setValue(kGreedy, s.greedy);
-  m_settings->setValue(kTemperature, s.temperature);
-  m_settings->setValue(kTopP, s.topP);
-  m_settings->setValue(kTopK, s.topK);
-  m_settings->setValue(kRepetition, s.repetitionPenalty);
-  m_settings->setValue(kMaxNew, s.maxNewTokens);
-  m_settings->setValue(kFixedSeed, s.fixedSeed);
-  m_settings->setValue(kSeed, s.seed);
+  set(kGreedy, s.greedy);
+  set(kTemperature, s.temperature);
+  set(kTopP, s.topP);
+  set(kTopK, s.topK);
+  set(kRepetition, s.repetitionPenalty);
+  set(kMaxNew, s.maxNewTokens);
+  set(kFixedSeed, s.fixedSeed);
+  set(kSeed, s.seed);
 }
 
 QString AppSettings::systemPrompt() const {
-  return m_settings->value(kSystemPrompt, QString::fromLatin1(ChatSession::kDefaultSystemPrompt)).toString();
+  return get(kSystemPrompt, QString::fromLatin1(ChatSession::kDefaultSystemPrompt)).toString();
 }
-void AppSettings::setSystemPrompt(const QString& prompt) { m_settings->setValue(kSystemPrompt, prompt); }
+void AppSettings::setSystemPrompt(const QString& prompt) { set(kSystemPrompt, prompt); }
 
 QStringList AppSettings::languages() { return {QStringLiteral("en"), QStringLiteral("zh_CN")}; }
 
 QString AppSettings::language() const {
-  const QString stored = m_settings->value(kLanguage).toString();
+  const QString stored = get(kLanguage).toString();
   if (languages().contains(stored)) return stored;
   return QLocale().language() == QLocale::Chinese ? QStringLiteral("zh_CN") : QStringLiteral("en");
 }
-void AppSettings::setLanguage(const QString& code) { m_settings->setValue(kLanguage, code); }
+void AppSettings::setLanguage(const QString& code) { set(kLanguage, code); }
 
 ThemeChoice AppSettings::theme() const {
-  const QString t = m_settings->value(kTheme).toString();
+  const QString t = get(kTheme).toString();
   if (t == QLatin1String("light")) return ThemeChoice::Light;
   if (t == QLatin1String("dark")) return ThemeChoice::Dark;
   return ThemeChoice::System;
 }
 void AppSettings::setTheme(ThemeChoice theme) {
-  m_settings->setValue(kTheme, theme == ThemeChoice::Light  ? QStringLiteral("light")
-                               : theme == ThemeChoice::Dark ? QStringLiteral("dark")
-                                                            : QStringLiteral("system"));
+  set(kTheme, theme == ThemeChoice::Light  ? QStringLiteral("light")
+              : theme == ThemeChoice::Dark ? QStringLiteral("dark")
+                                           : QStringLiteral("system"));
 }
 
 int AppSettings::fontPoints() const {
-  const int p = m_settings->value(kFontPoints, 0).toInt();
+  const int p = get(kFontPoints, 0).toInt();
   return p == 0 ? 0 : qBound(kMinFontPoints, p, kMaxFontPoints);
 }
 void AppSettings::setFontPoints(int points) {
-  m_settings->setValue(kFontPoints, points == 0 ? 0 : qBound(kMinFontPoints, points, kMaxFontPoints));
+  set(kFontPoints, points == 0 ? 0 : qBound(kMinFontPoints, points, kMaxFontPoints));
 }
 
-bool AppSettings::showBoxes() const { return m_settings->value(kShowBoxes, true).toBool(); }
-void AppSettings::setShowBoxes(bool show) { m_settings->setValue(kShowBoxes, show); }
+bool AppSettings::showBoxes() const { return get(kShowBoxes, true).toBool(); }
+void AppSettings::setShowBoxes(bool show) { set(kShowBoxes, show); }
 
-bool AppSettings::restoreLastConversation() const { return m_settings->value(kRestore, true).toBool(); }
-void AppSettings::setRestoreLastConversation(bool restore) { m_settings->setValue(kRestore, restore); }
-QString AppSettings::currentConversation() const { return m_settings->value(kCurrentConversation).toString(); }
-void AppSettings::setCurrentConversation(const QString& path) { m_settings->setValue(kCurrentConversation, path); }
+bool AppSettings::restoreLastConversation() const { return get(kRestore, true).toBool(); }
+void AppSettings::setRestoreLastConversation(bool restore) { set(kRestore, restore); }
+QString AppSettings::currentConversation() const { return get(kCurrentConversation).toString(); }
+void AppSettings::setCurrentConversation(const QString& path) { set(kCurrentConversation, path); }
 
-QString AppSettings::lastFolder() const { return m_settings->value(kLastFolder).toString(); }
-void AppSettings::setLastFolder(const QString& dir) { m_settings->setValue(kLastFolder, dir); }
+QString AppSettings::lastFolder() const { return get(kLastFolder).toString(); }
+void AppSettings::setLastFolder(const QString& dir) { set(kLastFolder, dir); }
 
-QByteArray AppSettings::windowGeometry() const { return m_settings->value(kGeometry).toByteArray(); }
-void AppSettings::setWindowGeometry(const QByteArray& g) { m_settings->setValue(kGeometry, g); }
-QByteArray AppSettings::windowState() const { return m_settings->value(kState).toByteArray(); }
-void AppSettings::setWindowState(const QByteArray& s) { m_settings->setValue(kState, s); }
-QByteArray AppSettings::splitterState() const { return m_settings->value(kSplitter).toByteArray(); }
-void AppSettings::setSplitterState(const QByteArray& s) { m_settings->setValue(kSplitter, s); }
+QByteArray AppSettings::windowGeometry() const { return get(kGeometry).toByteArray(); }
+void AppSettings::setWindowGeometry(const QByteArray& g) { set(kGeometry, g); }
+QByteArray AppSettings::windowState() const { return get(kState).toByteArray(); }
+void AppSettings::setWindowState(const QByteArray& s) { set(kState, s); }
+QByteArray AppSettings::splitterState() const { return get(kSplitter).toByteArray(); }
+void AppSettings::setSplitterState(const QByteArray& s) { set(kSplitter, s); }
 
-void AppSettings::sync() { m_settings->sync(); }
-QString AppSettings::fileName() const { return m_settings->fileName(); }
+AppSettings::AppSettings(MemoryOnly) {}
+
+std::unique_ptr<AppSettings> AppSettings::memoryOnly() {
+  return std::unique_ptr<AppSettings>(new AppSettings(MemoryOnly{}));
+}
+
+QVariant AppSettings::get(const char* key, const QVariant& fallback) const {
+  if (!m_settings) return m_memory.value(QLatin1String(key), fallback);
+  return m_settings->value(QLatin1String(key), fallback);
+}
+
+void AppSettings::set(const char* key, const QVariant& value) {
+  if (!m_settings)
+    m_memory.insert(QLatin1String(key), value);
+  else
+    m_settings->setValue(QLatin1String(key), value);
+}
+
+bool AppSettings::has(const char* key) const {
+  return m_settings ? m_settings->contains(QLatin1String(key)) : m_memory.contains(QLatin1String(key));
+}
+
+void AppSettings::sync() {
+  if (m_settings) m_settings->sync();
+}
+QString AppSettings::fileName() const { return m_settings ? m_settings->fileName() : QString(); }
 
 }  // namespace qwenvl::app

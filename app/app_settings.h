@@ -9,6 +9,7 @@
 #include <QSettings>
 #include <QString>
 #include <QStringList>
+#include <QVariantHash>
 #include <memory>
 
 #include "app/remote_chat_backend.h"
@@ -41,6 +42,9 @@ class AppSettings {
   AppSettings();
   // For tests: settings kept in one INI file.
   explicit AppSettings(const QString& iniFile);
+  // Settings that live in memory only and are never written anywhere (kiosk mode).
+  static std::unique_ptr<AppSettings> memoryOnly();
+  bool isMemoryOnly() const { return !m_settings; }
 
   QString modelDir() const;
   void setModelDir(const QString& dir);
@@ -88,10 +92,17 @@ class AppSettings {
   void setSplitterState(const QByteArray& s);
 
   void sync();
-  QString fileName() const;
+  QString fileName() const;  // empty when memory only
 
  private:
-  std::unique_ptr<QSettings> m_settings;
+  struct MemoryOnly {};
+  explicit AppSettings(MemoryOnly);
+  QVariant get(const char* key, const QVariant& fallback = {}) const;
+  void set(const char* key, const QVariant& value);
+  bool has(const char* key) const;
+
+  std::unique_ptr<QSettings> m_settings;  // null: memory only
+  QVariantHash m_memory;
 };
 
 }  // namespace qwenvl::app

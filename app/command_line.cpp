@@ -28,6 +28,17 @@ CommandLineOptions CommandLine::parse(const QStringList& arguments) {
                                          "done, else once the window has settled."),
                                       tr("png"));
   parser.addOptions({model, backend, lang, noRestore, demo, screenshot});
+  // Kiosk mode (docs/kiosk.md).
+  const QCommandLineOption kiosk(
+      QStringLiteral("kiosk"), tr("Run as an unattended demo kiosk: full screen, locked down, every visit forgotten."));
+  const QCommandLineOption kioskConfig(QStringLiteral("kiosk-config"),
+                                       tr("Read the kiosk configuration from <file> (default: %1).")
+                                           .arg(QStringLiteral("/etc/qwenvl-studio/kiosk.json")),
+                                       tr("file"));
+  const QCommandLineOption hashPin(QStringLiteral("kiosk-hash-pin"),
+                                   tr("Read an admin PIN (4 to 12 digits) from standard input and print its hash for "
+                                      "the kiosk configuration."));
+  parser.addOptions({kiosk, kioskConfig, hashPin});
   parser.addPositionalArgument(tr("pictures"), tr("Pictures to add to the conversation."), tr("[pictures…]"));
 
   auto failWith = [&o](const QString& message) {
@@ -70,6 +81,12 @@ CommandLineOptions CommandLine::parse(const QStringList& arguments) {
   if (!o.screenshot.isEmpty() && !o.screenshot.endsWith(QLatin1String(".png"), Qt::CaseInsensitive)) {
     return failWith(tr("--screenshot needs a file name ending in .png."));
   }
+  o.kiosk = parser.isSet(kiosk);
+  o.kioskConfig = parser.value(kioskConfig);
+  o.kioskHashPin = parser.isSet(hashPin);
+  if (!o.kioskConfig.isEmpty() && !o.kiosk) return failWith(tr("--kiosk-config needs --kiosk."));
+  if (o.kiosk && !parser.positionalArguments().isEmpty())
+    return failWith(tr("--kiosk takes no pictures: they come from the configured folder or the camera."));
   for (const QString& p : parser.positionalArguments()) o.pictures << QFileInfo(p).absoluteFilePath();
   return o;
 }

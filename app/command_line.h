@@ -20,6 +20,9 @@ struct CommandLineOptions {
   QString screenshot;
   bool noRestore = false;
   QStringList pictures;
+  bool kiosk = false;         // --kiosk
+  QString kioskConfig;        // --kiosk-config FILE; empty: the system-wide default
+  bool kioskHashPin = false;  // --kiosk-hash-pin
 
   bool exitNow = false;  // --help, --version or an error: print `output` and exit with `exitCode`
   int exitCode = 0;

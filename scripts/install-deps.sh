@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-format ccache
   clang libclang-rt-14-dev
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libqt6svg6-dev libgl-dev
+  qt6-multimedia-dev libsystemd-dev  # the camera; the kiosk's systemd watchdog (both optional)
   qt6-translations-l10n  # Qt's own dialogs and context menus in 简体中文 (a Recommends, so named)
   libsentencepiece-dev nlohmann-json3-dev libjpeg-dev libpng-dev
   libcpp-httplib-dev  # qwenvl-server: HTTP with server-sent events

@@ -7,6 +7,8 @@
 #   demo-boxes       -> boxes.png (fourteen labelled boxes: placement, badges)
 #   demo-dark        -> dark.png (dark colours, a Markdown table and a code block)
 #   demo-minimum     -> minimum.png (the window at its minimum size)
+#   kiosk.json + kiosk-attract, kiosk-demo-en, kiosk-demo-zh -> kiosk-attract-en.png,
+#                    kiosk-answer-en.png, kiosk-answer-zh.png (kiosk mode, docs/kiosk.md)
 # Usage: scripts/screenshots.sh [BUILD_DIR]   (default: build; run scripts/build.sh first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,4 +36,22 @@ for script in docs/screenshots/demo-*.json; do
     env -u QT_QPA_PLATFORM HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/config" XDG_DATA_HOME="$tmp/data" \
         XDG_RUNTIME_DIR="$tmp" QT_QPA_PLATFORMTHEME= \
     "$app" --demo-script "$tmp/demo-$name.json" --screenshot "$out"
+done
+
+# Kiosk mode (docs/kiosk.md): the attract screen, and an answered question with its boxes in
+# English and in Chinese, from docs/screenshots/kiosk.json with the fixture pictures as its
+# picture folder (the scripted backend again; no camera is opened for screenshots).
+mkdir -p "$tmp/kiosk-pictures"
+cp "$fixtures/images/astronaut.png" "$fixtures/images/chelsea.png" "$fixtures/images/coffee.png" \
+   "$fixtures/images/rocket.jpg" "$tmp/kiosk-pictures/"
+hash="$(echo 2468 | "$app" --kiosk-hash-pin)"
+sed "s#@TMP@#${tmp}#g; s#@HASH@#${hash}#g" docs/screenshots/kiosk.json > "$tmp/kiosk.json"
+for shot in attract-en:kiosk-attract answer-en:kiosk-demo-en answer-zh:kiosk-demo-zh; do
+  name="${shot%%:*}"
+  sed "s#@TMP@#${tmp}#g" "docs/screenshots/${shot#*:}.json" > "$tmp/${shot#*:}.json"
+  xvfb-run -a -s "-screen 0 1400x900x24" \
+    env -u QT_QPA_PLATFORM HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/config" XDG_DATA_HOME="$tmp/data" \
+        XDG_RUNTIME_DIR="$tmp" QT_QPA_PLATFORMTHEME= \
+    "$app" --kiosk --kiosk-config "$tmp/kiosk.json" --demo-script "$tmp/${shot#*:}.json" \
+           --screenshot "docs/screenshots/kiosk-$name.png"
 done

@@ -22,6 +22,7 @@
 #include "app/scripted_chat_backend.h"
 #include "app/single_instance.h"
 #include "app/studio_app.h"
+#include "studio/kiosk_main.h"
 #include "ui/demo_runner.h"
 #include "ui/main_window.h"
 
@@ -39,11 +40,13 @@ int main(int argc, char** argv) {
     std::fprintf(options.exitCode == 0 ? stdout : stderr, "%s\n", qPrintable(options.output));
     return options.exitCode;
   }
+  if (options.kioskHashPin) return studio::hashKioskPin();  // needs no display either
 
   QApplication application(argc, argv);
   QApplication::setApplicationDisplayName(QStringLiteral("QwenVL Studio"));
   QGuiApplication::setDesktopFileName(QStringLiteral("io.github.qwenvl_studio.QwenVLStudio"));
   QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/qwenvl-studio.svg")));
+  if (options.kiosk) return studio::runKiosk(options);  // a different owner of the same parts
 
   // One window per user: a later launch hands its pictures to the running one and ends here.
   // Demos and screenshots run on their own, with their own settings.

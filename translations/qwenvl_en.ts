@@ -29,6 +29,16 @@
     </message>
 </context>
 <context>
+    <name>qwenvl::ui::KioskCountdown</name>
+    <message numerus="yes">
+        <source>This visit ends in %n second(s) and everything of it is deleted.</source>
+        <translation>
+            <numerusform>This visit ends in %n second and everything of it is deleted.</numerusform>
+            <numerusform>This visit ends in %n seconds and everything of it is deleted.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>qwenvl::ui::PicturePane</name>
     <message numerus="yes">
         <source>%n box(es)</source>

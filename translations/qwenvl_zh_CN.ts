@@ -2,6 +2,25 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>CameraSource</name>
+    <message>
+        <source>Camera picture %1.png</source>
+        <translation>相机照片 %1.png</translation>
+    </message>
+    <message>
+        <source>The camera is not ready yet.</source>
+        <translation>相机尚未就绪。</translation>
+    </message>
+    <message>
+        <source>No camera was found.</source>
+        <translation>没有找到相机。</translation>
+    </message>
+    <message>
+        <source>This build has no camera support (Qt Multimedia).</source>
+        <translation>此版本不支持相机（Qt Multimedia）。</translation>
+    </message>
+</context>
+<context>
     <name>CommandLine</name>
     <message>
         <source>QwenVL Studio: chat with Qwen-VL-Chat-Int4 about your pictures, on your own computer.</source>
@@ -74,6 +93,26 @@
     <message>
         <source>--screenshot needs a file name ending in .png.</source>
         <translation>--screenshot 需要以 .png 结尾的文件名。</translation>
+    </message>
+    <message>
+        <source>Run as an unattended demo kiosk: full screen, locked down, every visit forgotten.</source>
+        <translation>作为无人值守的演示展台运行：全屏、锁定，每位访客的内容都不保留。</translation>
+    </message>
+    <message>
+        <source>Read the kiosk configuration from &lt;file&gt; (default: %1).</source>
+        <translation>从 &lt;文件&gt; 读取展台配置（默认：%1）。</translation>
+    </message>
+    <message>
+        <source>Read an admin PIN (4 to 12 digits) from standard input and print its hash for the kiosk configuration.</source>
+        <translation>从标准输入读取管理员 PIN（4 到 12 位数字），并输出用于展台配置的哈希值。</translation>
+    </message>
+    <message>
+        <source>--kiosk-config needs --kiosk.</source>
+        <translation>--kiosk-config 需要与 --kiosk 一起使用。</translation>
+    </message>
+    <message>
+        <source>--kiosk takes no pictures: they come from the configured folder or the camera.</source>
+        <translation>--kiosk 不接受图片参数：图片来自配置的文件夹或相机。</translation>
     </message>
 </context>
 <context>
@@ -366,6 +405,109 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
     <message>
         <source>&lt;h3&gt;QwenVL Studio %1&lt;/h3&gt;&lt;p&gt;Chat with Qwen-VL-Chat-Int4 about your pictures, on your own computer. The boxes the model draws appear on the picture as the answer arrives.&lt;/p&gt;&lt;p&gt;Built with Qt %2.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;QwenVL Studio %1&lt;/h3&gt;&lt;p&gt;在你自己的电脑上，与 Qwen-VL-Chat-Int4 聊聊你的图片。模型画出的框会随着回答的到来出现在图片上。&lt;/p&gt;&lt;p&gt;基于 Qt %2 构建。&lt;/p&gt;</translation>
+    </message>
+</context>
+<context>
+    <name>KioskConfigReader</name>
+    <message>
+        <source>“%1” %2</source>
+        <translation>“%1”%2</translation>
+    </message>
+    <message>
+        <source>must be an object.</source>
+        <translation>必须是一个对象。</translation>
+    </message>
+    <message>
+        <source>must be a whole number from %1 to %2.</source>
+        <translation>必须是 %1 到 %2 之间的整数。</translation>
+    </message>
+    <message>
+        <source>must be true or false.</source>
+        <translation>必须是 true 或 false。</translation>
+    </message>
+    <message>
+        <source>must be a string.</source>
+        <translation>必须是字符串。</translation>
+    </message>
+    <message>
+        <source>names the folder “%1”, which does not exist.</source>
+        <translation>指定的文件夹“%1”不存在。</translation>
+    </message>
+    <message>
+        <source>names the file “%1”, which does not exist.</source>
+        <translation>指定的文件“%1”不存在。</translation>
+    </message>
+    <message>
+        <source>is not a language of the app (%1).</source>
+        <translation>不是本应用支持的语言（%1）。</translation>
+    </message>
+    <message>
+        <source>must be a string, or an object with one string per language.</source>
+        <translation>必须是字符串，或每种语言一个字符串的对象。</translation>
+    </message>
+    <message>
+        <source>The kiosk configuration “%1” does not exist.</source>
+        <translation>展台配置“%1”不存在。</translation>
+    </message>
+    <message>
+        <source>The kiosk configuration “%1” is larger than 1 MiB.</source>
+        <translation>展台配置“%1”大于 1 MiB。</translation>
+    </message>
+    <message>
+        <source>The kiosk configuration “%1” could not be read: %2</source>
+        <translation>无法读取展台配置“%1”：%2</translation>
+    </message>
+    <message>
+        <source>the kiosk configuration</source>
+        <translation>展台配置</translation>
+    </message>
+    <message>
+        <source>%1 is not valid JSON (at byte %2: %3).</source>
+        <translation>%1 不是有效的 JSON（第 %2 字节：%3）。</translation>
+    </message>
+    <message>
+        <source>%1 must hold one JSON object.</source>
+        <translation>%1 必须包含一个 JSON 对象。</translation>
+    </message>
+    <message>
+        <source>is required.</source>
+        <translation>是必填项。</translation>
+    </message>
+    <message>
+        <source>must be “auto”, “cuda” or “cpu”.</source>
+        <translation>必须是“auto”、“cuda”或“cpu”。</translation>
+    </message>
+    <message>
+        <source>must list each of %1 at most once.</source>
+        <translation>只能列出 %1 中的语言，且每种最多一次。</translation>
+    </message>
+    <message>
+        <source>must be a list of one or more language codes.</source>
+        <translation>必须是包含一个或多个语言代码的列表。</translation>
+    </message>
+    <message>
+        <source>must be a list.</source>
+        <translation>必须是列表。</translation>
+    </message>
+    <message>
+        <source>offers no picture: enable the camera or name a picture folder.</source>
+        <translation>没有提供任何图片来源：请启用相机或指定图片文件夹。</translation>
+    </message>
+    <message>
+        <source>are needed when typing is off.</source>
+        <translation>在关闭输入时是必需的。</translation>
+    </message>
+    <message>
+        <source>must be a colour such as “#1f77b4”.</source>
+        <translation>必须是颜色，例如“#1f77b4”。</translation>
+    </message>
+    <message>
+        <source>must be a PIN hash made with “qwenvl-studio --kiosk-hash-pin” (the kiosk cannot be left without it).</source>
+        <translation>必须是用“qwenvl-studio --kiosk-hash-pin”生成的 PIN 哈希（没有它就无法退出展台）。</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
     </message>
 </context>
 <context>
@@ -864,6 +1006,25 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <source>Add a part of the screen as a picture (Ctrl+Shift+I)</source>
         <translation>把屏幕的一部分添加为图片（Ctrl+Shift+I）</translation>
     </message>
+    <message>
+        <source>&amp;Take a Picture…</source>
+        <translation>拍照(&amp;T)…</translation>
+    </message>
+</context>
+<context>
+    <name>qwenvl::ui::CameraDialog</name>
+    <message>
+        <source>Take a Picture</source>
+        <translation>拍照</translation>
+    </message>
+    <message>
+        <source>Take the Picture</source>
+        <translation>拍下照片</translation>
+    </message>
+    <message>
+        <source>The camera did not work: %1</source>
+        <translation>相机出错：%1</translation>
+    </message>
 </context>
 <context>
     <name>qwenvl::ui::ChatPane</name>
@@ -939,6 +1100,160 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
     <message>
         <source>Wheel or Ctrl+= / Ctrl+- to zoom, drag to pan, Shift+drag to ask about a region</source>
         <translation>滚轮或 Ctrl+= / Ctrl+- 缩放，拖动平移，按住 Shift 拖动可询问某个区域</translation>
+    </message>
+</context>
+<context>
+    <name>qwenvl::ui::KioskCountdown</name>
+    <message>
+        <source>Still there?</source>
+        <translation>还在吗？</translation>
+    </message>
+    <message numerus="yes">
+        <source>This visit ends in %n second(s) and everything of it is deleted.</source>
+        <translation>
+            <numerusform>本次体验将在 %n 秒后结束，所有内容都会被删除。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>I’m still here</source>
+        <translation>我还在</translation>
+    </message>
+</context>
+<context>
+    <name>qwenvl::ui::KioskErrorScreen</name>
+    <message>
+        <source>This kiosk cannot start</source>
+        <translation>展台无法启动</translation>
+    </message>
+    <message>
+        <source>Fix the kiosk configuration (see docs/kiosk.md); the kiosk starts again by itself once the file is valid.</source>
+        <translation>请修正展台配置（见 docs/kiosk.md）；配置文件有效后展台会自动重新启动。</translation>
+    </message>
+</context>
+<context>
+    <name>qwenvl::ui::KioskPinPad</name>
+    <message>
+        <source>Too many wrong PINs: try again in a minute</source>
+        <translation>PIN 错误次数过多：请一分钟后再试</translation>
+    </message>
+    <message>
+        <source>Wrong PIN</source>
+        <translation>PIN 错误</translation>
+    </message>
+    <message>
+        <source>Enter the admin PIN to leave kiosk mode</source>
+        <translation>输入管理员 PIN 以退出展台模式</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>qwenvl::ui::KioskWindow</name>
+    <message>
+        <source>The camera did not work: %1</source>
+        <translation>相机出错：%1</translation>
+    </message>
+    <message>
+        <source>Ask the picture</source>
+        <translation>看图问答</translation>
+    </message>
+    <message>
+        <source>Start over</source>
+        <translation>重新开始</translation>
+    </message>
+    <message>
+        <source>Touch to start</source>
+        <translation>点击开始</translation>
+    </message>
+    <message>
+        <source>Show an object or choose a picture, ask a question, and see the answer drawn on it.</source>
+        <translation>展示一件物品或选择一张图片，提出问题，答案会直接画在图上。</translation>
+    </message>
+    <message>
+        <source>Show an object to the camera, or choose a picture</source>
+        <translation>把物品对准相机，或选择一张图片</translation>
+    </message>
+    <message>
+        <source>Choose a picture</source>
+        <translation>选择一张图片</translation>
+    </message>
+    <message>
+        <source>Show an object to the camera</source>
+        <translation>把物品对准相机</translation>
+    </message>
+    <message>
+        <source>Take the picture</source>
+        <translation>拍照</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <source>Ask about the picture</source>
+        <translation>关于这张图片提问</translation>
+    </message>
+    <message>
+        <source>Or type your own question…</source>
+        <translation>或者输入你自己的问题…</translation>
+    </message>
+    <message>
+        <source>Ask</source>
+        <translation>提问</translation>
+    </message>
+    <message>
+        <source>Another picture</source>
+        <translation>换一张图片</translation>
+    </message>
+    <message>
+        <source>Getting ready… one moment, please.</source>
+        <translation>正在准备…请稍候。</translation>
+    </message>
+    <message>
+        <source>Looking at the picture…</source>
+        <translation>正在查看图片…</translation>
+    </message>
+    <message>
+        <source>Choose a picture first.</source>
+        <translation>请先选择一张图片。</translation>
+    </message>
+    <message>
+        <source>Thinking…</source>
+        <translation>思考中…</translation>
+    </message>
+    <message>
+        <source>Answering…</source>
+        <translation>正在回答…</translation>
+    </message>
+    <message>
+        <source>Sorry, there is no answer this time. Please try again.</source>
+        <translation>抱歉，这次没有得到回答。请再试一次。</translation>
+    </message>
+    <message>
+        <source>What would you like to know? Tap a question.</source>
+        <translation>你想知道什么？点一个问题吧。</translation>
+    </message>
+    <message>
+        <source>Tap a box or a coloured phrase to see which belongs to which.</source>
+        <translation>点一下方框或彩色文字，看看它们如何对应。</translation>
+    </message>
+    <message>
+        <source>This kiosk cannot answer questions right now.
+
+%1</source>
+        <translation>展台现在无法回答问题。
+
+%1</translation>
     </message>
 </context>
 <context>

@@ -29,6 +29,7 @@ Actions::Actions(QObject* parent) : QObject(parent) {
   exportMarkdown = make("document-export", QKeySequence(QStringLiteral("Ctrl+E")));
   addPictures = make("insert-image", QKeySequence(QStringLiteral("Ctrl+I")));
   takeScreenshot = make(nullptr, QKeySequence(QStringLiteral("Ctrl+Shift+I")));
+  takePicture = make("camera-photo");
   saveAnnotated = make("document-save", QKeySequence(QStringLiteral("Ctrl+Shift+E")));
   quit = make("application-exit", QKeySequence::Quit);
   quit->setMenuRole(QAction::QuitRole);
@@ -98,6 +99,7 @@ void Actions::retranslate() {
   addPictures->setText(tr("Add &Pictures…"));
   takeScreenshot->setText(tr("Take a Screens&hot…"));
   takeScreenshot->setToolTip(tr("Add a part of the screen as a picture (Ctrl+Shift+I)"));
+  takePicture->setText(tr("&Take a Picture…"));
   saveAnnotated->setText(tr("Save Picture with &Boxes…"));
   quit->setText(tr("&Quit"));
 

@@ -23,6 +23,7 @@ class Actions : public QObject {
   QAction* exportMarkdown;
   QAction* addPictures;
   QAction* takeScreenshot;  // a part of the screen as a picture
+  QAction* takePicture;     // the camera; hidden when there is none
   QAction* saveAnnotated;
   QAction* quit;
   // Edit

@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMimeData>
 #include <QSplitter>
@@ -17,6 +18,7 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include "app/camera_source.h"
 #include "app/chat_controller.h"
 #include "app/language_manager.h"
 #include "app/studio_app.h"
@@ -143,7 +145,14 @@ void MainWindow::buildMenus() {
   m_fileMenu = menuBar()->addMenu(QString());
   m_fileMenu->addActions({a->newConversation, a->openConversation, a->saveConversation, a->saveConversationAs});
   m_fileMenu->addSeparator();
-  m_fileMenu->addActions({a->addPictures, a->takeScreenshot, a->saveAnnotated, a->exportMarkdown});
+  m_fileMenu->addActions({a->addPictures, a->takePicture, a->takeScreenshot, a->saveAnnotated, a->exportMarkdown});
+  // Whether there is a camera is asked the first time the menu opens, not at every start.
+  connect(m_fileMenu, &QMenu::aboutToShow, this, [a] {
+    if (!a->takePicture->property("probed").toBool()) {
+      a->takePicture->setProperty("probed", true);
+      a->takePicture->setVisible(app::hasCamera());
+    }
+  });
   m_fileMenu->addSeparator();
   m_fileMenu->addAction(a->quit);
   m_editMenu = menuBar()->addMenu(QString());

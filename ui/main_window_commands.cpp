@@ -16,10 +16,12 @@
 #include <QTimer>
 
 #include "app/annotation_painter.h"
+#include "app/camera_source.h"
 #include "app/chat_controller.h"
 #include "app/studio_app.h"
 #include "ui/actions.h"
 #include "ui/appearance.h"
+#include "ui/camera_dialog.h"
 #include "ui/chat_pane.h"
 #include "ui/chat_view.h"
 #include "ui/help_dialogs.h"
@@ -74,6 +76,15 @@ void MainWindow::connectActions() {
     connect(dialog, &QFileDialog::filesSelected, this, [this](const QStringList& files) {
       if (!files.isEmpty()) m_settings->setLastFolder(QFileInfo(files.first()).absolutePath());
       addPictureFiles(files);
+    });
+    dialog->open();
+  });
+  connect(a->takePicture, &QAction::triggered, this, [this] {
+    auto* dialog = new CameraDialog(app::systemCamera(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+      const int number = int(m_app->conversation()->pictures().size()) + 1;
+      m_app->controller()->importPictures({app::cameraPicture(dialog->frame(), number)});
     });
     dialog->open();
   });
