@@ -15,6 +15,7 @@ const char* kCpuThreads = "model/cpuThreads";
 const char* kServerUrl = "server/url";
 const char* kServerKey = "server/apiKey";
 const char* kServerModel = "server/model";
+const char* kServerTimeout = "server/timeoutMs";
 const char* kGreedy = "sampling/greedy";
 const char* kTemperature = "sampling/temperature";
 const char* kTopP = "sampling/topP";
@@ -87,16 +88,20 @@ void AppSettings::setCpuThreads(int threads) { set(kCpuThreads, threads); }
 
 RemoteServer AppSettings::server() const {
   RemoteServer s;
-  s.url = m_settings->value(kServerUrl).toString().trimmed();
-  s.apiKey = m_settings->value(kServerKey).toString();
-  s.model = m_settings->value(kServerModel).toString().trimmed();
+  s.url = get(kServerUrl).toString().trimmed();
+  s.apiKey = get(kServerKey).toString();
+  s.model = get(kServerModel).toString().trimmed();
+  bool ok = false;
+  const int timeout = get(kServerTimeout).toInt(&ok);
+  if (ok && timeout >= 1000) s.timeoutMs = timeout;
   return s;
 }
 
 void AppSettings::setServer(const RemoteServer& server) {
-  m_settings->setValue(kServerUrl, server.url.trimmed());
-  m_settings->setValue(kServerKey, server.apiKey);
-  m_settings->setValue(kServerModel, server.model.trimmed());
+  set(kServerUrl, server.url.trimmed());
+  set(kServerKey, server.apiKey);
+  set(kServerModel, server.model.trimmed());
+  if (server.timeoutMs != RemoteServer{}.timeoutMs || has(kServerTimeout)) set(kServerTimeout, server.timeoutMs);
 }
 
 SamplingSettings AppSettings::sampling() const {

@@ -103,6 +103,8 @@ int runKiosk(const app::CommandLineOptions& options) {
     settings->setBackend(*options.backend);
   else if (config.backend)
     settings->setBackend(*config.backend);
+  // Memory-only settings: the server (if any) lives as long as this process.
+  settings->setServer(config.server);
   app::SamplingSettings sampling = settings->sampling();
   sampling.maxNewTokens = config.maxNewTokens;
   settings->setSampling(sampling);
@@ -157,9 +159,10 @@ int runKiosk(const app::CommandLineOptions& options) {
   } else {
     window.showFullScreen();
   }
-  studio.loadModel(options.demoScript.isEmpty()
-                       ? QDir(!options.modelDir.isEmpty() ? options.modelDir : config.modelDir).absolutePath()
-                       : QCoreApplication::applicationDirPath());
+  const QString modelDir = !options.modelDir.isEmpty() ? options.modelDir : config.modelDir;
+  studio.loadModel(!options.demoScript.isEmpty() ? QCoreApplication::applicationDirPath()
+                   : modelDir.isEmpty()           ? QString()
+                                                  : QDir(modelDir).absolutePath());
 
   app::SystemdWatchdog watchdog;
   log(watchdog.start());

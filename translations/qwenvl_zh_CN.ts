@@ -474,6 +474,14 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <translation>是必填项。</translation>
     </message>
     <message>
+        <source>is required (or model.server).</source>
+        <translation>是必填项（或者填写 model.server）。</translation>
+    </message>
+    <message>
+        <source>must be an http:// or https:// address with a host.</source>
+        <translation>必须是带主机名的 http:// 或 https:// 地址。</translation>
+    </message>
+    <message>
         <source>must be “auto”, “cuda” or “cpu”.</source>
         <translation>必须是“auto”、“cuda”或“cpu”。</translation>
     </message>

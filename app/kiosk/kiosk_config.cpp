@@ -8,6 +8,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QUrl>
 #include <QPasswordDigestor>
 #include <QRandomGenerator>
 
@@ -150,8 +151,23 @@ KioskConfigResult KioskConfigReader::parse(const QByteArray& json, const QString
   Q_UNUSED(version);
 
   const QJsonObject model = in.object(root, QStringLiteral("model"), QStringLiteral("model"));
+  // A stand of a fleet asks a server (docs/server.md) instead of running the model itself.
+  const QJsonObject server = in.object(model, QStringLiteral("server"), QStringLiteral("model.server"));
+  c.server.url = in.string(server, QStringLiteral("url"), QStringLiteral("model.server.url")).trimmed();
+  c.server.apiKey = in.string(server, QStringLiteral("api_key"), QStringLiteral("model.server.api_key"));
+  c.server.model = in.string(server, QStringLiteral("model"), QStringLiteral("model.server.model"));
+  if (!server.isEmpty() && in.error.isEmpty()) {
+    const QUrl url(c.server.url, QUrl::StrictMode);
+    if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) ||
+        url.host().isEmpty())
+      in.fail(QStringLiteral("model.server.url"), tr("must be an http:// or https:// address with a host."));
+    c.server.timeoutMs = in.integer(server, QStringLiteral("timeout_seconds"),
+                                    QStringLiteral("model.server.timeout_seconds"), c.server.timeoutMs / 1000, 5,
+                                    3600) * 1000;
+  }
   c.modelDir = in.path(model, QStringLiteral("folder"), QStringLiteral("model.folder"), true);
-  if (c.modelDir.isEmpty() && in.error.isEmpty()) in.fail(QStringLiteral("model.folder"), tr("is required."));
+  if (c.modelDir.isEmpty() && c.server.url.isEmpty() && in.error.isEmpty())
+    in.fail(QStringLiteral("model.folder"), tr("is required (or model.server)."));
   const QString backend = in.string(model, QStringLiteral("backend"), QStringLiteral("model.backend"));
   if (backend == QLatin1String("cpu"))
     c.backend = BackendChoice::Cpu;

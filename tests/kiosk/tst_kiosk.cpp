@@ -142,6 +142,10 @@ class TestKiosk : public QObject {
                                 << QStringLiteral("offers no picture");
     QTest::newRow("bad accent") << QByteArray("{\"model\":{\"folder\":\".\"},\"branding\":{\"accent\":\"reddish\"}}")
                                 << QStringLiteral("“branding.accent”");
+    QTest::newRow("bad server") << QByteArray("{\"model\":{\"server\":{\"url\":\"ftp://gpu-box\"}}}")
+                                << QStringLiteral("“model.server.url”");
+    QTest::newRow("no folder, no server") << QByteArray("{\"model\":{\"server\":{}}}")
+                                          << QStringLiteral("“model.folder”");
     QTest::newRow("bad question") << QByteArray("{\"model\":{\"folder\":\".\"},\"questions\":[{\"de\":\"Was?\"}]}")
                                   << QStringLiteral("“questions[0].de”");
   }
@@ -153,6 +157,30 @@ class TestKiosk : public QObject {
     const app::KioskConfigResult r = app::KioskConfigReader::parse(json, dir.path(), QStringLiteral("kiosk.json"));
     QVERIFY2(r.error.contains(expected), qPrintable(r.error));
     QVERIFY(r.error.startsWith(QStringLiteral("kiosk.json")));
+  }
+
+  // A stand of a fleet names a server instead of a model folder (docs/server.md); the memory-only
+  // settings of kiosk mode hold it, and the app then connects to it.
+  void aServerCanReplaceTheModelFolder() {
+    QTemporaryDir dir;
+    const app::KioskConfigResult r = app::KioskConfigReader::parse(
+        "{\"model\":{\"server\":{\"url\":\"http://gpu-box:8000\",\"api_key\":\"k1\",\"model\":\"qwen\","
+        "\"timeout_seconds\":30}}}",
+        dir.path(), QStringLiteral("kiosk.json"));
+    QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
+    QVERIFY(r.config.modelDir.isEmpty());
+    QCOMPARE(r.config.server.url, QStringLiteral("http://gpu-box:8000"));
+    QCOMPARE(r.config.server.apiKey, QStringLiteral("k1"));
+    QCOMPARE(r.config.server.model, QStringLiteral("qwen"));
+    QCOMPARE(r.config.server.timeoutMs, 30000);
+    const std::unique_ptr<app::AppSettings> settings = app::AppSettings::memoryOnly();
+    settings->setServer(r.config.server);
+    QCOMPARE(settings->server(), r.config.server);
+    app::StudioAppOptions options;
+    options.settings = settings.get();
+    options.backendFactory = scripted(std::make_shared<app::ReplyScript>());
+    app::StudioApp studio(options);
+    QVERIFY(studio.usesServer());
   }
 
   void aMissingConfigurationIsNamed() {
