@@ -109,7 +109,8 @@ class TestCpuKernels : public QObject {
           for (int k = 0; k < K; ++k) {
             const float want = r.l.weight(n, k), got = tile[size_t(j) * K + k];
             if (std::memcmp(&want, &got, 4) != 0)
-              QFAIL(qPrintable(QString("%1: W[%2][%3] = %4, want %5").arg(isa_name(isa)).arg(n).arg(k).arg(got).arg(want)));
+              QFAIL(qPrintable(
+                  QString("%1: W[%2][%3] = %4, want %5").arg(isa_name(isa)).arg(n).arg(k).arg(got).arg(want)));
           }
         }
       }

@@ -31,9 +31,16 @@ struct LoadProgress {
   std::string stage;    // e.g. "reading weights"
 };
 
+// The CPU backend's arithmetic. Fast: int4/fp16 SIMD GEMVs for decoding and oneDNN GEMMs for
+// prompts and pictures (held to the CUDA backend's bars and, on the goldens, to the CPU's).
+// Reference: the exact fp32 path every backend is checked against. The environment variable
+// QWENVL_CPU_KERNELS=reference|fast overrides the choice.
+enum class CpuKernels { Fast, Reference };
+
 struct LoadOptions {
   std::string model_dir;
   BackendKind backend = BackendKind::Cpu;
+  CpuKernels cpu_kernels = CpuKernels::Fast;
   int cpu_threads = 0;     // 0: one per hardware thread
   int max_context = 8192;  // prompt + reply tokens the session may hold
   // Called during loading; return false to cancel (load() then fails with "cancelled").

@@ -62,8 +62,8 @@ FastWeight FastWeight::f16_cols(const uint16_t* p, int k, int n) {
   return w;
 }
 
-void sgemm(bool b_trans, int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb,
-           float beta, float* C, int ldc) {
+void sgemm(bool b_trans, int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb, float beta,
+           float* C, int ldc) {
   if (M <= 0 || N <= 0) return;
   one_omp_thread();
   const dnnl_status_t st = dnnl_sgemm('N', b_trans ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);

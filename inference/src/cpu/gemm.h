@@ -33,7 +33,7 @@ void fast_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWei
 
 // Single-threaded row-major sgemm through oneDNN: C = alpha A op(B) + beta C, with op(B) = B^T
 // when b_trans (B [N][K]) and B otherwise (B [K][N]). With beta 0, C is never read.
-void sgemm(bool b_trans, int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb,
-           float beta, float* C, int ldc);
+void sgemm(bool b_trans, int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb, float beta,
+           float* C, int ldc);
 
 }  // namespace qwenvl::cpu

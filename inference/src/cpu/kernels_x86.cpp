@@ -55,7 +55,8 @@ QV_AVX512 inline void header512(const uint8_t* hdr, __m512& s, __m512& sz) {
 }
 
 QV_AVX512 float hsum512(__m512 v) {
-  const __m256 a = _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+  const __m256 a =
+      _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
   const __m128 b = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
   const __m128 c = _mm_add_ps(b, _mm_movehl_ps(b, b));
   return _mm_cvtss_f32(_mm_add_ss(c, _mm_movehdup_ps(c)));
@@ -150,8 +151,7 @@ QV_AVX512 void dequant_int4_avx512(const PackedInt4& w, int b0, int b1, float* o
   }
 }
 
-QV_AVX512 void gemv_f16_avx512(const uint16_t* w, int K, const float* x, const float* bias, float* y, int n0,
-                               int n1) {
+QV_AVX512 void gemv_f16_avx512(const uint16_t* w, int K, const float* x, const float* bias, float* y, int n0, int n1) {
   const int K16 = K & ~15;
   int n = n0;
   for (; n + 4 <= n1; n += 4) {
@@ -255,8 +255,8 @@ QV_AVX2 void gemv_f16_avx2(const uint16_t* w, int K, const float* x, const float
     for (int k = 0; k < K8; k += 8) {
       const __m256 xv = _mm256_loadu_ps(x + k);
       for (int i = 0; i < 4; ++i)
-        acc[i] = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r[i] + k))), xv,
-                                 acc[i]);
+        acc[i] =
+            _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r[i] + k))), xv, acc[i]);
     }
     for (int i = 0; i < 4; ++i) {
       float s = hsum256(acc[i]);
