@@ -47,6 +47,20 @@ struct LoadOptions {
   std::function<bool(const LoadProgress&)> on_progress;
 };
 
+// How fast the CPU backend's fast path would decode the model in model_dir on this machine,
+// from a short measurement (about a second: a memory copy and the int4 GEMV kernel over 200 MB
+// of synthetic weights, with `threads` threads, 0 meaning one per hardware thread), not a
+// guess. Reads only the model's config files; call it off the GUI thread.
+struct CpuSpeed {
+  int threads = 0;
+  std::string isa;               // "avx512", "avx2" or "generic"
+  double memory_bandwidth = 0;   // bytes/s, STREAM-like copy (read + write) with all threads
+  double gemv_bandwidth = 0;     // weight bytes/s the decode kernel streams
+  double bytes_per_token = 0;    // one decode step at a 300-token context
+  double tokens_per_second = 0;  // gemv_bandwidth / bytes_per_token
+};
+Result<CpuSpeed> measure_cpu_speed(const std::string& model_dir, int threads = 0);
+
 enum class StopReason { EndOfText, MaxTokens, Cancelled, ContextFull };
 
 struct GenerationStats {
