@@ -8,6 +8,7 @@ packages=(
   clang libclang-rt-14-dev
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libqt6svg6-dev libgl-dev
   libsentencepiece-dev nlohmann-json3-dev libjpeg-dev libpng-dev
+  libdnnl-dev  # oneDNN's sgemm: the CPU backend's prompt and vision GEMMs (README: chosen over OpenBLAS)
   python3 python3-numpy python3-dev unicode-data
   fonts-noto-cjk xvfb xauth
   desktop-file-utils appstream

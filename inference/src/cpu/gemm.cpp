@@ -2,7 +2,12 @@
 #include "cpu/gemm.h"
 
 #include <dlfcn.h>
+
+#if defined(QWENVL_GEMM_DNNL)
 #include <dnnl.h>
+#else
+#include <cblas.h>
+#endif
 
 #include <algorithm>
 #include <cstdio>
@@ -17,7 +22,7 @@ namespace {
 
 // oneDNN's Debian build runs its sgemm on OpenMP threads; our pool already gives each job a
 // core, so each calling thread asks for one OpenMP thread (found at run time: libdnnl brings
-// the OpenMP runtime, and we need not link it ourselves).
+// the OpenMP runtime, and we need not link it ourselves). OpenBLAS is told once.
 void one_omp_thread() {
   thread_local bool done = false;
   if (done) return;
@@ -25,6 +30,10 @@ void one_omp_thread() {
   using SetFn = void (*)(int);
   static const SetFn set = reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
   if (set) set(1);
+#if !defined(QWENVL_GEMM_DNNL)
+  static const SetFn blas = reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (blas) blas(1);
+#endif
 }
 
 std::vector<float>& tile_buffer() {
@@ -66,7 +75,13 @@ void sgemm(bool b_trans, int M, int N, int K, float alpha, const float* A, int l
            float* C, int ldc) {
   if (M <= 0 || N <= 0) return;
   one_omp_thread();
+#if defined(QWENVL_GEMM_DNNL)
   const dnnl_status_t st = dnnl_sgemm('N', b_trans ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#else
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, b_trans ? CblasTrans : CblasNoTrans, M, N, K, alpha, A, lda, B, ldb, beta, C,
+              ldc);
+  const int st = 0, dnnl_success = 0;
+#endif
   if (st != dnnl_success) {
     // Only invalid arguments make oneDNN refuse, and every caller passes valid ones.
     std::fprintf(stderr, "qwenvl: dnnl_sgemm failed (%d) for %dx%dx%d\n", static_cast<int>(st), M, N, K);

@@ -9,6 +9,10 @@
 
 #include "util/half.h"
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
 namespace qwenvl::cpu {
 
 namespace {
@@ -126,6 +130,17 @@ const char* isa_name(Isa isa) {
   return "generic";
 }
 
+#if defined(__x86_64__)
+namespace {
+// clang 14's __builtin_cpu_supports does not know "f16c": CPUID leaf 1, ECX bit 29 (the OS
+// support for the AVX state is what the "avx2" check already covers).
+bool has_f16c() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  return __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29)) != 0;
+}
+}  // namespace
+#endif
+
 bool isa_supported(Isa isa) {
 #if defined(__x86_64__)
   __builtin_cpu_init();
@@ -133,9 +148,9 @@ bool isa_supported(Isa isa) {
     case Isa::Avx512:
       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-             __builtin_cpu_supports("f16c");
+             has_f16c();
     case Isa::Avx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && has_f16c();
     case Isa::Generic:
       break;
   }
