@@ -55,8 +55,8 @@ int run_cpu(const std::vector<std::string>& argv) {
     const size_t bytes = isa == cpu::Isa::Generic ? size_t(64) << 20 : size_t(512) << 20;
     const double bw = cpu::measure_int4_gemv_bandwidth(pool, isa, bytes, isa == cpu::Isa::Generic ? 1 : 5);
     out["int4_gemv_bytes_per_second"][cpu::isa_name(isa)] = bw;
-    std::fprintf(stderr, "%-36s %.2f GB/s (%.0f %% of copy)\n", (std::string("int4 GEMV, ") + cpu::isa_name(isa)).c_str(),
-                 bw / 1e9, copy > 0 ? 100 * bw / copy : 0);
+    std::fprintf(stderr, "%-36s %.2f GB/s (%.0f %% of copy)\n",
+                 (std::string("int4 GEMV, ") + cpu::isa_name(isa)).c_str(), bw / 1e9, copy > 0 ? 100 * bw / copy : 0);
   }
   const cpu::Isa isa = cpu::default_isa();
   {

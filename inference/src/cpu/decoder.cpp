@@ -166,7 +166,7 @@ void Decoder::layer(int i, std::vector<float>& h, int T, int pos0, const Rotary&
   std::vector<float> up(size_t(T) * F_), gate(size_t(T) * F_);
   project(i, 2, a.data(), T, s.w1_b.data(), up.data());
   project(i, 3, a.data(), T, s.w2_b.data(), gate.data());
-  par(pool_, up.size(), 4096, [&](size_t b, size_t e) { mul_silu_inplace(&up[b], &gate[b], e - b); });
+  par(pool_, up.size(), 16384, [&](size_t b, size_t e) { mul_silu_inplace(&up[b], &gate[b], e - b); });
   project(i, 4, up.data(), T, s.mlp_b.data(), tmp.data());
   for (size_t k = 0; k < h.size(); ++k) h[k] += tmp[k];
 }
