@@ -4,6 +4,8 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QFutureWatcher>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include "app/annotation_painter.h"
 #include "app/autosaver.h"
@@ -14,7 +16,11 @@
 namespace qwenvl::app {
 
 StudioApp::StudioApp(const StudioAppOptions& options, QObject* parent)
-    : QObject(parent), m_settings(options.settings), m_language(options.language), m_cuda(options.cuda) {
+    : QObject(parent),
+      m_settings(options.settings),
+      m_language(options.language),
+      m_cuda(options.cuda),
+      m_cpuSpeedProbe(options.cpuSpeedProbe) {
   Q_ASSERT(m_settings);
   m_controller = new ChatController(options.backendFactory, m_settings, this);
   connect(m_controller, &ChatController::modelStateChanged, this, &StudioApp::onModelStateChanged);
@@ -253,6 +259,19 @@ void StudioApp::onFileJobFinished(FileJobs::Kind kind, const QString& path, cons
     setModified(false);
   }
   emit fileJobFinished(kind, path, error);
+}
+
+void StudioApp::measureCpuSpeed() {
+  if (!m_cpuSpeedProbe || m_cpuSpeedStarted) return;
+  m_cpuSpeedStarted = true;
+  auto* watcher = new QFutureWatcher<CpuSpeedEstimate>(this);
+  connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher] {
+    m_cpuSpeed = watcher->result();
+    m_cpuSpeedDone = true;
+    watcher->deleteLater();
+    emit cpuSpeedChanged();
+  });
+  watcher->setFuture(QtConcurrent::run([dir = m_settings->modelDir()] { return app::measureCpuSpeed(dir); }));
 }
 
 }  // namespace qwenvl::app

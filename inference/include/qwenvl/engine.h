@@ -50,7 +50,8 @@ struct LoadOptions {
 // How fast the CPU backend's fast path would decode the model in model_dir on this machine,
 // from a short measurement (about a second: a memory copy and the int4 GEMV kernel over 200 MB
 // of synthetic weights, with `threads` threads, 0 meaning one per hardware thread), not a
-// guess. Reads only the model's config files; call it off the GUI thread.
+// guess. Reads only the model's config files (an empty model_dir: the published
+// Qwen-VL-Chat-Int4's sizes); call it off the GUI thread.
 struct CpuSpeed {
   int threads = 0;
   std::string isa;               // "avx512", "avx2" or "generic"

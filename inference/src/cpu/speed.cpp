@@ -90,7 +90,16 @@ double measure_int4_gemv_bandwidth(ThreadPool& pool, Isa isa, size_t bytes, int 
 namespace qwenvl {
 
 Result<CpuSpeed> measure_cpu_speed(const std::string& model_dir, int threads) {
-  auto config = load_model_config(model_dir);
+  ModelConfig published;  // Qwen-VL-Chat-Int4's decoder, for the first start without a model
+  published.hidden_size = 4096;
+  published.num_layers = 32;
+  published.num_heads = 32;
+  published.kv_channels = 128;
+  published.ffn_size = 11008;
+  published.vocab_size = 151936;
+  published.quant.group_size = 128;
+  Result<ModelConfig> config = published;
+  if (!model_dir.empty()) config = load_model_config(model_dir);
   if (!config) return Result<CpuSpeed>::error(config.message());
   ThreadPool pool(threads);
   const cpu::Isa isa = cpu::default_isa();
