@@ -164,9 +164,25 @@ void Decoder::layer(int i, std::vector<float>& h, int T, int pos0, const Rotary&
     rms_norm(&h[b * H_], int(e - b), H_, s.ln2.data(), c.layer_norm_epsilon, &a[b * H_]);
   });
   std::vector<float> up(size_t(T) * F_), gate(size_t(T) * F_);
-  project(i, 2, a.data(), T, s.w1_b.data(), up.data());
-  project(i, 3, a.data(), T, s.w2_b.data(), gate.data());
-  par(pool_, up.size(), 16384, [&](size_t b, size_t e) { mul_silu_inplace(&up[b], &gate[b], e - b); });
+  if (fast_ && T <= kGemvMaxRows) {
+    // Decoding: up, gate and their product in one pass over the pool (same column blocks).
+    const PackedInt4 &w1 = packed_[i][2], &w2 = packed_[i][3];
+    pool_.parallel_for(size_t(w1.blocks), 1, [&](size_t b0, size_t b1) {
+      const size_t n0 = b0 * PackedInt4::kCols, n1 = std::min<size_t>(b1 * PackedInt4::kCols, size_t(F_));
+      for (int t = 0; t < T; ++t) {
+        const float* x = &a[size_t(t) * H_];
+        float* u = &up[size_t(t) * F_];
+        float* g = &gate[size_t(t) * F_];
+        gemv_int4(isa_, w1, x, s.w1_b.data(), u, int(b0), int(b1));
+        gemv_int4(isa_, w2, x, s.w2_b.data(), g, int(b0), int(b1));
+        mul_silu_inplace(u + n0, g + n0, n1 - n0);
+      }
+    });
+  } else {
+    project(i, 2, a.data(), T, s.w1_b.data(), up.data());
+    project(i, 3, a.data(), T, s.w2_b.data(), gate.data());
+    par(pool_, up.size(), 16384, [&](size_t b, size_t e) { mul_silu_inplace(&up[b], &gate[b], e - b); });
+  }
   project(i, 4, up.data(), T, s.mlp_b.data(), tmp.data());
   for (size_t k = 0; k < h.size(); ++k) h[k] += tmp[k];
 }
