@@ -290,6 +290,6 @@ void Conversation::replace(const ConversationData& data, const QVector<PictureIt
   emit committed();
 }
 
-void Conversation::clear(const QString& systemPrompt) { replace(ConversationData{systemPrompt, {}, {}}, {}); }
+void Conversation::clear(const QString& systemPrompt) { replace(ConversationData{systemPrompt, {}, {}, {}}, {}); }
 
 }  // namespace qwenvl::app

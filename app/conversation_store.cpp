@@ -8,8 +8,10 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLocale>
 #include <QRegularExpression>
 #include <QSet>
+#include <algorithm>
 
 #include "app/file_io.h"
 #include "app/picture_importer.h"
@@ -123,6 +125,13 @@ QString confinedPicture(const QString& jsonPath, const QString& rel, QString* wh
     return {};
   }
   return realFile;
+}
+
+QString tooMuchTogether(const ConversationLimits& limits) {
+  return ConversationStore::tr(
+             "its pictures together are larger than QwenVL Studio opens in one conversation (%1 of "
+             "files or %2 pixels); open fewer or smaller pictures.")
+      .arg(QLocale().formattedDataSize(limits.maxTotalPictureBytes), QLocale().toString(limits.maxTotalPixels));
 }
 
 }  // namespace
@@ -245,6 +254,7 @@ OpenedConversation ConversationStore::open(const QString& path, const Conversati
 
   QSet<int> ids;
   QSet<QString> files;  // canonical paths already read
+  qint64 totalBytes = 0, totalPixels = 0;
   const QJsonArray pictures = root.value(QStringLiteral("pictures")).toArray();
   for (const QJsonValue& v : pictures) {
     const QJsonObject o = v.toObject();
@@ -264,13 +274,29 @@ OpenedConversation ConversationStore::open(const QString& path, const Conversati
     // folder cost memory without bound.
     if (files.contains(file)) return fail(tr("two pictures name the same file “%1”.").arg(rel));
     files.insert(file);
-    const ReadResult read = FileIo::readRegularFile(file, limits.maxPictureBytes);
+    // The total is checked before reading: a file that would pass it is not read at all, and the
+    // read itself is capped at what is left (a file growing meanwhile is cut off there).
+    const qint64 bytesLeft = limits.maxTotalPictureBytes - totalBytes;
+    // (A file over its own cap is left to the read below, which says so.)
+    const qint64 size = QFileInfo(file).size();
+    if (size <= limits.maxPictureBytes && size > bytesLeft) return fail(tooMuchTogether(limits));
+    const qint64 cap =
+        size > limits.maxPictureBytes ? limits.maxPictureBytes : std::min(limits.maxPictureBytes, bytesLeft);
+    const ReadResult read = FileIo::readRegularFile(file, cap);
     if (!read.error.isEmpty()) return fail(tr("the picture file “%1” cannot be read: %2").arg(rel, read.error));
+    totalBytes += read.bytes.size();
     PictureSource source;
     source.bytes = read.bytes;
     source.name = p.name.isEmpty() ? QFileInfo(file).fileName() : p.name;
-    ImportResult decoded = PictureImporter::importOne(source);
+    // No single picture may hold more pixels than all of them together may.
+    DecodeLimits decodeLimits;
+    decodeLimits.max_pixels = std::min<uint64_t>(decodeLimits.max_pixels, static_cast<uint64_t>(limits.maxTotalPixels));
+    decodeLimits.max_file_bytes = static_cast<uint64_t>(std::max<qint64>(read.bytes.size(), 0));
+    ImportResult decoded = PictureImporter::importOne(source, decodeLimits);
     if (!decoded.error.isEmpty()) return fail(decoded.error);
+    // Pixels are known only once decoded; the picture that crosses the line is dropped at once.
+    totalPixels += qint64(decoded.item.picture->width) * decoded.item.picture->height;
+    if (totalPixels > limits.maxTotalPixels) return fail(tooMuchTogether(limits));
     PictureItem item = decoded.item;
     static_cast<PictureData&>(item) = PictureData{p.id, p.name, p.sourcePath, decoded.item.bytes, p.label, p.sent};
     out.data.pictures.push_back(item);

@@ -1,4 +1,6 @@
-// The app's direct calls into the engine library; see engine_bridge.h.
+// The app's direct calls into the engine library; see engine_bridge.h. decodePicture is in
+// picture_decode.cpp, so that code reading pictures (the conversation store and its fuzz target)
+// needs the image module only, not the engine.
 #include "app/engine_bridge.h"
 
 #include "app/engine_chat_backend.h"
@@ -30,11 +32,6 @@ CudaStatus cudaStatus() {
     s.reason = QString::fromStdString(available.message());
   }
   return s;
-}
-
-Result<Picture> decodePicture(const QByteArray& bytes, const QString& label) {
-  return load_picture_from_memory(std::string_view(bytes.constData(), static_cast<size_t>(bytes.size())),
-                                  label.toStdString());
 }
 
 }  // namespace qwenvl::app

@@ -34,6 +34,6 @@ struct CpuSpeedEstimate {
 CpuSpeedEstimate measureCpuSpeed(const QString& modelDir);
 
 // Decodes a JPEG or PNG exactly as the model will see it (no EXIF rotation, alpha dropped).
-Result<Picture> decodePicture(const QByteArray& bytes, const QString& label);
+Result<Picture> decodePicture(const QByteArray& bytes, const QString& label, const DecodeLimits& limits = {});
 
 }  // namespace qwenvl::app

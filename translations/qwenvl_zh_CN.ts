@@ -158,6 +158,10 @@
         <source>a reply names a version it does not have.</source>
         <translation>某条回复指向了它没有的版本。</translation>
     </message>
+    <message>
+        <source>its pictures together are larger than QwenVL Studio opens in one conversation (%1 of files or %2 pixels); open fewer or smaller pictures.</source>
+        <translation>它的图片合计超出了 QwenVL Studio 在一个对话中能打开的上限（%1 的文件或 %2 像素）；请打开更少或更小的图片。</translation>
+    </message>
 </context>
 <context>
     <name>DemoScriptReader</name>

@@ -75,6 +75,9 @@ Result<std::unique_ptr<Model>> Model::load(const LoadOptions& options) {
   auto backend = entry->create(*impl->weights, bo);
   if (!backend) return backend.status();
   impl->backend = std::move(backend.value());
+  // The backend copied or converted weights from the mapped files: not from a file that changed
+  // meanwhile (a download still writing it, a copy over it).
+  if (Status s = impl->weights->archive->check_unchanged(); !s) return s.with_context("while loading: ");
   if (!progress(1.0, "ready")) return cancelled;
 
   const ModelConfig& c = impl->config();
