@@ -102,7 +102,7 @@ int run_model(const std::vector<std::string>& argv) {
   Args args(argv, {"low-memory"});
   if (!args.ok()) return usage(args.error());
   if (auto u = args.unknown({"model", "device", "runs", "decode", "image", "max-context", "json", "low-memory",
-                              "threads", "cpu-kernels"});
+                             "threads", "cpu-kernels"});
       !u.empty()) {
     return usage("unknown option --" + u[0]);
   }
