@@ -5,11 +5,23 @@
 
 #include "app/engine_chat_backend.h"
 #include "app/engine_text.h"
+#include "qwenvl/engine.h"
 
 namespace qwenvl::app {
 
 BackendFactory engineBackendFactory() {
   return [] { return std::unique_ptr<ChatBackend>(new EngineChatBackend()); };
+}
+
+CpuSpeedEstimate measureCpuSpeed(const QString& modelDir) {
+  CpuSpeedEstimate e;
+  auto s = qwenvl::measure_cpu_speed(modelDir.toStdString());
+  if (!s) return e;
+  e.measured = true;
+  e.tokensPerSecond = s->tokens_per_second;
+  e.memoryGBs = s->memory_bandwidth / 1e9;
+  e.threads = s->threads;
+  return e;
 }
 
 CudaStatus cudaStatus() {

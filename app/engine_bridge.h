@@ -23,6 +23,16 @@ struct CudaStatus {
 };
 CudaStatus cudaStatus();
 
+// What the CPU backend should reach on this machine, from qwenvl::measure_cpu_speed (about a
+// second of measuring; blocking, so run it off the GUI thread). modelDir may be empty.
+struct CpuSpeedEstimate {
+  bool measured = false;
+  double tokensPerSecond = 0;
+  double memoryGBs = 0;  // copy bandwidth, GB/s
+  int threads = 0;
+};
+CpuSpeedEstimate measureCpuSpeed(const QString& modelDir);
+
 // Decodes a JPEG or PNG exactly as the model will see it (no EXIF rotation, alpha dropped).
 Result<Picture> decodePicture(const QByteArray& bytes, const QString& label, const DecodeLimits& limits = {});
 

@@ -6,6 +6,8 @@
 #include <QFileInfo>
 #include <QRegularExpression>
 #include <mutex>
+#include <QFutureWatcher>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include "app/annotation_painter.h"
 #include "app/autosaver.h"
@@ -26,7 +28,8 @@ StudioApp::StudioApp(const StudioAppOptions& options, QObject* parent)
       m_server(std::make_shared<ServerCell>()),
       m_settings(options.settings),
       m_language(options.language),
-      m_cuda(options.cuda) {
+      m_cuda(options.cuda),
+      m_cpuSpeedProbe(options.cpuSpeedProbe) {
   Q_ASSERT(m_settings);
   // Every load makes a fresh backend: the remote one while a server is set, else the given one.
   BackendFactory factory = [local = options.backendFactory, cell = m_server]() -> std::unique_ptr<ChatBackend> {
@@ -298,6 +301,19 @@ void StudioApp::onFileJobFinished(FileJobs::Kind kind, const QString& path, cons
     setModified(false);
   }
   emit fileJobFinished(kind, path, error);
+}
+
+void StudioApp::measureCpuSpeed() {
+  if (!m_cpuSpeedProbe || m_cpuSpeedStarted) return;
+  m_cpuSpeedStarted = true;
+  auto* watcher = new QFutureWatcher<CpuSpeedEstimate>(this);
+  connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher] {
+    m_cpuSpeed = watcher->result();
+    m_cpuSpeedDone = true;
+    watcher->deleteLater();
+    emit cpuSpeedChanged();
+  });
+  watcher->setFuture(QtConcurrent::run([dir = m_settings->modelDir()] { return app::measureCpuSpeed(dir); }));
 }
 
 }  // namespace qwenvl::app

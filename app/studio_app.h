@@ -30,8 +30,9 @@ struct StudioAppOptions {
   AppSettings* settings = nullptr;      // required; outlives the StudioApp
   LanguageManager* language = nullptr;  // optional: without it the language stays as it is
   CudaStatus cuda;
-  QString libraryDir;        // the conversations library; empty: no library and no autosave
-  bool restoreLast = false;  // reopen the conversation shown last (if it is still there)
+  QString libraryDir;          // the conversations library; empty: no library and no autosave
+  bool restoreLast = false;    // reopen the conversation shown last (if it is still there)
+  bool cpuSpeedProbe = false;  // measureCpuSpeed() measures (the real app; tests leave it off)
 };
 
 class StudioApp : public QObject {
@@ -48,6 +49,11 @@ class StudioApp : public QObject {
   Autosaver* autosaver() const { return m_autosaver; }                    // null without a library
   const ConversationLibrary* library() const { return m_library.get(); }  // null without one
   const CudaStatus& cuda() const { return m_cuda; }
+  // The speed the CPU backend should reach here: measureCpuSpeed() starts one short measurement
+  // off the GUI thread (once, and only with cpuSpeedProbe); cpuSpeedChanged() says it ended.
+  void measureCpuSpeed();
+  const CpuSpeedEstimate& cpuSpeed() const { return m_cpuSpeed; }
+  bool cpuSpeedPending() const { return m_cpuSpeedStarted && !m_cpuSpeed.measured && !m_cpuSpeedDone; }
 
   // The model: which folder and backend a load uses.
   struct ModelChoice {
@@ -104,6 +110,7 @@ class StudioApp : public QObject {
   void fileJobFinished(qwenvl::app::FileJobs::Kind kind, const QString& path, const QString& error);
   // Something went wrong outside a request: the restore at start, an autosave.
   void errorOccurred(const QString& message);
+  void cpuSpeedChanged();
 
  private:
   void onOpened(const OpenedConversation& opened, const QString& path);
@@ -120,6 +127,8 @@ class StudioApp : public QObject {
   AppSettings* m_settings;
   LanguageManager* m_language;
   CudaStatus m_cuda;
+  bool m_cpuSpeedProbe = false, m_cpuSpeedStarted = false, m_cpuSpeedDone = false;
+  CpuSpeedEstimate m_cpuSpeed;
   ChatController* m_controller;
   FileJobs* m_files;
   std::unique_ptr<ConversationLibrary> m_library;

@@ -11,6 +11,7 @@ packages=(
   qt6-translations-l10n  # Qt's own dialogs and context menus in 简体中文 (a Recommends, so named)
   libsentencepiece-dev nlohmann-json3-dev libjpeg-dev libpng-dev
   libcpp-httplib-dev  # qwenvl-server: HTTP with server-sent events
+  libdnnl-dev  # oneDNN's sgemm: the CPU backend's prompt and vision GEMMs (README: chosen over OpenBLAS)
   python3 python3-numpy python3-dev unicode-data
   fonts-noto-cjk xvfb xauth
   desktop-file-utils appstream

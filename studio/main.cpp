@@ -100,6 +100,8 @@ int main(int argc, char** argv) {
     // Pictures named on the command line start a new conversation; the last one stays in the
     // library untouched.
     appOptions.restoreLast = !options.noRestore && options.pictures.isEmpty() && settings->restoreLastConversation();
+    // Without a GPU, the first start measures what speed the CPU backend will reach here.
+    appOptions.cpuSpeedProbe = true;
   } else {
     auto script = std::make_shared<app::ReplyScript>();
     app::ScriptedReply reply;

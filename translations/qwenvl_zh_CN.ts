@@ -1697,6 +1697,14 @@ Last changed %2</source>
         <translation>模型就绪</translation>
     </message>
     <message>
+        <source>Measured on this computer: the CPU backend should write about %1 tokens per second (%2 threads, memory %3 GB/s).</source>
+        <translation>在这台电脑上实测：CPU 后端每秒约可生成 %1 个词元（%2 个线程，内存带宽 %3 GB/s）。</translation>
+    </message>
+    <message>
+        <source>Measuring the speed to expect on this computer&apos;s processor…</source>
+        <translation>正在测量这台电脑的处理器可达到的速度…</translation>
+    </message>
+    <message>
         <source>The GPU backend is not installed (package qwenvl-studio-cuda). The model runs on the CPU backend, which is much slower but gives the same answers.</source>
         <translation>未安装 GPU 后端（软件包 qwenvl-studio-cuda）。模型在 CPU 后端上运行，速度慢得多，但回答相同。</translation>
     </message>

@@ -219,6 +219,9 @@ void MainWindow::updateModelUi() {
   s.fraction = m_controller->loadFraction();
   s.cuda = m_app->cuda();
   s.usingCpu = m_app->effectiveBackend() == BackendKind::Cpu;
+  if (!s.cuda.available && s.model == ModelState::None) m_app->measureCpuSpeed();
+  s.cpuSpeed = m_app->cpuSpeed();
+  s.cpuSpeedPending = m_app->cpuSpeedPending();
   m_chatPane->modelPanel()->setState(s);
   switch (s.model) {
     case ModelState::None:

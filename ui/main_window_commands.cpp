@@ -197,6 +197,7 @@ void MainWindow::connectActions() {
 void MainWindow::connectController() {
   connect(m_controller, &app::ChatController::modelStateChanged, this, &MainWindow::updateModelUi);
   connect(m_controller, &app::ChatController::loadProgress, this, &MainWindow::updateModelUi);
+  connect(m_app, &app::StudioApp::cpuSpeedChanged, this, &MainWindow::updateModelUi);
   connect(m_controller, &app::ChatController::busyChanged, this, &MainWindow::updateBusyUi);
   connect(m_controller, &app::ChatController::replyFinished, this, &MainWindow::updateBusyUi);
   connect(m_controller, &app::ChatController::errorOccurred, m_messageBar, &MessageBar::showError);

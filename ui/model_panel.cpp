@@ -105,6 +105,14 @@ void ModelPanel::retranslateUi() {
                     .arg(s.cuda.reason)
               : tr("The GPU backend is not installed (package qwenvl-studio-cuda). The model runs on the CPU "
                    "backend, which is much slower but gives the same answers.");
+    if (s.cpuSpeed.measured)
+      gpu += QLatin1Char(' ') + tr("Measured on this computer: the CPU backend should write about %1 tokens per "
+                                   "second (%2 threads, memory %3 GB/s).")
+                                    .arg(QString::number(s.cpuSpeed.tokensPerSecond, 'f', 1))
+                                    .arg(s.cpuSpeed.threads)
+                                    .arg(QString::number(s.cpuSpeed.memoryGBs, 'f', 0));
+    else if (s.cpuSpeedPending)
+      gpu += QLatin1Char(' ') + tr("Measuring the speed to expect on this computer's processor…");
   }
   m_gpu->setText(gpu);
   m_gpu->setVisible(!gpu.isEmpty() && s.model != ModelState::Loading);

@@ -28,6 +28,8 @@ class ModelPanel : public QFrame {
     QString stage;
     app::CudaStatus cuda;
     bool usingCpu = false;
+    app::CpuSpeedEstimate cpuSpeed;  // without a GPU: the speed measured on this CPU
+    bool cpuSpeedPending = false;
   };
   void setState(const State& state);
 

@@ -5,6 +5,8 @@
 // own library file (pictures from outside, Ctrl+N, the old single autosave); keep the draft and
 // regenerated replies; mark a named conversation modified; remember a model folder only once it
 // loaded; choose the backend. Links qwenvl_app only, not the UI.
+#include <cmath>
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -36,9 +38,10 @@ struct Headless {
   // A library file for tests that write the last conversation themselves before a start.
   QString autosavePath() const { return libraryDir() + QStringLiteral("/last/conversation.json"); }
 
-  void start(bool restore, app::CudaStatus cuda = {}) {
+  void start(bool restore, app::CudaStatus cuda = {}, bool cpuSpeedProbe = false) {
     app::StudioAppOptions o;
     o.settings = &settings;
+    o.cpuSpeedProbe = cpuSpeedProbe;
     o.cuda = cuda;
     auto s = script;
     o.backendFactory = [s] { return std::make_unique<app::ScriptedChatBackend>(s); };
@@ -59,6 +62,30 @@ class TestStudioApp : public QObject {
   Q_OBJECT
  private slots:
   void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+  void theCpuSpeedIsMeasuredOnceOffTheGuiThread() {
+    // Without the probe (every other test) nothing is measured.
+    Headless off;
+    off.start(false);
+    off.studio->measureCpuSpeed();
+    QVERIFY(!off.studio->cpuSpeedPending());
+    QVERIFY(!off.studio->cpuSpeed().measured);
+    // With it: one measurement (the real kernels, about a second), the GUI thread stays free.
+    Headless h;
+    h.start(false, {}, true);
+    QSignalSpy done(h.studio.get(), &app::StudioApp::cpuSpeedChanged);
+    h.studio->measureCpuSpeed();
+    QVERIFY(h.studio->cpuSpeedPending());
+    h.studio->measureCpuSpeed();  // a second call starts nothing more
+    QVERIFY(done.wait(60000));
+    QCOMPARE(done.count(), 1);
+    const app::CpuSpeedEstimate& e = h.studio->cpuSpeed();
+    QVERIFY(e.measured);
+    QVERIFY(!h.studio->cpuSpeedPending());
+    QVERIFY(e.tokensPerSecond > 0 && std::isfinite(e.tokensPerSecond));
+    QVERIFY(e.memoryGBs > 0);
+    QVERIFY(e.threads >= 1);
+  }
 
   void aConversationRunsWithoutWidgets() {
     Headless h;

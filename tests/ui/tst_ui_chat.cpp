@@ -202,6 +202,28 @@ class TestUiChat : public QObject {
         QStringLiteral("git lfs clone https://huggingface.co/Qwen/Qwen-VL-Chat-Int4")));
   }
 
+  void withoutAGpuTheStripShowsTheMeasuredCpuSpeed() {
+    ui::ModelPanel panel;
+    ui::ModelPanel::State s;
+    s.cuda.compiled = true;
+    s.cuda.reason = QStringLiteral("no CUDA device");
+    s.cpuSpeedPending = true;
+    panel.setState(s);
+    QVERIFY(panel.text().contains(QStringLiteral("Measuring the speed")));
+    s.cpuSpeedPending = false;
+    s.cpuSpeed.measured = true;
+    s.cpuSpeed.tokensPerSecond = 7.25;
+    s.cpuSpeed.threads = 16;
+    s.cpuSpeed.memoryGBs = 61.4;
+    panel.setState(s);
+    QVERIFY2(panel.text().contains(QStringLiteral("about 7.3 tokens per second (16 threads, memory 61 GB/s)")),
+             qPrintable(panel.text()));
+    // With a GPU nothing is said about the CPU.
+    s.cuda.available = true;
+    panel.setState(s);
+    QVERIFY(!panel.text().contains(QStringLiteral("tokens per second")));
+  }
+
   void loadingShowsProgressAndCanBeCancelled() {
     test::ScriptedWindow w(false);
     w.script->set_load(3000);

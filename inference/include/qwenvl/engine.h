@@ -31,9 +31,16 @@ struct LoadProgress {
   std::string stage;    // e.g. "reading weights"
 };
 
+// The CPU backend's arithmetic. Fast: int4/fp16 SIMD GEMVs for decoding and oneDNN GEMMs for
+// prompts and pictures (held to the CUDA backend's bars and, on the goldens, to the CPU's).
+// Reference: the exact fp32 path every backend is checked against. The environment variable
+// QWENVL_CPU_KERNELS=reference|fast overrides the choice.
+enum class CpuKernels { Fast, Reference };
+
 struct LoadOptions {
   std::string model_dir;
   BackendKind backend = BackendKind::Cpu;
+  CpuKernels cpu_kernels = CpuKernels::Fast;
   int cpu_threads = 0;     // 0: one per hardware thread
   int max_context = 8192;  // prompt + reply tokens the session may hold
   // CUDA: keep the vision tower in host memory and stream it to the GPU layer by layer while a
@@ -42,6 +49,21 @@ struct LoadOptions {
   // Called during loading; return false to cancel (load() then fails with "cancelled").
   std::function<bool(const LoadProgress&)> on_progress;
 };
+
+// How fast the CPU backend's fast path would decode the model in model_dir on this machine,
+// from a short measurement (about a second: a memory copy and the int4 GEMV kernel over 200 MB
+// of synthetic weights, with `threads` threads, 0 meaning one per hardware thread), not a
+// guess. Reads only the model's config files (an empty model_dir: the published
+// Qwen-VL-Chat-Int4's sizes); call it off the GUI thread.
+struct CpuSpeed {
+  int threads = 0;
+  std::string isa;               // "avx512", "avx2" or "generic"
+  double memory_bandwidth = 0;   // bytes/s, STREAM-like copy (read + write) with all threads
+  double gemv_bandwidth = 0;     // weight bytes/s the decode kernel streams
+  double bytes_per_token = 0;    // one decode step at a 300-token context
+  double tokens_per_second = 0;  // gemv_bandwidth / bytes_per_token
+};
+Result<CpuSpeed> measure_cpu_speed(const std::string& model_dir, int threads = 0);
 
 enum class StopReason { EndOfText, MaxTokens, Cancelled, ContextFull };
 

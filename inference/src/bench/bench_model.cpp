@@ -16,6 +16,7 @@
 #include "chat/template.h"
 #include "cli/args.h"
 #include "cli/command.h"
+#include "cpu/speed.h"
 #include "engine/internal.h"
 #include "engine/runner.h"
 #include "engine/sampler.h"
@@ -40,7 +41,8 @@ int usage(const std::string& message) {
   std::fprintf(stderr,
                "qwenvl-bench model: %s\n"
                "usage: qwenvl-bench model --model DIR [--device cuda|cpu] [--runs N] [--decode N,N,...]\n"
-               "                          [--image FILE] [--max-context N] [--json FILE] [--low-memory]\n",
+               "                          [--image FILE] [--max-context N] [--json FILE] [--low-memory]\n"
+               "                          [--threads N] [--cpu-kernels fast|reference]   (CPU only)\n",
                message.c_str());
   return 2;
 }
@@ -99,7 +101,8 @@ double step_bytes(const ModelConfig& c, int ctx) {
 int run_model(const std::vector<std::string>& argv) {
   Args args(argv, {"low-memory"});
   if (!args.ok()) return usage(args.error());
-  if (auto u = args.unknown({"model", "device", "runs", "decode", "image", "max-context", "json", "low-memory"});
+  if (auto u = args.unknown({"model", "device", "runs", "decode", "image", "max-context", "json", "low-memory",
+                             "threads", "cpu-kernels"});
       !u.empty()) {
     return usage("unknown option --" + u[0]);
   }
@@ -130,6 +133,15 @@ int run_model(const std::vector<std::string>& argv) {
   lo.max_context = max_context;
   lo.low_memory = args.has("low-memory");
   out["low_memory"] = lo.low_memory;
+  if (auto t = args.get("threads")) {
+    lo.cpu_threads = std::atoi(t->c_str());
+    if (lo.cpu_threads < 1 || lo.cpu_threads > ThreadPool::max_threads())
+      return usage("--threads must be 1.." + std::to_string(ThreadPool::max_threads()));
+  }
+  if (auto k = args.get("cpu-kernels")) {
+    if (*k != "fast" && *k != "reference") return usage("--cpu-kernels must be fast or reference");
+    lo.cpu_kernels = *k == "fast" ? CpuKernels::Fast : CpuKernels::Reference;
+  }
   const auto t_load = Clock::now();
   auto model = Model::load(lo);
   if (!model) {
@@ -298,8 +310,21 @@ int run_model(const std::vector<std::string>& argv) {
   const double tps_prompt = median(at_prompt);
   out["decode_tokens_per_second_at_prompt"] = tps_prompt;
   if (tps_prompt > 0) out["decode_step_wall_ms_at_prompt"] = 1e3 / tps_prompt;
-  const double bytes = step_bytes(cfg, static_cast<int>(ids.size()));
+  const bool on_cpu = lo.backend == BackendKind::Cpu;
+  const double bytes = on_cpu ? cpu::decode_step_bytes(cfg, static_cast<int>(ids.size()))
+                              : step_bytes(cfg, static_cast<int>(ids.size()));
   out["bytes_per_decode_step_at_prompt"] = bytes;
+  double cpu_bw = 0;
+  if (on_cpu) {
+    // The machine's memory bandwidth with as many threads as the backend uses (1 GiB arrays:
+    // far past any cache), and the share of it the decode step reaches.
+    ThreadPool pool(lo.cpu_threads);
+    cpu_bw = cpu::measure_copy_bandwidth(pool, size_t(1) << 30);
+    out["cpu_threads"] = pool.size();
+    out["memory_bandwidth_bytes_per_second"] = cpu_bw;
+    out["memory_bandwidth_what"] = "STREAM-like copy, 2 x 1 GiB arrays, all threads, bytes read + written, best of 5";
+    out["bandwidth_share_at_prompt"] = cpu_bw > 0 ? bytes * tps_prompt / cpu_bw : 0;
+  }
   if (gpu) {
     const double bw = gpu->device_peak_bandwidth();
     out["peak_bandwidth_bytes_per_second"] = bw;
@@ -364,6 +389,10 @@ int run_model(const std::vector<std::string>& argv) {
                  d["tokens_per_second"].get<double>());
   }
   std::fprintf(stderr, "%-34s %.3f GB\n", "bytes per decode step", bytes / 1e9);
+  if (on_cpu) {
+    std::fprintf(stderr, "%-34s %.1f %% of %.2f GB/s (measured copy)\n", "bandwidth share",
+                 100 * out["bandwidth_share_at_prompt"].get<double>(), cpu_bw / 1e9);
+  }
   if (gpu) {
     std::fprintf(stderr, "%-34s %.1f %% of %.2f TB/s\n", "bandwidth share",
                  100 * out["bandwidth_share_at_prompt"].get<double>(),

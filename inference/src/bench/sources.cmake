@@ -4,7 +4,8 @@ add_executable(qwenvl-bench
   ${CMAKE_CURRENT_LIST_DIR}/main.cpp
   ${CMAKE_CURRENT_LIST_DIR}/bench_tokenizer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/bench_preprocess.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/bench_model.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/bench_model.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/bench_cpu.cpp)
 # bench_model.cpp reads the CUDA backend's memory figures through the loaded module's table
 # (backends/cuda_module.h), so the benchmark links no CUDA library either.
 target_link_libraries(qwenvl-bench PRIVATE qwenvl_cli_common

@@ -32,6 +32,7 @@ int usage(const std::string& message) {
                "usage: qwenvl-cli chat --model DIR [--device cpu|cuda] [--image FILE]... [--prompt TEXT]\n"
                "         [--greedy | --seed N --temperature T --top-p P --top-k K] [--repetition-penalty R]\n"
                "         [--max-new N] [--system TEXT] [--threads N] [--max-context N] [--low-memory]\n"
+               "         [--cpu-kernels fast|reference]\n"
                "Without --prompt the chat is interactive: type a message; /image PATH attaches a picture to the next\n"
                "message, /reset starts over, /quit leaves. Ctrl+C stops a reply.\n",
                message.c_str());
@@ -117,7 +118,8 @@ int run_chat(const std::vector<std::string>& argv) {
   Args args(argv, {"greedy", "low-memory"});
   if (!args.ok()) return usage(args.error());
   if (auto u = args.unknown({"model", "device", "image", "prompt", "greedy", "seed", "temperature", "top-p", "top-k",
-                             "repetition-penalty", "max-new", "system", "threads", "max-context", "low-memory"});
+                             "repetition-penalty", "max-new", "system", "threads", "max-context", "low-memory",
+                             "cpu-kernels"});
       !u.empty())
     return usage("unknown option " + u.front());
   if (!args.get("model")) return usage("--model DIR is required");
@@ -135,6 +137,10 @@ int run_chat(const std::vector<std::string>& argv) {
   if (!args.get_number("threads", 0, ThreadPool::max_threads(), lo.cpu_threads, bad) ||
       !args.get_number("max-context", 16, 65536, lo.max_context, bad))
     return usage(bad);
+  if (auto k = args.get("cpu-kernels")) {
+    if (*k != "fast" && *k != "reference") return usage("--cpu-kernels must be fast or reference");
+    lo.cpu_kernels = *k == "fast" ? CpuKernels::Fast : CpuKernels::Reference;
+  }
   // The sampling flags override the model's defaults, which are known only after loading; a
   // scratch parse first makes a bad value a usage error before the (slow) load.
   SamplingParams scratch;

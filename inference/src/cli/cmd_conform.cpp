@@ -132,7 +132,7 @@ int usage(const std::string& message) {
   std::fprintf(stderr,
                "qwenvl-cli conform: %s\n"
                "usage: qwenvl-cli conform --model DIR --scenarios FILE --workdir DIR --out DIR [--device cpu|cuda] "
-               "[--threads N]\n",
+               "[--threads N] [--cpu-kernels fast|reference]\n",
                message.c_str());
   return 2;
 }
@@ -140,7 +140,7 @@ int usage(const std::string& message) {
 int run_conform(const std::vector<std::string>& argv) {
   Args args(argv);
   if (!args.ok()) return usage(args.error());
-  if (auto u = args.unknown({"model", "scenarios", "workdir", "out", "device", "threads"}); !u.empty())
+  if (auto u = args.unknown({"model", "scenarios", "workdir", "out", "device", "threads", "cpu-kernels"}); !u.empty())
     return usage("unknown option " + u.front());
   for (const char* req : {"model", "scenarios", "workdir", "out"})
     if (!args.get(req)) return usage(std::string("--") + req + " is required");
@@ -152,6 +152,10 @@ int run_conform(const std::vector<std::string>& argv) {
   else if (device != "cpu")
     return usage("--device must be cpu or cuda");
   if (auto t = args.get("threads")) lo.cpu_threads = std::atoi(t->c_str());
+  if (auto k = args.get("cpu-kernels")) {
+    if (*k != "fast" && *k != "reference") return usage("--cpu-kernels must be fast or reference");
+    lo.cpu_kernels = *k == "fast" ? CpuKernels::Fast : CpuKernels::Reference;
+  }
 
   auto scenarios = load_scenarios(*args.get("scenarios"));
   if (!scenarios) {

@@ -1,7 +1,10 @@
-// The CPU reference backend: fp32 throughout, weights widened block by block from the mapped
-// checkpoint. It is what every faster path is checked against.
+// The CPU backend: the reference path (fp32 throughout, weights widened block by block from the
+// mapped checkpoint; what every faster path is checked against) or the fast path (int4 weights
+// repacked once, SIMD GEMVs for decoding, oneDNN GEMMs for prompts and pictures).
 #include "cpu/cpu_backend.h"
 
+#include <cstdlib>
+#include <string>
 #include <thread>
 
 #include "cpu/decoder.h"
@@ -11,12 +14,25 @@ namespace qwenvl {
 
 namespace {
 
+bool use_fast(const LoadOptions& o) {
+  if (const char* env = std::getenv("QWENVL_CPU_KERNELS"); env && *env) return std::string(env) != "reference";
+  return o.cpu_kernels == CpuKernels::Fast;
+}
+
 class CpuBackend final : public Backend {
  public:
   CpuBackend(const ModelWeights& w, const LoadOptions& o)
-      : pool_(o.cpu_threads), vision_(w, pool_), decoder_(w, pool_, o.max_context), w_(w) {}
+      : fast_(use_fast(o)),
+        isa_(cpu::default_isa()),
+        pool_(o.cpu_threads),
+        vision_(w, pool_, fast_, isa_),
+        decoder_(w, pool_, o.max_context, fast_, isa_),
+        w_(w) {}
 
-  std::string device_description() const override { return "CPU, " + std::to_string(pool_.size()) + " threads"; }
+  std::string device_description() const override {
+    return "CPU, " + std::to_string(pool_.size()) + " threads, " +
+           (fast_ ? std::string("fast kernels (") + cpu::isa_name(isa_) + ", oneDNN)" : std::string("reference"));
+  }
   int max_context() const override { return decoder_.max_context(); }
   int vocab_size() const override { return w_.config.vocab_size; }
 
@@ -36,6 +52,8 @@ class CpuBackend final : public Backend {
   }
 
  private:
+  bool fast_;
+  cpu::Isa isa_;
   ThreadPool pool_;
   cpu::VisionEncoder vision_;
   cpu::Decoder decoder_;

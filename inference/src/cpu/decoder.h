@@ -1,11 +1,14 @@
 // The Qwen-7B decoder in fp32 on the CPU with a KV cache: RMSNorm, c_attn (Q|K|V) with bias,
 // rotate-half RoPE (dynamic NTK base), logn query scaling past seq_length, causal attention,
 // SwiGLU (w2 is the gate), ln_f and lm_head. Keys and values live in a CpuKvCache, one per
-// conversation; the decoder itself holds only the widened small weights.
+// conversation; the decoder itself holds only the widened small weights. With `fast`, the int4
+// layers are repacked once (cpu/kernels.h) and every matrix product goes through cpu/gemm.h.
 #pragma once
 
+#include <array>
 #include <vector>
 
+#include "cpu/kernels.h"
 #include "cpu/ops.h"
 #include "engine/backend.h"
 #include "util/parallel.h"
@@ -22,7 +25,7 @@ class CpuKvCache final : public KvCache {
 
 class Decoder {
  public:
-  Decoder(const ModelWeights& weights, ThreadPool& pool, int max_context);
+  Decoder(const ModelWeights& weights, ThreadPool& pool, int max_context, bool fast, Isa isa);
   // Runs a request Backend::forward has checked, appending to `kv` from kv.length() on.
   Status forward(CpuKvCache& kv, const ForwardRequest& request);
   int max_context() const { return max_context_; }
@@ -31,11 +34,17 @@ class Decoder {
  private:
   void layer(int i, std::vector<float>& h, int T, int pos0, const Rotary& rope, CpuKvCache& kv);
   void ensure_capacity(CpuKvCache& kv, int n);
+  // y = x W^T + b for linear `which` (0 c_attn, 1 c_proj, 2 w1, 3 w2, 4 mlp_c_proj) of layer i.
+  void project(int i, int which, const float* x, int T, const float* bias, float* y);
+  void attention(const std::vector<float>& qkv, int T, int pos0, const float* kc, const float* vc, float* ctx);
 
   const ModelWeights& w_;
   ThreadPool& pool_;
   int max_context_;
   int H_, heads_, hd_, F_;
+  bool fast_;
+  Isa isa_;
+  std::vector<std::array<PackedInt4, 5>> packed_;  // fast path only
   struct LayerSmall {
     std::vector<float> ln1, ln2, c_attn_b, c_proj_b, w1_b, w2_b, mlp_b;
   };

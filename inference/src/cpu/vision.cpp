@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "cpu/attention.h"
+#include "cpu/gemm.h"
 #include "cpu/matmul.h"
 #include "cpu/ops.h"
 #include "model/vision_pos.h"
@@ -17,7 +19,21 @@ const float* VisionEncoder::widen(const TensorView* t) {
   return small_.back().data();
 }
 
-VisionEncoder::VisionEncoder(const ModelWeights& weights, ThreadPool& pool) : w_(weights), pool_(pool) {
+void VisionEncoder::lin(const float* x, int M, const WeightRef& w, const float* bias, float* y) const {
+  if (!fast_) return linear(pool_, x, M, w, bias, y);
+  const FastWeight f = w.kind == WeightRef::Kind::F16Cols ? FastWeight::f16_cols(w.f16, w.K, w.N)
+                                                          : FastWeight::f16_rows(w.f16, w.N, w.K);
+  fast_linear(pool_, isa_, x, M, f, bias, y);
+}
+
+void VisionEncoder::layer_norm_rows(const float* x, int rows, int n, const float* w, const float* b, float* y) const {
+  if (!fast_) return layer_norm(x, rows, n, w, b, kEps, y);
+  pool_.parallel_for(size_t(rows), 8,
+                     [&](size_t r0, size_t r1) { layer_norm(x + r0 * n, int(r1 - r0), n, w, b, kEps, y + r0 * n); });
+}
+
+VisionEncoder::VisionEncoder(const ModelWeights& weights, ThreadPool& pool, bool fast, Isa isa)
+    : w_(weights), pool_(pool), fast_(fast), isa_(isa) {
   const VisionConfig& vc = w_.config.visual;
   W_ = vc.width;
   H_ = w_.config.hidden_size;
@@ -51,7 +67,7 @@ VisionEncoder::VisionEncoder(const ModelWeights& weights, ThreadPool& pool) : w_
   WeightRef wq = WeightRef::f16_rows(v.pool.in_proj_w);
   wq.N = H_;  // the first H rows of in_proj_weight are Wq
   q_proj_.resize(size_t(Q) * H_);
-  linear(pool_, q_in.data(), Q, wq, in_b_, q_proj_.data());
+  lin(q_in.data(), Q, wq, in_b_, q_proj_.data());
   const float scaling = static_cast<float>(std::sqrt(1.0 / 128.0));
   for (float& x : q_proj_) x *= scaling;
 }
@@ -61,34 +77,52 @@ void VisionEncoder::block(int i, std::vector<float>& x) const {
   const LayerSmall& s = layer_small_[i];
   const int heads = w_.config.visual.heads, hd = W_ / heads, M = w_.config.visual.mlp_width;
   std::vector<float> h(size_t(T_) * W_), qkv(size_t(T_) * 3 * W_), ctx(size_t(T_) * W_), tmp(size_t(T_) * W_);
-  layer_norm(x.data(), T_, W_, s.ln1w, s.ln1b, kEps, h.data());
-  linear(pool_, h.data(), T_, WeightRef::f16_rows(l.in_proj_w), s.inb, qkv.data());
+  layer_norm_rows(x.data(), T_, W_, s.ln1w, s.ln1b, h.data());
+  lin(h.data(), T_, WeightRef::f16_rows(l.in_proj_w), s.inb, qkv.data());
   // Per-head interleaved layout: head hh owns columns [3*hd*hh, 3*hd*(hh+1)) = q | k | v.
   const float norm = static_cast<float>(std::sqrt(static_cast<double>(hd)));
-  pool_.parallel_for(size_t(heads) * T_, 16, [&](size_t b, size_t e) {
-    std::vector<float> q(hd), scores(T_);
-    for (size_t job = b; job < e; ++job) {
-      const int hh = static_cast<int>(job / T_), t = static_cast<int>(job % T_);
-      const float* qr = &qkv[size_t(t) * 3 * W_ + size_t(3 * hd) * hh];
-      for (int d = 0; d < hd; ++d) q[d] = qr[d] / norm;
-      for (int j = 0; j < T_; ++j) scores[j] = dot(q.data(), &qkv[size_t(j) * 3 * W_ + size_t(3 * hd) * hh + hd], hd);
-      softmax_inplace(scores.data(), T_);
-      float* o = &ctx[size_t(t) * W_ + size_t(hd) * hh];
-      for (int d = 0; d < hd; ++d) o[d] = 0;
-      for (int j = 0; j < T_; ++j) {
-        const float p = scores[j];
-        const float* vr = &qkv[size_t(j) * 3 * W_ + size_t(3 * hd) * hh + 2 * hd];
-        for (int d = 0; d < hd; ++d) o[d] += p * vr[d];
+  if (fast_) {
+    AttentionArgs a;
+    a.T = a.n_keys = T_;
+    a.heads = heads;
+    a.head_dim = hd;
+    a.q = qkv.data();
+    a.k = qkv.data() + hd;
+    a.v = qkv.data() + 2 * hd;
+    a.ldq = a.ldk = a.ldv = 3 * W_;
+    a.q_head = a.k_head = a.v_head = 3 * hd;
+    a.out = ctx.data();
+    a.ldo = W_;
+    a.scale = 1.0f / norm;
+    attention_gemm(pool_, a);
+  } else
+    pool_.parallel_for(size_t(heads) * T_, 16, [&](size_t b, size_t e) {
+      std::vector<float> q(hd), scores(T_);
+      for (size_t job = b; job < e; ++job) {
+        const int hh = static_cast<int>(job / T_), t = static_cast<int>(job % T_);
+        const float* qr = &qkv[size_t(t) * 3 * W_ + size_t(3 * hd) * hh];
+        for (int d = 0; d < hd; ++d) q[d] = qr[d] / norm;
+        for (int j = 0; j < T_; ++j) scores[j] = dot(q.data(), &qkv[size_t(j) * 3 * W_ + size_t(3 * hd) * hh + hd], hd);
+        softmax_inplace(scores.data(), T_);
+        float* o = &ctx[size_t(t) * W_ + size_t(hd) * hh];
+        for (int d = 0; d < hd; ++d) o[d] = 0;
+        for (int j = 0; j < T_; ++j) {
+          const float p = scores[j];
+          const float* vr = &qkv[size_t(j) * 3 * W_ + size_t(3 * hd) * hh + 2 * hd];
+          for (int d = 0; d < hd; ++d) o[d] += p * vr[d];
+        }
       }
-    }
-  });
-  linear(pool_, ctx.data(), T_, WeightRef::f16_rows(l.out_proj_w), s.outb, tmp.data());
+    });
+  lin(ctx.data(), T_, WeightRef::f16_rows(l.out_proj_w), s.outb, tmp.data());
   for (size_t k = 0; k < x.size(); ++k) x[k] += tmp[k];
-  layer_norm(x.data(), T_, W_, s.ln2w, s.ln2b, kEps, h.data());
+  layer_norm_rows(x.data(), T_, W_, s.ln2w, s.ln2b, h.data());
   std::vector<float> mid(size_t(T_) * M);
-  linear(pool_, h.data(), T_, WeightRef::f16_rows(l.c_fc_w), s.fcb, mid.data());
-  gelu_erf_inplace(mid.data(), mid.size());
-  linear(pool_, mid.data(), T_, WeightRef::f16_rows(l.c_proj_w), s.projb, tmp.data());
+  lin(h.data(), T_, WeightRef::f16_rows(l.c_fc_w), s.fcb, mid.data());
+  if (fast_)
+    pool_.parallel_for(mid.size(), 8192, [&](size_t b, size_t e) { gelu_erf_inplace(&mid[b], e - b); });
+  else
+    gelu_erf_inplace(mid.data(), mid.size());
+  lin(mid.data(), T_, WeightRef::f16_rows(l.c_proj_w), s.projb, tmp.data());
   for (size_t k = 0; k < x.size(); ++k) x[k] += tmp[k];
 }
 
@@ -96,8 +130,8 @@ void VisionEncoder::resample(const std::vector<float>& x, float* out) const {
   const ResamplerWeights& p = w_.visual.pool;
   const int Q = w_.config.visual.n_queries, heads = H_ / 128, hd = 128;
   std::vector<float> kv(size_t(T_) * H_), kvn(size_t(T_) * H_);
-  linear(pool_, x.data(), T_, WeightRef::f16_rows(p.kv_proj_w), nullptr, kv.data());
-  layer_norm(kv.data(), T_, H_, ln_kv_w_, ln_kv_b_, kEps, kvn.data());
+  lin(x.data(), T_, WeightRef::f16_rows(p.kv_proj_w), nullptr, kv.data());
+  layer_norm_rows(kv.data(), T_, H_, ln_kv_w_, ln_kv_b_, kvn.data());
   // keys = (kv + pos) Wk^T + bk; values = kv Wv^T + bv (rows H..2H and 2H..3H of in_proj).
   for (size_t i = 0; i < kv.size(); ++i) kv[i] = kvn[i] + pos_keys_[i];
   WeightRef wk = WeightRef::f16_rows(p.in_proj_w), wv = wk;
@@ -105,8 +139,8 @@ void VisionEncoder::resample(const std::vector<float>& x, float* out) const {
   wk.f16 += size_t(H_) * H_;
   wv.f16 += size_t(2) * H_ * H_;
   std::vector<float> keys(size_t(T_) * H_), values(size_t(T_) * H_);
-  linear(pool_, kv.data(), T_, wk, in_b_ + H_, keys.data());
-  linear(pool_, kvn.data(), T_, wv, in_b_ + 2 * H_, values.data());
+  lin(kv.data(), T_, wk, in_b_ + H_, keys.data());
+  lin(kvn.data(), T_, wv, in_b_ + 2 * H_, values.data());
   std::vector<float> ctx(size_t(Q) * H_);
   pool_.parallel_for(size_t(heads) * Q, 8, [&](size_t b, size_t e) {
     std::vector<float> scores(T_);
@@ -125,9 +159,9 @@ void VisionEncoder::resample(const std::vector<float>& x, float* out) const {
     }
   });
   std::vector<float> attn(size_t(Q) * H_), normed(size_t(Q) * H_);
-  linear(pool_, ctx.data(), Q, WeightRef::f16_rows(p.out_proj_w), out_b_, attn.data());
+  lin(ctx.data(), Q, WeightRef::f16_rows(p.out_proj_w), out_b_, attn.data());
   layer_norm(attn.data(), Q, H_, ln_post_w_, ln_post_b_, kEps, normed.data());
-  linear(pool_, normed.data(), Q, WeightRef::f16_cols(w_.visual.proj), nullptr, out);
+  lin(normed.data(), Q, WeightRef::f16_cols(w_.visual.proj), nullptr, out);
 }
 
 void VisionEncoder::encode(const float* pixels, float* out) const {
@@ -142,9 +176,9 @@ void VisionEncoder::encode(const float* pixels, float* out) const {
           for (int j = 0; j < P_; ++j) *p++ = pixels[(size_t(c) * S_ + gy * P_ + i) * S_ + gx * P_ + j];
     }
   std::vector<float> x(size_t(T_) * W_), y(size_t(T_) * W_);
-  linear(pool_, patches.data(), T_, WeightRef::f16_rows(w_.visual.conv1), nullptr, x.data());
+  lin(patches.data(), T_, WeightRef::f16_rows(w_.visual.conv1), nullptr, x.data());
   for (size_t i = 0; i < x.size(); ++i) x[i] += pos_vit_[i];
-  layer_norm(x.data(), T_, W_, ln_pre_w_, ln_pre_b_, kEps, y.data());
+  layer_norm_rows(x.data(), T_, W_, ln_pre_w_, ln_pre_b_, y.data());
   for (int i = 0; i < static_cast<int>(w_.visual.layers.size()); ++i) block(i, y);
   resample(y, out);
 }

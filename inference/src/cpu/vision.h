@@ -5,6 +5,8 @@
 
 #include <vector>
 
+#include "cpu/kernels.h"
+#include "cpu/matmul.h"
 #include "model/weights.h"
 #include "util/parallel.h"
 
@@ -12,16 +14,21 @@ namespace qwenvl::cpu {
 
 class VisionEncoder {
  public:
-  VisionEncoder(const ModelWeights& weights, ThreadPool& pool);
+  // fast: oneDNN GEMMs over fp16 tiles widened as used, attention as GEMMs (cpu/gemm.h).
+  VisionEncoder(const ModelWeights& weights, ThreadPool& pool, bool fast, Isa isa);
   // pixels: [3][S][S] CLIP-normalised; out: [n_queries][hidden].
   void encode(const float* pixels, float* out) const;
 
  private:
   void block(int layer, std::vector<float>& x) const;
   void resample(const std::vector<float>& x, float* out) const;
+  void lin(const float* x, int M, const WeightRef& w, const float* bias, float* y) const;
+  void layer_norm_rows(const float* x, int rows, int n, const float* w, const float* b, float* y) const;
 
   const ModelWeights& w_;
   ThreadPool& pool_;
+  bool fast_;
+  Isa isa_;
   int W_, H_, T_, grid_, P_, S_;
   std::vector<float> pos_vit_;             // [T][W]
   std::vector<float> pos_keys_;            // [T][H], resampler keys

@@ -2,9 +2,31 @@
 #include "util/parallel.h"
 
 #include <algorithm>
+#include <chrono>
 #include <system_error>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace qwenvl {
+
+namespace {
+
+// Spins up to about 50 microseconds for done() before the caller sleeps on a condition variable.
+template <class Done>
+void spin_briefly(Done done) {
+  using Clock = std::chrono::steady_clock;
+  const auto until = Clock::now() + std::chrono::microseconds(50);
+  for (int i = 0; !done(); ++i) {
+#if defined(__x86_64__)
+    _mm_pause();
+#endif
+    if ((i & 63) == 63 && Clock::now() > until) return;
+  }
+}
+
+}  // namespace
 
 int ThreadPool::max_threads() {
   const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -39,6 +61,11 @@ void ThreadPool::worker_loop(int) {
   uint64_t seen = 0;
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
+    if (!stop_ && generation_ == seen) {
+      lock.unlock();
+      spin_briefly([&] { return generation_.load(std::memory_order_acquire) != seen; });
+      lock.lock();
+    }
     cv_start_.wait(lock, [&] { return stop_ || generation_ != seen; });
     if (stop_) return;
     seen = generation_;
@@ -76,6 +103,11 @@ void ThreadPool::parallel_for(size_t n, size_t grain, const std::function<void(s
     fn(c.first, c.second);
     lock.lock();
     --pending_;
+  }
+  if (pending_ != 0) {
+    lock.unlock();
+    spin_briefly([&] { return pending_.load(std::memory_order_acquire) == 0; });
+    lock.lock();
   }
   cv_done_.wait(lock, [&] { return pending_ == 0; });
   job_ = nullptr;

@@ -2,6 +2,7 @@
 // into contiguous chunks so that results never depend on the number of threads.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
@@ -38,8 +39,12 @@ class ThreadPool {
   std::condition_variable cv_start_, cv_done_;
   const std::function<void(size_t, size_t)>* job_ = nullptr;
   std::vector<std::pair<size_t, size_t>> chunks_;
-  size_t next_chunk_ = 0, pending_ = 0;
-  uint64_t generation_ = 0;
+  size_t next_chunk_ = 0;
+  // Mirrors of the state under mu_, read without it while a thread spins briefly before it
+  // sleeps: a decode step makes hundreds of short parallel_for calls, and waking sleeping
+  // threads each time would cost more than the work (the CPU backend's fast path).
+  std::atomic<size_t> pending_{0};
+  std::atomic<uint64_t> generation_{0};
   bool stop_ = false;
 };
 

@@ -1,0 +1,90 @@
+// `qwenvl-bench cpu [--threads N]`: the fast CPU kernels on their own, with all threads: the
+// copy bandwidth, the int4 GEMV's weight bytes/s on each ISA this CPU has (and its share of the
+// copy figure), the fp16 GEMV (lm_head's shape) and the GEMM (ViT-bigG's MLP: 1024 x 8192 x
+// 1664). One JSON object on stdout, a table on stderr; measures, never asserts.
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/args.h"
+#include "cli/command.h"
+#include "cpu/gemm.h"
+#include "cpu/speed.h"
+#include "util/half.h"
+
+namespace qwenvl::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+template <class Fn>
+double best_seconds(int reps, Fn fn) {
+  double best = 1e30;
+  for (int r = 0; r < reps; ++r) {
+    const auto t0 = Clock::now();
+    fn();
+    best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  return best;
+}
+
+int run_cpu(const std::vector<std::string>& argv) {
+  Args args(argv);
+  if (!args.ok() || !args.unknown({"threads"}).empty()) {
+    std::fprintf(stderr, "usage: qwenvl-bench cpu [--threads N]\n");
+    return 2;
+  }
+  const int threads = args.get("threads") ? std::atoi(args.get("threads")->c_str()) : 0;
+  if (threads < 0 || threads > ThreadPool::max_threads()) {
+    std::fprintf(stderr, "qwenvl-bench cpu: --threads must be 1..%d\n", ThreadPool::max_threads());
+    return 2;
+  }
+  ThreadPool pool(threads);
+  nlohmann::ordered_json out;
+  out["threads"] = pool.size();
+  const double copy = cpu::measure_copy_bandwidth(pool, size_t(1) << 30);
+  out["copy_bytes_per_second"] = copy;
+  std::fprintf(stderr, "%-36s %d\n", "threads", pool.size());
+  std::fprintf(stderr, "%-36s %.2f GB/s\n", "copy (read + write)", copy / 1e9);
+  for (cpu::Isa isa : {cpu::Isa::Generic, cpu::Isa::Avx2, cpu::Isa::Avx512}) {
+    if (!cpu::isa_supported(isa)) continue;
+    const size_t bytes = isa == cpu::Isa::Generic ? size_t(64) << 20 : size_t(512) << 20;
+    const double bw = cpu::measure_int4_gemv_bandwidth(pool, isa, bytes, isa == cpu::Isa::Generic ? 1 : 5);
+    out["int4_gemv_bytes_per_second"][cpu::isa_name(isa)] = bw;
+    std::fprintf(stderr, "%-36s %.2f GB/s (%.0f %% of copy)\n",
+                 (std::string("int4 GEMV, ") + cpu::isa_name(isa)).c_str(), bw / 1e9, copy > 0 ? 100 * bw / copy : 0);
+  }
+  const cpu::Isa isa = cpu::default_isa();
+  {
+    const int N = 151936 / 4, K = 4096;  // a quarter of lm_head: 311 MB
+    std::vector<uint16_t> w(size_t(N) * K, float_to_half(0.01f));
+    std::vector<float> x(K, 1.0f), y(N);
+    const auto fw = cpu::FastWeight::f16_rows(w.data(), N, K);
+    const double s = best_seconds(5, [&] { cpu::fast_linear(pool, isa, x.data(), 1, fw, nullptr, y.data()); });
+    out["f16_gemv_bytes_per_second"] = w.size() * 2 / s;
+    std::fprintf(stderr, "%-36s %.2f GB/s (%.0f %% of copy)\n", "fp16 GEMV (lm_head rows)", w.size() * 2 / s / 1e9,
+                 copy > 0 ? 100 * w.size() * 2 / s / copy : 0);
+  }
+  {
+    const int M = 1024, N = 8192, K = 1664;
+    std::vector<uint16_t> w(size_t(N) * K, float_to_half(0.01f));
+    std::vector<float> x(size_t(M) * K, 1.0f), y(size_t(M) * N);
+    const auto fw = cpu::FastWeight::f16_rows(w.data(), N, K);
+    const double s = best_seconds(3, [&] { cpu::fast_linear(pool, isa, x.data(), M, fw, nullptr, y.data()); });
+    out["vit_mlp_gemm_gflops"] = 2.0 * M * N * K / s / 1e9;
+    std::fprintf(stderr, "%-36s %.1f GFLOP/s (%.1f ms)\n", "GEMM 1024x8192x1664 (ViT c_fc)", 2.0 * M * N * K / s / 1e9,
+                 s * 1e3);
+  }
+  std::printf("%s\n", out.dump(2).c_str());
+  return 0;
+}
+
+}  // namespace
+
+QWENVL_COMMAND(bench_cpu, "cpu", "the CPU kernels alone: copy bandwidth, int4/fp16 GEMV, GEMM", run_cpu);
+
+}  // namespace qwenvl::cli

@@ -1,0 +1,167 @@
+// Fast linear layers over the GEMV kernels and oneDNN's sgemm (gemm.h).
+#include "cpu/gemm.h"
+
+#include <dlfcn.h>
+
+#if defined(QWENVL_GEMM_DNNL)
+#include <dnnl.h>
+#else
+#include <cblas.h>
+#endif
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include "util/half.h"
+
+namespace qwenvl::cpu {
+
+namespace {
+
+// oneDNN's Debian build runs its sgemm on OpenMP threads; our pool already gives each job a
+// core, so each calling thread asks for one OpenMP thread (found at run time: libdnnl brings
+// the OpenMP runtime, and we need not link it ourselves). OpenBLAS is told once.
+void one_omp_thread() {
+  thread_local bool done = false;
+  if (done) return;
+  done = true;
+  using SetFn = void (*)(int);
+  static const SetFn set = reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
+  if (set) set(1);
+#if !defined(QWENVL_GEMM_DNNL)
+  static const SetFn blas = reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (blas) blas(1);
+#endif
+}
+
+std::vector<float>& tile_buffer() {
+  thread_local std::vector<float> v;
+  return v;
+}
+
+}  // namespace
+
+FastWeight FastWeight::packed(const PackedInt4& p) {
+  FastWeight w;
+  w.kind = Kind::Int4;
+  w.N = p.N;
+  w.K = p.K;
+  w.int4 = &p;
+  return w;
+}
+
+FastWeight FastWeight::f16_rows(const uint16_t* p, int n, int k) {
+  FastWeight w;
+  w.kind = Kind::F16Rows;
+  w.N = n;
+  w.K = k;
+  w.f16 = p;
+  return w;
+}
+
+FastWeight FastWeight::f16_cols(const uint16_t* p, int k, int n) {
+  FastWeight w;
+  w.kind = Kind::F16Cols;
+  w.N = n;
+  w.K = k;
+  w.f16 = p;
+  w.ld = n;
+  return w;
+}
+
+void sgemm(bool b_trans, int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb, float beta,
+           float* C, int ldc) {
+  if (M <= 0 || N <= 0) return;
+  one_omp_thread();
+#if defined(QWENVL_GEMM_DNNL)
+  const dnnl_status_t st = dnnl_sgemm('N', b_trans ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#else
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, b_trans ? CblasTrans : CblasNoTrans, M, N, K, alpha, A, lda, B, ldb, beta, C,
+              ldc);
+  const int st = 0, dnnl_success = 0;
+#endif
+  if (st != dnnl_success) {
+    // Only invalid arguments make oneDNN refuse, and every caller passes valid ones.
+    std::fprintf(stderr, "qwenvl: dnnl_sgemm failed (%d) for %dx%dx%d\n", static_cast<int>(st), M, N, K);
+    std::abort();
+  }
+}
+
+void fast_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
+                 int ldy, int ldx) {
+  if (ldy == 0) ldy = w.N;
+  if (ldx == 0) ldx = w.K;
+  if (M <= 0) return;
+  if (M <= kGemvMaxRows && w.kind != FastWeight::Kind::F16Cols) {
+    if (w.kind == FastWeight::Kind::Int4) {
+      pool.parallel_for(size_t(w.int4->blocks), 1, [&](size_t b0, size_t b1) {
+        for (int m = 0; m < M; ++m)
+          gemv_int4(isa, *w.int4, x + size_t(m) * ldx, bias, y + size_t(m) * ldy, int(b0), int(b1));
+      });
+    } else {
+      pool.parallel_for(size_t(w.N), 16, [&](size_t n0, size_t n1) {
+        for (int m = 0; m < M; ++m)
+          gemv_f16(isa, w.f16, w.K, x + size_t(m) * ldx, bias, y + size_t(m) * ldy, int(n0), int(n1));
+      });
+    }
+    return;
+  }
+  // Tiles of nt output columns (a multiple of 16, about 1 MB of fp32 weights), and the rows split
+  // further when there are too few tiles for the threads.
+  const int nt = std::clamp((262144 / std::max(1, w.K)) / 16 * 16, 32, 128);
+  const int n_tiles = (w.N + nt - 1) / nt;
+  // The pool gives each thread one contiguous run of jobs, so the split into row parts is the
+  // one whose job count divides best among the threads (each extra part widens the tile again:
+  // a small cost, counted as 1 %).
+  const int threads = pool.size();
+  const int max_parts = std::max(1, std::min(16, M / 64));
+  int m_parts = 1;
+  double best = -1;
+  for (int mp = 1; mp <= max_parts; ++mp) {
+    const double jobs = double(n_tiles) * mp;
+    const double rounds = std::ceil(jobs / threads);
+    const double score = jobs / (rounds * threads) - 0.01 * (mp - 1);
+    if (score > best) {
+      best = score;
+      m_parts = mp;
+    }
+  }
+  const size_t jobs = size_t(n_tiles) * m_parts;
+  pool.parallel_for(jobs, 1, [&](size_t j0, size_t j1) {
+    std::vector<float>& tile = tile_buffer();
+    tile.resize(size_t(nt) * w.K);
+    int have = -1;  // the tile now in the buffer
+    for (size_t job = j0; job < j1; ++job) {
+      const int t = int(job / m_parts), part = int(job % m_parts);
+      const int n0 = t * nt, nb = std::min(nt, w.N - n0);
+      const int m0 = int(int64_t(M) * part / m_parts), m1 = int(int64_t(M) * (part + 1) / m_parts);
+      if (have != t) {
+        switch (w.kind) {
+          case FastWeight::Kind::Int4:
+            dequant_int4(isa, *w.int4, n0 / 16, (n0 + nb + 15) / 16, tile.data(), w.K);
+            break;
+          case FastWeight::Kind::F16Rows:
+            half_to_float_n(w.f16 + size_t(n0) * w.K, tile.data(), size_t(nb) * w.K);
+            break;
+          case FastWeight::Kind::F16Cols:
+            for (int k = 0; k < w.K; ++k) half_to_float_n(w.f16 + size_t(k) * w.ld + n0, &tile[size_t(k) * nb], nb);
+            break;
+        }
+        have = t;
+      }
+      float* yt = y + size_t(m0) * ldy + n0;
+      if (w.kind == FastWeight::Kind::F16Cols)
+        sgemm(false, m1 - m0, nb, w.K, 1.0f, x + size_t(m0) * ldx, ldx, tile.data(), nb, 0.0f, yt, ldy);
+      else
+        sgemm(true, m1 - m0, nb, w.K, 1.0f, x + size_t(m0) * ldx, ldx, tile.data(), w.K, 0.0f, yt, ldy);
+      if (bias)
+        for (int m = m0; m < m1; ++m)
+          for (int n = 0; n < nb; ++n) y[size_t(m) * ldy + n0 + n] += bias[n0 + n];
+    }
+  });
+}
+
+}  // namespace qwenvl::cpu

@@ -1,0 +1,39 @@
+// The fast CPU path's linear layers: y = x W^T (+ b) over int4 (PackedInt4) or fp16 weights.
+// A few rows go through the GEMVs of kernels.h (the weights read once per call, split by
+// output columns over the pool); more rows dequantise or widen a tile of W into fp32 and hand
+// it to oneDNN's sgemm, one tile per job and one thread per job, so every core is busy and the
+// result does not depend on the number of threads.
+#pragma once
+
+#include "cpu/kernels.h"
+#include "util/parallel.h"
+
+namespace qwenvl::cpu {
+
+struct FastWeight {
+  enum class Kind { Int4, F16Rows, F16Cols };
+  Kind kind = Kind::F16Rows;
+  int N = 0, K = 0;
+  const PackedInt4* int4 = nullptr;
+  const uint16_t* f16 = nullptr;  // F16Rows: [N][K]; F16Cols: [K][N] (x @ W)
+  int ld = 0;                     // F16Cols: the row stride of the stored matrix (its N)
+
+  static FastWeight packed(const PackedInt4& p);
+  static FastWeight f16_rows(const uint16_t* w, int n, int k);
+  static FastWeight f16_cols(const uint16_t* w, int k, int n);
+};
+
+// Rows at or below this use the GEMV kernels.
+constexpr int kGemvMaxRows = 3;
+
+// y[m][n] = sum_k x[m][k] W[n][k] (+ bias[n]); x [M][K] (row stride ldx, default K), y row stride
+// ldy (default N).
+void fast_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
+                 int ldy = 0, int ldx = 0);
+
+// Single-threaded row-major sgemm through oneDNN: C = alpha A op(B) + beta C, with op(B) = B^T
+// when b_trans (B [N][K]) and B otherwise (B [K][N]). With beta 0, C is never read.
+void sgemm(bool b_trans, int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb, float beta,
+           float* C, int ldc);
+
+}  // namespace qwenvl::cpu

@@ -1,0 +1,263 @@
+// The fast CPU kernels (cpu/kernels.h, cpu/gemm.h) against double-precision references at the
+// real Qwen-7B and ViT-bigG shapes, on every ISA this machine supports (generic, AVX2,
+// AVX-512 are each forced in turn; the ones the CPU lacks are listed as skipped), with outputs
+// poisoned with NaN first. The int4 dequantisation must equal GptqLinear::weight bit for bit
+// (the official fp16(scale * (q - zero))); GEMVs and GEMMs stay within fp32 summation error.
+#include <QtTest>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "cpu/gemm.h"
+#include "cpu/kernels.h"
+#include "util/half.h"
+
+using namespace qwenvl;
+using namespace qwenvl::cpu;
+
+namespace {
+
+// A random GPTQ layer: asymmetric zero points, scales over several binades (so that
+// s * (q - z) needs fp16 rounding), random nibbles.
+struct RandomGptq {
+  std::vector<uint32_t> qweight, qzeros;
+  std::vector<uint16_t> scales;
+  TensorView tq, tz, ts;
+  GptqLinear l;
+  RandomGptq(int N, int K, int G, uint32_t seed) {
+    std::mt19937 rng(seed);
+    qweight.resize(size_t(K / 8) * N);
+    qzeros.resize(size_t(K / G) * (N / 8));
+    scales.resize(size_t(K / G) * N);
+    for (auto& w : qweight) w = rng();
+    for (auto& z : qzeros) z = rng();
+    std::uniform_real_distribution<float> u(0.5f, 2.0f);
+    std::uniform_int_distribution<int> e(-9, -2);
+    for (auto& s : scales) s = float_to_half(std::ldexp(u(rng), e(rng)));
+    tq.data = reinterpret_cast<const uint8_t*>(qweight.data());
+    tz.data = reinterpret_cast<const uint8_t*>(qzeros.data());
+    ts.data = reinterpret_cast<const uint8_t*>(scales.data());
+    l.in_features = K;
+    l.out_features = N;
+    l.group_size = G;
+    l.qweight = &tq;
+    l.qzeros = &tz;
+    l.scales = &ts;
+  }
+};
+
+std::vector<float> random_vector(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+std::vector<Isa> isas() {
+  std::vector<Isa> out;
+  for (Isa i : {Isa::Generic, Isa::Avx2, Isa::Avx512}) {
+    if (isa_supported(i))
+      out.push_back(i);
+    else
+      qInfo("ISA %s: not supported by this CPU, skipped", isa_name(i));
+  }
+  return out;
+}
+
+// |y - ref| <= 1e-5 * sum |x_k w_k| + 1e-30 for each output (fp32 summation of K terms).
+bool close(double y, double ref, double abs_sum, QString* why, const QString& where) {
+  if (!std::isfinite(y) || std::fabs(y - ref) > 1e-5 * abs_sum + 1e-30) {
+    *why = QString("%1: got %2, want %3 (sum |x w| %4)").arg(where).arg(y, 0, 'g', 9).arg(ref, 0, 'g', 9).arg(abs_sum);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+class TestCpuKernels : public QObject {
+  Q_OBJECT
+ private slots:
+  void int4DequantIsBitExact_data() {
+    QTest::addColumn<int>("N");
+    QTest::addColumn<int>("K");
+    QTest::addColumn<int>("G");
+    QTest::newRow("c_attn 4096x12288") << 12288 << 4096 << 128;
+    QTest::newRow("mlp c_proj 11008x4096") << 4096 << 11008 << 128;
+    QTest::newRow("ragged N=40, G=64") << 40 << 256 << 64;
+    QTest::newRow("G=16 (generic below AVX2's step)") << 24 << 64 << 16;
+  }
+  void int4DequantIsBitExact() {
+    QFETCH(int, N);
+    QFETCH(int, K);
+    QFETCH(int, G);
+    RandomGptq r(N, K, G, 11u + N);
+    PackedInt4 p(r.l);
+    const int nb = std::min(3, p.blocks);
+    std::vector<float> tile(size_t(nb) * 16 * K);
+    for (Isa isa : isas()) {
+      for (int b0 : {0, p.blocks - nb}) {
+        std::fill(tile.begin(), tile.end(), std::numeric_limits<float>::quiet_NaN());
+        dequant_int4(isa, p, b0, b0 + nb, tile.data(), K);
+        for (int j = 0; j < nb * 16; ++j) {
+          const int n = b0 * 16 + j;
+          if (n >= N) break;
+          for (int k = 0; k < K; ++k) {
+            const float want = r.l.weight(n, k), got = tile[size_t(j) * K + k];
+            if (std::memcmp(&want, &got, 4) != 0)
+              QFAIL(qPrintable(
+                  QString("%1: W[%2][%3] = %4, want %5").arg(isa_name(isa)).arg(n).arg(k).arg(got).arg(want)));
+          }
+        }
+      }
+    }
+  }
+
+  void int4GemvMatchesDouble_data() {
+    QTest::addColumn<int>("N");
+    QTest::addColumn<int>("K");
+    QTest::addColumn<int>("G");
+    QTest::newRow("c_attn 4096 -> 12288") << 12288 << 4096 << 128;
+    QTest::newRow("w1 4096 -> 11008") << 11008 << 4096 << 128;
+    QTest::newRow("mlp c_proj 11008 -> 4096") << 4096 << 11008 << 128;
+    QTest::newRow("ragged 256 -> 40, G=64") << 40 << 256 << 64;
+  }
+  void int4GemvMatchesDouble() {
+    QFETCH(int, N);
+    QFETCH(int, K);
+    QFETCH(int, G);
+    RandomGptq r(N, K, G, 5u + K);
+    PackedInt4 p(r.l);
+    const std::vector<float> x = random_vector(size_t(K), 3), bias = random_vector(size_t(N), 4);
+    // The reference: every weight from GptqLinear::weight, summed in double.
+    std::vector<double> ref(N), abs_sum(N);
+    std::vector<float> row(K);
+    for (int n = 0; n < N; ++n) {
+      r.l.dequantize_rows(n, n + 1, row.data());
+      double s = 0, a = 0;
+      for (int k = 0; k < K; ++k) {
+        s += double(x[k]) * row[k];
+        a += std::fabs(double(x[k]) * row[k]);
+      }
+      ref[n] = s + bias[n];
+      abs_sum[n] = a + std::fabs(bias[n]);
+    }
+    ThreadPool pool(3);
+    std::vector<float> y(N);
+    for (Isa isa : isas()) {
+      std::fill(y.begin(), y.end(), std::numeric_limits<float>::quiet_NaN());
+      gemv_int4(isa, p, x.data(), bias.data(), y.data(), 0, p.blocks);
+      QString why;
+      for (int n = 0; n < N; ++n)
+        QVERIFY2(close(y[n], ref[n], abs_sum[n], &why, QString("%1 n=%2").arg(isa_name(isa)).arg(n)), qPrintable(why));
+      // Through fast_linear: the split over threads gives the same numbers.
+      std::vector<float> y2(N, std::numeric_limits<float>::quiet_NaN());
+      fast_linear(pool, isa, x.data(), 1, FastWeight::packed(p), bias.data(), y2.data());
+      QVERIFY(std::memcmp(y.data(), y2.data(), sizeof(float) * N) == 0);
+    }
+  }
+
+  void f16GemvMatchesDouble() {
+    // lm_head rows (K = 4096) and a ViT row width (K = 1664), with a ragged row count.
+    for (int K : {4096, 1664, 100}) {
+      const int N = 1027;
+      std::mt19937 rng(K);
+      std::normal_distribution<float> d(0.0f, 0.05f);
+      std::vector<uint16_t> w(size_t(N) * K);
+      for (auto& h : w) h = float_to_half(d(rng));
+      const std::vector<float> x = random_vector(size_t(K), 9);
+      ThreadPool pool(3);
+      std::vector<float> y(N);
+      for (Isa isa : isas()) {
+        std::fill(y.begin(), y.end(), std::numeric_limits<float>::quiet_NaN());
+        fast_linear(pool, isa, x.data(), 1, FastWeight::f16_rows(w.data(), N, K), nullptr, y.data());
+        QString why;
+        for (int n = 0; n < N; ++n) {
+          double s = 0, a = 0;
+          for (int k = 0; k < K; ++k) {
+            const double p = double(x[k]) * half_to_float(w[size_t(n) * K + k]);
+            s += p;
+            a += std::fabs(p);
+          }
+          QVERIFY2(close(y[n], s, a, &why, QString("%1 K=%2 n=%3").arg(isa_name(isa)).arg(K).arg(n)), qPrintable(why));
+        }
+      }
+    }
+  }
+
+  void tiledGemmMatchesDouble_data() {
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<int>("M");
+    QTest::addColumn<int>("N");
+    QTest::addColumn<int>("K");
+    QTest::newRow("int4 prefill c_attn") << "int4" << 37 << 12288 << 4096;
+    QTest::newRow("int4 prefill mlp c_proj") << "int4" << 9 << 4096 << 11008;
+    QTest::newRow("fp16 ViT c_fc 1664 -> 8192") << "rows" << 70 << 8192 << 1664;
+    QTest::newRow("fp16 ViT in_proj 1664 -> 4992") << "rows" << 130 << 4992 << 1664;
+    QTest::newRow("fp16 columns (visual proj) 1664 -> 4096") << "cols" << 40 << 4096 << 1664;
+  }
+  void tiledGemmMatchesDouble() {
+    QFETCH(QString, kind);
+    QFETCH(int, M);
+    QFETCH(int, N);
+    QFETCH(int, K);
+    const std::vector<float> x = random_vector(size_t(M) * K, 21), bias = random_vector(size_t(N), 22);
+    std::unique_ptr<RandomGptq> g;
+    std::unique_ptr<PackedInt4> p;
+    std::vector<uint16_t> w;
+    FastWeight fw;
+    std::vector<float> wf(size_t(N) * K);  // W[n][k] as the reference sees it
+    if (kind == "int4") {
+      g = std::make_unique<RandomGptq>(N, K, 128, 31u);
+      p = std::make_unique<PackedInt4>(g->l);
+      fw = FastWeight::packed(*p);
+      g->l.dequantize_rows(0, N, wf.data());
+    } else {
+      std::mt19937 rng(N);
+      std::normal_distribution<float> d(0.0f, 0.05f);
+      w.resize(size_t(N) * K);
+      for (auto& h : w) h = float_to_half(d(rng));
+      if (kind == "rows") {
+        fw = FastWeight::f16_rows(w.data(), N, K);
+        for (size_t i = 0; i < w.size(); ++i) wf[i] = half_to_float(w[i]);
+      } else {  // stored [K][N]
+        fw = FastWeight::f16_cols(w.data(), K, N);
+        for (int k = 0; k < K; ++k)
+          for (int n = 0; n < N; ++n) wf[size_t(n) * K + k] = half_to_float(w[size_t(k) * N + n]);
+      }
+    }
+    std::vector<double> ref(size_t(M) * N), abs_sum(size_t(M) * N);
+    for (int m = 0; m < M; ++m)
+      for (int n = 0; n < N; ++n) {
+        double s = 0, a = 0;
+        const float* xr = &x[size_t(m) * K];
+        const float* wr = &wf[size_t(n) * K];
+        for (int k = 0; k < K; ++k) {
+          s += double(xr[k]) * wr[k];
+          a += std::fabs(double(xr[k]) * wr[k]);
+        }
+        ref[size_t(m) * N + n] = s + bias[n];
+        abs_sum[size_t(m) * N + n] = a + std::fabs(bias[n]);
+      }
+    std::vector<float> y(size_t(M) * N);
+    for (int threads : {1, 3}) {
+      ThreadPool pool(threads);
+      for (Isa isa : isas()) {
+        std::fill(y.begin(), y.end(), std::numeric_limits<float>::quiet_NaN());
+        fast_linear(pool, isa, x.data(), M, fw, bias.data(), y.data());
+        QString why;
+        for (size_t i = 0; i < y.size(); ++i)
+          QVERIFY2(close(y[i], ref[i], abs_sum[i], &why,
+                         QString("%1 threads=%2 m=%3 n=%4").arg(isa_name(isa)).arg(threads).arg(i / N).arg(i % N)),
+                   qPrintable(why));
+      }
+    }
+  }
+};
+
+QTEST_GUILESS_MAIN(TestCpuKernels)
+#include "tst_cpu_kernels.moc"
