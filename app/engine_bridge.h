@@ -23,7 +23,7 @@ struct CudaStatus {
 };
 CudaStatus cudaStatus();
 
-// Decodes a JPEG or PNG exactly as the model will see it (no EXIF rotation, alpha dropped).
+// Decodes a JPEG, PNG, GIF, BMP, WebP or TIFF exactly as the model will see it (no EXIF rotation, alpha dropped).
 Result<Picture> decodePicture(const QByteArray& bytes, const QString& label);
 
 }  // namespace qwenvl::app

@@ -23,7 +23,7 @@ int usage_error(const std::string& message) {
   std::fprintf(stderr,
                "qwenvl-cli preprocess: %s\n"
                "usage: qwenvl-cli preprocess --out-dir DIR IMAGE...\n"
-               "  writes DIR/NAME.%d.rgb (%dx%dx3 bytes, RGB8) for each JPEG or PNG IMAGE\n",
+               "  writes DIR/NAME.%d.rgb (%dx%dx3 bytes, RGB8) for each picture IMAGE\n",
                message.c_str(), kVisionImageSize, kVisionImageSize, kVisionImageSize);
   return 2;
 }
