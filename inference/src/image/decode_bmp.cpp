@@ -32,10 +32,10 @@ struct Mask {
 };
 // BmpImagePlugin's SUPPORTED / MASK_MODES, in its order.
 constexpr Mask kMasks32[] = {
-    {0xFF0000, 0xFF00, 0xFF, 0x0, Layout::Bgrx},         {0xFF000000, 0xFF0000, 0xFF00, 0x0, Layout::Xbgr},
-    {0xFF000000, 0xFF00, 0xFF, 0x0, Layout::Bgxr},       {0xFF000000, 0xFF0000, 0xFF00, 0xFF, Layout::Abgr},
-    {0xFF, 0xFF00, 0xFF0000, 0xFF000000, Layout::Rgba},  {0xFF0000, 0xFF00, 0xFF, 0xFF000000, Layout::Bgra},
-    {0xFF000000, 0xFF00, 0xFF, 0xFF0000, Layout::Bgar},  {0x0, 0x0, 0x0, 0x0, Layout::Bgra},
+    {0xFF0000, 0xFF00, 0xFF, 0x0, Layout::Bgrx},        {0xFF000000, 0xFF0000, 0xFF00, 0x0, Layout::Xbgr},
+    {0xFF000000, 0xFF00, 0xFF, 0x0, Layout::Bgxr},      {0xFF000000, 0xFF0000, 0xFF00, 0xFF, Layout::Abgr},
+    {0xFF, 0xFF00, 0xFF0000, 0xFF000000, Layout::Rgba}, {0xFF0000, 0xFF00, 0xFF, 0xFF000000, Layout::Bgra},
+    {0xFF000000, 0xFF00, 0xFF, 0xFF0000, Layout::Bgar}, {0x0, 0x0, 0x0, 0x0, Layout::Bgra},
 };
 
 // One pixel of a 16/24/32-bit layout to RGB (Unpack.c's BGR;15, BGR;16, BGR, BGRX, ...).
@@ -150,8 +150,8 @@ Result<RgbImage> decode_bmp(std::string_view bytes, const std::string& name, con
     height = le16(bytes, h + 2);
     bits = le16(bytes, h + 6);
     padding = 3;
-  } else if (header_size == 40 || header_size == 52 || header_size == 56 || header_size == 64 ||
-             header_size == 108 || header_size == 124) {
+  } else if (header_size == 40 || header_size == 52 || header_size == 56 || header_size == 64 || header_size == 108 ||
+             header_size == 124) {
     // Pillow takes a height whose top byte is 0xFF as negative (rows stored top-down).
     top_down = static_cast<uint8_t>(bytes[h + 7]) == 0xFF;
     width = le32(bytes, h);
@@ -173,8 +173,8 @@ Result<RgbImage> decode_bmp(std::string_view bytes, const std::string& name, con
     return fail("unsupported BMP header type (" + std::to_string(header_size) + ")");
   }
   if (width > int64_t{1} << 31 || height > int64_t{1} << 31 || width * height > static_cast<int64_t>(limits.max_pixels))
-    return Result<RgbImage>::error(too_many_pixels(name, static_cast<uint64_t>(width), static_cast<uint64_t>(height),
-                                                   limits.max_pixels));
+    return Result<RgbImage>::error(
+        too_many_pixels(name, static_cast<uint64_t>(width), static_cast<uint64_t>(height), limits.max_pixels));
   if (width <= 0 || height <= 0)
     return fail("zero-size BMP (" + std::to_string(width) + "x" + std::to_string(height) + ")");
 
@@ -220,7 +220,10 @@ Result<RgbImage> decode_bmp(std::string_view bytes, const std::string& name, con
     rle = true;
   } else if (compression != 0) {
     return fail("unsupported BMP compression (" + std::to_string(compression) +
-                (compression == 4 ? ", an embedded JPEG" : compression == 5 ? ", an embedded PNG" : "") + ")");
+                (compression == 4   ? ", an embedded JPEG"
+                 : compression == 5 ? ", an embedded PNG"
+                                    : "") +
+                ")");
   }
 
   Palette256 pal;
@@ -262,8 +265,8 @@ Result<RgbImage> decode_bmp(std::string_view bytes, const std::string& name, con
 
   if (rle) {
     if (layout != Layout::Palette || bits != (compression == 1 ? 8 : 4))
-      return fail("unsupported BMP: RLE" + std::string(compression == 1 ? "8" : "4") + " with " +
-                  std::to_string(bits) + "-bit pixels");
+      return fail("unsupported BMP: RLE" + std::string(compression == 1 ? "8" : "4") + " with " + std::to_string(bits) +
+                  "-bit pixels");
     // RLE codes at most 255 pixels in 2 bytes, or a whole-row jump in 4: far less data than
     // that means a size the file cannot fill (refused before the index buffer exists).
     bool ok = false;

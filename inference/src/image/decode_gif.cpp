@@ -102,8 +102,10 @@ Result<RgbImage> decode_gif(std::string_view bytes, const std::string& name, con
   // Pillow grows the picture to hold a frame that reaches past the logical screen.
   if (x0 + fw > width) width = x0 + fw;
   if (y0 + fh > height) height = y0 + fh;
-  if (width * height > limits.max_pixels) return Result<RgbImage>::error(too_many_pixels(name, width, height, limits.max_pixels));
-  if (width == 0 || height == 0) return fail("zero-size GIF (" + std::to_string(width) + "x" + std::to_string(height) + ")");
+  if (width * height > limits.max_pixels)
+    return Result<RgbImage>::error(too_many_pixels(name, width, height, limits.max_pixels));
+  if (width == 0 || height == 0)
+    return fail("zero-size GIF (" + std::to_string(width) + "x" + std::to_string(height) + ")");
 
   const ColorMapObject* map = desc.ColorMap ? desc.ColorMap : global;
   // A local palette that is the identity ramp makes the frame "L" even under a global palette.

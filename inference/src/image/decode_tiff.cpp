@@ -4,7 +4,8 @@
 // associated alpha un-premultiplied first), palettes from the colour map's high bytes, CMYK through
 // Pillow's cmyk2rgb, and YCbCr only inside JPEG compression (libtiff converts it to RGB, as Pillow
 // asks it to). Strips and tiles, any codec libtiff has; separate planes and other layouts are
-// refused with the reason.
+// refused with the reason. Unlike JPEG, PNG and WebP, a TIFF's Orientation tag IS applied: Pillow's
+// TIFF plugin transposes the picture itself when loading it (load_end), so the model sees it turned.
 #include <tiffio.h>
 
 #include <cstdarg>
@@ -72,11 +73,11 @@ enum class Kind { Bilevel, Grey, Grey16, GreyAlpha, Rgb8, Rgb16, Palette, Cmyk }
 
 struct Format {
   Kind kind = Kind::Grey;
-  int bits = 8;                 // per sample
-  int samples = 1;              // per pixel
-  bool invert = false;          // min-is-white
-  bool premultiplied = false;   // associated alpha in sample 3
-  bool big_endian = false;      // 16-bit samples as stored (libtiff hands them in host order)
+  int bits = 8;                // per sample
+  int samples = 1;             // per pixel
+  bool invert = false;         // min-is-white
+  bool premultiplied = false;  // associated alpha in sample 3
+  bool big_endian = false;     // 16-bit samples as stored (libtiff hands them in host order)
 };
 
 // Host-order 16-bit sample i of a row.
@@ -138,6 +139,48 @@ void convert_pixels(const Format& f, const Palette256& pal, const uint8_t* src, 
   }
 }
 
+// PIL's Image.transpose for the Orientation values 2..8 (ImageOps.exif_transpose's table); the
+// size swaps for 5..8. Other values leave the picture as it is (Pillow ignores them too).
+void apply_orientation(RgbImage& img, int orientation) {
+  if (orientation < 2 || orientation > 8) return;
+  const size_t w = static_cast<size_t>(img.width), h = static_cast<size_t>(img.height);
+  const bool swap = orientation >= 5;
+  const size_t ow = swap ? h : w, oh = swap ? w : h;
+  std::vector<uint8_t> out(img.pixels.size());
+  for (size_t y = 0; y < oh; ++y) {
+    for (size_t x = 0; x < ow; ++x) {
+      size_t sx = x, sy = y;
+      switch (orientation) {
+        case 2:
+          sx = w - 1 - x;
+          break;  // FLIP_LEFT_RIGHT
+        case 3:
+          sx = w - 1 - x, sy = h - 1 - y;
+          break;  // ROTATE_180
+        case 4:
+          sy = h - 1 - y;
+          break;  // FLIP_TOP_BOTTOM
+        case 5:
+          sx = y, sy = x;
+          break;  // TRANSPOSE
+        case 6:
+          sx = y, sy = h - 1 - x;
+          break;  // ROTATE_270
+        case 7:
+          sx = w - 1 - y, sy = h - 1 - x;
+          break;  // TRANSVERSE
+        case 8:
+          sx = w - 1 - y, sy = x;
+          break;  // ROTATE_90
+      }
+      std::memcpy(out.data() + (y * ow + x) * 3, img.pixels.data() + (sy * w + sx) * 3, 3);
+    }
+  }
+  img.pixels.swap(out);
+  img.width = static_cast<int>(ow);
+  img.height = static_cast<int>(oh);
+}
+
 struct Handle {
   TIFF* tif = nullptr;
   TIFFOpenOptions* opts = nullptr;
@@ -170,24 +213,26 @@ Result<RgbImage> decode_tiff(std::string_view bytes, const std::string& name, co
   uint16_t bits = 1, samples = 1, photometric = 0, compression = 1, planar = 1, sample_format = 1;
   if (!TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &w) || !TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &ht))
     return libtiff_fail("no image size");
-  if (static_cast<uint64_t>(w) * ht > limits.max_pixels) return Result<RgbImage>::error(too_many_pixels(name, w, ht, limits.max_pixels));
+  if (static_cast<uint64_t>(w) * ht > limits.max_pixels)
+    return Result<RgbImage>::error(too_many_pixels(name, w, ht, limits.max_pixels));
   if (w == 0 || ht == 0) return fail("zero-size TIFF");
   TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bits);
   TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &samples);
   TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &compression);
   TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
   TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &sample_format);
-  if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &photometric)) return fail("unsupported TIFF: no photometric interpretation");
+  if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &photometric))
+    return fail("unsupported TIFF: no photometric interpretation");
   uint16_t extra_count = 0;
   uint16_t* extra = nullptr;
   TIFFGetFieldDefaulted(tif, TIFFTAG_EXTRASAMPLES, &extra_count, &extra);
 
-  if (samples > 1 && planar != PLANARCONFIG_CONTIG)
-    return fail("unsupported TIFF: colour planes stored separately");
+  if (samples > 1 && planar != PLANARCONFIG_CONTIG) return fail("unsupported TIFF: colour planes stored separately");
   if (sample_format != SAMPLEFORMAT_UINT)
     return fail("unsupported TIFF: " + std::string(sample_format == SAMPLEFORMAT_IEEEFP ? "floating-point" : "signed") +
                 " samples");
-  if (!TIFFIsCODECConfigured(compression)) return fail("unsupported TIFF compression (" + std::to_string(compression) + ")");
+  if (!TIFFIsCODECConfigured(compression))
+    return fail("unsupported TIFF compression (" + std::to_string(compression) + ")");
 
   Format f;
   f.bits = bits;
@@ -227,9 +272,9 @@ Result<RgbImage> decode_tiff(std::string_view bytes, const std::string& name, co
                                           extras_are({999}))) ||
                         (samples == 5 && (extras_are({0, 0}) || extras_are({1, 0}) || extras_are({2, 0}))) ||
                         (samples == 6 && (extras_are({0, 0, 0}) || extras_are({1, 0, 0}) || extras_are({2, 0, 0}))));
-      const bool ok16 = bits == 16 && ((samples == 3 && extra_count == 0) ||
-                                       (samples == 4 && (extra_count == 0 || extras_are({0}) || extras_are({1}) ||
-                                                         extras_are({2}))));
+      const bool ok16 =
+          bits == 16 && ((samples == 3 && extra_count == 0) ||
+                         (samples == 4 && (extra_count == 0 || extras_are({0}) || extras_are({1}) || extras_are({2}))));
       if (!ok8 && !ok16) return unsupported();
       f.kind = bits == 8 ? Kind::Rgb8 : Kind::Rgb16;
       f.premultiplied = extra_count > 0 && extra[0] == EXTRASAMPLE_ASSOCALPHA;
@@ -264,7 +309,8 @@ Result<RgbImage> decode_tiff(std::string_view bytes, const std::string& name, co
   Palette256 pal;
   if (f.kind == Kind::Palette) {
     uint16_t *r = nullptr, *g = nullptr, *b = nullptr;
-    if (!TIFFGetField(tif, TIFFTAG_COLORMAP, &r, &g, &b)) return fail("corrupt TIFF: palette image without a colour map");
+    if (!TIFFGetField(tif, TIFFTAG_COLORMAP, &r, &g, &b))
+      return fail("corrupt TIFF: palette image without a colour map");
     const int entries = 1 << (bits < 8 ? bits : 8);
     for (int i = 0; i < entries; ++i) {
       pal.rgb[3 * i] = static_cast<uint8_t>(r[i] / 256);
@@ -290,7 +336,8 @@ Result<RgbImage> decode_tiff(std::string_view bytes, const std::string& name, co
   try {
     if (TIFFIsTiled(tif)) {
       uint32_t tw = 0, th = 0;
-      if (!TIFFGetField(tif, TIFFTAG_TILEWIDTH, &tw) || !TIFFGetField(tif, TIFFTAG_TILELENGTH, &th) || tw == 0 || th == 0)
+      if (!TIFFGetField(tif, TIFFTAG_TILEWIDTH, &tw) || !TIFFGetField(tif, TIFFTAG_TILELENGTH, &th) || tw == 0 ||
+          th == 0)
         return libtiff_fail("bad tile size");
       const tmsize_t tile_size = TIFFTileSize(tif), tile_row = TIFFTileRowSize(tif);
       if (tile_size <= 0 || tile_row <= 0 || static_cast<uint64_t>(tile_row) < row_bytes(tw) ||
@@ -326,6 +373,8 @@ Result<RgbImage> decode_tiff(std::string_view bytes, const std::string& name, co
                          dst + (y0 + y) * width * 3);
       }
     }
+    uint16_t orientation = ORIENTATION_TOPLEFT;
+    if (TIFFGetField(tif, TIFFTAG_ORIENTATION, &orientation)) apply_orientation(out, orientation);
   } catch (...) {
     return fail("not enough memory to decode this TIFF");
   }
