@@ -125,13 +125,14 @@ void ChatController::syncSession() {
 void ChatController::importPictures(const QList<PictureSource>& sources) { m_importer.import(sources); }
 
 void ChatController::onImported(const QList<ImportResult>& results) {
-  QStringList errors;
+  QStringList errors, notes;
   QList<int> added;
   for (const ImportResult& r : results) {
     if (!r.error.isEmpty()) {
       errors << r.error;
       continue;
     }
+    if (!r.note.isEmpty()) notes << r.note;
     const int id = m_conversation->addPicture(r.item);
     added << id;
     if (m_modelState == ModelState::Ready) {
@@ -140,6 +141,7 @@ void ChatController::onImported(const QList<ImportResult>& results) {
     }
   }
   if (!added.isEmpty()) emit picturesAdded(added);
+  if (!notes.isEmpty()) emit noticeOccurred(notes.join(QLatin1Char('\n')));
   if (!errors.isEmpty()) emit errorOccurred(errors.join(QLatin1Char('\n')));
 }
 

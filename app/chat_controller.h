@@ -65,6 +65,8 @@ class ChatController : public QObject {
   void loadProgress(double fraction, const QString& stage);
   void busyChanged(bool busy);
   void errorOccurred(const QString& message);
+  // Information about pictures just added (e.g. an EXIF rotation the model does not apply).
+  void noticeOccurred(const QString& message);
   void picturesAdded(const QList<int>& ids);
   // A question that could not be answered comes back for editing.
   void draftReturned(const QString& text);

@@ -7,6 +7,7 @@
 
 #include "app/engine_bridge.h"
 #include "app/file_io.h"
+#include "app/picture_formats.h"
 
 namespace qwenvl::app {
 
@@ -66,6 +67,8 @@ ImportResult PictureImporter::importOne(const PictureSource& source) {
   r.item.picture = picture;
   r.item.image = imageView(picture);
   r.item.thumbnail = r.item.image.scaled(kThumbnailSize, kThumbnailSize, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+  if (const QString note = PictureFormats::modelViewNote(bytes); !note.isEmpty())
+    r.note = tr("“%1”: %2").arg(name, note);
   return r;
 }
 

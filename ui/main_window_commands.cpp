@@ -15,6 +15,7 @@
 #include "app/annotation_painter.h"
 #include "app/chat_controller.h"
 #include "app/chat_query.h"
+#include "app/picture_formats.h"
 #include "app/studio_app.h"
 #include "ui/actions.h"
 #include "ui/chat_pane.h"
@@ -57,8 +58,8 @@ void MainWindow::connectActions() {
                [this](const QString& path) { exportMarkdownTo(path); });
   });
   connect(a->addPictures, &QAction::triggered, this, [this] {
-    auto* dialog = new QFileDialog(this, tr("Add Pictures"), m_settings->lastFolder(),
-                                   tr("Pictures (*.jpg *.jpeg *.png);;All files (*)"));
+    auto* dialog =
+        new QFileDialog(this, tr("Add Pictures"), m_settings->lastFolder(), app::PictureFormats::fileDialogFilter());
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->setFileMode(QFileDialog::ExistingFiles);
     connect(dialog, &QFileDialog::filesSelected, this, [this](const QStringList& files) {
@@ -160,6 +161,7 @@ void MainWindow::connectController() {
   connect(m_controller, &app::ChatController::busyChanged, this, &MainWindow::updateBusyUi);
   connect(m_controller, &app::ChatController::replyFinished, this, &MainWindow::updateBusyUi);
   connect(m_controller, &app::ChatController::errorOccurred, m_messageBar, &MessageBar::showError);
+  connect(m_controller, &app::ChatController::noticeOccurred, m_messageBar, &MessageBar::showInformation);
   connect(m_controller, &app::ChatController::draftReturned, this, [this](const QString& text) {
     if (m_chatPane->promptEdit()->toPlainText().trimmed().isEmpty()) m_chatPane->promptEdit()->setPlainText(text);
   });

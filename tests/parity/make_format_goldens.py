@@ -280,14 +280,16 @@ def gif_first_image_descriptor(data):
 # ---------------------------------------------------------------- the cases
 
 
-def make_cases(out):
+def make_cases(out, sizes=None):
+    """Writes the pictures into `out`; returns (name, file, flags) for each."""
+    sizes = sizes or SIZES
     cases = []  # (name, file, flags)
 
     def add(name, ext, flags=None):
         cases.append((name, f"{name}.{ext}", flags or {}))
         return os.path.join(out, f"{name}.{ext}")
 
-    for si, (w, h) in enumerate(SIZES):
+    for si, (w, h) in enumerate(sizes):
         seed = 11 + si
         rgb = Image.fromarray(base_rgb(w, h, seed), "RGB")
         alpha = Image.fromarray(base_alpha(w, h, seed), "L")
@@ -444,11 +446,12 @@ def make_cases(out):
                          compression="tiff_lzw")
 
     # Files Pillow refuses: the engine must refuse them too (never crash, never a picture).
-    for src in ("gif_palette_256x171.gif", "bmp_rgb24_256x171.bmp", "webp_lossless_256x171.webp",
-                "tiff_rgb_lzw_256x171.tif", "bmp_rle8_256x171.bmp"):
+    s = "%dx%d" % sizes[1]
+    for src in (f"gif_palette_{s}.gif", f"bmp_rgb24_{s}.bmp", f"webp_lossless_{s}.webp", f"tiff_rgb_lzw_{s}.tif",
+                f"bmp_rle8_{s}.bmp"):
         with open(os.path.join(out, src), "rb") as f:
             d = f.read()
-        name = "truncated_" + src.replace(".", "_")
+        name = "truncated_" + src.replace(".", "_").replace(f"_{s}", "")
         with open(add(name, src.rsplit(".", 1)[1]), "wb") as f:
             f.write(d[: len(d) // 2])
     return cases

@@ -162,6 +162,42 @@ class TstPictureFormats : public QObject {
     }
   }
 
+  // Damaged copies of every small picture (cut short, bytes changed by a fixed pseudo-random
+  // sequence) decode or are refused with a message naming them: never a crash, an inconsistent
+  // picture, or a message quoting the file (the sanitizer build runs this too).
+  void damaged_copies_never_crash() {
+    const nlohmann::json m = manifest();
+    uint32_t state = 12345;
+    auto next = [&state] { return state = state * 1664525u + 1013904223u; };
+    qwenvl::DecodeLimits limits;
+    limits.max_pixels = 1u << 22;
+    int decoded = 0, refused = 0;
+    for (const auto& e : m["cases"]) {
+      const std::string name = e["name"];
+      if (name.find("37x23") == std::string::npos) continue;
+      const std::string bytes = read_file(goldens_dir() + "/" + e["file"].get<std::string>());
+      for (int i = 0; i < 240; ++i) {
+        std::string d = bytes;
+        if (i < 40) {
+          d.resize(d.size() * static_cast<size_t>(i) / 40);
+        } else {
+          for (int k = 0; k < 1 + i % 4; ++k) d[next() % d.size()] = static_cast<char>(next() >> 24);
+        }
+        const auto img = qwenvl::decode_image_memory(d, "damaged", limits);
+        if (img.ok()) {
+          QVERIFY(img->width > 0 && img->height > 0);
+          QCOMPARE(img->pixels.size(), size_t(img->width) * img->height * 3);
+          ++decoded;
+        } else {
+          QVERIFY2(img.message().rfind("damaged: ", 0) == 0, img.message().c_str());
+          ++refused;
+        }
+      }
+    }
+    qInfo("damaged copies: %d decoded, %d refused", decoded, refused);
+    QVERIFY(refused > 1000);
+  }
+
   // The same bytes through load_picture_from_memory: format sniffing never uses the name.
   void sniffed_not_named() {
     const nlohmann::json m = manifest();
