@@ -324,6 +324,25 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
     </message>
 </context>
 <context>
+    <name>PictureFormats</name>
+    <message>
+        <source>Pictures (*.jpg *.jpeg *.png *.gif *.bmp *.webp *.tif *.tiff)</source>
+        <translation>图片 (*.jpg *.jpeg *.png *.gif *.bmp *.webp *.tif *.tiff)</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Shown as the model sees it: the file asks to be turned or mirrored (EXIF orientation %1), but the model gets the picture as stored.</source>
+        <translation>按模型看到的样子显示：文件要求旋转或镜像（EXIF 方向 %1），但模型得到的是按原样存储的图片。</translation>
+    </message>
+    <message>
+        <source>Only the first frame of this animation is used, as the model sees it.</source>
+        <translation>只使用这段动画的第一帧，与模型看到的一致。</translation>
+    </message>
+</context>
+<context>
     <name>ReplyFormat</name>
     <message numerus="yes">
         <source>Prompt: %n token(s), %1 s</source>
@@ -476,6 +495,10 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
     <message>
         <source>“%1” cannot be used as a picture: %2</source>
         <translation>“%1”无法作为图片使用：%2</translation>
+    </message>
+    <message>
+        <source>“%1”: %2</source>
+        <translation>“%1”：%2</translation>
     </message>
 </context>
 <context>
@@ -800,10 +823,6 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
     <message>
         <source>Add Pictures</source>
         <translation>添加图片</translation>
-    </message>
-    <message>
-        <source>Pictures (*.jpg *.jpeg *.png);;All files (*)</source>
-        <translation>图片 (*.jpg *.jpeg *.png);;所有文件 (*)</translation>
     </message>
     <message>
         <source>There is no picture to save yet.</source>
