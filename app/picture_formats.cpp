@@ -82,7 +82,7 @@ QByteArray exifOfPng(const QByteArray& b) {
 QByteArray exifOfWebp(const QByteArray& b) {
   qsizetype pos = 12;
   while (pos + 8 <= b.size()) {
-    const quint32 len = le32(b, pos);
+    const quint32 len = le32(b, pos + 4);  // after the chunk's four-letter name
     if (len > quint32(b.size()) || pos + 8 + qsizetype(len) > b.size()) return {};
     if (b.mid(pos, 4) == "EXIF") {
       QByteArray e = b.mid(pos + 8, len);

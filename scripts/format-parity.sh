@@ -4,6 +4,8 @@
 # (tests/parity/make_format_goldens.py), decodes and resizes them with `qwenvl-cli preprocess
 # --full`, and compares byte for byte (tests/parity/compare_format_goldens.py). Needs no Qt and
 # no GPU; runs tst_picture_formats too where a Qt build has it.
+# The engine needs the development files of libwebp, libtiff and giflib besides libjpeg and libpng
+# (Debian/Ubuntu: libwebp-dev libtiff-dev libgif-dev); configuring says which one is missing.
 #   scripts/format-parity.sh     env: PYTHON (default python3: must import PIL and numpy),
 #                                BUILD (default build-formats), OUT (default out/format-parity)
 set -uo pipefail

@@ -435,7 +435,8 @@ def make_cases(out, sizes=None):
         # the stored pixels.
         if si in (0, 2):
             ex = exif_orientation(6)
-            rgb.save(add(f"exif6_jpeg_{s}", "jpg", {"libjpeg": True, "exif_orientation": 6}), quality=90, exif=ex)
+            rgb.save(add(f"exif6_jpeg_{s}", "jpg", {"libjpeg": True, "exif_orientation": 6}), quality=90,
+                     exif=b"Exif\x00\x00" + ex)
             rgb.save(add(f"exif6_png_{s}", "png", {"exif_orientation": 6}), exif=ex)
             rgb.save(add(f"exif6_webp_{s}", "webp", {"exif_orientation": 6}), lossless=True, exif=ex)
             # Pillow's TIFF plugin is the exception: it applies the Orientation tag when loading.
@@ -471,6 +472,10 @@ def main():
             with Image.open(os.path.join(out, file)) as im:
                 entry["mode"] = im.mode
                 entry["format"] = im.format
+                # The picture really carries the orientation, as Pillow reads it (a TIFF's is read
+                # and applied while loading, so it is checked before that).
+                if "exif_orientation" in flags and im.getexif().get(274) != flags["exif_orientation"]:
+                    raise SystemExit(f"{file}: Pillow reads EXIF orientation {im.getexif().get(274)}")
                 full = im.convert("RGB")
                 resized = full.resize((448, 448), Image.BICUBIC)
         except Exception as e:  # Pillow refuses: the engine must refuse too

@@ -65,7 +65,7 @@ class TestPictureFormatsApp : public QObject {
       const app::ImportResult r = app::PictureImporter::importOne(s);
       if (e.contains(QStringLiteral("error"))) {
         QVERIFY2(!r.error.isEmpty(), qPrintable(name));
-        QVERIFY2(r.error.contains(path), qPrintable(r.error));
+        QVERIFY2(r.error.contains(e.value(QStringLiteral("file")).toString()), qPrintable(r.error));
         ++refused;
         continue;
       }
@@ -103,8 +103,8 @@ class TestPictureFormatsApp : public QObject {
       const bool tiff = name.startsWith(QLatin1String("tiff_")) || name.startsWith(QLatin1String("exif6_tiff"));
       const int orientation = e.value(QStringLiteral("exif_orientation")).toInt();
       const bool animated = name.contains(QLatin1String("animated"));
-      QCOMPARE(app::PictureFormats::exifOrientation(bytes), tiff ? 0 : orientation);
-      QCOMPARE(app::PictureFormats::isAnimated(bytes), animated);
+      QVERIFY2(app::PictureFormats::exifOrientation(bytes) == (tiff ? 0 : orientation), qPrintable(name));
+      QVERIFY2(app::PictureFormats::isAnimated(bytes) == animated, qPrintable(name));
       if (!tiff && orientation > 1)
         QVERIFY2(note.contains(QString::number(orientation)), qPrintable(name + QStringLiteral(": ") + note));
       else if (animated)

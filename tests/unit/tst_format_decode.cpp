@@ -114,12 +114,18 @@ class TstFormatDecode : public QObject {
   void bmp_rle4_delta() {
     // 3x3, bottom-up: row 0 (bottom) "1 2 1", delta down one row, row 2 (top): run of 5 "3 4"
     // clipped to 3 pixels, end of bitmap.
-    const Bytes data("\x03\x12" "\x00\x00" "\x00\x02\x00\x01" "\x05\x34" "\x00\x01", 12);
+    const Bytes data(
+        "\x03\x12"
+        "\x00\x00"
+        "\x00\x02\x00\x01"
+        "\x05\x34"
+        "\x00\x01",
+        12);
     const std::vector<uint32_t> pal = {0x000000, 0xff0000, 0x00ff00, 0x0000ff, 0xffffff};
     auto img = qwenvl::decode_image_memory(bmp(3, 3, 4, 2, pal, data), "rle4.bmp");
     QVERIFY2(img.ok(), img.message().c_str());
-    QCOMPARE(img->pixels, rgb({0x0000ff, 0xffffff, 0x0000ff,    // top row (file row 2)
-                               0x000000, 0x000000, 0x000000,    // skipped by the delta
+    QCOMPARE(img->pixels, rgb({0x0000ff, 0xffffff, 0x0000ff,     // top row (file row 2)
+                               0x000000, 0x000000, 0x000000,     // skipped by the delta
                                0xff0000, 0x00ff00, 0xff0000}));  // bottom row (file row 0)
   }
 
@@ -158,11 +164,11 @@ class TstFormatDecode : public QObject {
     };
     const Bytes row(4, '\0');
     const std::vector<Case> cases = {
-        {bmp(1, 1, 24, 4, {}, row), "compression"},       // embedded JPEG
-        {bmp(1, 1, 2, 0, {0, 1, 2, 3}, row), "depth"},     // 2-bit: Pillow has no mode for it
-        {bmp(1, 1, 16, 3, {}, Bytes(16, '\0')), "bitfields"},  // masks 0 after the header: unknown
-        {bmp(1000, 1000, 24, 0, {}, row), "truncated"},    // pixel data missing
-        {bmp(70000, 70000, 24, 0, {}, row), "limit"},      // over DecodeLimits' pixels
+        {bmp(1, 1, 24, 4, {}, row), "compression"},                        // embedded JPEG
+        {bmp(1, 1, 2, 0, {0, 1, 2, 3}, row), "depth"},                     // 2-bit: Pillow has no mode for it
+        {bmp(1, 1, 16, 3, {}, Bytes(16, '\0')), "bitfields"},              // masks 0 after the header: unknown
+        {bmp(1000, 1000, 24, 0, {}, row), "truncated"},                    // pixel data missing
+        {bmp(70000, 70000, 24, 0, {}, row), "limit"},                      // over DecodeLimits' pixels
         {bmp(1, 1, 8, 0, std::vector<uint32_t>(300, 0), row), "palette"},  // > 256 entries
         {Bytes("BM\0\0", 4), "truncated"},
     };

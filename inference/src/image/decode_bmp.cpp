@@ -260,7 +260,9 @@ Result<RgbImage> decode_bmp(std::string_view bytes, const std::string& name, con
   }
   out.width = static_cast<int>(w);
   out.height = static_cast<int>(hh);
-  const uint64_t start = offset ? offset : after_header;
+  // Without an offset Pillow reads on from where the header (and palette) ended.
+  const uint64_t palette_bytes = layout == Layout::Palette ? uint64_t{static_cast<uint32_t>(padding)} * colors : 0;
+  const uint64_t start = offset ? offset : after_header + palette_bytes;
   if (start > bytes.size()) return fail("truncated BMP: the pixel data starts past the end of the file");
 
   if (rle) {

@@ -80,9 +80,9 @@ Result<RgbImage> decode_gif(std::string_view bytes, const std::string& name, con
       GifByteType* block = nullptr;
       if (DGifGetExtension(gif, &code, &block) == GIF_ERROR)
         return fail("corrupt or truncated GIF: " + gif_error(gif->Error));
-      // Pillow reads the graphic control block's transparency flag and index (the last one
-      // before the image wins).
-      if (code == GRAPHICS_EXT_FUNC_CODE && block && block[0] >= 4) transparent = (block[1] & 1) ? block[4] : -1;
+      // Pillow takes the transparent index from a graphic control block whose flag is set (the
+      // last such block before the image wins; one without the flag changes nothing).
+      if (code == GRAPHICS_EXT_FUNC_CODE && block && block[0] >= 4 && (block[1] & 1)) transparent = block[4];
       int blocks = 0;
       while (block) {
         if (++blocks > kMaxRecordsBeforeImage) return fail("malformed GIF: an extension never ends");
