@@ -133,7 +133,8 @@ Result<RgbImage> decode_gif(std::string_view bytes, const std::string& name, con
   // from 2, every 2nd from 1.
   static constexpr int kStart[4] = {0, 4, 2, 1}, kStep[4] = {8, 8, 4, 2};
   auto put_row = [&](uint64_t y) -> bool {
-    if (fw > 0 && DGifGetLine(gif, line.data(), static_cast<int>(fw)) == GIF_ERROR) return false;
+    if (fw == 0) return true;
+    if (DGifGetLine(gif, line.data(), static_cast<int>(fw)) == GIF_ERROR) return false;
     std::memcpy(index.data() + (y0 + y) * width + x0, line.data(), static_cast<size_t>(fw));
     return true;
   };

@@ -188,7 +188,7 @@ bool run(Job& job) {
 Result<RgbImage> decode_png(std::string_view bytes, const std::string& name, const DecodeLimits& limits) {
   // The size sits at a fixed place in the first chunk (IHDR); look before libpng reads anything
   // else, so that a bomb is refused even when the rest of the file is junk or missing.
-  if (bytes.size() >= 24 && bytes.substr(12, 4) == "IHDR") {
+  if (bytes.size() >= 26 && bytes.substr(12, 4) == "IHDR") {  // width, height, depth, colour type
     auto be32 = [&](size_t at) {
       const auto* p = reinterpret_cast<const uint8_t*>(bytes.data() + at);
       return uint64_t(p[0]) << 24 | uint64_t(p[1]) << 16 | uint64_t(p[2]) << 8 | uint64_t(p[3]);
