@@ -225,7 +225,8 @@ class TstFormatDecode : public QObject {
   }
 
   // Found by fuzzing the new seeds: a PNG cut inside IHDR (24 bytes) was read 2 bytes past its
-  // end, and a GIF frame 0 pixels wide handed memcpy a null pointer. The bytes sit in a buffer of
+  // end, and a GIF frame 0 pixels wide handed memcpy a null pointer (Pillow 9.4 refuses such a
+  // frame: "image file is truncated"; now so does the engine). The bytes sit in a buffer of
   // exactly their size, so the sanitizer build sees any read past it.
   void fuzz_regressions() {
     const std::vector<char> png = {'\x89', 'P', 'N', 'G', '\r', '\n', '\x1a', '\n', 0, 0, 0, 13,
@@ -236,8 +237,8 @@ class TstFormatDecode : public QObject {
     const Bytes g = gif(4, 2, 0, 0, 0, 2, {}, &global, nullptr);
     const std::vector<char> gb(g.begin(), g.end());
     auto z = qwenvl::decode_image_memory(std::string_view(gb.data(), gb.size()), "zero.gif");
-    QVERIFY2(z.ok(), z.message().c_str());  // the screen, filled with index 0
-    QCOMPARE(z->pixels, std::vector<uint8_t>(4 * 2 * 3, 0));
+    QVERIFY(!z.ok());
+    QVERIFY2(z.message().find("zero.gif: ") == 0 && z.message().find("0x2") != std::string::npos, z.message().c_str());
   }
 
   void webp_and_tiff_refusals() {

@@ -106,6 +106,9 @@ Result<RgbImage> decode_gif(std::string_view bytes, const std::string& name, con
     return Result<RgbImage>::error(too_many_pixels(name, width, height, limits.max_pixels));
   if (width == 0 || height == 0)
     return fail("zero-size GIF (" + std::to_string(width) + "x" + std::to_string(height) + ")");
+  // Pillow fails on a frame without pixels ("image file is truncated"); so does this.
+  if (fw == 0 || fh == 0)
+    return fail("corrupt GIF: the first frame is " + std::to_string(fw) + "x" + std::to_string(fh));
 
   const ColorMapObject* map = desc.ColorMap ? desc.ColorMap : global;
   // A local palette that is the identity ramp makes the frame "L" even under a global palette.
@@ -133,7 +136,6 @@ Result<RgbImage> decode_gif(std::string_view bytes, const std::string& name, con
   // from 2, every 2nd from 1.
   static constexpr int kStart[4] = {0, 4, 2, 1}, kStep[4] = {8, 8, 4, 2};
   auto put_row = [&](uint64_t y) -> bool {
-    if (fw == 0) return true;
     if (DGifGetLine(gif, line.data(), static_cast<int>(fw)) == GIF_ERROR) return false;
     std::memcpy(index.data() + (y0 + y) * width + x0, line.data(), static_cast<size_t>(fw));
     return true;
