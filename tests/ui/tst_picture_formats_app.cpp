@@ -12,9 +12,14 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include "app/chat_controller.h"
 #include "app/picture_formats.h"
 #include "app/picture_importer.h"
+#include "ui/image_canvas.h"
+#include "ui/message_bar.h"
 #include "ui/mime_pictures.h"
+#include "ui/picture_pane.h"
+#include "ui/thumbnail_strip.h"
 #include "ui_test_support.h"
 
 using namespace qwenvl;
@@ -137,6 +142,43 @@ class TestPictureFormatsApp : public QObject {
       QVERIFY2(r.error.isEmpty(), qPrintable(type + QStringLiteral(": ") + r.error));
       QCOMPARE(r.item.image.size(), QSize(37, 23));
     }
+  }
+
+  // In the window: dropped GIF, BMP, WebP and TIFF files become thumbnails showing the model's
+  // pixels; an EXIF-rotated JPEG is shown unrotated, and the message bar and its thumbnail's
+  // tooltip say why.
+  void droppedIntoTheWindow() {
+    test::ScriptedWindow w(false);
+    const QStringList files = {QStringLiteral("gif_animated_37x23.gif"), QStringLiteral("bmp_rle8_37x23.bmp"),
+                               QStringLiteral("webp_lossless_alpha_37x23.webp"), QStringLiteral("tiff_cmyk_37x23.tif")};
+    QStringList paths;
+    for (const QString& f : files) paths << goldens() + QLatin1Char('/') + f;
+    test::dropFiles(w.window.get(), paths);
+    QVERIFY(test::waitForPictures(w.window.get(), 4));
+    ui::PicturePane* pane = w.window->picturePane();
+    QCOMPARE(pane->strip()->count(), 4);
+    const auto& pictures = w.window->controller()->conversation()->pictures();
+    for (int i = 0; i < 4; ++i) {
+      const QString stem = files[i].section(QLatin1Char('.'), 0, 0);
+      const QByteArray want = readAll(goldens() + QLatin1Char('/') + stem + QStringLiteral(".full.rgb"));
+      const auto& rgb = pictures[i].picture->rgb;
+      QVERIFY2(QByteArray(reinterpret_cast<const char*>(rgb.data()), qsizetype(rgb.size())) == want,
+               qPrintable(files[i]));
+    }
+    // The animation's note (first frame only) came with the drop.
+    QTRY_VERIFY_WITH_TIMEOUT(w.window->messageBar()->isVisible(), 5000);
+    QCOMPARE(w.window->messageBar()->kind(), ui::MessageBar::Kind::Information);
+    QVERIFY2(w.window->messageBar()->text().contains(QLatin1String("first frame")),
+             qPrintable(w.window->messageBar()->text()));
+
+    test::dropFiles(w.window.get(), {goldens() + QStringLiteral("/exif6_jpeg_37x23.jpg")});
+    QVERIFY(test::waitForPictures(w.window.get(), 5));
+    QCOMPARE(pane->canvas()->imageSize(), QSize(37, 23));  // as stored, not turned to 23 x 37
+    QTRY_VERIFY_WITH_TIMEOUT(w.window->messageBar()->text().contains(QLatin1String("EXIF orientation 6")), 5000);
+    QCOMPARE(w.window->messageBar()->kind(), ui::MessageBar::Kind::Information);
+    QVERIFY2(pane->strip()->item(4)->toolTip().contains(QLatin1String("EXIF orientation 6")),
+             qPrintable(pane->strip()->item(4)->toolTip()));
+    QVERIFY(!pane->strip()->item(2)->toolTip().contains(QLatin1String("EXIF")));
   }
 
   void unknownBytesHaveNoExtension() {
