@@ -340,10 +340,13 @@ def make_cases(out, sizes=None):
         rows_top = [a[y] for y in range(h)]
         p16 = pal.convert("RGB").quantize(colors=16)
         idx16 = np.asarray(p16)
-        palette16 = [tuple(p16.getpalette()[3 * i:3 * i + 3]) for i in range(16)]
+        flat16 = p16.getpalette() + [0] * 48
+        palette16 = [tuple(flat16[3 * i:3 * i + 3]) for i in range(16)]
         write_bmp(add(f"bmp_palette4_{s}", "bmp"), w, h, 4, [pack_bits(idx16[y], 4) for y in range(h)], palette16)
         idx200 = np.asarray(pal)
-        pal_list = [tuple(pal.getpalette()[3 * i:3 * i + 3]) for i in range(256)]
+        # Pillow 9 pads getpalette() to 256 entries, Pillow 10+ returns only those in use.
+        flat = pal.getpalette()
+        pal_list = [tuple(flat[3 * i:3 * i + 3]) for i in range(len(flat) // 3)]
         write_bmp(add(f"bmp_palette8_topdown_{s}", "bmp"), w, h, 8, [bytes(idx200[y]) for y in range(h)],
                   pal_list, top_down=True)
         write_bmp(add(f"bmp_os2_{s}", "bmp"), w, h, 24, [bytes(a[y][:, ::-1].astype(np.uint8)) for y in range(h)],
@@ -391,7 +394,7 @@ def make_cases(out, sizes=None):
         pal.save(add(f"tiff_palette_{s}", "tif"))
         rgb.convert("CMYK").save(add(f"tiff_cmyk_{s}", "tif"))
         rgba.convert("LA").save(add(f"tiff_la_{s}", "tif"))
-        Image.fromarray(base_grey16(w, h, seed), "I;16").save(add(f"tiff_grey16_{s}", "tif"))
+        Image.fromarray(base_grey16(w, h, seed)).save(add(f"tiff_grey16_{s}", "tif"))  # uint16: "I;16"
         r16 = base_rgb16(w, h, seed)
         write_tiff(add(f"tiff_rgb16_le_{s}", "tif"), w, h, 16, 3, 2, [r16[y].astype("<u2").tobytes() for y in range(h)],
                    rows_per_strip=7)

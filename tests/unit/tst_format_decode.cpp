@@ -1,7 +1,8 @@
 // GIF, BMP, WebP and TIFF decoding where tst_picture_formats cannot look: files Pillow's writers
 // do not make, and behaviour of Pillow 12.3 (the official pipeline's) that the Pillow installed
 // here (9.4) does not share. Expected pixels are worked out from Pillow 12.3's code (cited per
-// case), never taken from our own output. Also refusals: every message names the file and says why.
+// case), never taken from our own output, and were confirmed with Pillow 12.3.0 itself (built from
+// its source against this machine's codecs, 2026-12-02). Also refusals: every message names the file and says why.
 #include <QtTest>
 
 #include <algorithm>
@@ -226,7 +227,8 @@ class TstFormatDecode : public QObject {
 
   // Found by fuzzing the new seeds: a PNG cut inside IHDR (24 bytes) was read 2 bytes past its
   // end, and a GIF frame 0 pixels wide handed memcpy a null pointer (Pillow 9.4 refuses such a
-  // frame: "image file is truncated"; now so does the engine). The bytes sit in a buffer of
+  // frame: "image file is truncated", 12.3 too: "tile cannot extend outside image"; now so does the
+  // engine). The bytes sit in a buffer of
   // exactly their size, so the sanitizer build sees any read past it.
   void fuzz_regressions() {
     const std::vector<char> png = {'\x89', 'P', 'N', 'G', '\r', '\n', '\x1a', '\n', 0, 0, 0, 13,
