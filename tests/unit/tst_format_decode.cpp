@@ -103,6 +103,28 @@ Bytes gif(int sw, int sh, int left, int top, int w, int h, const std::vector<uin
   return out;
 }
 
+// A little-endian TIFF of 8-bit grey: one strip, or tiles when tile > 0; `data` follows the IFD.
+Bytes tiff(uint32_t w, uint32_t h, const Bytes& data, uint32_t tile = 0) {
+  const uint32_t entries = tile ? 9 : 8;
+  const uint32_t data_at = 8 + 2 + 12 * entries + 4;
+  std::vector<std::pair<uint16_t, uint32_t>> tags = {{256, w}, {257, h}, {258, 8}, {259, 1}, {262, 1}};
+  if (tile)
+    tags.insert(tags.end(), {{322, tile}, {323, tile}, {324, data_at}, {325, uint32_t(data.size())}});
+  else
+    tags.insert(tags.end(), {{273, data_at}, {278, h}, {279, uint32_t(data.size())}});
+  Bytes out("II*\0", 4);
+  le32(out, 8);
+  le16(out, unsigned(tags.size()));
+  for (const auto& [tag, value] : tags) {
+    le16(out, tag);
+    le16(out, 4);  // LONG
+    le32(out, 1);
+    le32(out, value);
+  }
+  le32(out, 0);
+  return out + data;
+}
+
 }  // namespace
 
 class TstFormatDecode : public QObject {
@@ -241,6 +263,28 @@ class TstFormatDecode : public QObject {
     auto z = qwenvl::decode_image_memory(std::string_view(gb.data(), gb.size()), "zero.gif");
     QVERIFY(!z.ok());
     QVERIFY2(z.message().find("zero.gif: ") == 0 && z.message().find("0x2") != std::string::npos, z.message().c_str());
+  }
+
+  // Files far too small for the size they claim are refused from the header, before the pixel
+  // buffer exists (the message says so); a tile far larger than the picture too.
+  void bombs_refused_before_decoding() {
+    const std::vector<uint32_t> global = {0, 0xffffff};
+    auto g = qwenvl::decode_image_memory(gif(10000, 10000, 0, 0, 10000, 10000, {1, 1, 1}, &global, nullptr), "b.gif");
+    QVERIFY(!g.ok());
+    QVERIFY2(g.message().find("refused before decoding") != std::string::npos, g.message().c_str());
+    auto t = qwenvl::decode_image_memory(tiff(10000, 10000, Bytes(100, '\0')), "b.tif");
+    QVERIFY(!t.ok());
+    QVERIFY2(t.message().find("refused before decoding") != std::string::npos, t.message().c_str());
+    auto tiles = qwenvl::decode_image_memory(tiff(16, 16, Bytes(256, '\0'), 32768), "t.tif");
+    QVERIFY(!tiles.ok());
+    QVERIFY2(tiles.message().find("tiles of 32768x32768") != std::string::npos, tiles.message().c_str());
+    // The same files at honest sizes decode (so the refusals above are about the sizes).
+    auto small = qwenvl::decode_image_memory(tiff(16, 16, Bytes(256, '\x7f')), "s.tif");
+    QVERIFY2(small.ok(), small.message().c_str());
+    QCOMPARE(small->pixels, std::vector<uint8_t>(16 * 16 * 3, 0x7f));
+    auto tiled = qwenvl::decode_image_memory(tiff(16, 16, Bytes(256, '\x20'), 16), "t16.tif");
+    QVERIFY2(tiled.ok(), tiled.message().c_str());
+    QCOMPARE(tiled->pixels, std::vector<uint8_t>(16 * 16 * 3, 0x20));
   }
 
   void webp_and_tiff_refusals() {

@@ -251,6 +251,17 @@ Result<RgbImage> decode_bmp(std::string_view bytes, const std::string& name, con
   }
 
   const uint64_t w = static_cast<uint64_t>(width), hh = static_cast<uint64_t>(height);
+  // Without an offset Pillow reads on from where the header (and palette) ended.
+  const uint64_t palette_bytes = layout == Layout::Palette ? uint64_t{static_cast<uint32_t>(padding)} * colors : 0;
+  const uint64_t start = offset ? offset : after_header + palette_bytes;
+  if (start > bytes.size()) return fail("truncated BMP: the pixel data starts past the end of the file");
+  // Uncompressed rows must all be there; checked before the pixel buffer exists.
+  const uint64_t stride = ((w * static_cast<uint64_t>(bits) + 31) >> 3) & ~uint64_t{3};
+  // Pillow's raw decoder needs the last row only up to the pixels it unpacks.
+  const uint64_t last_row = (w * static_cast<uint64_t>(bits) + 7) / 8;
+  if (!rle && bytes.size() - start < stride * (hh - 1) + last_row)
+    return fail("truncated BMP: the file has " + std::to_string(bytes.size() - start) + " bytes of pixel data, " +
+                std::to_string(stride * (hh - 1) + last_row) + " needed");
   RgbImage out;
   std::vector<uint8_t> rle_data;
   try {
@@ -260,10 +271,6 @@ Result<RgbImage> decode_bmp(std::string_view bytes, const std::string& name, con
   }
   out.width = static_cast<int>(w);
   out.height = static_cast<int>(hh);
-  // Without an offset Pillow reads on from where the header (and palette) ended.
-  const uint64_t palette_bytes = layout == Layout::Palette ? uint64_t{static_cast<uint32_t>(padding)} * colors : 0;
-  const uint64_t start = offset ? offset : after_header + palette_bytes;
-  if (start > bytes.size()) return fail("truncated BMP: the pixel data starts past the end of the file");
 
   if (rle) {
     if (layout != Layout::Palette || bits != (compression == 1 ? 8 : 4))
@@ -287,12 +294,6 @@ Result<RgbImage> decode_bmp(std::string_view bytes, const std::string& name, con
     return out;
   }
 
-  const uint64_t stride = ((w * static_cast<uint64_t>(bits) + 31) >> 3) & ~uint64_t{3};
-  // Pillow's raw decoder needs the last row only up to the pixels it unpacks.
-  const uint64_t last_row = (w * static_cast<uint64_t>(bits) + 7) / 8;
-  if (bytes.size() - start < stride * (hh - 1) + last_row)
-    return fail("truncated BMP: the file has " + std::to_string(bytes.size() - start) + " bytes of pixel data, " +
-                std::to_string(stride * (hh - 1) + last_row) + " needed");
   const int step = bits / 8;
   for (uint64_t row = 0; row < hh; ++row) {
     const uint64_t y = top_down ? row : hh - 1 - row;

@@ -18,6 +18,8 @@ namespace {
 
 // Files with this many records before the first image are built to stall a decoder.
 constexpr int kMaxRecordsBeforeImage = 100000;
+// LZW: one code of at least 2 bits stands for at most 4096 pixels, 16,384 per byte.
+constexpr uint64_t kMaxPixelsPerByte = 4096 * 8 / 2;
 
 struct Source {
   std::string_view bytes;
@@ -106,6 +108,12 @@ Result<RgbImage> decode_gif(std::string_view bytes, const std::string& name, con
     return Result<RgbImage>::error(too_many_pixels(name, width, height, limits.max_pixels));
   if (width == 0 || height == 0)
     return fail("zero-size GIF (" + std::to_string(width) + "x" + std::to_string(height) + ")");
+  // The file must hold at least fw * fh / kMaxPixelsPerByte bytes of LZW data; fewer means a size
+  // it cannot carry, refused before the buffers exist (Pillow fails on it too, after decoding).
+  if (fw * fh / kMaxPixelsPerByte > bytes.size())
+    return fail("the first frame claims " + std::to_string(fw) + "x" + std::to_string(fh) +
+                " pixels, more than the file's " + std::to_string(bytes.size()) +
+                " bytes can code (truncated or hostile); refused before decoding");
   // Pillow fails on a frame without pixels ("image file is truncated"); so does this.
   if (fw == 0 || fh == 0)
     return fail("corrupt GIF: the first frame is " + std::to_string(fw) + "x" + std::to_string(fh));

@@ -22,6 +22,27 @@ namespace {
 
 // libtiff's own allocations (directory arrays, codec state) are capped at this.
 constexpr tmsize_t kMaxLibtiffAlloc = tmsize_t{1} << 30;
+// A tile may hold up to this many pixels even when the picture is smaller (4096 x 1024, 2048 x
+// 2048 ...); beyond it, no more than the picture rounded up to whole 16-pixel blocks.
+constexpr uint64_t kMaxTilePixels = uint64_t{1} << 22;
+
+// The most raw bytes one stored byte can expand to, per compression; 0 where no bound holds
+// (JPEG, fax codes and others can code a blank area in almost nothing).
+uint64_t max_expansion(uint16_t compression) {
+  switch (compression) {
+    case COMPRESSION_NONE:
+      return 1;
+    case COMPRESSION_PACKBITS:
+      return 64;  // 2 bytes for a run of 128
+    case COMPRESSION_ADOBE_DEFLATE:
+    case COMPRESSION_DEFLATE:
+      return 1032;
+    case COMPRESSION_LZW:
+      return 4096 * 8 / 9;  // a 9-bit or wider code for at most 4096 bytes
+    default:
+      return 0;
+  }
+}
 
 struct Memory {
   std::string_view bytes;
@@ -321,6 +342,19 @@ Result<RgbImage> decode_tiff(std::string_view bytes, const std::string& name, co
 
   // Bytes of one row of `n` pixels, as libtiff hands them over.
   auto row_bytes = [&](uint64_t n) { return (n * f.samples * f.bits + 7) / 8; };
+  // The stored data must be able to hold the picture (as decode_png checks deflate's ratio):
+  // refused before the pixel buffer exists when it cannot.
+  if (const uint64_t ratio = max_expansion(compression); ratio > 0) {
+    const uint32_t stored_blocks = TIFFIsTiled(tif) ? TIFFNumberOfTiles(tif) : TIFFNumberOfStrips(tif);
+    uint64_t stored = 0;
+    for (uint32_t i = 0; i < stored_blocks && stored < bytes.size(); ++i) stored += TIFFGetStrileByteCount(tif, i);
+    if (stored > bytes.size()) stored = bytes.size();
+    const uint64_t need = row_bytes(w) * ht / ratio;
+    if (stored < need)
+      return fail("the header claims " + std::to_string(w) + "x" + std::to_string(ht) +
+                  " pixels, which need at least " + std::to_string(need) + " bytes of image data, but the file has " +
+                  std::to_string(stored) + " (truncated or hostile); refused before decoding");
+  }
   RgbImage out;
   std::vector<uint8_t> buf;
   const uint64_t width = w, height = ht;
@@ -339,6 +373,10 @@ Result<RgbImage> decode_tiff(std::string_view bytes, const std::string& name, co
       if (!TIFFGetField(tif, TIFFTAG_TILEWIDTH, &tw) || !TIFFGetField(tif, TIFFTAG_TILELENGTH, &th) || tw == 0 ||
           th == 0)
         return libtiff_fail("bad tile size");
+      const uint64_t padded = (uint64_t{w} + 15) / 16 * 16 * ((uint64_t{ht} + 15) / 16 * 16);
+      if (uint64_t{tw} * th > kMaxTilePixels && uint64_t{tw} * th > padded)
+        return fail("corrupt TIFF: tiles of " + std::to_string(tw) + "x" + std::to_string(th) + " for a " +
+                    std::to_string(w) + "x" + std::to_string(ht) + " picture");
       const tmsize_t tile_size = TIFFTileSize(tif), tile_row = TIFFTileRowSize(tif);
       if (tile_size <= 0 || tile_row <= 0 || static_cast<uint64_t>(tile_row) < row_bytes(tw) ||
           static_cast<uint64_t>(tile_size) < static_cast<uint64_t>(tile_row) * th)
