@@ -21,7 +21,7 @@ namespace qwenvl::image_detail {
 namespace {
 
 // libtiff's own allocations (directory arrays, codec state) are capped at this.
-constexpr tmsize_t kMaxLibtiffAlloc = tmsize_t{1} << 30;
+constexpr tmsize_t kMaxLibtiffAlloc = tmsize_t{256} << 20;
 // A tile may hold up to this many pixels even when the picture is smaller (4096 x 1024, 2048 x
 // 2048 ...); beyond it, no more than the picture rounded up to whole 16-pixel blocks.
 constexpr uint64_t kMaxTilePixels = uint64_t{1} << 22;
