@@ -92,22 +92,148 @@ QVector<AnnotationBox> annotationBoxes(const Grounding& grounding, QSize picture
     a.label = grounding.labelOf(b);
     a.ref = b.ref;
     a.highlighted = highlightedRef >= 0 && b.ref == highlightedRef;
+    if (grounding.refs.size() > kTableauColors && b.ref >= 0) a.number = b.ref + 1;
     out.push_back(a);
   }
   return out;
 }
 
-void paintAnnotations(QPainter& painter, QSize picture, const QVector<AnnotationBox>& boxes) {
+AnnotationStyle fileAnnotationStyle(QSize picture) {
   const AnnotationMetrics m = annotationMetrics(picture);
-  painter.save();
-  const QFont font = annotationFont(m.fontPx);
+  AnnotationStyle s;
+  s.fontPx = m.fontPx;
+  s.lineWidthPx = m.lineWidthPx;
+  s.padPx = m.padPx;
+  s.labelBounds = QRectF(QPointF(0, 0), QSizeF(picture));
+  return s;
+}
+
+AnnotationStyle screenAnnotationStyle(QSize picture, const QTransform& toView, const QRectF& visible, double fontPx) {
+  const AnnotationMetrics m = annotationMetrics(picture);
+  const double zoom = std::sqrt(std::abs(toView.determinant()));
+  AnnotationStyle s;
+  s.fontPx = fontPx;
+  s.lineWidthPx = std::clamp(m.lineWidthPx * zoom, 2.0, 6.0);
+  s.padPx = std::max(2.0, fontPx * 0.15);
+  s.toTarget = toView;
+  s.labelBounds = visible;
+  return s;
+}
+
+namespace {
+
+bool isFree(const QRectF& r, const QVector<PlacedLabel>& placed) {
+  for (const PlacedLabel& p : placed) {
+    if (p.rect.intersects(r)) return false;
+  }
+  return true;
+}
+
+double overlap(const QRectF& r, const QVector<PlacedLabel>& placed) {
+  double area = 0;
+  for (const PlacedLabel& p : placed) {
+    const QRectF i = p.rect.intersected(r);
+    area += i.width() * i.height();
+  }
+  return area;
+}
+
+QRectF keepInside(QRectF r, const QRectF& bounds) {
+  if (r.right() > bounds.right()) r.moveRight(bounds.right());
+  if (r.bottom() > bounds.bottom()) r.moveBottom(bounds.bottom());
+  if (r.left() < bounds.left()) r.moveLeft(bounds.left());
+  if (r.top() < bounds.top()) r.moveTop(bounds.top());
+  return r;
+}
+
+bool axisAligned(const QPolygonF& shape) {
+  return shape.size() == 4 && shape[0].y() == shape[1].y() && shape[1].x() == shape[2].x() &&
+         shape[2].y() == shape[3].y() && shape[3].x() == shape[0].x();
+}
+
+}  // namespace
+
+QVector<PlacedLabel> layoutLabels(const QVector<AnnotationBox>& boxes, const AnnotationStyle& style) {
+  QVector<PlacedLabel> placed;
+  if (style.labelBounds.isEmpty()) return placed;
+  const QFont font = annotationFont(style.fontPx);
   const QFontMetricsF fm(font);
+  QFont badgeFont = font;
+  badgeFont.setBold(true);
+  const QFontMetricsF bfm(badgeFont);
+  const double pad = style.padPx;
+  const double h = fm.height() + 2 * pad;
+  // A long label may take most of the width, never more: it is elided, not cut at the edge.
+  const double maxText =
+      std::max(style.labelBounds.width() * 0.6, std::min(style.labelBounds.width(), 12 * fm.height())) - 2 * pad;
+  for (int i = 0; i < boxes.size(); ++i) {
+    const AnnotationBox& box = boxes[i];
+    if (box.shape.isEmpty() || (box.label.isEmpty() && box.number <= 0)) continue;
+    PlacedLabel label;
+    label.box = i;
+    if (box.number > 0) {
+      label.badge = QString::number(box.number);
+      label.badgeWidth = bfm.horizontalAdvance(label.badge) + 2 * pad;
+    }
+    const double room = std::max(0.0, maxText - label.badgeWidth);
+    label.text = fm.elidedText(box.label, Qt::ElideRight, room);
+    const double textWidth = label.text.isEmpty() ? 0 : fm.horizontalAdvance(label.text) + 2 * pad;
+    const QSizeF size(label.badgeWidth + textWidth, h);
+    const QRectF b = style.toTarget.map(QPolygonF(box.shape)).boundingRect();
+    const double w = size.width();
+    const QPointF corners[] = {
+        {b.left(), b.top()},           // inside, top left: the official drawer's place
+        {b.left(), b.top() - h},       // above the box
+        {b.left(), b.bottom()},        // below the box
+        {b.left(), b.bottom() - h},    // inside, bottom left
+        {b.right() - w, b.top()},      // inside, top right
+        {b.right() - w, b.top() - h},  // above, right aligned
+        {b.right() - w, b.bottom()},   // below, right aligned
+        {b.right() - w, b.bottom() - h},
+    };
+    QVector<QRectF> candidates;
+    for (const QPointF& c : corners) candidates.push_back(keepInside(QRectF(c, size), style.labelBounds));
+    bool found = false;
+    for (const QRectF& c : candidates) {
+      if (isFree(c, placed)) {
+        label.rect = c;
+        found = true;
+        break;
+      }
+    }
+    // Nudged: the nearest free row below or above the box's corners, then the least crowded place.
+    for (int k = 1; !found && k <= 60; ++k) {
+      for (const QRectF& from : {candidates[0], candidates[4]}) {
+        for (double dir : {1.0, -1.0}) {
+          const QRectF c = keepInside(from.translated(0, dir * k * h), style.labelBounds);
+          if (!found && isFree(c, placed)) {
+            label.rect = c;
+            found = true;
+          }
+        }
+      }
+    }
+    if (!found) {
+      label.rect = candidates.front();
+      for (const QRectF& c : candidates) {
+        if (overlap(c, placed) < overlap(label.rect, placed)) label.rect = c;
+      }
+    }
+    placed.push_back(label);
+  }
+  return placed;
+}
+
+void paintAnnotations(QPainter& painter, const QVector<AnnotationBox>& boxes, const AnnotationStyle& style) {
+  painter.save();
   for (const AnnotationBox& box : boxes) {
-    const bool axisAligned =
-        box.shape.size() == 4 && box.shape[0].y() == box.shape[1].y() && box.shape[1].x() == box.shape[2].x();
+    const QPolygonF shape = style.toTarget.map(QPolygonF(box.shape));
+    const bool upright = axisAligned(shape);
     QPen pen(box.color);
-    pen.setWidthF(box.highlighted ? m.lineWidthPx * 1.75 : m.lineWidthPx);
+    pen.setWidthF(box.highlighted ? style.lineWidthPx * 1.75 : style.lineWidthPx);
     pen.setJoinStyle(Qt::MiterJoin);
+    // Refs past the palette's first round are dashed (their number badge says which is which).
+    if (box.ref >= kTableauColors && (box.ref / kTableauColors) % 2 == 1) pen.setStyle(Qt::DashLine);
     painter.setPen(pen);
     if (box.highlighted) {
       QColor fill = box.color;
@@ -117,33 +243,61 @@ void paintAnnotations(QPainter& painter, QSize picture, const QVector<Annotation
       painter.setBrush(Qt::NoBrush);
     }
     // Upright boxes stay crisp (exactly the box colour along the edge); quads are smoothed.
-    painter.setRenderHint(QPainter::Antialiasing, !axisAligned);
-    if (axisAligned) {
-      painter.drawRect(QRectF(QPointF(box.shape[0]), QPointF(box.shape[2])).normalized());
+    painter.setRenderHint(QPainter::Antialiasing, !upright);
+    if (upright) {
+      painter.drawRect(QRectF(shape[0], shape[2]).normalized());
     } else {
-      painter.drawPolygon(box.shape);
+      painter.drawPolygon(shape);
     }
   }
   // Labels after all boxes, so that no box line crosses a label.
+  const QFont font = annotationFont(style.fontPx);
+  QFont badgeFont = font;
+  badgeFont.setBold(true);
   painter.setRenderHint(QPainter::Antialiasing, true);
   painter.setRenderHint(QPainter::TextAntialiasing, true);
-  painter.setFont(font);
-  for (const AnnotationBox& box : boxes) {
-    if (box.label.isEmpty() || box.shape.isEmpty()) continue;
-    const QRect bounds = box.shape.boundingRect();
-    const QSizeF text(fm.horizontalAdvance(box.label), fm.height());
-    QRectF bg(QPointF(bounds.left(), bounds.top()), QSizeF(text.width() + 2 * m.padPx, text.height() + 2 * m.padPx));
-    if (bg.right() > picture.width()) bg.moveRight(picture.width());
-    if (bg.bottom() > picture.height()) bg.moveBottom(picture.height());
-    bg.moveLeft(std::max(0.0, bg.left()));
-    bg.moveTop(std::max(0.0, bg.top()));
+  const double pad = style.padPx;
+  for (const PlacedLabel& label : layoutLabels(boxes, style)) {
+    const AnnotationBox& box = boxes[label.box];
     painter.setPen(Qt::NoPen);
     painter.setBrush(QColor(0, 0, 0, 204));  // black at alpha 0.8, as the drawer's label box
-    painter.drawRect(bg);
+    painter.drawRect(label.rect);
+    QRectF textRect = label.rect;
+    if (!label.badge.isEmpty()) {
+      const QRectF badge(label.rect.topLeft(), QSizeF(label.badgeWidth, label.rect.height()));
+      painter.setBrush(box.color);
+      painter.drawRect(badge);
+      painter.setPen(qGray(box.color.rgb()) > 140 ? Qt::black : Qt::white);
+      painter.setFont(badgeFont);
+      painter.drawText(badge, Qt::AlignCenter, label.badge);
+      textRect.setLeft(badge.right());
+    }
+    if (label.text.isEmpty()) continue;
+    painter.setFont(font);
     painter.setPen(labelTextColor(box.color));
-    painter.drawText(bg.adjusted(m.padPx, m.padPx, -m.padPx, -m.padPx), Qt::AlignLeft | Qt::AlignTop, box.label);
+    painter.drawText(textRect.adjusted(pad, pad, -pad, -pad), Qt::AlignLeft | Qt::AlignTop, label.text);
   }
   painter.restore();
+}
+
+AnnotationStyle fittedFileAnnotationStyle(QSize picture, const QVector<AnnotationBox>& boxes) {
+  const AnnotationStyle official = fileAnnotationStyle(picture);
+  // The drawer's size while its labels fit; smaller (down to 55 %) when they would overlap.
+  for (double scale : {1.0, 0.85, 0.7, 0.55}) {
+    AnnotationStyle s = official;
+    s.fontPx = official.fontPx * scale;
+    const QVector<PlacedLabel> labels = layoutLabels(boxes, s);
+    bool overlapping = false;
+    for (int i = 0; i < labels.size() && !overlapping; ++i) {
+      for (int j = 0; j < i && !overlapping; ++j) overlapping = labels[i].rect.intersects(labels[j].rect);
+    }
+    if (!overlapping || scale == 0.55) return s;
+  }
+  return official;
+}
+
+void paintAnnotations(QPainter& painter, QSize picture, const QVector<AnnotationBox>& boxes) {
+  paintAnnotations(painter, boxes, fittedFileAnnotationStyle(picture, boxes));
 }
 
 QImage renderAnnotated(const QImage& original, const QVector<AnnotationBox>& boxes) {

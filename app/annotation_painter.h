@@ -1,6 +1,7 @@
-// The one routine that draws grounding boxes and their labels, used by the picture view (under
-// its zoom transform) and by "save annotated picture" (at the original resolution), so the two
-// always agree. Boxes arrive in model space and become pixels only here: int(x / 1000 * W).
+// The one routine that draws grounding boxes and their labels, used by the picture view (labels
+// at a constant screen size) and by "save annotated picture" (at the original resolution), so
+// the two always agree on placement and colours. Boxes arrive in model space and become pixels only here: int(x / 1000
+// * W).
 #pragma once
 
 #include <array>
@@ -10,8 +11,10 @@
 #include <QImage>
 #include <QPolygon>
 #include <QRect>
+#include <QRectF>
 #include <QSize>
 #include <QString>
+#include <QTransform>
 #include <QVector>
 
 #include "app/grounding.h"
@@ -35,6 +38,9 @@ struct AnnotationBox {
   QString label;  // empty: no label drawn
   int ref = -1;   // which ref of the reply, for hover and highlight
   bool highlighted = false;
+  // 1-based number badge drawn before the label, 0 for none: set when a reply has more refs
+  // than the palette has colours, so that two refs of one colour can still be told apart.
+  int number = 0;
 };
 
 // Sizes of the official drawer (detectron2's Visualizer at 100 dpi): font max(sqrt(W*H)//30,
@@ -54,7 +60,40 @@ QString annotationFontFamily();
 QColor labelTextColor(const QColor& boxColor);
 
 QVector<AnnotationBox> annotationBoxes(const Grounding& grounding, QSize picture, int highlightedRef = -1);
-// Paints in picture pixel coordinates; the caller sets any view transform on the painter.
+
+// How boxes and labels are drawn onto a painter: sizes in the painter's coordinates, the map
+// from picture pixels to them, and the rectangle labels must stay inside (they are moved in,
+// never cut).
+struct AnnotationStyle {
+  double fontPx = 0;
+  double lineWidthPx = 0;
+  double padPx = 0;
+  QTransform toTarget;
+  QRectF labelBounds;
+};
+// A saved picture: the official drawer's sizes at the picture's own resolution.
+AnnotationStyle fileAnnotationStyle(QSize picture);
+// As fileAnnotationStyle, with labels made smaller (to 55 %) while they would overlap.
+AnnotationStyle fittedFileAnnotationStyle(QSize picture, const QVector<AnnotationBox>& boxes);
+// The screen: labels `fontPx` high whatever the zoom, lines 2..6 px; `visible` is the part of
+// the view where labels may go.
+AnnotationStyle screenAnnotationStyle(QSize picture, const QTransform& toView, const QRectF& visible, double fontPx);
+
+struct PlacedLabel {
+  int box = -1;   // index into the boxes
+  QRectF rect;    // in the painter's coordinates, background included
+  QString text;   // the label as drawn (elided when wider than the bounds allow)
+  QString badge;  // the number badge, empty for none
+  double badgeWidth = 0;
+};
+// Where each label goes: inside the box's top-left corner as the official drawer puts it when
+// that is free, else just outside above, below, at the other corners, then nudged away from the
+// labels already placed; labels never overlap each other while there is room for them.
+QVector<PlacedLabel> layoutLabels(const QVector<AnnotationBox>& boxes, const AnnotationStyle& style);
+
+// Paints boxes and labels in the painter's own coordinates (style.toTarget maps the boxes).
+void paintAnnotations(QPainter& painter, const QVector<AnnotationBox>& boxes, const AnnotationStyle& style);
+// In picture pixel coordinates at the official sizes (a saved picture).
 void paintAnnotations(QPainter& painter, QSize picture, const QVector<AnnotationBox>& boxes);
 // The original picture with the boxes drawn on it, at its own resolution (RGB888).
 QImage renderAnnotated(const QImage& original, const QVector<AnnotationBox>& boxes);

@@ -25,6 +25,8 @@ const char* kRestore = "chat/restoreLast";
 const char* kCurrentConversation = "chat/currentConversation";
 const char* kLanguage = "ui/language";
 const char* kShowBoxes = "ui/showBoxes";
+const char* kTheme = "ui/theme";
+const char* kFontPoints = "ui/fontPoints";
 const char* kLastFolder = "ui/lastFolder";
 const char* kGeometry = "window/geometry";
 const char* kState = "window/state";
@@ -119,6 +121,26 @@ QString AppSettings::language() const {
   return QLocale().language() == QLocale::Chinese ? QStringLiteral("zh_CN") : QStringLiteral("en");
 }
 void AppSettings::setLanguage(const QString& code) { m_settings->setValue(kLanguage, code); }
+
+ThemeChoice AppSettings::theme() const {
+  const QString t = m_settings->value(kTheme).toString();
+  if (t == QLatin1String("light")) return ThemeChoice::Light;
+  if (t == QLatin1String("dark")) return ThemeChoice::Dark;
+  return ThemeChoice::System;
+}
+void AppSettings::setTheme(ThemeChoice theme) {
+  m_settings->setValue(kTheme, theme == ThemeChoice::Light  ? QStringLiteral("light")
+                               : theme == ThemeChoice::Dark ? QStringLiteral("dark")
+                                                            : QStringLiteral("system"));
+}
+
+int AppSettings::fontPoints() const {
+  const int p = m_settings->value(kFontPoints, 0).toInt();
+  return p == 0 ? 0 : qBound(kMinFontPoints, p, kMaxFontPoints);
+}
+void AppSettings::setFontPoints(int points) {
+  m_settings->setValue(kFontPoints, points == 0 ? 0 : qBound(kMinFontPoints, points, kMaxFontPoints));
+}
 
 bool AppSettings::showBoxes() const { return m_settings->value(kShowBoxes, true).toBool(); }
 void AppSettings::setShowBoxes(bool show) { m_settings->setValue(kShowBoxes, show); }

@@ -31,6 +31,8 @@ struct SamplingSettings {
 };
 
 enum class BackendChoice { Cuda, Cpu };
+// The app's own colours, whatever the desktop's theme.
+enum class ThemeChoice { System, Light, Dark };
 
 class AppSettings {
  public:
@@ -55,6 +57,14 @@ class AppSettings {
   QString language() const;  // "en" or "zh_CN"; first start follows the system locale
   void setLanguage(const QString& code);
   static QStringList languages();
+
+  ThemeChoice theme() const;
+  void setTheme(ThemeChoice theme);
+  // The text size in points; 0: the desktop's.
+  int fontPoints() const;
+  void setFontPoints(int points);
+  static constexpr int kMinFontPoints = 7;
+  static constexpr int kMaxFontPoints = 28;
 
   bool showBoxes() const;
   void setShowBoxes(bool show);

@@ -6,6 +6,8 @@
 #include <QFileInfo>
 #include <QRandomGenerator>
 
+#include "app/engine_text.h"
+
 namespace qwenvl::app {
 
 ChatController::ChatController(BackendFactory factory, AppSettings* settings, QObject* parent)
@@ -87,6 +89,8 @@ void ChatController::cancelLoad() {
   m_client.cancelLoad();
 }
 
+QString ChatController::device() const { return EngineText::device(m_device); }
+
 void ChatController::onLoaded(quint64 id, const QString& device) {
   if (id != m_loadId) return;
   m_device = device;
@@ -126,6 +130,7 @@ void ChatController::importPictures(const QList<PictureSource>& sources) { m_imp
 
 void ChatController::onImported(const QList<ImportResult>& results) {
   QStringList errors, notes;
+  QStringList duplicates;
   QList<int> added;
   for (const ImportResult& r : results) {
     if (!r.error.isEmpty()) {
@@ -133,6 +138,13 @@ void ChatController::onImported(const QList<ImportResult>& results) {
       continue;
     }
     if (!r.note.isEmpty()) notes << r.note;
+    // The same picture twice is allowed (to ask about it again), but never without a word.
+    for (const PictureItem& p : m_conversation->pictures()) {
+      if (p.bytes == r.item.bytes) {
+        duplicates << r.item.name;
+        break;
+      }
+    }
     const int id = m_conversation->addPicture(r.item);
     added << id;
     if (m_modelState == ModelState::Ready) {
@@ -141,7 +153,12 @@ void ChatController::onImported(const QList<ImportResult>& results) {
     }
   }
   if (!added.isEmpty()) emit picturesAdded(added);
-  if (!notes.isEmpty()) emit noticeOccurred(notes.join(QLatin1Char('\n')));
+  // One message for all: a duplicate, and what the model sees differently (EXIF, animation).
+  QStringList info;
+  if (!duplicates.isEmpty())
+    info << tr("Already in this conversation, added once more: %1").arg(duplicates.join(QStringLiteral(", ")));
+  info << notes;
+  if (!info.isEmpty()) emit information(info.join(QLatin1Char('\n')));
   if (!errors.isEmpty()) emit errorOccurred(errors.join(QLatin1Char('\n')));
 }
 
@@ -166,6 +183,35 @@ QString ChatController::send(const QString& rawText) {
   m_active.replyId = m_conversation->addAssistantMessage(m_conversation->latestSentPictureId());
   m_active.requestId = m_client.generate(pictures, text, samplingForNextReply());
   emit busyChanged(true);
+  return {};
+}
+
+QString ChatController::editQuestion(int messageId, const QString& rawText) {
+  const QString text = rawText.trimmed();
+  if (m_modelState == ModelState::Loading) return tr("The model is still loading.");
+  if (m_modelState != ModelState::Ready) return tr("Load a model first (Model › Open Model Folder…).");
+  if (isBusy()) return tr("Wait for the reply to finish, or stop it.");
+  const qsizetype at = m_conversation->indexOf(messageId);
+  if (at < 0 || m_conversation->messages()[at].role != Role::User) return tr("There is no such question.");
+  const QVector<int> pictures = m_conversation->messages()[at].pictureIds;
+  if (text.isEmpty() && pictures.isEmpty()) return tr("Write a question or add a picture first.");
+  m_active = Active();
+  m_active.text = text;
+  m_active.editAt = at;
+  m_active.editedTail = m_conversation->messages().mid(at);
+  m_active.userId = m_conversation->editQuestion(messageId, text);
+  // The model's history ends before the edited question; its pictures go with it again.
+  syncSession();
+  m_active.replyId = m_conversation->addAssistantMessage(m_conversation->latestSentPictureId());
+  m_active.requestId = m_client.generate(pictures, text, samplingForNextReply());
+  emit busyChanged(true);
+  return {};
+}
+
+QString ChatController::showBranch(int messageId, int index) {
+  if (isBusy()) return tr("Wait for the reply to finish, or stop it.");
+  if (!m_conversation->showBranch(messageId, index)) return tr("There is no such branch of the conversation.");
+  if (m_modelState == ModelState::Ready) syncSession();
   return {};
 }
 
@@ -236,6 +282,12 @@ void ChatController::onReplyFailed(quint64 id, const QString& message) {
   const Active failed = m_active;
   if (failed.regenerate) {
     m_conversation->restoreMessage(failed.previous);  // with its earlier versions, as before
+  } else if (failed.editAt >= 0) {
+    // The edit never got an answer: the conversation goes back to what it was, the edit to the
+    // question box.
+    m_conversation->replaceTail(failed.editAt, failed.editedTail);
+    if (m_modelState == ModelState::Ready) syncSession();
+    emit draftReturned(failed.text);
   } else {
     // The model never answered: take the question back so the user can edit and resend it.
     m_conversation->removeMessage(failed.replyId);

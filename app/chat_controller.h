@@ -32,7 +32,7 @@ class ChatController : public QObject {
   ModelState modelState() const { return m_modelState; }
   QString modelError() const { return m_modelError; }
   QString modelDir() const { return m_modelDir; }
-  QString device() const { return m_device; }
+  QString device() const;  // in the user's language
   double loadFraction() const { return m_loadFraction; }
   bool isBusy() const { return m_active.replyId >= 0; }
   int streamingReplyId() const { return m_active.replyId; }
@@ -52,6 +52,10 @@ class ChatController : public QObject {
   // Shows another version of a reply (kept by Regenerate); the model's history follows.
   // Returns why not, or an empty string.
   QString showReplyVersion(int messageId, int index);
+  // Edit and resend an earlier question: what followed it stays as another branch (flip with
+  // showBranch). Returns why not, or an empty string.
+  QString editQuestion(int messageId, const QString& text);
+  QString showBranch(int messageId, int index);
   void newConversation();
   void replaceConversation(const OpenedConversation& opened);
   void setSystemPrompt(const QString& prompt);
@@ -65,8 +69,7 @@ class ChatController : public QObject {
   void loadProgress(double fraction, const QString& stage);
   void busyChanged(bool busy);
   void errorOccurred(const QString& message);
-  // Information about pictures just added (e.g. an EXIF rotation the model does not apply).
-  void noticeOccurred(const QString& message);
+  void information(const QString& message);  // worth saying, not an error
   void picturesAdded(const QList<int>& ids);
   // A question that could not be answered comes back for editing.
   void draftReturned(const QString& text);
@@ -80,6 +83,9 @@ class ChatController : public QObject {
     bool regenerate = false;
     QString text;
     Message previous;  // the reply Regenerate replaces, restored if it fails
+    // An edited question: the messages from it on before the edit, restored if it fails.
+    qsizetype editAt = -1;
+    QVector<Message> editedTail;
   };
 
   void onImported(const QList<ImportResult>& results);

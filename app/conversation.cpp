@@ -1,7 +1,9 @@
 // The conversation model; see conversation.h.
 #include "app/conversation.h"
 
+#include <QSet>
 #include <algorithm>
+#include <functional>
 
 #include "qwenvl/engine.h"
 
@@ -156,6 +158,80 @@ bool Conversation::showReplyVersion(int messageId, int index) {
   return true;
 }
 
+qsizetype Conversation::indexOf(int id) const {
+  for (qsizetype i = 0; i < m_messages.size(); ++i) {
+    if (m_messages[i].id == id) return i;
+  }
+  return -1;
+}
+
+void Conversation::updateSentPictures() {
+  // A picture counts as sent when a question of the branch shown sent it; pictures of another
+  // branch go with the next question again.
+  QSet<int> sent;
+  for (const Message& m : m_messages) {
+    for (int id : m.pictureIds) sent.insert(id);
+  }
+  for (PictureItem& p : m_pictures) p.sent = sent.contains(p.id);
+}
+
+void Conversation::replaceTail(qsizetype at, QVector<Message> tail) {
+  while (m_messages.size() > at) {
+    const int id = m_messages.back().id;
+    m_messages.removeLast();
+    m_streams.remove(id);
+    if (m_chosenReply == id) m_chosenReply = -1;
+    emit messageRemoved(id);
+  }
+  for (Message& m : tail) {
+    if (m.role == Role::Assistant) m.grounding = Grounding::parse(m.text, true);
+    m_messages.push_back(m);
+    emit messageAdded(m.id);
+  }
+  updateSentPictures();
+  emit shownReplyChanged();
+  emit committed();
+}
+
+int Conversation::editQuestion(int messageId, const QString& text) {
+  const qsizetype at = indexOf(messageId);
+  if (at < 0 || m_messages[at].role != Role::User) return -1;
+  QVector<Message> old = m_messages.mid(at);
+  Message q;
+  q.id = m_nextId++;
+  q.role = Role::User;
+  q.text = text;
+  q.pictureIds = old.front().pictureIds;
+  q.time = QDateTime::currentDateTime();
+  q.otherBranches = old.front().otherBranches;
+  old.front().otherBranches.clear();
+  old.front().branchIndex = 0;
+  q.otherBranches.push_back(old);
+  q.branchIndex = int(q.otherBranches.size());
+  replaceTail(at, {q});
+  return q.id;
+}
+
+bool Conversation::showBranch(int messageId, int index) {
+  const qsizetype at = indexOf(messageId);
+  if (at < 0 || m_messages[at].role != Role::User) return false;
+  const Message& q = m_messages[at];
+  if (index < 0 || index >= q.branchCount() || index == q.branchIndex) return false;
+  for (qsizetype i = at; i < m_messages.size(); ++i) {
+    if (m_messages[i].state == ReplyState::Streaming && m_messages[i].role == Role::Assistant) return false;
+  }
+  QVector<QVector<Message>> all = q.otherBranches;
+  QVector<Message> shown = m_messages.mid(at);
+  shown.front().otherBranches.clear();
+  shown.front().branchIndex = 0;
+  all.insert(std::clamp(q.branchIndex, 0, int(all.size())), shown);
+  QVector<Message> tail = all.takeAt(index);
+  tail.front().otherBranches = all;
+  tail.front().branchIndex = index;
+  replaceTail(at, tail);
+  return true;
+}
+
 void Conversation::restoreMessage(const Message& message) {
   Message* m = find(message.id);
   if (!m) return;
@@ -275,8 +351,15 @@ void Conversation::replace(const ConversationData& data, const QVector<PictureIt
   m_chosenReply = -1;
   int maxId = 0;
   for (const PictureItem& p : m_pictures) maxId = std::max(maxId, p.id);
+  // Ids of messages in other branches stay taken too: a branch can come back.
+  std::function<void(const QVector<Message>&)> count = [&](const QVector<Message>& list) {
+    for (const Message& m : list) {
+      maxId = std::max(maxId, m.id);
+      for (const QVector<Message>& b : m.otherBranches) count(b);
+    }
+  };
+  count(m_messages);
   for (Message& m : m_messages) {
-    maxId = std::max(maxId, m.id);
     if (m.role == Role::Assistant) {
       // A reply cut off by a crash was never finished; keep what arrived, marked as stopped.
       if (m.state == ReplyState::Streaming) m.state = ReplyState::Stopped;
@@ -290,6 +373,6 @@ void Conversation::replace(const ConversationData& data, const QVector<PictureIt
   emit committed();
 }
 
-void Conversation::clear(const QString& systemPrompt) { replace(ConversationData{systemPrompt, {}, {}}, {}); }
+void Conversation::clear(const QString& systemPrompt) { replace(ConversationData{systemPrompt, {}, {}, {}}, {}); }
 
 }  // namespace qwenvl::app

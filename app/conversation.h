@@ -74,6 +74,12 @@ struct Message {
   QVector<ReplyVersion> otherVersions;
   int versionIndex = 0;
   int versionCount() const { return int(otherVersions.size()) + 1; }
+  // user: the other branches from this question on (the question edited and sent again keeps
+  // the one it replaced: that question and every message after it), and where the shown
+  // branch stands among all of them: all = otherBranches with it at branchIndex, oldest first.
+  QVector<QVector<Message>> otherBranches;
+  int branchIndex = 0;
+  int branchCount() const { return int(otherBranches.size()) + 1; }
 };
 
 struct ConversationData {
@@ -109,6 +115,14 @@ class Conversation : public QObject {
   void restartReply(int messageId);
   // Shows another version of a reply (0-based among all of them, oldest first).
   bool showReplyVersion(int messageId, int index);
+  // Edit and resend: the question and everything after it become an earlier branch, and a new
+  // question with `text` (and the same pictures) takes its place. Returns the new question's id,
+  // or -1 when `messageId` is not a question.
+  int editQuestion(int messageId, const QString& text);
+  // Shows another branch at a question (0-based among all of them, oldest first).
+  bool showBranch(int messageId, int index);
+  // Replaces the messages from index `at` on with `tail` (an edit that failed puts them back).
+  void replaceTail(qsizetype at, QVector<Message> tail);
   // Puts a message back as it was (a Regenerate that failed).
   void restoreMessage(const Message& message);
   void finishReply(int messageId, ReplyState state, const QString& fullText, const ReplyStats& stats,
@@ -144,6 +158,12 @@ class Conversation : public QObject {
 
  private:
   Message* find(int id);
+
+ public:
+  qsizetype indexOf(int id) const;
+
+ private:
+  void updateSentPictures();
   int m_nextId = 1;
   int m_chosenReply = -1;
   QString m_systemPrompt;

@@ -8,8 +8,11 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLocale>
 #include <QRegularExpression>
 #include <QSet>
+#include <algorithm>
+#include <functional>
 
 #include "app/file_io.h"
 #include "app/picture_formats.h"
@@ -20,6 +23,7 @@ namespace qwenvl::app {
 namespace {
 
 const char* kFormat = "qwenvl-studio-conversation";
+constexpr int kMaxBranchDepth = 64;  // edits of edits; far more than anyone makes by hand
 
 QString stateName(ReplyState s) {
   switch (s) {
@@ -125,6 +129,13 @@ QString confinedPicture(const QString& jsonPath, const QString& rel, QString* wh
   return realFile;
 }
 
+QString tooMuchTogether(const ConversationLimits& limits) {
+  return ConversationStore::tr(
+             "its pictures together are larger than QwenVL Studio opens in one conversation (%1 of "
+             "files or %2 pixels); open fewer or smaller pictures.")
+      .arg(QLocale().formattedDataSize(limits.maxTotalPictureBytes), QLocale().toString(limits.maxTotalPixels));
+}
+
 }  // namespace
 
 QString ConversationStore::picturesFolder(const QString& path) {
@@ -161,41 +172,53 @@ QString ConversationStore::save(const ConversationData& data, const QString& pat
     o[QStringLiteral("source")] = p.sourcePath;
     pictures.append(o);
   }
-  QJsonArray messages;
-  for (const Message& m : data.messages) {
-    QJsonObject o;
-    o[QStringLiteral("id")] = m.id;
-    o[QStringLiteral("role")] = m.role == Role::User ? QStringLiteral("user") : QStringLiteral("assistant");
-    o[QStringLiteral("text")] = m.text;
-    o[QStringLiteral("time")] = m.time.toString(Qt::ISODateWithMs);
-    if (m.role == Role::User) {
-      o[QStringLiteral("query")] = m.query;
-      QJsonArray ids;
-      for (int id : m.pictureIds) ids.append(id);
-      o[QStringLiteral("pictures")] = ids;
-    } else {
-      o[QStringLiteral("picture")] = m.targetPictureId;
-      o[QStringLiteral("state")] = stateName(m.state);
-      if (!m.error.isEmpty()) o[QStringLiteral("error")] = m.error;
-      if (m.stats.valid) o[QStringLiteral("stats")] = statsToJson(m.stats);
-      if (!m.otherVersions.isEmpty()) {
-        // The other answers Regenerate kept; "version" is where the shown one stands.
-        QJsonArray versions;
-        for (const ReplyVersion& v : m.otherVersions) {
-          QJsonObject vo;
-          vo[QStringLiteral("text")] = v.text;
-          vo[QStringLiteral("state")] = stateName(v.state);
-          vo[QStringLiteral("time")] = v.time.toString(Qt::ISODateWithMs);
-          if (!v.error.isEmpty()) vo[QStringLiteral("error")] = v.error;
-          if (v.stats.valid) vo[QStringLiteral("stats")] = statsToJson(v.stats);
-          versions.append(vo);
+  // Recursive: a question edited and sent again keeps the branch it replaced (and that branch
+  // its own), as lists of messages from that question on.
+  std::function<QJsonArray(const QVector<Message>&)> writeMessages = [&](const QVector<Message>& list) {
+    QJsonArray out;
+    for (const Message& m : list) {
+      QJsonObject o;
+      o[QStringLiteral("id")] = m.id;
+      o[QStringLiteral("role")] = m.role == Role::User ? QStringLiteral("user") : QStringLiteral("assistant");
+      o[QStringLiteral("text")] = m.text;
+      o[QStringLiteral("time")] = m.time.toString(Qt::ISODateWithMs);
+      if (m.role == Role::User) {
+        o[QStringLiteral("query")] = m.query;
+        QJsonArray ids;
+        for (int id : m.pictureIds) ids.append(id);
+        o[QStringLiteral("pictures")] = ids;
+        if (!m.otherBranches.isEmpty()) {
+          QJsonArray branches;
+          for (const QVector<Message>& branch : m.otherBranches) branches.append(writeMessages(branch));
+          o[QStringLiteral("other_branches")] = branches;
+          o[QStringLiteral("branch_index")] = m.branchIndex;
         }
-        o[QStringLiteral("other_versions")] = versions;
-        o[QStringLiteral("version_index")] = m.versionIndex;
+      } else {
+        o[QStringLiteral("picture")] = m.targetPictureId;
+        o[QStringLiteral("state")] = stateName(m.state);
+        if (!m.error.isEmpty()) o[QStringLiteral("error")] = m.error;
+        if (m.stats.valid) o[QStringLiteral("stats")] = statsToJson(m.stats);
+        if (!m.otherVersions.isEmpty()) {
+          // The other answers Regenerate kept; "version" is where the shown one stands.
+          QJsonArray versions;
+          for (const ReplyVersion& v : m.otherVersions) {
+            QJsonObject vo;
+            vo[QStringLiteral("text")] = v.text;
+            vo[QStringLiteral("state")] = stateName(v.state);
+            vo[QStringLiteral("time")] = v.time.toString(Qt::ISODateWithMs);
+            if (!v.error.isEmpty()) vo[QStringLiteral("error")] = v.error;
+            if (v.stats.valid) vo[QStringLiteral("stats")] = statsToJson(v.stats);
+            versions.append(vo);
+          }
+          o[QStringLiteral("other_versions")] = versions;
+          o[QStringLiteral("version_index")] = m.versionIndex;
+        }
       }
+      out.append(o);
     }
-    messages.append(o);
-  }
+    return out;
+  };
+  const QJsonArray messages = writeMessages(data.messages);
   QJsonObject root;
   root[QStringLiteral("format")] = QString::fromLatin1(kFormat);
   root[QStringLiteral("version")] = kVersion;
@@ -245,6 +268,7 @@ OpenedConversation ConversationStore::open(const QString& path, const Conversati
 
   QSet<int> ids;
   QSet<QString> files;  // canonical paths already read
+  qint64 totalBytes = 0, totalPixels = 0;
   const QJsonArray pictures = root.value(QStringLiteral("pictures")).toArray();
   for (const QJsonValue& v : pictures) {
     const QJsonObject o = v.toObject();
@@ -264,68 +288,104 @@ OpenedConversation ConversationStore::open(const QString& path, const Conversati
     // folder cost memory without bound.
     if (files.contains(file)) return fail(tr("two pictures name the same file “%1”.").arg(rel));
     files.insert(file);
-    const ReadResult read = FileIo::readRegularFile(file, limits.maxPictureBytes);
+    // The total is checked before reading: a file that would pass it is not read at all, and the
+    // read itself is capped at what is left (a file growing meanwhile is cut off there).
+    const qint64 bytesLeft = limits.maxTotalPictureBytes - totalBytes;
+    // (A file over its own cap is left to the read below, which says so.)
+    const qint64 size = QFileInfo(file).size();
+    if (size <= limits.maxPictureBytes && size > bytesLeft) return fail(tooMuchTogether(limits));
+    const qint64 cap =
+        size > limits.maxPictureBytes ? limits.maxPictureBytes : std::min(limits.maxPictureBytes, bytesLeft);
+    const ReadResult read = FileIo::readRegularFile(file, cap);
     if (!read.error.isEmpty()) return fail(tr("the picture file “%1” cannot be read: %2").arg(rel, read.error));
+    totalBytes += read.bytes.size();
     PictureSource source;
     source.bytes = read.bytes;
     source.name = p.name.isEmpty() ? QFileInfo(file).fileName() : p.name;
-    ImportResult decoded = PictureImporter::importOne(source);
+    // No single picture may hold more pixels than all of them together may.
+    DecodeLimits decodeLimits;
+    decodeLimits.max_pixels = std::min<uint64_t>(decodeLimits.max_pixels, static_cast<uint64_t>(limits.maxTotalPixels));
+    decodeLimits.max_file_bytes = static_cast<uint64_t>(std::max<qint64>(read.bytes.size(), 0));
+    ImportResult decoded = PictureImporter::importOne(source, decodeLimits);
     if (!decoded.error.isEmpty()) return fail(decoded.error);
+    // Pixels are known only once decoded; the picture that crosses the line is dropped at once.
+    totalPixels += qint64(decoded.item.picture->width) * decoded.item.picture->height;
+    if (totalPixels > limits.maxTotalPixels) return fail(tooMuchTogether(limits));
     PictureItem item = decoded.item;
     static_cast<PictureData&>(item) = PictureData{p.id, p.name, p.sourcePath, decoded.item.bytes, p.label, p.sent};
     out.data.pictures.push_back(item);
     out.pictures.push_back(item);
   }
   QSet<int> messageIds;
-  const QJsonArray messages = root.value(QStringLiteral("messages")).toArray();
-  for (const QJsonValue& v : messages) {
-    const QJsonObject o = v.toObject();
-    Message m;
-    m.id = o.value(QStringLiteral("id")).toInt(0);
-    const QString role = o.value(QStringLiteral("role")).toString();
-    if (m.id <= 0 || ids.contains(m.id) || messageIds.contains(m.id)) return fail(tr("a message has no valid id."));
-    messageIds.insert(m.id);
-    m.text = o.value(QStringLiteral("text")).toString();
-    m.time = QDateTime::fromString(o.value(QStringLiteral("time")).toString(), Qt::ISODateWithMs);
-    if (role == QLatin1String("user")) {
-      m.role = Role::User;
-      m.query = o.value(QStringLiteral("query")).toString();
-      for (const QJsonValue& id : o.value(QStringLiteral("pictures")).toArray()) {
-        if (!ids.contains(id.toInt())) return fail(tr("a message refers to a picture that is not listed."));
-        m.pictureIds.push_back(id.toInt());
-      }
-    } else if (role == QLatin1String("assistant")) {
-      m.role = Role::Assistant;
-      m.targetPictureId = o.value(QStringLiteral("picture")).toInt(-1);
-      if (m.targetPictureId != -1 && !ids.contains(m.targetPictureId)) {
-        return fail(tr("a reply refers to a picture that is not listed."));
-      }
-      if (!stateFromName(o.value(QStringLiteral("state")).toString(QStringLiteral("done")), &m.state)) {
-        return fail(tr("a reply has an unknown state."));
-      }
-      m.error = o.value(QStringLiteral("error")).toString();
-      m.stats = statsFromJson(o.value(QStringLiteral("stats")).toObject());
-      for (const QJsonValue& vv : o.value(QStringLiteral("other_versions")).toArray()) {
-        const QJsonObject vo = vv.toObject();
-        ReplyVersion v;
-        v.text = vo.value(QStringLiteral("text")).toString();
-        if (!stateFromName(vo.value(QStringLiteral("state")).toString(QStringLiteral("done")), &v.state) ||
-            v.state == ReplyState::Streaming) {
-          return fail(tr("an earlier version of a reply has an unknown state."));
+  // Recursive as the saver: each edited question holds the branches it replaced.
+  std::function<QString(const QJsonArray&, QVector<Message>*, int)> readMessages =
+      [&](const QJsonArray& array, QVector<Message>* list, int depth) -> QString {
+    for (const QJsonValue& v : array) {
+      const QJsonObject o = v.toObject();
+      Message m;
+      m.id = o.value(QStringLiteral("id")).toInt(0);
+      const QString role = o.value(QStringLiteral("role")).toString();
+      if (m.id <= 0 || ids.contains(m.id) || messageIds.contains(m.id)) return tr("a message has no valid id.");
+      messageIds.insert(m.id);
+      m.text = o.value(QStringLiteral("text")).toString();
+      m.time = QDateTime::fromString(o.value(QStringLiteral("time")).toString(), Qt::ISODateWithMs);
+      if (role == QLatin1String("user")) {
+        m.role = Role::User;
+        m.query = o.value(QStringLiteral("query")).toString();
+        for (const QJsonValue& id : o.value(QStringLiteral("pictures")).toArray()) {
+          if (!ids.contains(id.toInt())) return tr("a message refers to a picture that is not listed.");
+          m.pictureIds.push_back(id.toInt());
         }
-        v.time = QDateTime::fromString(vo.value(QStringLiteral("time")).toString(), Qt::ISODateWithMs);
-        v.error = vo.value(QStringLiteral("error")).toString();
-        v.stats = statsFromJson(vo.value(QStringLiteral("stats")).toObject());
-        m.otherVersions.push_back(v);
+        const QJsonArray branches = o.value(QStringLiteral("other_branches")).toArray();
+        if (!branches.isEmpty() && depth >= kMaxBranchDepth) return tr("its branches are nested too deeply.");
+        for (const QJsonValue& b : branches) {
+          QVector<Message> branch;
+          if (const QString why = readMessages(b.toArray(), &branch, depth + 1); !why.isEmpty()) return why;
+          if (branch.isEmpty() || branch.front().role != Role::User)
+            return tr("a branch does not start with a question.");
+          m.otherBranches.push_back(branch);
+        }
+        m.branchIndex = o.value(QStringLiteral("branch_index")).toInt(int(m.otherBranches.size()));
+        if (m.branchIndex < 0 || m.branchIndex > m.otherBranches.size())
+          return tr("a question names a branch it does not have.");
+      } else if (role == QLatin1String("assistant")) {
+        m.role = Role::Assistant;
+        m.targetPictureId = o.value(QStringLiteral("picture")).toInt(-1);
+        if (m.targetPictureId != -1 && !ids.contains(m.targetPictureId)) {
+          return tr("a reply refers to a picture that is not listed.");
+        }
+        if (!stateFromName(o.value(QStringLiteral("state")).toString(QStringLiteral("done")), &m.state)) {
+          return tr("a reply has an unknown state.");
+        }
+        m.error = o.value(QStringLiteral("error")).toString();
+        m.stats = statsFromJson(o.value(QStringLiteral("stats")).toObject());
+        for (const QJsonValue& vv : o.value(QStringLiteral("other_versions")).toArray()) {
+          const QJsonObject vo = vv.toObject();
+          ReplyVersion rv;
+          rv.text = vo.value(QStringLiteral("text")).toString();
+          if (!stateFromName(vo.value(QStringLiteral("state")).toString(QStringLiteral("done")), &rv.state) ||
+              rv.state == ReplyState::Streaming) {
+            return tr("an earlier version of a reply has an unknown state.");
+          }
+          rv.time = QDateTime::fromString(vo.value(QStringLiteral("time")).toString(), Qt::ISODateWithMs);
+          rv.error = vo.value(QStringLiteral("error")).toString();
+          rv.stats = statsFromJson(vo.value(QStringLiteral("stats")).toObject());
+          m.otherVersions.push_back(rv);
+        }
+        m.versionIndex = o.value(QStringLiteral("version_index")).toInt(int(m.otherVersions.size()));
+        if (m.versionIndex < 0 || m.versionIndex > m.otherVersions.size()) {
+          return tr("a reply names a version it does not have.");
+        }
+      } else {
+        return tr("a message has the unknown role “%1”.").arg(role);
       }
-      m.versionIndex = o.value(QStringLiteral("version_index")).toInt(int(m.otherVersions.size()));
-      if (m.versionIndex < 0 || m.versionIndex > m.otherVersions.size()) {
-        return fail(tr("a reply names a version it does not have."));
-      }
-    } else {
-      return fail(tr("a message has the unknown role “%1”.").arg(role));
+      list->push_back(m);
     }
-    out.data.messages.push_back(m);
+    return {};
+  };
+  if (const QString why = readMessages(root.value(QStringLiteral("messages")).toArray(), &out.data.messages, 0);
+      !why.isEmpty()) {
+    return fail(why);
   }
   return out;
 }

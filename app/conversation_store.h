@@ -29,6 +29,14 @@ struct ConversationLimits {
   // The engine refuses larger picture files anyway (DecodeLimits::max_file_bytes); reading more
   // would only spend memory.
   qint64 maxPictureBytes = static_cast<qint64>(DecodeLimits{}.max_file_bytes);
+  // All the pictures together, in file bytes and in decoded pixels (3 bytes each, held while the
+  // conversation is open). Context for scale: the model's 8192-token context holds at most 32
+  // pictures (256 tokens each); 32 photographs of 12 megapixels are 384 megapixels and about
+  // 160 MB of JPEG. So 1 GiB of files and 2^29 (537 million) pixels, 1.5 GiB decoded, keep
+  // every real conversation and bound what a hostile folder of many large pictures can cost:
+  // at most these totals plus one picture past them (the one that crosses the line).
+  qint64 maxTotalPictureBytes = qint64(1) << 30;
+  qint64 maxTotalPixels = qint64(1) << 29;
 };
 
 class ConversationStore {
@@ -40,7 +48,8 @@ class ConversationStore {
   static QString save(const ConversationData& data, const QString& path);
   // Reads and checks the JSON and the picture files, and decodes the pictures. A picture's
   // "file" must name a file directly in picturesFolder(path) (no absolute path, no "..", no link
-  // leading out of it); each file is named by one picture only, so memory follows the files.
+  // leading out of it); each file is named by one picture only, so memory follows the files;
+  // the pictures together stay under the limits' totals.
   static OpenedConversation open(const QString& path, const ConversationLimits& limits = {});
   static QString picturesFolder(const QString& path);  // "NAME.pictures" beside NAME.json
 };

@@ -1,7 +1,10 @@
-// The app's direct calls into the engine library; see engine_bridge.h.
+// The app's direct calls into the engine library; see engine_bridge.h. decodePicture is in
+// picture_decode.cpp, so that code reading pictures (the conversation store and its fuzz target)
+// needs the image module only, not the engine.
 #include "app/engine_bridge.h"
 
 #include "app/engine_chat_backend.h"
+#include "app/engine_text.h"
 
 namespace qwenvl::app {
 
@@ -15,14 +18,9 @@ CudaStatus cudaStatus() {
   if (s.compiled) {
     const Status available = cuda_available();
     s.available = available.ok();
-    s.reason = QString::fromStdString(available.message());
+    s.reason = EngineText::describe(available);
   }
   return s;
-}
-
-Result<Picture> decodePicture(const QByteArray& bytes, const QString& label) {
-  return load_picture_from_memory(std::string_view(bytes.constData(), static_cast<size_t>(bytes.size())),
-                                  label.toStdString());
 }
 
 }  // namespace qwenvl::app

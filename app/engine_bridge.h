@@ -24,6 +24,6 @@ struct CudaStatus {
 CudaStatus cudaStatus();
 
 // Decodes a JPEG, PNG, GIF, BMP, WebP or TIFF exactly as the model will see it (no EXIF rotation, alpha dropped).
-Result<Picture> decodePicture(const QByteArray& bytes, const QString& label);
+Result<Picture> decodePicture(const QByteArray& bytes, const QString& label, const DecodeLimits& limits = {});
 
 }  // namespace qwenvl::app

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "app/chat_query.h"
+#include "app/engine_text.h"
 
 namespace qwenvl::app {
 
@@ -146,7 +147,7 @@ void InferenceWorker::loadUnguarded(const LoadSpec& spec) {
   };
   const Status status = backend->load(options);
   if (!status.ok()) {
-    emit loadFailed(spec.id, QString::fromStdString(status.message()));
+    emit loadFailed(spec.id, tr("Loading failed: %1").arg(EngineText::describe(status)));
     return;
   }
   m_backend = std::move(backend);

@@ -38,7 +38,44 @@ QString link(const QString& folderName, const QString& file) {
          QString::fromLatin1(QUrl::toPercentEncoding(file));
 }
 
+QString boxText(const GroundedBox& b, QSize picture) {
+  QStringList corners;
+  for (const QPoint& p : b.points) {
+    corners
+        << QStringLiteral("%1,%2").arg(modelToPixel(p.x(), picture.width())).arg(modelToPixel(p.y(), picture.height()));
+  }
+  return MarkdownExport::tr("box %1 px").arg(corners.join(QStringLiteral("–")));
+}
+
 }  // namespace
+
+QString MarkdownExport::readable(const Grounding& g, QSize picture, bool escape) {
+  auto plain = [escape](const QString& t) { return escape ? escapeMarkdown(t) : t; };
+  QString out;
+  int at = 0;
+  for (int k = 0; k < g.refs.size(); ++k) {
+    const RefSpan& r = g.refs[k];
+    if (r.begin < at || r.end > g.displayText.size()) continue;
+    out += plain(g.displayText.mid(at, r.end - at));
+    QStringList boxes;
+    if (!picture.isEmpty()) {
+      for (const GroundedBox& b : g.boxes) {
+        if (b.ref == k) boxes << boxText(b, picture);
+      }
+    }
+    if (!boxes.isEmpty()) out += QStringLiteral(" (%1)").arg(boxes.join(QStringLiteral("; ")));
+    at = r.end;
+  }
+  out += plain(g.displayText.mid(at));
+  QStringList loose;
+  if (!picture.isEmpty()) {
+    for (const GroundedBox& b : g.boxes) {
+      if (b.ref < 0) loose << boxText(b, picture);
+    }
+  }
+  if (!loose.isEmpty()) out += QStringLiteral(" (%1)").arg(loose.join(QStringLiteral("; ")));
+  return out;
+}
 
 QString MarkdownExport::filesFolder(const QString& path) {
   const QFileInfo info(path);
@@ -73,19 +110,26 @@ QString MarkdownExport::write(const ConversationData& data, const QVector<QImage
   if (!data.systemPrompt.isEmpty()) {
     md += QStringLiteral("> **%1** %2\n\n").arg(tr("System prompt:"), escapeMarkdown(data.systemPrompt));
   }
+  int latestPicture = -1;  // the picture a question's regions are drawn on
   for (const Message& m : data.messages) {
     if (m.role == Role::User) {
+      if (!m.pictureIds.isEmpty()) latestPicture = m.pictureIds.back();
       md += QStringLiteral("## %1\n\n").arg(tr("You"));
       for (int id : m.pictureIds) {
         const PictureData& p = data.pictures[indexOf.value(id)];
         md += QStringLiteral("![%1](%2)\n\n").arg(escapeMarkdown(p.name), link(folderName, pictureFile.value(id)));
       }
-      if (!m.text.isEmpty()) md += escapeMarkdown(m.text) + QStringLiteral("\n\n");
+      if (!m.text.isEmpty()) {
+        const QSize size = indexOf.contains(latestPicture) ? images[indexOf.value(latestPicture)].size() : QSize();
+        md += readable(Grounding::parse(m.text, true), size, true) + QStringLiteral("\n\n");
+      }
       continue;
     }
     md += QStringLiteral("## %1\n\n").arg(tr("Qwen-VL"));
     const Grounding g = Grounding::parse(m.text, true);
-    md += g.displayText + QStringLiteral("\n\n");
+    const QSize target =
+        indexOf.contains(m.targetPictureId) ? images[indexOf.value(m.targetPictureId)].size() : QSize();
+    md += readable(g, target, false) + QStringLiteral("\n\n");
     if (!g.boxes.isEmpty() && indexOf.contains(m.targetPictureId)) {
       const QImage& image = images[indexOf.value(m.targetPictureId)];
       const QImage annotated = renderAnnotated(image, annotationBoxes(g, image.size()));

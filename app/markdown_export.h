@@ -20,6 +20,10 @@ class MarkdownExport {
   // error message, or an empty string on success.
   static QString write(const ConversationData& data, const QVector<QImage>& images, const QString& path);
   static QString filesFolder(const QString& path);  // "NAME_files" beside NAME.md
+  // Grounded text for people: each ref phrase followed by its boxes in pixels of `picture`
+  // ("the visor (box 583,690–797,868 px)"), no markup. `escape`: the text is the user's own
+  // words (Markdown characters escaped); a reply's Markdown is kept.
+  static QString readable(const Grounding& grounding, QSize picture, bool escape);
 };
 
 }  // namespace qwenvl::app

@@ -4,6 +4,7 @@
 #include <QBuffer>
 #include <QFileInfo>
 #include <QtConcurrent/QtConcurrentMap>
+#include <algorithm>
 
 #include "app/engine_bridge.h"
 #include "app/file_io.h"
@@ -32,14 +33,15 @@ QImage imageView(const std::shared_ptr<const Picture>& picture) {
                 QImage::Format_RGB888, &releasePicture, holder);
 }
 
-ImportResult PictureImporter::importOne(const PictureSource& source) {
+ImportResult PictureImporter::importOne(const PictureSource& source, const DecodeLimits& limits) {
   ImportResult r;
   QByteArray bytes = source.bytes;
   QString name = source.name;
   if (!source.path.isEmpty()) {
     if (name.isEmpty()) name = QFileInfo(source.path).fileName();
     // Bounded and regular files only: a dropped /dev/zero or FIFO is refused, not read forever.
-    ReadResult read = FileIo::readRegularFile(source.path, kMaxFileBytes);
+    ReadResult read =
+        FileIo::readRegularFile(source.path, std::min(kMaxFileBytes, static_cast<qint64>(limits.max_file_bytes)));
     if (!read.error.isEmpty()) {
       r.error = tr("“%1” cannot be used as a picture: %2").arg(source.path, read.error);
       return r;
@@ -55,7 +57,7 @@ ImportResult PictureImporter::importOne(const PictureSource& source) {
     r.error = tr("“%1” is empty.").arg(name);
     return r;
   }
-  Result<Picture> decoded = decodePicture(bytes, name);
+  Result<Picture> decoded = decodePicture(bytes, name, limits);
   if (!decoded) {
     r.error = tr("“%1” cannot be used as a picture: %2").arg(name, QString::fromStdString(decoded.message()));
     return r;
@@ -88,7 +90,7 @@ void PictureImporter::import(const QList<PictureSource>& sources) {
   auto* watcher = new QFutureWatcher<ImportResult>(this);
   connect(watcher, &QFutureWatcher<ImportResult>::finished, this, &PictureImporter::onJobFinished);
   m_jobs.push_back(watcher);
-  watcher->setFuture(QtConcurrent::mapped(sources, &PictureImporter::importOne));
+  watcher->setFuture(QtConcurrent::mapped(sources, [](const PictureSource& s) { return importOne(s); }));
 }
 
 void PictureImporter::onJobFinished() {

@@ -38,8 +38,9 @@ class PictureImporter : public QObject {
   // Starts a batch; batches finish in the order they were started.
   void import(const QList<PictureSource>& sources);
   bool isBusy() const { return !m_jobs.isEmpty(); }
-  // Reads, decodes and makes the thumbnail of one picture; safe on any thread.
-  static ImportResult importOne(const PictureSource& source);
+  // Reads, decodes and makes the thumbnail of one picture; safe on any thread. `limits` bound
+  // the file read (for a path) and the decoded size; the defaults are the engine's.
+  static ImportResult importOne(const PictureSource& source, const DecodeLimits& limits = {});
 
  signals:
   void imported(const QList<qwenvl::app::ImportResult>& results);

@@ -4,6 +4,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QRegularExpression>
 
 #include "app/annotation_painter.h"
 #include "app/autosaver.h"
@@ -205,6 +206,14 @@ QString StudioApp::saveAnnotated(int pictureId, const QString& path) {
       reply ? annotationBoxes(reply->grounding, p->image.size()) : QVector<AnnotationBox>();
   m_files->saveAnnotated(p->image, boxes, path);
   return {};
+}
+
+QString StudioApp::annotatedFileStem(const QString& pictureName) {
+  QString stem = QFileInfo(pictureName).completeBaseName();
+  // A pasted picture's name may say anything; keep what a file name can hold.
+  stem.replace(QRegularExpression(QStringLiteral("[/\\\\:*?\"<>|]")), QStringLiteral("_"));
+  if (stem.isEmpty()) stem = tr("picture");
+  return stem + QStringLiteral("-boxes");
 }
 
 bool StudioApp::isSettled() const {

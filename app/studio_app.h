@@ -84,6 +84,8 @@ class StudioApp : public QObject {
   // The picture with the boxes of the reply shown on it. Returns why not (for the user), or
   // an empty string when the job started.
   QString saveAnnotated(int pictureId, const QString& path);
+  // The name "save with boxes" suggests for a picture: "photo.jpg" -> "photo-boxes".
+  static QString annotatedFileStem(const QString& pictureName);
   // Nothing in flight that would change what is shown: no load, import or file job.
   bool isSettled() const;
 

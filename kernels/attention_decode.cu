@@ -3,6 +3,7 @@
 // combines the splits. The length is read from device memory so a captured CUDA graph stays
 // valid as the cache grows.
 // Test: build/tests/gpu/test_attention (needs a GPU).
+#include <atomic>
 #include <cfloat>
 
 #include "common.cuh"
@@ -18,12 +19,20 @@ constexpr int kThreads = 128;  // 8 half-warps, one key each at a time
 constexpr int kUnroll = 4;
 constexpr int kMaxDim = 128;
 
-__device__ __forceinline__ int split_count(int length) {
-  const int s = (length + kKeysPerSplitMin - 1) / kKeysPerSplitMin;
-  return s < 1 ? 1 : (s > kMaxSplits ? kMaxSplits : s);
+// Splits for `length` keys: at least min_keys keys each (kKeysPerSplitMin unless tuned), at most
+// max_splits (the grid's second dimension, kMaxSplits unless tuned).
+__device__ __forceinline__ int split_count(int length, int min_keys, int max_splits) {
+  const int s = (length + min_keys - 1) / min_keys;
+  return s < 1 ? 1 : (s > max_splits ? max_splits : s);
 }
 
 __device__ __forceinline__ const __half* kv_row(const KvCacheView& c, int layer, int which, int head, int pos) {
+  const size_t plane = static_cast<size_t>(c.page_size) * c.head_dim;
+  return c.pages[pos / c.page_size] + ((static_cast<size_t>(layer) * 2 + which) * c.heads + head) * plane +
+         static_cast<size_t>(pos % c.page_size) * c.head_dim;
+}
+
+__device__ __forceinline__ __half* kv_row_w(const KvCacheView& c, int layer, int which, int head, int pos) {
   const size_t plane = static_cast<size_t>(c.page_size) * c.head_dim;
   return c.pages[pos / c.page_size] + ((static_cast<size_t>(layer) * 2 + which) * c.heads + head) * plane +
          static_cast<size_t>(pos % c.page_size) * c.head_dim;
@@ -41,13 +50,18 @@ __device__ __forceinline__ void unpack8(uint4 u, float (&f)[8]) {
 
 // grid (heads, kMaxSplits); partial[(head * kMaxSplits + split) * (D + 2)] = {m, l, o[D]};
 // done[head] counts finished splits and is back at zero when the kernel ends.
+// With rope.inv_freq, q is the step's raw q|k|v row: every block rotates its head's query (and
+// scales it past seq_length) as rope_qkv does, and the block whose split holds the last position
+// rotates the key, writes key and value into the cache, and only then reads its keys.
 __global__ void __launch_bounds__(kThreads)
     decode_split_kernel(const __half* __restrict__ q, KvCacheView cache, int layer, const int* __restrict__ length,
-                        float scale, float* partial, int* done, __half* __restrict__ out_h) {
+                        float scale, float* partial, int* done, __half* __restrict__ out_h, DecodeRope rope,
+                        int min_keys) {
+  __shared__ float q_rot[kMaxDim];
   pdl_trigger();
   pdl_wait();
   const int h = blockIdx.x, s = blockIdx.y;
-  const int L = *length, S = split_count(L);
+  const int L = *length, S = split_count(L, min_keys, gridDim.y);
   if (s >= S) return;
   const int D = cache.head_dim;
   const int chunk = (L + S - 1) / S;
@@ -57,7 +71,33 @@ __global__ void __launch_bounds__(kThreads)
   const unsigned half_mask = 0xffffu << (16 * (hw & 1));  // half-warps run their own key loops
 
   float qf[8] = {};
-  if (active) {
+  if (rope.inv_freq) {
+    const int p = L - 1, half_d = D / 2, H = cache.heads * D, d = threadIdx.x;
+    if (d < half_d) {
+      const int iq = h * D + d;
+      float sn, cs;
+      sincosf(static_cast<float>(p) * rope.inv_freq[d], &sn, &cs);
+      __half r0, r1;
+      rotary_pair(__half2float(q[iq]), __half2float(q[iq + half_d]), cs, sn, &r0, &r1);
+      if (rope.logn && p >= rope.seq_length) logn_scale(p, rope.seq_length, &r0, &r1);
+      q_rot[d] = __half2float(r0);
+      q_rot[d + half_d] = __half2float(r1);
+      if (s == (L - 1) / chunk) {
+        rotary_pair(__half2float(q[H + iq]), __half2float(q[H + iq + half_d]), cs, sn, &r0, &r1);
+        __half* kr = kv_row_w(cache, layer, 0, h, p);
+        kr[d] = r0;
+        kr[d + half_d] = r1;
+        __half* vr = kv_row_w(cache, layer, 1, h, p);
+        vr[d] = q[2 * H + iq];
+        vr[d + half_d] = q[2 * H + iq + half_d];
+      }
+    }
+    __syncthreads();  // the rotated query, and the new key and value for this block's own reads
+    if (active) {
+#pragma unroll
+      for (int j = 0; j < 8; ++j) qf[j] = q_rot[lane16 * 8 + j] * scale;
+    }
+  } else if (active) {
     unpack8(*reinterpret_cast<const uint4*>(q + static_cast<size_t>(h) * D + lane16 * 8), qf);
 #pragma unroll
     for (int j = 0; j < 8; ++j) qf[j] *= scale;
@@ -146,19 +186,37 @@ __global__ void __launch_bounds__(kThreads)
   if (threadIdx.x == 0) done[h] = 0;
 }
 
+std::atomic<int>& tuned_min_keys() {
+  static std::atomic<int> v{kKeysPerSplitMin};
+  return v;
+}
+std::atomic<int>& tuned_max_splits() {
+  static std::atomic<int> v{kMaxSplits};
+  return v;
+}
+
 }  // namespace
+
+void attention_decode_tune(int min_keys, int max_splits) {
+  tuned_min_keys().store(min_keys < 8 ? 8 : min_keys, std::memory_order_relaxed);
+  tuned_max_splits().store(max_splits < 1 ? 1 : (max_splits > kMaxSplits ? kMaxSplits : max_splits),
+                           std::memory_order_relaxed);
+}
 
 size_t attention_decode_scratch_bytes(int heads, int head_dim) {
   return static_cast<size_t>(kMaxSplits) * heads * (head_dim + 2) * sizeof(float) + heads * sizeof(int);
 }
 
 cudaError_t attention_decode(const __half* q, const KvCacheView& cache, int layer, const int* length, float scale,
-                             void* scratch, __half* out, cudaStream_t stream) {
+                             void* scratch, __half* out, cudaStream_t stream, const DecodeRope& rope) {
   if (cache.head_dim % 8 || cache.head_dim > kMaxDim || cache.head_dim <= 0) return cudaErrorInvalidValue;
+  if (rope.inv_freq && rope.seq_length <= 1) return cudaErrorInvalidValue;
   float* partial = static_cast<float*>(scratch);
   int* done = reinterpret_cast<int*>(partial + static_cast<size_t>(kMaxSplits) * cache.heads * (cache.head_dim + 2));
-  return launch_pdl(decode_split_kernel, dim3(cache.heads, kMaxSplits), dim3(kThreads), 0, stream, q, cache, layer,
-                    length, scale, partial, done, out);
+  const int min_keys = tuned_min_keys().load(std::memory_order_relaxed);
+  const int max_splits = tuned_max_splits().load(std::memory_order_relaxed);
+  return launch_pdl(decode_split_kernel, dim3(cache.heads, max_splits), dim3(kThreads), 0, stream, q, cache, layer,
+                    length, scale, partial, done, out, rope, min_keys);
 }
 
 }  // namespace qwenvl::kernels

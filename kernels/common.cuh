@@ -100,6 +100,21 @@ __device__ __forceinline__ void cp_async_wait() {
   asm volatile("cp.async.wait_group %0;" ::"n"(N));
 }
 
+// Rotate-half rotary of one pair (x0, x1) by the angle with cosine c and sine s, in fp32 with each
+// product rounded on its own (no FMA contraction), so that every kernel that rotates (the prompt's
+// rope_qkv and the decode attention that rotates in its prologue) writes the same bits.
+__device__ __forceinline__ void rotary_pair(float x0, float x1, float c, float s, __half* r0, __half* r1) {
+  *r0 = __float2half_rn(__fsub_rn(__fmul_rn(x0, c), __fmul_rn(x1, s)));
+  *r1 = __float2half_rn(__fadd_rn(__fmul_rn(x1, c), __fmul_rn(x0, s)));
+}
+// Qwen's logn attention: queries at position p >= seq_length are scaled by fp16(ln(p + 1) / ln(seq_length)).
+__device__ __forceinline__ void logn_scale(int p, int seq_length, __half* q0, __half* q1) {
+  const float f =
+      __half2float(__float2half_rn(static_cast<float>(log(p + 1.0) / log(static_cast<double>(seq_length)))));
+  *q0 = __float2half_rn(__half2float(*q0) * f);
+  *q1 = __float2half_rn(__half2float(*q1) * f);
+}
+
 __device__ __forceinline__ float silu(float x) { return x / (1.f + expf(-x)); }
 __device__ __forceinline__ float gelu_erf(float x) { return 0.5f * x * (1.f + erff(x * 0.70710678118654752f)); }
 

@@ -349,6 +349,14 @@ cudaError_t repack_int4(const uint32_t* qweight, const uint32_t* qzeros, const _
   return cudaGetLastError();
 }
 
+bool int4_zeros_symmetric(const void* qzeros, size_t bytes) {
+  const unsigned char* p = static_cast<const unsigned char*>(qzeros);
+  for (size_t i = 0; i < bytes; ++i) {
+    if (p[i] != 0x77u) return false;
+  }
+  return bytes > 0 && bytes % 4 == 0;
+}
+
 int gemv_int4_max_tokens(int k) {
   for (int t = 8; t >= 1; --t) {
     if (gemv_smem<2, 2>(t, k) <= kMaxGemvSmem && gemv_smem<1, 4>(t, k) <= kMaxGemvSmem) return t;
@@ -361,6 +369,8 @@ cudaError_t gemv_int4(const Int4Weight& w, const __half* x, int ntok, __half* y,
   if (ntok < 1 || ntok > gemv_int4_max_tokens(w.k) || w.n % 16 || w.k % kChunk || w.group % kChunk) {
     return cudaErrorInvalidValue;
   }
+  if (ntok == 1 && gemv_one_supported(w, epilogue))
+    return gemv_int4_one(w, x, y, residual, epilogue, stream, norm_w, eps);
   switch (epilogue) {
     case Int4Epilogue::Store:
       return launch_gemv<1, 4, Int4Epilogue::Store>(w, x, ntok, y, residual, norm_w, eps, stream);

@@ -51,4 +51,11 @@ __device__ __forceinline__ void zero_halves(uint2 z, int g, __half2* zlo, __half
   *zhi = __float2half2_rn(-64.f - z1);
 }
 
+// The one-token streaming GEMV (gemv_int4_one.cu): whether it takes this layer (the shapes where
+// it measured faster than the ring kernel, group a power-of-two multiple of 64, x fits the default
+// shared memory, not switched off), and the launch.
+bool gemv_one_supported(const Int4Weight& w, Int4Epilogue epilogue);
+cudaError_t gemv_int4_one(const Int4Weight& w, const __half* x, __half* y, const __half* residual,
+                          Int4Epilogue epilogue, cudaStream_t stream, const __half* norm_w, float eps);
+
 }  // namespace qwenvl::kernels::int4

@@ -24,7 +24,10 @@ struct Int4Weight {
   int n = 0;                     // rows (a multiple of 16)
   int k = 0;                     // inputs (a multiple of 64)
   int group = 0;                 // a multiple of 64 dividing k
+  bool symmetric = false;        // every zero point is 8 (qzeros words 0x77777777): zeros are not read
 };
+// Whether every AutoGPTQ qzeros word is 0x77777777 (a symmetric checkpoint); host data, any alignment.
+bool int4_zeros_symmetric(const void* qzeros, size_t bytes);
 size_t int4_q_words(int n, int k);                 // uint4 count of q
 size_t int4_scale_words(int n, int k, int group);  // uint32 count of scales
 size_t int4_zero_words(int n, int k, int group);   // uint2 count of zeros
@@ -41,6 +44,15 @@ enum class Int4Epilogue {
   Residual,  // y = fp16(fp16(acc + b) + residual); residual may alias y
   SiluMul,   // tiles interleave up (even) and gate (odd): y = fp16(up * fp16(silu(gate))), n/2 wide
 };
+// Which kernel takes one token. Auto: the fused SwiGLU and layers with k > 4096 go through the
+// streaming kernel (register ring, no per-stage barrier; faster there on an H200), the rest through
+// the ring kernel that also serves 2..8 tokens. Tests and benchmarks force either (the setting is
+// process-wide).
+enum class Int4Path { Auto, Ring, Streaming };
+void gemv_int4_select(Int4Path path);
+// How many tile groups ahead the streaming kernel has the copy engine prefetch into L2 (0: none;
+// the default is the best measured on an H200, see docs/benchmarks.md).
+void gemv_int4_set_prefetch(int groups);
 // Largest token count gemv_int4 takes for a layer of k inputs (more tokens: gemm_int4).
 int gemv_int4_max_tokens(int k);
 // y [ntok][n or n/2] from x [ntok][k]: weights fp16(scale * (q - zero)), fp32 accumulation.
@@ -56,6 +68,18 @@ cudaError_t gemm_int4(const Int4Weight& w, const __half* x, int m, __half* y, co
 // ---- gemv_f16.cu: fp16 weight times one vector, fp32 out (lm_head) -------------------------------
 // y[n] = sum_k W[n][k] x[k]; W [n][k] row-major fp16, k a multiple of 8.
 cudaError_t gemv_f16_f32(const __half* w, int n, int k, const __half* x, float* y, cudaStream_t stream);
+
+// ---- pick.cu: greedy decoding on the device ---------------------------------------------------------
+// `block` (device ints): [0] count of ids, [1] the repetition penalty's float bits, [2..] ids.
+// mark_seen sets mark[id] = 1 for the block's ids (max_count bounds the count, for the grid).
+cudaError_t mark_seen(const int* block, uint8_t* mark, int n, int max_count, cudaStream_t stream);
+// Scratch for greedy_pick: zero it once; every call leaves it ready for the next.
+size_t greedy_pick_scratch_bytes();
+// out[0] = the first argmax of logits[n] after the repetition penalty (block[1]; 1 = none) on the
+// marked ids (v < 0 ? v * p : v / p, as the CPU sampler); out[1] = the first index whose logit is
+// NaN, infinite or beyond max_abs, or n when there is none.
+cudaError_t greedy_pick(const float* logits, int n, const uint8_t* mark, const int* block, float max_abs, void* scratch,
+                        int* out, cudaStream_t stream);
 
 // ---- norm.cu: residual update fused with RMSNorm / LayerNorm ------------------------------------
 // For each row: v = x (+ fp16(y[row % y_period] + y_bias) when y is given), rounded to fp16;
@@ -92,9 +116,21 @@ cudaError_t rope_qkv(__half* qkv, const __half* bias, int ntok, const int* past,
 // Scratch the kernel needs: per-split partial results and per-head counters. Zero it once before
 // the first call; the kernel leaves the counters at zero.
 size_t attention_decode_scratch_bytes(int heads, int head_dim);
+// The rotary step of rope_qkv (no bias) done inside attention_decode: with inv_freq set, q is the
+// step's raw [3][heads][head_dim] q|k|v row at position *length - 1; the query is rotated (and
+// logn-scaled) on the fly and the rotated key and the value are written into the cache, with the
+// same bits as rope_qkv.
+struct DecodeRope {
+  const float* inv_freq = nullptr;
+  int seq_length = 0;
+  bool logn = false;
+};
+// How decode attention splits the positions (process-wide, for benchmarks): at least min_keys
+// per split (default 32), at most max_splits splits (default and limit 64; the grid's size).
+void attention_decode_tune(int min_keys, int max_splits);
 // q [heads][head_dim]; attends to positions [0, *length); out [heads][head_dim].
 cudaError_t attention_decode(const __half* q, const KvCacheView& cache, int layer, const int* length, float scale,
-                             void* scratch, __half* out, cudaStream_t stream);
+                             void* scratch, __half* out, cudaStream_t stream, const DecodeRope& rope = DecodeRope());
 
 // ---- attention_flash.cu: tensor-core attention for many queries ----------------------------------
 struct AttentionArgs {

@@ -36,18 +36,15 @@ __global__ void rope_qkv_kernel(__half* qkv, const __half* __restrict__ bias, co
   const float angle = static_cast<float>(p) * inv_freq[d];
   float s, c;
   sincosf(angle, &s, &c);
-  __half qr0 = __float2half_rn(q0 * c - q1 * s), qr1 = __float2half_rn(q1 * c + q0 * s);
-  if (logn && p >= seq_length) {
-    const float f =
-        __half2float(__float2half_rn(static_cast<float>(log(p + 1.0) / log(static_cast<double>(seq_length)))));
-    qr0 = __float2half_rn(__half2float(qr0) * f);
-    qr1 = __float2half_rn(__half2float(qr1) * f);
-  }
+  __half qr0, qr1, kr0, kr1;
+  rotary_pair(q0, q1, c, s, &qr0, &qr1);
+  if (logn && p >= seq_length) logn_scale(p, seq_length, &qr0, &qr1);
+  rotary_pair(k0, k1, c, s, &kr0, &kr1);
   row[iq] = qr0;
   row[iq + half_d] = qr1;
   __half* kr = cache_row(cache, layer, 0, h, p);
-  kr[d] = __float2half_rn(k0 * c - k1 * s);
-  kr[d + half_d] = __float2half_rn(k1 * c + k0 * s);
+  kr[d] = kr0;
+  kr[d + half_d] = kr1;
   __half* vr = cache_row(cache, layer, 1, h, p);
   vr[d] = __float2half_rn(v0);
   vr[d + half_d] = __float2half_rn(v1);

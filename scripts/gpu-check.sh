@@ -4,7 +4,8 @@
 # goldens), write a full-size checkpoint to local disk and run the benchmark. Logs and JSON go to
 # $OUT (default out/gpu-check); a short table is printed last.
 #   scripts/gpu-check.sh [all|tests|bench|profile] env: BENCH_ARGS (default "--runs 3"),
-#   QWENVL_SHARED_DIR (default .shared, else ../shared), CKPT (default /tmp/qwenvl-full)
+#   QWENVL_SHARED_DIR (default .shared, else ../shared), CKPT (default /tmp/qwenvl-full),
+#   LOWMEM (default 1: also benchmark the low-memory mode)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-all}
@@ -43,7 +44,9 @@ if [ "$MODE" = all ] || [ "$MODE" = tests ]; then
   ctest --test-dir "$BUILD" -L gpu -V --timeout ${TEST_TIMEOUT:-300} >"$OUT/ctest-gpu.log" 2>&1
   TEST_RC=$?
   # Failures and every timing line (the full log comes back as a file).
-  grep -E "FAIL|time |Test +#[0-9]+:" "$OUT/ctest-gpu.log" | sed -E 's/^[0-9]+: //' | cut -c1-110 | head -80
+  grep -E "FAIL|time |Test +#[0-9]+:" "$OUT/ctest-gpu.log" | sed -E 's/^[0-9]+: //' | cut -c1-110 | head -90
+  # The one-token GEMV kernels side by side (ring, streaming at each L2 prefetch depth).
+  "$BUILD/tests/gpu/test_gemv" --sweep >"$OUT/gemv-sweep.txt" 2>&1 && grep -vE "^test_gemv" "$OUT/gemv-sweep.txt"
 fi
 
 BENCH_RC=0
@@ -58,6 +61,14 @@ if [ "$MODE" != tests ]; then
     >"$OUT/bench.log" 2>"$OUT/bench.err"
   BENCH_RC=$?
   tail -20 "$OUT/bench.err"
+  if [ "${LOWMEM:-1}" = 1 ]; then
+    # Low-memory mode (the vision tower streamed from pinned host memory): TTFT and the peak at
+    # 2048 positions (286 + 1762).
+    stamp "benchmark, low-memory mode"
+    timeout ${BENCH_TIMEOUT:-420} "$BUILD/inference/qwenvl-bench" model --model "$CKPT" --runs 3 --decode 1762 \
+      --low-memory --json "$OUT/bench-lowmem.json" >"$OUT/bench-lowmem.log" 2>"$OUT/bench-lowmem.err" || BENCH_RC=1
+    sed 's/^/[low-memory] /' "$OUT/bench-lowmem.err" | tail -16
+  fi
 fi
 
 if [ "$MODE" = profile ]; then

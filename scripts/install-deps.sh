@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-format ccache
   clang libclang-rt-14-dev
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libqt6svg6-dev libgl-dev
+  qt6-translations-l10n  # Qt's own dialogs and context menus in 简体中文 (a Recommends, so named)
   libsentencepiece-dev nlohmann-json3-dev libjpeg-dev libpng-dev libwebp-dev libtiff-dev libgif-dev
   python3 python3-numpy python3-dev python3-pil unicode-data
   fonts-noto-cjk xvfb xauth

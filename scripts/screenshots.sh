@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Makes docs/screenshots/main-en.png and main-zh.png: the real main window under Xvfb, playing
-# the scripted conversations docs/screenshots/demo-{en,zh}.json (pictures from the shared
-# fixtures, a reply with grounding boxes streamed by the scripted backend), saved by the app
-# itself (--demo-script FILE --screenshot PNG). Settings and autosave stay in a temp folder.
+# Makes the screenshots in docs/screenshots/: the real main window under Xvfb, playing each
+# scripted conversation docs/screenshots/demo-NAME.json (pictures from the shared fixtures, a
+# reply with grounding boxes streamed by the scripted backend), saved by the app itself
+# (--demo-script FILE --screenshot PNG). Settings and autosave stay in a temp folder.
+#   demo-en, demo-zh -> main-en.png, main-zh.png (with the conversations sidebar)
+#   demo-boxes       -> boxes.png (fourteen labelled boxes: placement, badges)
+#   demo-dark        -> dark.png (dark colours, a Markdown table and a code block)
+#   demo-minimum     -> minimum.png (the window at its minimum size)
 # Usage: scripts/screenshots.sh [BUILD_DIR]   (default: build; run scripts/build.sh first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,10 +22,16 @@ command -v xvfb-run >/dev/null || { echo "screenshots: xvfb-run is missing (apt-
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-for lang in en zh; do
-  sed "s#@FIXTURES@#${fixtures}#g" "docs/screenshots/demo-$lang.json" > "$tmp/demo-$lang.json"
-  xvfb-run -a -s "-screen 0 1400x900x24" \
+for script in docs/screenshots/demo-*.json; do
+  name="$(basename "$script" .json)"
+  name="${name#demo-}"
+  case "$name" in
+    en | zh) out="docs/screenshots/main-$name.png" ;;
+    *) out="docs/screenshots/$name.png" ;;
+  esac
+  sed "s#@FIXTURES@#${fixtures}#g" "$script" > "$tmp/demo-$name.json"
+  xvfb-run -a -s "-screen 0 1600x1000x24" \
     env -u QT_QPA_PLATFORM HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/config" XDG_DATA_HOME="$tmp/data" \
         XDG_RUNTIME_DIR="$tmp" QT_QPA_PLATFORMTHEME= \
-    "$app" --demo-script "$tmp/demo-$lang.json" --screenshot "docs/screenshots/main-$lang.png"
+    "$app" --demo-script "$tmp/demo-$name.json" --screenshot "$out"
 done

@@ -28,19 +28,22 @@
 using namespace qwenvl;
 
 int main(int argc, char** argv) {
-  QApplication application(argc, argv);
   QApplication::setOrganizationName(QStringLiteral("QwenVL Studio"));
   QApplication::setApplicationName(QStringLiteral("qwenvl-studio"));
-  QApplication::setApplicationDisplayName(QStringLiteral("QwenVL Studio"));
   QApplication::setApplicationVersion(QStringLiteral(QWENVL_STUDIO_VERSION));
-  QGuiApplication::setDesktopFileName(QStringLiteral("io.github.qwenvl_studio.QwenVLStudio"));
-  QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/qwenvl-studio.svg")));
-
-  const app::CommandLineOptions options = app::CommandLine::parse(QApplication::arguments());
+  // --help, --version and a bad option are answered before the GUI starts: they need no display.
+  QStringList arguments;
+  for (int i = 0; i < argc; ++i) arguments << QString::fromLocal8Bit(argv[i]);
+  const app::CommandLineOptions options = app::CommandLine::parse(arguments);
   if (options.exitNow) {
     std::fprintf(options.exitCode == 0 ? stdout : stderr, "%s\n", qPrintable(options.output));
     return options.exitCode;
   }
+
+  QApplication application(argc, argv);
+  QApplication::setApplicationDisplayName(QStringLiteral("QwenVL Studio"));
+  QGuiApplication::setDesktopFileName(QStringLiteral("io.github.qwenvl_studio.QwenVLStudio"));
+  QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/qwenvl-studio.svg")));
 
   // One window per user: a later launch hands its pictures to the running one and ends here.
   // Demos and screenshots run on their own, with their own settings.
@@ -66,6 +69,10 @@ int main(int argc, char** argv) {
     }
     settings = std::make_unique<app::AppSettings>(demoSettingsDir.filePath(QStringLiteral("demo.ini")));
     settings->setBackend(app::BackendChoice::Cpu);
+    settings->setTheme(demo.theme == QLatin1String("dark")    ? app::ThemeChoice::Dark
+                       : demo.theme == QLatin1String("light") ? app::ThemeChoice::Light
+                                                              : app::ThemeChoice::System);
+    settings->setFontPoints(demo.fontPoints);
   } else {
     settings = std::make_unique<app::AppSettings>();
   }
@@ -97,6 +104,13 @@ int main(int argc, char** argv) {
     reply.token_delay_ms = demo.tokenDelayMs;
     script->push(reply);
     appOptions.backendFactory = [script] { return std::make_unique<app::ScriptedChatBackend>(script); };
+    if (!demo.earlierQuestions.isEmpty()) {
+      appOptions.libraryDir = demoSettingsDir.filePath(QStringLiteral("library"));
+      if (const QString error = app::DemoScriptReader::seedLibrary(demo, appOptions.libraryDir); !error.isEmpty()) {
+        std::fprintf(stderr, "%s\n", qPrintable(error));
+        return 2;
+      }
+    }
   }
   app::StudioApp studio(appOptions);
   ui::MainWindow window(&studio);

@@ -77,6 +77,17 @@
     </message>
 </context>
 <context>
+    <name>ConversationLibrary</name>
+    <message>
+        <source>“%1” is not in the conversations library.</source>
+        <translation>“%1”不在对话库中。</translation>
+    </message>
+    <message>
+        <source>“%1” could not be deleted.</source>
+        <translation>无法删除“%1”。</translation>
+    </message>
+</context>
+<context>
     <name>ConversationStore</name>
     <message>
         <source>Cannot create the folder “%1” for the conversation’s pictures.</source>
@@ -158,6 +169,22 @@
         <source>a reply names a version it does not have.</source>
         <translation>某条回复指向了它没有的版本。</translation>
     </message>
+    <message>
+        <source>its pictures together are larger than QwenVL Studio opens in one conversation (%1 of files or %2 pixels); open fewer or smaller pictures.</source>
+        <translation>它的图片合计超出了 QwenVL Studio 在一个对话中能打开的上限（%1 的文件或 %2 像素）；请打开更少或更小的图片。</translation>
+    </message>
+    <message>
+        <source>its branches are nested too deeply.</source>
+        <translation>它的分支嵌套层数过多。</translation>
+    </message>
+    <message>
+        <source>a branch does not start with a question.</source>
+        <translation>其中一个分支不是以问题开头的。</translation>
+    </message>
+    <message>
+        <source>a question names a branch it does not have.</source>
+        <translation>某个问题指向了它没有的分支。</translation>
+    </message>
 </context>
 <context>
     <name>DemoScriptReader</name>
@@ -172,6 +199,63 @@
     <message>
         <source>The demo script “%1” needs a &quot;question&quot; and a &quot;reply&quot;.</source>
         <translation>演示脚本“%1”需要 &quot;question&quot; 和 &quot;reply&quot; 两项。</translation>
+    </message>
+    <message>
+        <source>(an earlier reply)</source>
+        <translation>（之前的回答）</translation>
+    </message>
+</context>
+<context>
+    <name>EngineText</name>
+    <message>
+        <source>the folder “%1” does not exist.</source>
+        <translation>文件夹“%1”不存在。</translation>
+    </message>
+    <message>
+        <source>“%2” is missing from “%1”: is this the Qwen-VL-Chat-Int4 folder, and is the download complete?</source>
+        <translation>“%1”中缺少“%2”：这是 Qwen-VL-Chat-Int4 的文件夹吗？下载是否完整？</translation>
+    </message>
+    <message>
+        <source>this build of QwenVL Studio has no %1 backend; choose the CPU backend.</source>
+        <translation>此版本的 QwenVL Studio 没有 %1 后端；请选择 CPU 后端。</translation>
+    </message>
+    <message>
+        <source>the GPU backend is not installed (package qwenvl-studio-cuda).</source>
+        <translation>未安装 GPU 后端（软件包 qwenvl-studio-cuda）。</translation>
+    </message>
+    <message>
+        <source>NVIDIA’s CUDA 13 libraries were not found (%1).</source>
+        <translation>找不到 NVIDIA 的 CUDA 13 运行库（%1）。</translation>
+    </message>
+    <message>
+        <source>no NVIDIA driver was found; install it to use the GPU.</source>
+        <translation>找不到 NVIDIA 驱动程序；要使用 GPU，请先安装它。</translation>
+    </message>
+    <message>
+        <source>the NVIDIA driver supports CUDA %1, but the GPU backend needs CUDA %2; update the driver.</source>
+        <translation>NVIDIA 驱动程序支持 CUDA %1，但 GPU 后端需要 CUDA %2；请更新驱动程序。</translation>
+    </message>
+    <message>
+        <source>the NVIDIA driver sees no GPU.</source>
+        <translation>NVIDIA 驱动程序没有找到任何 GPU。</translation>
+    </message>
+    <message>
+        <source>the GPU %1 has compute capability %2; the GPU backend needs 8.0 (Ampere) or newer.</source>
+        <translation>GPU %1 的计算能力为 %2；GPU 后端需要 8.0（Ampere）或更新的 GPU。</translation>
+    </message>
+    <message numerus="yes">
+        <source>CPU, %n thread(s)</source>
+        <translation>
+            <numerusform>CPU，%n 个线程</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 (CUDA, compute capability %2%3)</source>
+        <translation>%1（CUDA，计算能力 %2%3）</translation>
+    </message>
+    <message>
+        <source>scripted replies</source>
+        <translation>脚本回答</translation>
     </message>
 </context>
 <context>
@@ -322,6 +406,17 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <source>Boxes on %1</source>
         <translation>%1 上的框</translation>
     </message>
+    <message>
+        <source>box %1 px</source>
+        <translation>框 %1 像素</translation>
+    </message>
+</context>
+<context>
+    <name>MarkdownStyle</name>
+    <message>
+        <source>Copy code</source>
+        <translation>复制代码</translation>
+    </message>
 </context>
 <context>
     <name>PictureFormats</name>
@@ -419,6 +514,18 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <source>There is no such version of the reply.</source>
         <translation>这条回复没有这个版本。</translation>
     </message>
+    <message>
+        <source>Already in this conversation, added once more: %1</source>
+        <translation>已在此对话中，又添加了一次：%1</translation>
+    </message>
+    <message>
+        <source>There is no such question.</source>
+        <translation>没有这个问题。</translation>
+    </message>
+    <message>
+        <source>There is no such branch of the conversation.</source>
+        <translation>对话没有这个分支。</translation>
+    </message>
 </context>
 <context>
     <name>qwenvl::app::FileJobs</name>
@@ -481,6 +588,10 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <source>The picture could not be given to the model: %1</source>
         <translation>无法把图片交给模型：%1</translation>
     </message>
+    <message>
+        <source>Loading failed: %1</source>
+        <translation>加载失败：%1</translation>
+    </message>
 </context>
 <context>
     <name>qwenvl::app::PictureImporter</name>
@@ -529,6 +640,10 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
     <message>
         <source>The last conversation could not be restored, and “%1” could not be renamed; it will be overwritten by the next autosave. %2</source>
         <translation>无法恢复上次的对话，且无法重命名“%1”；下次自动保存时它将被覆盖。%2</translation>
+    </message>
+    <message>
+        <source>picture</source>
+        <translation>图片</translation>
     </message>
 </context>
 <context>
@@ -602,10 +717,6 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <translation>转到提问框(&amp;Q)</translation>
     </message>
     <message>
-        <source>Ask About a &amp;Region</source>
-        <translation>询问某个区域(&amp;R)</translation>
-    </message>
-    <message>
         <source>Drag a rectangle on the picture to ask about that region (or Shift+drag at any time)</source>
         <translation>在图片上拖出一个矩形，询问该区域（任何时候也可按住 Shift 拖动）</translation>
     </message>
@@ -646,16 +757,8 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <translation>下一张图片(&amp;N)</translation>
     </message>
     <message>
-        <source>Go to the P&amp;icture</source>
-        <translation>转到图片(&amp;I)</translation>
-    </message>
-    <message>
         <source>&amp;Open Model Folder…</source>
         <translation>打开模型文件夹(&amp;O)…</translation>
-    </message>
-    <message>
-        <source>&amp;Cancel Loading</source>
-        <translation>取消加载(&amp;C)</translation>
     </message>
     <message>
         <source>Run on the &amp;GPU (CUDA)</source>
@@ -676,6 +779,34 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
     <message>
         <source>&amp;About QwenVL Studio</source>
         <translation>关于 QwenVL Studio(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Go to the Pic&amp;ture</source>
+        <translation>转到图片(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Conversations Sidebar</source>
+        <translation>对话侧栏(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Show or hide the list of conversations (Ctrl+Shift+L)</source>
+        <translation>显示或隐藏对话列表（Ctrl+Shift+L）</translation>
+    </message>
+    <message>
+        <source>Ask About a Re&amp;gion</source>
+        <translation>询问某个区域(&amp;G)</translation>
+    </message>
+    <message>
+        <source>Cancel &amp;Loading</source>
+        <translation>取消加载(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Take a Screens&amp;hot…</source>
+        <translation>截取屏幕(&amp;H)…</translation>
+    </message>
+    <message>
+        <source>Add a part of the screen as a picture (Ctrl+Shift+I)</source>
+        <translation>把屏幕的一部分添加为图片（Ctrl+Shift+I）</translation>
     </message>
 </context>
 <context>
@@ -700,6 +831,22 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <source>Pictures to send</source>
         <translation>待发送的图片</translation>
     </message>
+    <message>
+        <source>Editing an earlier question: Send asks it again, and what followed stays as another branch (‹ 1/2 › at the question).</source>
+        <translation>正在编辑之前的问题：发送后会重新提问，之后的内容保留为另一个分支（在问题处用 ‹ 1/2 › 切换）。</translation>
+    </message>
+    <message>
+        <source>Cancel Edit</source>
+        <translation>取消编辑</translation>
+    </message>
+    <message>
+        <source>Stop editing (Esc); the question box is emptied</source>
+        <translation>停止编辑（Esc）；提问框将被清空</translation>
+    </message>
+    <message>
+        <source>Cancel editing the question</source>
+        <translation>取消编辑问题</translation>
+    </message>
 </context>
 <context>
     <name>qwenvl::ui::ChatView</name>
@@ -710,6 +857,10 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
     <message>
         <source>Drop pictures anywhere on the window, paste one with Ctrl+V or add them with Ctrl+I, then ask about them below. Ask “Where is the cat?” and the boxes appear on the picture.</source>
         <translation>把图片拖到窗口任意位置、用 Ctrl+V 粘贴或用 Ctrl+I 添加，然后在下方提问。问“猫在哪里？”，框就会出现在图片上。</translation>
+    </message>
+    <message>
+        <source>Scroll to the newest message</source>
+        <translation>滚动到最新的消息</translation>
     </message>
 </context>
 <context>
@@ -732,6 +883,71 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
     <message>
         <source>Wheel or Ctrl+= / Ctrl+- to zoom, drag to pan, Shift+drag to ask about a region</source>
         <translation>滚轮或 Ctrl+= / Ctrl+- 缩放，拖动平移，按住 Shift 拖动可询问某个区域</translation>
+    </message>
+</context>
+<context>
+    <name>qwenvl::ui::LibrarySidebar</name>
+    <message>
+        <source>Pictures only</source>
+        <translation>只有图片</translation>
+    </message>
+    <message>
+        <source>%1
+Last changed %2</source>
+        <translation>%1
+最后修改于 %2</translation>
+    </message>
+    <message>
+        <source>Rename Conversation</source>
+        <translation>重命名对话</translation>
+    </message>
+    <message>
+        <source>There is no conversations library.</source>
+        <translation>没有对话库。</translation>
+    </message>
+    <message>
+        <source>Delete Conversation</source>
+        <translation>删除对话</translation>
+    </message>
+    <message>
+        <source>Delete the conversation “%1” with its pictures? This cannot be undone.</source>
+        <translation>删除对话“%1”及其图片？此操作无法撤销。</translation>
+    </message>
+    <message>
+        <source>The conversation shown cannot be deleted.</source>
+        <translation>无法删除当前显示的对话。</translation>
+    </message>
+    <message>
+        <source>&amp;Open</source>
+        <translation>打开(&amp;O)</translation>
+    </message>
+    <message>
+        <source>&amp;Rename</source>
+        <translation>重命名(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Delete…</source>
+        <translation>删除(&amp;D)…</translation>
+    </message>
+    <message>
+        <source>Search conversations</source>
+        <translation>搜索对话</translation>
+    </message>
+    <message>
+        <source>Conversations</source>
+        <translation>对话</translation>
+    </message>
+    <message>
+        <source>Enter opens, F2 renames, Delete deletes</source>
+        <translation>Enter 打开，F2 重命名，Delete 删除</translation>
+    </message>
+    <message>
+        <source>Conversations library</source>
+        <translation>对话库</translation>
+    </message>
+    <message>
+        <source>&amp;Delete</source>
+        <translation>删除(&amp;D)</translation>
     </message>
 </context>
 <context>
@@ -900,6 +1116,18 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <source>Either way, they stay in the conversations library.</source>
         <translation>无论如何，这些更改都会保留在对话库中。</translation>
     </message>
+    <message>
+        <source>Drop the pictures to add them to the conversation</source>
+        <translation>松开鼠标，把图片添加到对话中</translation>
+    </message>
+    <message>
+        <source>This desktop does not let apps take screenshots. Take one with the desktop&apos;s own tool and paste it (Ctrl+V).</source>
+        <translation>此桌面不允许应用截屏。请用桌面自带的工具截图，再粘贴进来（Ctrl+V）。</translation>
+    </message>
+    <message>
+        <source>screenshot %1.png</source>
+        <translation>截图 %1.png</translation>
+    </message>
 </context>
 <context>
     <name>qwenvl::ui::MessageBar</name>
@@ -935,20 +1163,12 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <translation>Qwen-VL · %1</translation>
     </message>
     <message>
-        <source>Pictures: %1</source>
-        <translation>图片：%1</translation>
-    </message>
-    <message>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
         <source>Copy this question</source>
         <translation>复制这个问题</translation>
-    </message>
-    <message>
-        <source>Copy this reply (without the box markup)</source>
-        <translation>复制这条回答（不含框的标记）</translation>
     </message>
     <message>
         <source>Copy question</source>
@@ -1014,6 +1234,50 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <source>Later reply</source>
         <translation>较新的回复</translation>
     </message>
+    <message>
+        <source>%1 (click to show it)</source>
+        <translation>%1（点击显示）</translation>
+    </message>
+    <message>
+        <source>Show the picture %1</source>
+        <translation>显示图片 %1</translation>
+    </message>
+    <message>
+        <source>Question %1 of %2</source>
+        <translation>第 %1 个问题，共 %2 个</translation>
+    </message>
+    <message>
+        <source>Show the earlier question and its replies</source>
+        <translation>显示较早的问题及其回答</translation>
+    </message>
+    <message>
+        <source>Earlier question</source>
+        <translation>较早的问题</translation>
+    </message>
+    <message>
+        <source>Show the later question and its replies</source>
+        <translation>显示较新的问题及其回答</translation>
+    </message>
+    <message>
+        <source>Later question</source>
+        <translation>较新的问题</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>编辑</translation>
+    </message>
+    <message>
+        <source>Edit this question and send it again; what follows stays as another branch</source>
+        <translation>编辑这个问题并重新发送；之后的内容保留为另一个分支</translation>
+    </message>
+    <message>
+        <source>Edit question</source>
+        <translation>编辑问题</translation>
+    </message>
+    <message>
+        <source>Copy this reply as Markdown (without the box markup)</source>
+        <translation>以 Markdown 复制这条回答（不含框的标记）</translation>
+    </message>
 </context>
 <context>
     <name>qwenvl::ui::ModelPanel</name>
@@ -1048,10 +1312,6 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
     <message>
         <source>Model ready</source>
         <translation>模型就绪</translation>
-    </message>
-    <message>
-        <source>No GPU can be used (%1). The model runs on the CPU backend instead, which is much slower but gives the same answers.</source>
-        <translation>没有可用的 GPU（%1）。模型将改在 CPU 后端上运行，速度慢得多，但回答相同。</translation>
     </message>
     <message>
         <source>The GPU backend is not installed (package qwenvl-studio-cuda). The model runs on the CPU backend, which is much slower but gives the same answers.</source>
@@ -1105,6 +1365,10 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
         <source>Graphics card status</source>
         <translation>显卡状态</translation>
     </message>
+    <message>
+        <source>No GPU can be used: %1 The model runs on the CPU backend instead, which is much slower but gives the same answers.</source>
+        <translation>没有可用的 GPU：%1 模型改在 CPU 后端上运行，速度慢得多，但回答相同。</translation>
+    </message>
 </context>
 <context>
     <name>qwenvl::ui::PicturePane</name>
@@ -1145,6 +1409,88 @@ Drop pictures here, paste one (Ctrl+V) or add them with Ctrl+I.</source>
     <message>
         <source>Picture details</source>
         <translation>图片详情</translation>
+    </message>
+</context>
+<context>
+    <name>qwenvl::ui::PromptPresets</name>
+    <message>
+        <source>Describe</source>
+        <translation>描述</translation>
+    </message>
+    <message>
+        <source>Describe this picture in detail.</source>
+        <translation>详细描述这张图片。</translation>
+    </message>
+    <message>
+        <source>Find all …</source>
+        <translation>找出所有…</translation>
+    </message>
+    <message>
+        <source>Find all </source>
+        <translation>框出图中所有的</translation>
+    </message>
+    <message>
+        <source> in the picture and outline each one.</source>
+        <translation>。</translation>
+    </message>
+    <message>
+        <source>Where is …?</source>
+        <translation>…在哪里？</translation>
+    </message>
+    <message>
+        <source>Where is the </source>
+        <translation>框出图中的</translation>
+    </message>
+    <message>
+        <source>? Outline it.</source>
+        <translation>。</translation>
+    </message>
+    <message>
+        <source>Read the text</source>
+        <translation>识别文字</translation>
+    </message>
+    <message>
+        <source>Read all the text in this picture, exactly as written.</source>
+        <translation>照原样读出这张图片中的所有文字。</translation>
+    </message>
+    <message>
+        <source>Ask: %1</source>
+        <translation>提问：%1</translation>
+    </message>
+    <message>
+        <source>Start the question: %1…%2</source>
+        <translation>开始提问：%1…%2</translation>
+    </message>
+    <message>
+        <source>Prompt presets</source>
+        <translation>预设提示</translation>
+    </message>
+</context>
+<context>
+    <name>qwenvl::ui::RegionChips</name>
+    <message>
+        <source>this region</source>
+        <translation>这个区域</translation>
+    </message>
+    <message>
+        <source>Region %1: pixels (%2, %3)–(%4, %5) of the picture; the model reads (%6, %7), (%8, %9)</source>
+        <translation>区域 %1：图片中的像素 (%2, %3)–(%4, %5)；模型读到的是 (%6, %7), (%8, %9)</translation>
+    </message>
+    <message>
+        <source>Name of region %1</source>
+        <translation>区域 %1 的名称</translation>
+    </message>
+    <message>
+        <source>Remove this region from the question</source>
+        <translation>从问题中移除这个区域</translation>
+    </message>
+    <message>
+        <source>Remove region %1</source>
+        <translation>移除区域 %1</translation>
+    </message>
+    <message>
+        <source>Regions to ask about</source>
+        <translation>要询问的区域</translation>
     </message>
 </context>
 <context>
@@ -1208,6 +1554,21 @@ Drop pictures here, paste one (Ctrl+V) or add them with Ctrl+I.</source>
     <message>
         <source>Cancel</source>
         <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>qwenvl::ui::ScreenRegionPicker</name>
+    <message>
+        <source>Choose the Part of the Screen</source>
+        <translation>选择屏幕的一部分</translation>
+    </message>
+    <message>
+        <source>Screenshot: drag to choose a part, Enter keeps it, Esc cancels</source>
+        <translation>截图：拖动选择一部分，Enter 保留，Esc 取消</translation>
+    </message>
+    <message>
+        <source>Drag to choose a part of the screen; Enter keeps it (the whole screen if nothing is chosen), Esc cancels</source>
+        <translation>拖动选择屏幕的一部分；Enter 保留（未选择时保留整个屏幕），Esc 取消</translation>
     </message>
 </context>
 <context>
@@ -1396,6 +1757,38 @@ Drop pictures here, paste one (Ctrl+V) or add them with Ctrl+I.</source>
         <source>0 (greedy)</source>
         <translation>0（贪心解码）</translation>
     </message>
+    <message>
+        <source>&amp;Colours:</source>
+        <translation>配色(&amp;C)：</translation>
+    </message>
+    <message>
+        <source>As the desktop</source>
+        <translation>跟随桌面</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>深色</translation>
+    </message>
+    <message>
+        <source>Colours</source>
+        <translation>配色</translation>
+    </message>
+    <message>
+        <source>&amp;Text size:</source>
+        <translation>文字大小(&amp;T)：</translation>
+    </message>
+    <message>
+        <source> pt</source>
+        <translation> 磅</translation>
+    </message>
+    <message>
+        <source>Text size in points</source>
+        <translation>文字大小（磅）</translation>
+    </message>
 </context>
 <context>
     <name>qwenvl::ui::ThumbnailStrip</name>
@@ -1414,10 +1807,6 @@ Drop pictures here, paste one (Ctrl+V) or add them with Ctrl+I.</source>
     <message>
         <source>not sent yet</source>
         <translation>尚未发送</translation>
-    </message>
-    <message>
-        <source>%1 (new)</source>
-        <translation>%1（新）</translation>
     </message>
     <message>
         <source>Picture %1: %2, %3 × %4 pixels, %5</source>

@@ -11,10 +11,11 @@ namespace qwenvl::ui {
 QAction* Actions::make(const char* iconName, QKeySequence shortcut) {
   auto* a = new QAction(this);
   if (iconName) {
-    // The desktop's icon theme first; our own SVGs where the theme has none (or no theme).
+    // One icon set: our own SVGs (drawn to read on light and dark colours alike) wherever we
+    // ship one, the desktop's theme only for the rest, so a dark theme never mixes two sets.
     const QString name = QString::fromLatin1(iconName);
     const QString bundled = QStringLiteral(":/icons/%1.svg").arg(name);
-    a->setIcon(QIcon::fromTheme(name, QFile::exists(bundled) ? QIcon(bundled) : QIcon()));
+    a->setIcon(QFile::exists(bundled) ? QIcon(bundled) : QIcon::fromTheme(name));
   }
   if (!shortcut.isEmpty()) a->setShortcut(shortcut);
   return a;
@@ -27,6 +28,7 @@ Actions::Actions(QObject* parent) : QObject(parent) {
   saveConversationAs = make("document-save-as", QKeySequence(QStringLiteral("Ctrl+Shift+S")));
   exportMarkdown = make("document-export", QKeySequence(QStringLiteral("Ctrl+E")));
   addPictures = make("insert-image", QKeySequence(QStringLiteral("Ctrl+I")));
+  takeScreenshot = make(nullptr, QKeySequence(QStringLiteral("Ctrl+Shift+I")));
   saveAnnotated = make("document-save", QKeySequence(QStringLiteral("Ctrl+Shift+E")));
   quit = make("application-exit", QKeySequence::Quit);
   quit->setMenuRole(QAction::QuitRole);
@@ -45,7 +47,8 @@ Actions::Actions(QObject* parent) : QObject(parent) {
   askRegionByKeys = make(nullptr, QKeySequence(QStringLiteral("Ctrl+Alt+R")));
 
   zoomIn = make("zoom-in", QKeySequence::ZoomIn);
-  zoomIn->setShortcuts({QKeySequence(QStringLiteral("Ctrl+=")), QKeySequence(QStringLiteral("Ctrl++"))});
+  // Ctrl++ first: the menu shows the first one (Ctrl+= is for keyboards without a + key).
+  zoomIn->setShortcuts({QKeySequence(QStringLiteral("Ctrl++")), QKeySequence(QStringLiteral("Ctrl+="))});
   zoomOut = make("zoom-out", QKeySequence::ZoomOut);
   zoomFit = make("zoom-fit-best", QKeySequence(QStringLiteral("Ctrl+0")));
   zoomActual = make("zoom-original", QKeySequence(QStringLiteral("Ctrl+1")));
@@ -55,6 +58,9 @@ Actions::Actions(QObject* parent) : QObject(parent) {
   previousPicture = make("go-previous", QKeySequence(QStringLiteral("Alt+Left")));
   nextPicture = make("go-next", QKeySequence(QStringLiteral("Alt+Right")));
   focusPicture = make(nullptr, QKeySequence(QStringLiteral("Ctrl+P")));
+  showLibrary = make(nullptr, QKeySequence(QStringLiteral("Ctrl+Shift+L")));
+  showLibrary->setCheckable(true);
+  showLibrary->setChecked(true);
 
   openModel = make("folder-open", QKeySequence(QStringLiteral("Ctrl+M")));
   cancelLoad = make("process-stop");
@@ -90,6 +96,8 @@ void Actions::retranslate() {
   saveConversationAs->setText(tr("Save Conversation &As…"));
   exportMarkdown->setText(tr("&Export to Markdown…"));
   addPictures->setText(tr("Add &Pictures…"));
+  takeScreenshot->setText(tr("Take a Screens&hot…"));
+  takeScreenshot->setToolTip(tr("Add a part of the screen as a picture (Ctrl+Shift+I)"));
   saveAnnotated->setText(tr("Save Picture with &Boxes…"));
   quit->setText(tr("&Quit"));
 
@@ -103,7 +111,7 @@ void Actions::retranslate() {
   stop->setToolTip(tr("Stop the reply (Esc)"));
   regenerate->setText(tr("&Regenerate Last Reply"));
   focusInput->setText(tr("Go to the &Question Box"));
-  askRegion->setText(tr("Ask About a &Region"));
+  askRegion->setText(tr("Ask About a Re&gion"));
   askRegion->setToolTip(tr("Drag a rectangle on the picture to ask about that region (or Shift+drag at any time)"));
   askRegionByKeys->setText(tr("Ask About a Region by &Coordinates…"));
 
@@ -115,10 +123,12 @@ void Actions::retranslate() {
   showBoxes->setToolTip(tr("Show or hide the boxes the model drew (Ctrl+B)"));
   previousPicture->setText(tr("&Previous Picture"));
   nextPicture->setText(tr("&Next Picture"));
-  focusPicture->setText(tr("Go to the P&icture"));
+  focusPicture->setText(tr("Go to the Pic&ture"));
+  showLibrary->setText(tr("&Conversations Sidebar"));
+  showLibrary->setToolTip(tr("Show or hide the list of conversations (Ctrl+Shift+L)"));
 
   openModel->setText(tr("&Open Model Folder…"));
-  cancelLoad->setText(tr("&Cancel Loading"));
+  cancelLoad->setText(tr("Cancel &Loading"));
   useCuda->setText(tr("Run on the &GPU (CUDA)"));
   useCpu->setText(tr("Run on the &CPU"));
 

@@ -22,6 +22,7 @@ class Actions : public QObject {
   QAction* saveConversationAs;
   QAction* exportMarkdown;
   QAction* addPictures;
+  QAction* takeScreenshot;  // a part of the screen as a picture
   QAction* saveAnnotated;
   QAction* quit;
   // Edit
@@ -44,6 +45,7 @@ class Actions : public QObject {
   QAction* previousPicture;
   QAction* nextPicture;
   QAction* focusPicture;
+  QAction* showLibrary;  // the conversations sidebar
   // Model
   QAction* openModel;
   QAction* cancelLoad;

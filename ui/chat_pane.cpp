@@ -12,6 +12,8 @@
 #include "ui/chat_view.h"
 #include "ui/model_panel.h"
 #include "ui/prompt_edit.h"
+#include "ui/prompt_presets.h"
+#include "ui/region_chips.h"
 
 namespace qwenvl::ui {
 
@@ -23,6 +25,33 @@ ChatPane::ChatPane(Actions* actions, QWidget* parent) : QWidget(parent) {
   m_pending = new QLabel(this);
   m_pending->setForegroundRole(QPalette::PlaceholderText);
   m_prompt = new PromptEdit(this);
+  m_regions = new RegionChips(this);
+  m_presets = new PromptPresets(this);
+  connect(m_presets, &PromptPresets::chosen, this, [this](const PromptPresets::Preset& p) {
+    if (p.complete) {
+      m_prompt->setPlainText(p.before);
+      emit sendRequested();
+      return;
+    }
+    m_prompt->setPlainText(p.before + p.after);
+    QTextCursor c = m_prompt->textCursor();
+    c.setPosition(int(p.before.size()));
+    m_prompt->setTextCursor(c);
+    m_prompt->setFocus();
+  });
+  m_editBanner = new QWidget(this);
+  auto* banner = new QHBoxLayout(m_editBanner);
+  banner->setContentsMargins(0, 0, 0, 0);
+  m_editLabel = new QLabel(m_editBanner);
+  m_editLabel->setWordWrap(true);
+  m_cancelEdit = new QToolButton(m_editBanner);
+  banner->addWidget(m_editLabel, 1);
+  banner->addWidget(m_cancelEdit);
+  m_editBanner->hide();
+  connect(m_cancelEdit, &QToolButton::clicked, this, &ChatPane::editCancelled);
+  connect(m_prompt, &PromptEdit::escapePressed, this, [this] {
+    if (m_editing) emit editCancelled();
+  });
   auto makeButton = [this](QAction* action) {
     auto* b = new QToolButton(this);
     b->setDefaultAction(action);
@@ -44,6 +73,9 @@ ChatPane::ChatPane(Actions* actions, QWidget* parent) : QWidget(parent) {
   layout->addWidget(m_modelPanel);
   layout->addWidget(m_chatView, 1);
   layout->addWidget(m_pending);
+  layout->addWidget(m_editBanner);
+  layout->addWidget(m_regions);
+  layout->addWidget(m_presets);
   layout->addLayout(input);
   // Keyboard order: question, Send, Stop, Add Pictures, then the conversation.
   setTabOrder(m_prompt, m_send);
@@ -69,6 +101,11 @@ void ChatPane::setBusy(bool busy) {
   m_stop->setVisible(busy);
 }
 
+void ChatPane::setEditing(bool editing) {
+  m_editing = editing;
+  m_editBanner->setVisible(editing);
+}
+
 void ChatPane::updatePending() {
   QStringList names;
   if (m_conversation) {
@@ -86,6 +123,12 @@ void ChatPane::retranslateUi() {
   m_prompt->setAccessibleName(tr("Question"));
   m_prompt->setAccessibleDescription(tr("Enter sends the question; Shift+Enter starts a new line."));
   m_pending->setAccessibleName(tr("Pictures to send"));
+  m_editLabel->setText(
+      tr("Editing an earlier question: Send asks it again, and what followed stays as another "
+         "branch (‹ 1/2 › at the question)."));
+  m_cancelEdit->setText(tr("Cancel Edit"));
+  m_cancelEdit->setToolTip(tr("Stop editing (Esc); the question box is emptied"));
+  m_cancelEdit->setAccessibleName(tr("Cancel editing the question"));
   updatePending();
 }
 

@@ -17,6 +17,8 @@ class Actions;
 class ChatView;
 class ModelPanel;
 class PromptEdit;
+class PromptPresets;
+class RegionChips;
 
 class ChatPane : public QWidget {
   Q_OBJECT
@@ -24,13 +26,23 @@ class ChatPane : public QWidget {
   ChatPane(Actions* actions, QWidget* parent = nullptr);
   void setConversation(app::Conversation* conversation);
   void setBusy(bool busy);
+  // Editing an earlier question: a line above the box says so, with a way out.
+  void setEditing(bool editing);
+  bool isEditing() const { return m_editing; }
 
   ModelPanel* modelPanel() const { return m_modelPanel; }
   ChatView* chatView() const { return m_chatView; }
   PromptEdit* promptEdit() const { return m_prompt; }
+  RegionChips* regionChips() const { return m_regions; }
+  PromptPresets* presets() const { return m_presets; }
   QToolButton* sendButton() const { return m_send; }
   QToolButton* stopButton() const { return m_stop; }
   QToolButton* attachButton() const { return m_attach; }
+  QToolButton* cancelEditButton() const { return m_cancelEdit; }
+
+ signals:
+  void editCancelled();
+  void sendRequested();  // a preset that is a whole question
 
  protected:
   void changeEvent(QEvent* event) override;
@@ -43,7 +55,13 @@ class ChatPane : public QWidget {
   ModelPanel* m_modelPanel;
   ChatView* m_chatView;
   PromptEdit* m_prompt;
+  RegionChips* m_regions;
+  PromptPresets* m_presets;
   QLabel* m_pending;
+  QWidget* m_editBanner;
+  QLabel* m_editLabel;
+  QToolButton* m_cancelEdit;
+  bool m_editing = false;
   QToolButton* m_attach;
   QToolButton* m_send;
   QToolButton* m_stop;

@@ -3,7 +3,9 @@
 
 #include <QEvent>
 #include <QLabel>
+#include <QPainter>
 #include <QScrollBar>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include "app/conversation.h"
@@ -15,6 +17,7 @@ ChatView::ChatView(QWidget* parent) : QScrollArea(parent) {
   setWidgetResizable(true);
   setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   setFrameShape(QFrame::NoFrame);
+  setViewportMargins(2, 2, 2, 2);  // room for the focus ring
   m_column = new QWidget;
   m_layout = new QVBoxLayout(m_column);
   m_layout->setContentsMargins(8, 8, 8, 8);
@@ -26,17 +29,73 @@ ChatView::ChatView(QWidget* parent) : QScrollArea(parent) {
   m_layout->addWidget(m_placeholder);
   m_layout->addStretch(1);
   setWidget(m_column);
+  // A button to jump down while the reader is further up (a reply may be streaming below).
+  m_toBottom = new QToolButton(this);
+  m_toBottom->setArrowType(Qt::DownArrow);
+  m_toBottom->setAutoRaise(false);
+  m_toBottom->setFocusPolicy(Qt::NoFocus);  // the End key does the same from the keyboard
+  m_toBottom->hide();
+  connect(m_toBottom, &QToolButton::clicked, this, &ChatView::scrollToBottom);
   // Follow a streaming reply only while the reader is at the bottom.
-  connect(verticalScrollBar(), &QScrollBar::valueChanged, this,
-          [this](int v) { m_stickToBottom = v >= verticalScrollBar()->maximum() - 24; });
+  connect(verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int v) {
+    m_stickToBottom = v >= verticalScrollBar()->maximum() - 24;
+    updateToBottom();
+  });
   connect(verticalScrollBar(), &QScrollBar::rangeChanged, this, [this](int, int max) {
     if (m_stickToBottom) verticalScrollBar()->setValue(max);
+    updateToBottom();
   });
   retranslateUi();
 }
 
+void ChatView::scrollToBottom() {
+  m_stickToBottom = true;
+  verticalScrollBar()->setValue(verticalScrollBar()->maximum());
+  updateToBottom();
+}
+
+void ChatView::updateToBottom() {
+  const bool show = !m_stickToBottom && verticalScrollBar()->maximum() > 0;
+  if (show) {
+    const QSize size = m_toBottom->sizeHint().expandedTo(QSize(32, 32));
+    m_toBottom->resize(size);
+    const QRect area = viewport()->geometry();
+    m_toBottom->move(area.right() - size.width() - 12, area.bottom() - size.height() - 8);
+    m_toBottom->raise();
+  }
+  m_toBottom->setVisible(show);
+}
+
+void ChatView::focusInEvent(QFocusEvent* event) {
+  QScrollArea::focusInEvent(event);
+  update();
+}
+
+void ChatView::focusOutEvent(QFocusEvent* event) {
+  QScrollArea::focusOutEvent(event);
+  update();
+}
+
+bool ChatView::event(QEvent* event) {
+  const bool done = QScrollArea::event(event);
+  if (event->type() == QEvent::Paint && hasFocus()) {
+    // The focus ring, in the margin kept around the viewport for it.
+    QPainter painter(this);
+    painter.setPen(QPen(palette().color(QPalette::Highlight), 2));
+    painter.drawRect(QRectF(rect()).adjusted(1, 1, -1, -1));
+  }
+  return done;
+}
+
+void ChatView::resizeEvent(QResizeEvent* event) {
+  QScrollArea::resizeEvent(event);
+  updateToBottom();
+}
+
 void ChatView::retranslateUi() {
   setAccessibleName(tr("Conversation"));
+  m_toBottom->setToolTip(tr("Scroll to the newest message"));
+  m_toBottom->setAccessibleName(tr("Scroll to the newest message"));
   m_placeholder->setText(
       tr("Drop pictures anywhere on the window, paste one with Ctrl+V or add them with "
          "Ctrl+I, then ask about them below. Ask “Where is the cat?” and the boxes appear "
@@ -66,7 +125,10 @@ QList<MessageView*> ChatView::views() const {
 }
 
 void ChatView::rebuild() {
-  qDeleteAll(m_views);
+  for (MessageView* v : std::as_const(m_views)) {
+    v->hide();
+    v->deleteLater();
+  }
   m_views.clear();
   for (const app::Message& m : m_conversation->messages()) add(m.id);
   updatePlaceholder();
@@ -81,6 +143,8 @@ void ChatView::add(int messageId) {
   connect(view, &MessageView::copyRequested, this, &ChatView::copyRequested);
   connect(view, &MessageView::regenerateRequested, this, &ChatView::regenerateRequested);
   connect(view, &MessageView::versionRequested, this, &ChatView::versionRequested);
+  connect(view, &MessageView::editRequested, this, &ChatView::editRequested);
+  connect(view, &MessageView::pictureClicked, this, &ChatView::pictureClicked);
   connect(view, &MessageView::activated, this, &ChatView::activated);
   m_layout->insertWidget(m_layout->count() - 1, view);  // before the stretch
   m_views.insert(messageId, view);
@@ -96,7 +160,11 @@ void ChatView::refresh(int messageId) {
 }
 
 void ChatView::remove(int messageId) {
-  delete m_views.take(messageId);
+  // Later: the view may be the one whose button started this (a branch flipped at its question).
+  if (MessageView* v = m_views.take(messageId)) {
+    v->hide();
+    v->deleteLater();
+  }
   updatePlaceholder();
   updateRegenerate();
 }

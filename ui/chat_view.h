@@ -12,6 +12,8 @@ class Conversation;
 class QLabel;
 class QVBoxLayout;
 
+class QToolButton;
+
 namespace qwenvl::ui {
 
 class MessageView;
@@ -26,16 +28,24 @@ class ChatView : public QScrollArea {
   QList<MessageView*> views() const;
   void setHighlight(int messageId, int ref);
   void setCanRegenerate(bool can);
+  void scrollToBottom();
+  QToolButton* scrollToBottomButton() const { return m_toBottom; }
 
  signals:
   void refHovered(int messageId, int ref);
   void copyRequested(int messageId);
   void regenerateRequested(int messageId);
-  void versionRequested(int messageId, int index);
+  void versionRequested(int messageId, int index);  // a reply's version or a question's branch
+  void editRequested(int messageId);
+  void pictureClicked(int pictureId);
   void activated(int messageId);
 
  protected:
   void changeEvent(QEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
+  bool event(QEvent* event) override;
+  void focusInEvent(QFocusEvent* event) override;
+  void focusOutEvent(QFocusEvent* event) override;
 
  private:
   void rebuild();
@@ -44,12 +54,14 @@ class ChatView : public QScrollArea {
   void remove(int messageId);
   void updatePlaceholder();
   void updateRegenerate();
+  void updateToBottom();
   void retranslateUi();
 
   app::Conversation* m_conversation = nullptr;
   QWidget* m_column;
   QVBoxLayout* m_layout;
   QLabel* m_placeholder;
+  QToolButton* m_toBottom;
   QHash<int, MessageView*> m_views;
   bool m_stickToBottom = true;
   bool m_canRegenerate = false;

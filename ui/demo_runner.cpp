@@ -50,6 +50,8 @@ void DemoRunner::onPicturesAdded() {
 
 void DemoRunner::onReplyFinished() {
   if (m_screenshot.isEmpty()) return;
+  // Once more now that the window is laid out: a size below the minimum ends at the minimum.
+  if (m_script.windowSize.isValid()) m_window->resize(m_script.windowSize);
   // Let the last layout and the smooth picture scaling settle before the shot.
   QTimer::singleShot(600, this, [this] {
     const QString error = saveScreenshot(m_window, m_screenshot);

@@ -1,6 +1,7 @@
 // Boxes on the picture; see grounding_overlay.h.
 #include "ui/grounding_overlay.h"
 
+#include <QFontInfo>
 #include <QMouseEvent>
 #include <QPainter>
 
@@ -40,11 +41,15 @@ int GroundingOverlay::refAt(const QPointF& p) const {
   return best;
 }
 
-void GroundingOverlay::paintImageSpace(QPainter& painter, const ImageCanvas& canvas) {
+void GroundingOverlay::paintViewSpace(QPainter& painter, const ImageCanvas& canvas) {
   if (!m_shown || m_boxes.isEmpty() || canvas.image().isNull()) return;
   QVector<app::AnnotationBox> boxes = m_boxes;
   for (app::AnnotationBox& b : boxes) b.highlighted = m_highlighted >= 0 && b.ref == m_highlighted;
-  app::paintAnnotations(painter, canvas.imageSize(), boxes);
+  // Labels keep the size of the window's text at every zoom and stay on the visible picture.
+  const QRectF visible = canvas.imageRectInView().intersected(QRectF(canvas.rect()));
+  const app::AnnotationStyle style = app::screenAnnotationStyle(canvas.imageSize(), canvas.imageToView(), visible,
+                                                                QFontInfo(canvas.font()).pixelSize());
+  app::paintAnnotations(painter, boxes, style);
 }
 
 bool GroundingOverlay::mouseMove(QMouseEvent* event, ImageCanvas& canvas) {

@@ -1,5 +1,6 @@
 // The canvas tool that shows a reply's boxes on its picture, painted by the shared annotation
-// routine in picture coordinates (so the screen and a saved picture agree), and that reports
+// routine in view coordinates (labels at a constant screen size, placed as on a saved picture),
+// and that reports
 // which ref the mouse is over so the chat can light up the phrase.
 #pragma once
 
@@ -26,7 +27,7 @@ class GroundingOverlay : public QObject, public CanvasTool {
   // The ref of the box under a picture point (the smallest box containing it), or -1.
   int refAt(const QPointF& imagePoint) const;
 
-  void paintImageSpace(QPainter& painter, const ImageCanvas& canvas) override;
+  void paintViewSpace(QPainter& painter, const ImageCanvas& canvas) override;
   bool mouseMove(QMouseEvent* event, ImageCanvas& canvas) override;
   void leave(ImageCanvas& canvas) override;
 

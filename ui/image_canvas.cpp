@@ -149,6 +149,22 @@ void ImageCanvas::paintEvent(QPaintEvent*) {
   for (CanvasTool* tool : m_tools) tool->paintImageSpace(painter, *this);
   painter.restore();
   for (CanvasTool* tool : m_tools) tool->paintViewSpace(painter, *this);
+  if (hasFocus()) {
+    // The focus ring: keyboard users see that arrows and +/- act on the picture.
+    painter.setPen(QPen(palette().color(QPalette::Highlight), 2));
+    painter.setBrush(Qt::NoBrush);
+    painter.drawRect(QRectF(rect()).adjusted(1, 1, -1, -1));
+  }
+}
+
+void ImageCanvas::focusInEvent(QFocusEvent* event) {
+  QWidget::focusInEvent(event);
+  update();
+}
+
+void ImageCanvas::focusOutEvent(QFocusEvent* event) {
+  QWidget::focusOutEvent(event);
+  update();
 }
 
 void ImageCanvas::resizeEvent(QResizeEvent* event) {

@@ -7,10 +7,13 @@
 #include <QDir>
 #include <QFile>
 #include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
 #include <QMenuBar>
 #include <QMimeData>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QToolBar>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -18,9 +21,11 @@
 #include "app/language_manager.h"
 #include "app/studio_app.h"
 #include "ui/actions.h"
+#include "ui/appearance.h"
 #include "ui/chat_pane.h"
 #include "ui/chat_view.h"
 #include "ui/image_canvas.h"
+#include "ui/library_sidebar.h"
 #include "ui/message_bar.h"
 #include "ui/mime_pictures.h"
 #include "ui/model_panel.h"
@@ -35,6 +40,7 @@ MainWindow::MainWindow(app::StudioApp* studio, QWidget* parent)
     : QMainWindow(parent), m_app(studio), m_settings(studio->settings()), m_controller(studio->controller()) {
   setObjectName(QStringLiteral("mainWindow"));
   setAcceptDrops(true);
+  applyAppearance(m_settings->theme(), m_settings->fontPoints());
   m_actions = new Actions(this);
   addActions(m_actions->findChildren<QAction*>());  // shortcuts work wherever the focus is
 
@@ -44,24 +50,55 @@ MainWindow::MainWindow(app::StudioApp* studio, QWidget* parent)
   m_messageBar = new MessageBar(central);
   m_splitter = new QSplitter(Qt::Horizontal, central);
   m_splitter->setChildrenCollapsible(false);
+  m_library = new LibrarySidebar(m_app, m_actions, m_splitter);
   m_picturePane = new PicturePane(m_actions, m_splitter);
   m_chatPane = new ChatPane(m_actions, m_splitter);
+  m_splitter->addWidget(m_library);
   m_splitter->addWidget(m_picturePane);
   m_splitter->addWidget(m_chatPane);
-  m_splitter->setStretchFactor(0, 3);
-  m_splitter->setStretchFactor(1, 2);
+  m_splitter->setStretchFactor(0, 0);
+  m_splitter->setStretchFactor(1, 3);
+  m_splitter->setStretchFactor(2, 2);
   layout->addWidget(m_messageBar);
   layout->addWidget(m_splitter, 1);
   setCentralWidget(central);
+  // While pictures are dragged over the window, it says where they go.
+  m_dropOverlay = new QLabel(central);
+  m_dropOverlay->setObjectName(QStringLiteral("dropOverlay"));
+  m_dropOverlay->setAlignment(Qt::AlignCenter);
+  m_dropOverlay->setWordWrap(true);
+  m_dropOverlay->setAttribute(Qt::WA_TransparentForMouseEvents);
+  m_dropOverlay->setAutoFillBackground(true);
+  {
+    QPalette p = m_dropOverlay->palette();
+    QColor fill = p.color(QPalette::Highlight);
+    fill.setAlpha(60);
+    p.setColor(QPalette::Window, fill);
+    m_dropOverlay->setPalette(p);
+    QFont f = m_dropOverlay->font();
+    f.setPointSizeF(f.pointSizeF() * 1.6);
+    f.setBold(true);
+    m_dropOverlay->setFont(f);
+  }
+  m_dropOverlay->setFrameStyle(QFrame::Box | QFrame::Plain);
+  m_dropOverlay->setLineWidth(3);
+  m_dropOverlay->hide();
   m_modelStatus = new QLabel(this);
   statusBar()->addPermanentWidget(m_modelStatus);
 
   m_picturePane->setConversation(m_controller->conversation());
   m_chatPane->setConversation(m_controller->conversation());
-  // Keyboard order through the window: question, Send, Stop, Add, conversation, picture, strip.
-  setTabOrder(m_chatPane->attachButton(), m_chatPane->chatView());
-  setTabOrder(m_chatPane->chatView(), m_picturePane->canvas());
-  setTabOrder(m_picturePane->canvas(), m_picturePane->strip());
+  // Keyboard order through the window: question, Send, Stop, Add, the conversation, the
+  // picture's tools, the picture, its strip, then the conversations sidebar.
+  QList<QWidget*> order = {m_chatPane->promptEdit(), m_chatPane->sendButton(), m_chatPane->stopButton(),
+                           m_chatPane->attachButton(), m_chatPane->chatView()};
+  for (QToolButton* b :
+       m_picturePane->findChild<QToolBar*>(QStringLiteral("pictureTools"))->findChildren<QToolButton*>()) {
+    if (b->focusPolicy() & Qt::TabFocus) order << b;
+  }
+  order << m_picturePane->canvas() << m_picturePane->strip() << m_library->searchField() << m_library->newButton()
+        << m_library->list();
+  for (int i = 0; i + 1 < order.size(); ++i) setTabOrder(order[i], order[i + 1]);
 
   buildMenus();
   connectActions();
@@ -77,7 +114,7 @@ MainWindow::MainWindow(app::StudioApp* studio, QWidget* parent)
   if (!m_settings->splitterState().isEmpty())
     m_splitter->restoreState(m_settings->splitterState());
   else
-    m_splitter->setSizes({width() * 11 / 20, width() * 9 / 20});  // the picture a little wider
+    m_splitter->setSizes({220, (width() - 220) * 11 / 20, (width() - 220) * 9 / 20});  // the picture a little wider
   // Without the CUDA backend in this build there is nothing to choose; with it but no GPU, the
   // choice stays open so the engine can say what is missing.
   m_actions->useCuda->setEnabled(m_app->cuda().compiled);
@@ -106,7 +143,7 @@ void MainWindow::buildMenus() {
   m_fileMenu = menuBar()->addMenu(QString());
   m_fileMenu->addActions({a->newConversation, a->openConversation, a->saveConversation, a->saveConversationAs});
   m_fileMenu->addSeparator();
-  m_fileMenu->addActions({a->addPictures, a->saveAnnotated, a->exportMarkdown});
+  m_fileMenu->addActions({a->addPictures, a->takeScreenshot, a->saveAnnotated, a->exportMarkdown});
   m_fileMenu->addSeparator();
   m_fileMenu->addAction(a->quit);
   m_editMenu = menuBar()->addMenu(QString());
@@ -117,6 +154,8 @@ void MainWindow::buildMenus() {
   m_viewMenu->addActions({a->zoomIn, a->zoomOut, a->zoomFit, a->zoomActual});
   m_viewMenu->addSeparator();
   m_viewMenu->addActions({a->showBoxes, a->previousPicture, a->nextPicture, a->focusPicture});
+  m_viewMenu->addSeparator();
+  m_viewMenu->addAction(a->showLibrary);
   m_viewMenu->addSeparator();
   m_languageMenu = m_viewMenu->addMenu(QString());
   m_languageMenu->addActions({a->english, a->chinese});
@@ -144,6 +183,7 @@ void MainWindow::retranslateUi() {
   m_picturePane->setAccessibleName(tr("Picture"));
   m_chatPane->setAccessibleName(tr("Chat"));
   m_modelStatus->setAccessibleName(tr("Model status"));
+  m_dropOverlay->setText(tr("Drop the pictures to add them to the conversation"));
   const QString path = m_app->conversationPath();
   const QString name = path.isEmpty() ? tr("New conversation") : QFileInfo(path).fileName();
   // [*]: the "modified" mark of a conversation saved under a name (QWidget::setWindowModified).
@@ -199,8 +239,38 @@ void MainWindow::updateBusyUi() {
   m_chatPane->chatView()->setCanRegenerate(!busy && ready);
 }
 
+void MainWindow::updateLibraryVisibility() {
+  // A narrow window gives its width to the picture and the chat; the sidebar comes back when
+  // there is room again (or Ctrl+Shift+L asks for it).
+  constexpr int kNarrow = 900;
+  m_library->setVisible(m_actions->showLibrary->isChecked() && width() >= kNarrow);
+}
+
+void MainWindow::resizeEvent(QResizeEvent* event) {
+  QMainWindow::resizeEvent(event);
+  updateLibraryVisibility();
+}
+
+bool MainWindow::isDropHighlighted() const { return m_dropOverlay->isVisible(); }
+
+void MainWindow::setDropHighlight(bool on) {
+  if (on) {
+    m_dropOverlay->setGeometry(centralWidget()->rect());
+    m_dropOverlay->raise();
+  }
+  m_dropOverlay->setVisible(on);
+}
+
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
-  if (mimeHasPictures(event->mimeData())) event->acceptProposedAction();
+  if (mimeHasPictures(event->mimeData())) {
+    event->acceptProposedAction();
+    setDropHighlight(true);
+  }
+}
+
+void MainWindow::dragLeaveEvent(QDragLeaveEvent* event) {
+  setDropHighlight(false);
+  QMainWindow::dragLeaveEvent(event);
 }
 
 void MainWindow::dragMoveEvent(QDragMoveEvent* event) {
@@ -208,6 +278,7 @@ void MainWindow::dragMoveEvent(QDragMoveEvent* event) {
 }
 
 void MainWindow::dropEvent(QDropEvent* event) {
+  setDropHighlight(false);
   const QList<app::PictureSource> sources = picturesFromMime(event->mimeData());
   if (sources.isEmpty()) return;
   event->acceptProposedAction();

@@ -2,6 +2,7 @@
 // files, model choice and the small dialogs. See main_window.h.
 #include <QApplication>
 #include <QClipboard>
+#include <QDateTime>
 #include <QDialog>
 #include <QDir>
 #include <QFileDialog>
@@ -9,19 +10,22 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QPushButton>
+#include <QScreen>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QTimer>
 
 #include "app/annotation_painter.h"
 #include "app/chat_controller.h"
-#include "app/chat_query.h"
 #include "app/picture_formats.h"
 #include "app/studio_app.h"
 #include "ui/actions.h"
+#include "ui/appearance.h"
 #include "ui/chat_pane.h"
 #include "ui/chat_view.h"
 #include "ui/help_dialogs.h"
 #include "ui/image_canvas.h"
+#include "ui/library_sidebar.h"
 #include "ui/main_window.h"
 #include "ui/message_bar.h"
 #include "ui/message_view.h"
@@ -29,8 +33,10 @@
 #include "ui/model_panel.h"
 #include "ui/picture_pane.h"
 #include "ui/prompt_edit.h"
+#include "ui/region_chips.h"
 #include "ui/region_dialog.h"
 #include "ui/region_tool.h"
+#include "ui/screen_grab.h"
 #include "ui/settings_dialog.h"
 #include "ui/thumbnail_strip.h"
 
@@ -58,8 +64,11 @@ void MainWindow::connectActions() {
                [this](const QString& path) { exportMarkdownTo(path); });
   });
   connect(a->addPictures, &QAction::triggered, this, [this] {
-    auto* dialog =
-        new QFileDialog(this, tr("Add Pictures"), m_settings->lastFolder(), app::PictureFormats::fileDialogFilter());
+    // The Pictures folder the first time, then wherever pictures last came from.
+    const QString folder = m_settings->lastFolder().isEmpty()
+                               ? QStandardPaths::writableLocation(QStandardPaths::PicturesLocation)
+                               : m_settings->lastFolder();
+    auto* dialog = new QFileDialog(this, tr("Add Pictures"), folder, app::PictureFormats::fileDialogFilter());
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->setFileMode(QFileDialog::ExistingFiles);
     connect(dialog, &QFileDialog::filesSelected, this, [this](const QStringList& files) {
@@ -73,20 +82,26 @@ void MainWindow::connectActions() {
       m_messageBar->showInformation(tr("There is no picture to save yet."));
       return;
     }
-    chooseFile(true, tr("Save Picture with Boxes"), tr("PNG picture (*.png);;JPEG picture (*.jpg *.jpeg)"),
-               QStringLiteral("png"), [this](const QString& path) { saveAnnotatedTo(path); });
+    const app::PictureItem* p = m_controller->conversation()->picture(m_picturePane->currentPictureId());
+    chooseFile(
+        true, tr("Save Picture with Boxes"), tr("PNG picture (*.png);;JPEG picture (*.jpg *.jpeg)"),
+        QStringLiteral("png"), [this](const QString& path) { saveAnnotatedTo(path); },
+        app::StudioApp::annotatedFileStem(p ? p->name : QString()));
   });
   connect(a->quit, &QAction::triggered, this, &QWidget::close);
+  connect(a->takeScreenshot, &QAction::triggered, this, &MainWindow::takeScreenshot);
   connect(a->pastePicture, &QAction::triggered, this, &MainWindow::pastePicture);
   connect(a->copyReply, &QAction::triggered, this, [this] {
     const int id = m_controller->conversation()->lastAssistantMessageId();
-    if (MessageView* v = m_chatPane->chatView()->viewFor(id)) QGuiApplication::clipboard()->setText(v->bodyText());
+    if (MessageView* v = m_chatPane->chatView()->viewFor(id))
+      QGuiApplication::clipboard()->setMimeData(v->copyMimeData());
   });
   connect(a->settings, &QAction::triggered, this, [this] {
     auto* dialog = new SettingsDialog(m_settings, m_app->cuda(), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &SettingsDialog::applied, this, [this, before = m_app->modelChoice()] {
       if (m_app->modelChoice() != before) m_messageBar->dismiss();  // a new load starts
+      applyAppearance(m_settings->theme(), m_settings->fontPoints());
       m_app->applySettings(before);
     });
     dialog->open();
@@ -99,6 +114,11 @@ void MainWindow::connectActions() {
   connect(a->regenerate, &QAction::triggered, this, [this] {
     if (const QString why = m_controller->regenerate(); !why.isEmpty()) m_messageBar->showInformation(why);
   });
+  connect(a->showLibrary, &QAction::toggled, this, [this](bool on) {
+    m_library->setVisible(on);  // asked for explicitly: shown even in a narrow window
+  });
+  connect(m_library, &LibrarySidebar::openRequested, this, &MainWindow::openConversationFile);
+  connect(m_library, &LibrarySidebar::newRequested, this, [this] { m_app->newConversation(); });
   connect(a->focusInput, &QAction::triggered, m_chatPane->promptEdit(), qOverload<>(&QWidget::setFocus));
   connect(a->focusPicture, &QAction::triggered, m_picturePane->canvas(), qOverload<>(&QWidget::setFocus));
   connect(a->askRegionByKeys, &QAction::triggered, this, &MainWindow::askAboutRegionByKeys);
@@ -129,14 +149,22 @@ void MainWindow::connectActions() {
   ChatView* chat = m_chatPane->chatView();
   connect(chat, &ChatView::refHovered, this, &MainWindow::onChatRefHovered);
   connect(chat, &ChatView::copyRequested, this, [this](int id) {
-    if (MessageView* v = m_chatPane->chatView()->viewFor(id)) QGuiApplication::clipboard()->setText(v->bodyText());
+    if (MessageView* v = m_chatPane->chatView()->viewFor(id))
+      QGuiApplication::clipboard()->setMimeData(v->copyMimeData());
     statusBar()->showMessage(tr("Copied."), 3000);
   });
   connect(chat, &ChatView::regenerateRequested, a->regenerate, &QAction::trigger);
   connect(chat, &ChatView::versionRequested, this, [this](int id, int index) {
-    if (const QString why = m_controller->showReplyVersion(id, index); !why.isEmpty())
-      m_messageBar->showInformation(why);
+    const app::Message* m = m_controller->conversation()->message(id);
+    if (!m) return;
+    const QString why =
+        m->role == app::Role::User ? m_controller->showBranch(id, index) : m_controller->showReplyVersion(id, index);
+    if (!why.isEmpty()) m_messageBar->showInformation(why);
   });
+  connect(chat, &ChatView::editRequested, this, &MainWindow::editQuestion);
+  connect(chat, &ChatView::pictureClicked, m_picturePane, &PicturePane::showPicture);
+  connect(m_chatPane, &ChatPane::sendRequested, this, &MainWindow::sendQuestion);
+  connect(m_chatPane, &ChatPane::editCancelled, this, &MainWindow::cancelEdit);
   connect(chat, &ChatView::activated, this, [this](int id) {
     const app::Message* m = m_controller->conversation()->message(id);
     if (!m || m->role != app::Role::Assistant || m->targetPictureId < 0 || m->grounding.boxes.isEmpty()) return;
@@ -161,7 +189,7 @@ void MainWindow::connectController() {
   connect(m_controller, &app::ChatController::busyChanged, this, &MainWindow::updateBusyUi);
   connect(m_controller, &app::ChatController::replyFinished, this, &MainWindow::updateBusyUi);
   connect(m_controller, &app::ChatController::errorOccurred, m_messageBar, &MessageBar::showError);
-  connect(m_controller, &app::ChatController::noticeOccurred, m_messageBar, &MessageBar::showInformation);
+  connect(m_controller, &app::ChatController::information, m_messageBar, &MessageBar::showInformation);
   connect(m_controller, &app::ChatController::draftReturned, this, [this](const QString& text) {
     if (m_chatPane->promptEdit()->toPlainText().trimmed().isEmpty()) m_chatPane->promptEdit()->setPlainText(text);
   });
@@ -173,7 +201,13 @@ void MainWindow::connectController() {
   PromptEdit* prompt = m_chatPane->promptEdit();
   connect(prompt, &QPlainTextEdit::textChanged, this,
           [this, prompt] { m_controller->conversation()->setDraft(prompt->toPlainText()); });
+  connect(m_controller->conversation(), &app::Conversation::messageRemoved, this, [this](int id) {
+    if (id == m_editingMessageId) cancelEdit();
+  });
   connect(m_controller->conversation(), &app::Conversation::reset, this, [this, prompt] {
+    m_editingMessageId = -1;
+    m_chatPane->setEditing(false);
+    m_chatPane->regionChips()->clear();
     const QString draft = m_controller->conversation()->draft();
     if (prompt->toPlainText() != draft) prompt->setPlainText(draft);
   });
@@ -200,15 +234,51 @@ void MainWindow::chooseModelFolder() {
 
 void MainWindow::addPictureFiles(const QStringList& paths) { m_app->addPictureFiles(paths); }
 
+void MainWindow::takeScreenshot() {
+  // Out of the way first, so that the shot shows what the user wants, not this window.
+  const bool wasVisible = isVisible();
+  hide();
+  QTimer::singleShot(wasVisible ? 350 : 0, this, [this, wasVisible] {
+    const QImage screen = grabScreen(QGuiApplication::primaryScreen());
+    if (wasVisible) show();
+    chooseScreenPart(screen);
+  });
+}
+
+void MainWindow::chooseScreenPart(const QImage& screen) {
+  if (screen.isNull()) {
+    m_messageBar->showInformation(
+        tr("This desktop does not let apps take screenshots. Take one with the desktop's own tool and paste it "
+           "(Ctrl+V)."));
+    return;
+  }
+  auto* picker = new ScreenRegionPicker(screen, this);
+  picker->setAttribute(Qt::WA_DeleteOnClose);
+  connect(picker, &QDialog::accepted, this, [this, picker] {
+    app::PictureSource source;
+    source.image = picker->result();
+    source.name =
+        tr("screenshot %1.png").arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd HH.mm.ss")));
+    m_controller->importPictures({source});
+  });
+  picker->open();
+}
+
 void MainWindow::sendQuestion() {
   PromptEdit* prompt = m_chatPane->promptEdit();
-  const QString why = m_controller->send(prompt->toPlainText());
+  RegionChips* regions = m_chatPane->regionChips();
+  const QString text = regions->markup() + prompt->toPlainText();
+  const QString why =
+      m_editingMessageId >= 0 ? m_controller->editQuestion(m_editingMessageId, text) : m_controller->send(text);
   if (!why.isEmpty()) {
     m_messageBar->showInformation(why);
     return;
   }
   m_messageBar->dismiss();
+  m_editingMessageId = -1;
+  m_chatPane->setEditing(false);
   prompt->clear();
+  regions->clear();
   m_picturePane->regionTool()->clearRegion();
   m_picturePane->canvas()->update();
 }
@@ -227,19 +297,14 @@ void MainWindow::askAboutRegion(int pictureId, const QRect& pixels, const QStrin
   const app::PictureItem* p = m_controller->conversation()->picture(pictureId);
   if (!p) return;
   const std::array<int, 4> box = app::pixelRectToModel(pixels, p->image.size());
-  const app::RegionMarkup markup = app::regionMarkup(phrase.isEmpty() ? tr("this region") : phrase, box);
-  PromptEdit* prompt = m_chatPane->promptEdit();
-  QTextCursor cursor = prompt->textCursor();
-  cursor.insertText(markup.before);
-  const int start = cursor.position();
-  cursor.insertText(markup.phrase);
-  const int end = cursor.position();
-  cursor.insertText(markup.after + QLatin1Char(' '));
-  // Select the phrase, so typing a better name replaces it at once.
-  cursor.setPosition(start);
-  cursor.setPosition(end, QTextCursor::KeepAnchor);
-  prompt->setTextCursor(cursor);
-  prompt->setFocus();
+  // The question shows the region as a chip; the markup is written only when it is sent.
+  QuestionRegion region;
+  region.pictureId = pictureId;
+  region.pixels = pixels.normalized();
+  region.box = box;
+  region.phrase = phrase.isEmpty() ? tr("this region") : phrase;
+  m_chatPane->regionChips()->addRegion(region, p->image);
+  m_chatPane->promptEdit()->setFocus();
   m_picturePane->regionTool()->setRegion(pixels);
   m_picturePane->canvas()->update();
   if (pictureId != m_controller->conversation()->latestSentPictureId() &&
@@ -248,6 +313,61 @@ void MainWindow::askAboutRegion(int pictureId, const QRect& pixels, const QStrin
         tr("The model reads boxes against the latest picture of the conversation, which is "
            "not the one shown."));
   }
+}
+
+void MainWindow::editQuestion(int messageId) {
+  const app::Conversation* c = m_controller->conversation();
+  const app::Message* m = c->message(messageId);
+  if (!m || m->role != app::Role::User) return;
+  // The question comes back into the box as the user wrote it: its regions as chips, the rest
+  // as text.
+  PromptEdit* prompt = m_chatPane->promptEdit();
+  RegionChips* chips = m_chatPane->regionChips();
+  chips->clear();
+  const app::Grounding g = app::Grounding::parse(m->text, true);
+  int pictureId = -1;
+  for (const app::Message& earlier : c->messages()) {
+    if (earlier.role == app::Role::User && !earlier.pictureIds.isEmpty()) pictureId = earlier.pictureIds.back();
+    if (earlier.id == messageId) break;
+  }
+  const app::PictureItem* picture = c->picture(pictureId);
+  QString text;
+  int at = 0;
+  for (int k = 0; k < g.refs.size(); ++k) {
+    const app::RefSpan& r = g.refs[k];
+    const app::GroundedBox* box = nullptr;
+    for (const app::GroundedBox& b : g.boxes) {
+      if (b.ref == k && !b.quad && b.points.size() == 2) box = &b;
+    }
+    if (!box || !picture || r.begin < at) continue;
+    text += g.displayText.mid(at, r.begin - at);
+    at = r.end;
+    QuestionRegion region;
+    region.pictureId = picture->id;
+    region.phrase = r.phrase.trimmed();
+    region.box = {box->points[0].x(), box->points[0].y(), box->points[1].x(), box->points[1].y()};
+    const QSize size = picture->image.size();
+    region.pixels =
+        QRect(QPoint(app::modelToPixel(region.box[0], size.width()), app::modelToPixel(region.box[1], size.height())),
+              QPoint(app::modelToPixel(region.box[2], size.width()) - 1,
+                     app::modelToPixel(region.box[3], size.height()) - 1));
+    chips->addRegion(region, picture->image);
+  }
+  text += g.displayText.mid(at);
+  // Without regions the question is kept exactly, markup the user typed included.
+  prompt->setPlainText(chips->isEmpty() ? m->text : text.trimmed());
+  m_editingMessageId = messageId;
+  m_chatPane->setEditing(true);
+  prompt->setFocus();
+  prompt->moveCursor(QTextCursor::End);
+}
+
+void MainWindow::cancelEdit() {
+  if (m_editingMessageId < 0) return;
+  m_editingMessageId = -1;
+  m_chatPane->setEditing(false);
+  m_chatPane->promptEdit()->clear();
+  m_chatPane->regionChips()->clear();
 }
 
 void MainWindow::askAboutRegionByKeys() {
@@ -277,18 +397,21 @@ void MainWindow::onChatRefHovered(int messageId, int ref) {
   m_picturePane->setHighlightedRef(messageId == m_picturePane->shownReplyId() ? ref : -1);
 }
 
-QString MainWindow::suggestedName(const QString& suffix) const {
+QString MainWindow::suggestedName(const QString& suffix, const QString& fileStem) const {
   const QString folder = m_settings->lastFolder().isEmpty()
                              ? QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation)
                              : m_settings->lastFolder();
   const QString path = m_app->conversationPath();
-  const QString stem = path.isEmpty() ? tr("conversation") : QFileInfo(path).completeBaseName();
+  const QString stem = !fileStem.isEmpty() ? fileStem
+                       : path.isEmpty()    ? tr("conversation")
+                                           : QFileInfo(path).completeBaseName();
   return QDir(folder).filePath(stem + QLatin1Char('.') + suffix);
 }
 
 void MainWindow::chooseFile(bool save, const QString& title, const QString& filter, const QString& suffix,
-                            std::function<void(const QString&)> then) {
-  auto* dialog = new QFileDialog(this, title, save ? suggestedName(suffix) : m_settings->lastFolder(), filter);
+                            std::function<void(const QString&)> then, const QString& stem) {
+  auto* dialog = new QFileDialog(this, title, save ? suggestedName(suffix, stem) : m_settings->lastFolder(), filter);
+  dialog->setObjectName(QStringLiteral("fileDialog"));
   dialog->setAttribute(Qt::WA_DeleteOnClose);
   dialog->setAcceptMode(save ? QFileDialog::AcceptSave : QFileDialog::AcceptOpen);
   dialog->setFileMode(save ? QFileDialog::AnyFile : QFileDialog::ExistingFile);

@@ -11,6 +11,7 @@
 #include "app/conversation.h"
 
 class QLabel;
+class QMimeData;
 class QPushButton;
 class QToolButton;
 
@@ -45,19 +46,27 @@ class MessageView : public QFrame {
   void setMessage(const app::Message& message, const app::Conversation& conversation);
   void setHighlightedRef(int ref);
   void setCanRegenerate(bool can);
-  QString bodyText() const;  // the text as shown (what Copy copies)
+  QString bodyText() const;      // the text as shown
+  QString markdownText() const;  // the reply's Markdown, markup removed (what Copy copies as text)
+  // What Copy puts on the clipboard: the Markdown as text, and the rendered reply as HTML.
+  QMimeData* copyMimeData() const;
   MessageText* textView() const { return m_text; }
   QPushButton* copyButton() const { return m_copy; }
   QPushButton* regenerateButton() const { return m_regenerate; }
+  QPushButton* editButton() const { return m_edit; }
   QToolButton* previousVersionButton() const { return m_previousVersion; }
   QToolButton* nextVersionButton() const { return m_nextVersion; }
   QLabel* versionLabel() const { return m_versionLabel; }
+  QList<QToolButton*> pictureButtons() const { return m_thumbs; }
 
  signals:
   void refHovered(int messageId, int ref);
   void copyRequested(int messageId);
   void regenerateRequested(int messageId);
-  void versionRequested(int messageId, int index);  // another answer Regenerate kept
+  // Another answer Regenerate kept (a reply), or another branch from here (a question).
+  void versionRequested(int messageId, int index);
+  void editRequested(int messageId);
+  void pictureClicked(int pictureId);
   void activated(int messageId);
 
  protected:
@@ -71,15 +80,17 @@ class MessageView : public QFrame {
 
   int m_id;
   app::Message m_message;
-  QString m_pictureNames;
+  QList<QToolButton*> m_thumbs;
   int m_highlighted = -1;
   QString m_renderedKey;
+  QStringList m_codeBlocks;  // for the "Copy code" links
   QLabel* m_author;
-  QLabel* m_pictures;
+  QWidget* m_pictures;
   MessageText* m_text;
   QLabel* m_status;
   QPushButton* m_copy;
   QPushButton* m_regenerate;
+  QPushButton* m_edit;
   QToolButton* m_previousVersion;
   QLabel* m_versionLabel;
   QToolButton* m_nextVersion;

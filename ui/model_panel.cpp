@@ -100,7 +100,7 @@ void ModelPanel::retranslateUi() {
   QString gpu;
   if (!s.cuda.available) {
     gpu = s.cuda.compiled
-              ? tr("No GPU can be used (%1). The model runs on the CPU backend instead, which is "
+              ? tr("No GPU can be used: %1 The model runs on the CPU backend instead, which is "
                    "much slower but gives the same answers.")
                     .arg(s.cuda.reason)
               : tr("The GPU backend is not installed (package qwenvl-studio-cuda). The model runs on the CPU "

@@ -5,6 +5,7 @@
 #include <QLabel>
 #include <QStackedLayout>
 #include <QToolBar>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include "app/conversation.h"
@@ -32,6 +33,8 @@ PicturePane::PicturePane(Actions* actions, QWidget* parent) : QWidget(parent), m
   tools->addAction(actions->saveAnnotated);
   tools->addAction(actions->addPictures);
   tools->setObjectName(QStringLiteral("pictureTools"));
+  // Tab reaches the picture's tools too (a tool bar's buttons take no focus by default).
+  for (QToolButton* b : tools->findChildren<QToolButton*>()) b->setFocusPolicy(Qt::TabFocus);
 
   m_canvas = new ImageCanvas(this);
   m_overlay = new GroundingOverlay(this);
@@ -153,6 +156,12 @@ void PicturePane::retranslateUi() {
   m_caption->setVisible(p != nullptr);
   m_caption->setAccessibleName(tr("Picture details"));
   m_canvas->setAccessibleDescription(description);
+}
+
+void PicturePane::resizeEvent(QResizeEvent* event) {
+  QWidget::resizeEvent(event);
+  // A short pane keeps most of its height for the picture.
+  m_strip->setCompact(height() < 420);
 }
 
 void PicturePane::changeEvent(QEvent* event) {

@@ -44,6 +44,7 @@ class PicturePane : public QWidget {
 
  protected:
   void changeEvent(QEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
 
  private:
   void refreshBoxes();

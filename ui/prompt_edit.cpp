@@ -1,7 +1,9 @@
 // The question box; see prompt_edit.h.
 #include "ui/prompt_edit.h"
 
+#include <QAbstractTextDocumentLayout>
 #include <QKeyEvent>
+#include <algorithm>
 
 #include "ui/mime_pictures.h"
 
@@ -10,10 +12,36 @@ namespace qwenvl::ui {
 PromptEdit::PromptEdit(QWidget* parent) : QPlainTextEdit(parent) {
   setTabChangesFocus(true);  // Tab moves on to the Send button, as keyboard users expect
   setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+  // The box grows with its text (3 to 10 lines), then scrolls.
+  connect(document(), &QTextDocument::contentsChanged, this, [this] {
+    const int lines = visibleLines();
+    if (lines != m_lines) {
+      m_lines = lines;
+      updateGeometry();
+    }
+  });
+}
+
+int PromptEdit::visibleLines() const {
+  // QPlainTextDocumentLayout measures the document in lines, wrapped lines included.
+  return std::clamp(static_cast<int>(document()->documentLayout()->documentSize().height()), kMinLines, kMaxLines);
+}
+
+void PromptEdit::resizeEvent(QResizeEvent* event) {
+  QPlainTextEdit::resizeEvent(event);
+  if (visibleLines() != m_lines) {
+    m_lines = visibleLines();
+    updateGeometry();
+  }
+}
+
+QSize PromptEdit::minimumSizeHint() const {
+  return QSize(QPlainTextEdit::minimumSizeHint().width(),
+               fontMetrics().lineSpacing() * 2 + 2 * (frameWidth() + static_cast<int>(document()->documentMargin())));
 }
 
 QSize PromptEdit::sizeHint() const {
-  const int lines = 3;
+  const int lines = std::max(m_lines, kMinLines);
   return QSize(
       QPlainTextEdit::sizeHint().width(),
       fontMetrics().lineSpacing() * lines + 2 * (frameWidth() + static_cast<int>(document()->documentMargin())));
@@ -28,6 +56,11 @@ void PromptEdit::keyPressEvent(QKeyEvent* event) {
   }
   if (enter && (event->modifiers() & Qt::ShiftModifier)) {
     insertPlainText(QStringLiteral("\n"));
+    event->accept();
+    return;
+  }
+  if (event->key() == Qt::Key_Escape && event->modifiers() == Qt::NoModifier) {
+    emit escapePressed();
     event->accept();
     return;
   }

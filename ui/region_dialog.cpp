@@ -36,7 +36,10 @@ RegionDialog::RegionDialog(QSize picture, const QRect& initial, QWidget* parent)
     m_labels[i]->setBuddy(fields[i]);
     form->addRow(m_labels[i], fields[i]);
   }
+  form->setFieldGrowthPolicy(QFormLayout::ExpandingFieldsGrow);
   layout->addLayout(form);
+  // Wide enough for the explanation to read as a paragraph, not a column of words.
+  setMinimumWidth(fontMetrics().averageCharWidth() * 56);
   m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
   layout->addWidget(m_buttons);
   connect(m_buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);

@@ -117,6 +117,16 @@ SettingsDialog::SettingsDialog(app::AppSettings* settings, const app::CudaStatus
     m_language->addItem(app::LanguageManager::nativeName(code), code);
   m_languageLabel->setBuddy(m_language);
   uiForm->addRow(m_languageLabel, m_language);
+  m_themeLabel = new QLabel;
+  m_theme = new QComboBox;
+  m_theme->addItems({QString(), QString(), QString()});  // named in retranslateUi
+  m_themeLabel->setBuddy(m_theme);
+  uiForm->addRow(m_themeLabel, m_theme);
+  m_fontLabel = new QLabel;
+  m_font = new QSpinBox;
+  m_font->setRange(app::AppSettings::kMinFontPoints - 1, app::AppSettings::kMaxFontPoints);
+  m_fontLabel->setBuddy(m_font);
+  uiForm->addRow(m_fontLabel, m_font);
 
   m_tabs->addTab(model, QString());
   m_tabs->addTab(generation, QString());
@@ -162,6 +172,9 @@ void SettingsDialog::load() {
   m_system->setPlainText(m_settings->systemPrompt());
   m_restore->setChecked(m_settings->restoreLastConversation());
   m_language->setCurrentIndex(std::max(0, m_language->findData(m_settings->language())));
+  m_theme->setCurrentIndex(static_cast<int>(m_settings->theme()));
+  // The lowest value stands for "the desktop's size" (its special text).
+  m_font->setValue(m_settings->fontPoints() == 0 ? m_font->minimum() : m_settings->fontPoints());
 }
 
 void SettingsDialog::loadSampling(const app::SamplingSettings& s) {
@@ -202,6 +215,8 @@ void SettingsDialog::apply() {
   m_settings->setSystemPrompt(m_system->toPlainText().trimmed());
   m_settings->setRestoreLastConversation(m_restore->isChecked());
   m_settings->setLanguage(m_language->currentData().toString());
+  m_settings->setTheme(static_cast<app::ThemeChoice>(m_theme->currentIndex()));
+  m_settings->setFontPoints(m_font->value() == m_font->minimum() ? 0 : m_font->value());
   m_settings->sync();
   emit applied();
 }
@@ -253,6 +268,15 @@ void SettingsDialog::retranslateUi() {
   m_restore->setText(tr("&Reopen the last conversation at start"));
   m_languageLabel->setText(tr("&Language:"));
   m_language->setAccessibleName(tr("Interface language"));
+  m_themeLabel->setText(tr("&Colours:"));
+  m_theme->setItemText(static_cast<int>(app::ThemeChoice::System), tr("As the desktop"));
+  m_theme->setItemText(static_cast<int>(app::ThemeChoice::Light), tr("Light"));
+  m_theme->setItemText(static_cast<int>(app::ThemeChoice::Dark), tr("Dark"));
+  m_theme->setAccessibleName(tr("Colours"));
+  m_fontLabel->setText(tr("&Text size:"));
+  m_font->setSpecialValueText(tr("As the desktop"));
+  m_font->setSuffix(tr(" pt"));
+  m_font->setAccessibleName(tr("Text size in points"));
   m_buttons->button(QDialogButtonBox::Ok)->setText(tr("OK"));
   m_buttons->button(QDialogButtonBox::Cancel)->setText(tr("Cancel"));
   m_buttons->button(QDialogButtonBox::Apply)->setText(tr("Apply"));

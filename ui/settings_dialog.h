@@ -30,6 +30,8 @@ class SettingsDialog : public QDialog {
 
   QLineEdit* modelDirEdit() const { return m_modelDir; }
   QComboBox* languageBox() const { return m_language; }
+  QComboBox* themeBox() const { return m_theme; }
+  QSpinBox* fontBox() const { return m_font; }
   QDoubleSpinBox* temperatureBox() const { return m_temperature; }
   QDoubleSpinBox* topPBox() const { return m_topP; }
   QSpinBox* topKBox() const { return m_topK; }
@@ -85,6 +87,10 @@ class SettingsDialog : public QDialog {
   // Interface
   QLabel* m_languageLabel;
   QComboBox* m_language;
+  QLabel* m_themeLabel;
+  QComboBox* m_theme;
+  QLabel* m_fontLabel;
+  QSpinBox* m_font;
   QDialogButtonBox* m_buttons;
 };
 

@@ -13,6 +13,7 @@ namespace qwenvl::ui {
 
 namespace {
 constexpr int kIconSize = 72;
+constexpr int kCompactIconSize = 36;  // when the window is short
 constexpr int kIdRole = Qt::UserRole + 1;
 }  // namespace
 
@@ -22,10 +23,8 @@ ThumbnailStrip::ThumbnailStrip(QWidget* parent) : QListWidget(parent) {
   setWrapping(false);
   setMovement(QListView::Static);
   setResizeMode(QListView::Adjust);
-  setIconSize(QSize(kIconSize, kIconSize));
   setUniformItemSizes(true);
-  setGridSize(QSize(kIconSize + 36, kIconSize + 32));
-  setFixedHeight(kIconSize + 52);
+  setCompact(false);
   setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
   setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   setSelectionMode(QAbstractItemView::SingleSelection);
@@ -34,6 +33,44 @@ ThumbnailStrip::ThumbnailStrip(QWidget* parent) : QListWidget(parent) {
     if (item) emit currentPictureChanged(item->data(kIdRole).toInt());
   });
   retranslateUi();
+}
+
+int ThumbnailStrip::iconExtent() const { return m_compact ? kCompactIconSize : kIconSize; }
+
+void ThumbnailStrip::setCompact(bool compact) {
+  if (compact == m_compact && iconSize().width() == iconExtent()) return;
+  m_compact = compact;
+  const int icon = iconExtent();
+  setIconSize(QSize(icon, icon));
+  setGridSize(QSize(icon + 36, icon + 32));
+  setFixedHeight(icon + 52);
+  for (int i = 0; i < count(); ++i) refreshItem(item(i));
+}
+
+QIcon ThumbnailStrip::tileFor(const app::PictureItem& p) const {
+  // Square tiles drawn at the screen's pixel density, so they stay sharp at scale 2.
+  const int icon = iconExtent();
+  const qreal dpr = devicePixelRatioF();
+  QPixmap tile(QSize(icon, icon) * dpr);
+  tile.setDevicePixelRatio(dpr);
+  tile.fill(Qt::transparent);
+  {
+    QPainter painter(&tile);
+    painter.setRenderHint(QPainter::SmoothPixmapTransform);
+    const QImage& source = p.image.width() > p.thumbnail.width() * 2 / 3 * dpr ? p.image : p.thumbnail;
+    const QSize fitted = source.size().scaled(QSize(icon, icon), Qt::KeepAspectRatio);
+    const QImage t = source.scaled(fitted * dpr, Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
+    painter.drawImage(QRectF(QPointF((icon - fitted.width()) / 2.0, (icon - fitted.height()) / 2.0), QSizeF(fitted)),
+                      t);
+    if (!p.sent) {
+      // Not sent yet: a dot in the corner (the caption keeps the whole name).
+      painter.setRenderHint(QPainter::Antialiasing);
+      painter.setPen(QPen(palette().color(QPalette::Base), 1.5));
+      painter.setBrush(palette().color(QPalette::Highlight));
+      painter.drawEllipse(QPointF(icon - 7, 7), 5, 5);
+    }
+  }
+  return QIcon(tile);
 }
 
 void ThumbnailStrip::retranslateUi() {
@@ -79,15 +116,7 @@ void ThumbnailStrip::rebuild() {
 void ThumbnailStrip::addItem(int pictureId) {
   const app::PictureItem* p = m_conversation->picture(pictureId);
   if (!p) return;
-  // Square tiles on the palette's base colour, so wide and tall pictures line up.
-  QPixmap tile(kIconSize, kIconSize);
-  tile.fill(Qt::transparent);
-  {
-    QPainter painter(&tile);
-    const QImage t = p->thumbnail.scaled(kIconSize, kIconSize, Qt::KeepAspectRatio, Qt::SmoothTransformation);
-    painter.drawImage((kIconSize - t.width()) / 2, (kIconSize - t.height()) / 2, t);
-  }
-  auto* item = new QListWidgetItem(QIcon(tile), p->name, this);
+  auto* item = new QListWidgetItem(tileFor(*p), p->name, this);
   item->setData(kIdRole, pictureId);
   refreshItem(item);
   show();
@@ -100,7 +129,8 @@ void ThumbnailStrip::refreshItem(QListWidgetItem* item) {
   if (!p) return;
   const int index = row(item) + 1;
   const QString state = p->sent ? tr("sent") : tr("not sent yet");
-  item->setText(p->sent ? p->name : tr("%1 (new)").arg(p->name));
+  item->setText(p->name);
+  item->setIcon(tileFor(*p));
   QFont f = font();
   f.setItalic(!p->sent);
   item->setFont(f);

@@ -6,7 +6,8 @@
 
 namespace qwenvl::app {
 class Conversation;
-}
+struct PictureItem;
+}  // namespace qwenvl::app
 
 namespace qwenvl::ui {
 
@@ -18,6 +19,9 @@ class ThumbnailStrip : public QListWidget {
 
   int currentPictureId() const;
   void setCurrentPictureId(int id);
+  // Smaller tiles, for a short window: the strip never takes more room than the picture.
+  void setCompact(bool compact);
+  bool isCompact() const { return m_compact; }
   QList<int> pictureIds() const;
 
  signals:
@@ -34,9 +38,12 @@ class ThumbnailStrip : public QListWidget {
   void addItem(int pictureId);
   void refreshItem(QListWidgetItem* item);
   QListWidgetItem* itemFor(int id) const;
+  QIcon tileFor(const app::PictureItem& picture) const;
+  int iconExtent() const;
   void retranslateUi();
 
   app::Conversation* m_conversation = nullptr;
+  bool m_compact = false;
 };
 
 }  // namespace qwenvl::ui

@@ -15,12 +15,13 @@ fixtures=$(sed -n 's/^QWENVL_SHARED_DIR:PATH=//p' "$build/CMakeCache.txt")/fixtu
 seeds=$build/tests/fuzz/seeds
 [ -d "$seeds/tokenizer" ] || { echo "long-run.sh: run 'ctest --test-dir $build -R fuzz_seeds' first" >&2; exit 2; }
 names=("$@")
-((${#names[@]})) || names=(image safetensors safetensors_index config tokenizer stream_decoder grounding)
+((${#names[@]})) || names=(image safetensors safetensors_index config tokenizer stream_decoder grounding conversation)
 declare -A extra=([image]="$fixtures/images $seeds/image" [safetensors]="$seeds/safetensors"
   [safetensors_index]="$seeds/safetensors_index" [config]="$seeds/config" [tokenizer]="$seeds/tokenizer"
-  [stream_decoder]="$seeds/stream_decoder" [grounding]="")
-declare -A dict=([safetensors]=json.dict [safetensors_index]=json.dict [config]=json.dict [grounding]=grounding.dict)
-declare -A own=([image]=-max_len=131072)  # as in tests/fuzz/CMakeLists.txt
+  [stream_decoder]="$seeds/stream_decoder" [grounding]="" [conversation]="$seeds/conversation")
+declare -A dict=([safetensors]=json.dict [safetensors_index]=json.dict [config]=json.dict [grounding]=grounding.dict
+  [conversation]=conversation.dict)
+declare -A own=([image]=-max_len=131072 [conversation]=-max_len=65536)  # as in tests/fuzz/CMakeLists.txt
 export QWENVL_TIKTOKEN=$fixtures/qwen.tiktoken
 pids=()
 for n in "${names[@]}"; do

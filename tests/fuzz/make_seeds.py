@@ -6,7 +6,7 @@ Writes OUT_DIR/<target>/ files: the checkpoint's JSON files as a config bundle; 
 header with every tensor shrunk to 8-24 bytes (same names, dtypes and order, data zeroed) as
 a safetensors file and, with the index, as a bundle; the tokenizer corpus (mode byte + text);
 the golden token ids in fuzz_stream_decoder's 3-byte encoding; two hand-made safetensors files
-(one a regression). Bundles: see fuzz_files.h.
+(one a regression); conversation files with their pictures. Bundles: see fuzz_files.h.
 """
 import json, os, shutil, struct, sys, zlib
 
@@ -151,6 +151,60 @@ def main():
                     v, high = t + 16, 0
                 enc += bytes([v & 0xFF, (v >> 8) & 0xFF, ((v >> 16) & 0x7F) | high])
             write(out, "stream_decoder", f"golden-{i:03d}", bytes(enc))
+
+    conversation_seeds(out, fixtures)
+
+
+def conversation_seeds(out, fixtures):
+    """Bundles for fuzz_conversation: conv.json, then the pictures (into conv.pictures/), out.*
+    files (beside conv.json) and ln.* links (see fuzz_conversation.cpp)."""
+    def picture(name):
+        with open(os.path.join(fixtures, "images", name), "rb") as f:
+            return f.read()
+    def conv(pictures, messages, **extra):
+        doc = {"format": "qwenvl-studio-conversation", "version": 1, "pictures": pictures,
+               "messages": messages}
+        doc.update(extra)
+        return json.dumps(doc, ensure_ascii=False, indent=1).encode()
+    stats = {"prompt_tokens": 300, "prompt_seconds": 0.5, "images_encoded": 1, "generated_tokens": 12,
+             "generation_seconds": 1.25, "tokens_per_second": 9.6, "max_tokens": False,
+             "context_full": False}
+    full = conv(
+        [{"id": 1, "name": "chess.png", "file": "conv.pictures/1-chess.png", "label": "Picture 1",
+          "sent": True, "source": "/home/u/chess.png"},
+         {"id": 2, "name": "palette.png", "file": "conv.pictures/2-palette.png", "label": "",
+          "sent": False, "source": ""}],
+        [{"id": 3, "role": "user", "text": "框出棋盘", "time": "2026-12-01T10:00:00.000Z",
+          "query": "Picture 1: <img>Picture 1</img>\n框出棋盘", "pictures": [1]},
+         {"id": 4, "role": "assistant", "text": "<ref>棋盘</ref><box>(10,20),(300,400)</box>",
+          "time": "2026-12-01T10:00:02.500+01:00", "picture": 1, "state": "done", "stats": stats,
+          "other_versions": [{"text": "an earlier answer", "state": "stopped",
+                              "time": "2026-12-01T09:59:00.000Z"},
+                             {"text": "", "state": "failed", "error": "out of memory"}],
+          "version_index": 1},
+         {"id": 5, "role": "assistant", "text": "", "state": "streaming", "picture": -1}],
+        system_prompt="You are a helpful assistant.", draft="and the ")
+    write(out, "conversation", "full", bundle(full, [
+        ("1-chess.png", picture("chessboard_GRAY.png")), ("2-palette.png", picture("palette_color.png"))]))
+    write(out, "conversation", "text_only", conv([], [
+        {"id": 1, "role": "user", "text": "hello", "query": "hello", "pictures": []},
+        {"id": 2, "role": "assistant", "text": "Hi!", "state": "done"}]))
+    # Paths the loader must refuse, with something real for them to find.
+    for i, rel in enumerate(["../out.png", "/dev/zero", "conv.pictures/../out.png", "conv.pictures/2-link.png",
+                             "conv.pictures/3-in.png"]):
+        write(out, "conversation", f"path-{i}", bundle(
+            conv([{"id": 1, "file": rel}], [{"id": 2, "role": "user", "pictures": [1]}]),
+            [("out.png", picture("chessboard_GRAY.png")), ("ln.2-link.png", b"../out.png"),
+             ("ln.3-in.png", b"4-real.png"), ("4-real.png", picture("chessboard_GRAY.png"))]))
+    # Pictures the decoder refuses, and small ones of the kinds the fixtures lack.
+    write(out, "conversation", "bad_pictures", bundle(
+        conv([{"id": 1, "file": "conv.pictures/1-t.jpg"}, {"id": 2, "file": "conv.pictures/2-n.jpg"}], []),
+        [("1-t.jpg", picture("truncated.jpg")), ("2-n.jpg", picture("not_an_image.jpg"))]))
+    write(out, "conversation", "png_kinds", bundle(
+        conv([{"id": 1, "file": "conv.pictures/1-g.png"}, {"id": 2, "file": "conv.pictures/2-a.png"}],
+             [{"id": 3, "role": "user", "pictures": [2, 1, 2]}]),
+        [("1-g.png", png(3, 1, 16, 0, bytes([0]) + bytes(range(6)))),
+         ("2-a.png", png(2, 2, 8, 6, bytes([0]) + bytes(range(8)) + bytes([0]) + bytes(range(8, 16))))]))
 
 
 if __name__ == "__main__":

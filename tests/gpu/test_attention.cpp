@@ -222,6 +222,8 @@ void test_prefill(Rng& rng, int heads, int D, int past, int n_q) {
                from_half(dout.download()), ref, round_output(ref_r));
 }
 
+std::string g_tune_tag;  // the split setting under test, in the timing labels
+
 void test_decode(Rng& rng, int heads, int D, int len) {
   Cache c(rng, heads, D, len);
   const auto q = rng.normal(static_cast<size_t>(heads) * D);
@@ -259,7 +261,135 @@ void test_decode(Rng& rng, int heads, int D, int len) {
                               as_half(dout), nullptr);
         },
         50);
-    std::printf("  %-44s %8.2f us  %7.1f GB/s\n", (tag + " time").c_str(), us, 2.0 * len * heads * D * 2 / us / 1e3);
+    std::printf("  %-44s %8.2f us  %7.1f GB/s\n", (tag + g_tune_tag + " time").c_str(), us,
+                2.0 * len * heads * D * 2 / us / 1e3);
+  }
+}
+
+// The rotary step fused into decode attention: the raw q|k|v row of position len - 1 goes in;
+// the output and the cache rows written must equal, bit for bit, rope_qkv followed by plain decode
+// attention on a twin cache, and the output must match a double reference that rotates q and k.
+void test_decode_rope(int heads, int D, int len, double alpha, int seq_length) {
+  Rng ra(len * 31 + 7), rb(len * 31 + 7), rng(len + 5);
+  Cache ca(ra, heads, D, len), cb(rb, heads, D, len);
+  const int H = heads * D, p = len - 1;
+  const auto qkv = rng.normal(static_cast<size_t>(3) * H);
+  const auto qkvr = round_half(qkv);
+  const double base = 10000.0 * std::pow(alpha, static_cast<double>(D) / (D - 2));
+  std::vector<float> inv(D / 2);
+  for (int i = 0; i < D / 2; ++i) inv[i] = 1.0f / std::pow(static_cast<float>(base), static_cast<float>(2 * i) / D);
+  // Reference: q and the new key rotated in double (exact inputs), and the fp16 chain (rounded).
+  const bool scaled = p >= seq_length;
+  const double logn = scaled ? std::log(p + 1.0) / std::log(static_cast<double>(seq_length)) : 1.0;
+  const double logn16 = round_half(static_cast<float>(logn));
+  std::vector<double> q(H), qr(H), kn(H), knr(H), vn(H), vnr(H);
+  for (int h = 0; h < heads; ++h) {
+    for (int d = 0; d < D / 2; ++d) {
+      const double ang = static_cast<double>(static_cast<float>(p) * inv[d]);
+      const double c = std::cos(ang), sn = std::sin(ang);
+      const int i0 = h * D + d, i1 = i0 + D / 2;
+      q[i0] = (qkv[i0] * c - qkv[i1] * sn) * logn;
+      q[i1] = (qkv[i1] * c + qkv[i0] * sn) * logn;
+      double s0 = round_half(static_cast<float>(qkvr[i0] * c - qkvr[i1] * sn));
+      double s1 = round_half(static_cast<float>(qkvr[i1] * c + qkvr[i0] * sn));
+      qr[i0] = scaled ? round_half(static_cast<float>(s0 * logn16)) : s0;
+      qr[i1] = scaled ? round_half(static_cast<float>(s1 * logn16)) : s1;
+      kn[i0] = qkv[H + i0] * c - qkv[H + i1] * sn;
+      kn[i1] = qkv[H + i1] * c + qkv[H + i0] * sn;
+      knr[i0] = round_half(static_cast<float>(qkvr[H + i0] * c - qkvr[H + i1] * sn));
+      knr[i1] = round_half(static_cast<float>(qkvr[H + i1] * c + qkvr[H + i0] * sn));
+      vn[i0] = qkv[2 * H + i0], vn[i1] = qkv[2 * H + i1];
+      vnr[i0] = qkvr[2 * H + i0], vnr[i1] = qkvr[2 * H + i1];
+    }
+  }
+  const auto kr = round_half(ca.kx), vr = round_half(ca.vx);
+  auto row_or = [&](const std::vector<float>& cache, const std::vector<double>& last) -> Get {
+    return [&cache, &last, heads, D, p](int j, int h, int d) {
+      return j == p ? static_cast<float>(last[h * D + d]) : cache[(static_cast<size_t>(j) * heads + h) * D + d];
+    };
+  };
+  // The exact reference needs doubles at the last row: use a getter over doubles for q and it.
+  auto qget = [&](const std::vector<double>& b) -> Get {
+    return [&b, D](int, int h, int d) { return static_cast<float>(b[h * D + d]); };
+  };
+  std::vector<double> ref, ref_r;
+  const double scale = 1 / std::sqrt(static_cast<double>(D));
+  reference(qget(q), row_or(ca.kx, kn), row_or(ca.vx, vn), qget(qr), row_or(kr, knr), row_or(vr, vnr), 1, len, heads, D,
+            false, 0, scale, ref, ref_r);
+
+  Dev<uint16_t> qa(qkv.size()), qb(qkv.size()), outa(H), outb(H);
+  Dev<float> dinv(D / 2);
+  Dev<int> dpast(1), dlen(1);
+  const size_t scratch_bytes = k::attention_decode_scratch_bytes(heads, D);
+  Dev<char> sa(scratch_bytes), sb(scratch_bytes);
+  qa.upload(to_half(qkv));
+  qb.upload(to_half(qkv));
+  dinv.upload(inv);
+  dpast.upload({p});
+  dlen.upload({len});
+  outa.poison();
+  outb.poison();
+  sa.poison();
+  sb.poison();
+  GPU_CUDA(cudaMemset(sa.get() + scratch_bytes - heads * sizeof(int), 0, heads * sizeof(int)));
+  GPU_CUDA(cudaMemset(sb.get() + scratch_bytes - heads * sizeof(int), 0, heads * sizeof(int)));
+  // Poison the last row of both caches: it must be written before it is read.
+  for (Cache* c : {&ca, &cb}) {
+    std::vector<uint16_t> nan_row(D, 0xFFFF);
+    for (int which = 0; which < 2; ++which) {
+      for (int h = 0; h < heads; ++h) {
+        uint16_t* at = c->pages[p / c->P]->get() + (static_cast<size_t>(which) * heads + h) * c->P * D +
+                       static_cast<size_t>(p % c->P) * D;
+        GPU_CUDA(cudaMemcpy(at, nan_row.data(), D * 2, cudaMemcpyHostToDevice));
+      }
+    }
+  }
+  GPU_CUDA(k::rope_qkv(as_half(qa), nullptr, 1, dpast.get(), dinv.get(), seq_length, true, ca.view, 0, nullptr));
+  GPU_CUDA(k::attention_decode(as_half(qa), ca.view, 0, dlen.get(), static_cast<float>(scale), sa.get(), as_half(outa),
+                               nullptr));
+  k::DecodeRope rope;
+  rope.inv_freq = dinv.get();
+  rope.seq_length = seq_length;
+  rope.logn = true;
+  GPU_CUDA(k::attention_decode(as_half(qb), cb.view, 0, dlen.get(), static_cast<float>(scale), sb.get(), as_half(outb),
+                               nullptr, rope));
+  const std::string tag = "decode+rope len " + std::to_string(len) + " x " + std::to_string(heads) + "h x " +
+                          std::to_string(D) + " a=" + std::to_string(static_cast<int>(alpha));
+  const std::vector<uint16_t> ha = outa.download(), hb = outb.download();
+  GPU_CHECK(ha == hb, "%s: output differs from rope_qkv + attention_decode", tag.c_str());
+  size_t same_rows = 0;
+  for (int which = 0; which < 2; ++which) {
+    const std::vector<uint16_t> pa = ca.pages[p / ca.P]->download(), pb = cb.pages[p / cb.P]->download();
+    for (int h = 0; h < heads; ++h) {
+      const size_t at = (static_cast<size_t>(which) * heads + h) * ca.P * D + static_cast<size_t>(p % ca.P) * D;
+      same_rows += std::equal(pa.begin() + at, pa.begin() + at + D, pb.begin() + at);
+    }
+  }
+  GPU_CHECK(same_rows == static_cast<size_t>(2 * heads), "%s: %zu of %d cache rows equal", tag.c_str(), same_rows,
+            2 * heads);
+  std::printf("  %-44s output %s, %zu/%d cache rows equal to rope_qkv\n", tag.c_str(), ha == hb ? "equal" : "DIFFERS",
+              same_rows, 2 * heads);
+  expect_close(tag, from_half(hb), ref, round_output(ref_r));
+  // Run again (the KV row is rewritten with the same bits; counters back at zero).
+  outb.poison();
+  GPU_CUDA(k::attention_decode(as_half(qb), cb.view, 0, dlen.get(), static_cast<float>(scale), sb.get(), as_half(outb),
+                               nullptr, rope));
+  GPU_CHECK(outb.download() == hb, "%s: a second run differs", tag.c_str());
+  if (heads == 32 && len >= 286) {
+    const float us_two = time_us(
+        [&] {
+          k::rope_qkv(as_half(qa), nullptr, 1, dpast.get(), dinv.get(), seq_length, true, ca.view, 0, nullptr);
+          k::attention_decode(as_half(qa), ca.view, 0, dlen.get(), static_cast<float>(scale), sa.get(), as_half(outa),
+                              nullptr);
+        },
+        50);
+    const float us_one = time_us(
+        [&] {
+          k::attention_decode(as_half(qb), cb.view, 0, dlen.get(), static_cast<float>(scale), sb.get(), as_half(outb),
+                              nullptr, rope);
+        },
+        50);
+    std::printf("  %-44s %8.2f us (rope_qkv + attention: %.2f us)\n", (tag + " time").c_str(), us_one, us_two);
   }
 }
 
@@ -277,5 +407,15 @@ int main() {
   test_prefill(rng, 2, 64, 2000, 312);
   for (int len : {1, 37, 286, 2048, 2049, 4100}) test_decode(rng, 32, 128, len);
   test_decode(rng, 2, 64, 300);
+  for (int len : {1, 64, 65, 286, 2049, 4100, 7934}) test_decode_rope(32, 128, len, len > 2048 ? 3.0 : 1.0, 2048);
+  // Split settings for long contexts (checked and timed; the default stays 32 keys / 64 splits).
+  for (const auto& t : std::vector<std::pair<int, int>>{{64, 64}, {128, 64}, {128, 32}, {256, 32}}) {
+    k::attention_decode_tune(t.first, t.second);
+    g_tune_tag = " k" + std::to_string(t.first) + "/s" + std::to_string(t.second);
+    for (int len : {286, 2049, 7934}) test_decode(rng, 32, 128, len);
+  }
+  k::attention_decode_tune(32, 64);
+  g_tune_tag.clear();
+  test_decode_rope(2, 64, 300, 1.0, 256);
   return finish("test_attention");
 }

@@ -10,6 +10,7 @@
 #include "cpu/cpu_backend.h"
 #include "cuda/cuda_backend.h"
 #include "engine/backend.h"
+#include "engine/sampler.h"
 #include "gpu_test.h"
 #include "model/rotary.h"
 #include "support/compare.h"
@@ -100,6 +101,24 @@ void check_checkpoint(const std::string& name) {
     const double e = test::relative_l2(a, b);
     std::printf("  %-44s rel-L2 %.2e\n", ("vision features, picture " + std::to_string(i + 1)).c_str(), e);
     GPU_CHECK(e <= 2e-3, "vision features rel-L2 %.2e > 2e-3", e);
+  }
+
+  // Low-memory mode (the ViT layers streamed from pinned host memory through two device slots):
+  // the same kernels on the same inputs, so the same features, bit for bit.
+  {
+    LoadOptions lean = opt;
+    lean.low_memory = true;
+    auto low = make_cuda_backend(**weights, lean);
+    GPU_CHECK(low.ok(), "%s", low.message().c_str());
+    if (low.ok()) {
+      std::vector<float> fl(fc.size(), NAN);
+      s = (*low)->encode_images(pixels.data(), 2, fl.data());
+      GPU_CHECK(s.ok(), "%s", s.message().c_str());
+      const bool same = std::equal(fl.begin(), fl.end(), fg.begin());
+      std::printf("  %-44s %s (%s)\n", "vision features, low-memory mode", same ? "identical" : "DIFFERENT",
+                  (*low)->device_description().c_str());
+      GPU_CHECK(same, "low-memory vision features differ from the resident ones");
+    }
   }
 
   // A 600-token prompt (two chunks) with both pictures spliced in, logits everywhere.
@@ -205,6 +224,71 @@ void check_checkpoint(const std::string& name) {
   GPU_CHECK(!s.ok(), "a prompt past the context limit was accepted");
   s = run(G, *kg, {7}, {}, alpha, LogitsMode::Last, lg);
   GPU_CHECK(s.ok(), "backend unusable after refused input: %s", s.message().c_str());
+
+  // Greedy picks on the device (ForwardRequest::pick, the second decode graph) with and without
+  // a repetition penalty: each step runs once with logits to the host (the CPU sampler's greedy
+  // steps choose from them), then again, truncated back, picking on the device; the two must
+  // be the same id. The penalty's mask is filled in one block for the prompt, then one id per
+  // step inside the graph. The CPU backend's choice is printed beside.
+  GPU_CHECK(G.picks_on_device(), "the CUDA backend does not pick on the device");
+  for (float penalty : {1.0f, 1.3f, 0.8f}) {
+    kc->truncate(0);
+    kg->truncate(0);
+    std::vector<int32_t> prompt(300);
+    for (auto& t : prompt) t = rng.uniform_int(0, 151642);
+    s = run(C, *kc, prompt, {}, 1.0, LogitsMode::Last, lc);
+    GPU_CHECK(s.ok(), "%s", s.message().c_str());
+    s = run(G, *kg, prompt, {}, 1.0, LogitsMode::Last, lg);
+    GPU_CHECK(s.ok(), "%s", s.message().c_str());
+    std::vector<int32_t> seen = prompt;
+    auto host_choice = [&](std::vector<float> l) {
+      apply_repetition_penalty(l.data(), static_cast<int>(l.size()), seen, penalty);
+      return qwenvl::argmax(l.data(), static_cast<int>(l.size()));
+    };
+    int32_t tok = host_choice(lg.rows.back());
+    int equal_host = 0, equal_cpu = 0;
+    const int steps = 12;
+    for (int step = 0; step < steps; ++step) {
+      seen.push_back(tok);
+      s = run(C, *kc, {tok}, {}, 1.0, LogitsMode::Last, lc);
+      GPU_CHECK(s.ok(), "%s", s.message().c_str());
+      s = run(G, *kg, {tok}, {}, 1.0, LogitsMode::Last, lg);
+      GPU_CHECK(s.ok(), "%s", s.message().c_str());
+      const int32_t from_host = host_choice(lg.rows[0]), from_cpu = host_choice(lc.rows[0]);
+      kg->truncate(kg->length() - 1);
+      int32_t picked = -1;
+      ForwardRequest r;
+      r.ids = &tok;
+      r.n_tokens = 1;
+      r.pick = &picked;
+      r.pick_seen = &seen;
+      r.pick_penalty = penalty;
+      s = G.forward(*kg, r);
+      GPU_CHECK(s.ok(), "%s", s.message().c_str());
+      GPU_CHECK(picked == from_host, "penalty %.1f step %d: device pick %d, host pick %d", penalty, step, picked,
+                from_host);
+      equal_host += picked == from_host;
+      equal_cpu += picked == from_cpu;
+      tok = from_host;
+    }
+    std::printf("  %-44s %d of %d equal to the host pick, %d to the CPU backend's\n",
+                ("device greedy pick, penalty " + std::to_string(penalty).substr(0, 3)).c_str(), equal_host, steps,
+                equal_cpu);
+    GPU_CHECK(kg->length() == 300 + steps, "cache length %d after picks", kg->length());
+  }
+  // A cache that already holds tokens refuses nothing but a pick on several tokens.
+  {
+    int32_t picked = -1;
+    std::vector<int32_t> two = {5, 6};
+    ForwardRequest r;
+    r.ids = two.data();
+    r.n_tokens = 2;
+    r.pick = &picked;
+    s = G.forward(*kg, r);
+    GPU_CHECK(!s.ok(), "a pick over two tokens was accepted");
+    s = C.forward(*kc, r);
+    GPU_CHECK(!s.ok(), "the CPU backend accepted a pick");
+  }
 }
 
 }  // namespace

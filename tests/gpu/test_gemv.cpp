@@ -90,6 +90,10 @@ struct DevLayer {
       bias->upload(tiled);
       w.bias = reinterpret_cast<const __half*>(bias->get());
     }
+    w.symmetric = true;
+    for (const RawLayer* r : parts) {
+      w.symmetric = w.symmetric && k::int4_zeros_symmetric(r->qzeros.data(), r->qzeros.size() * 4);
+    }
     w.q = q->get();
     w.scales = s->get();
     w.zeros = z->get();
@@ -193,8 +197,18 @@ void test_store_or_residual(Rng& rng, const char* name, int n, int kk, bool resi
     GPU_CUDA(k::gemv_int4(d.w, as_half(c->dx), ntok, y, residual ? y : nullptr, ep, nullptr));
     expect_close(std::string(name) + " gemv x" + std::to_string(ntok), from_half(c->dy.download()), c->ref, c->ref_r);
     if (ntok == 1) {
+      // The same token through the ring kernel (the streaming one is the default for one token).
+      auto c2 = make_case(rng, l, n, kk, 1, residual);
+      k::gemv_int4_select(k::Int4Path::Ring);
+      GPU_CUDA(
+          k::gemv_int4(d.w, as_half(c2->dx), 1, as_half(c2->dy), residual ? as_half(c2->dy) : nullptr, ep, nullptr));
+      expect_close(std::string(name) + " ring gemv x1", from_half(c2->dy.download()), c2->ref, c2->ref_r);
       const Copies copies(d.w);
-      copies.time(std::string(name) + " gemv time", [&](const k::Int4Weight& cw) {
+      copies.time(std::string(name) + " ring gemv time", [&](const k::Int4Weight& cw) {
+        k::gemv_int4(cw, as_half(c->dx), 1, y, residual ? y : nullptr, ep, nullptr);
+      });
+      k::gemv_int4_select(k::Int4Path::Streaming);
+      copies.time(std::string(name) + (d.w.symmetric ? " sym" : "") + " gemv time", [&](const k::Int4Weight& cw) {
         k::gemv_int4(cw, as_half(c->dx), 1, y, residual ? y : nullptr, ep, nullptr);
       });
     }
@@ -218,8 +232,8 @@ void test_store_or_residual(Rng& rng, const char* name, int n, int kk, bool resi
 }
 
 // ln_1 fused into the c_attn GEMV: x is the residual stream, normalised in the prologue.
-void test_norm_fused(Rng& rng, int n, int kk, int ntok) {
-  RawLayer l(rng, n, kk, false, true);
+void test_norm_fused(Rng& rng, int n, int kk, int ntok, bool asym = false) {
+  RawLayer l(rng, n, kk, asym, true);
   DevLayer d({&l});
   const std::vector<float> x = rng.normal(static_cast<size_t>(ntok) * kk, 3.f), w = rng.normal(kk, 0.1f, 1.f);
   const std::vector<float> xr = round_half(x), wr = round_half(w);
@@ -252,7 +266,9 @@ void test_norm_fused(Rng& rng, int n, int kk, int ntok) {
   dy.poison();
   GPU_CUDA(
       k::gemv_int4(d.w, as_half(dx), ntok, as_half(dy), nullptr, k::Int4Epilogue::Store, nullptr, as_half(dw), 1e-6f));
-  expect_close("rmsnorm + c_attn gemv x" + std::to_string(ntok), from_half(dy.download()), ref, ref_r);
+  expect_close(
+      std::string("rmsnorm + c_attn gemv x") + std::to_string(ntok) + (asym ? " asym" : "") + " k" + std::to_string(kk),
+      from_half(dy.download()), ref, ref_r);
 }
 
 void test_swiglu(Rng& rng, int f, int kk, bool asym, const std::vector<int>& tokens, int gemm_tokens) {
@@ -284,6 +300,14 @@ void test_swiglu(Rng& rng, int f, int kk, bool asym, const std::vector<int>& tok
     expect_close(tag + " gemv x" + std::to_string(ntok), from_half(dy.download()), ref, ref_r);
     if (ntok == 1) {
       const Copies copies(d.w);
+      k::gemv_int4_select(k::Int4Path::Ring);
+      dy.poison();
+      GPU_CUDA(k::gemv_int4(d.w, as_half(dx), 1, as_half(dy), nullptr, k::Int4Epilogue::SiluMul, nullptr));
+      expect_close(tag + " ring gemv x1", from_half(dy.download()), ref, ref_r);
+      copies.time(tag + " ring gemv time", [&](const k::Int4Weight& cw) {
+        k::gemv_int4(cw, as_half(dx), 1, as_half(dy), nullptr, k::Int4Epilogue::SiluMul, nullptr);
+      });
+      k::gemv_int4_select(k::Int4Path::Streaming);
       copies.time(tag + " gemv time", [&](const k::Int4Weight& cw) {
         k::gemv_int4(cw, as_half(dx), 1, as_half(dy), nullptr, k::Int4Epilogue::SiluMul, nullptr);
       });
@@ -336,10 +360,74 @@ void test_lm_head(Rng& rng, int n, int kk) {
   std::printf("  %-44s %8.2f us  %7.1f GB/s\n", "lm_head gemv time", us, n * static_cast<double>(kk) * 2 / us / 1e3);
 }
 
+// Timing only (test_gemv --sweep): the four decode layers of one block (symmetric, as the
+// checkpoint), the ring kernel against the streaming kernel at each L2 prefetch depth.
+void sweep(Rng& rng) {
+  struct Shape {
+    const char* name;
+    int n, k, parts;
+    k::Int4Epilogue ep;
+  };
+  const Shape shapes[] = {{"c_attn 4096->12288", 12288, 4096, 1, k::Int4Epilogue::Store},
+                          {"attn.c_proj 4096->4096", 4096, 4096, 1, k::Int4Epilogue::Residual},
+                          {"w1|w2 silu 4096->2x11008", 11008, 4096, 2, k::Int4Epilogue::SiluMul},
+                          {"mlp.c_proj 11008->4096", 4096, 11008, 1, k::Int4Epilogue::Residual}};
+  const int depths[] = {0, 1, 2, 3, 4};
+  double ring_total = 0, total[5] = {};
+  std::printf("  %-28s %10s %10s %10s %10s %10s %10s  (us; GB/s of the best)\n", "layer", "ring", "P=0", "P=1", "P=2",
+              "P=3", "P=4");
+  for (const Shape& sh : shapes) {
+    std::vector<std::unique_ptr<RawLayer>> raw;
+    std::vector<const RawLayer*> parts;
+    for (int p = 0; p < sh.parts; ++p) {
+      raw.push_back(std::make_unique<RawLayer>(rng, sh.n, sh.k, false, sh.ep == k::Int4Epilogue::Store));
+      parts.push_back(raw.back().get());
+    }
+    DevLayer d(parts);
+    const Copies copies(d.w);
+    const int n_out = sh.ep == k::Int4Epilogue::SiluMul ? sh.n : sh.n;
+    Dev<uint16_t> dx(sh.k), dy(static_cast<size_t>(n_out) * sh.parts);
+    dx.upload(to_half(rng.normal(sh.k)));
+    dy.upload(to_half(rng.normal(dy.size())));
+    __half* y = as_half(dy);
+    const __half* res = sh.ep == k::Int4Epilogue::Residual ? y : nullptr;
+    auto timed = [&] {
+      size_t i = 0;
+      return time_us([&] { k::gemv_int4(copies.ws[i++ % copies.ws.size()], as_half(dx), 1, y, res, sh.ep, nullptr); },
+                     200);
+    };
+    k::gemv_int4_select(k::Int4Path::Ring);
+    const float ring = timed();
+    k::gemv_int4_select(k::Int4Path::Streaming);
+    float t[5], best = 1e30f;
+    for (int i = 0; i < 5; ++i) {
+      k::gemv_int4_set_prefetch(depths[i]);
+      t[i] = timed();
+      best = std::min(best, t[i]);
+      total[i] += t[i];
+    }
+    ring_total += ring;
+    std::printf("  %-28s %10.2f %10.2f %10.2f %10.2f %10.2f %10.2f  (%.0f GB/s)\n", sh.name, ring, t[0], t[1], t[2],
+                t[3], t[4], copies.bytes / best / 1e3);
+  }
+  std::printf("  %-28s %10.2f %10.2f %10.2f %10.2f %10.2f %10.2f\n", "one block (sum)", ring_total, total[0], total[1],
+              total[2], total[3], total[4]);
+  k::gemv_int4_set_prefetch(0);
+  GPU_CUDA(cudaDeviceSynchronize());
+}
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   if (const int skip = gpu_or_skip("test_gemv")) return skip;
+  if (argc > 1 && std::string(argv[1]) == "--sweep") {
+    Rng rng(99);
+    sweep(rng);
+    return finish("test_gemv --sweep");
+  }
+  // Every one-token check below runs the streaming kernel on every shape (Auto would send some to
+  // the ring kernel); the "ring" checks force the ring kernel.
+  k::gemv_int4_select(k::Int4Path::Streaming);
   Rng rng(20240611);
   test_store_or_residual(rng, "c_attn 4096->12288 +bias", 12288, 4096, false, false, true, {1, 3}, 37);
   test_store_or_residual(rng, "attn.c_proj 4096->4096 +res", 4096, 4096, true, false, false, {1, 4}, 70);
@@ -348,6 +436,10 @@ int main() {
   test_norm_fused(rng, 12288, 4096, 1);
   test_norm_fused(rng, 384, 128, 3);
   test_store_or_residual(rng, "mlp.c_proj 11008->4096 +res asym", 4096, 11008, true, true, false, {1, 4}, 70);
+  test_store_or_residual(rng, "mlp.c_proj 11008->4096 +res", 4096, 11008, true, false, false, {1}, 70);
+  test_store_or_residual(rng, "c_attn 4096->12288 +bias asym", 12288, 4096, false, true, true, {1}, 37);
+  test_norm_fused(rng, 12288, 4096, 1, true);
+  test_norm_fused(rng, 384, 128, 1, false);
   test_store_or_residual(rng, "tiny c_attn 128->384 +bias asym", 384, 128, false, true, true, {1, 2}, 150);
   test_lm_head(rng, 151936, 4096);
   test_lm_head(rng, 1000, 128);

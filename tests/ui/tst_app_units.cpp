@@ -9,10 +9,14 @@
 #include "app/app_settings.h"
 #include "app/command_line.h"
 #include "app/conversation_store.h"
+#include "app/engine_text.h"
 #include "app/grounding.h"
+#include "app/inline_math.h"
+#include "app/markdown_export.h"
 #include "app/picture_importer.h"
 #include "app/reply_format.h"
 #include "app/scripted_chat_backend.h"
+#include "app/studio_app.h"
 #include "ui_test_support.h"
 
 using namespace qwenvl;
@@ -276,6 +280,58 @@ class TestAppUnits : public QObject {
     QVERIFY2(opened.error.contains(QStringLiteral("c.json")), qPrintable(opened.error));
     QVERIFY2(opened.error.contains(says), qPrintable(opened.error));
     QVERIFY(opened.data.messages.isEmpty() && opened.pictures.isEmpty());
+  }
+
+  void readableTextForExports() {
+    // A region question and a reply: phrases with their boxes in pixels, no markup, the user's
+    // Markdown characters escaped and the reply's Markdown kept.
+    const app::Grounding question = app::Grounding::parse(
+        QStringLiteral("<ref>the *visor*</ref><box>(500,500),(1000,1000)</box> what is it?"), true);
+    QCOMPARE(app::MarkdownExport::readable(question, QSize(640, 427), true),
+             QStringLiteral("the \\*visor\\* (box 320,213–640,427 px) what is it?"));
+    const app::Grounding reply = app::Grounding::parse(
+        QStringLiteral("**Two** <ref>towers</ref><box>(0,0),(100,100)</box><box>(900,0),(1000,100)</box> stand."),
+        true);
+    QCOMPARE(app::MarkdownExport::readable(reply, QSize(1000, 1000), false),
+             QStringLiteral("**Two** towers (box 0,0–100,100 px; box 900,0–1000,100 px) stand."));
+    // Without a picture to measure against, only the words.
+    QCOMPARE(app::MarkdownExport::readable(reply, QSize(), false), QStringLiteral("**Two** towers stand."));
+  }
+
+  void engineErrorsAndDevicesInWords() {
+    const Status missing = Status::coded(ErrorCode::kModelFileMissing, {"/models/qwen", "config.json"},
+                                         "/models/qwen/config.json: not found");
+    const QString said = app::EngineText::describe(missing);
+    QVERIFY2(said.contains(QStringLiteral("config.json")) && said.contains(QStringLiteral("/models/qwen")),
+             qPrintable(said));
+    QVERIFY(!said.contains(QStringLiteral("not found")));  // the app's words, not the engine's
+    // The code survives the engine adding context to the English text.
+    QCOMPARE(missing.with_context("loading: ").code(), ErrorCode::kModelFileMissing);
+    QCOMPARE(app::EngineText::describe(Status::error("something odd")), QStringLiteral("something odd."));
+    QCOMPARE(app::EngineText::device(QStringLiteral("CPU, 2 threads")), QStringLiteral("CPU, 2 threads"));
+    QCOMPARE(app::EngineText::device(QStringLiteral("CPU, 1 threads")), QStringLiteral("CPU, 1 thread"));
+    QCOMPARE(app::EngineText::device(QStringLiteral("NVIDIA H200 (CUDA, compute 9.0, 139.8 GiB)")),
+             QStringLiteral("NVIDIA H200 (CUDA, compute capability 9.0, 139.8 GiB)"));
+  }
+
+  void inlineMathsReadsAsText() {
+    QCOMPARE(app::readableInlineMath(QStringLiteral("Area $\\pi r^2$ and \\(a_1 + b_{10}\\).")),
+             QStringLiteral("Area *π r²* and *a₁ + b₁₀*."));
+    QCOMPARE(app::mathToUnicode(QStringLiteral("\\frac{1}{2} \\times x^{n+1} \\leq y_k")),
+             QStringLiteral("1/2 × xⁿ⁺¹ ≤ yₖ"));
+    QCOMPARE(app::mathToUnicode(QStringLiteral("x^{ab}")), QStringLiteral("x^(ab)"));  // no superscript b
+    // Money, code and fenced blocks stay as written.
+    QCOMPARE(app::readableInlineMath(QStringLiteral("It costs $5 and $6.")), QStringLiteral("It costs $5 and $6."));
+    QCOMPARE(app::readableInlineMath(QStringLiteral("`$x^2$` here")), QStringLiteral("`$x^2$` here"));
+    QCOMPARE(app::readableInlineMath(QStringLiteral("```\n$x^2$\n```\n$y^2$")),
+             QStringLiteral("```\n$x^2$\n```\n*y²*"));
+  }
+
+  void annotatedPictureNames() {
+    QCOMPARE(app::StudioApp::annotatedFileStem(QStringLiteral("rocket.jpg")), QStringLiteral("rocket-boxes"));
+    QCOMPARE(app::StudioApp::annotatedFileStem(QStringLiteral("my.holiday.photo.png")),
+             QStringLiteral("my.holiday.photo-boxes"));
+    QCOMPARE(app::StudioApp::annotatedFileStem(QString()), QStringLiteral("picture-boxes"));
   }
 
   void statsInWords() {

@@ -8,6 +8,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QLocale>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -235,6 +236,47 @@ class TestConversationFiles : public QObject {
     small.maxJsonBytes = 50;
     opened = app::ConversationStore::open(m_json, small);
     QVERIFY2(opened.error.contains(QStringLiteral("larger than")), qPrintable(opened.error));
+    QVERIFY(app::ConversationStore::open(m_json).error.isEmpty());
+  }
+
+  // The totals over every picture of a conversation: each picture is within its own cap, the
+  // sum is not. Two copies of the 418-byte, 200x200 chessboard: 836 bytes and 80,000 pixels together.
+  void thePicturesTogetherAreCapped() {
+    for (const char* name : {"/1-a.png", "/2-b.png"})
+      QVERIFY(QFile::copy(test::fixturePicture("chessboard_GRAY.png"), m_pictures + QLatin1String(name)));
+    QVERIFY(writeFile(m_json, QByteArray(R"({"format": "qwenvl-studio-conversation", "version": 1, "pictures": [)"
+                                         R"({"id": 1, "file": "c.pictures/1-a.png"},)"
+                                         R"({"id": 2, "file": "c.pictures/2-b.png"}]})")));
+    app::ConversationLimits limits;
+    limits.maxTotalPictureBytes = 836;
+    limits.maxTotalPixels = 80000;
+    app::OpenedConversation opened = app::ConversationStore::open(m_json, limits);
+    QVERIFY2(opened.error.isEmpty(), qPrintable(opened.error));  // exactly at both limits
+    QCOMPARE(opened.pictures.size(), 2);
+    QCOMPARE(opened.pictures.at(0).picture->width * opened.pictures.at(0).picture->height, 40000);
+
+    limits.maxTotalPictureBytes = 835;  // the second file would pass it: refused unread
+    opened = app::ConversationStore::open(m_json, limits);
+    QVERIFY2(opened.error.contains(QStringLiteral("pictures together are larger")), qPrintable(opened.error));
+    QVERIFY(opened.pictures.isEmpty() && opened.data.pictures.isEmpty());
+
+    limits = {};
+    limits.maxTotalPixels = 79999;  // the second picture crosses the line once decoded
+    opened = app::ConversationStore::open(m_json, limits);
+    QVERIFY2(opened.error.contains(QStringLiteral("pictures together are larger")), qPrintable(opened.error));
+    QVERIFY2(opened.error.contains(QLocale().toString(79999) + QStringLiteral(" pixels")), qPrintable(opened.error));
+
+    // A file over its own cap is named as such, whatever the total.
+    limits = {};
+    limits.maxPictureBytes = 100;
+    limits.maxTotalPictureBytes = 50;
+    opened = app::ConversationStore::open(m_json, limits);
+    QVERIFY2(opened.error.contains(QStringLiteral("c.pictures/1-a.png")), qPrintable(opened.error));
+    QVERIFY2(!opened.error.contains(QStringLiteral("together")), qPrintable(opened.error));
+
+    // The defaults: 1 GiB of files, 2^29 pixels.
+    QCOMPARE(app::ConversationLimits{}.maxTotalPictureBytes, qint64(1) << 30);
+    QCOMPARE(app::ConversationLimits{}.maxTotalPixels, qint64(1) << 29);
     QVERIFY(app::ConversationStore::open(m_json).error.isEmpty());
   }
 

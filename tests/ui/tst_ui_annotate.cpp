@@ -205,7 +205,10 @@ class TestUiAnnotate : public QObject {
     QFile md(path);
     QVERIFY(md.open(QIODevice::ReadOnly));
     const QString text = QString::fromUtf8(md.readAll());
-    QVERIFY(text.contains(QStringLiteral("宇航员的头盔 and the flag")));  // markup removed
+    // Markup removed, each phrase followed by its box in pixels of the 512 x 512 picture.
+    QVERIFY2(text.contains(QStringLiteral("宇航员的头盔 (box 279,342–512,512 px) and the flag (box 0,0–97,512 px)")),
+             qPrintable(text));
+    QVERIFY(!text.contains(QStringLiteral("ref\\>")));
     QVERIFY(!text.contains(QStringLiteral("<box>(545")));
     const int id = w.window->controller()->conversation()->messages()[1].id;
     const QString annotated = QStringLiteral("export_files/reply-%1-boxes.png").arg(id);

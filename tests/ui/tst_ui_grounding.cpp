@@ -1,7 +1,9 @@
 // Grounding live in the real window: a scripted reply with <box> markup draws its boxes on the
 // latest picture before the reply (checked on the pixels the canvas paints), a box appears as
 // soon as it closes in the stream, colours follow the Tableau order, hovering links boxes and
-// phrases, the toggle hides the boxes, and a dragged region enters the question in 0..1000.
+// phrases, the toggle hides the boxes, and a dragged region enters the question in 0..1000
+// as a chip (the sent bubble shows its phrase, not the markup).
+#include <QLineEdit>
 #include <QTest>
 
 #include "app/annotation_painter.h"
@@ -14,6 +16,7 @@
 #include "ui/message_view.h"
 #include "ui/picture_pane.h"
 #include "ui/prompt_edit.h"
+#include "ui/region_chips.h"
 #include "ui/thumbnail_strip.h"
 #include "ui_test_support.h"
 
@@ -188,14 +191,29 @@ class TestUiGrounding : public QObject {
     QTest::mouseRelease(canvas, Qt::LeftButton, Qt::ShiftModifier, to);
     const int x1 = app::pixelToModel(qRound(a.x()), 640), y1 = app::pixelToModel(qRound(a.y()), 427);
     const int x2 = app::pixelToModel(qRound(b.x()), 640), y2 = app::pixelToModel(qRound(b.y()), 427);
-    const QString expected =
-        QStringLiteral("<ref>this region</ref><box>(%1,%2),(%3,%4)</box> ").arg(x1).arg(y1).arg(x2).arg(y2);
+    // The question box shows a chip for the region, never the markup the model reads.
     ui::PromptEdit* prompt = w.window->chatPane()->promptEdit();
-    QCOMPARE(prompt->toPlainText(), expected);
-    // The phrase is selected: typing names the region.
-    QCOMPARE(prompt->textCursor().selectedText(), QStringLiteral("this region"));
-    QTest::keyClicks(prompt, QStringLiteral("the nose cone"));
-    QVERIFY(prompt->toPlainText().startsWith(QStringLiteral("<ref>the nose cone</ref><box>(")));
+    ui::RegionChips* chips = w.window->chatPane()->regionChips();
+    QCOMPARE(prompt->toPlainText(), QString());
+    QCOMPARE(chips->regions().size(), 1);
+    QCOMPARE(chips->regions()[0].box, (std::array<int, 4>{x1, y1, x2, y2}));
+    QVERIFY(chips->isVisible());
+    // Naming the region is editing the chip's phrase.
+    chips->phraseEdit(0)->setText(QStringLiteral("the nose cone"));
+    QTest::keyClicks(prompt, QStringLiteral("What is it?"));
+    QTest::keyClick(prompt, Qt::Key_Return);
+    QTRY_VERIFY(!w.window->controller()->isBusy());
+    const app::Message& sent = w.window->controller()->conversation()->messages()[0];
+    QCOMPARE(sent.text, QStringLiteral("<ref>the nose cone</ref><box>(%1,%2),(%3,%4)</box> What is it?")
+                            .arg(x1)
+                            .arg(y1)
+                            .arg(x2)
+                            .arg(y2));
+    QVERIFY(chips->regions().isEmpty());
+    // The sent bubble reads as text: the phrase, no tags.
+    ui::MessageView* bubble = w.window->chatPane()->chatView()->viewFor(sent.id);
+    QVERIFY(bubble);
+    QCOMPARE(bubble->bodyText(), QStringLiteral("▭ the nose cone What is it?"));
     // Each corner maps back to its pixel (the picture is narrower than 1000 pixels).
     QCOMPARE(app::modelToPixel(x1, 640), qRound(a.x()));
     QCOMPARE(app::modelToPixel(y2, 427), qRound(b.y()));

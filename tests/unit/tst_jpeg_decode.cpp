@@ -23,7 +23,7 @@ struct Rgb {
 
 // A JPEG of w x h from one colour per pixel given by f, in libjpeg's colour space `in_space`.
 std::string make_jpeg(int w, int h, J_COLOR_SPACE in_space, int components, unsigned (*f)(int x, int y, int c),
-                      bool progressive = false, J_COLOR_SPACE file_space = JCS_UNKNOWN) {
+                      bool progressive = false, J_COLOR_SPACE file_space = JCS_UNKNOWN, bool arithmetic = false) {
   jpeg_compress_struct cinfo;
   jpeg_error_mgr jerr;
   cinfo.err = jpeg_std_error(&jerr);
@@ -37,6 +37,7 @@ std::string make_jpeg(int w, int h, J_COLOR_SPACE in_space, int components, unsi
   if (file_space != JCS_UNKNOWN) jpeg_set_colorspace(&cinfo, file_space);
   jpeg_set_quality(&cinfo, 95, TRUE);
   if (progressive) jpeg_simple_progression(&cinfo);
+  cinfo.arith_code = arithmetic ? TRUE : FALSE;  // SOF9 / SOF10 instead of SOF0 / SOF2
   jpeg_start_compress(&cinfo, TRUE);
   std::vector<uint8_t> row(size_t(w) * components);
   for (int y = 0; y < h; ++y) {
@@ -52,10 +53,11 @@ std::string make_jpeg(int w, int h, J_COLOR_SPACE in_space, int components, unsi
   return out;
 }
 
-// Rewrites the width and height in a JPEG's SOF0 marker.
+// Rewrites the width and height in a JPEG's SOF marker (baseline, progressive, arithmetic).
 std::string patch_jpeg_size(std::string jpg, int w, int h) {
+  auto is_sof = [](uint8_t m) { return m == 0xC0 || m == 0xC2 || m == 0xC9 || m == 0xCA; };
   for (size_t i = 2; i + 9 < jpg.size(); ++i)
-    if (uint8_t(jpg[i]) == 0xFF && (uint8_t(jpg[i + 1]) == 0xC0 || uint8_t(jpg[i + 1]) == 0xC2)) {
+    if (uint8_t(jpg[i]) == 0xFF && is_sof(uint8_t(jpg[i + 1]))) {
       jpg[i + 5] = char(h >> 8), jpg[i + 6] = char(h), jpg[i + 7] = char(w >> 8), jpg[i + 8] = char(w);
       break;
     }
@@ -140,6 +142,63 @@ class TstJpegDecode : public QObject {
       QVERIFY2(message.find("claims 13000x13000") != std::string::npos, message.c_str());
       QVERIFY2(message.find("refused before decoding") != std::string::npos, message.c_str());
     }
+  }
+
+  // Arithmetic coding (SOF9, SOF10) codes the same quantised coefficients as Huffman coding: the
+  // same pixels, sequential and progressive, grey and colour.
+  void arithmetic_same_pixels_as_huffman() {
+    auto f = [](int x, int y, int c) { return unsigned((x * 7 + y * 3 + c * 50 + (x * y) % 23) % 256); };
+    for (bool progressive : {false, true}) {
+      for (int comps : {1, 3}) {
+        const J_COLOR_SPACE space = comps == 1 ? JCS_GRAYSCALE : JCS_RGB;
+        const std::string arith = make_jpeg(45, 37, space, comps, f, progressive, JCS_UNKNOWN, /*arithmetic=*/true);
+        QVERIFY(arith.find(progressive ? "\xFF\xCA" : "\xFF\xC9") != std::string::npos);  // SOF10 / SOF9
+        auto a = qwenvl::decode_image_memory(arith, "a.jpg");
+        auto h = qwenvl::decode_image_memory(make_jpeg(45, 37, space, comps, f, progressive), "h.jpg");
+        QVERIFY2(a.ok() && h.ok(), (a.message() + h.message()).c_str());
+        QVERIFY(a->pixels == h->pixels);
+      }
+    }
+  }
+
+  // Issue 9, item 9 for arithmetic coding: the decoder reads zeros past the data, so a header
+  // alone decodes at any size; libjpeg's own encoder writes a flat 13000 x 13000 picture in about
+  // 200 bytes. Past 4096 x 4096 pixels such a file must carry a byte per 32 blocks: the tiny ones
+  // claiming 13000 x 13000 are refused from the header, under the address-space cap.
+  void tiny_arithmetic_jpeg_claiming_huge_size() {
+    auto f = [](int x, int y, int c) { return unsigned(x * 9 + y * 5 + c * 40); };
+    auto flat = [](int, int, int) { return 128u; };
+    const std::string files[] = {
+        patch_jpeg_size(make_jpeg(16, 16, JCS_GRAYSCALE, 1, f, false, JCS_UNKNOWN, true), 13000, 13000),
+        patch_jpeg_size(make_jpeg(16, 16, JCS_RGB, 3, f, false, JCS_UNKNOWN, true), 13000, 13000),
+        patch_jpeg_size(make_jpeg(16, 16, JCS_RGB, 3, f, true, JCS_UNKNOWN, true), 13000, 13000),
+        patch_jpeg_size(make_jpeg(16, 16, JCS_GRAYSCALE, 1, f, true, JCS_UNKNOWN, true), 13000, 13000),
+        // Honestly encoded, not patched: 4104 x 4096 is one block column past the free size.
+        make_jpeg(4104, 4096, JCS_GRAYSCALE, 1, flat, false, JCS_UNKNOWN, true),
+    };
+    for (const std::string& jpg : files) {
+      QVERIFY(jpg.size() < 2000);
+      std::string message;
+      const bool capped = with_address_space_cap(size_t(256) << 20, [&] {
+        auto img = qwenvl::decode_image_memory(jpg, "claims.jpg");
+        message = img.ok() ? std::string("decoded") : img.message();
+      });
+      if (!capped) message = qwenvl::decode_image_memory(jpg, "claims.jpg").message();
+      QVERIFY2(message.find("arithmetic-coded") != std::string::npos, message.c_str());
+      QVERIFY2(message.find("refused before decoding") != std::string::npos, message.c_str());
+    }
+    // Up to 4096 x 4096 pixels the same flat file decodes, to its one grey.
+    const std::string within = make_jpeg(4096, 4096, JCS_GRAYSCALE, 1, flat, false, JCS_UNKNOWN, true);
+    QVERIFY(within.size() < 2000);
+    auto img = qwenvl::decode_image_memory(within, "flat.jpg");
+    QVERIFY2(img.ok(), img.message().c_str());
+    QCOMPARE(img->width, 4096);
+    QVERIFY(std::abs(int(img->pixels[3 * (4096 * 4095 + 4095)]) - 128) <= 1);
+    // A file with content past the free size carries far more than the bound (8,208 bytes here).
+    const std::string busy = make_jpeg(4104, 4096, JCS_GRAYSCALE, 1, f, false, JCS_UNKNOWN, true);
+    QVERIFY(busy.size() > 100000);
+    auto decoded = qwenvl::decode_image_memory(busy, "busy.jpg");
+    QVERIFY2(decoded.ok(), decoded.message().c_str());
   }
 
   // A progressive file whose first scan is an AC scan breaks the standard's ordering; such a scan

@@ -36,6 +36,9 @@ struct LoadOptions {
   BackendKind backend = BackendKind::Cpu;
   int cpu_threads = 0;     // 0: one per hardware thread
   int max_context = 8192;  // prompt + reply tokens the session may hold
+  // CUDA: keep the vision tower in host memory and stream it to the GPU layer by layer while a
+  // picture is encoded (for cards of about 8 GB; chosen automatically when the model does not fit).
+  bool low_memory = false;
   // Called during loading; return false to cancel (load() then fails with "cancelled").
   std::function<bool(const LoadProgress&)> on_progress;
 };

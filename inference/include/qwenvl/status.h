@@ -7,13 +7,38 @@
 #include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace qwenvl {
+
+// What kind of failure, for programs that word it themselves (the app translates these; the CLI
+// prints message()). kGeneric: only the English message describes it.
+enum class ErrorCode {
+  kGeneric = 0,
+  kModelFolderNotFound,   // args: folder
+  kModelFileMissing,      // args: folder, file name
+  kBackendNotBuilt,       // args: backend title
+  kCudaNotInstalled,      // args: none
+  kCudaLibrariesMissing,  // args: what the loader said
+  kNoNvidiaDriver,        // args: none
+  kNvidiaDriverTooOld,    // args: driver's CUDA version, the CUDA version needed
+  kNoGpu,                 // args: none
+  kGpuTooOld,             // args: GPU name, its compute capability
+};
 
 class Status {
  public:
   Status() = default;
   static Status error(std::string message) { return Status(std::move(message)); }
+  // An error with a code and the arguments a translation needs; `message` stays the English text.
+  static Status coded(ErrorCode code, std::vector<std::string> args, std::string message) {
+    Status s(std::move(message));
+    s.code_ = code;
+    s.args_ = std::move(args);
+    return s;
+  }
+  ErrorCode code() const { return code_; }
+  const std::vector<std::string>& args() const { return args_; }
 
   bool ok() const { return !message_.has_value(); }
   explicit operator bool() const { return ok(); }
@@ -23,11 +48,20 @@ class Status {
     return message_ ? *message_ : empty;
   }
   // Prefixes context ("loading model: ") to an error; leaves ok untouched.
-  Status with_context(const std::string& context) const { return ok() ? *this : Status(context + *message_); }
+  // The code and arguments stay: context is for the English message only.
+  Status with_context(const std::string& context) const {
+    if (ok()) return *this;
+    Status s(context + *message_);
+    s.code_ = code_;
+    s.args_ = args_;
+    return s;
+  }
 
  private:
   explicit Status(std::string message) : message_(std::move(message)) {}
   std::optional<std::string> message_;
+  ErrorCode code_ = ErrorCode::kGeneric;
+  std::vector<std::string> args_;
 };
 
 template <class T>

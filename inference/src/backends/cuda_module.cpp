@@ -28,10 +28,12 @@ Result<const CudaModuleApi*> open_module() {
   if (path.empty()) {
     const char* env = std::getenv("QWENVL_CUDA_MODULE");
     if (env && *env)
-      return R::error("the CUDA backend is not installed: QWENVL_CUDA_MODULE names " + std::string(env) +
-                      ", which does not exist");
-    return R::error("the CUDA backend is not installed (none of " + join(cuda_module_candidates()) +
-                    " exists): install the qwenvl-studio-cuda package, or use the CPU backend");
+      return Status::coded(
+          ErrorCode::kCudaNotInstalled, {},
+          "the CUDA backend is not installed: QWENVL_CUDA_MODULE names " + std::string(env) + ", which does not exist");
+    return Status::coded(ErrorCode::kCudaNotInstalled, {},
+                         "the CUDA backend is not installed (none of " + join(cuda_module_candidates()) +
+                             " exists): install the qwenvl-studio-cuda package, or use the CPU backend");
   }
   // RTLD_LOCAL: the module's symbols never serve later libraries; RTLD_NOW: a missing CUDA
   // symbol shows here, not in the middle of a reply.
@@ -41,8 +43,10 @@ Result<const CudaModuleApi*> open_module() {
     const std::string why = e ? e : "unknown error";
     // A dependency that cannot be found is named first in the message; the module itself exists.
     if (why.find("cannot open shared object file") != std::string::npos && why.rfind(path, 0) != 0) {
-      return R::error("CUDA libraries not found: " + why + " (" + path + " needs NVIDIA's CUDA 13 runtime: " +
-                      kCudaLibraries + " on the library path): install the CUDA runtime, or use the CPU backend");
+      return Status::coded(ErrorCode::kCudaLibrariesMissing, {why},
+                           "CUDA libraries not found: " + why + " (" + path +
+                               " needs NVIDIA's CUDA 13 runtime: " + kCudaLibraries +
+                               " on the library path): install the CUDA runtime, or use the CPU backend");
     }
     return R::error("cannot load the CUDA backend " + path + ": " + why + ": reinstall the qwenvl-studio-cuda package");
   }

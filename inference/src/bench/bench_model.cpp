@@ -18,6 +18,7 @@
 #include "cli/command.h"
 #include "engine/internal.h"
 #include "engine/runner.h"
+#include "engine/sampler.h"
 #include "qwenvl/engine.h"
 
 namespace qwenvl::cli {
@@ -39,7 +40,7 @@ int usage(const std::string& message) {
   std::fprintf(stderr,
                "qwenvl-bench model: %s\n"
                "usage: qwenvl-bench model --model DIR [--device cuda|cpu] [--runs N] [--decode N,N,...]\n"
-               "                          [--image FILE] [--max-context N] [--json FILE]\n",
+               "                          [--image FILE] [--max-context N] [--json FILE] [--low-memory]\n",
                message.c_str());
   return 2;
 }
@@ -96,9 +97,10 @@ double step_bytes(const ModelConfig& c, int ctx) {
 }
 
 int run_model(const std::vector<std::string>& argv) {
-  Args args(argv);
+  Args args(argv, {"low-memory"});
   if (!args.ok()) return usage(args.error());
-  if (auto u = args.unknown({"model", "device", "runs", "decode", "image", "max-context", "json"}); !u.empty()) {
+  if (auto u = args.unknown({"model", "device", "runs", "decode", "image", "max-context", "json", "low-memory"});
+      !u.empty()) {
     return usage("unknown option --" + u[0]);
   }
   const auto dir = args.get("model");
@@ -126,6 +128,8 @@ int run_model(const std::vector<std::string>& argv) {
   lo.model_dir = *dir;
   lo.backend = device == "cuda" ? BackendKind::Cuda : BackendKind::Cpu;
   lo.max_context = max_context;
+  lo.low_memory = args.has("low-memory");
+  out["low_memory"] = lo.low_memory;
   const auto t_load = Clock::now();
   auto model = Model::load(lo);
   if (!model) {
@@ -183,10 +187,21 @@ int run_model(const std::vector<std::string>& argv) {
     if (vision_s) *vision_s = pre->vision_seconds;
     return since(t0);
   };
-  // Warm-up (kernel attributes, cuBLAS heuristics, the decode graph).
+  // Greedy steps as ChatSession::generate takes them: the backend picks (on a GPU the logits stay
+  // on the device); `seen` carries the prompt and the steps for the repetition penalty (1 here).
+  std::vector<int32_t> seen;
+  auto greedy_step = [&]() -> Status {
+    seen.push_back(last_token);
+    int32_t next = -1;
+    QWENVL_TRY(runner.step_greedy(last_token, seen, 1.0f, &next));
+    last_token = next;
+    return Status();
+  };
+  // Warm-up (kernel attributes, cuBLAS heuristics, both decode graphs).
   if (auto w = first_token(nullptr); !w) return fail(w.status());
   for (int i = 0; i < 3; ++i) {
     if (Status s = runner.step(last_token, pick); !s.ok()) return fail(s);
+    if (Status s = greedy_step(); !s.ok()) return fail(s);
   }
   std::vector<double> vision_ms, ttft_ms;
   for (int r = 0; r < runs; ++r) {
@@ -213,15 +228,27 @@ int run_model(const std::vector<std::string>& argv) {
       runner.reset();
       if (gpu) gpu->reset_memory_peak();  // the peak below is this run's, from an empty cache
       if (auto t = first_token(nullptr); !t) return fail(t.status());
+      seen = ids;
       if (gpu) gpu->reset_decode_stats();
+      const bool windows = r == 0 && n == decode_lengths.back();
       const auto t0 = Clock::now();
+      // Tokens/s over the 128 steps that end at 2048 positions, and over the run's last 128.
+      auto t_2048 = t0, t_end = t0;
       for (int i = 0; i < n; ++i) {
+        if (windows && runner.length() == 2048 - 128) t_2048 = Clock::now();
+        if (windows && i + 128 == n) t_end = Clock::now();
         if (gpu && i == 128 && r == 0 && n == decode_lengths.front()) {
           const cuda::DecodeStats ds = gpu->decode_stats();
           if (ds.steps) out["decode_step_gpu_ms_at_prompt"] = ds.gpu_ms_total / ds.steps;
         }
-        if (Status s = runner.step(last_token, pick); !s.ok()) return fail(s);
+        if (Status s = greedy_step(); !s.ok()) return fail(s);
         if (i + 1 == 128) at_prompt.push_back(128 / since(t0));
+        if (windows && runner.length() == 2048 && n > 2048 - static_cast<int>(ids.size()))
+          out["decode_tokens_per_second_at_2048"] = 128 / since(t_2048);
+        if (windows && i + 1 == n && n >= 128) {
+          out["decode_tokens_per_second_at_end"] = {{"context", runner.length()},
+                                                    {"tokens_per_second", 128 / since(t_end)}};
+        }
         if (gpu && runner.length() == 2048) {
           const cuda::MemoryStats ms = gpu->memory_stats();
           peak_at_2048 = std::max<double>(peak_at_2048, ms.backend_peak_bytes);
@@ -233,6 +260,41 @@ int run_model(const std::vector<std::string>& argv) {
     decode.push_back({{"tokens", n}, {"tokens_per_second", median(rates)}, {"runs", rates}});
   }
   out["decode"] = decode;
+
+  // The same first 128 steps with the logits on the host: greedy through the host argmax (the path
+  // before device picking), and sampled with top-p 0.8 through the engine's Sampler.
+  auto host_rate = [&](bool sampled) -> Result<double> {
+    std::vector<double> rates;
+    for (int r = 0; r < runs; ++r) {
+      runner.reset();
+      if (auto t = first_token(nullptr); !t) return t.status();
+      SamplingParams sp;
+      sp.top_p = 0.8f;
+      sp.seed = 1234 + static_cast<uint64_t>(r);
+      Sampler sampler(sp);
+      std::vector<float> logits(static_cast<size_t>(vocab));
+      std::vector<int32_t> hseen = ids;
+      const LogitsFn keep = [&](int, const float* l) { std::copy(l, l + vocab, logits.begin()); };
+      const auto t0 = Clock::now();
+      for (int i = 0; i < 128; ++i) {
+        QWENVL_TRY(runner.step(last_token, sampled ? keep : pick));
+        if (sampled) {
+          auto next = sampler.next(logits.data(), vocab, hseen);
+          if (!next) return next.status();
+          last_token = *next;
+          hseen.push_back(last_token);
+        }
+      }
+      rates.push_back(128 / since(t0));
+    }
+    return median(rates);
+  };
+  auto host_greedy = host_rate(false);
+  if (!host_greedy) return fail(host_greedy.status());
+  auto sampled = host_rate(true);
+  if (!sampled) return fail(sampled.status());
+  out["decode_tokens_per_second_at_prompt_host_argmax"] = *host_greedy;
+  out["decode_tokens_per_second_at_prompt_sampled_top_p_0_8"] = *sampled;
   const double tps_prompt = median(at_prompt);
   out["decode_tokens_per_second_at_prompt"] = tps_prompt;
   if (tps_prompt > 0) out["decode_step_wall_ms_at_prompt"] = 1e3 / tps_prompt;
@@ -282,6 +344,19 @@ int run_model(const std::vector<std::string>& argv) {
   if (out.contains("decode_step_gpu_ms_at_prompt")) {
     std::fprintf(stderr, "%-34s %.3f ms GPU of %.3f ms per token\n", "decode step (graph)",
                  out["decode_step_gpu_ms_at_prompt"].get<double>(), 1e3 / tps_prompt);
+  }
+  std::fprintf(stderr, "%-34s %.1f tokens/s (greedy, logits to the host)\n", "decode at the prompt, host argmax",
+               *host_greedy);
+  std::fprintf(stderr, "%-34s %.1f tokens/s (top-p 0.8, host sampler)\n", "decode at the prompt, sampled", *sampled);
+  if (out.contains("decode_tokens_per_second_at_2048")) {
+    std::fprintf(stderr, "%-34s %.1f tokens/s\n", "decode at 2048 context",
+                 out["decode_tokens_per_second_at_2048"].get<double>());
+  }
+  if (out.contains("decode_tokens_per_second_at_end")) {
+    const auto& e = out["decode_tokens_per_second_at_end"];
+    std::fprintf(stderr, "%-34s %.1f tokens/s\n",
+                 ("decode at " + std::to_string(e["context"].get<int>()) + " context").c_str(),
+                 e["tokens_per_second"].get<double>());
   }
   for (const auto& d : decode) {
     std::fprintf(stderr, "%-34s %.1f tokens/s\n",

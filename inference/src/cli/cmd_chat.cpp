@@ -31,7 +31,7 @@ int usage(const std::string& message) {
                "qwenvl-cli chat: %s\n"
                "usage: qwenvl-cli chat --model DIR [--device cpu|cuda] [--image FILE]... [--prompt TEXT]\n"
                "         [--greedy | --seed N --temperature T --top-p P --top-k K] [--repetition-penalty R]\n"
-               "         [--max-new N] [--system TEXT] [--threads N] [--max-context N]\n"
+               "         [--max-new N] [--system TEXT] [--threads N] [--max-context N] [--low-memory]\n"
                "Without --prompt the chat is interactive: type a message; /image PATH attaches a picture to the next\n"
                "message, /reset starts over, /quit leaves. Ctrl+C stops a reply.\n",
                message.c_str());
@@ -114,15 +114,16 @@ Status add_image(ChatState& st, const std::string& path) {
 }
 
 int run_chat(const std::vector<std::string>& argv) {
-  Args args(argv, {"greedy"});
+  Args args(argv, {"greedy", "low-memory"});
   if (!args.ok()) return usage(args.error());
   if (auto u = args.unknown({"model", "device", "image", "prompt", "greedy", "seed", "temperature", "top-p", "top-k",
-                             "repetition-penalty", "max-new", "system", "threads", "max-context"});
+                             "repetition-penalty", "max-new", "system", "threads", "max-context", "low-memory"});
       !u.empty())
     return usage("unknown option " + u.front());
   if (!args.get("model")) return usage("--model DIR is required");
   LoadOptions lo;
   lo.model_dir = *args.get("model");
+  lo.low_memory = args.has("low-memory");  // CUDA: the vision tower streamed from host memory
   const std::string device = args.get("device").value_or("cpu");
   if (device == "cuda")
     lo.backend = BackendKind::Cuda;

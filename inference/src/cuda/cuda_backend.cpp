@@ -30,11 +30,19 @@ Result<std::unique_ptr<CudaBackend>> CudaBackend::create(const ModelWeights& wei
 
 CudaBackend::~CudaBackend() {
   if (stream_) cudaStreamSynchronize(stream_);
-  if (graph_) cudaGraphExecDestroy(graph_);
+  for (auto& g : graph_) {
+    if (g) cudaGraphExecDestroy(g);
+  }
   gemm_.release();
   for (auto& e : stage_done_) {
     if (e) cudaEventDestroy(e);
   }
+  if (copy_stream_) cudaStreamSynchronize(copy_stream_);
+  for (int i = 0; i < 2; ++i) {
+    if (vit_copied_[i]) cudaEventDestroy(vit_copied_[i]);
+    if (vit_used_[i]) cudaEventDestroy(vit_used_[i]);
+  }
+  if (copy_stream_) cudaStreamDestroy(copy_stream_);
   if (step_begin_) cudaEventDestroy(step_begin_);
   if (step_end_) cudaEventDestroy(step_end_);
   if (stream_) cudaStreamDestroy(stream_);
@@ -63,9 +71,17 @@ Status CudaBackend::init(const ModelWeights& weights, const LoadOptions& options
   if (options.on_progress) {
     progress = [&](double f) { return options.on_progress(LoadProgress{f, "uploading weights to the GPU"}); };
   }
-  auto m = upload_model(weights, stream_, gemm_, progress);
+  auto m = upload_model(weights, stream_, gemm_, progress, options.low_memory);
   if (!m) return m.status();
   model_ = std::move(m.value());
+  if (model_->vit_streamed) {
+    description_ += ", low-memory mode";
+    QWENVL_CUDA_TRY(cudaStreamCreateWithFlags(&copy_stream_, cudaStreamNonBlocking), "creating a CUDA stream");
+    for (int i = 0; i < 2; ++i) {
+      QWENVL_CUDA_TRY(cudaEventCreateWithFlags(&vit_copied_[i], cudaEventDisableTiming), "creating a CUDA event");
+      QWENVL_CUDA_TRY(cudaEventCreateWithFlags(&vit_used_[i], cudaEventDisableTiming), "creating a CUDA event");
+    }
+  }
 
   const int H = cfg_.hidden_size, F = cfg_.ffn_size, V = cfg_.vocab_size, D = cfg_.head_dim();
   max_context_ = std::max(1, options.max_context);
@@ -86,6 +102,10 @@ Status CudaBackend::init(const ModelWeights& weights, const LoadOptions& options
       d_attn_scratch_ = c.take<char>(kernels::attention_decode_scratch_bytes(cfg_.num_heads, D));
       d_inv_freq_ = c.take<float>(D / 2);
       d_params_ = c.take<int>(4);
+      d_seen_ = c.take<uint8_t>(V);
+      d_pick_block_ = c.take<int>(2 + kMarkMax);
+      d_pick_ = c.take<int>(2);
+      d_pick_scratch_ = c.take<char>(kernels::greedy_pick_scratch_bytes());
     };
     carve(k);
     auto buf = DeviceBuffer::allocate(k.used(), "decode buffers");
@@ -111,6 +131,8 @@ Status CudaBackend::init(const ModelWeights& weights, const LoadOptions& options
   QWENVL_TRY(pin(h_x_, static_cast<size_t>(small_max_) * H * 2, "decode inputs"));
   QWENVL_TRY(pin(h_params_, 4 * sizeof(int), "decode positions"));
   QWENVL_TRY(pin(h_logits_, static_cast<size_t>(kLogitRows) * V * sizeof(float), "logits"));
+  QWENVL_TRY(pin(h_pick_block_, (2 + kMarkMax) * sizeof(int), "decode choices"));
+  QWENVL_TRY(pin(h_pick_, 2 * sizeof(int), "decode choices"));
   for (int i = 0; i < 2; ++i) {
     QWENVL_TRY(pin(h_stage_[i], static_cast<size_t>(chunk_) * H * 2, "prompt embeddings"));
     QWENVL_CUDA_TRY(cudaEventCreateWithFlags(&stage_done_[i], cudaEventDisableTiming), "creating a CUDA event");

@@ -36,6 +36,7 @@ class CudaBackend final : public Backend {
   int max_context() const override { return max_context_; }
   int vocab_size() const override { return cfg_.vocab_size; }
   Status encode_images(const float* pixels, int n, float* out) override;
+  bool picks_on_device() const override { return true; }
 
  protected:
   std::unique_ptr<KvCache> make_kv_cache() override;
@@ -56,7 +57,11 @@ class CudaBackend final : public Backend {
   Status run_small(const ForwardRequest& r, int start, int rows, int past, bool last_chunk);
   Status enqueue_small_layers(int rows, int past);
   Status run_prefill(const ForwardRequest& r, int start, int rows, int past, bool last_chunk);
-  Status capture_decode_graph();
+  // kind 0: logits to the host; kind 1: greedy pick on the device (ForwardRequest::pick).
+  Status capture_decode_graph(int kind);
+  Status enqueue_decode_step(int kind);
+  Status prepare_pick(const ForwardRequest& r);  // the seen-id mask and this step's mark block
+  Status finish_pick(const ForwardRequest& r);   // reads the choice, or reports bad logits
 
   std::unique_ptr<DeviceModel> model_;
   ModelConfig cfg_;
@@ -89,16 +94,30 @@ class CudaBackend final : public Backend {
   PinnedBuffer h_params_;    // int[2]
   PinnedBuffer h_logits_;    // float [kLogitRows][V]
 
+  // Greedy decoding on the device: a byte per vocabulary id seen (the repetition penalty), the
+  // mark block ([0] new ids, [1] penalty bits, [2..] ids) copied in by the pick graph, the choice.
+  static constexpr int kMarkMax = 32;
+  uint8_t* d_seen_ = nullptr;
+  int* d_pick_block_ = nullptr;
+  int* d_pick_ = nullptr;  // [0] token, [1] first bad logit index (V when none)
+  void* d_pick_scratch_ = nullptr;
+  PinnedBuffer h_pick_block_, h_pick_;
+  std::vector<int32_t> seen_marked_;  // the ids whose mask bytes are set, in the caller's order
+
   // Prefill and vision workspace (never used at the same time).
   DeviceBuffer ws_;
   PinnedBuffer h_stage_[2];
   cudaEvent_t stage_done_[2] = {nullptr, nullptr};
   int stage_cur_ = 0;
 
-  // The captured decode step.
-  cudaGraphExec_t graph_ = nullptr;
+  // Low-memory mode: the stream that copies vision layers in, and per slot "copied" / "used".
+  cudaStream_t copy_stream_ = nullptr;
+  cudaEvent_t vit_copied_[2] = {nullptr, nullptr}, vit_used_[2] = {nullptr, nullptr};
+
+  // The captured decode steps (per kind).
+  cudaGraphExec_t graph_[2] = {nullptr, nullptr};
   cudaEvent_t step_begin_ = nullptr, step_end_ = nullptr;  // GPU time of a decode step
-  int decode_steps_ = 0;
+  int decode_steps_[2] = {0, 0};
   bool graphs_enabled_ = true;
 };
 

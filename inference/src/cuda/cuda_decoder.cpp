@@ -1,12 +1,16 @@
 // The decoder on the GPU: few-token steps through the fused int4 GEMV kernels (one token: a
 // captured CUDA graph, reusable because positions and lengths live in device memory), and
 // prompt chunks through the fused int4 GEMM with causal flash attention over the paged cache.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "cuda/cuda_backend.h"
 #include "cuda/cuda_stats.h"
 #include "cuda/workspace.h"
+#include "engine/sampler.h"
 
 namespace qwenvl::cuda {
 
@@ -51,14 +55,19 @@ Status CudaBackend::enqueue_small_layers(int rows, int past) {
     QWENVL_CUDA_TRY(
         kernels::gemv_int4(w.c_attn, d_x_, rows, d_qkv_, nullptr, Int4Epilogue::Store, stream_, w.ln_1, eps),
         "ln_1 + c_attn");
-    QWENVL_CUDA_TRY(kernels::rope_qkv(d_qkv_, nullptr, rows, d_params_, d_inv_freq_, c.seq_length, c.use_logn_attn, kv,
-                                      static_cast<int>(l), stream_),
-                    "rotary embedding");
     if (rows == 1) {
+      // One token: the rotary step and the KV write happen inside the attention kernel.
+      kernels::DecodeRope rope;
+      rope.inv_freq = d_inv_freq_;
+      rope.seq_length = c.seq_length;
+      rope.logn = c.use_logn_attn;
       QWENVL_CUDA_TRY(kernels::attention_decode(d_qkv_, kv, static_cast<int>(l), d_params_ + 1, attention_scale(D),
-                                                d_attn_scratch_, d_attn_, stream_),
-                      "decode attention");
+                                                d_attn_scratch_, d_attn_, stream_, rope),
+                      "rotary embedding + decode attention");
     } else {
+      QWENVL_CUDA_TRY(kernels::rope_qkv(d_qkv_, nullptr, rows, d_params_, d_inv_freq_, c.seq_length, c.use_logn_attn,
+                                        kv, static_cast<int>(l), stream_),
+                      "rotary embedding");
       const kernels::AttentionArgs a = causal_args(d_qkv_, d_attn_, kv, static_cast<int>(l), rows, past, c);
       QWENVL_CUDA_TRY(kernels::flash_attention(a, stream_), "attention");
     }
@@ -74,40 +83,108 @@ Status CudaBackend::enqueue_small_layers(int rows, int past) {
   return Status();
 }
 
-// One decode token: inputs from pinned memory, 32 layers, lm_head, logits back to pinned memory.
-Status CudaBackend::capture_decode_graph() {
+// One decode token: inputs from pinned memory, 32 layers, lm_head, then either the logits back
+// to pinned memory (kind 0) or the greedy choice made on the device, two ints back (kind 1).
+Status CudaBackend::enqueue_decode_step(int kind) {
   const int H = cfg_.hidden_size, V = cfg_.vocab_size;
-  auto enqueue = [&]() -> Status {
-    QWENVL_CUDA_TRY(
-        cudaMemcpyAsync(d_x_, h_x_.as<__half>(), static_cast<size_t>(H) * 2, cudaMemcpyHostToDevice, stream_),
-        "copying the token embedding");
-    QWENVL_CUDA_TRY(cudaMemcpyAsync(d_params_, h_params_.as<int>(), 2 * sizeof(int), cudaMemcpyHostToDevice, stream_),
-                    "copying the position");
-    QWENVL_TRY(enqueue_small_layers(1, 0));
-    QWENVL_CUDA_TRY(kernels::gemv_f16_f32(model_->lm_head, V, H, d_xn_, d_logits_, stream_), "lm_head");
+  QWENVL_CUDA_TRY(cudaMemcpyAsync(d_x_, h_x_.as<__half>(), static_cast<size_t>(H) * 2, cudaMemcpyHostToDevice, stream_),
+                  "copying the token embedding");
+  QWENVL_CUDA_TRY(cudaMemcpyAsync(d_params_, h_params_.as<int>(), 2 * sizeof(int), cudaMemcpyHostToDevice, stream_),
+                  "copying the position");
+  if (kind == 1) {
+    QWENVL_CUDA_TRY(cudaMemcpyAsync(d_pick_block_, h_pick_block_.as<int>(), (2 + kMarkMax) * sizeof(int),
+                                    cudaMemcpyHostToDevice, stream_),
+                    "copying the seen tokens");
+  }
+  QWENVL_TRY(enqueue_small_layers(1, 0));
+  QWENVL_CUDA_TRY(kernels::gemv_f16_f32(model_->lm_head, V, H, d_xn_, d_logits_, stream_), "lm_head");
+  if (kind == 0) {
     QWENVL_CUDA_TRY(cudaMemcpyAsync(h_logits_.as<float>(), d_logits_, static_cast<size_t>(V) * sizeof(float),
                                     cudaMemcpyDeviceToHost, stream_),
                     "copying the logits");
     return Status();
-  };
-  if (!graphs_enabled_ || decode_steps_ == 0) {  // the first step runs eagerly (sets kernel attributes)
-    return enqueue();
+  }
+  QWENVL_CUDA_TRY(kernels::mark_seen(d_pick_block_, d_seen_, V, kMarkMax, stream_), "marking seen tokens");
+  QWENVL_CUDA_TRY(
+      kernels::greedy_pick(d_logits_, V, d_seen_, d_pick_block_, kMaxLogit, d_pick_scratch_, d_pick_, stream_),
+      "choosing the next token");
+  QWENVL_CUDA_TRY(cudaMemcpyAsync(h_pick_.as<int>(), d_pick_, 2 * sizeof(int), cudaMemcpyDeviceToHost, stream_),
+                  "copying the chosen token");
+  return Status();
+}
+
+Status CudaBackend::capture_decode_graph(int kind) {
+  if (!graphs_enabled_ || decode_steps_[kind] == 0) {  // the first step runs eagerly (sets kernel attributes)
+    return enqueue_decode_step(kind);
   }
   QWENVL_CUDA_TRY(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal), "starting a CUDA graph capture");
-  const Status s = enqueue();
+  const Status s = enqueue_decode_step(kind);
   cudaGraph_t g = nullptr;
   const cudaError_t e = cudaStreamEndCapture(stream_, &g);
   cudaError_t inst = cudaErrorUnknown;
-  if (s.ok() && e == cudaSuccess && g) inst = cudaGraphInstantiate(&graph_, g, 0);
+  if (s.ok() && e == cudaSuccess && g) inst = cudaGraphInstantiate(&graph_[kind], g, 0);
   if (g) cudaGraphDestroy(g);
   if (inst != cudaSuccess) {
     // Graphs are an optimisation: fall back to launching the step directly.
     cudaGetLastError();
-    graph_ = nullptr;
+    graph_[kind] = nullptr;
     graphs_enabled_ = false;
-    return enqueue();
+    return enqueue_decode_step(kind);
   }
-  QWENVL_CUDA_TRY(cudaGraphLaunch(graph_, stream_), "launching the decode graph");
+  QWENVL_CUDA_TRY(cudaGraphLaunch(graph_[kind], stream_), "launching the decode graph");
+  return Status();
+}
+
+Status CudaBackend::prepare_pick(const ForwardRequest& r) {
+  int* block = h_pick_block_.as<int>();
+  const float penalty = r.pick_penalty;
+  std::memcpy(&block[1], &penalty, sizeof(float));
+  block[0] = 0;
+  if (penalty == 1.0f || !r.pick_seen) return Status();  // the mask is not read
+  const std::vector<int32_t>& seen = *r.pick_seen;
+  const bool extends =
+      seen_marked_.size() <= seen.size() && std::equal(seen_marked_.begin(), seen_marked_.end(), seen.begin());
+  if (!extends) {
+    QWENVL_CUDA_TRY(cudaMemsetAsync(d_seen_, 0, static_cast<size_t>(cfg_.vocab_size), stream_),
+                    "clearing the seen tokens");
+    seen_marked_.clear();
+  }
+  const size_t fresh = seen.size() - seen_marked_.size();
+  if (fresh <= static_cast<size_t>(kMarkMax)) {
+    // Marked inside the graph, from the pinned block.
+    block[0] = static_cast<int>(fresh);
+    std::copy(seen.begin() + static_cast<long>(seen_marked_.size()), seen.end(), block + 2);
+  } else {
+    // Many (a new prompt): a block in the idle prompt workspace, marked before the graph runs.
+    std::vector<int> big(2 + fresh);
+    big[0] = static_cast<int>(fresh);
+    big[1] = block[1];
+    std::copy(seen.begin() + static_cast<long>(seen_marked_.size()), seen.end(), big.begin() + 2);
+    if (big.size() * sizeof(int) > ws_.size()) return Status::error("too many seen tokens for the workspace");
+    QWENVL_CUDA_TRY(cudaMemcpyAsync(ws_.get(), big.data(), big.size() * sizeof(int), cudaMemcpyHostToDevice, stream_),
+                    "copying the seen tokens");
+    QWENVL_CUDA_TRY(kernels::mark_seen(ws_.as<int>(), d_seen_, cfg_.vocab_size, static_cast<int>(fresh), stream_),
+                    "marking seen tokens");
+    QWENVL_CUDA_TRY(cudaStreamSynchronize(stream_), "marking seen tokens");  // `big` goes out of scope
+  }
+  seen_marked_ = seen;
+  return Status();
+}
+
+Status CudaBackend::finish_pick(const ForwardRequest& r) {
+  const int V = cfg_.vocab_size;
+  const int* out = h_pick_.as<int>();
+  if (out[1] < V) {
+    // The same words as check_logits (engine/sampler.h), for the first bad logit.
+    float v = 0;
+    QWENVL_CUDA_TRY(cudaMemcpy(&v, d_logits_ + out[1], sizeof(float), cudaMemcpyDeviceToHost), "reading a logit");
+    const std::string what = std::isnan(v)   ? "NaN"
+                             : std::isinf(v) ? "infinite"
+                                             : "absurdly large (" + std::to_string(v) + ")";
+    return Status::error("the model produced " + what + " logits (token " + std::to_string(out[1]) +
+                         "): the checkpoint is damaged (NaN or infinite weights?)");
+  }
+  *r.pick = out[0];
   return Status();
 }
 
@@ -118,20 +195,23 @@ Status CudaBackend::run_small(const ForwardRequest& r, int start, int rows, int 
   h_params_.as<int>()[1] = past + rows;
   const bool all = r.logits == LogitsMode::All;
   if (rows == 1) {
-    const bool timed = graph_ != nullptr;
+    const int kind = r.pick ? 1 : 0;
+    if (kind == 1) QWENVL_TRY(prepare_pick(r));
+    const bool timed = graph_[kind] != nullptr;
     if (timed) {
       QWENVL_CUDA_TRY(cudaEventRecord(step_begin_, stream_), "recording a CUDA event");
-      QWENVL_CUDA_TRY(cudaGraphLaunch(graph_, stream_), "launching the decode graph");
+      QWENVL_CUDA_TRY(cudaGraphLaunch(graph_[kind], stream_), "launching the decode graph");
       QWENVL_CUDA_TRY(cudaEventRecord(step_end_, stream_), "recording a CUDA event");
     } else {
-      QWENVL_TRY(capture_decode_graph());
+      QWENVL_TRY(capture_decode_graph(kind));
     }
-    ++decode_steps_;
+    ++decode_steps_[kind];
     QWENVL_CUDA_TRY(cudaStreamSynchronize(stream_), "running a decode step");
     if (timed) {
       float ms = 0;
       if (cudaEventElapsedTime(&ms, step_begin_, step_end_) == cudaSuccess) add_decode_step(ms);
     }
+    if (kind == 1) return finish_pick(r);
     if (all || (r.logits == LogitsMode::Last && last_chunk))
       QWENVL_TRY(deliver_logits(r, start, h_logits_.as<float>()));
     return Status();

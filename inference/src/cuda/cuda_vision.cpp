@@ -31,11 +31,34 @@ Status CudaBackend::encode_images(const float* pixels, int n, float* out) {
     QWENVL_CUDA_TRY(kernels::layernorm(sp.ln, m.vit_pos, nullptr, T, nullptr, sp.stream, m.ln_pre_w, m.ln_pre_b, T, W,
                                        eps, stream_),
                     "positions + ln_pre");
-    QWENVL_CUDA_TRY(kernels::layernorm(sp.stream, nullptr, nullptr, 0, nullptr, sp.ln, m.vit[0].ln_1_w, m.vit[0].ln_1_b,
-                                       T, W, eps, stream_),
+    // Low-memory mode: layer l runs from slot l % 2 while layer l + 1 is copied into the other
+    // slot on copy_stream_ (after layer l - 1, its previous user, is done); the end of layer l
+    // already needs layer l + 1's ln_1, so it waits for that copy.
+    const bool streamed = m.vit_streamed;
+    const size_t n_layers = m.vit.size();
+    auto copy_layer = [&](size_t l) -> Status {
+      const int slot = static_cast<int>(l % 2);
+      if (l >= 2) {
+        QWENVL_CUDA_TRY(cudaStreamWaitEvent(copy_stream_, vit_used_[slot], 0), "ordering a vision layer copy");
+      }
+      QWENVL_CUDA_TRY(cudaMemcpyAsync(m.vit_slots[slot].get(), m.vit_host.as<char>() + m.vit_begin[l],
+                                      m.vit_begin[l + 1] - m.vit_begin[l], cudaMemcpyHostToDevice, copy_stream_),
+                      "copying a vision layer to the GPU");
+      QWENVL_CUDA_TRY(cudaEventRecord(vit_copied_[slot], copy_stream_), "recording a CUDA event");
+      return Status();
+    };
+    auto layer = [&](size_t l) { return streamed ? vit_layer_in(m, l, m.vit_slots[l % 2].as<char>()) : m.vit[l]; };
+    if (streamed) {
+      QWENVL_TRY(copy_layer(0));
+      QWENVL_CUDA_TRY(cudaStreamWaitEvent(stream_, vit_copied_[0], 0), "waiting for a vision layer");
+    }
+    const VitLayerDevice first = layer(0);
+    QWENVL_CUDA_TRY(kernels::layernorm(sp.stream, nullptr, nullptr, 0, nullptr, sp.ln, first.ln_1_w, first.ln_1_b, T, W,
+                                       eps, stream_),
                     "ln_1");
-    for (size_t l = 0; l < m.vit.size(); ++l) {
-      const VitLayerDevice& w = m.vit[l];
+    for (size_t l = 0; l < n_layers; ++l) {
+      if (streamed && l + 1 < n_layers) QWENVL_TRY(copy_layer(l + 1));
+      const VitLayerDevice w = layer(l);
       QWENVL_TRY(gemm_.linear(sp.ln, W, w.in_w, W, sp.qkv, 3 * W, T, 3 * W, W));
       QWENVL_CUDA_TRY(kernels::bias_act(sp.qkv, w.in_b, T, 3 * W, 3 * W, kernels::Activation::None, stream_),
                       "in_proj bias");
@@ -62,11 +85,16 @@ Status CudaBackend::encode_images(const float* pixels, int n, float* out) {
       QWENVL_TRY(gemm_.linear(sp.ln, W, w.fc_w, W, sp.big, M, T, M, W));
       QWENVL_CUDA_TRY(kernels::bias_act(sp.big, w.fc_b, T, M, M, kernels::Activation::GeluErf, stream_), "GELU");
       QWENVL_TRY(gemm_.linear(sp.big, M, w.proj_w, M, sp.ln, W, T, W, M));
-      const bool more = l + 1 < m.vit.size();
-      QWENVL_CUDA_TRY(kernels::layernorm(sp.stream, sp.ln, w.proj_b, 0, sp.stream, more ? sp.ln : nullptr,
-                                         more ? m.vit[l + 1].ln_1_w : nullptr, more ? m.vit[l + 1].ln_1_b : nullptr, T,
-                                         W, eps, stream_),
-                      "residual + ln_1");
+      const bool more = l + 1 < n_layers;
+      if (streamed && more) {
+        QWENVL_CUDA_TRY(cudaStreamWaitEvent(stream_, vit_copied_[(l + 1) % 2], 0), "waiting for a vision layer");
+      }
+      const VitLayerDevice next = more ? layer(l + 1) : VitLayerDevice();
+      QWENVL_CUDA_TRY(
+          kernels::layernorm(sp.stream, sp.ln, w.proj_b, 0, sp.stream, more ? sp.ln : nullptr,
+                             more ? next.ln_1_w : nullptr, more ? next.ln_1_b : nullptr, T, W, eps, stream_),
+          "residual + ln_1");
+      if (streamed) QWENVL_CUDA_TRY(cudaEventRecord(vit_used_[l % 2], stream_), "recording a CUDA event");
     }
     // Resampler: 256 learned queries attend to the 1024 patch features.
     QWENVL_TRY(gemm_.linear(sp.stream, W, m.kv_proj_w, W, sp.kv, H, T, H, W));

@@ -3,6 +3,7 @@
 // on the GPU and precomputes what is constant (position tables, the resampler's queries).
 #include "cuda/device_model.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "cuda/gemm.h"
@@ -67,10 +68,23 @@ bool all_zero(const uint16_t* h, size_t n) {
 class Builder {
  public:
   Builder(bool upload, char* base, cudaStream_t stream, Stager* stager, const std::function<bool(double)>* progress,
-          size_t total)
-      : upload_(upload), base_(base), stream_(stream), stager_(stager), progress_(progress), total_(total) {}
+          size_t total, char* host_base = nullptr, bool stream_vit = false)
+      : upload_(upload),
+        base_(base),
+        stream_(stream),
+        stager_(stager),
+        progress_(progress),
+        total_(total),
+        host_base_(host_base),
+        stream_vit_(stream_vit) {}
 
   size_t used() const { return offset_; }
+  // Low-memory mode: the ViT layers are placed in (pinned) host memory instead, between
+  // begin_host() and end_host().
+  bool streams_vit() const { return stream_vit_; }
+  void begin_host() { host_mode_ = stream_vit_; }
+  void end_host() { host_mode_ = false; }
+  size_t host_used() const { return host_offset_; }
   const Status& status() const { return status_; }
 
   // fp16 tensor (or elements [first, first + count) of it) copied as is.
@@ -115,6 +129,12 @@ class Builder {
     w.scales = reinterpret_cast<const uint32_t*>(s);
     w.zeros = reinterpret_cast<const uint2*>(z);
     w.bias = reinterpret_cast<const __half*>(bias);
+    // Symmetric checkpoints (every zero point 8) take the decode GEMV's folded-zero path.
+    w.symmetric = true;
+    for (int p = 0; p < parts; ++p) {
+      const TensorView* z = layers[p]->qzeros;
+      w.symmetric = w.symmetric && kernels::int4_zeros_symmetric(z->data, z->nbytes);
+    }
     if (!upload_ || !status_.ok()) return w;
     const int n1 = up.out_features;
     for (int p = 0; p < parts; ++p) {
@@ -145,6 +165,11 @@ class Builder {
 
  private:
   char* place(size_t bytes) {
+    if (host_mode_) {
+      const size_t at = host_offset_;
+      host_offset_ += align_up(bytes);
+      return upload_ ? host_base_ + at : nullptr;
+    }
     const size_t at = offset_;
     offset_ += align_up(bytes);
     return upload_ ? base_ + at : nullptr;
@@ -152,7 +177,11 @@ class Builder {
 
   void copy(void* dst, const void* src, size_t bytes) {
     if (!status_.ok()) return;
-    status_ = stager_->copy(dst, src, bytes, stream_);
+    if (host_mode_) {
+      std::memcpy(dst, src, bytes);
+    } else {
+      status_ = stager_->copy(dst, src, bytes, stream_);
+    }
     report(bytes);
   }
 
@@ -189,6 +218,9 @@ class Builder {
   const std::function<bool(double)>* progress_;
   size_t total_;
   size_t offset_ = 0, done_ = 0;
+  char* host_base_ = nullptr;
+  bool stream_vit_ = false, host_mode_ = false;
+  size_t host_offset_ = 0;
   Status status_;
   DeviceBuffer raw_q_, raw_z_, raw_s_;
 };
@@ -237,9 +269,12 @@ void build(Builder& b, const ModelWeights& w, DeviceModel& m) {
   m.ln_pre_w = b.fp16(v.ln_pre_w);
   m.ln_pre_b = b.fp16(v.ln_pre_b);
   m.vit.resize(v.layers.size());
+  m.vit_begin.assign(v.layers.size() + 1, 0);
+  b.begin_host();
   for (size_t i = 0; i < v.layers.size(); ++i) {
     const VisionLayerWeights& s = v.layers[i];
     VitLayerDevice& d = m.vit[i];
+    m.vit_begin[i] = b.host_used();
     d.ln_1_w = b.fp16(s.ln_1_w);
     d.ln_1_b = b.fp16(s.ln_1_b);
     d.in_w = b.fp16(s.in_proj_w);
@@ -253,6 +288,8 @@ void build(Builder& b, const ModelWeights& w, DeviceModel& m) {
     d.proj_w = b.fp16(s.c_proj_w);
     d.proj_b = b.fp16(s.c_proj_b);
   }
+  m.vit_begin[v.layers.size()] = b.host_used();
+  b.end_host();
   const ResamplerWeights& r = v.pool;
   const size_t HH = static_cast<size_t>(H) * H;
   m.kv_proj_w = b.fp16(r.kv_proj_w);
@@ -328,35 +365,82 @@ Status check_cuda_support(const ModelConfig& c) {
 }
 
 Result<std::unique_ptr<DeviceModel>> upload_model(const ModelWeights& weights, cudaStream_t stream, Gemm& gemm,
-                                                  const std::function<bool(double)>& progress) {
+                                                  const std::function<bool(double)>& progress, bool low_memory) {
   QWENVL_TRY(check_cuda_support(weights.config));
   auto m = std::make_unique<DeviceModel>();
   m->config = weights.config;
   {
-    Builder sizing(false, nullptr, stream, nullptr, nullptr, 1);
-    DeviceModel scratch;
-    build(sizing, weights, scratch);
     size_t free_b = 0, total_b = 0;
     QWENVL_CUDA_TRY(cudaMemGetInfo(&free_b, &total_b), "reading the free GPU memory");
     const size_t margin = size_t{256} << 20;  // activations, KV cache pages, cuBLAS
-    if (sizing.used() + margin > free_b) {
-      return Status::error("the model needs " + format_mib(sizing.used() + margin) + " of GPU memory but only " +
+    Builder sizing(false, nullptr, stream, nullptr, nullptr, 1);
+    DeviceModel scratch;
+    build(sizing, weights, scratch);
+    size_t need = sizing.used();
+    // Low-memory mode, asked for or when the whole model does not fit: the ViT layers stay in
+    // pinned host memory and are streamed through two device slots while a picture is encoded.
+    if (low_memory || need + margin > free_b) {
+      Builder lean(false, nullptr, stream, nullptr, nullptr, 1, nullptr, true);
+      DeviceModel layout;
+      build(lean, weights, layout);
+      size_t slot = 0;
+      for (size_t i = 0; i + 1 < layout.vit_begin.size(); ++i)
+        slot = std::max(slot, layout.vit_begin[i + 1] - layout.vit_begin[i]);
+      need = lean.used() + 2 * slot;
+      m->vit_streamed = true;
+      m->vit_slot_bytes = slot;
+      auto host = PinnedBuffer::allocate(lean.host_used(), "the vision layers in host memory (low-memory mode)");
+      if (!host) return host.status();
+      m->vit_host = std::move(host.value());
+    }
+    if (need + margin > free_b) {
+      return Status::error("the model needs " + format_mib(need + margin) + " of GPU memory but only " +
                            format_mib(free_b) + " of " + format_mib(total_b) +
                            " is free: close other programs using the GPU, or use the CPU backend");
     }
-    auto arena = DeviceBuffer::allocate(sizing.used(), "the model's weights");
+    auto arena = DeviceBuffer::allocate(need - (m->vit_streamed ? 2 * m->vit_slot_bytes : 0), "the model's weights");
     if (!arena) return arena.status();
     m->arena = std::move(arena.value());
+    if (m->vit_streamed) {
+      for (auto& slot : m->vit_slots) {
+        auto b = DeviceBuffer::allocate(m->vit_slot_bytes, "a vision layer slot (low-memory mode)");
+        if (!b) return b.status();
+        slot = std::move(b.value());
+      }
+    }
   }
   Stager stager;
   QWENVL_TRY(stager.init());
-  Builder upload(true, m->arena.as<char>(), stream, &stager, &progress, m->arena.size());
+  Builder upload(true, m->arena.as<char>(), stream, &stager, &progress, m->arena.size() + m->vit_host.size(),
+                 m->vit_host.as<char>(), m->vit_streamed);
   build(upload, weights, *m);
   QWENVL_TRY(upload.status());
   QWENVL_TRY(precompute_queries(weights, *m, stream, gemm, stager));
   m->wte = weights.wte->as<uint16_t>();
   QWENVL_CUDA_TRY(cudaStreamSynchronize(stream), "uploading the model");
   return m;
+}
+
+VitLayerDevice vit_layer_in(const DeviceModel& m, size_t l, const char* slot) {
+  const char* begin = m.vit_host.as<char>() + m.vit_begin[l];
+  auto at = [&](const __half* p) {
+    return reinterpret_cast<const __half*>(slot + (reinterpret_cast<const char*>(p) - begin));
+  };
+  const VitLayerDevice& h = m.vit[l];
+  VitLayerDevice d;
+  d.ln_1_w = at(h.ln_1_w);
+  d.ln_1_b = at(h.ln_1_b);
+  d.in_w = at(h.in_w);
+  d.in_b = at(h.in_b);
+  d.out_w = at(h.out_w);
+  d.out_b = at(h.out_b);
+  d.ln_2_w = at(h.ln_2_w);
+  d.ln_2_b = at(h.ln_2_b);
+  d.fc_w = at(h.fc_w);
+  d.fc_b = at(h.fc_b);
+  d.proj_w = at(h.proj_w);
+  d.proj_b = at(h.proj_b);
+  return d;
 }
 
 }  // namespace qwenvl::cuda

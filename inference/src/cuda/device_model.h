@@ -56,6 +56,14 @@ struct DeviceModel {
   const __half* vit_pos = nullptr;  // [grid^2][W], bicubic-interpolated
   const __half *ln_pre_w = nullptr, *ln_pre_b = nullptr;
   std::vector<VitLayerDevice> vit;
+  // Low-memory mode: vit's pointers point into vit_host (pinned host memory), layer i at bytes
+  // [vit_begin[i], vit_begin[i + 1]); encode_images copies each layer into one of the two device
+  // slots before it runs (vit_layer_in()). Otherwise vit_begin only records the layout.
+  bool vit_streamed = false;
+  PinnedBuffer vit_host;
+  std::vector<size_t> vit_begin;
+  size_t vit_slot_bytes = 0;
+  DeviceBuffer vit_slots[2];
 
   // Resampler.
   const __half* kv_proj_w = nullptr;  // [H][W]
@@ -71,8 +79,13 @@ struct DeviceModel {
 // Checks that the CUDA kernels support the config's sizes; the message names the size.
 Status check_cuda_support(const ModelConfig& c);
 
-// Uploads and repacks every tensor. `progress(fraction)` returns false to cancel.
+// Uploads and repacks every tensor. `progress(fraction)` returns false to cancel. With
+// low_memory, or when the whole model does not fit the free GPU memory, the ViT layers stay in
+// pinned host memory (DeviceModel::vit_streamed).
 Result<std::unique_ptr<DeviceModel>> upload_model(const ModelWeights& weights, cudaStream_t stream, Gemm& gemm,
-                                                  const std::function<bool(double)>& progress);
+                                                  const std::function<bool(double)>& progress, bool low_memory);
+
+// Layer l's pointers rebased from the host copy into a device slot holding that layer's bytes.
+VitLayerDevice vit_layer_in(const DeviceModel& m, size_t l, const char* slot);
 
 }  // namespace qwenvl::cuda

@@ -47,6 +47,8 @@ Status Backend::check(const KvCache& cache, const ForwardRequest& r) const {
 
 Status Backend::forward(KvCache& cache, const ForwardRequest& r) {
   QWENVL_TRY(check(cache, r));
+  if (r.pick && (!picks_on_device() || r.n_tokens != 1))
+    return Status::error("forward: this backend cannot pick tokens itself (Runner::step_greedy picks on the host)");
   QWENVL_TRY(run_forward(cache, r));
   cache.tokens_.insert(cache.tokens_.end(), r.ids, r.ids + r.n_tokens);
   cache.alpha_ = r.ntk_alpha;

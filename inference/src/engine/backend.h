@@ -39,6 +39,13 @@ struct ForwardRequest {
   double ntk_alpha = 1.0;
   LogitsMode logits = LogitsMode::Last;  // Last: index n_tokens - 1
   LogitsFn on_logits;
+  // Greedy decoding of a one-token pass, for backends whose picks_on_device() is true: *pick
+  // receives the first argmax of its logits after the repetition penalty over pick_seen (as
+  // Sampler::next with greedy parameters), on_logits is not called and no logits reach the host.
+  // Non-finite logits fail the pass with check_logits' message (engine/sampler.h).
+  int32_t* pick = nullptr;
+  const std::vector<int32_t>* pick_seen = nullptr;
+  float pick_penalty = 1.0f;
 };
 
 // One conversation's keys and values, made by Backend::new_kv_cache() and valid only with that
@@ -82,6 +89,9 @@ class Backend {
 
   // pixels: [n][3][S][S] normalised (CLIP) fp32; out: [n][n_queries][hidden] fp32.
   virtual Status encode_images(const float* pixels, int n, float* out) = 0;
+
+  // Whether run_forward answers ForwardRequest::pick (else forward refuses a request with one).
+  virtual bool picks_on_device() const { return false; }
 
   // An empty cache for one conversation; storage grows as passes need it.
   std::unique_ptr<KvCache> new_kv_cache();

@@ -58,16 +58,19 @@ Result<std::unique_ptr<Model>> Model::load(const LoadOptions& options) {
   if (!progress(0.05, "reading tokenizer")) return cancelled;
   const std::string vocab = (fs::path(options.model_dir) / "qwen.tiktoken").string();
   if (!fs::exists(vocab, ec))
-    return R::error(vocab + ": not found (qwen.tiktoken ships with Qwen-VL-Chat-Int4; is the download complete?)");
+    return Status::coded(ErrorCode::kModelFileMissing, {options.model_dir, "qwen.tiktoken"},
+                         vocab + ": not found (qwen.tiktoken ships with Qwen-VL-Chat-Int4; is the download complete?)");
   auto tok = Tokenizer::load(vocab);
   if (!tok) return tok.status();
   impl->tokenizer = std::move(tok.value());
 
   const BackendEntry* entry = backend_registry().find(options.backend);
   // Not `compiled` alone: the CUDA entry's available() says why its module is missing.
-  if (!entry || !entry->create || !entry->available)
-    return R::error(std::string("this build of QwenVL has no ") +
-                    (entry ? entry->title : backend_name(options.backend)) + " backend; choose the CPU backend");
+  if (!entry || !entry->create || !entry->available) {
+    const std::string title = entry ? entry->title : backend_name(options.backend);
+    return Status::coded(ErrorCode::kBackendNotBuilt, {title},
+                         "this build of QwenVL has no " + title + " backend; choose the CPU backend");
+  }
   if (Status a = entry->available(); !a) return a.with_context(std::string(entry->title) + " backend unavailable: ");
   LoadOptions bo = options;
   bo.on_progress = [&](const LoadProgress& p) { return progress(0.1 + 0.9 * p.fraction, p.stage); };
@@ -75,6 +78,9 @@ Result<std::unique_ptr<Model>> Model::load(const LoadOptions& options) {
   auto backend = entry->create(*impl->weights, bo);
   if (!backend) return backend.status();
   impl->backend = std::move(backend.value());
+  // The backend copied or converted weights from the mapped files: not from a file that changed
+  // meanwhile (a download still writing it, a copy over it).
+  if (Status s = impl->weights->archive->check_unchanged(); !s) return s.with_context("while loading: ");
   if (!progress(1.0, "ready")) return cancelled;
 
   const ModelConfig& c = impl->config();

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "engine/sampler.h"
 #include "model/rotary.h"
 
 namespace qwenvl {
@@ -106,6 +107,9 @@ Result<PrefillInfo> Runner::prefill(const std::vector<int32_t>& ids, PictureSour
     req.splices.push_back({lo - reuse, hi - lo, features_of(s.label) + size_t(lo - s.first) * cfg.hidden_size});
   }
   QWENVL_TRY(model_.backend->forward(*cache_, req));
+  // Weights read from a checkpoint truncated or rewritten meanwhile give numbers, not a crash
+  // (MappedFile's guard): they are refused here, before anyone samples from them.
+  QWENVL_TRY(model_.weights->archive->check_unchanged());
   if (to_encode.size() == 1) {
     pictures.keep(to_encode[0], std::move(encoded));  // no copy on the common path
   } else {
@@ -123,6 +127,33 @@ Status Runner::step(int32_t token, const LogitsFn& on_logits) {
   r.ntk_alpha = cache_->ntk_alpha();  // the last prefill's, kept by the cache
   r.logits = LogitsMode::Last;
   r.on_logits = on_logits;
+  QWENVL_TRY(model_.backend->forward(*cache_, r));
+  return model_.weights->archive->check_unchanged();  // as in prefill
+}
+
+Status Runner::step_greedy(int32_t token, const std::vector<int32_t>& seen, float repetition_penalty, int32_t* next) {
+  QWENVL_TRY(ensure_cache());
+  if (!model_.backend->picks_on_device()) {
+    // The host pick: Sampler::next's greedy steps over the logits.
+    Status picked = Status::error("the backend gave no logits");
+    QWENVL_TRY(step(token, [&](int, const float* l) {
+      const int V = model_.backend->vocab_size();
+      std::vector<float> v(l, l + V);
+      picked = check_logits(v.data(), V);
+      if (!picked.ok()) return;
+      apply_repetition_penalty(v.data(), V, seen, repetition_penalty);
+      *next = argmax(v.data(), V);
+    }));
+    return picked;
+  }
+  ForwardRequest r;
+  r.ids = &token;
+  r.n_tokens = 1;
+  r.ntk_alpha = cache_->ntk_alpha();
+  r.logits = LogitsMode::Last;
+  r.pick = next;
+  r.pick_seen = &seen;
+  r.pick_penalty = repetition_penalty;
   return model_.backend->forward(*cache_, r);
 }
 

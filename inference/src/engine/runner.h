@@ -53,6 +53,9 @@ class Runner {
                               const LogitsFn& on_logits);
   // One more token, at the alpha of the last prefill; its logits go to on_logits (index 0).
   Status step(int32_t token, const LogitsFn& on_logits);
+  // One more token, and the greedy choice of the next one (argmax after the repetition penalty
+  // over `seen`) in *next; on a GPU the logits stay on the device.
+  Status step_greedy(int32_t token, const std::vector<int32_t>& seen, float repetition_penalty, int32_t* next);
 
   int length() const { return cache_ ? cache_->length() : 0; }
   int max_context() const { return model_.backend->max_context(); }

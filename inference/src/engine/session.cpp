@@ -209,15 +209,21 @@ Result<std::string> ChatSession::generate(const std::string& query, const Sampli
   };
   Clock::time_point t_first{};
   bool first = true;
+  const bool greedy = is_greedy(params);
+  int32_t picked = -1;
+  bool have_pick = false;  // greedy decode steps: the token the backend already chose
   stats.stop_reason = StopReason::MaxTokens;
   for (;;) {
     if (cancel && cancel->load(std::memory_order_relaxed)) {
       stats.stop_reason = StopReason::Cancelled;
       break;
     }
-    Result<int32_t> next = sampler.next(logits.data(), V, seen);
-    if (!next) return next.status();  // NaN/Inf logits: a damaged checkpoint, said as such
-    const int32_t tok = *next;
+    int32_t tok = picked;
+    if (!have_pick) {
+      Result<int32_t> next = sampler.next(logits.data(), V, seen);
+      if (!next) return next.status();  // NaN/Inf logits: a damaged checkpoint, said as such
+      tok = *next;
+    }
     if (first) {
       first = false;
       t_first = Clock::now();
@@ -238,7 +244,13 @@ Result<std::string> ChatSession::generate(const std::string& query, const Sampli
       stats.stop_reason = StopReason::ContextFull;
       break;
     }
-    QWENVL_TRY(runner.step(tok, keep_logits));
+    if (greedy) {
+      // The backend picks the next token itself (on a GPU the logits never leave the device).
+      QWENVL_TRY(runner.step_greedy(tok, seen, params.repetition_penalty, &picked));
+      have_pick = true;
+    } else {
+      QWENVL_TRY(runner.step(tok, keep_logits));
+    }
   }
   emit(decoder.flush());
   if (!generated.empty()) stats.generation_seconds = seconds_since(t_first);

@@ -79,17 +79,28 @@ void cmyk_inverted_to_rgb(const uint8_t* in, uint8_t* out, int width) {
   }
 }
 
+// Arithmetic coding (SOF9-SOF11) has no such bound: the decoder reads zeros once the data ends
+// (at the next marker, no warning), and zeros decode as blocks, so a header alone is a valid
+// file of any size; libjpeg's encoder writes a flat 13000 x 13000 picture in 208 bytes. Up to
+// kArithFreePixels (48 MB of RGB) any arithmetic-coded file decodes; past it, a file must carry
+// one byte per kArithBlocksPerByte blocks of its first scan (1/256 of the Huffman minimum, far
+// below any photograph or scan with content), which caps what a small file can make libjpeg
+// allocate at about 6,000 times its size. Flat giant pictures in arithmetic coding are refused.
+constexpr uint64_t kArithFreePixels = uint64_t{4096} * 4096;
+constexpr uint64_t kArithBlocksPerByte = 32;
+
 // The smallest file that can hold the first scan's Huffman-coded data: every 8x8 block of every
 // component in that scan takes at least one code of at least one bit (a DC difference, or the
 // DC and end-of-block codes of a sequential scan). A file far below that claims dimensions it
-// cannot carry; libjpeg would pad it with zeros (a warning only) after the buffers exist. 0 when
-// no such bound holds: arithmetic coding can code a run of empty blocks in almost no bits.
+// cannot carry; libjpeg would pad it with zeros (a warning only) after the buffers exist. For
+// arithmetic coding, the policy bound above.
 uint64_t min_bytes_for_first_scan(const jpeg_decompress_struct& cinfo) {
-  if (cinfo.arith_code) return 0;
   uint64_t blocks = 0;
   for (int i = 0; i < cinfo.comps_in_scan; ++i)
     blocks += uint64_t{cinfo.cur_comp_info[i]->width_in_blocks} * cinfo.cur_comp_info[i]->height_in_blocks;
-  return blocks / 8;
+  if (!cinfo.arith_code) return blocks / 8;
+  if (uint64_t{cinfo.image_width} * cinfo.image_height <= kArithFreePixels) return 0;
+  return blocks / kArithBlocksPerByte;
 }
 
 // What libjpeg may allocate for this header: the whole-image coefficient buffer of a multi-scan
@@ -152,9 +163,13 @@ bool run(Job& job) {
     return false;
   }
   if (const uint64_t need = min_bytes_for_first_scan(*cinfo); job.bytes.size() < need) {
-    job.refusal = "the header claims " + std::to_string(w) + "x" + std::to_string(h) + " pixels, which need at least " +
-                  std::to_string(need) + " bytes of image data, but the file has only " +
-                  std::to_string(job.bytes.size()) + " (truncated or hostile); refused before decoding";
+    job.refusal =
+        "the header claims " + std::to_string(w) + "x" + std::to_string(h) + " pixels, which need at least " +
+        std::to_string(need) + " bytes of image data" +
+        (cinfo->arith_code ? " in an arithmetic-coded file over " + std::to_string(kArithFreePixels) + " pixels"
+                           : std::string()) +
+        ", but the file has only " + std::to_string(job.bytes.size()) +
+        " (truncated or hostile); refused before decoding";
     return false;
   }
   const int components = cinfo->num_components;

@@ -130,7 +130,12 @@ Result<ModelConfig> load_config_files(const std::string& dir) {
   const std::string cfg_path = (fs::path(dir) / "config.json").string();
   auto dir_found = path_exists(dir);
   if (!dir_found) return dir_found.status();
-  if (!*dir_found) return R::error(dir + ": model folder not found");
+  if (!*dir_found) return Status::coded(ErrorCode::kModelFolderNotFound, {dir}, dir + ": model folder not found");
+  auto cfg_found = path_exists(cfg_path);
+  if (cfg_found && !*cfg_found) {
+    return Status::coded(ErrorCode::kModelFileMissing, {dir, "config.json"},
+                         cfg_path + ": not found (is this the Qwen-VL-Chat-Int4 folder?)");
+  }
   auto cfg = read_json(cfg_path);
   if (!cfg) return cfg.status();
 

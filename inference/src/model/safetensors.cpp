@@ -68,6 +68,11 @@ size_t SafetensorsArchive::total_bytes() const {
   return n;
 }
 
+Status SafetensorsArchive::check_unchanged() const {
+  for (const auto& f : files_) QWENVL_TRY(f->check_unchanged());
+  return Status();
+}
+
 const TensorView* SafetensorsArchive::find(const std::string& name) const {
   auto it = tensors_.find(name);
   return it == tensors_.end() ? nullptr : &it->second;

@@ -46,6 +46,9 @@ class SafetensorsArchive {
   const TensorView* find(const std::string& name) const;
   const std::map<std::string, TensorView>& tensors() const { return tensors_; }
   size_t total_bytes() const;
+  // An error when a file was truncated or changed on disk since it was opened (see
+  // MappedFile::check_unchanged): what was computed from the views since then is not to be trusted.
+  Status check_unchanged() const;
 
  private:
   static Result<std::unique_ptr<SafetensorsArchive>> open_dir_unchecked(const std::string& dir);
