@@ -144,7 +144,7 @@ void ChatController::syncSession() {
 void ChatController::importPictures(const QList<PictureSource>& sources) { m_importer.import(sources); }
 
 void ChatController::onImported(const QList<ImportResult>& results) {
-  QStringList errors;
+  QStringList errors, notes;
   QStringList duplicates;
   QList<int> added;
   for (const ImportResult& r : results) {
@@ -152,6 +152,7 @@ void ChatController::onImported(const QList<ImportResult>& results) {
       errors << r.error;
       continue;
     }
+    if (!r.note.isEmpty()) notes << r.note;
     // The same picture twice is allowed (to ask about it again), but never without a word.
     for (const PictureItem& p : m_conversation->pictures()) {
       if (p.bytes == r.item.bytes) {
@@ -167,10 +168,12 @@ void ChatController::onImported(const QList<ImportResult>& results) {
     }
   }
   if (!added.isEmpty()) emit picturesAdded(added);
-  if (!duplicates.isEmpty()) {
-    emit information(
-        tr("Already in this conversation, added once more: %1").arg(duplicates.join(QStringLiteral(", "))));
-  }
+  // One message for all: a duplicate, and what the model sees differently (EXIF, animation).
+  QStringList info;
+  if (!duplicates.isEmpty())
+    info << tr("Already in this conversation, added once more: %1").arg(duplicates.join(QStringLiteral(", ")));
+  info << notes;
+  if (!info.isEmpty()) emit information(info.join(QLatin1Char('\n')));
   if (!errors.isEmpty()) emit errorOccurred(errors.join(QLatin1Char('\n')));
 }
 

@@ -15,6 +15,7 @@
 #include <functional>
 
 #include "app/file_io.h"
+#include "app/picture_formats.h"
 #include "app/picture_importer.h"
 
 namespace qwenvl::app {
@@ -49,8 +50,7 @@ bool stateFromName(const QString& name, ReplyState* s) {
 }
 
 QString extensionFor(const PictureData& p) {
-  if (p.bytes.startsWith("\x89PNG")) return QStringLiteral("png");
-  if (p.bytes.startsWith("\xff\xd8")) return QStringLiteral("jpg");
+  if (const QString ext = PictureFormats::extensionFor(p.bytes); !ext.isEmpty()) return ext;
   const QString suffix = QFileInfo(p.name).suffix().toLower();
   return suffix.isEmpty() ? QStringLiteral("bin") : suffix;
 }

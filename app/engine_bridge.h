@@ -33,7 +33,7 @@ struct CpuSpeedEstimate {
 };
 CpuSpeedEstimate measureCpuSpeed(const QString& modelDir);
 
-// Decodes a JPEG or PNG exactly as the model will see it (no EXIF rotation, alpha dropped).
+// Decodes a JPEG, PNG, GIF, BMP, WebP or TIFF exactly as the model will see it (no EXIF rotation, alpha dropped).
 Result<Picture> decodePicture(const QByteArray& bytes, const QString& label, const DecodeLimits& limits = {});
 
 }  // namespace qwenvl::app

@@ -9,6 +9,7 @@
 
 #include "app/annotation_painter.h"
 #include "app/file_io.h"
+#include "app/picture_formats.h"
 #include "app/reply_format.h"
 
 namespace qwenvl::app {
@@ -92,7 +93,8 @@ QString MarkdownExport::write(const ConversationData& data, const QVector<QImage
   for (int i = 0; i < data.pictures.size(); ++i) {
     const PictureData& p = data.pictures[i];
     indexOf.insert(p.id, i);
-    const QString ext = p.bytes.startsWith("\x89PNG") ? QStringLiteral("png") : QStringLiteral("jpg");
+    QString ext = PictureFormats::extensionFor(p.bytes);
+    if (ext.isEmpty()) ext = QStringLiteral("bin");
     const QString name = QStringLiteral("picture-%1.%2").arg(p.id).arg(ext);
     if (const QString err = FileIo::saveAtomically(QDir(folder).filePath(name), p.bytes); !err.isEmpty()) {
       return tr("Cannot write “%1”: %2").arg(name, err);

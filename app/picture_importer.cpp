@@ -8,6 +8,7 @@
 
 #include "app/engine_bridge.h"
 #include "app/file_io.h"
+#include "app/picture_formats.h"
 
 namespace qwenvl::app {
 
@@ -68,6 +69,8 @@ ImportResult PictureImporter::importOne(const PictureSource& source, const Decod
   r.item.picture = picture;
   r.item.image = imageView(picture);
   r.item.thumbnail = r.item.image.scaled(kThumbnailSize, kThumbnailSize, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+  if (const QString note = PictureFormats::modelViewNote(bytes); !note.isEmpty())
+    r.note = tr("“%1”: %2").arg(name, note);
   return r;
 }
 

@@ -23,6 +23,7 @@ struct PictureSource {
 struct ImportResult {
   PictureItem item;  // valid when error is empty
   QString error;
+  QString note;  // PictureFormats::modelViewNote: what the model sees differs from a viewer's
 };
 
 // A QImage that shares the decoded RGB (kept alive by the image), without a copy.

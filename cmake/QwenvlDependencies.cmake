@@ -4,7 +4,12 @@ find_package(Threads REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(JPEG REQUIRED)
 find_package(PNG REQUIRED)
+# The other picture formats, decoded with the libraries Pillow itself links (giflib stands in
+# for Pillow's own LZW code; see inference/src/image).
+find_package(GIF 5 REQUIRED)
+find_package(TIFF REQUIRED)
 find_package(PkgConfig REQUIRED)
+pkg_check_modules(WEBP REQUIRED IMPORTED_TARGET libwebp libwebpdemux)
 pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET sentencepiece)
 
 if(QWENVL_BUILD_GUI)

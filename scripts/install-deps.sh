@@ -9,10 +9,10 @@ packages=(
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libqt6svg6-dev libgl-dev
   qt6-multimedia-dev libsystemd-dev  # the camera; the kiosk's systemd watchdog (both optional)
   qt6-translations-l10n  # Qt's own dialogs and context menus in 简体中文 (a Recommends, so named)
-  libsentencepiece-dev nlohmann-json3-dev libjpeg-dev libpng-dev
+  libsentencepiece-dev nlohmann-json3-dev libjpeg-dev libpng-dev libwebp-dev libtiff-dev libgif-dev
   libcpp-httplib-dev  # qwenvl-server: HTTP with server-sent events
   libdnnl-dev  # oneDNN's sgemm: the CPU backend's prompt and vision GEMMs (README: chosen over OpenBLAS)
-  python3 python3-numpy python3-dev unicode-data
+  python3 python3-numpy python3-dev python3-pil unicode-data
   fonts-noto-cjk xvfb xauth
   desktop-file-utils appstream
   lintian  # the package_lintian test checks the .debs

@@ -648,6 +648,25 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
     </message>
 </context>
 <context>
+    <name>PictureFormats</name>
+    <message>
+        <source>Pictures (*.jpg *.jpeg *.png *.gif *.bmp *.webp *.tif *.tiff)</source>
+        <translation>图片 (*.jpg *.jpeg *.png *.gif *.bmp *.webp *.tif *.tiff)</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Shown as the model sees it: the file asks to be turned or mirrored (EXIF orientation %1), but the model gets the picture as stored.</source>
+        <translation>按模型看到的样子显示：文件要求旋转或镜像（EXIF 方向 %1），但模型得到的是按原样存储的图片。</translation>
+    </message>
+    <message>
+        <source>Only the first frame of this animation is used, as the model sees it.</source>
+        <translation>只使用这段动画的第一帧，与模型看到的一致。</translation>
+    </message>
+</context>
+<context>
     <name>ReplyFormat</name>
     <message numerus="yes">
         <source>Prompt: %n token(s), %1 s</source>
@@ -816,6 +835,10 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
     <message>
         <source>“%1” cannot be used as a picture: %2</source>
         <translation>“%1”无法作为图片使用：%2</translation>
+    </message>
+    <message>
+        <source>“%1”: %2</source>
+        <translation>“%1”：%2</translation>
     </message>
 </context>
 <context>
@@ -1498,10 +1521,6 @@ Last changed %2</source>
     <message>
         <source>Drop the pictures to add them to the conversation</source>
         <translation>松开鼠标，把图片添加到对话中</translation>
-    </message>
-    <message>
-        <source>Pictures (*.jpg *.jpeg *.png *.gif *.bmp *.webp *.tif *.tiff);;All files (*)</source>
-        <translation>图片 (*.jpg *.jpeg *.png *.gif *.bmp *.webp *.tif *.tiff);;所有文件 (*)</translation>
     </message>
     <message>
         <source>This desktop does not let apps take screenshots. Take one with the desktop&apos;s own tool and paste it (Ctrl+V).</source>

@@ -18,6 +18,7 @@
 #include "app/annotation_painter.h"
 #include "app/camera_source.h"
 #include "app/chat_controller.h"
+#include "app/picture_formats.h"
 #include "app/studio_app.h"
 #include "ui/actions.h"
 #include "ui/appearance.h"
@@ -69,8 +70,7 @@ void MainWindow::connectActions() {
     const QString folder = m_settings->lastFolder().isEmpty()
                                ? QStandardPaths::writableLocation(QStandardPaths::PicturesLocation)
                                : m_settings->lastFolder();
-    auto* dialog = new QFileDialog(this, tr("Add Pictures"), folder,
-                                   tr("Pictures (*.jpg *.jpeg *.png *.gif *.bmp *.webp *.tif *.tiff);;All files (*)"));
+    auto* dialog = new QFileDialog(this, tr("Add Pictures"), folder, app::PictureFormats::fileDialogFilter());
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->setFileMode(QFileDialog::ExistingFiles);
     connect(dialog, &QFileDialog::filesSelected, this, [this](const QStringList& files) {

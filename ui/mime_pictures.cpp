@@ -5,6 +5,8 @@
 #include <QMimeData>
 #include <QUrl>
 
+#include "app/picture_formats.h"
+
 namespace qwenvl::ui {
 
 QList<app::PictureSource> picturesFromMime(const QMimeData* mime) {
@@ -19,8 +21,7 @@ QList<app::PictureSource> picturesFromMime(const QMimeData* mime) {
     }
     if (!out.isEmpty()) return out;
   }
-  for (const char* type : {"image/png", "image/jpeg"}) {
-    const QString t = QString::fromLatin1(type);
+  for (const QString& t : app::PictureFormats::mimeTypes()) {
     if (mime->hasFormat(t)) {
       app::PictureSource s;
       s.bytes = mime->data(t);
@@ -42,8 +43,10 @@ bool mimeHasPictures(const QMimeData* mime) {
       if (url.isLocalFile()) return true;
     }
   }
-  return mime->hasImage() || mime->hasFormat(QStringLiteral("image/png")) ||
-         mime->hasFormat(QStringLiteral("image/jpeg"));
+  if (mime->hasImage()) return true;
+  for (const QString& t : app::PictureFormats::mimeTypes())
+    if (mime->hasFormat(t)) return true;
+  return false;
 }
 
 }  // namespace qwenvl::ui

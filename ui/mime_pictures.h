@@ -1,5 +1,6 @@
 // Pictures inside drag-and-drop or clipboard data: local file URLs first (the file is read as
-// is), then encoded image bytes (image/png, image/jpeg), then a bare image (stored as PNG).
+// is), then encoded image bytes (app::PictureFormats::mimeTypes: PNG, JPEG, WebP, GIF, BMP, TIFF),
+// then a bare image (stored as PNG).
 #pragma once
 
 #include <QList>

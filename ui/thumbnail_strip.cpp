@@ -7,6 +7,7 @@
 #include <QPainter>
 
 #include "app/conversation.h"
+#include "app/picture_formats.h"
 
 namespace qwenvl::ui {
 
@@ -138,7 +139,11 @@ void ThumbnailStrip::refreshItem(QListWidgetItem* item) {
                        .arg(p->name)
                        .arg(p->image.width())
                        .arg(p->image.height())
-                       .arg(state));
+                       .arg(state) +
+                   [&] {
+                     const QString note = app::PictureFormats::modelViewNote(p->bytes);
+                     return note.isEmpty() ? QString() : QStringLiteral("\n") + note;
+                   }());
   item->setData(Qt::AccessibleTextRole, tr("Picture %1: %2, %3").arg(index).arg(p->name, state));
 }
 

@@ -106,6 +106,31 @@ def main():
     write(out, "safetensors", "numel_times_size_wraps", safetensors_file({
         "huge": {"dtype": "F32", "shape": [1 << 62], "data_offsets": [0, 0]}}, b""))
 
+    # Small pictures of every format and variant the engine reads (GIF, BMP, WebP, TIFF, PNG and
+    # JPEG kinds), written by the parity tests' generator; it needs Pillow and NumPy.
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "parity"))
+    try:
+        import tempfile
+        import make_format_goldens
+    except SystemExit:
+        print("make_seeds.py: no Pillow, so no GIF/BMP/WebP/TIFF seeds", file=sys.stderr)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            for _, file, _ in make_format_goldens.make_cases(tmp, sizes=[(13, 7), (40, 17)]):
+                with open(os.path.join(tmp, file), "rb") as f:
+                    write(out, "image", file, f.read())
+
+    # Regressions found by fuzzing the formats: a PNG cut inside IHDR (read past its end), a PNG
+    # whose eXIf chunk claims 2 GB (libpng allocated it before reading), a GIF whose first frame
+    # is 0 pixels wide (memcpy from a null row).
+    ihdr = struct.pack(">IIBBBBB", 13, 7, 8, 2, 0, 0, 0)
+    png_head = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    write(out, "image", "regress_png_cut_ihdr", png_head[:24])
+    write(out, "image", "regress_png_huge_exif", png_head + struct.pack(">I", 0x7FFFFFF0) + b"eXIfII*\x00" + bytes(40))
+    write(out, "image", "regress_gif_zero_width_frame",
+          b"GIF89a\x04\x00\x02\x00\xf0\x00\x00" + bytes(3) + b"\xff\xff\xff" + b",\x00\x00\x00\x00\x00\x00\x02\x00\x00"
+          + b"\x02\x02\x4c\x01\x00;")
+
     # Small PNGs of the kinds the photos do not cover: 16-bit gray and RGBA.
     write(out, "image", "gray16_3x1.png", png(3, 1, 16, 0, bytes([0]) + bytes(range(6))))
     write(out, "image", "rgba_2x2.png", png(2, 2, 8, 6, bytes([0]) + bytes(range(8)) + bytes([0]) +

@@ -24,7 +24,8 @@ struct DecodeLimits {
   uint64_t max_file_bytes = 512ull << 20;
 };
 
-// JPEG or PNG (grayscale, palette, RGBA, 16-bit). A truncated, corrupt or non-image file, or
+// JPEG, PNG, GIF (first frame), BMP, WebP or TIFF, decoded as Pillow's convert("RGB") (no EXIF
+// rotation). A truncated, corrupt or non-image file, or
 // one over the limits, gives an error naming the file. The label defaults to the path.
 Result<Picture> load_picture(const std::string& path, const DecodeLimits& limits = {});
 Result<Picture> load_picture_from_memory(std::string_view bytes, const std::string& label,

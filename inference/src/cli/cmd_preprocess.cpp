@@ -22,20 +22,22 @@ namespace {
 int usage_error(const std::string& message) {
   std::fprintf(stderr,
                "qwenvl-cli preprocess: %s\n"
-               "usage: qwenvl-cli preprocess --out-dir DIR IMAGE...\n"
-               "  writes DIR/NAME.%d.rgb (%dx%dx3 bytes, RGB8) for each JPEG or PNG IMAGE\n",
+               "usage: qwenvl-cli preprocess --out-dir DIR [--full] IMAGE...\n"
+               "  writes DIR/NAME.%d.rgb (%dx%dx3 bytes, RGB8) for each picture IMAGE;\n"
+               "  --full also writes DIR/NAME.full.rgb, the decoded picture before resizing\n",
                message.c_str(), kVisionImageSize, kVisionImageSize, kVisionImageSize);
   return 2;
 }
 
 int run_preprocess(const std::vector<std::string>& argv) {
-  Args args(argv);
+  Args args(argv, {"full"});
   if (!args.ok()) return usage_error(args.error());
-  if (auto unknown = args.unknown({"out-dir"}); !unknown.empty())
+  if (auto unknown = args.unknown({"out-dir", "full"}); !unknown.empty())
     return usage_error("unknown option " + unknown.front());
   std::optional<std::string> out_dir = args.get("out-dir");
   if (!out_dir || out_dir->empty()) return usage_error("--out-dir DIR is required");
   if (args.positional().empty()) return usage_error("no IMAGE given");
+  const bool full = args.has("full");
 
   std::error_code ec;
   std::filesystem::create_directories(*out_dir, ec);
@@ -70,6 +72,17 @@ int run_preprocess(const std::vector<std::string>& argv) {
                    path.c_str());
       ++failures;
       continue;
+    }
+    if (full) {
+      const std::string full_out = (std::filesystem::path(*out_dir) / (name + ".full.rgb")).string();
+      st = write_file_atomic(full_out,
+                             std::string_view(reinterpret_cast<const char*>(img->pixels.data()), img->pixels.size()));
+      if (!st.ok()) {
+        std::fprintf(stderr, "qwenvl-cli preprocess: error: %s (writing the full-size picture for %s)\n",
+                     st.message().c_str(), path.c_str());
+        ++failures;
+        continue;
+      }
     }
     written[out] = path;
     nlohmann::ordered_json line = {{"image", path}, {"width", img->width}, {"height", img->height}, {"out", out}};

@@ -1,5 +1,5 @@
 // Entry points for decoding: reads the file (bounded by DecodeLimits), sniffs the format from its
-// first bytes (never the extension, as Pillow does), and hands it to the JPEG or PNG decoder.
+// first bytes (never the extension, as Pillow does), and hands it to that format's decoder.
 // Also the public load_picture / load_picture_from_memory of qwenvl/picture.h.
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -31,12 +31,8 @@ bool starts_with(std::string_view bytes, std::string_view magic) {
 
 // Names formats people commonly mistake for supported ones, so that the message says what to do.
 std::string describe_unknown(std::string_view b) {
-  if (starts_with(b, "GIF87a") || starts_with(b, "GIF89a")) return "it is a GIF image";
-  if (starts_with(b, "BM")) return "it looks like a BMP image";
-  if (b.size() >= 12 && starts_with(b, "RIFF") && b.substr(8, 4) == "WEBP") return "it is a WebP image";
-  if (starts_with(b, std::string_view("II*\0", 4)) || starts_with(b, std::string_view("MM\0*", 4)))
-    return "it is a TIFF image";
   if (b.size() >= 12 && b.substr(4, 4) == "ftyp") return "it looks like a HEIF/AVIF image or a video";
+  if (starts_with(b, "RIFF")) return "it is a RIFF file but not a WebP image";
   // The bytes themselves are never quoted: a conversation file may name any file on disk, and its
   // first bytes (a password file's "root:x:0") must not reach an error message.
   const size_t n = b.size() < 64 ? b.size() : 64;
@@ -46,10 +42,27 @@ std::string describe_unknown(std::string_view b) {
     text = (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' || c == '\t' || c >= 0x80;
   }
   if (text) return "it looks like a text file";
-  return "its first bytes match neither format";
+  return "its first bytes match none of these formats";
 }
 
 }  // namespace
+
+namespace image_detail {
+
+ImageFormat sniff_format(std::string_view b) {
+  if (starts_with(b, std::string_view("\x89PNG\r\n\x1a\n", 8))) return ImageFormat::Png;
+  if (starts_with(b, std::string_view("\xff\xd8\xff", 3))) return ImageFormat::Jpeg;
+  if (starts_with(b, "GIF87a") || starts_with(b, "GIF89a")) return ImageFormat::Gif;
+  if (starts_with(b, "BM")) return ImageFormat::Bmp;
+  if (b.size() >= 12 && starts_with(b, "RIFF") && b.substr(8, 4) == "WEBP") return ImageFormat::Webp;
+  // Pillow also takes the two byte-order marks with the magic number swapped, and BigTIFF.
+  for (std::string_view m : {std::string_view("MM\0*", 4), std::string_view("II*\0", 4), std::string_view("MM*\0", 4),
+                             std::string_view("II\0*", 4), std::string_view("MM\0+", 4), std::string_view("II+\0", 4)})
+    if (starts_with(b, m)) return ImageFormat::Tiff;
+  return ImageFormat::Unknown;
+}
+
+}  // namespace image_detail
 
 Result<RgbImage> decode_image_memory(std::string_view bytes, const std::string& name_for_errors,
                                      const DecodeLimits& limits) {
@@ -59,12 +72,24 @@ Result<RgbImage> decode_image_memory(std::string_view bytes, const std::string& 
                                    std::to_string(limits.max_file_bytes) + " bytes");
   }
   if (bytes.empty()) return Result<RgbImage>::error(name + ": cannot identify image file: it is empty");
-  static constexpr std::string_view kPng("\x89PNG\r\n\x1a\n", 8);
-  static constexpr std::string_view kJpeg("\xff\xd8\xff", 3);
-  if (starts_with(bytes, kPng)) return image_detail::decode_png(bytes, name, limits);
-  if (starts_with(bytes, kJpeg)) return image_detail::decode_jpeg(bytes, name, limits);
-  return Result<RgbImage>::error(name + ": cannot identify image file: expected a JPEG or PNG, but " +
-                                 describe_unknown(bytes));
+  switch (image_detail::sniff_format(bytes)) {
+    case image_detail::ImageFormat::Png:
+      return image_detail::decode_png(bytes, name, limits);
+    case image_detail::ImageFormat::Jpeg:
+      return image_detail::decode_jpeg(bytes, name, limits);
+    case image_detail::ImageFormat::Gif:
+      return image_detail::decode_gif(bytes, name, limits);
+    case image_detail::ImageFormat::Bmp:
+      return image_detail::decode_bmp(bytes, name, limits);
+    case image_detail::ImageFormat::Webp:
+      return image_detail::decode_webp(bytes, name, limits);
+    case image_detail::ImageFormat::Tiff:
+      return image_detail::decode_tiff(bytes, name, limits);
+    case image_detail::ImageFormat::Unknown:
+      break;
+  }
+  return Result<RgbImage>::error(name + ": cannot identify image file: expected a JPEG, PNG, GIF, BMP, WebP or TIFF " +
+                                 "picture, but " + describe_unknown(bytes));
 }
 
 Result<RgbImage> decode_image_file(const std::string& path, const DecodeLimits& limits) {
