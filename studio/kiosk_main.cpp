@@ -161,8 +161,8 @@ int runKiosk(const app::CommandLineOptions& options) {
   }
   const QString modelDir = !options.modelDir.isEmpty() ? options.modelDir : config.modelDir;
   studio.loadModel(!options.demoScript.isEmpty() ? QCoreApplication::applicationDirPath()
-                   : modelDir.isEmpty()           ? QString()
-                                                  : QDir(modelDir).absolutePath());
+                   : modelDir.isEmpty()          ? QString()
+                                                 : QDir(modelDir).absolutePath());
 
   app::SystemdWatchdog watchdog;
   log(watchdog.start());

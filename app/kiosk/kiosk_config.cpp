@@ -8,9 +8,9 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QUrl>
 #include <QPasswordDigestor>
 #include <QRandomGenerator>
+#include <QUrl>
 
 namespace qwenvl::app {
 
@@ -161,9 +161,10 @@ KioskConfigResult KioskConfigReader::parse(const QByteArray& json, const QString
     if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) ||
         url.host().isEmpty())
       in.fail(QStringLiteral("model.server.url"), tr("must be an http:// or https:// address with a host."));
-    c.server.timeoutMs = in.integer(server, QStringLiteral("timeout_seconds"),
-                                    QStringLiteral("model.server.timeout_seconds"), c.server.timeoutMs / 1000, 5,
-                                    3600) * 1000;
+    c.server.timeoutMs =
+        in.integer(server, QStringLiteral("timeout_seconds"), QStringLiteral("model.server.timeout_seconds"),
+                   c.server.timeoutMs / 1000, 5, 3600) *
+        1000;
   }
   c.modelDir = in.path(model, QStringLiteral("folder"), QStringLiteral("model.folder"), true);
   if (c.modelDir.isEmpty() && c.server.url.isEmpty() && in.error.isEmpty())

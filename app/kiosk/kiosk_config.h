@@ -37,9 +37,9 @@ struct KioskAttractItem {
 };
 
 struct KioskConfig {
-  QString path;  // the file it was read from
-  QString modelDir;       // empty when `server` is set
-  RemoteServer server;    // url set: answers come from this OpenAI-compatible server
+  QString path;                          // the file it was read from
+  QString modelDir;                      // empty when `server` is set
+  RemoteServer server;                   // url set: answers come from this OpenAI-compatible server
   std::optional<BackendChoice> backend;  // unset: CUDA when a GPU can be used, else the CPU
   int maxNewTokens = 256;
   QStringList languages{QStringLiteral("en"), QStringLiteral("zh_CN")};  // the first is the start language

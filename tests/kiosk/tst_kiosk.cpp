@@ -144,8 +144,8 @@ class TestKiosk : public QObject {
                                 << QStringLiteral("“branding.accent”");
     QTest::newRow("bad server") << QByteArray("{\"model\":{\"server\":{\"url\":\"ftp://gpu-box\"}}}")
                                 << QStringLiteral("“model.server.url”");
-    QTest::newRow("no folder, no server") << QByteArray("{\"model\":{\"server\":{}}}")
-                                          << QStringLiteral("“model.folder”");
+    QTest::newRow("no folder, no server")
+        << QByteArray("{\"model\":{\"server\":{}}}") << QStringLiteral("“model.folder”");
     QTest::newRow("bad question") << QByteArray("{\"model\":{\"folder\":\".\"},\"questions\":[{\"de\":\"Was?\"}]}")
                                   << QStringLiteral("“questions[0].de”");
   }
@@ -163,10 +163,11 @@ class TestKiosk : public QObject {
   // settings of kiosk mode hold it, and the app then connects to it.
   void aServerCanReplaceTheModelFolder() {
     QTemporaryDir dir;
-    const app::KioskConfigResult r = app::KioskConfigReader::parse(
-        "{\"model\":{\"server\":{\"url\":\"http://gpu-box:8000\",\"api_key\":\"k1\",\"model\":\"qwen\","
-        "\"timeout_seconds\":30}}}",
-        dir.path(), QStringLiteral("kiosk.json"));
+    const QByteArray json =
+        "{\"model\":{\"server\":{\"url\":\"http://gpu-box:8000\",\"api_key\":\"k1\","
+        "\"model\":\"qwen\",\"timeout_seconds\":30}},\"admin\":{\"pin_hash\":\"" +
+        app::kiosk_pin::hash(QStringLiteral("1234"), 1000).toUtf8() + "\"}}";
+    const app::KioskConfigResult r = app::KioskConfigReader::parse(json, dir.path(), QStringLiteral("kiosk.json"));
     QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
     QVERIFY(r.config.modelDir.isEmpty());
     QCOMPARE(r.config.server.url, QStringLiteral("http://gpu-box:8000"));

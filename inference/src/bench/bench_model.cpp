@@ -254,7 +254,8 @@ int run_model(const std::vector<std::string>& argv) {
           if (ds.steps) out["decode_step_gpu_ms_at_prompt"] = ds.gpu_ms_total / ds.steps;
         }
         if (Status s = greedy_step(); !s.ok()) return fail(s);
-        if (i + 1 == 128) at_prompt.push_back(128 / since(t0));
+        // The first 128 steps (all of them in a shorter run) give the rate at the prompt's context.
+        if (i + 1 == std::min(n, 128)) at_prompt.push_back((i + 1) / since(t0));
         if (windows && runner.length() == 2048 && n > 2048 - static_cast<int>(ids.size()))
           out["decode_tokens_per_second_at_2048"] = 128 / since(t_2048);
         if (windows && i + 1 == n && n >= 128) {
