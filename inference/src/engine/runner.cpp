@@ -128,7 +128,9 @@ Status Runner::step(int32_t token, const LogitsFn& on_logits) {
   r.logits = LogitsMode::Last;
   r.on_logits = on_logits;
   QWENVL_TRY(model_.backend->forward(*cache_, r));
-  return model_.weights->archive->check_unchanged();  // as in prefill
+  // As in prefill, but without the fstat per file: a step reads what the prompt read, and a
+  // rewrite in place is caught by the next prompt's check_unchanged.
+  return model_.weights->archive->check_intact();
 }
 
 Status Runner::step_greedy(int32_t token, const std::vector<int32_t>& seen, float repetition_penalty, int32_t* next) {

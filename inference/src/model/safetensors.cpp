@@ -73,6 +73,11 @@ Status SafetensorsArchive::check_unchanged() const {
   return Status();
 }
 
+Status SafetensorsArchive::check_intact() const {
+  for (const auto& f : files_) QWENVL_TRY(f->check_intact());
+  return Status();
+}
+
 const TensorView* SafetensorsArchive::find(const std::string& name) const {
   auto it = tensors_.find(name);
   return it == tensors_.end() ? nullptr : &it->second;

@@ -49,6 +49,8 @@ class SafetensorsArchive {
   // An error when a file was truncated or changed on disk since it was opened (see
   // MappedFile::check_unchanged): what was computed from the views since then is not to be trusted.
   Status check_unchanged() const;
+  // Only the truncation part of check_unchanged (no system call): for every decode step.
+  Status check_intact() const;
 
  private:
   static Result<std::unique_ptr<SafetensorsArchive>> open_dir_unchecked(const std::string& dir);

@@ -114,11 +114,16 @@ Result<std::shared_ptr<MappedFile>> MappedFile::open(const std::string& path) {
   return f;
 }
 
-Status MappedFile::check_unchanged() const {
+Status MappedFile::check_intact() const {
   if (slot_ >= 0 && g_slots[slot_].damaged.load(std::memory_order_acquire))
     return Status::error(path_ +
                          ": the file was truncated while in use, so part of it could not be read; "
                          "load the model again once the file is complete");
+  return Status();
+}
+
+Status MappedFile::check_unchanged() const {
+  QWENVL_TRY(check_intact());
   struct stat st {};
   if (::fstat(fd_, &st) != 0) return Status::error(path_ + ": cannot check the file: " + std::strerror(errno));
   if (static_cast<size_t>(st.st_size) != size_ || st.st_mtim.tv_sec != mtime_.tv_sec ||

@@ -33,8 +33,11 @@ class MappedFile {
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
 
-  // An error when the file was truncated under the mapping (a read hit the missing part), or its
-  // size or modification time differs from when it was opened. Cheap: an atomic load and fstat.
+  // An error when the file was truncated under the mapping (a read hit the missing part): one
+  // atomic load, cheap enough for every decode step.
+  Status check_intact() const;
+  // check_intact, and an error when the file's size or modification time differs from when it
+  // was opened (an fstat: once per load or prompt, not per token).
   Status check_unchanged() const;
 
  private:
