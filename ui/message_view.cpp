@@ -26,17 +26,6 @@
 namespace qwenvl::ui {
 
 namespace {
-// Private-use characters mark the ref phrases through the Markdown conversion: U+E000 + k
-// opens ref k, U+F000 closes it. Model text never contains them (they are stripped first).
-constexpr char16_t kOpen = 0xE000;
-constexpr char16_t kClose = 0xF000;
-constexpr int kMaxMarkedRefs = 0x0FFF;
-
-QString stripMarkers(QString s) {
-  s.removeIf([](QChar c) { return c.unicode() >= kOpen && c.unicode() <= kClose; });
-  return s;
-}
-
 constexpr int kThumb = 56;  // picture thumbnails in a question
 
 }  // namespace
@@ -69,20 +58,7 @@ void MessageText::resizeEvent(QResizeEvent* event) {
   fitHeight();
 }
 
-int MessageText::refAt(const QPoint& viewportPos) const {
-  const QPointF docPos = QPointF(viewportPos) + QPointF(horizontalScrollBar()->value(), verticalScrollBar()->value());
-  const int pos = document()->documentLayout()->hitTest(docPos, Qt::ExactHit);
-  if (pos < 0) return -1;
-  const QTextBlock block = document()->findBlock(pos);
-  for (auto it = block.begin(); !it.atEnd(); ++it) {
-    const QTextFragment f = it.fragment();
-    if (f.contains(pos)) {
-      const QVariant v = f.charFormat().property(kRefProperty);
-      return v.isValid() ? v.toInt() : -1;
-    }
-  }
-  return -1;
-}
+int MessageText::refAt(const QPoint& viewportPos) const { return ref_markdown::refAt(this, viewportPos); }
 
 bool MessageText::viewportEvent(QEvent* event) {
   if (event->type() == QEvent::MouseMove || event->type() == QEvent::Leave) {
@@ -263,54 +239,22 @@ void MessageView::render() {
     return;
   }
   const app::Grounding& g = m_message.grounding;
-  QString marked = stripMarkers(g.displayText);
-  if (marked.size() == g.displayText.size()) {
-    for (int k = std::min<int>(g.refs.size(), kMaxMarkedRefs) - 1; k >= 0; --k) {
-      const app::RefSpan& r = g.refs[k];
-      if (r.begin < 0 || r.end > marked.size() || r.begin > r.end) continue;
-      marked.insert(r.end, QChar(kClose));
-      marked.insert(r.begin, QChar(static_cast<char16_t>(kOpen + k)));
-    }
-  }
   doc->setMarkdown(
-      app::readableInlineMath(marked),
+      app::readableInlineMath(ref_markdown::markedText(g)),
       QTextDocument::MarkdownFeatures(QTextDocument::MarkdownDialectGitHub | QTextDocument::MarkdownNoHTML));
   const bool light = palette().color(QPalette::Base).lightness() > 128;
-  QTextCursor cursor(doc);
-  int openPos = -1;
-  int openRef = -1;
-  for (int pos = 0; pos < doc->characterCount(); ++pos) {
-    const char16_t c = doc->characterAt(pos).unicode();
-    if (c >= kOpen && c < kClose) {
-      openPos = pos;
-      openRef = c - kOpen;
-    } else if (c == kClose && openPos >= 0) {
-      QTextCursor span(doc);
-      span.setPosition(openPos + 1);
-      span.setPosition(pos, QTextCursor::KeepAnchor);
-      QColor tint = app::tableauColor(app::Grounding::colorIndexOfRef(openRef));
-      const bool hot = openRef == m_highlighted;
-      tint.setAlpha(hot ? 200 : (light ? 70 : 110));
-      QTextCharFormat f;
-      f.setBackground(tint);
-      f.setProperty(MessageText::kRefProperty, openRef);
-      if (hot) {
-        f.setFontUnderline(true);
-        f.setUnderlineColor(app::tableauColor(app::Grounding::colorIndexOfRef(openRef)));
-      }
-      span.mergeCharFormat(f);
-      openPos = -1;
+  ref_markdown::applyRefFormats(doc, [&](int ref) {
+    QColor tint = app::tableauColor(app::Grounding::colorIndexOfRef(ref));
+    const bool hot = ref == m_highlighted;
+    tint.setAlpha(hot ? 200 : (light ? 70 : 110));
+    QTextCharFormat f;
+    f.setBackground(tint);
+    if (hot) {
+      f.setFontUnderline(true);
+      f.setUnderlineColor(app::tableauColor(app::Grounding::colorIndexOfRef(ref)));
     }
-  }
-  // Drop the markers, last first so earlier positions stay valid.
-  for (int pos = doc->characterCount() - 1; pos >= 0; --pos) {
-    const char16_t c = doc->characterAt(pos).unicode();
-    if (c >= kOpen && c <= kClose) {
-      cursor.setPosition(pos);
-      cursor.setPosition(pos + 1, QTextCursor::KeepAnchor);
-      cursor.removeSelectedText();
-    }
-  }
+    return f;
+  });
   m_codeBlocks = MarkdownStyle::apply(doc, palette());
 }
 

@@ -9,6 +9,7 @@
 #include <QTextBrowser>
 
 #include "app/conversation.h"
+#include "ui/ref_markdown.h"
 
 class QLabel;
 class QMimeData;
@@ -22,7 +23,7 @@ class MessageText : public QTextBrowser {
   Q_OBJECT
  public:
   explicit MessageText(QWidget* parent = nullptr);
-  static constexpr int kRefProperty = QTextFormat::UserProperty + 1;
+  static constexpr int kRefProperty = ref_markdown::kRefProperty;
   int refAt(const QPoint& viewportPos) const;
 
  signals:

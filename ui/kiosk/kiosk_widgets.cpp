@@ -1,20 +1,18 @@
 // The kiosk's small widgets; see kiosk_widgets.h.
 #include "ui/kiosk/kiosk_widgets.h"
 
-#include <QAbstractTextDocumentLayout>
 #include <QGridLayout>
 #include <QMouseEvent>
 #include <QPushButton>
 #include <QScrollBar>
-#include <QTextBlock>
 #include <QTextCursor>
 #include <QVBoxLayout>
+
+#include "ui/ref_markdown.h"
 
 namespace qwenvl::ui {
 
 namespace {
-constexpr int kRefProperty = QTextFormat::UserProperty + 7;
-
 QPushButton* touchButton(QWidget* parent) {
   auto* b = new QPushButton(parent);
   b->setMinimumHeight(kKioskTouchPx);
@@ -36,25 +34,12 @@ KioskAnswerView::KioskAnswerView(QWidget* parent) : QTextEdit(parent) {
 }
 
 void KioskAnswerView::setGrounding(const app::Grounding& g, int highlightedRef, bool followEnd) {
-  // Markdown without HTML; each ref phrase is wrapped in private-use markers first, so its
-  // colour survives the conversion. Links lose their anchors: nothing here can be followed.
-  constexpr char16_t kOpen = 0xE000;
-  constexpr char16_t kClose = 0xF000;
-  constexpr int kMaxRefs = 0x0FFF;
-  QString marked = g.displayText;
-  marked.removeIf([](QChar c) { return c.unicode() >= kOpen && c.unicode() <= kClose; });
-  if (marked.size() == g.displayText.size()) {
-    for (int k = std::min<int>(int(g.refs.size()), kMaxRefs) - 1; k >= 0; --k) {
-      const app::RefSpan& r = g.refs[k];
-      if (r.begin < 0 || r.end > marked.size() || r.begin > r.end) continue;
-      marked.insert(r.end, QChar(kClose));
-      marked.insert(r.begin, QChar(static_cast<char16_t>(kOpen + k)));
-    }
-  }
+  // Markdown without HTML, each ref phrase tinted (ref_markdown). Links lose their anchors:
+  // nothing here can be followed.
   const int scrolled = verticalScrollBar()->value();
   QTextDocument* doc = document();
-  doc->setMarkdown(
-      marked, QTextDocument::MarkdownFeatures(QTextDocument::MarkdownDialectGitHub | QTextDocument::MarkdownNoHTML));
+  doc->setMarkdown(ref_markdown::markedText(g), QTextDocument::MarkdownFeatures(QTextDocument::MarkdownDialectGitHub |
+                                                                                QTextDocument::MarkdownNoHTML));
   const bool light = palette().color(QPalette::Base).lightness() > 128;
   QTextCursor all(doc);
   all.select(QTextCursor::Document);
@@ -62,54 +47,19 @@ void KioskAnswerView::setGrounding(const app::Grounding& g, int highlightedRef, 
   plain.setAnchor(false);
   plain.setAnchorHref(QString());
   all.mergeCharFormat(plain);
-  int openPos = -1;
-  int openRef = -1;
-  for (int pos = 0; pos < doc->characterCount(); ++pos) {
-    const char16_t c = doc->characterAt(pos).unicode();
-    if (c >= kOpen && c < kClose) {
-      openPos = pos;
-      openRef = c - kOpen;
-    } else if (c == kClose && openPos >= 0) {
-      QTextCursor span(doc);
-      span.setPosition(openPos + 1);
-      span.setPosition(pos, QTextCursor::KeepAnchor);
-      QColor tint = app::tableauColor(app::Grounding::colorIndexOfRef(openRef));
-      tint.setAlpha(openRef == highlightedRef ? 220 : (light ? 70 : 110));
-      QTextCharFormat f;
-      f.setBackground(tint);
-      if (openRef == highlightedRef) f.setFontWeight(QFont::Bold);
-      f.setProperty(kRefProperty, openRef);
-      span.mergeCharFormat(f);
-      openPos = -1;
-    }
-  }
-  for (int pos = doc->characterCount() - 1; pos >= 0; --pos) {
-    const char16_t c = doc->characterAt(pos).unicode();
-    if (c >= kOpen && c <= kClose) {
-      QTextCursor marker(doc);
-      marker.setPosition(pos);
-      marker.setPosition(pos + 1, QTextCursor::KeepAnchor);
-      marker.removeSelectedText();
-    }
-  }
+  ref_markdown::applyRefFormats(doc, [&](int ref) {
+    QColor tint = app::tableauColor(app::Grounding::colorIndexOfRef(ref));
+    tint.setAlpha(ref == highlightedRef ? 220 : (light ? 70 : 110));
+    QTextCharFormat f;
+    f.setBackground(tint);
+    if (ref == highlightedRef) f.setFontWeight(QFont::Bold);
+    return f;
+  });
   // While the answer streams its end stays in view; a finished one stays where it was read.
   verticalScrollBar()->setValue(followEnd ? verticalScrollBar()->maximum() : scrolled);
 }
 
-int KioskAnswerView::refAt(const QPoint& viewportPos) const {
-  const QPointF docPos = QPointF(viewportPos) + QPointF(horizontalScrollBar()->value(), verticalScrollBar()->value());
-  const int pos = document()->documentLayout()->hitTest(docPos, Qt::ExactHit);
-  if (pos < 0) return -1;
-  const QTextBlock block = document()->findBlock(pos);
-  for (auto it = block.begin(); !it.atEnd(); ++it) {
-    const QTextFragment f = it.fragment();
-    if (f.contains(pos)) {
-      const QVariant v = f.charFormat().property(kRefProperty);
-      return v.isValid() ? v.toInt() : -1;
-    }
-  }
-  return -1;
-}
+int KioskAnswerView::refAt(const QPoint& viewportPos) const { return ref_markdown::refAt(this, viewportPos); }
 
 void KioskAnswerView::mousePressEvent(QMouseEvent* event) {
   emit refTapped(refAt(event->position().toPoint()));
