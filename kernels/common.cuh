@@ -160,4 +160,17 @@ cudaError_t launch_pdl(void (*kernel)(KernelArgs...), dim3 grid, dim3 block, siz
   return e != cudaSuccess ? e : cudaGetLastError();
 }
 
+// The current device's SM count, asked once per process (132 on an H200 when the query fails).
+inline int device_sm_count() {
+  static const int n = [] {
+    int dev = 0, sms = 0;
+    if (cudaGetDevice(&dev) != cudaSuccess ||
+        cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess) {
+      return 132;
+    }
+    return sms;
+  }();
+  return n;
+}
+
 }  // namespace qwenvl::kernels

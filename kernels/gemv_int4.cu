@@ -299,18 +299,6 @@ size_t gemv_smem(int ntok, int k) {
          static_cast<size_t>(kWarps) * RT * 32 * 4 * sizeof(float);
 }
 
-int sm_count() {
-  static const int n = [] {
-    int dev = 0, sms = 0;
-    if (cudaGetDevice(&dev) != cudaSuccess ||
-        cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess) {
-      return 132;
-    }
-    return sms;
-  }();
-  return n;
-}
-
 template <int RT, int UNROLL, Int4Epilogue EP>
 cudaError_t launch_gemv(const Int4Weight& w, const __half* x, int ntok, __half* y, const __half* residual,
                         const __half* norm_w, float eps, cudaStream_t stream) {
@@ -326,7 +314,7 @@ cudaError_t launch_gemv(const Int4Weight& w, const __half* x, int ntok, __half* 
   // Two blocks per SM when shared memory allows, each streaming several tile groups.
   const int per_sm = smem <= 110 * 1024 ? 2 : 1;
   const int groups = w.n / (16 * RT);
-  const int grid = std::min(groups, per_sm * sm_count());
+  const int grid = std::min(groups, per_sm * device_sm_count());
   return launch_pdl(gemv_int4_kernel<RT, UNROLL, EP>, dim3(grid), dim3(kWarps * 32), smem, stream, w, x, ntok, y,
                     residual, norm_w, eps);
 }

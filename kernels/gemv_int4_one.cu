@@ -259,18 +259,6 @@ __global__ void __launch_bounds__(kWarps1 * 32, 2)
   }
 }
 
-int sm_count_one() {
-  static const int n = [] {
-    int dev = 0, sms = 0;
-    if (cudaGetDevice(&dev) != cudaSuccess ||
-        cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess) {
-      return 132;
-    }
-    return sms;
-  }();
-  return n;
-}
-
 template <int RT, int U, Int4Epilogue EP, bool SYM>
 cudaError_t launch_one(const Int4Weight& w, const __half* x, __half* y, const __half* residual, const __half* norm_w,
                        float eps, int group_shift, int prefetch, cudaStream_t stream) {
@@ -299,7 +287,7 @@ cudaError_t launch_one(const Int4Weight& w, const __half* x, __half* y, const __
   // As many groups per block as the resident blocks need, spread evenly: every block gets the
   // same count (but the last few), so no block runs a lone extra group at the end.
   const int groups = w.n / (16 * RT);
-  const int slots = per_sm * sm_count_one();
+  const int slots = per_sm * device_sm_count();
   const int each = (groups + slots - 1) / slots;
   const int grid = (groups + each - 1) / each;
   return launch_pdl(kernel, dim3(grid), dim3(kWarps1 * 32), smem, stream, w, x, y, residual, norm_w, eps, group_shift,
