@@ -44,14 +44,7 @@
 
 using namespace qwenvl;
 
-namespace {
-void pushReply(test::ScriptedWindow& w, const char* text) {
-  app::ScriptedReply r;
-  r.text = text;
-  r.token_delay_ms = 0;
-  w.script->push(r);
-}
-}  // namespace
+using test::pushReply;
 
 class TestUiComfort : public QObject {
   Q_OBJECT

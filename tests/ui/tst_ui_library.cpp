@@ -25,14 +25,9 @@
 
 using namespace qwenvl;
 
-namespace {
-void pushReply(test::ScriptedWindow& w, const char* text) {
-  app::ScriptedReply r;
-  r.text = text;
-  r.token_delay_ms = 0;
-  w.script->push(r);
-}
+using test::pushReply;
 
+namespace {
 bool askAndWait(test::ScriptedWindow& w, const char* reply, const QString& question) {
   pushReply(w, reply);
   test::ask(w.window.get(), question);

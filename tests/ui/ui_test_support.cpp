@@ -83,4 +83,11 @@ bool waitForReply(ui::MainWindow* window, int timeoutMs) {
   return QTest::qWaitFor([&] { return !window->controller()->isBusy(); }, timeoutMs);
 }
 
+void pushReply(ScriptedWindow& w, const char* text) {
+  app::ScriptedReply r;
+  r.text = text;
+  r.token_delay_ms = 0;
+  w.script->push(r);
+}
+
 }  // namespace qwenvl::test

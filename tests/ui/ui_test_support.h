@@ -34,6 +34,9 @@ struct ScriptedWindow {
   bool waitForModel(int timeoutMs = 5000);
 };
 
+// Queues one scripted reply that streams with no delay between tokens.
+void pushReply(ScriptedWindow& w, const char* text);
+
 // Sends a drag-enter and a drop of `paths` (as file URLs) to `target`, at its centre.
 void dropFiles(QWidget* target, const QStringList& paths);
 
