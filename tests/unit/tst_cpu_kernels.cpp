@@ -244,18 +244,27 @@ class TestCpuKernels : public QObject {
         abs_sum[size_t(m) * N + n] = a + std::fabs(bias[n]);
       }
     std::vector<float> y(size_t(M) * N);
-    for (int threads : {1, 3}) {
-      ThreadPool pool(threads);
-      for (Isa isa : isas()) {
-        std::fill(y.begin(), y.end(), std::numeric_limits<float>::quiet_NaN());
-        fast_linear(pool, isa, x.data(), M, fw, bias.data(), y.data());
-        QString why;
-        for (size_t i = 0; i < y.size(); ++i)
-          QVERIFY2(close(y[i], ref[i], abs_sum[i], &why,
-                         QString("%1 threads=%2 m=%3 n=%4").arg(isa_name(isa)).arg(threads).arg(i / N).arg(i % N)),
-                   qPrintable(why));
+    const GemmSplit before = gemm_split();
+    for (GemmSplit split : {GemmSplit::Tiles, GemmSplit::Panels}) {
+      set_gemm_split(split);
+      for (int threads : {1, 3}) {
+        ThreadPool pool(threads);
+        for (Isa isa : isas()) {
+          std::fill(y.begin(), y.end(), std::numeric_limits<float>::quiet_NaN());
+          fast_linear(pool, isa, x.data(), M, fw, bias.data(), y.data());
+          QString why;
+          for (size_t i = 0; i < y.size(); ++i)
+            QVERIFY2(close(y[i], ref[i], abs_sum[i], &why,
+                           QString("%1 %2 threads=%3 m=%4 n=%5")
+                               .arg(isa_name(isa), gemm_split_name(split))
+                               .arg(threads)
+                               .arg(i / N)
+                               .arg(i % N)),
+                     qPrintable(why));
+        }
       }
     }
+    set_gemm_split(before);
   }
 };
 

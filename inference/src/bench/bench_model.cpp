@@ -16,6 +16,8 @@
 #include "chat/template.h"
 #include "cli/args.h"
 #include "cli/command.h"
+#include "cpu/gemm.h"
+#include "cpu/profile.h"
 #include "cpu/speed.h"
 #include "engine/internal.h"
 #include "engine/runner.h"
@@ -355,6 +357,7 @@ int run_model(const std::vector<std::string>& argv) {
                            {"runs", engine_ttft},
                            {"what", "ChatSession::generate prompt_seconds (tokenise, preprocess, encode, prompt)"}};
 
+  if (device == "cpu") out["cpu_gemm_split"] = cpu::gemm_split_name(cpu::gemm_split());
   const std::string text = out.dump(2);
   std::printf("%s\n", text.c_str());
   if (auto path = args.get("json")) {
@@ -401,6 +404,7 @@ int run_model(const std::vector<std::string>& argv) {
     std::fprintf(stderr, "%-34s %.3f GiB (engine allocations), %.3f GiB device used\n", "peak memory at 2048 context",
                  peak_at_2048 / (1 << 30), used_at_2048 / (1 << 30));
   }
+  if (on_cpu && cpu::profile::enabled()) std::fprintf(stderr, "\n%s", cpu::profile::report().c_str());
   return 0;
 }
 

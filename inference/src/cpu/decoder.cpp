@@ -8,6 +8,7 @@
 #include "cpu/gemm.h"
 #include "cpu/matmul.h"
 #include "cpu/ops.h"
+#include "cpu/profile.h"
 #include "model/rotary.h"
 #include "util/half.h"
 
@@ -64,6 +65,10 @@ Decoder::Decoder(const ModelWeights& weights, ThreadPool& pool, int max_context,
 }
 
 void Decoder::project(int i, int which, const float* x, int T, const float* bias, float* y) {
+  static const char* const kNames[2][5] = {
+      {"llm.prefill.c_attn", "llm.prefill.c_proj", "llm.prefill.w1", "llm.prefill.w2", "llm.prefill.mlp_c_proj"},
+      {"llm.decode.c_attn", "llm.decode.c_proj", "llm.decode.w1", "llm.decode.w2", "llm.decode.mlp_c_proj"}};
+  profile::Scope scope(kNames[T <= kGemvMaxRows ? 1 : 0][which]);
   if (fast_)
     fast_linear(pool_, isa_, x, T, FastWeight::packed(packed_[i][which]), bias, y);
   else
@@ -71,6 +76,7 @@ void Decoder::project(int i, int which, const float* x, int T, const float* bias
 }
 
 void Decoder::attention(const std::vector<float>& qkv, int T, int pos0, const float* kc, const float* vc, float* ctx) {
+  profile::Scope scope(T <= kGemvMaxRows ? "llm.decode.attention" : "llm.prefill.attention");
   const float norm = static_cast<float>(std::sqrt(static_cast<double>(hd_)));
   if (fast_ && T >= 8) {
     AttentionArgs a;
@@ -165,6 +171,7 @@ void Decoder::layer(int i, std::vector<float>& h, int T, int pos0, const Rotary&
   });
   std::vector<float> up(size_t(T) * F_), gate(size_t(T) * F_);
   if (fast_ && T <= kGemvMaxRows) {
+    profile::Scope scope("llm.decode.w1+w2+silu");
     // Decoding: up, gate and their product in one pass over the pool (same column blocks).
     const PackedInt4 &w1 = packed_[i][2], &w2 = packed_[i][3];
     pool_.parallel_for(size_t(w1.blocks), 1, [&](size_t b0, size_t b1) {
@@ -189,6 +196,7 @@ void Decoder::layer(int i, std::vector<float>& h, int T, int pos0, const Rotary&
 
 Status Decoder::forward(CpuKvCache& kv, const ForwardRequest& r) {
   const int T = r.n_tokens, pos0 = kv.length();
+  profile::Scope total(T <= kGemvMaxRows ? "total.llm.decode" : "total.llm.prefill");
   const ModelConfig& c = w_.config;
   std::vector<float> h(size_t(T) * H_);
   const uint16_t* wte = w_.wte->as<uint16_t>();
@@ -209,14 +217,19 @@ Status Decoder::forward(CpuKvCache& kv, const ForwardRequest& r) {
   const WeightRef head = WeightRef::f16_rows(w_.lm_head);
   const FastWeight fast_head = FastWeight::f16_rows(w_.lm_head->as<uint16_t>(), V, H_);
   constexpr int kChunk = 32;
-  std::vector<float> normed(size_t(kChunk) * H_), logits(size_t(kChunk) * V);
+  const int rows = std::min(kChunk, T - first);
+  std::vector<float> normed(size_t(rows) * H_), logits(size_t(rows) * V);
   for (int t0 = first; t0 < T; t0 += kChunk) {
     const int n = std::min(kChunk, T - t0);
-    rms_norm(&h[size_t(t0) * H_], n, H_, ln_f_.data(), c.layer_norm_epsilon, normed.data());
-    if (fast_)
-      fast_linear(pool_, isa_, normed.data(), n, fast_head, nullptr, logits.data());
-    else
-      linear(pool_, normed.data(), n, head, nullptr, logits.data());
+    {
+      profile::Scope scope("llm.lm_head");
+      rms_norm(&h[size_t(t0) * H_], n, H_, ln_f_.data(), c.layer_norm_epsilon, normed.data());
+      if (fast_)
+        fast_linear(pool_, isa_, normed.data(), n, fast_head, nullptr, logits.data());
+      else
+        linear(pool_, normed.data(), n, head, nullptr, logits.data());
+    }
+    profile::Scope scope("llm.logits_callback");
     for (int t = 0; t < n; ++t) r.on_logits(t0 + t, &logits[size_t(t) * V]);
   }
   return Status();

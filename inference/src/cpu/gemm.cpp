@@ -10,9 +10,11 @@
 #endif
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "util/half.h"
@@ -21,20 +23,50 @@ namespace qwenvl::cpu {
 
 namespace {
 
-// oneDNN's Debian build runs its sgemm on OpenMP threads; our pool already gives each job a
-// core, so each calling thread asks for one OpenMP thread (found at run time: libdnnl brings
-// the OpenMP runtime, and we need not link it ourselves). OpenBLAS is told once.
-void one_omp_thread() {
-  thread_local bool done = false;
-  if (done) return;
-  done = true;
+// oneDNN's Debian build runs its sgemm on OpenMP threads (OpenBLAS on its own). In the tile
+// split our pool gives each job a core, so each calling thread asks for one OpenMP thread; the
+// panel split hands one large GEMM to the library's own threads while the pool waits. The
+// setting is per calling thread (found at run time: libdnnl brings the OpenMP runtime, and we
+// need not link it ourselves); OpenBLAS's is global, and only the panel split changes it.
+void library_threads(int n) {
+  thread_local int current = 0;
+  if (current == n) return;
+  current = n;
   using SetFn = void (*)(int);
   static const SetFn set = reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
-  if (set) set(1);
+  if (set) set(n);
 #if !defined(QWENVL_GEMM_DNNL)
   static const SetFn blas = reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-  if (blas) blas(1);
+  if (blas) blas(n);
 #endif
+}
+
+void sgemm_raw(bool b_trans, int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb,
+               float beta, float* C, int ldc) {
+#if defined(QWENVL_GEMM_DNNL)
+  const dnnl_status_t st = dnnl_sgemm('N', b_trans ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#else
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, b_trans ? CblasTrans : CblasNoTrans, M, N, K, alpha, A, lda, B, ldb, beta, C,
+              ldc);
+  const int st = 0, dnnl_success = 0;
+#endif
+  if (st != dnnl_success) {
+    // Only invalid arguments make oneDNN refuse, and every caller passes valid ones.
+    std::fprintf(stderr, "qwenvl: dnnl_sgemm failed (%d) for %dx%dx%d\n", static_cast<int>(st), M, N, K);
+    std::abort();
+  }
+}
+
+GemmSplit split_from_env() {
+  const char* v = std::getenv("QWENVL_CPU_GEMM");
+  if (v && std::strcmp(v, "tiles") == 0) return GemmSplit::Tiles;
+  if (v && std::strcmp(v, "panels") == 0) return GemmSplit::Panels;
+  return GemmSplit::Tiles;
+}
+
+std::atomic<GemmSplit>& split_setting() {
+  static std::atomic<GemmSplit> s{split_from_env()};
+  return s;
 }
 
 std::vector<float>& tile_buffer() {
@@ -72,23 +104,78 @@ FastWeight FastWeight::f16_cols(const uint16_t* p, int k, int n) {
   return w;
 }
 
+GemmSplit gemm_split() { return split_setting().load(std::memory_order_relaxed); }
+void set_gemm_split(GemmSplit s) { split_setting().store(s, std::memory_order_relaxed); }
+const char* gemm_split_name(GemmSplit s) { return s == GemmSplit::Panels ? "panels" : "tiles"; }
+
 void sgemm(bool b_trans, int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb, float beta,
            float* C, int ldc) {
   if (M <= 0 || N <= 0) return;
-  one_omp_thread();
-#if defined(QWENVL_GEMM_DNNL)
-  const dnnl_status_t st = dnnl_sgemm('N', b_trans ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-#else
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, b_trans ? CblasTrans : CblasNoTrans, M, N, K, alpha, A, lda, B, ldb, beta, C,
-              ldc);
-  const int st = 0, dnnl_success = 0;
+  library_threads(1);
+  sgemm_raw(b_trans, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void sgemm_threads(int threads, bool b_trans, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
+                   int ldb, float beta, float* C, int ldc) {
+  if (M <= 0 || N <= 0) return;
+  library_threads(std::max(1, threads));
+  sgemm_raw(b_trans, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#if !defined(QWENVL_GEMM_DNNL)
+  library_threads(1);  // OpenBLAS's setting is global: the tile split's jobs need it back at 1
 #endif
-  if (st != dnnl_success) {
-    // Only invalid arguments make oneDNN refuse, and every caller passes valid ones.
-    std::fprintf(stderr, "qwenvl: dnnl_sgemm failed (%d) for %dx%dx%d\n", static_cast<int>(st), M, N, K);
-    std::abort();
+}
+
+namespace {
+
+// Writes columns [n0, n0 + nb) of W as fp32 into out: rows of K (out[n][k]) for Int4 and
+// F16Rows, and [K][nb] for F16Cols.
+void widen_columns(Isa isa, const FastWeight& w, int n0, int nb, float* out) {
+  switch (w.kind) {
+    case FastWeight::Kind::Int4:
+      dequant_int4(isa, *w.int4, n0 / 16, (n0 + nb + 15) / 16, out, w.K);
+      break;
+    case FastWeight::Kind::F16Rows:
+      half_to_float_n(w.f16 + size_t(n0) * w.K, out, size_t(nb) * w.K);
+      break;
+    case FastWeight::Kind::F16Cols:
+      for (int k = 0; k < w.K; ++k) half_to_float_n(w.f16 + size_t(k) * w.ld + n0, out + size_t(k) * nb, nb);
+      break;
   }
 }
+
+// The panel split: W widened panel by panel (up to 64 MiB of fp32, all the pool's threads),
+// each panel one sgemm on the library's own threads.
+void panels_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
+                   int ldy, int ldx) {
+  thread_local std::vector<float> panel_storage;  // the calling thread's; the jobs use `panel`
+  const size_t max_floats = size_t(16) << 20;
+  const int np = std::max(16, int(std::min<size_t>(size_t(w.N), max_floats / size_t(std::max(1, w.K)))) / 16 * 16);
+  panel_storage.resize(size_t(std::min(np, (w.N + 15) / 16 * 16)) * w.K);
+  float* const panel = panel_storage.data();
+  for (int n0 = 0; n0 < w.N; n0 += np) {
+    const int nb = std::min(np, w.N - n0);
+    if (w.kind == FastWeight::Kind::F16Cols) {
+      pool.parallel_for(size_t(w.K), 64, [&](size_t k0, size_t k1) {
+        for (size_t k = k0; k < k1; ++k) half_to_float_n(w.f16 + k * w.ld + n0, panel + k * nb, nb);
+      });
+      sgemm_threads(pool.size(), false, M, nb, w.K, 1.0f, x, ldx, panel, nb, 0.0f, y + n0, ldy);
+    } else {
+      const int sub = (nb + 15) / 16;  // 16-column groups, the int4 blocks' width
+      pool.parallel_for(size_t(sub), 1, [&](size_t b0, size_t b1) {
+        const int c0 = n0 + int(b0) * 16, c1 = std::min(n0 + int(b1) * 16, n0 + nb);
+        widen_columns(isa, w, c0, c1 - c0, panel + size_t(c0 - n0) * w.K);
+      });
+      sgemm_threads(pool.size(), true, M, nb, w.K, 1.0f, x, ldx, panel, w.K, 0.0f, y + n0, ldy);
+    }
+  }
+  if (bias)
+    pool.parallel_for(size_t(M), 4, [&](size_t m0, size_t m1) {
+      for (size_t m = m0; m < m1; ++m)
+        for (int n = 0; n < w.N; ++n) y[m * ldy + n] += bias[n];
+    });
+}
+
+}  // namespace
 
 void fast_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
                  int ldy, int ldx) {
@@ -109,6 +196,7 @@ void fast_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWei
     }
     return;
   }
+  if (gemm_split() == GemmSplit::Panels) return panels_linear(pool, isa, x, M, w, bias, y, ldy, ldx);
   // Tiles of nt output columns (a multiple of 16, about 1 MB of fp32 weights), and the rows split
   // further when there are too few tiles for the threads.
   const int nt = std::clamp((262144 / std::max(1, w.K)) / 16 * 16, 32, 128);
@@ -139,17 +227,7 @@ void fast_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWei
       const int n0 = t * nt, nb = std::min(nt, w.N - n0);
       const int m0 = int(int64_t(M) * part / m_parts), m1 = int(int64_t(M) * (part + 1) / m_parts);
       if (have != t) {
-        switch (w.kind) {
-          case FastWeight::Kind::Int4:
-            dequant_int4(isa, *w.int4, n0 / 16, (n0 + nb + 15) / 16, tile.data(), w.K);
-            break;
-          case FastWeight::Kind::F16Rows:
-            half_to_float_n(w.f16 + size_t(n0) * w.K, tile.data(), size_t(nb) * w.K);
-            break;
-          case FastWeight::Kind::F16Cols:
-            for (int k = 0; k < w.K; ++k) half_to_float_n(w.f16 + size_t(k) * w.ld + n0, &tile[size_t(k) * nb], nb);
-            break;
-        }
+        widen_columns(isa, w, n0, nb, tile.data());
         have = t;
       }
       float* yt = y + size_t(m0) * ldy + n0;

@@ -31,9 +31,21 @@ constexpr int kGemvMaxRows = 3;
 void fast_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
                  int ldy = 0, int ldx = 0);
 
+// How prompts and the vision encoder split their GEMMs: Tiles (each job widens a tile of W and
+// runs a one-thread sgemm on it, a job per pool thread) or Panels (W widened panel by panel by
+// the pool, each panel one sgemm on all threads through the library's own threading). Default:
+// Tiles, or QWENVL_CPU_GEMM=tiles|panels; process-wide.
+enum class GemmSplit { Tiles, Panels };
+GemmSplit gemm_split();
+void set_gemm_split(GemmSplit s);
+const char* gemm_split_name(GemmSplit s);
+
 // Single-threaded row-major sgemm through oneDNN: C = alpha A op(B) + beta C, with op(B) = B^T
 // when b_trans (B [N][K]) and B otherwise (B [K][N]). With beta 0, C is never read.
 void sgemm(bool b_trans, int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb, float beta,
            float* C, int ldc);
+// The same on `threads` of the library's threads (the panel split).
+void sgemm_threads(int threads, bool b_trans, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
+                   int ldb, float beta, float* C, int ldc);
 
 }  // namespace qwenvl::cpu

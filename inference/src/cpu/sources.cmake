@@ -8,6 +8,7 @@ qwenvl_add_engine_module(qwenvl_cpu
   ${CMAKE_CURRENT_LIST_DIR}/gemm.cpp
   ${CMAKE_CURRENT_LIST_DIR}/attention.cpp
   ${CMAKE_CURRENT_LIST_DIR}/speed.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/profile.cpp
   ${CMAKE_CURRENT_LIST_DIR}/ops.cpp
   ${CMAKE_CURRENT_LIST_DIR}/vision.cpp
   ${CMAKE_CURRENT_LIST_DIR}/decoder.cpp

@@ -46,14 +46,10 @@ double measure_copy_bandwidth(ThreadPool& pool, size_t bytes, int reps) {
   return best;
 }
 
-double measure_int4_gemv_bandwidth(ThreadPool& pool, Isa isa, size_t bytes, int reps) {
-  // Layers of 4096 inputs and 11008 outputs (the MLP's shape), enough of them for `bytes`.
-  const int K = 4096, N = 11008, G = 128;
-  const size_t per_layer = size_t(K / 8) * N * 4;
-  const int layers = std::max<int>(1, static_cast<int>(bytes / per_layer));
+PackedInt4 random_int4_layer(int K, int N, int G, uint32_t seed) {
   std::vector<uint32_t> qweight(size_t(K / 8) * N), qzeros(size_t(K / G) * (N / 8), 0x77777777u);
   std::vector<uint16_t> scales(size_t(K / G) * N, 0x2000);  // fp16 2^-7
-  std::mt19937 rng(1);
+  std::mt19937 rng(seed);
   for (auto& w : qweight) w = rng();
   TensorView tq, tz, ts;
   tq.data = reinterpret_cast<const uint8_t*>(qweight.data());
@@ -66,9 +62,17 @@ double measure_int4_gemv_bandwidth(ThreadPool& pool, Isa isa, size_t bytes, int 
   l.qweight = &tq;
   l.qzeros = &tz;
   l.scales = &ts;
+  return PackedInt4(l);  // copies what it needs
+}
+
+double measure_int4_gemv_bandwidth(ThreadPool& pool, Isa isa, size_t bytes, int reps) {
+  // Layers of 4096 inputs and 11008 outputs (the MLP's shape), enough of them for `bytes`.
+  const int K = 4096, N = 11008, G = 128;
+  const size_t per_layer = size_t(K / 8) * N * 4;
+  const int layers = std::max<int>(1, static_cast<int>(bytes / per_layer));
   std::vector<PackedInt4> packed(static_cast<size_t>(layers));
   pool.parallel_for(packed.size(), 1, [&](size_t b, size_t e) {
-    for (size_t i = b; i < e; ++i) packed[i] = PackedInt4(l);
+    for (size_t i = b; i < e; ++i) packed[i] = random_int4_layer(K, N, G, 1);
   });
   std::vector<float> x(K, 0.5f), y(N);
   double best = 0, total = 0;

@@ -20,6 +20,8 @@ double decode_step_bytes(const ModelConfig& c, int ctx);
 double measure_copy_bandwidth(ThreadPool& pool, size_t bytes, int reps = 5);
 // Weight bytes per second the int4 GEMV streams over synthetic 4096-wide layers of about
 // `bytes` in total, split over the pool; the best of `reps` passes.
+// A K x N GPTQ layer (group G, symmetric zeros) of random nibbles from `seed`, repacked.
+PackedInt4 random_int4_layer(int K, int N, int G, uint32_t seed);
 double measure_int4_gemv_bandwidth(ThreadPool& pool, Isa isa, size_t bytes, int reps = 5);
 
 }  // namespace qwenvl::cpu

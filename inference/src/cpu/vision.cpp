@@ -6,6 +6,7 @@
 #include "cpu/gemm.h"
 #include "cpu/matmul.h"
 #include "cpu/ops.h"
+#include "cpu/profile.h"
 #include "model/vision_pos.h"
 
 namespace qwenvl::cpu {
@@ -24,6 +25,16 @@ void VisionEncoder::lin(const float* x, int M, const WeightRef& w, const float* 
   const FastWeight f = w.kind == WeightRef::Kind::F16Cols ? FastWeight::f16_cols(w.f16, w.K, w.N)
                                                           : FastWeight::f16_rows(w.f16, w.N, w.K);
   fast_linear(pool_, isa_, x, M, f, bias, y);
+}
+
+void VisionEncoder::add_rows(float* x, const float* y, size_t n) const {
+  if (!fast_) {
+    for (size_t k = 0; k < n; ++k) x[k] += y[k];
+    return;
+  }
+  pool_.parallel_for(n, 16384, [&](size_t b, size_t e) {
+    for (size_t k = b; k < e; ++k) x[k] += y[k];
+  });
 }
 
 void VisionEncoder::layer_norm_rows(const float* x, int rows, int n, const float* w, const float* b, float* y) const {
@@ -72,13 +83,9 @@ VisionEncoder::VisionEncoder(const ModelWeights& weights, ThreadPool& pool, bool
   for (float& x : q_proj_) x *= scaling;
 }
 
-void VisionEncoder::block(int i, std::vector<float>& x) const {
-  const VisionLayerWeights& l = w_.visual.layers[i];
-  const LayerSmall& s = layer_small_[i];
-  const int heads = w_.config.visual.heads, hd = W_ / heads, M = w_.config.visual.mlp_width;
-  std::vector<float> h(size_t(T_) * W_), qkv(size_t(T_) * 3 * W_), ctx(size_t(T_) * W_), tmp(size_t(T_) * W_);
-  layer_norm_rows(x.data(), T_, W_, s.ln1w, s.ln1b, h.data());
-  lin(h.data(), T_, WeightRef::f16_rows(l.in_proj_w), s.inb, qkv.data());
+void VisionEncoder::attention(const float* qkv, float* ctx) const {
+  profile::Scope p("vit.attention");
+  const int heads = w_.config.visual.heads, hd = W_ / heads;
   // Per-head interleaved layout: head hh owns columns [3*hd*hh, 3*hd*(hh+1)) = q | k | v.
   const float norm = static_cast<float>(std::sqrt(static_cast<double>(hd)));
   if (fast_) {
@@ -86,12 +93,12 @@ void VisionEncoder::block(int i, std::vector<float>& x) const {
     a.T = a.n_keys = T_;
     a.heads = heads;
     a.head_dim = hd;
-    a.q = qkv.data();
-    a.k = qkv.data() + hd;
-    a.v = qkv.data() + 2 * hd;
+    a.q = qkv;
+    a.k = qkv + hd;
+    a.v = qkv + 2 * hd;
     a.ldq = a.ldk = a.ldv = 3 * W_;
     a.q_head = a.k_head = a.v_head = 3 * hd;
-    a.out = ctx.data();
+    a.out = ctx;
     a.ldo = W_;
     a.scale = 1.0f / norm;
     attention_gemm(pool_, a);
@@ -113,20 +120,52 @@ void VisionEncoder::block(int i, std::vector<float>& x) const {
         }
       }
     });
-  lin(ctx.data(), T_, WeightRef::f16_rows(l.out_proj_w), s.outb, tmp.data());
-  for (size_t k = 0; k < x.size(); ++k) x[k] += tmp[k];
-  layer_norm_rows(x.data(), T_, W_, s.ln2w, s.ln2b, h.data());
+}
+
+void VisionEncoder::block(int i, std::vector<float>& x) const {
+  const VisionLayerWeights& l = w_.visual.layers[i];
+  const LayerSmall& s = layer_small_[i];
+  const int M = w_.config.visual.mlp_width;
+  std::vector<float> h(size_t(T_) * W_), qkv(size_t(T_) * 3 * W_), ctx(size_t(T_) * W_), tmp(size_t(T_) * W_);
+  {
+    profile::Scope p("vit.ln");
+    layer_norm_rows(x.data(), T_, W_, s.ln1w, s.ln1b, h.data());
+  }
+  {
+    profile::Scope p("vit.qkv");
+    lin(h.data(), T_, WeightRef::f16_rows(l.in_proj_w), s.inb, qkv.data());
+  }
+  attention(qkv.data(), ctx.data());
+  {
+    profile::Scope p("vit.out_proj");
+    lin(ctx.data(), T_, WeightRef::f16_rows(l.out_proj_w), s.outb, tmp.data());
+    add_rows(x.data(), tmp.data(), x.size());
+  }
+  {
+    profile::Scope p("vit.ln");
+    layer_norm_rows(x.data(), T_, W_, s.ln2w, s.ln2b, h.data());
+  }
   std::vector<float> mid(size_t(T_) * M);
-  lin(h.data(), T_, WeightRef::f16_rows(l.c_fc_w), s.fcb, mid.data());
-  if (fast_)
-    pool_.parallel_for(mid.size(), 8192, [&](size_t b, size_t e) { gelu_erf_inplace(&mid[b], e - b); });
-  else
-    gelu_erf_inplace(mid.data(), mid.size());
-  lin(mid.data(), T_, WeightRef::f16_rows(l.c_proj_w), s.projb, tmp.data());
-  for (size_t k = 0; k < x.size(); ++k) x[k] += tmp[k];
+  {
+    profile::Scope p("vit.c_fc");
+    lin(h.data(), T_, WeightRef::f16_rows(l.c_fc_w), s.fcb, mid.data());
+  }
+  {
+    profile::Scope p("vit.gelu");
+    if (fast_)
+      pool_.parallel_for(mid.size(), 8192, [&](size_t b, size_t e) { gelu_erf_inplace(&mid[b], e - b); });
+    else
+      gelu_erf_inplace(mid.data(), mid.size());
+  }
+  {
+    profile::Scope p("vit.c_proj");
+    lin(mid.data(), T_, WeightRef::f16_rows(l.c_proj_w), s.projb, tmp.data());
+    add_rows(x.data(), tmp.data(), x.size());
+  }
 }
 
 void VisionEncoder::resample(const std::vector<float>& x, float* out) const {
+  profile::Scope scope("vit.resampler");
   const ResamplerWeights& p = w_.visual.pool;
   const int Q = w_.config.visual.n_queries, heads = H_ / 128, hd = 128;
   std::vector<float> kv(size_t(T_) * H_), kvn(size_t(T_) * H_);
@@ -165,6 +204,7 @@ void VisionEncoder::resample(const std::vector<float>& x, float* out) const {
 }
 
 void VisionEncoder::encode(const float* pixels, float* out) const {
+  profile::Scope total("total.vision");
   // Patches flattened in the conv weight's (channel, row, col) order.
   const int K = 3 * P_ * P_;
   std::vector<float> patches(size_t(T_) * K);
@@ -176,9 +216,12 @@ void VisionEncoder::encode(const float* pixels, float* out) const {
           for (int j = 0; j < P_; ++j) *p++ = pixels[(size_t(c) * S_ + gy * P_ + i) * S_ + gx * P_ + j];
     }
   std::vector<float> x(size_t(T_) * W_), y(size_t(T_) * W_);
-  lin(patches.data(), T_, WeightRef::f16_rows(w_.visual.conv1), nullptr, x.data());
-  for (size_t i = 0; i < x.size(); ++i) x[i] += pos_vit_[i];
-  layer_norm_rows(x.data(), T_, W_, ln_pre_w_, ln_pre_b_, y.data());
+  {
+    profile::Scope scope("vit.patches");
+    lin(patches.data(), T_, WeightRef::f16_rows(w_.visual.conv1), nullptr, x.data());
+    for (size_t i = 0; i < x.size(); ++i) x[i] += pos_vit_[i];
+    layer_norm_rows(x.data(), T_, W_, ln_pre_w_, ln_pre_b_, y.data());
+  }
   for (int i = 0; i < static_cast<int>(w_.visual.layers.size()); ++i) block(i, y);
   resample(y, out);
 }

@@ -23,6 +23,8 @@ class VisionEncoder {
   void block(int layer, std::vector<float>& x) const;
   void resample(const std::vector<float>& x, float* out) const;
   void lin(const float* x, int M, const WeightRef& w, const float* bias, float* y) const;
+  void attention(const float* qkv, float* ctx) const;
+  void add_rows(float* x, const float* y, size_t n) const;
   void layer_norm_rows(const float* x, int rows, int n, const float* w, const float* b, float* y) const;
 
   const ModelWeights& w_;
