@@ -5,6 +5,7 @@
 // (the official fp16(scale * (q - zero))); GEMVs and GEMMs stay within fp32 summation error.
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -189,6 +190,99 @@ class TestCpuKernels : public QObject {
     }
   }
 
+  void geluAndSiluMatchDouble() {
+    // The ViT's c_fc outputs (1024 x 8192 per layer) and the MLP gate: values over a wide range,
+    // with odd counts so the scalar tails run; exact erf and exp in double as the reference.
+    std::vector<float> x = random_vector(8192 * 3 + 13, 41);
+    for (size_t i = 0; i < x.size(); ++i) x[i] *= float(1 + i % 7);  // up to |x| ~ 30
+    x[0] = 0.0f;
+    x[1] = -0.0f;
+    x[2] = 100.0f;
+    x[3] = -100.0f;
+    const std::vector<float> a = random_vector(x.size(), 42);
+    for (Isa isa : isas()) {
+      std::vector<float> g = x, m = a;
+      gelu_erf(isa, g.data(), g.size());
+      mul_silu(isa, m.data(), x.data(), m.size());
+      for (size_t i = 0; i < x.size(); ++i) {
+        const double v = x[i];
+        const double gr = 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
+        // erf to 1.5e-7 (Abramowitz and Stegun 7.1.26) plus fp32 rounding.
+        QVERIFY2(std::isfinite(g[i]) && std::fabs(g[i] - gr) <= 1e-7 * std::fabs(v) + 4e-7 * std::fabs(gr),
+                 qPrintable(QString("%1 gelu(%2) = %3, want %4")
+                                .arg(isa_name(isa))
+                                .arg(v)
+                                .arg(g[i], 0, 'g', 9)
+                                .arg(gr, 0, 'g', 9)));
+        const double sr = double(a[i]) * v / (1.0 + std::exp(-v));
+        QVERIFY2(std::isfinite(m[i]) && std::fabs(m[i] - sr) <= 1e-6 * std::fabs(sr) + 1e-30,
+                 qPrintable(QString("%1 silu(%2) = %3, want %4")
+                                .arg(isa_name(isa))
+                                .arg(v)
+                                .arg(m[i], 0, 'g', 9)
+                                .arg(sr, 0, 'g', 9)));
+      }
+    }
+  }
+
+  void softmaxAndAttendRowMatchDouble_data() {
+    QTest::addColumn<int>("keys");
+    QTest::addColumn<int>("hd");
+    QTest::newRow("first token") << 1 << 128;
+    QTest::newRow("286-token prompt") << 286 << 128;
+    QTest::newRow("8k context") << 8221 << 128;
+    QTest::newRow("ViT head 104, 1024 keys") << 1024 << 104;
+    QTest::newRow("odd head size") << 37 << 13;
+  }
+  void softmaxAndAttendRowMatchDouble() {
+    QFETCH(int, keys);
+    QFETCH(int, hd);
+    const int heads = 3;
+    const size_t ld = size_t(heads) * hd;  // keys and values of all heads per row, as in the cache
+    const std::vector<float> k = random_vector(size_t(keys) * ld, 51), v = random_vector(size_t(keys) * ld, 52);
+    std::vector<float> q = random_vector(ld, 53);
+    for (auto& e : q) e *= 2.0f;  // peaked and flat rows both occur
+    const float scale = 1.0f / std::sqrt(float(hd));
+    for (int h = 0; h < heads; ++h) {
+      const size_t off = size_t(h) * hd;
+      std::vector<double> p(keys), ref(hd, 0.0);
+      double mx = -1e300, sum = 0;
+      for (int j = 0; j < keys; ++j) {
+        double s = 0;
+        for (int d = 0; d < hd; ++d) s += double(q[off + d]) * k[size_t(j) * ld + off + d];
+        p[j] = s * scale;
+        mx = std::max(mx, p[j]);
+      }
+      for (int j = 0; j < keys; ++j) sum += (p[j] = std::exp(p[j] - mx));
+      double abs_ref = 0;
+      for (int j = 0; j < keys; ++j) {
+        p[j] /= sum;
+        for (int d = 0; d < hd; ++d) ref[d] += p[j] * v[size_t(j) * ld + off + d];
+      }
+      for (int d = 0; d < hd; ++d) abs_ref = std::max(abs_ref, std::fabs(ref[d]));
+      for (Isa isa : isas()) {
+        // softmax alone on the same scores
+        std::vector<float> sc(keys);
+        for (int j = 0; j < keys; ++j) {
+          double s = 0;
+          for (int d = 0; d < hd; ++d) s += double(q[off + d]) * k[size_t(j) * ld + off + d];
+          sc[j] = float(s * scale);
+        }
+        softmax(isa, sc.data(), keys);
+        for (int j = 0; j < keys; ++j)
+          QVERIFY2(std::isfinite(sc[j]) && std::fabs(sc[j] - p[j]) <= 2e-6 * p[j] + 1e-9,
+                   qPrintable(QString("%1 softmax[%2] = %3, want %4").arg(isa_name(isa)).arg(j).arg(sc[j]).arg(p[j])));
+        std::vector<float> scores(keys), out(hd, std::numeric_limits<float>::quiet_NaN());
+        attend_row(isa, q.data() + off, k.data() + off, v.data() + off, ld, keys, hd, scale, scores.data(), out.data());
+        for (int d = 0; d < hd; ++d)
+          QVERIFY2(
+              std::isfinite(out[d]) && std::fabs(out[d] - ref[d]) <= 1e-5 * abs_ref + 1e-6,
+              qPrintable(
+                  QString("%1 head %2 d=%3: %4, want %5").arg(isa_name(isa)).arg(h).arg(d).arg(out[d]).arg(ref[d])));
+      }
+    }
+  }
+
   void tiledGemmMatchesDouble_data() {
     QTest::addColumn<QString>("kind");
     QTest::addColumn<int>("M");
@@ -245,7 +339,8 @@ class TestCpuKernels : public QObject {
       }
     std::vector<float> y(size_t(M) * N);
     const GemmSplit before = gemm_split();
-    for (GemmSplit split : {GemmSplit::Tiles, GemmSplit::Panels}) {
+    if (!bf16x3_available()) qInfo("oneDNN has no fast bf16 matmul here: the bf16x3 split runs as tiles");
+    for (GemmSplit split : {GemmSplit::Tiles, GemmSplit::Panels, GemmSplit::Bf16x3}) {
       set_gemm_split(split);
       for (int threads : {1, 3}) {
         ThreadPool pool(threads);

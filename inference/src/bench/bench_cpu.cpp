@@ -72,7 +72,13 @@ int run_cpu(const std::vector<std::string>& argv) {
   // The prompt's GEMMs both ways (gemm.h's splits): the ViT's c_fc over fp16 weights, and the
   // decoder's w1 over int4 at the 286-token prompt; then oneDNN alone on fp32 at the ViT shape.
   const cpu::GemmSplit split = cpu::gemm_split();
-  for (cpu::GemmSplit s : {cpu::GemmSplit::Tiles, cpu::GemmSplit::Panels}) {
+  out["gemm_split_default"] = cpu::gemm_split_name(split);
+  out["bf16_matmul_on_amx"] = cpu::bf16x3_has_amx();
+  std::fprintf(stderr, "%-36s %s (oneDNN bf16 matmul %s)\n", "GEMM split by default", cpu::gemm_split_name(split),
+               cpu::bf16x3_has_amx()     ? "on AMX"
+               : cpu::bf16x3_available() ? "without AMX"
+                                         : "not available");
+  for (cpu::GemmSplit s : {cpu::GemmSplit::Tiles, cpu::GemmSplit::Panels, cpu::GemmSplit::Bf16x3}) {
     cpu::set_gemm_split(s);
     const std::string name = cpu::gemm_split_name(s);
     {

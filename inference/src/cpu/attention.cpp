@@ -23,7 +23,7 @@ void attention_gemm(ThreadPool& pool, const AttentionArgs& a) {
       for (int r = 0; r < rows; ++r) {
         float* s = &scores[size_t(r) * keys];
         const int n = a.causal_offset >= 0 ? std::min(keys, a.causal_offset + t0 + r + 1) : keys;
-        softmax_inplace(s, n);
+        softmax(a.isa, s, n);
         std::fill(s + n, s + keys, 0.0f);
       }
       sgemm(false, rows, a.head_dim, keys, 1.0f, scores.data(), keys, a.v + size_t(h) * a.v_head, a.ldv, 0.0f,

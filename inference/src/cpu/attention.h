@@ -1,8 +1,9 @@
 // Multi-head attention over a block of queries with GEMMs (fast CPU path): per head,
-// scores = q k^T * scale on oneDNN's sgemm, a softmax per row (sums in double), then p v. Jobs
+// scores = q k^T * scale on oneDNN's sgemm, a softmax per row (kernels.h), then p v. Jobs
 // are (head, block of query rows), spread over the pool.
 #pragma once
 
+#include "cpu/kernels.h"
 #include "util/parallel.h"
 
 namespace qwenvl::cpu {
@@ -22,6 +23,7 @@ struct AttentionArgs {
   float scale = 1.0f;
   // >= 0: query t sees keys 0..causal_offset + t only; < 0: every key.
   int causal_offset = -1;
+  Isa isa = Isa::Generic;  // the softmax's (kernels.h)
 };
 
 void attention_gemm(ThreadPool& pool, const AttentionArgs& a);

@@ -75,7 +75,7 @@ void Decoder::project(int i, int which, const float* x, int T, const float* bias
     linear(pool_, x, T, WeightRef::from_gptq(linear_of(w_.layers[i], which)), bias, y);
 }
 
-void Decoder::attention(const std::vector<float>& qkv, int T, int pos0, const float* kc, const float* vc, float* ctx) {
+void Decoder::attention(const float* qkv, int T, int pos0, const float* kc, const float* vc, float* ctx) {
   profile::Scope scope(T <= kGemvMaxRows ? "llm.decode.attention" : "llm.prefill.attention");
   const float norm = static_cast<float>(std::sqrt(static_cast<double>(hd_)));
   if (fast_ && T >= 8) {
@@ -84,7 +84,7 @@ void Decoder::attention(const std::vector<float>& qkv, int T, int pos0, const fl
     a.n_keys = pos0 + T;
     a.heads = heads_;
     a.head_dim = hd_;
-    a.q = qkv.data();
+    a.q = qkv;
     a.ldq = 3 * H_;
     a.q_head = hd_;
     a.k = kc;
@@ -95,11 +95,26 @@ void Decoder::attention(const std::vector<float>& qkv, int T, int pos0, const fl
     a.ldo = H_;
     a.scale = 1.0f / norm;
     a.causal_offset = pos0;
+    a.isa = isa_;
     attention_gemm(pool_, a);
     return;
   }
   // Causal attention: scores / sqrt(head_dim), softmax over keys 0..p.
-  pool_.parallel_for(size_t(heads_) * T, fast_ ? 1 : 4, [&](size_t b, size_t e) {
+  if (fast_) {
+    const float scale = 1.0f / norm;
+    pool_.parallel_for(size_t(heads_) * T, 1, [&](size_t b, size_t e) {
+      thread_local std::vector<float> scores;
+      scores.resize(size_t(pos0 + T));
+      for (size_t job = b; job < e; ++job) {
+        const int hh = static_cast<int>(job / T), t = static_cast<int>(job % T);
+        const size_t off = size_t(hh) * hd_;
+        attend_row(isa_, &qkv[size_t(t) * 3 * H_ + off], kc + off, vc + off, size_t(H_), pos0 + t + 1, hd_, scale,
+                   scores.data(), &ctx[size_t(t) * H_ + off]);
+      }
+    });
+    return;
+  }
+  pool_.parallel_for(size_t(heads_) * T, 4, [&](size_t b, size_t e) {
     std::vector<float> scores(size_t(pos0 + T));
     for (size_t job = b; job < e; ++job) {
       const int hh = static_cast<int>(job / T), t = static_cast<int>(job % T);
@@ -128,10 +143,10 @@ void Decoder::ensure_capacity(CpuKvCache& kv, int n) {
   kv.capacity = cap;
 }
 
-void Decoder::layer(int i, std::vector<float>& h, int T, int pos0, const Rotary& rope, CpuKvCache& kv) {
+void Decoder::layer(int i, std::vector<float>& h, int T, int pos0, const Rotary& rope, CpuKvCache& kv, Workspace& ws) {
   const LayerSmall& s = small_[i];
   const ModelConfig& c = w_.config;
-  std::vector<float> a(size_t(T) * H_), qkv(size_t(T) * 3 * H_);
+  Floats &a = ws.a, &qkv = ws.qkv, &ctx = ws.ctx, &tmp = ws.tmp, &up = ws.up, &gate = ws.gate;
   par(pool_, size_t(T), 8, [&](size_t b, size_t e) {
     rms_norm(&h[b * H_], int(e - b), H_, s.ln1.data(), c.layer_norm_epsilon, &a[b * H_]);
   });
@@ -160,16 +175,15 @@ void Decoder::layer(int i, std::vector<float>& h, int T, int pos0, const Rotary&
     }
   });
 
-  std::vector<float> ctx(size_t(T) * H_);
-  attention(qkv, T, pos0, kc, vc, ctx.data());
-  std::vector<float> tmp(size_t(T) * H_);
+  attention(qkv.data(), T, pos0, kc, vc, ctx.data());
   project(i, 1, ctx.data(), T, s.c_proj_b.data(), tmp.data());
-  for (size_t k = 0; k < h.size(); ++k) h[k] += tmp[k];
+  par(pool_, h.size(), 16384, [&](size_t b, size_t e) {
+    for (size_t k = b; k < e; ++k) h[k] += tmp[k];
+  });
 
   par(pool_, size_t(T), 8, [&](size_t b, size_t e) {
     rms_norm(&h[b * H_], int(e - b), H_, s.ln2.data(), c.layer_norm_epsilon, &a[b * H_]);
   });
-  std::vector<float> up(size_t(T) * F_), gate(size_t(T) * F_);
   if (fast_ && T <= kGemvMaxRows) {
     profile::Scope scope("llm.decode.w1+w2+silu");
     // Decoding: up, gate and their product in one pass over the pool (same column blocks).
@@ -182,16 +196,23 @@ void Decoder::layer(int i, std::vector<float>& h, int T, int pos0, const Rotary&
         float* g = &gate[size_t(t) * F_];
         gemv_int4(isa_, w1, x, s.w1_b.data(), u, int(b0), int(b1));
         gemv_int4(isa_, w2, x, s.w2_b.data(), g, int(b0), int(b1));
-        mul_silu_inplace(u + n0, g + n0, n1 - n0);
+        mul_silu(isa_, u + n0, g + n0, n1 - n0);
       }
     });
   } else {
     project(i, 2, a.data(), T, s.w1_b.data(), up.data());
     project(i, 3, a.data(), T, s.w2_b.data(), gate.data());
-    par(pool_, up.size(), 16384, [&](size_t b, size_t e) { mul_silu_inplace(&up[b], &gate[b], e - b); });
+    par(pool_, size_t(T) * F_, 16384, [&](size_t b, size_t e) {
+      if (fast_)
+        mul_silu(isa_, &up[b], &gate[b], e - b);
+      else
+        mul_silu_inplace(&up[b], &gate[b], e - b);
+    });
   }
   project(i, 4, up.data(), T, s.mlp_b.data(), tmp.data());
-  for (size_t k = 0; k < h.size(); ++k) h[k] += tmp[k];
+  par(pool_, h.size(), 16384, [&](size_t b, size_t e) {
+    for (size_t k = b; k < e; ++k) h[k] += tmp[k];
+  });
 }
 
 Status Decoder::forward(CpuKvCache& kv, const ForwardRequest& r) {
@@ -209,7 +230,9 @@ Status Decoder::forward(CpuKvCache& kv, const ForwardRequest& r) {
   ensure_capacity(kv, pos0 + T);
   // Dynamic NTK: alpha fixed on the prompt pass.
   const Rotary rope(hd_, rotary_base_for_alpha(c.rotary_emb_base, hd_, r.ntk_alpha));
-  for (int i = 0; i < static_cast<int>(w_.layers.size()); ++i) layer(i, h, T, pos0, rope, kv);
+  Workspace ws{Floats(size_t(T) * H_), Floats(size_t(T) * 3 * H_), Floats(size_t(T) * H_),
+               Floats(size_t(T) * H_), Floats(size_t(T) * F_),     Floats(size_t(T) * F_)};
+  for (int i = 0; i < static_cast<int>(w_.layers.size()); ++i) layer(i, h, T, pos0, rope, kv, ws);
 
   if (r.logits == LogitsMode::None || !r.on_logits) return Status();
   const int first = r.logits == LogitsMode::Last ? T - 1 : 0;

@@ -10,6 +10,7 @@
 
 #include "cpu/kernels.h"
 #include "cpu/ops.h"
+#include "cpu/scratch.h"
 #include "engine/backend.h"
 #include "util/parallel.h"
 
@@ -32,11 +33,14 @@ class Decoder {
   size_t layers() const { return w_.layers.size(); }
 
  private:
-  void layer(int i, std::vector<float>& h, int T, int pos0, const Rotary& rope, CpuKvCache& kv);
+  struct Workspace {  // one per forward, shared by the layers
+    Floats a, qkv, ctx, tmp, up, gate;
+  };
+  void layer(int i, std::vector<float>& h, int T, int pos0, const Rotary& rope, CpuKvCache& kv, Workspace& ws);
   void ensure_capacity(CpuKvCache& kv, int n);
   // y = x W^T + b for linear `which` (0 c_attn, 1 c_proj, 2 w1, 3 w2, 4 mlp_c_proj) of layer i.
   void project(int i, int which, const float* x, int T, const float* bias, float* y);
-  void attention(const std::vector<float>& qkv, int T, int pos0, const float* kc, const float* vc, float* ctx);
+  void attention(const float* qkv, int T, int pos0, const float* kc, const float* vc, float* ctx);
 
   const ModelWeights& w_;
   ThreadPool& pool_;

@@ -21,8 +21,6 @@
 
 namespace qwenvl::cpu {
 
-namespace {
-
 // oneDNN's Debian build runs its sgemm on OpenMP threads (OpenBLAS on its own). In the tile
 // split our pool gives each job a core, so each calling thread asks for one OpenMP thread; the
 // panel split hands one large GEMM to the library's own threads while the pool waits. The
@@ -41,8 +39,11 @@ void library_threads(int n) {
 #endif
 }
 
+namespace {
+
 void sgemm_raw(bool b_trans, int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb,
                float beta, float* C, int ldc) {
+  gemm_library_init();
 #if defined(QWENVL_GEMM_DNNL)
   const dnnl_status_t st = dnnl_sgemm('N', b_trans ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 #else
@@ -61,7 +62,9 @@ GemmSplit split_from_env() {
   const char* v = std::getenv("QWENVL_CPU_GEMM");
   if (v && std::strcmp(v, "tiles") == 0) return GemmSplit::Tiles;
   if (v && std::strcmp(v, "panels") == 0) return GemmSplit::Panels;
-  return GemmSplit::Tiles;
+  if (v && std::strcmp(v, "bf16x3") == 0) return GemmSplit::Bf16x3;
+  // By measurement (docs/benchmarks.md): three bf16 products beat fp32 only on AMX.
+  return bf16x3_has_amx() ? GemmSplit::Bf16x3 : GemmSplit::Tiles;
 }
 
 std::atomic<GemmSplit>& split_setting() {
@@ -106,7 +109,17 @@ FastWeight FastWeight::f16_cols(const uint16_t* p, int k, int n) {
 
 GemmSplit gemm_split() { return split_setting().load(std::memory_order_relaxed); }
 void set_gemm_split(GemmSplit s) { split_setting().store(s, std::memory_order_relaxed); }
-const char* gemm_split_name(GemmSplit s) { return s == GemmSplit::Panels ? "panels" : "tiles"; }
+const char* gemm_split_name(GemmSplit s) {
+  switch (s) {
+    case GemmSplit::Panels:
+      return "panels";
+    case GemmSplit::Bf16x3:
+      return "bf16x3";
+    case GemmSplit::Tiles:
+      break;
+  }
+  return "tiles";
+}
 
 void sgemm(bool b_trans, int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb, float beta,
            float* C, int ldc) {
@@ -196,7 +209,9 @@ void fast_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWei
     }
     return;
   }
-  if (gemm_split() == GemmSplit::Panels) return panels_linear(pool, isa, x, M, w, bias, y, ldy, ldx);
+  const GemmSplit split = gemm_split();
+  if (split == GemmSplit::Panels) return panels_linear(pool, isa, x, M, w, bias, y, ldy, ldx);
+  if (split == GemmSplit::Bf16x3 && bf16x3_linear(pool, isa, x, M, w, bias, y, ldy, ldx)) return;
   // Tiles of nt output columns (a multiple of 16, about 1 MB of fp32 weights), and the rows split
   // further when there are too few tiles for the threads.
   const int nt = std::clamp((262144 / std::max(1, w.K)) / 16 * 16, 32, 128);

@@ -31,11 +31,14 @@ constexpr int kGemvMaxRows = 3;
 void fast_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
                  int ldy = 0, int ldx = 0);
 
-// How prompts and the vision encoder split their GEMMs: Tiles (each job widens a tile of W and
-// runs a one-thread sgemm on it, a job per pool thread) or Panels (W widened panel by panel by
-// the pool, each panel one sgemm on all threads through the library's own threading). Default:
-// Tiles, or QWENVL_CPU_GEMM=tiles|panels; process-wide.
-enum class GemmSplit { Tiles, Panels };
+// How prompts and the vision encoder compute their GEMMs: Tiles (each job widens a tile of W and
+// runs a one-thread fp32 sgemm on it, a job per pool thread), Panels (W widened panel by panel
+// by the pool, each panel one fp32 sgemm on the library's own threads) or Bf16x3 (three bf16
+// products summed in fp32 by oneDNN's matmul, gemm_bf16.cpp: as close as fp32, and several
+// times faster on Intel AMX; fp16-column weights and machines where oneDNN has no fast bf16
+// matmul fall back to Tiles). Default: Bf16x3 where oneDNN uses AMX, else Tiles;
+// QWENVL_CPU_GEMM=tiles|panels|bf16x3 overrides; process-wide.
+enum class GemmSplit { Tiles, Panels, Bf16x3 };
 GemmSplit gemm_split();
 void set_gemm_split(GemmSplit s);
 const char* gemm_split_name(GemmSplit s);
@@ -47,5 +50,14 @@ void sgemm(bool b_trans, int M, int N, int K, float alpha, const float* A, int l
 // The same on `threads` of the library's threads (the panel split).
 void sgemm_threads(int threads, bool b_trans, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
                    int ldb, float beta, float* C, int ldc);
+
+// Internal to gemm.cpp and gemm_bf16.cpp.
+void gemm_library_init();     // once, before the library's first call (AMX permission)
+void library_threads(int n);  // the calling thread's OpenMP (or OpenBLAS) thread count
+bool bf16x3_available();      // oneDNN has a fast (brgemm) bf16 matmul here
+bool bf16x3_has_amx();        // ... and it runs on AMX
+// The Bf16x3 split; false (y unspecified) when oneDNN cannot run it, and the caller falls back.
+bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
+                   int ldy, int ldx);
 
 }  // namespace qwenvl::cpu

@@ -7,6 +7,8 @@
 #include <new>
 #include <string>
 
+#include "cpu/matmul.h"
+#include "cpu/ops.h"
 #include "util/half.h"
 
 #if defined(__x86_64__)
@@ -213,6 +215,62 @@ void gemv_f16(Isa isa, const uint16_t* w, int K, const float* x, const float* bi
       break;
   }
   gemv_f16_generic(w, K, x, bias, y, n0, n1);
+}
+
+void gelu_erf(Isa isa, float* x, size_t n) {
+  switch (isa) {
+    case Isa::Avx512:
+      return detail::gelu_erf_avx512(x, n);
+    case Isa::Avx2:
+      return detail::gelu_erf_avx2(x, n);
+    case Isa::Generic:
+      break;
+  }
+  gelu_erf_inplace(x, n);
+}
+
+void mul_silu(Isa isa, float* a, const float* gate, size_t n) {
+  switch (isa) {
+    case Isa::Avx512:
+      return detail::mul_silu_avx512(a, gate, n);
+    case Isa::Avx2:
+      return detail::mul_silu_avx2(a, gate, n);
+    case Isa::Generic:
+      break;
+  }
+  mul_silu_inplace(a, gate, n);
+}
+
+void softmax(Isa isa, float* x, int n) {
+  switch (isa) {
+    case Isa::Avx512:
+      return detail::softmax_avx512(x, n);
+    case Isa::Avx2:
+      return detail::softmax_avx2(x, n);
+    case Isa::Generic:
+      break;
+  }
+  softmax_inplace(x, n);
+}
+
+void attend_row(Isa isa, const float* q, const float* k, const float* v, size_t ld, int n_keys, int hd, float scale,
+                float* scores, float* out) {
+  switch (isa) {
+    case Isa::Avx512:
+      return detail::attend_avx512(q, k, v, ld, n_keys, hd, scale, scores, out);
+    case Isa::Avx2:
+      return detail::attend_avx2(q, k, v, ld, n_keys, hd, scale, scores, out);
+    case Isa::Generic:
+      break;
+  }
+  for (int j = 0; j < n_keys; ++j) scores[j] = dot(q, k + size_t(j) * ld, hd) * scale;
+  softmax_inplace(scores, n_keys);
+  std::fill(out, out + hd, 0.0f);
+  for (int j = 0; j < n_keys; ++j) {
+    const float p = scores[j];
+    const float* vr = v + size_t(j) * ld;
+    for (int d = 0; d < hd; ++d) out[d] += p * vr[d];
+  }
 }
 
 }  // namespace qwenvl::cpu

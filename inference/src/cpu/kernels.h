@@ -50,6 +50,17 @@ void dequant_int4(Isa isa, const PackedInt4& w, int b0, int b1, float* out, int 
 // y[n] = sum_k x[k] W[n][k] (+ bias[n]) for rows n in [n0, n1) of fp16 W [N][K].
 void gemv_f16(Isa isa, const uint16_t* w, int K, const float* x, const float* bias, float* y, int n0, int n1);
 
+// The fast path's elementwise steps (vecmath_x86.cpp). Generic runs the reference path's
+// double-precision formulas (ops.h); AVX2 and AVX-512 compute in fp32 with a vector exp and,
+// for GELU, an erf accurate to 1.5e-7.
+void gelu_erf(Isa isa, float* x, size_t n);
+void mul_silu(Isa isa, float* a, const float* gate, size_t n);  // a *= silu(gate)
+void softmax(Isa isa, float* x, int n);
+// One query row of attention: out[d] = sum_j softmax_j(scale * q.k_j) v_j[d] over j < n_keys,
+// key and value j at k + j * ld and v + j * ld; scores: n_keys floats of scratch.
+void attend_row(Isa isa, const float* q, const float* k, const float* v, size_t ld, int n_keys, int hd, float scale,
+                float* scores, float* out);
+
 namespace detail {
 // The per-ISA entry points (kernels_x86.cpp); callers go through the functions above.
 void gemv_int4_avx2(const PackedInt4& w, const float* x, const float* bias, float* y, int b0, int b1);
@@ -58,6 +69,16 @@ void dequant_int4_avx2(const PackedInt4& w, int b0, int b1, float* out, int ld);
 void dequant_int4_avx512(const PackedInt4& w, int b0, int b1, float* out, int ld);
 void gemv_f16_avx2(const uint16_t* w, int K, const float* x, const float* bias, float* y, int n0, int n1);
 void gemv_f16_avx512(const uint16_t* w, int K, const float* x, const float* bias, float* y, int n0, int n1);
+void gelu_erf_avx2(float* x, size_t n);
+void gelu_erf_avx512(float* x, size_t n);
+void mul_silu_avx2(float* a, const float* g, size_t n);
+void mul_silu_avx512(float* a, const float* g, size_t n);
+void softmax_avx2(float* x, int n);
+void softmax_avx512(float* x, int n);
+void attend_avx2(const float* q, const float* k, const float* v, size_t ld, int n_keys, int hd, float scale,
+                 float* scores, float* out);
+void attend_avx512(const float* q, const float* k, const float* v, size_t ld, int n_keys, int hd, float scale,
+                   float* scores, float* out);
 }  // namespace detail
 
 }  // namespace qwenvl::cpu

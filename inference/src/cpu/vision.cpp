@@ -101,6 +101,7 @@ void VisionEncoder::attention(const float* qkv, float* ctx) const {
     a.out = ctx;
     a.ldo = W_;
     a.scale = 1.0f / norm;
+    a.isa = isa_;
     attention_gemm(pool_, a);
   } else
     pool_.parallel_for(size_t(heads) * T_, 16, [&](size_t b, size_t e) {
@@ -122,11 +123,11 @@ void VisionEncoder::attention(const float* qkv, float* ctx) const {
     });
 }
 
-void VisionEncoder::block(int i, std::vector<float>& x) const {
+void VisionEncoder::block(int i, std::vector<float>& x, Workspace& ws) const {
   const VisionLayerWeights& l = w_.visual.layers[i];
   const LayerSmall& s = layer_small_[i];
   const int M = w_.config.visual.mlp_width;
-  std::vector<float> h(size_t(T_) * W_), qkv(size_t(T_) * 3 * W_), ctx(size_t(T_) * W_), tmp(size_t(T_) * W_);
+  Floats &h = ws.h, &qkv = ws.qkv, &ctx = ws.ctx, &tmp = ws.tmp, &mid = ws.mid;
   {
     profile::Scope p("vit.ln");
     layer_norm_rows(x.data(), T_, W_, s.ln1w, s.ln1b, h.data());
@@ -145,7 +146,6 @@ void VisionEncoder::block(int i, std::vector<float>& x) const {
     profile::Scope p("vit.ln");
     layer_norm_rows(x.data(), T_, W_, s.ln2w, s.ln2b, h.data());
   }
-  std::vector<float> mid(size_t(T_) * M);
   {
     profile::Scope p("vit.c_fc");
     lin(h.data(), T_, WeightRef::f16_rows(l.c_fc_w), s.fcb, mid.data());
@@ -153,7 +153,7 @@ void VisionEncoder::block(int i, std::vector<float>& x) const {
   {
     profile::Scope p("vit.gelu");
     if (fast_)
-      pool_.parallel_for(mid.size(), 8192, [&](size_t b, size_t e) { gelu_erf_inplace(&mid[b], e - b); });
+      pool_.parallel_for(mid.size(), 8192, [&](size_t b, size_t e) { gelu_erf(isa_, mid.data() + b, e - b); });
     else
       gelu_erf_inplace(mid.data(), mid.size());
   }
@@ -222,7 +222,10 @@ void VisionEncoder::encode(const float* pixels, float* out) const {
     for (size_t i = 0; i < x.size(); ++i) x[i] += pos_vit_[i];
     layer_norm_rows(x.data(), T_, W_, ln_pre_w_, ln_pre_b_, y.data());
   }
-  for (int i = 0; i < static_cast<int>(w_.visual.layers.size()); ++i) block(i, y);
+  const int M = w_.config.visual.mlp_width;
+  Workspace ws{Floats(size_t(T_) * W_), Floats(size_t(T_) * 3 * W_), Floats(size_t(T_) * W_), Floats(size_t(T_) * W_),
+               Floats(size_t(T_) * M)};
+  for (int i = 0; i < static_cast<int>(w_.visual.layers.size()); ++i) block(i, y, ws);
   resample(y, out);
 }
 

@@ -7,6 +7,7 @@
 
 #include "cpu/kernels.h"
 #include "cpu/matmul.h"
+#include "cpu/scratch.h"
 #include "model/weights.h"
 #include "util/parallel.h"
 
@@ -20,7 +21,10 @@ class VisionEncoder {
   void encode(const float* pixels, float* out) const;
 
  private:
-  void block(int layer, std::vector<float>& x) const;
+  struct Workspace {  // one per encode, shared by the blocks
+    Floats h, qkv, ctx, tmp, mid;
+  };
+  void block(int layer, std::vector<float>& x, Workspace& ws) const;
   void resample(const std::vector<float>& x, float* out) const;
   void lin(const float* x, int M, const WeightRef& w, const float* bias, float* y) const;
   void attention(const float* qkv, float* ctx) const;

@@ -1,0 +1,244 @@
+// The bf16x3 split of gemm.h: y = x W^T as three bf16 products summed in fp32 by oneDNN's
+// matmul (Intel AMX where the CPU has it).
+//
+// Each fp16 weight w (the fp16 value of a ViT weight, or the official fp16(s * (q - z)) of an
+// int4 one) is exactly hi(w) + lo(w) with both parts bf16: hi keeps 8 of w's 11 significant
+// bits and the remainder needs at most 4. Each fp32 activation x is hi(x) + lo(x) + e with
+// |e| <= 2^-18 |x|. The products that remain,
+//     hi(x) hi(w) + hi(x) lo(w) + lo(x) hi(w),
+// miss x * w by at most about 2^-17 |x w| (lo(x) lo(w) and e w), the size of fp32 accumulation
+// error over a few thousand terms, so the result holds the fp32 path's bars. The three products
+// are one matmul over 3K: A' = [hi(x) | hi(x) | lo(x)] and W' = [hi(w) | lo(w) | hi(w)].
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <tuple>
+#include <vector>
+
+#include "cpu/gemm.h"
+#include "util/half.h"
+
+#if defined(QWENVL_GEMM_DNNL)
+#include <dnnl.h>
+#endif
+
+namespace qwenvl::cpu {
+
+namespace {
+
+// Round to nearest even to bf16.
+inline uint16_t to_bf16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((u >> 16) | 0x40u);  // NaN stays NaN
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return static_cast<uint16_t>(u >> 16);
+}
+
+inline float from_bf16(uint16_t h) {
+  const uint32_t u = uint32_t(h) << 16;
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+inline void split(float v, uint16_t& hi, uint16_t& lo) {
+  hi = to_bf16(v);
+  lo = to_bf16(v - from_bf16(hi));
+}
+
+}  // namespace
+
+void gemm_library_init() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+#if defined(__linux__) && defined(__x86_64__) && defined(SYS_arch_prctl)
+    // Linux hands out the AMX tile state only on request (ARCH_REQ_XCOMP_PERM for
+    // XFEATURE_XTILEDATA); harmless where the CPU or kernel has none.
+    syscall(SYS_arch_prctl, 0x1023, 18);
+#endif
+#if defined(QWENVL_GEMM_DNNL)
+    // Before oneDNN's first call: let it dispatch up to AMX (version 2.6 may hold it back).
+    dnnl_set_max_cpu_isa(dnnl_cpu_isa_avx512_core_amx);
+#endif
+  });
+}
+
+#if defined(QWENVL_GEMM_DNNL)
+
+namespace {
+
+struct Matmul {
+  dnnl_primitive_desc_t pd = nullptr;
+  dnnl_primitive_t prim = nullptr;
+  bool amx = false;
+};
+
+class Dnnl {
+ public:
+  static Dnnl& get() {
+    static Dnnl d;
+    return d;
+  }
+  bool ok() const { return engine_ != nullptr; }
+
+  // The matmul of an [M][3K] bf16 A' by a [3K][N] bf16 W' stored column by column (row n of the
+  // weights is contiguous), into fp32 y with row stride ldy; null when oneDNN has none.
+  const Matmul* matmul(int M, int N, int K3, int ldy) {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto key = std::make_tuple(M, N, K3, ldy);
+    auto it = cache_.find(key);
+    if (it != cache_.end()) return it->second.prim ? &it->second : nullptr;
+    Matmul& m = cache_[key];
+    dnnl_memory_desc_t a, w, c;
+    const dnnl_dims_t ad = {M, K3}, as = {K3, 1};
+    const dnnl_dims_t wd = {K3, N}, ws = {1, K3};
+    const dnnl_dims_t cd = {M, N}, cs = {ldy, 1};
+    if (dnnl_memory_desc_init_by_strides(&a, 2, ad, dnnl_bf16, as) != dnnl_success ||
+        dnnl_memory_desc_init_by_strides(&w, 2, wd, dnnl_bf16, ws) != dnnl_success ||
+        dnnl_memory_desc_init_by_strides(&c, 2, cd, dnnl_f32, cs) != dnnl_success)
+      return nullptr;
+    dnnl_matmul_desc_t desc;
+    if (dnnl_matmul_desc_init(&desc, &a, &w, nullptr, &c) != dnnl_success) return nullptr;
+    if (dnnl_primitive_desc_create(&m.pd, &desc, nullptr, engine_, nullptr) != dnnl_success) {
+      m.pd = nullptr;
+      return nullptr;
+    }
+    const char* impl = nullptr;
+    dnnl_primitive_desc_query(m.pd, dnnl_query_impl_info_str, 0, &impl);
+    // A reference or generic-GEMM implementation would be slower than the fp32 path.
+    const bool fast = impl && (std::strstr(impl, "brg") || std::strstr(impl, "amx"));
+    m.amx = impl && std::strstr(impl, "amx");
+    if (!fast || dnnl_primitive_create(&m.prim, m.pd) != dnnl_success) {
+      dnnl_primitive_desc_destroy(m.pd);
+      m.pd = nullptr;
+      m.prim = nullptr;
+      return nullptr;
+    }
+    return &m;
+  }
+
+  bool run(const Matmul& m, const uint16_t* a, const uint16_t* w, float* y) {
+    thread_local dnnl_stream_t stream = nullptr;
+    if (!stream && dnnl_stream_create(&stream, engine_, dnnl_stream_default_flags) != dnnl_success) return false;
+    const dnnl_memory_desc_t* ad = dnnl_primitive_desc_query_md(m.pd, dnnl_query_src_md, 0);
+    const dnnl_memory_desc_t* wd = dnnl_primitive_desc_query_md(m.pd, dnnl_query_weights_md, 0);
+    const dnnl_memory_desc_t* cd = dnnl_primitive_desc_query_md(m.pd, dnnl_query_dst_md, 0);
+    dnnl_memory_t am = nullptr, wm = nullptr, cm = nullptr;
+    bool ok = dnnl_memory_create(&am, ad, engine_, const_cast<uint16_t*>(a)) == dnnl_success &&
+              dnnl_memory_create(&wm, wd, engine_, const_cast<uint16_t*>(w)) == dnnl_success &&
+              dnnl_memory_create(&cm, cd, engine_, y) == dnnl_success;
+    if (ok) {
+      const dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, cm}};
+      ok = dnnl_primitive_execute(m.prim, stream, 3, args) == dnnl_success && dnnl_stream_wait(stream) == dnnl_success;
+    }
+    if (am) dnnl_memory_destroy(am);
+    if (wm) dnnl_memory_destroy(wm);
+    if (cm) dnnl_memory_destroy(cm);
+    return ok;
+  }
+
+ private:
+  Dnnl() {
+    gemm_library_init();
+    if (dnnl_engine_create(&engine_, dnnl_cpu, 0) != dnnl_success) engine_ = nullptr;
+  }
+  dnnl_engine_t engine_ = nullptr;
+  std::mutex mu_;
+  std::map<std::tuple<int, int, int, int>, Matmul> cache_;
+};
+
+}  // namespace
+
+bool bf16x3_available() {
+  Dnnl& d = Dnnl::get();
+  return d.ok() && d.matmul(64, 64, 3 * 64, 64) != nullptr;
+}
+
+bool bf16x3_has_amx() {
+  Dnnl& d = Dnnl::get();
+  if (!d.ok()) return false;
+  const Matmul* m = d.matmul(64, 64, 3 * 64, 64);
+  return m && m->amx;
+}
+
+bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
+                   int ldy, int ldx) {
+  if (w.kind == FastWeight::Kind::F16Cols) return false;
+  Dnnl& d = Dnnl::get();
+  if (!d.ok()) return false;
+  const int K = w.K, K3 = 3 * K;
+  // Panels of W' up to 96 MiB (np columns, a multiple of 16: the int4 blocks' width).
+  const int np = std::max(16, int(std::min<size_t>(size_t(w.N), (size_t(48) << 20) / size_t(K3))) / 16 * 16);
+  const Matmul* full = d.matmul(M, np, K3, ldy);
+  const int last = w.N % np;
+  const Matmul* tail = last ? d.matmul(M, last, K3, ldy) : nullptr;
+  if (!full || (last && !tail)) return false;
+
+  thread_local std::vector<uint16_t> a_storage, w_storage;  // the calling thread's
+  a_storage.resize(size_t(M) * K3);
+  w_storage.resize(size_t((std::min(np, w.N) + 15) / 16 * 16) * K3);
+  uint16_t* const a = a_storage.data();
+  uint16_t* const wp = w_storage.data();
+  pool.parallel_for(size_t(M), 4, [&](size_t m0, size_t m1) {
+    for (size_t m = m0; m < m1; ++m) {
+      const float* xr = x + m * size_t(ldx);
+      uint16_t* r = a + m * size_t(K3);
+      for (int k = 0; k < K; ++k) {
+        split(xr[k], r[k], r[2 * K + k]);
+        r[K + k] = r[k];
+      }
+    }
+  });
+  for (int n0 = 0; n0 < w.N; n0 += np) {
+    const int nb = std::min(np, w.N - n0);
+    const int groups = (nb + 15) / 16;
+    pool.parallel_for(size_t(groups), 1, [&](size_t g0, size_t g1) {
+      thread_local std::vector<float> rows;
+      rows.resize(size_t(16) * K);
+      for (size_t g = g0; g < g1; ++g) {
+        const int c0 = n0 + int(g) * 16, cn = std::min(16, n0 + nb - c0);
+        if (w.kind == FastWeight::Kind::Int4)
+          dequant_int4(isa, *w.int4, c0 / 16, c0 / 16 + 1, rows.data(), K);
+        else
+          half_to_float_n(w.f16 + size_t(c0) * K, rows.data(), size_t(cn) * K);
+        for (int j = 0; j < cn; ++j) {
+          const float* src = rows.data() + size_t(j) * K;
+          uint16_t* col = wp + size_t(c0 - n0 + j) * K3;
+          for (int k = 0; k < K; ++k) {
+            split(src[k], col[k], col[K + k]);
+            col[2 * K + k] = col[k];
+          }
+        }
+      }
+    });
+    library_threads(pool.size());
+    if (!d.run(nb == np ? *full : *tail, a, wp, y + n0)) {
+      std::fprintf(stderr, "qwenvl: oneDNN bf16 matmul failed for %dx%dx%d\n", M, nb, K);
+      return false;
+    }
+  }
+  if (bias)
+    pool.parallel_for(size_t(M), 4, [&](size_t m0, size_t m1) {
+      for (size_t m = m0; m < m1; ++m)
+        for (int n = 0; n < w.N; ++n) y[m * ldy + n] += bias[n];
+    });
+  return true;
+}
+
+#else
+
+bool bf16x3_available() { return false; }
+bool bf16x3_has_amx() { return false; }
+bool bf16x3_linear(ThreadPool&, Isa, const float*, int, const FastWeight&, const float*, float*, int, int) {
+  return false;
+}
+
+#endif
+
+}  // namespace qwenvl::cpu
