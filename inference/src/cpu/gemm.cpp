@@ -138,6 +138,25 @@ void sgemm_threads(int threads, bool b_trans, int M, int N, int K, float alpha, 
 #endif
 }
 
+int gemm_row_parts(int M, int n_tiles, int threads) {
+  // The pool gives each thread one contiguous run of jobs, so the split into row parts is the
+  // one whose job count divides best among the threads (each extra part widens the tile again:
+  // a small cost, counted as 1 %).
+  const int max_parts = std::max(1, std::min(16, M / 64));
+  int m_parts = 1;
+  double best = -1;
+  for (int mp = 1; mp <= max_parts; ++mp) {
+    const double jobs = double(n_tiles) * mp;
+    const double rounds = std::ceil(jobs / threads);
+    const double score = jobs / (rounds * threads) - 0.01 * (mp - 1);
+    if (score > best) {
+      best = score;
+      m_parts = mp;
+    }
+  }
+  return m_parts;
+}
+
 namespace {
 
 // Writes columns [n0, n0 + nb) of W as fp32 into out: rows of K (out[n][k]) for Int4 and
@@ -216,22 +235,7 @@ void fast_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWei
   // further when there are too few tiles for the threads.
   const int nt = std::clamp((262144 / std::max(1, w.K)) / 16 * 16, 32, 128);
   const int n_tiles = (w.N + nt - 1) / nt;
-  // The pool gives each thread one contiguous run of jobs, so the split into row parts is the
-  // one whose job count divides best among the threads (each extra part widens the tile again:
-  // a small cost, counted as 1 %).
-  const int threads = pool.size();
-  const int max_parts = std::max(1, std::min(16, M / 64));
-  int m_parts = 1;
-  double best = -1;
-  for (int mp = 1; mp <= max_parts; ++mp) {
-    const double jobs = double(n_tiles) * mp;
-    const double rounds = std::ceil(jobs / threads);
-    const double score = jobs / (rounds * threads) - 0.01 * (mp - 1);
-    if (score > best) {
-      best = score;
-      m_parts = mp;
-    }
-  }
+  const int m_parts = gemm_row_parts(M, n_tiles, pool.size());
   const size_t jobs = size_t(n_tiles) * m_parts;
   pool.parallel_for(jobs, 1, [&](size_t j0, size_t j1) {
     std::vector<float>& tile = tile_buffer();

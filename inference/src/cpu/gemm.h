@@ -52,10 +52,11 @@ void sgemm_threads(int threads, bool b_trans, int M, int N, int K, float alpha, 
                    int ldb, float beta, float* C, int ldc);
 
 // Internal to gemm.cpp and gemm_bf16.cpp.
-void gemm_library_init();     // once, before the library's first call (AMX permission)
-void library_threads(int n);  // the calling thread's OpenMP (or OpenBLAS) thread count
-bool bf16x3_available();      // oneDNN has a fast (brgemm) bf16 matmul here
-bool bf16x3_has_amx();        // ... and it runs on AMX
+void gemm_library_init();                             // once, before the library's first call (AMX permission)
+void library_threads(int n);                          // the calling thread's OpenMP (or OpenBLAS) thread count
+int gemm_row_parts(int M, int n_tiles, int threads);  // row parts of the tile splits
+bool bf16x3_available();                              // oneDNN has a fast (brgemm) bf16 matmul here
+bool bf16x3_has_amx();                                // ... and it runs on AMX
 // The Bf16x3 split; false (y unspecified) when oneDNN cannot run it, and the caller falls back.
 bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
                    int ldy, int ldx);

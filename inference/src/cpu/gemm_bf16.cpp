@@ -1,5 +1,7 @@
 // The bf16x3 split of gemm.h: y = x W^T as three bf16 products summed in fp32 by oneDNN's
-// matmul (Intel AMX where the CPU has it).
+// matmul (Intel AMX where the CPU has it), split like the fp32 tiles: each job builds a tile of
+// W' and runs a one-thread matmul on it, so no OpenMP team is started (its threads spin after
+// each call, and would take the cores from the pool's next step).
 //
 // Each fp16 weight w (the fp16 value of a ViT weight, or the official fp16(s * (q - z)) of an
 // int4 one) is exactly hi(w) + lo(w) with both parts bf16: hi keeps 8 of w's 11 significant
@@ -13,6 +15,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -105,7 +109,13 @@ class Dnnl {
       return nullptr;
     dnnl_matmul_desc_t desc;
     if (dnnl_matmul_desc_init(&desc, &a, &w, nullptr, &c) != dnnl_success) return nullptr;
-    if (dnnl_primitive_desc_create(&m.pd, &desc, nullptr, engine_, nullptr) != dnnl_success) {
+    // The scratchpad is the calling thread's (run()), so jobs may run one primitive at once.
+    dnnl_primitive_attr_t attr = nullptr;
+    if (dnnl_primitive_attr_create(&attr) != dnnl_success) return nullptr;
+    dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
+    const dnnl_status_t st = dnnl_primitive_desc_create(&m.pd, &desc, attr, engine_, nullptr);
+    dnnl_primitive_attr_destroy(attr);
+    if (st != dnnl_success) {
       m.pd = nullptr;
       return nullptr;
     }
@@ -123,23 +133,31 @@ class Dnnl {
     return &m;
   }
 
+  // On the calling thread, with its own stream and scratchpad.
   bool run(const Matmul& m, const uint16_t* a, const uint16_t* w, float* y) {
     thread_local dnnl_stream_t stream = nullptr;
+    thread_local std::vector<unsigned char> scratch;
     if (!stream && dnnl_stream_create(&stream, engine_, dnnl_stream_default_flags) != dnnl_success) return false;
     const dnnl_memory_desc_t* ad = dnnl_primitive_desc_query_md(m.pd, dnnl_query_src_md, 0);
     const dnnl_memory_desc_t* wd = dnnl_primitive_desc_query_md(m.pd, dnnl_query_weights_md, 0);
     const dnnl_memory_desc_t* cd = dnnl_primitive_desc_query_md(m.pd, dnnl_query_dst_md, 0);
-    dnnl_memory_t am = nullptr, wm = nullptr, cm = nullptr;
+    const dnnl_memory_desc_t* sd = dnnl_primitive_desc_query_md(m.pd, dnnl_query_scratchpad_md, 0);
+    const size_t scratch_bytes = sd ? dnnl_memory_desc_get_size(sd) : 0;
+    if (scratch.size() < scratch_bytes + 64) scratch.resize(scratch_bytes + 64);
+    void* scratch_ptr = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64;
+    dnnl_memory_t am = nullptr, wm = nullptr, cm = nullptr, sm = nullptr;
     bool ok = dnnl_memory_create(&am, ad, engine_, const_cast<uint16_t*>(a)) == dnnl_success &&
               dnnl_memory_create(&wm, wd, engine_, const_cast<uint16_t*>(w)) == dnnl_success &&
-              dnnl_memory_create(&cm, cd, engine_, y) == dnnl_success;
+              dnnl_memory_create(&cm, cd, engine_, y) == dnnl_success &&
+              (!scratch_bytes || dnnl_memory_create(&sm, sd, engine_, scratch_ptr) == dnnl_success);
     if (ok) {
-      const dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, cm}};
-      ok = dnnl_primitive_execute(m.prim, stream, 3, args) == dnnl_success && dnnl_stream_wait(stream) == dnnl_success;
+      const dnnl_exec_arg_t args[4] = {
+          {DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, cm}, {DNNL_ARG_SCRATCHPAD, sm}};
+      ok = dnnl_primitive_execute(m.prim, stream, scratch_bytes ? 4 : 3, args) == dnnl_success &&
+           dnnl_stream_wait(stream) == dnnl_success;
     }
-    if (am) dnnl_memory_destroy(am);
-    if (wm) dnnl_memory_destroy(wm);
-    if (cm) dnnl_memory_destroy(cm);
+    for (dnnl_memory_t mem : {am, wm, cm, sm})
+      if (mem) dnnl_memory_destroy(mem);
     return ok;
   }
 
@@ -173,18 +191,20 @@ bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
   Dnnl& d = Dnnl::get();
   if (!d.ok()) return false;
   const int K = w.K, K3 = 3 * K;
-  // Panels of W' up to 96 MiB (np columns, a multiple of 16: the int4 blocks' width).
-  const int np = std::max(16, int(std::min<size_t>(size_t(w.N), (size_t(48) << 20) / size_t(K3))) / 16 * 16);
-  const Matmul* full = d.matmul(M, np, K3, ldy);
-  const int last = w.N % np;
-  const Matmul* tail = last ? d.matmul(M, last, K3, ldy) : nullptr;
-  if (!full || (last && !tail)) return false;
+  // Tiles of nt columns of W' (a multiple of 16, about 2 MB of bf16), rows split as the fp32
+  // tiles are (gemm.cpp).
+  const int nt = std::clamp((int((size_t(2) << 20) / (size_t(6) * std::max(1, K)))) / 16 * 16, 32, 128);
+  const int n_tiles = (w.N + nt - 1) / nt;
+  const int m_parts = gemm_row_parts(M, n_tiles, pool.size());
+  // Every primitive the jobs need, made before they start (a failure falls back whole).
+  for (int part = 0; part < m_parts; ++part) {
+    const int rows = int(int64_t(M) * (part + 1) / m_parts) - int(int64_t(M) * part / m_parts);
+    if (!d.matmul(rows, nt, K3, ldy) || (w.N % nt && !d.matmul(rows, w.N % nt, K3, ldy))) return false;
+  }
 
-  thread_local std::vector<uint16_t> a_storage, w_storage;  // the calling thread's
+  thread_local std::vector<uint16_t> a_storage;  // the calling thread's; the jobs use `a`
   a_storage.resize(size_t(M) * K3);
-  w_storage.resize(size_t((std::min(np, w.N) + 15) / 16 * 16) * K3);
   uint16_t* const a = a_storage.data();
-  uint16_t* const wp = w_storage.data();
   pool.parallel_for(size_t(M), 4, [&](size_t m0, size_t m1) {
     for (size_t m = m0; m < m1; ++m) {
       const float* xr = x + m * size_t(ldx);
@@ -195,40 +215,48 @@ bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
       }
     }
   });
-  for (int n0 = 0; n0 < w.N; n0 += np) {
-    const int nb = std::min(np, w.N - n0);
-    const int groups = (nb + 15) / 16;
-    pool.parallel_for(size_t(groups), 1, [&](size_t g0, size_t g1) {
-      thread_local std::vector<float> rows;
-      rows.resize(size_t(16) * K);
-      for (size_t g = g0; g < g1; ++g) {
-        const int c0 = n0 + int(g) * 16, cn = std::min(16, n0 + nb - c0);
-        if (w.kind == FastWeight::Kind::Int4)
-          dequant_int4(isa, *w.int4, c0 / 16, c0 / 16 + 1, rows.data(), K);
-        else
-          half_to_float_n(w.f16 + size_t(c0) * K, rows.data(), size_t(cn) * K);
-        for (int j = 0; j < cn; ++j) {
-          const float* src = rows.data() + size_t(j) * K;
-          uint16_t* col = wp + size_t(c0 - n0 + j) * K3;
-          for (int k = 0; k < K; ++k) {
-            split(src[k], col[k], col[K + k]);
-            col[2 * K + k] = col[k];
+  std::atomic<bool> failed{false};
+  pool.parallel_for(size_t(n_tiles) * m_parts, 1, [&](size_t j0, size_t j1) {
+    thread_local std::vector<uint16_t> tile;
+    thread_local std::vector<float> rows;
+    tile.resize(size_t(nt) * K3);
+    rows.resize(size_t(16) * K);
+    library_threads(1);
+    int have = -1;
+    for (size_t job = j0; job < j1 && !failed.load(std::memory_order_relaxed); ++job) {
+      const int t = int(job / m_parts), part = int(job % m_parts);
+      const int n0 = t * nt, nb = std::min(nt, w.N - n0);
+      const int m0 = int(int64_t(M) * part / m_parts), m1 = int(int64_t(M) * (part + 1) / m_parts);
+      if (have != t) {
+        for (int c0 = n0; c0 < n0 + nb; c0 += 16) {
+          const int cn = std::min(16, n0 + nb - c0);
+          if (w.kind == FastWeight::Kind::Int4)
+            dequant_int4(isa, *w.int4, c0 / 16, c0 / 16 + 1, rows.data(), K);
+          else
+            half_to_float_n(w.f16 + size_t(c0) * K, rows.data(), size_t(cn) * K);
+          for (int j = 0; j < cn; ++j) {
+            const float* src = rows.data() + size_t(j) * K;
+            uint16_t* col = tile.data() + size_t(c0 - n0 + j) * K3;
+            for (int k = 0; k < K; ++k) {
+              split(src[k], col[k], col[K + k]);
+              col[2 * K + k] = col[k];
+            }
           }
         }
+        have = t;
       }
-    });
-    library_threads(pool.size());
-    if (!d.run(nb == np ? *full : *tail, a, wp, y + n0)) {
-      std::fprintf(stderr, "qwenvl: oneDNN bf16 matmul failed for %dx%dx%d\n", M, nb, K);
-      return false;
+      const Matmul* mm = d.matmul(m1 - m0, nb, K3, ldy);
+      if (!mm || !d.run(*mm, a + size_t(m0) * K3, tile.data(), y + size_t(m0) * ldy + n0)) {
+        failed = true;
+        break;
+      }
+      if (bias)
+        for (int m = m0; m < m1; ++m)
+          for (int n = 0; n < nb; ++n) y[size_t(m) * ldy + n0 + n] += bias[n0 + n];
     }
-  }
-  if (bias)
-    pool.parallel_for(size_t(M), 4, [&](size_t m0, size_t m1) {
-      for (size_t m = m0; m < m1; ++m)
-        for (int n = 0; n < w.N; ++n) y[m * ldy + n] += bias[n];
-    });
-  return true;
+  });
+  if (failed) std::fprintf(stderr, "qwenvl: oneDNN bf16 matmul failed for %dx%dx%d; using fp32\n", M, w.N, K);
+  return !failed;
 }
 
 #else

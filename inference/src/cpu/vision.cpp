@@ -126,7 +126,6 @@ void VisionEncoder::attention(const float* qkv, float* ctx) const {
 void VisionEncoder::block(int i, std::vector<float>& x, Workspace& ws) const {
   const VisionLayerWeights& l = w_.visual.layers[i];
   const LayerSmall& s = layer_small_[i];
-  const int M = w_.config.visual.mlp_width;
   Floats &h = ws.h, &qkv = ws.qkv, &ctx = ws.ctx, &tmp = ws.tmp, &mid = ws.mid;
   {
     profile::Scope p("vit.ln");
