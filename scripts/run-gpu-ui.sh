@@ -10,16 +10,17 @@
 #   "--preset full --fast --shards 5"), E2E_DEVICE (cuda; cpu checks the bundle without a GPU),
 #   LOWMEM (default 1: a second run of the figures with the app's low-memory setting, CUDA only),
 #   E2E_MAX_NEW (the grounding reply's length, default 64), GPUUI_DIR (default /tmp/gpuui),
-#   QWENVL_SHARED_DIR (default .shared, else ../shared), E2E_TIMEOUT (default 900 s a run).
+#   QWENVL_SHARED_DIR (default .shared, else ../shared), E2E_TIMEOUT (default 900 s a run),
+#   PYTHON (default python3, with NumPy, for make_checkpoint.py).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 OUT=${OUT:-$ROOT/out/gpu-ui}
 mkdir -p "$OUT"
 TARBALL=${GPUUI_TARBALL:-$ROOT/.gpuui/gpuui.tar.xz}
 DEST_PARENT=${GPUUI_DIR:-/tmp/gpuui}
 CKPT=${CKPT:-/tmp/qwenvl-full}
-CKPT_ARGS=${CKPT_ARGS:---preset full --fast --shards 5}
+CKPT_ARGS=${CKPT_ARGS---preset full --fast --shards 5}
 DEVICE=${E2E_DEVICE:-cuda}
 SHARED=${QWENVL_SHARED_DIR:-}
 if [ -z "$SHARED" ]; then
@@ -37,7 +38,7 @@ CKPT_PID=
 if [ ! -f "$CKPT/config.json" ]; then
   stamp "writing the checkpoint to $CKPT ($CKPT_ARGS, background)"
   # shellcheck disable=SC2086
-  (python3 "$SHARED/tools/make_checkpoint.py" "$CKPT" $CKPT_ARGS >"$OUT/checkpoint.log" 2>&1
+  ("${PYTHON:-python3}" "$SHARED/tools/make_checkpoint.py" "$CKPT" $CKPT_ARGS >"$OUT/checkpoint.log" 2>&1
     echo "exit $?" >>"$OUT/checkpoint.log") &
   CKPT_PID=$!
 fi
@@ -69,7 +70,7 @@ for d in ${CUDA_HOME:+$CUDA_HOME/lib64} /usr/local/cuda/lib64 /usr/local/cuda/ta
   ${CUDA_PATH:+$CUDA_PATH/lib64} $(command -v nvcc >/dev/null && dirname "$(readlink -f "$(command -v nvcc)")")/../lib64; do
   if [ -f "$d/libcublas.so.13" ]; then CUDA_LIBS=$(readlink -f "$d"); break; fi
 done
-BASE_LD=${LD_LIBRARY_PATH:-}
+BASE_LD=$(printf '%s' "${LD_LIBRARY_PATH:-}" | tr -s ':' | sed 's/^://; s/:$//')  # no empty entry (the cwd)
 export LD_LIBRARY_PATH=$G/lib${BASE_LD:+:$BASE_LD}${CUDA_LIBS:+:$CUDA_LIBS}
 ELFS=("$G/bin/tst_ui_engine_e2e" "$G/lib/qwenvl-studio/libqwenvl-cuda.so" $(find "$G/plugins" -name "*.so"))
 unresolved() {
@@ -119,9 +120,10 @@ if [ -n "$CKPT_PID" ]; then
 fi
 
 stamp "end-to-end UI test: $DEVICE, $CKPT"
+export QTEST_FUNCTION_TIMEOUT=${QTEST_FUNCTION_TIMEOUT:-900000}  # ms a test function (Qt Test: 300 s)
 timeout "${E2E_TIMEOUT:-900}" "$G/bin/tst_ui_engine_e2e" >"$OUT/e2e.log" 2>&1
 RC=$?
-grep -E "E2E-|^(PASS|FAIL|SKIP)|Totals|QWARN|QCRITICAL|QFATAL|Loc:" "$OUT/e2e.log" | cut -c1-400
+grep -E "E2E-|^(PASS|FAIL|SKIP)|Totals|QCRITICAL|QFATAL|Loc:" "$OUT/e2e.log" | cut -c1-400
 RC_LOW=0
 if [ "$DEVICE" = cuda ] && [ "${LOWMEM:-1}" = 1 ]; then
   stamp "the figures again with the app's low-memory setting"

@@ -74,6 +74,16 @@ void useTarget(test::ScriptedWindow& w, const Target& t) {
 constexpr int kLoadMs = 600000;
 constexpr int kReplyMs = 600000;
 
+// Waits for the load to end either way; empty when the model is ready, else why not.
+QString loadModel(test::ScriptedWindow& w, const QString& dir) {
+  w.window->loadModel(dir);
+  app::ChatController* c = w.window->controller();
+  if (!QTest::qWaitFor([c] { return c->modelState() != app::ModelState::Loading; }, kLoadMs))
+    return QStringLiteral("the model did not load within %1 s").arg(kLoadMs / 1000);
+  if (c->modelState() != app::ModelState::Ready) return QStringLiteral("the model did not load: ") + c->modelError();
+  return {};
+}
+
 // The device line the window shows must name what was asked for.
 QString checkDevice(const QString& device, const Target& t) {
   if (!t.cuda && !device.contains(QStringLiteral("CPU"))) return QStringLiteral("not the CPU: ") + device;
@@ -213,8 +223,8 @@ class TestUiEngineE2e : public QObject {
     useGreedy(w.settings.get(), t.maxNew);
     QElapsedTimer loadClock;
     loadClock.start();
-    w.window->loadModel(t.model);
-    QVERIFY2(w.waitForModel(kLoadMs), qPrintable(w.window->controller()->modelError()));
+    const QString notLoaded = loadModel(w, t.model);
+    QVERIFY2(notLoaded.isEmpty(), qPrintable(notLoaded));
     const double loadSeconds = loadClock.elapsed() / 1000.0;
     const QString device = w.window->controller()->device();
     const QString wrong = checkDevice(device, t);
@@ -281,8 +291,8 @@ class TestUiEngineE2e : public QObject {
     test::ScriptedWindow w(false, false, app::engineBackendFactory());
     useTarget(w, t);
     useGreedy(w.settings.get(), 4000);
-    w.window->loadModel(t.model);
-    QVERIFY2(w.waitForModel(kLoadMs), qPrintable(w.window->controller()->modelError()));
+    const QString notLoaded = loadModel(w, t.model);
+    QVERIFY2(notLoaded.isEmpty(), qPrintable(notLoaded));
     const QString wrong = checkDevice(w.window->controller()->device(), t);
     QVERIFY2(wrong.isEmpty(), qPrintable(wrong));
     QSignalSpy finished(w.window->controller()->client(), &app::InferenceClient::replyFinished);
