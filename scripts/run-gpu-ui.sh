@@ -6,7 +6,7 @@
 # make_checkpoint.py); then `bash .gpuui/run-gpu-ui.sh` (or scripts/run-gpu-ui.sh) from the
 # repository root. Prints the test's figures (E2E-FIGURES lines) and writes its logs to $OUT.
 #   env: OUT (default out/gpu-ui), CKPT (default /tmp/qwenvl-full, gpu-check.sh's; written with
-#   make_checkpoint.py $CKPT_ARGS when it has no config.json), CKPT_ARGS (default
+#   make_checkpoint.py $CKPT_ARGS when it has no config.json or weights), CKPT_ARGS (default
 #   "--preset full --fast --shards 5"), E2E_DEVICE (cuda; cpu checks the bundle without a GPU),
 #   LOWMEM (default 1: a second run of the figures with the app's low-memory setting, CUDA only),
 #   E2E_MAX_NEW (the grounding reply's length, default 64), GPUUI_DIR (default /tmp/gpuui),
@@ -35,7 +35,7 @@ fail() { echo "run-gpu-ui: $*" | tee -a "$OUT/run.log" >&2; exit 1; }
 
 # The checkpoint first, in the background, while the bundle is unpacked and checked.
 CKPT_PID=
-if [ ! -f "$CKPT/config.json" ]; then
+if [ ! -f "$CKPT/config.json" ] || { [ ! -f "$CKPT/model.safetensors.index.json" ] && [ ! -f "$CKPT/model.safetensors" ]; }; then
   stamp "writing the checkpoint to $CKPT ($CKPT_ARGS, background)"
   # shellcheck disable=SC2086
   ("${PYTHON:-python3}" "$SHARED/tools/make_checkpoint.py" "$CKPT" $CKPT_ARGS >"$OUT/checkpoint.log" 2>&1
