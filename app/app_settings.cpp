@@ -12,6 +12,7 @@ namespace {
 const char* kModelDir = "model/dir";
 const char* kBackend = "model/backend";
 const char* kCpuThreads = "model/cpuThreads";
+const char* kLowMemory = "model/lowMemory";
 const char* kServerUrl = "server/url";
 const char* kServerKey = "server/apiKey";
 const char* kServerModel = "server/model";
@@ -85,6 +86,9 @@ void AppSettings::setBackend(BackendChoice backend) {
 
 int AppSettings::cpuThreads() const { return qBound(0, get(kCpuThreads, 0).toInt(), 1024); }
 void AppSettings::setCpuThreads(int threads) { set(kCpuThreads, threads); }
+
+bool AppSettings::lowMemory() const { return get(kLowMemory, false).toBool(); }
+void AppSettings::setLowMemory(bool on) { set(kLowMemory, on); }
 
 RemoteServer AppSettings::server() const {
   RemoteServer s;

@@ -53,6 +53,11 @@ class AppSettings {
   void setBackend(BackendChoice backend);
   int cpuThreads() const;  // 0: one per hardware thread
   void setCpuThreads(int threads);
+  // The CUDA backend's low-memory mode always (LoadOptions::low_memory: the vision tower stays
+  // in host memory and is streamed to the GPU for each picture). Off by default, where the
+  // engine still chooses it by itself when the card has too little free memory.
+  bool lowMemory() const;
+  void setLowMemory(bool on);
   // An OpenAI-compatible server to use instead of the local engine (its URL empty: none).
   RemoteServer server() const;
   void setServer(const RemoteServer& server);

@@ -81,6 +81,8 @@ void ChatController::loadModel(const QString& dir, BackendKind backend) {
   options.model_dir = m_modelDir.toStdString();
   options.backend = backend;
   options.cpu_threads = m_settings->cpuThreads();
+  // Only the CUDA backend has a low-memory mode; it also chooses it itself when the card is short.
+  options.low_memory = backend == BackendKind::Cuda && m_settings->lowMemory();
   m_loadId = m_client.load(options);
   setModelState(ModelState::Loading);
 }

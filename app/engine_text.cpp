@@ -44,6 +44,9 @@ QString EngineText::describe(const Status& status) {
 }
 
 QString EngineText::device(const QString& d) {
+  // The CUDA backend appends this when the vision tower is streamed from host memory.
+  static const QLatin1String lowMemory(", low-memory mode");
+  if (d.endsWith(lowMemory)) return tr("%1, low-memory mode").arg(device(d.chopped(lowMemory.size())));
   static const QRegularExpression cpu(QStringLiteral("^CPU, (\\d+) threads?$"));
   if (const QRegularExpressionMatch m = cpu.match(d); m.hasMatch()) {
     return tr("CPU, %n thread(s)", nullptr, m.captured(1).toInt());

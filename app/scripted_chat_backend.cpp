@@ -75,6 +75,27 @@ std::string ReplyScript::load_error() const {
   return load_error_;
 }
 
+void ReplyScript::record_load(LoadOptions options) {
+  options.on_progress = nullptr;
+  std::lock_guard lock(mutex_);
+  loads_.push_back(std::move(options));
+}
+
+std::vector<LoadOptions> ReplyScript::loads() const {
+  std::lock_guard lock(mutex_);
+  return loads_;
+}
+
+void ReplyScript::set_device(std::string description) {
+  std::lock_guard lock(mutex_);
+  device_ = std::move(description);
+}
+
+std::string ReplyScript::device() const {
+  std::lock_guard lock(mutex_);
+  return device_.empty() ? std::string("scripted replies") : device_;
+}
+
 std::vector<std::string> scripted_tokens(const std::string& text) {
   static const char* const kTags[] = {"<ref>", "</ref>", "<box>", "</box>", "<quad>", "</quad>", "<img>", "</img>"};
   std::vector<std::string> tokens;
@@ -112,6 +133,7 @@ std::vector<std::string> scripted_tokens(const std::string& text) {
 ScriptedChatBackend::ScriptedChatBackend(std::shared_ptr<ReplyScript> script) : script_(std::move(script)) {}
 
 Status ScriptedChatBackend::load(const LoadOptions& options) {
+  script_->record_load(options);
   const int total_ms = script_->load_ms();
   constexpr int kSteps = 10;
   for (int step = 0; step <= kSteps; ++step) {
@@ -129,7 +151,7 @@ Status ScriptedChatBackend::load(const LoadOptions& options) {
   return Status();
 }
 
-std::string ScriptedChatBackend::device_description() const { return loaded_ ? "scripted replies" : std::string(); }
+std::string ScriptedChatBackend::device_description() const { return loaded_ ? script_->device() : std::string(); }
 
 void ScriptedChatBackend::set_system_prompt(std::string prompt) { system_prompt_ = std::move(prompt); }
 

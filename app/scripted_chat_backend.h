@@ -32,6 +32,12 @@ class ReplyScript {
   void set_load(int load_ms, std::string error = {});
   int load_ms() const;
   std::string load_error() const;
+  // The options of every load, in order (on_progress left out), as the engine would get them.
+  void record_load(LoadOptions options);
+  std::vector<LoadOptions> loads() const;
+  // What device_description() says after a load (empty: "scripted replies").
+  void set_device(std::string description);
+  std::string device() const;
 
  private:
   mutable std::mutex mutex_;
@@ -39,6 +45,8 @@ class ReplyScript {
   std::vector<std::string> queries_;
   int load_ms_ = 0;
   std::string load_error_;
+  std::vector<LoadOptions> loads_;
+  std::string device_;
 };
 
 // Splits text into pseudo-tokens the way a BPE vocabulary roughly would: grounding tags whole,

@@ -100,7 +100,9 @@ void StudioApp::shutdown() {
 }
 
 StudioApp::ModelChoice StudioApp::modelChoice() const {
-  return {m_settings->modelDir(), effectiveBackend(), m_settings->server()};
+  ModelChoice c{m_settings->modelDir(), effectiveBackend(), m_settings->server()};
+  c.lowMemory = c.backend == BackendKind::Cuda && c.server.url.isEmpty() && m_settings->lowMemory();
+  return c;
 }
 
 bool StudioApp::usesServer() const { return !m_settings->server().url.isEmpty(); }

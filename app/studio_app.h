@@ -60,6 +60,7 @@ class StudioApp : public QObject {
     QString dir;
     BackendKind backend = BackendKind::Cpu;
     RemoteServer server;
+    bool lowMemory = false;  // the CUDA backend's low-memory mode asked for (local CUDA loads only)
     bool operator==(const ModelChoice&) const = default;
   };
   ModelChoice modelChoice() const;
@@ -71,8 +72,8 @@ class StudioApp : public QObject {
   // With a server set in the settings, connects to it instead (the folder is not used).
   void loadModel(const QString& dir);
   bool usesServer() const;
-  // After the settings were edited: language, system prompt, and a reload when the folder or
-  // the backend differs from `before`.
+  // After the settings were edited: language, system prompt, and a reload when the folder, the
+  // backend or the low-memory mode differs from `before`.
   void applySettings(const ModelChoice& before);
   bool setLanguage(const QString& code);  // false: unknown or not available
 

@@ -296,6 +296,10 @@
         <source>scripted replies</source>
         <translation>脚本回答</translation>
     </message>
+    <message>
+        <source>%1, low-memory mode</source>
+        <translation>%1，低显存模式</translation>
+    </message>
 </context>
 <context>
     <name>FileIo</name>
@@ -569,6 +573,25 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
     </message>
 </context>
 <context>
+    <name>PictureFormats</name>
+    <message>
+        <source>Pictures (*.jpg *.jpeg *.png *.gif *.bmp *.webp *.tif *.tiff)</source>
+        <translation>图片 (*.jpg *.jpeg *.png *.gif *.bmp *.webp *.tif *.tiff)</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Shown as the model sees it: the file asks to be turned or mirrored (EXIF orientation %1), but the model gets the picture as stored.</source>
+        <translation>按模型看到的样子显示：文件要求旋转或镜像（EXIF 方向 %1），但模型得到的是按原样存储的图片。</translation>
+    </message>
+    <message>
+        <source>Only the first frame of this animation is used, as the model sees it.</source>
+        <translation>只使用这段动画的第一帧，与模型看到的一致。</translation>
+    </message>
+</context>
+<context>
     <name>RemoteChatBackend</name>
     <message>
         <source>The server refused the API key: %1</source>
@@ -645,25 +668,6 @@ Then choose Model › Open Model Folder… and pick the new Qwen-VL-Chat-Int4 fo
     <message>
         <source>The server at %1 removed the box markup from the answer, so no boxes can be shown. With vLLM, serve Qwen-VL-Chat with a ChatML chat template; this app asks for &quot;skip_special_tokens&quot;: false.</source>
         <translation>%1 的服务器从回答中删除了框标记，因此无法显示任何框。使用 vLLM 时，请用 ChatML 聊天模板提供 Qwen-VL-Chat；本应用会请求 &quot;skip_special_tokens&quot;: false。</translation>
-    </message>
-</context>
-<context>
-    <name>PictureFormats</name>
-    <message>
-        <source>Pictures (*.jpg *.jpeg *.png *.gif *.bmp *.webp *.tif *.tiff)</source>
-        <translation>图片 (*.jpg *.jpeg *.png *.gif *.bmp *.webp *.tif *.tiff)</translation>
-    </message>
-    <message>
-        <source>All files (*)</source>
-        <translation>所有文件 (*)</translation>
-    </message>
-    <message>
-        <source>Shown as the model sees it: the file asks to be turned or mirrored (EXIF orientation %1), but the model gets the picture as stored.</source>
-        <translation>按模型看到的样子显示：文件要求旋转或镜像（EXIF 方向 %1），但模型得到的是按原样存储的图片。</translation>
-    </message>
-    <message>
-        <source>Only the first frame of this animation is used, as the model sees it.</source>
-        <translation>只使用这段动画的第一帧，与模型看到的一致。</translation>
     </message>
 </context>
 <context>
@@ -2230,6 +2234,18 @@ Drop pictures here, paste one (Ctrl+V) or add them with Ctrl+I.</source>
     <message>
         <source>Model name on the server</source>
         <translation>服务器上的模型名称</translation>
+    </message>
+    <message>
+        <source>Lo&amp;w-memory mode (for GPUs of about 8 GB)</source>
+        <translation>低显存模式（适合约 8 GB 显存的 GPU）(&amp;W)</translation>
+    </message>
+    <message>
+        <source>Low-memory mode</source>
+        <translation>低显存模式</translation>
+    </message>
+    <message>
+        <source>Keeps the picture encoder in the computer’s memory and streams it to the GPU for each picture: about 3 GB less GPU memory, pictures take a little longer. Used by itself when the GPU has too little free memory. Changing it reloads the model.</source>
+        <translation>图片编码器留在电脑内存中，每张图片时再逐层传到 GPU：少用约 3 GB 显存，处理图片稍慢。GPU 可用显存不足时会自动使用。更改后会重新加载模型。</translation>
     </message>
 </context>
 <context>

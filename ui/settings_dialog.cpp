@@ -50,6 +50,12 @@ SettingsDialog::SettingsDialog(app::AppSettings* settings, const app::CudaStatus
   m_cudaNote = new QLabel;
   m_cudaNote->setWordWrap(true);
   backendColumn->addWidget(m_cudaNote);
+  // The CUDA backend's low-memory mode (applied by a reload, like a change of backend).
+  m_lowMemory = new QCheckBox;
+  m_lowMemoryNote = new QLabel;
+  m_lowMemoryNote->setWordWrap(true);
+  backendColumn->addWidget(m_lowMemory);
+  backendColumn->addWidget(m_lowMemoryNote);
   modelForm->addRow(m_backendLabel, backendColumn);
   m_threadsLabel = new QLabel;
   m_threads = new QSpinBox;
@@ -172,6 +178,7 @@ SettingsDialog::SettingsDialog(app::AppSettings* settings, const app::CudaStatus
   });
   connect(m_greedy, &QCheckBox::toggled, this, &SettingsDialog::updateEnabled);
   connect(m_fixedSeed, &QCheckBox::toggled, this, &SettingsDialog::updateEnabled);
+  connect(m_cudaButton, &QRadioButton::toggled, this, &SettingsDialog::updateEnabled);
   connect(m_defaults, &QPushButton::clicked, this, [this] { loadSampling(app::SamplingSettings{}); });
   load();
   retranslateUi();
@@ -183,6 +190,7 @@ void SettingsDialog::load() {
   m_cpuButton->setChecked(cpu);
   m_cudaButton->setChecked(!cpu);
   m_threads->setValue(m_settings->cpuThreads());
+  m_lowMemory->setChecked(m_settings->lowMemory());
   const app::RemoteServer server = m_settings->server();
   m_serverUrl->setText(server.url);
   m_serverKey->setText(server.apiKey);
@@ -216,12 +224,14 @@ void SettingsDialog::updateEnabled() {
     w->setEnabled(sampling);
   }
   m_seed->setEnabled(sampling && m_fixedSeed->isChecked());
+  m_lowMemory->setEnabled(m_cuda.compiled && m_cudaButton->isChecked());
 }
 
 void SettingsDialog::apply() {
   m_settings->setModelDir(m_modelDir->text().trimmed());
   m_settings->setBackend(m_cpuButton->isChecked() ? app::BackendChoice::Cpu : app::BackendChoice::Cuda);
   m_settings->setCpuThreads(m_threads->value());
+  m_settings->setLowMemory(m_lowMemory->isChecked());
   app::RemoteServer server;
   server.url = m_serverUrl->text().trimmed();
   server.apiKey = m_serverKey->text();
@@ -266,6 +276,12 @@ void SettingsDialog::retranslateUi() {
       : m_cuda.compiled
           ? tr("No GPU can be used: %1").arg(m_cuda.reason)
           : tr("The GPU backend is not installed (package qwenvl-studio-cuda); the CPU backend is used."));
+  m_lowMemory->setText(tr("Lo&w-memory mode (for GPUs of about 8 GB)"));
+  m_lowMemory->setAccessibleName(tr("Low-memory mode"));
+  m_lowMemoryNote->setText(
+      tr("Keeps the picture encoder in the computer’s memory and streams it to the GPU for each picture: "
+         "about 3 GB less GPU memory, pictures take a little longer. Used by itself when the GPU has too "
+         "little free memory. Changing it reloads the model."));
   m_threadsLabel->setText(tr("CPU &threads:"));
   m_serverLabel->setText(tr("&Server:"));
   m_serverUrl->setPlaceholderText(

@@ -1,4 +1,4 @@
-// Settings: the model folder and backend, sampling (temperature, top-p, top-k, repetition
+// Settings: the model folder, backend and the GPU's low-memory mode, sampling (temperature, top-p, top-k, repetition
 // penalty, max new tokens, seed, greedy; ranges from the engine's qwenvl::sampling_limits), the
 // system prompt and the interface language. Reads and writes AppSettings; `applied` tells the
 // window what to act on.
@@ -41,6 +41,9 @@ class SettingsDialog : public QDialog {
   QDoubleSpinBox* repetitionBox() const { return m_repetition; }
   QSpinBox* maxNewBox() const { return m_maxNew; }
   QCheckBox* greedyBox() const { return m_greedy; }
+  QCheckBox* lowMemoryBox() const { return m_lowMemory; }
+  QRadioButton* cudaButton() const { return m_cudaButton; }
+  QRadioButton* cpuButton() const { return m_cpuButton; }
   void apply();
 
  signals:
@@ -66,6 +69,8 @@ class SettingsDialog : public QDialog {
   QRadioButton* m_cudaButton;
   QRadioButton* m_cpuButton;
   QLabel* m_cudaNote;
+  QCheckBox* m_lowMemory;
+  QLabel* m_lowMemoryNote;
   QLabel* m_threadsLabel;
   QSpinBox* m_threads;
   QLabel* m_serverLabel;

@@ -124,6 +124,8 @@ class TestUiLanguage : public QObject {
     QCOMPARE(QCoreApplication::translate("QPlatformTheme", "Cancel"), QStringLiteral("取消"));
     // Engine errors and the device come in the interface language.
     QCOMPARE(app::EngineText::device(QStringLiteral("CPU, 2 threads")), QStringLiteral("CPU，2 个线程"));
+    QCOMPARE(app::EngineText::device(QStringLiteral("NVIDIA H200 (CUDA, compute 9.0, 139 GiB), low-memory mode")),
+             QStringLiteral("NVIDIA H200（CUDA，计算能力 9.0, 139 GiB），低显存模式"));
     const QString missing = app::EngineText::describe(
         Status::coded(ErrorCode::kModelFileMissing, {"/m", "config.json"}, "/m/config.json: not found"));
     QVERIFY2(missing.contains(QStringLiteral("缺少")) && missing.contains(QStringLiteral("config.json")),
