@@ -180,22 +180,38 @@ void VisionEncoder::resample(const std::vector<float>& x, float* out) const {
   lin(kv.data(), T_, wk, in_b_ + H_, keys.data());
   lin(kvn.data(), T_, wv, in_b_ + 2 * H_, values.data());
   std::vector<float> ctx(size_t(Q) * H_);
-  pool_.parallel_for(size_t(heads) * Q, 8, [&](size_t b, size_t e) {
-    std::vector<float> scores(T_);
-    for (size_t job = b; job < e; ++job) {
-      const int hh = static_cast<int>(job / Q), q = static_cast<int>(job % Q);
-      const float* qr = &q_proj_[size_t(q) * H_ + size_t(hd) * hh];
-      for (int j = 0; j < T_; ++j) scores[j] = dot(qr, &keys[size_t(j) * H_ + size_t(hd) * hh], hd);
-      softmax_inplace(scores.data(), T_);
-      float* o = &ctx[size_t(q) * H_ + size_t(hd) * hh];
-      for (int d = 0; d < hd; ++d) o[d] = 0;
-      for (int j = 0; j < T_; ++j) {
-        const float pj = scores[j];
-        const float* vr = &values[size_t(j) * H_ + size_t(hd) * hh];
-        for (int d = 0; d < hd; ++d) o[d] += pj * vr[d];
+  if (fast_) {  // the queries are scaled already (constructor)
+    AttentionArgs a;
+    a.T = Q;
+    a.n_keys = T_;
+    a.heads = heads;
+    a.head_dim = hd;
+    a.q = q_proj_.data();
+    a.k = keys.data();
+    a.v = values.data();
+    a.ldq = a.ldk = a.ldv = H_;
+    a.q_head = a.k_head = a.v_head = hd;
+    a.out = ctx.data();
+    a.ldo = H_;
+    a.isa = isa_;
+    attention_gemm(pool_, a);
+  } else
+    pool_.parallel_for(size_t(heads) * Q, 8, [&](size_t b, size_t e) {
+      std::vector<float> scores(T_);
+      for (size_t job = b; job < e; ++job) {
+        const int hh = static_cast<int>(job / Q), q = static_cast<int>(job % Q);
+        const float* qr = &q_proj_[size_t(q) * H_ + size_t(hd) * hh];
+        for (int j = 0; j < T_; ++j) scores[j] = dot(qr, &keys[size_t(j) * H_ + size_t(hd) * hh], hd);
+        softmax_inplace(scores.data(), T_);
+        float* o = &ctx[size_t(q) * H_ + size_t(hd) * hh];
+        for (int d = 0; d < hd; ++d) o[d] = 0;
+        for (int j = 0; j < T_; ++j) {
+          const float pj = scores[j];
+          const float* vr = &values[size_t(j) * H_ + size_t(hd) * hh];
+          for (int d = 0; d < hd; ++d) o[d] += pj * vr[d];
+        }
       }
-    }
-  });
+    });
   std::vector<float> attn(size_t(Q) * H_), normed(size_t(Q) * H_);
   lin(ctx.data(), Q, WeightRef::f16_rows(p.out_proj_w), out_b_, attn.data());
   layer_norm(attn.data(), Q, H_, ln_post_w_, ln_post_b_, kEps, normed.data());
