@@ -6,7 +6,9 @@
 # bandwidth) with all hardware threads and, where SMT doubles them, with one thread per core.
 # Prints the figures against the bars and a Markdown row for docs/benchmarks.md.
 #   scripts/cpu-bench.sh            env: CKPT (default /tmp/qwenvl-full), BUILD (build-cpu),
-#                                   OUT (out/cpu-bench), QWENVL_SHARED_DIR, BENCH_ARGS
+#                                   OUT (out/cpu-bench), QWENVL_SHARED_DIR, BENCH_ARGS,
+#                                   SPLITS (GEMM splits, default "default" plus "bf16x3" on AMX)
+# The full checkpoint's run takes 4-5 minutes per split on a 16-core Xeon: give it the time.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-$PWD/out/cpu-bench}
@@ -51,22 +53,36 @@ COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 THREADS_LIST="$LOGICAL"
 if [ "$CORES" -gt 0 ] && [ "$CORES" -lt "$LOGICAL" ]; then THREADS_LIST="$LOGICAL $CORES"; fi
-for t in $THREADS_LIST; do
-  stamp "qwenvl-bench model --device cpu --threads $t $BENCH_ARGS"
-  # shellcheck disable=SC2086
-  "$BUILD/inference/qwenvl-bench" model --model "$CKPT" --device cpu --threads "$t" $BENCH_ARGS \
-    --json "$OUT/bench-t$t.json" >"$OUT/bench-t$t.out" 2>"$OUT/bench-t$t.err" ||
-    { tail -20 "$OUT/bench-t$t.err"; exit 1; }
-  tail -12 "$OUT/bench-t$t.err"
+# The GEMM splits to compare (cpu/gemm.h): the default, and bf16x3 where the CPU has AMX.
+if [ -z "${SPLITS:-}" ]; then
+  SPLITS=default
+  if lscpu | grep -qw amx_bf16; then SPLITS="default bf16x3"; fi
+fi
+RUNS=""
+for split in $SPLITS; do
+  for t in $THREADS_LIST; do
+    name="t$t-$split"
+    stamp "qwenvl-bench model --device cpu --threads $t $BENCH_ARGS (GEMM split: $split)"
+    if [ "$split" = default ]; then unset QWENVL_CPU_GEMM; else export QWENVL_CPU_GEMM=$split; fi
+    # shellcheck disable=SC2086
+    "$BUILD/inference/qwenvl-bench" model --model "$CKPT" --device cpu --threads "$t" $BENCH_ARGS \
+      --json "$OUT/bench-$name.json" >"$OUT/bench-$name.out" 2>"$OUT/bench-$name.err" ||
+      { tail -20 "$OUT/bench-$name.err"; exit 1; }
+    grep -B1 -A14 "^device" "$OUT/bench-$name.err" | head -16
+    RUNS="$RUNS $name"
+  done
 done
+unset QWENVL_CPU_GEMM
 
-python3 - "$OUT" "$CPU" "$COMMIT" $THREADS_LIST <<'PY'
+# shellcheck disable=SC2086
+python3 - "$OUT" "$CPU" "$COMMIT" $RUNS <<'PY'
 import json, sys
-out, cpu, commit, threads = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-print("\n| threads | vision ms | TTFT ms | decode tok/s @286 | GB/step | copy GB/s | share | bars |")
+out, cpu, commit, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+print("\n| threads, GEMM split | vision ms | TTFT ms | decode tok/s @286 | GB/step | copy GB/s | share | bars |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-for t in threads:
-    j = json.load(open(f"{out}/bench-t{t}.json"))
+for name in runs:
+    j = json.load(open(f"{out}/bench-{name}.json"))
+    t = name[1:].split("-")[0] + ", " + j.get("cpu_gemm_split", "?")
     v, ttft = j["vision_ms"]["median"], j["ttft_ms"]["median"]
     tps, b = j["decode_tokens_per_second_at_prompt"], j["bytes_per_decode_step_at_prompt"]
     bw, share = j["memory_bandwidth_bytes_per_second"], j["bandwidth_share_at_prompt"]

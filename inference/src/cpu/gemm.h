@@ -34,9 +34,9 @@ void fast_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWei
 // How prompts and the vision encoder compute their GEMMs: Tiles (each job widens a tile of W and
 // runs a one-thread fp32 sgemm on it, a job per pool thread), Panels (W widened panel by panel
 // by the pool, each panel one fp32 sgemm on the library's own threads) or Bf16x3 (three bf16
-// products summed in fp32 by oneDNN's matmul, gemm_bf16.cpp: as close as fp32, and several
-// times faster on Intel AMX; fp16-column weights and machines where oneDNN has no fast bf16
-// matmul fall back to Tiles). Default: Bf16x3 where oneDNN uses AMX, else Tiles;
+// products summed in fp32 by oneDNN's matmul, tile by tile on the pool, gemm_bf16.cpp: within
+// 1e-5 of fp32, meant for Intel AMX; fp16-column weights and machines where oneDNN has no fast
+// bf16 matmul fall back to Tiles). Default: Tiles (the measured best so far, docs/benchmarks.md);
 // QWENVL_CPU_GEMM=tiles|panels|bf16x3 overrides; process-wide.
 enum class GemmSplit { Tiles, Panels, Bf16x3 };
 GemmSplit gemm_split();
