@@ -133,11 +133,18 @@ class Dnnl {
     return &m;
   }
 
-  // On the calling thread, with its own stream and scratchpad.
+  // On the calling thread, with its own stream (destroyed when the thread ends) and scratchpad.
   bool run(const Matmul& m, const uint16_t* a, const uint16_t* w, float* y) {
-    thread_local dnnl_stream_t stream = nullptr;
+    struct Stream {
+      dnnl_stream_t s = nullptr;
+      ~Stream() {
+        if (s) dnnl_stream_destroy(s);
+      }
+    };
+    thread_local Stream own;
     thread_local std::vector<unsigned char> scratch;
-    if (!stream && dnnl_stream_create(&stream, engine_, dnnl_stream_default_flags) != dnnl_success) return false;
+    if (!own.s && dnnl_stream_create(&own.s, engine_, dnnl_stream_default_flags) != dnnl_success) return false;
+    const dnnl_stream_t stream = own.s;
     const dnnl_memory_desc_t* ad = dnnl_primitive_desc_query_md(m.pd, dnnl_query_src_md, 0);
     const dnnl_memory_desc_t* wd = dnnl_primitive_desc_query_md(m.pd, dnnl_query_weights_md, 0);
     const dnnl_memory_desc_t* cd = dnnl_primitive_desc_query_md(m.pd, dnnl_query_dst_md, 0);
@@ -166,6 +173,15 @@ class Dnnl {
     gemm_library_init();
     if (dnnl_engine_create(&engine_, dnnl_cpu, 0) != dnnl_success) engine_ = nullptr;
   }
+  ~Dnnl() {
+    for (auto& [key, m] : cache_) {
+      if (m.prim) dnnl_primitive_destroy(m.prim);
+      if (m.pd) dnnl_primitive_desc_destroy(m.pd);
+    }
+    if (engine_) dnnl_engine_destroy(engine_);
+  }
+  Dnnl(const Dnnl&) = delete;
+  Dnnl& operator=(const Dnnl&) = delete;
   dnnl_engine_t engine_ = nullptr;
   std::mutex mu_;
   std::map<std::tuple<int, int, int, int>, Matmul> cache_;
