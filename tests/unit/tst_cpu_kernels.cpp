@@ -340,7 +340,7 @@ class TestCpuKernels : public QObject {
     std::vector<float> y(size_t(M) * N);
     const GemmSplit before = gemm_split();
     if (!bf16x3_available()) qInfo("oneDNN has no fast bf16 matmul here: the bf16x3 split runs as tiles");
-    for (GemmSplit split : {GemmSplit::Tiles, GemmSplit::Panels, GemmSplit::Bf16x3}) {
+    for (GemmSplit split : {GemmSplit::Tiles, GemmSplit::Bf16x3}) {
       set_gemm_split(split);
       for (int threads : {1, 3}) {
         ThreadPool pool(threads);

@@ -78,7 +78,7 @@ int run_cpu(const std::vector<std::string>& argv) {
                cpu::bf16x3_has_amx()     ? "on AMX"
                : cpu::bf16x3_available() ? "without AMX"
                                          : "not available");
-  for (cpu::GemmSplit s : {cpu::GemmSplit::Tiles, cpu::GemmSplit::Panels, cpu::GemmSplit::Bf16x3}) {
+  for (cpu::GemmSplit s : {cpu::GemmSplit::Tiles, cpu::GemmSplit::Bf16x3}) {
     cpu::set_gemm_split(s);
     const std::string name = cpu::gemm_split_name(s);
     {

@@ -21,11 +21,11 @@
 
 namespace qwenvl::cpu {
 
-// oneDNN's Debian build runs its sgemm on OpenMP threads (OpenBLAS on its own). In the tile
-// split our pool gives each job a core, so each calling thread asks for one OpenMP thread; the
-// panel split hands one large GEMM to the library's own threads while the pool waits. The
-// setting is per calling thread (found at run time: libdnnl brings the OpenMP runtime, and we
-// need not link it ourselves); OpenBLAS's is global, and only the panel split changes it.
+// oneDNN's Debian build runs its sgemm on OpenMP threads (OpenBLAS on its own). Our pool gives
+// each job a core, so each calling thread asks for one OpenMP thread (an OpenMP team's threads
+// spin after each call and would take the pool's cores); only the benchmark's library-only
+// figure (sgemm_threads) asks for more. The setting is per calling thread (found at run time:
+// libdnnl brings the OpenMP runtime, and we need not link it ourselves); OpenBLAS's is global.
 void library_threads(int n) {
   thread_local int current = 0;
   if (current == n) return;
@@ -61,7 +61,6 @@ void sgemm_raw(bool b_trans, int M, int N, int K, float alpha, const float* A, i
 GemmSplit split_from_env() {
   const char* v = std::getenv("QWENVL_CPU_GEMM");
   if (v && std::strcmp(v, "tiles") == 0) return GemmSplit::Tiles;
-  if (v && std::strcmp(v, "panels") == 0) return GemmSplit::Panels;
   if (v && std::strcmp(v, "bf16x3") == 0) return GemmSplit::Bf16x3;
   // By measurement (docs/benchmarks.md, issue 13): the only bf16x3 figures on an AMX machine so
   // far (one OpenMP team per panel) lost to the fp32 tiles at the ViT's shape; the tile split of
@@ -113,8 +112,6 @@ GemmSplit gemm_split() { return split_setting().load(std::memory_order_relaxed);
 void set_gemm_split(GemmSplit s) { split_setting().store(s, std::memory_order_relaxed); }
 const char* gemm_split_name(GemmSplit s) {
   switch (s) {
-    case GemmSplit::Panels:
-      return "panels";
     case GemmSplit::Bf16x3:
       return "bf16x3";
     case GemmSplit::Tiles:
@@ -159,10 +156,6 @@ int gemm_row_parts(int M, int n_tiles, int threads) {
   return m_parts;
 }
 
-namespace {
-
-// Writes columns [n0, n0 + nb) of W as fp32 into out: rows of K (out[n][k]) for Int4 and
-// F16Rows, and [K][nb] for F16Cols.
 void widen_columns(Isa isa, const FastWeight& w, int n0, int nb, float* out) {
   switch (w.kind) {
     case FastWeight::Kind::Int4:
@@ -176,40 +169,6 @@ void widen_columns(Isa isa, const FastWeight& w, int n0, int nb, float* out) {
       break;
   }
 }
-
-// The panel split: W widened panel by panel (up to 64 MiB of fp32, all the pool's threads),
-// each panel one sgemm on the library's own threads.
-void panels_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
-                   int ldy, int ldx) {
-  thread_local std::vector<float> panel_storage;  // the calling thread's; the jobs use `panel`
-  const size_t max_floats = size_t(16) << 20;
-  const int np = std::max(16, int(std::min<size_t>(size_t(w.N), max_floats / size_t(std::max(1, w.K)))) / 16 * 16);
-  panel_storage.resize(size_t(std::min(np, (w.N + 15) / 16 * 16)) * w.K);
-  float* const panel = panel_storage.data();
-  for (int n0 = 0; n0 < w.N; n0 += np) {
-    const int nb = std::min(np, w.N - n0);
-    if (w.kind == FastWeight::Kind::F16Cols) {
-      pool.parallel_for(size_t(w.K), 64, [&](size_t k0, size_t k1) {
-        for (size_t k = k0; k < k1; ++k) half_to_float_n(w.f16 + k * w.ld + n0, panel + k * nb, nb);
-      });
-      sgemm_threads(pool.size(), false, M, nb, w.K, 1.0f, x, ldx, panel, nb, 0.0f, y + n0, ldy);
-    } else {
-      const int sub = (nb + 15) / 16;  // 16-column groups, the int4 blocks' width
-      pool.parallel_for(size_t(sub), 1, [&](size_t b0, size_t b1) {
-        const int c0 = n0 + int(b0) * 16, c1 = std::min(n0 + int(b1) * 16, n0 + nb);
-        widen_columns(isa, w, c0, c1 - c0, panel + size_t(c0 - n0) * w.K);
-      });
-      sgemm_threads(pool.size(), true, M, nb, w.K, 1.0f, x, ldx, panel, w.K, 0.0f, y + n0, ldy);
-    }
-  }
-  if (bias)
-    pool.parallel_for(size_t(M), 4, [&](size_t m0, size_t m1) {
-      for (size_t m = m0; m < m1; ++m)
-        for (int n = 0; n < w.N; ++n) y[m * ldy + n] += bias[n];
-    });
-}
-
-}  // namespace
 
 void fast_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
                  int ldy, int ldx) {
@@ -231,7 +190,6 @@ void fast_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWei
     return;
   }
   const GemmSplit split = gemm_split();
-  if (split == GemmSplit::Panels) return panels_linear(pool, isa, x, M, w, bias, y, ldy, ldx);
   if (split == GemmSplit::Bf16x3 && bf16x3_linear(pool, isa, x, M, w, bias, y, ldy, ldx)) return;
   // Tiles of nt output columns (a multiple of 16, about 1 MB of fp32 weights), and the rows split
   // further when there are too few tiles for the threads.

@@ -32,13 +32,13 @@ void fast_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWei
                  int ldy = 0, int ldx = 0);
 
 // How prompts and the vision encoder compute their GEMMs: Tiles (each job widens a tile of W and
-// runs a one-thread fp32 sgemm on it, a job per pool thread), Panels (W widened panel by panel
-// by the pool, each panel one fp32 sgemm on the library's own threads) or Bf16x3 (three bf16
-// products summed in fp32 by oneDNN's matmul, tile by tile on the pool, gemm_bf16.cpp: within
-// 1e-5 of fp32, meant for Intel AMX; fp16-column weights and machines where oneDNN has no fast
-// bf16 matmul fall back to Tiles). Default: Tiles (the measured best so far, docs/benchmarks.md);
-// QWENVL_CPU_GEMM=tiles|panels|bf16x3 overrides; process-wide.
-enum class GemmSplit { Tiles, Panels, Bf16x3 };
+// runs a one-thread fp32 sgemm on it, a job per pool thread) or Bf16x3 (three bf16 products
+// summed in fp32 by oneDNN's matmul, tile by tile on the pool, gemm_bf16.cpp: within 1e-5 of
+// fp32, meant for Intel AMX; fp16-column weights and machines where oneDNN has no fast bf16
+// matmul fall back to Tiles). Default: Tiles (the measured best so far, docs/benchmarks.md);
+// QWENVL_CPU_GEMM=tiles|bf16x3 overrides; process-wide. (One sgemm per panel on oneDNN's OpenMP
+// threads was measured too, and lost everywhere.)
+enum class GemmSplit { Tiles, Bf16x3 };
 GemmSplit gemm_split();
 void set_gemm_split(GemmSplit s);
 const char* gemm_split_name(GemmSplit s);
@@ -47,7 +47,7 @@ const char* gemm_split_name(GemmSplit s);
 // when b_trans (B [N][K]) and B otherwise (B [K][N]). With beta 0, C is never read.
 void sgemm(bool b_trans, int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb, float beta,
            float* C, int ldc);
-// The same on `threads` of the library's threads (the panel split).
+// The same on `threads` of the library's threads (the benchmark's library-only figure).
 void sgemm_threads(int threads, bool b_trans, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
                    int ldb, float beta, float* C, int ldc);
 
@@ -55,8 +55,11 @@ void sgemm_threads(int threads, bool b_trans, int M, int N, int K, float alpha, 
 void gemm_library_init();                             // once, before the library's first call (AMX permission)
 void library_threads(int n);                          // the calling thread's OpenMP (or OpenBLAS) thread count
 int gemm_row_parts(int M, int n_tiles, int threads);  // row parts of the tile splits
-bool bf16x3_available();                              // oneDNN has a fast (brgemm) bf16 matmul here
-bool bf16x3_has_amx();                                // ... and it runs on AMX
+// Writes columns [n0, n0 + nb) of W as fp32 into out: rows of K (out[n][k]) for Int4 and
+// F16Rows (whole 16-column blocks for Int4), and [K][nb] for F16Cols.
+void widen_columns(Isa isa, const FastWeight& w, int n0, int nb, float* out);
+bool bf16x3_available();  // oneDNN has a fast (brgemm) bf16 matmul here
+bool bf16x3_has_amx();    // ... and it runs on AMX
 // The Bf16x3 split; false (y unspecified) when oneDNN cannot run it, and the caller falls back.
 bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
                    int ldy, int ldx);

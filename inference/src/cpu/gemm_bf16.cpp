@@ -25,7 +25,6 @@
 #include <vector>
 
 #include "cpu/gemm.h"
-#include "util/half.h"
 
 #if defined(QWENVL_GEMM_DNNL)
 #include <dnnl.h>
@@ -51,9 +50,16 @@ inline float from_bf16(uint16_t h) {
   return f;
 }
 
-inline void split(float v, uint16_t& hi, uint16_t& lo) {
-  hi = to_bf16(v);
-  lo = to_bf16(v - from_bf16(hi));
+// One row of K values into 3K bf16: [hi | hi | lo] for an activation row, [hi | lo | hi] for a
+// weight row, so that the 3K-long dot product is hi.hi + hi.lo + lo.hi.
+void split_row(const float* src, int K, bool weight, uint16_t* out) {
+  uint16_t* const lo = out + (weight ? K : 2 * K);
+  uint16_t* const copy = out + (weight ? 2 * K : K);
+  for (int k = 0; k < K; ++k) {
+    out[k] = to_bf16(src[k]);
+    lo[k] = to_bf16(src[k] - from_bf16(out[k]));
+    copy[k] = out[k];
+  }
 }
 
 }  // namespace
@@ -222,21 +228,14 @@ bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
   a_storage.resize(size_t(M) * K3);
   uint16_t* const a = a_storage.data();
   pool.parallel_for(size_t(M), 4, [&](size_t m0, size_t m1) {
-    for (size_t m = m0; m < m1; ++m) {
-      const float* xr = x + m * size_t(ldx);
-      uint16_t* r = a + m * size_t(K3);
-      for (int k = 0; k < K; ++k) {
-        split(xr[k], r[k], r[2 * K + k]);
-        r[K + k] = r[k];
-      }
-    }
+    for (size_t m = m0; m < m1; ++m) split_row(x + m * size_t(ldx), K, false, a + m * size_t(K3));
   });
   std::atomic<bool> failed{false};
   pool.parallel_for(size_t(n_tiles) * m_parts, 1, [&](size_t j0, size_t j1) {
     thread_local std::vector<uint16_t> tile;
-    thread_local std::vector<float> rows;
+    thread_local std::vector<float> rows;  // the tile in fp32
     tile.resize(size_t(nt) * K3);
-    rows.resize(size_t(16) * K);
+    rows.resize(size_t(nt) * K);
     library_threads(1);
     int have = -1;
     for (size_t job = j0; job < j1 && !failed.load(std::memory_order_relaxed); ++job) {
@@ -244,21 +243,8 @@ bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
       const int n0 = t * nt, nb = std::min(nt, w.N - n0);
       const int m0 = int(int64_t(M) * part / m_parts), m1 = int(int64_t(M) * (part + 1) / m_parts);
       if (have != t) {
-        for (int c0 = n0; c0 < n0 + nb; c0 += 16) {
-          const int cn = std::min(16, n0 + nb - c0);
-          if (w.kind == FastWeight::Kind::Int4)
-            dequant_int4(isa, *w.int4, c0 / 16, c0 / 16 + 1, rows.data(), K);
-          else
-            half_to_float_n(w.f16 + size_t(c0) * K, rows.data(), size_t(cn) * K);
-          for (int j = 0; j < cn; ++j) {
-            const float* src = rows.data() + size_t(j) * K;
-            uint16_t* col = tile.data() + size_t(c0 - n0 + j) * K3;
-            for (int k = 0; k < K; ++k) {
-              split(src[k], col[k], col[K + k]);
-              col[2 * K + k] = col[k];
-            }
-          }
-        }
+        widen_columns(isa, w, n0, nb, rows.data());
+        for (int j = 0; j < nb; ++j) split_row(rows.data() + size_t(j) * K, K, true, tile.data() + size_t(j) * K3);
         have = t;
       }
       const Matmul* mm = d.matmul(m1 - m0, nb, K3, ldy);

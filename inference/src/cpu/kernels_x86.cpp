@@ -3,22 +3,12 @@
 // instructions (isa_supported). The int4 kernels look weights up in a per-(group, column) table
 // of the 16 values fp16(s * (q - z)) (vpermps), formed exactly as model/gptq.cpp does; x is
 // first split into even and odd k per chunk so that one byte of weights feeds two vectors.
-#if defined(__GNUC__) && !defined(__clang__)
-// GCC 12 warns about the undefined vectors inside its own AVX-512 intrinsics.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-
-#include <immintrin.h>
-
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
 #include "cpu/kernels.h"
-
-#define QV_AVX2 __attribute__((target("avx2,fma,f16c")))
-#define QV_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma,f16c")))
+#include "cpu/simd_x86.h"
 
 namespace qwenvl::cpu::detail {
 
@@ -55,14 +45,6 @@ QV_AVX512 inline void header512(const uint8_t* hdr, __m512& s, __m512& sz) {
   sz = _mm512_mul_ps(s, z);
 }
 
-QV_AVX512 float hsum512(__m512 v) {
-  const __m256 a =
-      _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
-  const __m128 b = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-  const __m128 c = _mm_add_ps(b, _mm_movehl_ps(b, b));
-  return _mm_cvtss_f32(_mm_add_ss(c, _mm_movehdup_ps(c)));
-}
-
 // ---- AVX2 ----
 
 QV_AVX2 inline __m256 lookup256(__m256 lo, __m256 hi, __m256i idx) {
@@ -72,12 +54,6 @@ QV_AVX2 inline __m256 lookup256(__m256 lo, __m256 hi, __m256i idx) {
 
 QV_AVX2 inline __m256 round_fp16_256(__m256 v) {
   return _mm256_cvtph_ps(_mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-}
-
-QV_AVX2 float hsum256(__m256 v) {
-  const __m128 b = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  const __m128 c = _mm_add_ps(b, _mm_movehl_ps(b, b));
-  return _mm_cvtss_f32(_mm_add_ss(c, _mm_movehdup_ps(c)));
 }
 
 // Scales and s * z of the 16 columns of a group, as floats.

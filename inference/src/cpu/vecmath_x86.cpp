@@ -6,20 +6,11 @@
 // 7.1.26, absolute error below 1.5e-7), odd for x < 0; GELU's 1 + erf(x / sqrt 2) is then
 // formed without cancellation on either side. Compiled like kernels_x86.cpp: target
 // attributes only, called where isa_supported says so.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-
-#include <immintrin.h>
-
 #include <algorithm>
 #include <cmath>
 
 #include "cpu/kernels.h"
-
-#define QV_AVX2 __attribute__((target("avx2,fma,f16c")))
-#define QV_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma,f16c")))
+#include "cpu/simd_x86.h"
 
 namespace qwenvl::cpu::detail {
 
@@ -70,8 +61,6 @@ QV_AVX512 inline __m512 gelu512(__m512 x) {
   return _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), x), one_plus);
 }
 
-QV_AVX512 inline float hsum512(__m512 v) { return _mm512_reduce_add_ps(v); }
-
 // ---- AVX2 ----
 
 QV_AVX2 inline __m256 exp256(__m256 x) {
@@ -107,12 +96,6 @@ QV_AVX2 inline __m256 gelu256(__m256 x) {
   const __m256 neg = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ);
   const __m256 one_plus = _mm256_blendv_ps(_mm256_sub_ps(_mm256_set1_ps(2.0f), tail), tail, neg);
   return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x), one_plus);
-}
-
-QV_AVX2 inline float hsum256(__m256 v) {
-  const __m128 b = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  const __m128 c = _mm_add_ps(b, _mm_movehl_ps(b, b));
-  return _mm_cvtss_f32(_mm_add_ss(c, _mm_movehdup_ps(c)));
 }
 
 // Scalar tails through the same formulas (one lane of the vector code).
