@@ -31,8 +31,8 @@ struct SampleHead {
   float block_max[kPrepBlocks];
   int block_bad[kPrepBlocks];
   unsigned int done;
-  float zmax;    // the largest processed logit
-  int bad;      // the first bad index, n when none
+  float zmax;  // the largest processed logit
+  int bad;     // the first bad index, n when none
   int pad;
   unsigned int hist_count[kBins];  // zero between calls (pick clears it)
   double hist_mass[kBins];         // exp(z - zmax) per bin
@@ -56,7 +56,9 @@ __device__ __forceinline__ float from_okey(uint32_t k) {
 __device__ __forceinline__ uint64_t sort_key(float z, int i) {
   return (static_cast<uint64_t>(okey(z)) << 32) | (0xffffffffu - static_cast<uint32_t>(i));
 }
-__device__ __forceinline__ int id_of(uint64_t key) { return static_cast<int>(0xffffffffu - static_cast<uint32_t>(key)); }
+__device__ __forceinline__ int id_of(uint64_t key) {
+  return static_cast<int>(0xffffffffu - static_cast<uint32_t>(key));
+}
 __device__ __forceinline__ float value_of(uint64_t key) { return from_okey(static_cast<uint32_t>(key >> 32)); }
 
 // The histogram bin of z; monotone (a larger z never lands in a later bin). Explicit roundings so

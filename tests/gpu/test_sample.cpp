@@ -35,7 +35,9 @@ struct DeviceSampler {
   Dev<k::SampleArgs> args{kDraws};
   Dev<int> out{2 * kDraws};
   explicit DeviceSampler(int vocab)
-      : n(vocab), logits(static_cast<size_t>(vocab)), mark(static_cast<size_t>(vocab)),
+      : n(vocab),
+        logits(static_cast<size_t>(vocab)),
+        mark(static_cast<size_t>(vocab)),
         scratch(k::sample_pick_scratch_bytes(vocab)) {
     GPU_CUDA(cudaMemset(scratch.get(), 0, scratch.size()));
   }
@@ -46,8 +48,7 @@ struct DeviceSampler {
     b[0] = static_cast<int>(seen.size());
     std::memcpy(&b[1], &penalty, sizeof(float));
     std::copy(seen.begin(), seen.end(), b.begin() + 2);
-    GPU_CUDA(cudaMemcpy(block.get(), b.data(), std::min(b.size(), block.size()) * sizeof(int),
-                        cudaMemcpyHostToDevice));
+    GPU_CUDA(cudaMemcpy(block.get(), b.data(), std::min(b.size(), block.size()) * sizeof(int), cudaMemcpyHostToDevice));
     if (!seen.empty()) GPU_CUDA(k::mark_seen(block.get(), mark.get(), n, static_cast<int>(seen.size()), nullptr));
   }
   // One draw per uniform; returns the tokens (or -1 - bad index when logits were refused).
@@ -159,7 +160,8 @@ void run_case(DeviceSampler& d, const Case& c, uint64_t seed) {
   const int n_groups = static_cast<int>(groups.size());
   const int df = std::max(1, n_groups - 1);
   const double crit = chi2_critical(df);
-  GPU_CHECK(n_groups <= 1 || g <= crit, "%s: G = %.1f over %d groups (critical %.1f at 1e-6)", c.name, g, n_groups, crit);
+  GPU_CHECK(n_groups <= 1 || g <= crit, "%s: G = %.1f over %d groups (critical %.1f at 1e-6)", c.name, g, n_groups,
+            crit);
 
   int differ = 0;
   if (c.same_tokens) {
@@ -269,7 +271,8 @@ int main() {
 
   // Timing at the real size (information only): the gathered path and the exact path.
   for (const auto& tc : std::vector<std::pair<const char*, std::pair<const std::vector<float>*, float>>>{
-           {"sample pick, peaked, top-p 0.8", {&peaked, 0.8f}}, {"sample pick, flat, top-p 0.8 (exact)", {&flat, 0.8f}}}) {
+           {"sample pick, peaked, top-p 0.8", {&peaked, 0.8f}},
+           {"sample pick, flat, top-p 0.8 (exact)", {&flat, 0.8f}}}) {
     SamplingParams p;
     p.top_p = tc.second.second;
     d.set_seen({}, 1.f);
