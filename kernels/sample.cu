@@ -224,10 +224,28 @@ __device__ uint32_t radix_select(const float* z, int n, float zmax, uint32_t lo,
   for (int shift = 24; shift >= 0; shift -= 8) {
     for (int d = threadIdx.x; d < kRadix; d += blockDim.x) s.radix[d] = 0;
     __syncthreads();
-    for (int i = threadIdx.x; i < n; i += blockDim.x) {
-      const float v = z[i];
-      const uint32_t k = okey(v);
-      if (k >= lo && (k & mask) == prefix) atomicAdd(&s.radix[(k >> shift) & 0xffu], by_mass ? weight(v, zmax) : 1.0);
+    // Whole warps per iteration: when every lane has the same digit (flat or tied logits share
+    // their top bits), one atomic per warp instead of 32 on one shared address.
+    const int lane = threadIdx.x & 31;
+    for (int i0 = threadIdx.x - lane; i0 < n; i0 += blockDim.x) {
+      const int i = i0 + lane;
+      int digit = -1;
+      double m = 0;
+      if (i < n) {
+        const float v = z[i];
+        const uint32_t k = okey(v);
+        if (k >= lo && (k & mask) == prefix) {
+          digit = static_cast<int>((k >> shift) & 0xffu);
+          m = by_mass ? weight(v, zmax) : 1.0;
+        }
+      }
+      const int d0 = __shfl_sync(0xffffffffu, digit, 0);
+      if (__all_sync(0xffffffffu, digit == d0)) {
+        m = warp_sum_d(m);
+        if (lane == 0 && d0 >= 0) atomicAdd(&s.radix[d0], m);
+      } else if (digit >= 0) {
+        atomicAdd(&s.radix[digit], m);
+      }
     }
     __syncthreads();
     if (threadIdx.x == 0) {
@@ -268,6 +286,7 @@ __device__ uint32_t radix_select(const float* z, int n, float zmax, uint32_t lo,
 __device__ int pick_exact(const float* z, int n, float zmax, const SampleArgs& a, double total_all, PickShared& s) {
   const bool top_k = a.top_k > 0 && a.top_k < n;
   const bool top_p = a.top_p < 1.0f;
+  __syncthreads();  // the gathered keys may still be read
   uint32_t lo = 0;
   double total = total_all, above = 0;
   if (top_k) {
