@@ -262,7 +262,8 @@ class TestSampler : public QObject {
       int tk;
       float pen;
     };
-    for (const P& q : {P{1.0f, 0.8f, 0, 1.0f}, P{0.7f, 1.0f, 5, 1.3f}, P{1.5f, 0.9f, 40, 0.8f}, P{1.0f, 1.0f, 0, 1.0f}}) {
+    for (const P& q :
+         {P{1.0f, 0.8f, 0, 1.0f}, P{0.7f, 1.0f, 5, 1.3f}, P{1.5f, 0.9f, 40, 0.8f}, P{1.0f, 1.0f, 0, 1.0f}}) {
       SamplingParams p;
       p.temperature = q.t;
       p.top_p = q.tp;
