@@ -271,8 +271,8 @@ int main() {
 
   // Timing at the real size (information only): the gathered path and the exact path.
   for (const auto& tc : std::vector<std::pair<const char*, std::pair<const std::vector<float>*, float>>>{
-           {"sample pick, peaked, top-p 0.8", {&peaked, 0.8f}},
-           {"sample pick, flat, top-p 0.8 (exact)", {&flat, 0.8f}}}) {
+           {"sample pick time, peaked top-p 0.8 (gathered)", {&peaked, 0.8f}},
+           {"sample pick time, flat top-p 0.8 (exact path)", {&flat, 0.8f}}}) {
     SamplingParams p;
     p.top_p = tc.second.second;
     d.set_seen({}, 1.f);
