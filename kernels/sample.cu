@@ -76,6 +76,29 @@ __device__ __forceinline__ double warp_sum_d(double v) {
   return v;
 }
 
+// hist[digit] += m for every lane of the warp (digit < 0: nothing; all lanes must call it). Shared
+// double atomics are compare-and-swap loops, slow when many lanes hit one address, as flat or tied
+// logits do: when the warp holds at most 4 distinct digits, one atomic per digit.
+__device__ __forceinline__ void warp_add(double* hist, unsigned int* count, int digit, double m) {
+  const int lane = threadIdx.x & 31;
+  const unsigned int peers = __match_any_sync(0xffffffffu, digit);
+  const unsigned int leaders = __ballot_sync(0xffffffffu, __ffs(peers) - 1 == lane);
+  if (__popc(leaders) <= 4) {
+    for (unsigned int rest = leaders; rest; rest &= rest - 1) {  // the same in every lane
+      const int l = __ffs(rest) - 1;
+      const int d = __shfl_sync(0xffffffffu, digit, l);
+      const double sum = warp_sum_d(digit == d ? m : 0.0);
+      if (lane == l && d >= 0) {
+        atomicAdd(&hist[d], sum);
+        if (count) atomicAdd(&count[d], static_cast<unsigned int>(__popc(peers)));
+      }
+    }
+  } else if (digit >= 0) {
+    atomicAdd(&hist[digit], m);
+    if (count) atomicAdd(&count[digit], 1u);
+  }
+}
+
 // Sum over the block (blockDim.x a multiple of 32); every thread gets it. scratch: 32 doubles.
 __device__ double block_sum_d(double v, double* scratch) {
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
@@ -190,11 +213,17 @@ __global__ void __launch_bounds__(kPrepThreads) sample_hist_kernel(int n, void* 
     mass[b] = 0;
   }
   __syncthreads();
-  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x) {
-    const float v = z[i];
-    const int b = bin_of(v, zmax);
-    atomicAdd(&count[b], 1u);
-    atomicAdd(&mass[b], weight(v, zmax));
+  const int lane = threadIdx.x & 31;
+  for (int i0 = blockIdx.x * blockDim.x + threadIdx.x - lane; i0 < n; i0 += blockDim.x * gridDim.x) {
+    const int i = i0 + lane;  // whole warps per iteration (warp_add)
+    int b = -1;
+    double w = 0;
+    if (i < n) {
+      const float v = z[i];
+      b = bin_of(v, zmax);
+      w = weight(v, zmax);
+    }
+    warp_add(mass, count, b, w);
   }
   __syncthreads();
   for (int b = threadIdx.x; b < kBins; b += blockDim.x) {
@@ -205,9 +234,13 @@ __global__ void __launch_bounds__(kPrepThreads) sample_hist_kernel(int n, void* 
   }
 }
 
+constexpr int kCopies = 8;  // digit histograms of the exact path, one per group of 4 warps
+
 struct PickShared {
-  uint64_t keys[kCap];
-  double radix[kRadix];
+  union {
+    uint64_t keys[kCap];            // the fast path's gathered tokens
+    double radix[kCopies][kRadix];  // the exact path's (after the fast path is done with keys)
+  };
   double scan[32];
   int fill, cut, pick, last_kept;
   int digit;
@@ -222,13 +255,12 @@ __device__ uint32_t radix_select(const float* z, int n, float zmax, uint32_t lo,
   uint32_t prefix = 0, mask = 0;
   double done = 0;  // measure of the keys above the current prefix
   for (int shift = 24; shift >= 0; shift -= 8) {
-    for (int d = threadIdx.x; d < kRadix; d += blockDim.x) s.radix[d] = 0;
+    for (int d = threadIdx.x; d < kCopies * kRadix; d += blockDim.x) s.radix[d / kRadix][d % kRadix] = 0;
     __syncthreads();
-    // Whole warps per iteration: when every lane has the same digit (flat or tied logits share
-    // their top bits), one atomic per warp instead of 32 on one shared address.
     const int lane = threadIdx.x & 31;
+    double* mine = s.radix[(threadIdx.x >> 5) % kCopies];
     for (int i0 = threadIdx.x - lane; i0 < n; i0 += blockDim.x) {
-      const int i = i0 + lane;
+      const int i = i0 + lane;  // whole warps per iteration (warp_add)
       int digit = -1;
       double m = 0;
       if (i < n) {
@@ -239,13 +271,13 @@ __device__ uint32_t radix_select(const float* z, int n, float zmax, uint32_t lo,
           m = by_mass ? weight(v, zmax) : 1.0;
         }
       }
-      const int d0 = __shfl_sync(0xffffffffu, digit, 0);
-      if (__all_sync(0xffffffffu, digit == d0)) {
-        m = warp_sum_d(m);
-        if (lane == 0 && d0 >= 0) atomicAdd(&s.radix[d0], m);
-      } else if (digit >= 0) {
-        atomicAdd(&s.radix[digit], m);
-      }
+      warp_add(mine, nullptr, digit, m);
+    }
+    __syncthreads();
+    for (int d = threadIdx.x; d < kRadix; d += blockDim.x) {
+      double t = 0;
+      for (int c = 0; c < kCopies; ++c) t += s.radix[c][d];
+      s.radix[0][d] = t;
     }
     __syncthreads();
     if (threadIdx.x == 0) {
@@ -253,7 +285,7 @@ __device__ uint32_t radix_select(const float* z, int n, float zmax, uint32_t lo,
       int chosen = -1, lowest = -1;
       double cum_lowest = done;
       for (int d = kRadix - 1; d >= 0; --d) {
-        const double m = s.radix[d];
+        const double m = s.radix[0][d];
         if (m == 0) continue;
         if (cum + m >= target) {
           chosen = d;
