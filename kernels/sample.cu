@@ -515,7 +515,15 @@ __global__ void __launch_bounds__(kPickThreads)
         before += w[q];
       }
       __syncthreads();
-      cut = s.cut != INT_MAX ? s.cut : (complete ? keep : -1);
+      // No gathered position reached top_p: every token left out lies in a later bin and so is
+      // worse than all gathered ones, so when the gathered mass reaches top_p the cut is at m
+      // (the next bin was empty; before this, such draws went to the exact path, in index order).
+      if (s.cut != INT_MAX)
+        cut = s.cut;
+      else if (complete)
+        cut = keep;
+      else
+        cut = kept_mass / total >= static_cast<double>(a.top_p) ? keep : -1;
     }
     if (cut > 0) {
       double before = base;

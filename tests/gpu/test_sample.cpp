@@ -178,12 +178,11 @@ void run_case(DeviceSampler& d, const Case& c, uint64_t seed) {
       }
       differ += got[i] != want;
     }
-    // Reported, not required: the contract is the CPU sampler's distribution (the G-test above)
-    // and seeded reproducibility. On the H200 (2026-12-02) "peaked, penalty 1.3, top-p 0.8" had
-    // 17216 of 20000 tokens differ while its G-test passed (16.0, critical 49.9): the draw order
-    // differs from the CPU's there (the exact path draws in index order); not yet explained.
-    if (differ)
-      std::printf("  %s: %d of %d draws differ from the CPU's token for the same uniform\n", c.name, differ, kDraws);
+    // The gathered path draws in the CPU's order: for these cases, the very CPU token is expected.
+    // (On the H200, before the kernel's fix for an empty bin after the top-p mass, 17216 of 20000
+    // differed in "peaked, penalty 1.3, top-p 0.8": that case fell to the exact path.)
+    GPU_CHECK(differ <= 2, "%s: %d of %d draws differ from the CPU sampler's token for the same uniform", c.name,
+              differ, kDraws);
   }
   std::printf("  %-34s kept %6zu  groups %4d  G %8.1f (crit %7.1f)%s\n", c.name, cand.size(), n_groups, g, crit,
               c.same_tokens ? (differ ? "  tokens: some differ" : "  tokens: same as CPU") : "");
