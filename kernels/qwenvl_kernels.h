@@ -81,6 +81,24 @@ size_t greedy_pick_scratch_bytes();
 cudaError_t greedy_pick(const float* logits, int n, const uint8_t* mark, const int* block, float max_abs, void* scratch,
                         int* out, cudaStream_t stream);
 
+// ---- sample.cu: sampled decoding on the device --------------------------------------------------
+// One draw's parameters, in device memory (the decode graph copies them in every step). Not
+// greedy: temperature > 0 and top_p > 0 (qwenvl/sampling.h's is_greedy picks greedy_pick).
+struct SampleArgs {
+  float temperature;  // logits are divided by it (skipped when 1)
+  float top_p;        // >= 1: off
+  int top_k;          // 0 or >= n: off
+  int pad;
+  double uniform;  // in [0, 1): the draw (the engine's Sampler::draw)
+};
+// Scratch for sample_pick over n logits: zero it once; every call leaves it ready for the next.
+size_t sample_pick_scratch_bytes(int n);
+// out[0] = the token the CPU sampler's rules give for `uniform` (engine/sampler.h: penalty on the
+// marked ids as greedy_pick, temperature, top-k, top-p, the first token whose cumulative
+// probability exceeds uniform); out[1] = the first bad logit index as greedy_pick, n when none.
+cudaError_t sample_pick(const float* logits, int n, const uint8_t* mark, const int* block, const SampleArgs* args,
+                        float max_abs, void* scratch, int* out, cudaStream_t stream);
+
 // ---- norm.cu: residual update fused with RMSNorm / LayerNorm ------------------------------------
 // For each row: v = x (+ fp16(y[row % y_period] + y_bias) when y is given), rounded to fp16;
 // res_out (if given) = v; out (if given) = the norm of v. Widths up to 11264; any of res_out,

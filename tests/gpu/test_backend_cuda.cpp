@@ -276,6 +276,81 @@ void check_checkpoint(const std::string& name) {
                 equal_cpu);
     GPU_CHECK(kg->length() == 300 + steps, "cache length %d after picks", kg->length());
   }
+  // Sampled picks on the device (ForwardRequest::pick_sampling, the third decode graph): each
+  // step runs with logits to the host, then twice more, truncated back, sampling on the device
+  // with the same uniform. The device token must be one the CPU sampler keeps for those logits
+  // (sampling_candidates after the penalty), and the same both times. How often it is the very
+  // token Sampler::next draws for that uniform is printed (the statistics are test_sample's).
+  {
+    kc->truncate(0);
+    kg->truncate(0);
+    std::vector<int32_t> prompt(200);
+    for (auto& t : prompt) t = rng.uniform_int(0, 151642);
+    s = run(G, *kg, prompt, {}, 1.0, LogitsMode::Last, lg);
+    GPU_CHECK(s.ok(), "%s", s.message().c_str());
+    SamplingParams sp;
+    sp.temperature = 0.9f;
+    sp.top_p = 0.8f;
+    sp.top_k = 40;
+    sp.repetition_penalty = 1.3f;
+    sp.seed = 5;
+    Sampler stream(sp);
+    std::vector<int32_t> seen = prompt;
+    int32_t tok = qwenvl::argmax(lg.rows.back().data(), static_cast<int>(lg.rows.back().size()));
+    int same_as_cpu = 0;
+    const int steps = 12;
+    for (int step = 0; step < steps; ++step) {
+      seen.push_back(tok);
+      s = run(G, *kg, {tok}, {}, 1.0, LogitsMode::Last, lg);
+      GPU_CHECK(s.ok(), "%s", s.message().c_str());
+      std::vector<float> l = lg.rows[0];
+      apply_repetition_penalty(l.data(), static_cast<int>(l.size()), seen, sp.repetition_penalty);
+      const std::vector<Candidate> cand = sampling_candidates(l.data(), static_cast<int>(l.size()), sp);
+      const double u = stream.draw();
+      int32_t cpu_token = cand.back().id;
+      double acc = 0;
+      for (const Candidate& k : cand) {
+        acc += k.prob;
+        if (u < acc) {
+          cpu_token = k.id;
+          break;
+        }
+      }
+      int32_t picked[2] = {-1, -1};
+      for (int32_t& p : picked) {
+        kg->truncate(kg->length() - 1);
+        ForwardRequest r;
+        r.ids = &tok;
+        r.n_tokens = 1;
+        r.pick = &p;
+        r.pick_seen = &seen;
+        r.pick_penalty = sp.repetition_penalty;
+        r.pick_sampling = &sp;
+        r.pick_uniform = u;
+        s = G.forward(*kg, r);
+        GPU_CHECK(s.ok(), "%s", s.message().c_str());
+      }
+      const bool kept = std::any_of(cand.begin(), cand.end(), [&](const Candidate& k) { return k.id == picked[0]; });
+      GPU_CHECK(kept, "step %d: device sampled %d, outside the CPU's %zu candidates", step, picked[0], cand.size());
+      GPU_CHECK(picked[0] == picked[1], "step %d: the same uniform gave %d, then %d", step, picked[0], picked[1]);
+      same_as_cpu += picked[0] == cpu_token;
+      tok = picked[0];
+    }
+    std::printf("  %-44s %d of %d the CPU sampler's token for the same uniform\n",
+                "device sampled pick (top-p 0.8, k 40)", same_as_cpu, steps);
+    GPU_CHECK(kg->length() == 200 + steps, "cache length %d after sampled picks", kg->length());
+    // Greedy parameters are not a sampled pick.
+    SamplingParams greedy = sp;
+    greedy.temperature = 0;
+    int32_t picked = -1;
+    ForwardRequest r;
+    r.ids = &tok;
+    r.n_tokens = 1;
+    r.pick = &picked;
+    r.pick_sampling = &greedy;
+    s = G.forward(*kg, r);
+    GPU_CHECK(!s.ok(), "a sampled pick with temperature 0 was accepted");
+  }
   // A cache that already holds tokens refuses nothing but a pick on several tokens.
   {
     int32_t picked = -1;

@@ -252,6 +252,55 @@ class TestSampler : public QObject {
     }
   }
 
+  // The contract the device sampler (kernels/sample.cu) relies on: a sampled next() is one
+  // draw() from the seeded stream, then the first candidate (sampling_candidates, after the
+  // penalty) whose cumulative probability exceeds it; greedy steps draw nothing.
+  void drawIsTheUniformNextUses() {
+    std::mt19937 g(21);
+    struct P {
+      float t, tp;
+      int tk;
+      float pen;
+    };
+    for (const P& q :
+         {P{1.0f, 0.8f, 0, 1.0f}, P{0.7f, 1.0f, 5, 1.3f}, P{1.5f, 0.9f, 40, 0.8f}, P{1.0f, 1.0f, 0, 1.0f}}) {
+      SamplingParams p;
+      p.temperature = q.t;
+      p.top_p = q.tp;
+      p.top_k = q.tk;
+      p.repetition_penalty = q.pen;
+      p.seed = 3;
+      Sampler cpu(p), stream(p);
+      const std::vector<int32_t> seen = {1, 5, 9, 5, 200};
+      for (int i = 0; i < 300; ++i) {
+        std::vector<float> logits = random_logits(g, 500, 3.0f);
+        std::vector<float> copy = logits;
+        const Result<int32_t> got = cpu.next(logits.data(), 500, seen);
+        QVERIFY(got.ok());
+        apply_repetition_penalty(copy.data(), 500, seen, p.repetition_penalty);
+        const std::vector<Candidate> c = sampling_candidates(copy.data(), 500, p);
+        const double u = stream.draw();
+        int32_t want = c.back().id;
+        double acc = 0;
+        for (const Candidate& k : c) {
+          acc += k.prob;
+          if (u < acc) {
+            want = k.id;
+            break;
+          }
+        }
+        QCOMPARE(*got, want);
+      }
+    }
+    SamplingParams greedy;
+    greedy.do_sample = false;
+    greedy.seed = 4;
+    Sampler a(greedy), b(greedy);
+    std::vector<float> logits = random_logits(g, 50, 2.0f);
+    for (int i = 0; i < 5; ++i) QVERIFY(a.next(logits.data(), 50, {}).ok());
+    QCOMPARE(a.draw(), b.draw());
+  }
+
   void drawsFollowTheDistribution() {
     std::vector<float> logits = {std::log(0.6f), std::log(0.3f), std::log(0.1f)};
     SamplingParams p;

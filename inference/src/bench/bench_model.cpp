@@ -305,8 +305,9 @@ int run_model(const std::vector<std::string>& argv) {
                     {"runs", ttft_ms},
                     {"what", "encode_images + prompt forward + logits to the host (backend level)"}};
 
-  // The same first 128 steps with the logits on the host: greedy through the host argmax (the path
-  // before device picking), and sampled with top-p 0.8 through the engine's Sampler.
+  // The same first 128 steps: greedy with the logits on the host (the host argmax, the path before
+  // device picking), and sampled with top-p 0.8 as ChatSession::generate samples (on a GPU the
+  // draw happens on the device, kernels/sample.cu; elsewhere the engine's Sampler on the host).
   auto host_rate = [&](bool sampled) -> Result<double> {
     std::vector<double> rates;
     for (int r = 0; r < runs; ++r) {
@@ -316,18 +317,17 @@ int run_model(const std::vector<std::string>& argv) {
       sp.top_p = 0.8f;
       sp.seed = 1234 + static_cast<uint64_t>(r);
       Sampler sampler(sp);
-      std::vector<float> logits(static_cast<size_t>(vocab));
       std::vector<int32_t> hseen = ids;
-      const LogitsFn keep = [&](int, const float* l) { std::copy(l, l + vocab, logits.begin()); };
       const auto t0 = Clock::now();
       for (int i = 0; i < 128; ++i) {
-        QWENVL_TRY(runner.step(last_token, sampled ? keep : pick));
-        if (sampled) {
-          auto next = sampler.next(logits.data(), vocab, hseen);
-          if (!next) return next.status();
-          last_token = *next;
-          hseen.push_back(last_token);
+        if (!sampled) {
+          QWENVL_TRY(runner.step(last_token, pick));
+          continue;
         }
+        hseen.push_back(last_token);
+        int32_t next = -1;
+        QWENVL_TRY(runner.step_sample(last_token, hseen, sampler, &next));
+        last_token = next;
       }
       rates.push_back(128 / since(t0));
     }
@@ -349,6 +349,7 @@ int run_model(const std::vector<std::string>& argv) {
     if (!sampled) return fail(sampled.status());
     sampled_rate = *sampled;
     out["decode_tokens_per_second_at_prompt_sampled_top_p_0_8"] = sampled_rate;
+    out["sampler"] = gpu ? "device (kernels/sample.cu)" : "host (engine/sampler.cpp)";
   }
   out["decode_tokens_per_second_at_prompt_host_argmax"] = host_greedy_rate;
   out["decode_tokens_per_second_at_prompt"] = tps_prompt;
@@ -416,8 +417,8 @@ int run_model(const std::vector<std::string>& argv) {
   std::fprintf(stderr, "%-34s %.1f tokens/s (greedy, logits to the host)\n", "decode at the prompt, host argmax",
                host_greedy_rate);
   if (!skip_sampled) {
-    std::fprintf(stderr, "%-34s %.1f tokens/s (top-p 0.8, host sampler)\n", "decode at the prompt, sampled",
-                 sampled_rate);
+    std::fprintf(stderr, "%-34s %.1f tokens/s (top-p 0.8, %s sampler)\n", "decode at the prompt, sampled",
+                 sampled_rate, gpu ? "device" : "host");
   }
   if (out.contains("decode_tokens_per_second_at_2048")) {
     std::fprintf(stderr, "%-34s %.1f tokens/s\n", "decode at 2048 context",

@@ -106,6 +106,8 @@ Status CudaBackend::init(const ModelWeights& weights, const LoadOptions& options
       d_pick_block_ = c.take<int>(2 + kMarkMax);
       d_pick_ = c.take<int>(2);
       d_pick_scratch_ = c.take<char>(kernels::greedy_pick_scratch_bytes());
+      d_sample_args_ = c.take<kernels::SampleArgs>(1);
+      d_sample_scratch_ = c.take<char>(kernels::sample_pick_scratch_bytes(V));
     };
     carve(k);
     auto buf = DeviceBuffer::allocate(k.used(), "decode buffers");
@@ -133,6 +135,7 @@ Status CudaBackend::init(const ModelWeights& weights, const LoadOptions& options
   QWENVL_TRY(pin(h_logits_, static_cast<size_t>(kLogitRows) * V * sizeof(float), "logits"));
   QWENVL_TRY(pin(h_pick_block_, (2 + kMarkMax) * sizeof(int), "decode choices"));
   QWENVL_TRY(pin(h_pick_, 2 * sizeof(int), "decode choices"));
+  QWENVL_TRY(pin(h_sample_args_, sizeof(kernels::SampleArgs), "sampling parameters"));
   for (int i = 0; i < 2; ++i) {
     QWENVL_TRY(pin(h_stage_[i], static_cast<size_t>(chunk_) * H * 2, "prompt embeddings"));
     QWENVL_CUDA_TRY(cudaEventCreateWithFlags(&stage_done_[i], cudaEventDisableTiming), "creating a CUDA event");

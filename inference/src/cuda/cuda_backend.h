@@ -57,7 +57,8 @@ class CudaBackend final : public Backend {
   Status run_small(const ForwardRequest& r, int start, int rows, int past, bool last_chunk);
   Status enqueue_small_layers(int rows, int past);
   Status run_prefill(const ForwardRequest& r, int start, int rows, int past, bool last_chunk);
-  // kind 0: logits to the host; kind 1: greedy pick on the device (ForwardRequest::pick).
+  // kind 0: logits to the host; kind 1: greedy pick on the device (ForwardRequest::pick);
+  // kind 2: sampled pick on the device (ForwardRequest::pick_sampling).
   Status capture_decode_graph(int kind);
   Status enqueue_decode_step(int kind);
   Status prepare_pick(const ForwardRequest& r);  // the seen-id mask and this step's mark block
@@ -102,6 +103,11 @@ class CudaBackend final : public Backend {
   int* d_pick_ = nullptr;  // [0] token, [1] first bad logit index (V when none)
   void* d_pick_scratch_ = nullptr;
   PinnedBuffer h_pick_block_, h_pick_;
+  // Sampled decoding on the device: this step's kernels::SampleArgs (copied in by the sampled
+  // graph) and the sampler's scratch (zeroed once).
+  kernels::SampleArgs* d_sample_args_ = nullptr;
+  void* d_sample_scratch_ = nullptr;
+  PinnedBuffer h_sample_args_;
   std::vector<int32_t> seen_marked_;  // the ids whose mask bytes are set, in the caller's order
 
   // Prefill and vision workspace (never used at the same time).
@@ -115,9 +121,9 @@ class CudaBackend final : public Backend {
   cudaEvent_t vit_copied_[2] = {nullptr, nullptr}, vit_used_[2] = {nullptr, nullptr};
 
   // The captured decode steps (per kind).
-  cudaGraphExec_t graph_[2] = {nullptr, nullptr};
+  cudaGraphExec_t graph_[3] = {nullptr, nullptr, nullptr};
   cudaEvent_t step_begin_ = nullptr, step_end_ = nullptr;  // GPU time of a decode step
-  int decode_steps_[2] = {0, 0};
+  int decode_steps_[3] = {0, 0, 0};
   bool graphs_enabled_ = true;
 };
 

@@ -84,17 +84,23 @@ Status CudaBackend::enqueue_small_layers(int rows, int past) {
 }
 
 // One decode token: inputs from pinned memory, 32 layers, lm_head, then either the logits back
-// to pinned memory (kind 0) or the greedy choice made on the device, two ints back (kind 1).
+// to pinned memory (kind 0) or the choice made on the device, two ints back (kind 1 greedy,
+// kind 2 sampled with the parameters and uniform copied in from pinned memory).
 Status CudaBackend::enqueue_decode_step(int kind) {
   const int H = cfg_.hidden_size, V = cfg_.vocab_size;
   QWENVL_CUDA_TRY(cudaMemcpyAsync(d_x_, h_x_.as<__half>(), static_cast<size_t>(H) * 2, cudaMemcpyHostToDevice, stream_),
                   "copying the token embedding");
   QWENVL_CUDA_TRY(cudaMemcpyAsync(d_params_, h_params_.as<int>(), 2 * sizeof(int), cudaMemcpyHostToDevice, stream_),
                   "copying the position");
-  if (kind == 1) {
+  if (kind >= 1) {
     QWENVL_CUDA_TRY(cudaMemcpyAsync(d_pick_block_, h_pick_block_.as<int>(), (2 + kMarkMax) * sizeof(int),
                                     cudaMemcpyHostToDevice, stream_),
                     "copying the seen tokens");
+  }
+  if (kind == 2) {
+    QWENVL_CUDA_TRY(cudaMemcpyAsync(d_sample_args_, h_sample_args_.as<kernels::SampleArgs>(),
+                                    sizeof(kernels::SampleArgs), cudaMemcpyHostToDevice, stream_),
+                    "copying the sampling parameters");
   }
   QWENVL_TRY(enqueue_small_layers(1, 0));
   QWENVL_CUDA_TRY(kernels::gemv_f16_f32(model_->lm_head, V, H, d_xn_, d_logits_, stream_), "lm_head");
@@ -105,9 +111,15 @@ Status CudaBackend::enqueue_decode_step(int kind) {
     return Status();
   }
   QWENVL_CUDA_TRY(kernels::mark_seen(d_pick_block_, d_seen_, V, kMarkMax, stream_), "marking seen tokens");
-  QWENVL_CUDA_TRY(
-      kernels::greedy_pick(d_logits_, V, d_seen_, d_pick_block_, kMaxLogit, d_pick_scratch_, d_pick_, stream_),
-      "choosing the next token");
+  if (kind == 1) {
+    QWENVL_CUDA_TRY(
+        kernels::greedy_pick(d_logits_, V, d_seen_, d_pick_block_, kMaxLogit, d_pick_scratch_, d_pick_, stream_),
+        "choosing the next token");
+  } else {
+    QWENVL_CUDA_TRY(kernels::sample_pick(d_logits_, V, d_seen_, d_pick_block_, d_sample_args_, kMaxLogit,
+                                         d_sample_scratch_, d_pick_, stream_),
+                    "sampling the next token");
+  }
   QWENVL_CUDA_TRY(cudaMemcpyAsync(h_pick_.as<int>(), d_pick_, 2 * sizeof(int), cudaMemcpyDeviceToHost, stream_),
                   "copying the chosen token");
   return Status();
@@ -195,8 +207,17 @@ Status CudaBackend::run_small(const ForwardRequest& r, int start, int rows, int 
   h_params_.as<int>()[1] = past + rows;
   const bool all = r.logits == LogitsMode::All;
   if (rows == 1) {
-    const int kind = r.pick ? 1 : 0;
-    if (kind == 1) QWENVL_TRY(prepare_pick(r));
+    const bool sampled = r.pick && r.pick_sampling;  // never greedy parameters (Backend::forward)
+    const int kind = r.pick ? (sampled ? 2 : 1) : 0;
+    if (kind >= 1) QWENVL_TRY(prepare_pick(r));
+    if (sampled) {
+      kernels::SampleArgs* a = h_sample_args_.as<kernels::SampleArgs>();
+      a->temperature = r.pick_sampling->temperature;
+      a->top_p = r.pick_sampling->top_p;
+      a->top_k = r.pick_sampling->top_k;
+      a->pad = 0;
+      a->uniform = r.pick_uniform;
+    }
     const bool timed = graph_[kind] != nullptr;
     if (timed) {
       QWENVL_CUDA_TRY(cudaEventRecord(step_begin_, stream_), "recording a CUDA event");
@@ -211,7 +232,7 @@ Status CudaBackend::run_small(const ForwardRequest& r, int start, int rows, int 
       float ms = 0;
       if (cudaEventElapsedTime(&ms, step_begin_, step_end_) == cudaSuccess) add_decode_step(ms);
     }
-    if (kind == 1) return finish_pick(r);
+    if (kind >= 1) return finish_pick(r);
     if (all || (r.logits == LogitsMode::Last && last_chunk))
       QWENVL_TRY(deliver_logits(r, start, h_logits_.as<float>()));
     return Status();

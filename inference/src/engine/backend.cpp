@@ -49,6 +49,13 @@ Status Backend::forward(KvCache& cache, const ForwardRequest& r) {
   QWENVL_TRY(check(cache, r));
   if (r.pick && (!picks_on_device() || r.n_tokens != 1))
     return Status::error("forward: this backend cannot pick tokens itself (Runner::step_greedy picks on the host)");
+  if (const SamplingParams* sp = r.pick_sampling) {
+    // Sampled picks come only for parameters that are not greedy (Runner::step_sample).
+    if (!(sp->temperature > 0) || !(sp->top_p > 0) || sp->top_k < 0 || !(r.pick_uniform >= 0 && r.pick_uniform < 1))
+      return Status::error(
+          "forward: a sampled pick needs temperature > 0, top-p > 0, top-k >= 0 and a uniform in "
+          "[0, 1)");
+  }
   QWENVL_TRY(run_forward(cache, r));
   cache.tokens_.insert(cache.tokens_.end(), r.ids, r.ids + r.n_tokens);
   cache.alpha_ = r.ntk_alpha;

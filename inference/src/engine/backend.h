@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/weights.h"
+#include "qwenvl/sampling.h"
 #include "qwenvl/status.h"
 
 namespace qwenvl {
@@ -46,6 +47,13 @@ struct ForwardRequest {
   int32_t* pick = nullptr;
   const std::vector<int32_t>* pick_seen = nullptr;
   float pick_penalty = 1.0f;
+  // Sampled decoding instead (with pick): when pick_sampling is set (never greedy parameters:
+  // temperature > 0 and top-p > 0, checked by forward),
+  // *pick receives the token Sampler::next's rules give for the uniform pick_uniform (penalty,
+  // temperature, top-k, top-p, the first token whose cumulative probability exceeds it); the
+  // repetition penalty is still pick_penalty.
+  const SamplingParams* pick_sampling = nullptr;
+  double pick_uniform = 0;
 };
 
 // One conversation's keys and values, made by Backend::new_kv_cache() and valid only with that

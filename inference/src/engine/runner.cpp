@@ -159,4 +159,32 @@ Status Runner::step_greedy(int32_t token, const std::vector<int32_t>& seen, floa
   return model_.backend->forward(*cache_, r);
 }
 
+Status Runner::step_sample(int32_t token, const std::vector<int32_t>& seen, Sampler& sampler, int32_t* next) {
+  const SamplingParams& p = sampler.params();
+  if (is_greedy(p)) return step_greedy(token, seen, p.repetition_penalty, next);
+  QWENVL_TRY(ensure_cache());
+  if (!model_.backend->picks_on_device()) {
+    Status picked = Status::error("the backend gave no logits");
+    QWENVL_TRY(step(token, [&](int, const float* l) {
+      const int V = model_.backend->vocab_size();
+      std::vector<float> v(l, l + V);
+      Result<int32_t> t = sampler.next(v.data(), V, seen);
+      picked = t.status();
+      if (t) *next = *t;
+    }));
+    return picked;
+  }
+  ForwardRequest r;
+  r.ids = &token;
+  r.n_tokens = 1;
+  r.ntk_alpha = cache_->ntk_alpha();
+  r.logits = LogitsMode::Last;
+  r.pick = next;
+  r.pick_seen = &seen;
+  r.pick_penalty = p.repetition_penalty;
+  r.pick_sampling = &p;
+  r.pick_uniform = sampler.draw();
+  return model_.backend->forward(*cache_, r);
+}
+
 }  // namespace qwenvl

@@ -12,6 +12,7 @@
 #include "engine/backend.h"
 #include "engine/internal.h"
 #include "engine/prompt.h"
+#include "engine/sampler.h"
 
 namespace qwenvl {
 
@@ -56,6 +57,10 @@ class Runner {
   // One more token, and the greedy choice of the next one (argmax after the repetition penalty
   // over `seen`) in *next; on a GPU the logits stay on the device.
   Status step_greedy(int32_t token, const std::vector<int32_t>& seen, float repetition_penalty, int32_t* next);
+  // One more token, and the next one chosen by `sampler` (its parameters, its seeded stream) with
+  // the repetition penalty over `seen`: on a GPU the draw happens on the device from
+  // sampler.draw(), elsewhere Sampler::next runs over the logits on the host.
+  Status step_sample(int32_t token, const std::vector<int32_t>& seen, Sampler& sampler, int32_t* next);
 
   int length() const { return cache_ ? cache_->length() : 0; }
   int max_context() const { return model_.backend->max_context(); }

@@ -93,7 +93,7 @@ Result<int32_t> Sampler::next(float* logits, int n, const std::vector<int32_t>& 
   std::vector<Candidate> c = sampling_candidates(logits, n, p_);
   if (c.empty())
     return Result<int32_t>::error("sampling left no candidate token");  // guard; finite logits always keep one
-  const double r = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+  const double r = draw();
   double acc = 0;
   for (const Candidate& k : c) {
     acc += k.prob;

@@ -41,6 +41,11 @@ class Sampler {
   explicit Sampler(const SamplingParams& params) : p_(params), rng_(params.seed) {}
   // The next token, or an error when the logits are not finite (check_logits) or n <= 0.
   Result<int32_t> next(float* logits, int n, const std::vector<int32_t>& seen);
+  // The uniform in [0, 1) that next() draws for a sampled (not greedy) token, taken from the same
+  // seeded stream: a device sampler given draw() consumes the stream exactly as next() would, so
+  // a seeded run stays reproducible whichever side samples.
+  double draw() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
+  const SamplingParams& params() const { return p_; }
 
  private:
   SamplingParams p_;

@@ -209,9 +209,8 @@ Result<std::string> ChatSession::generate(const std::string& query, const Sampli
   };
   Clock::time_point t_first{};
   bool first = true;
-  const bool greedy = is_greedy(params);
   int32_t picked = -1;
-  bool have_pick = false;  // greedy decode steps: the token the backend already chose
+  bool have_pick = false;  // decode steps: the token the backend (or the runner) already chose
   stats.stop_reason = StopReason::MaxTokens;
   for (;;) {
     if (cancel && cancel->load(std::memory_order_relaxed)) {
@@ -244,13 +243,10 @@ Result<std::string> ChatSession::generate(const std::string& query, const Sampli
       stats.stop_reason = StopReason::ContextFull;
       break;
     }
-    if (greedy) {
-      // The backend picks the next token itself (on a GPU the logits never leave the device).
-      QWENVL_TRY(runner.step_greedy(tok, seen, params.repetition_penalty, &picked));
-      have_pick = true;
-    } else {
-      QWENVL_TRY(runner.step(tok, keep_logits));
-    }
+    // The backend picks the next token itself (on a GPU the logits never leave the device; a
+    // sampled pick draws there from the sampler's seeded stream).
+    QWENVL_TRY(runner.step_sample(tok, seen, sampler, &picked));
+    have_pick = true;
   }
   emit(decoder.flush());
   if (!generated.empty()) stats.generation_seconds = seconds_since(t_first);
