@@ -36,6 +36,9 @@ class CudaBackend final : public Backend {
   int max_context() const override { return max_context_; }
   int vocab_size() const override { return cfg_.vocab_size; }
   Status encode_images(const float* pixels, int n, float* out) override;
+  bool keeps_features() const override { return true; }
+  Status encode_images_kept(const float* pixels, int n, const uint16_t** kept) override;
+  Status copy_kept_features(float* out) override;
   bool picks_on_device() const override { return true; }
 
  protected:
@@ -48,9 +51,16 @@ class CudaBackend final : public Backend {
   Status use_cache(CudaKvCache& kv, int positions);
   Status set_rotary(double ntk_alpha);
   kernels::KvCacheView cache_view() const;
-  void fill_embeddings(const ForwardRequest& r, int start, int rows, uint16_t* dst) const;
+  // Token embeddings of rows [start, start + rows) into host memory, with host splices; kept
+  // (device) splices too when fetch_kept (a synchronous copy), else those rows are left as they
+  // are for splice_kept, which copies them on the device into dst (the rows' device buffer).
+  Status fill_embeddings(const ForwardRequest& r, int start, int rows, uint16_t* dst, bool fetch_kept);
+  Status splice_kept(const ForwardRequest& r, int start, int rows, __half* dst);
   Status deliver_logits(const ForwardRequest& r, int index, const float* host_logits) const;
   Status fail(Status s);  // marks the backend unusable on sticky CUDA errors
+
+  // Vision encoder (cuda_vision.cpp): the pass over the workspace's pixels.
+  Status enqueue_vision();
 
   // Decoder (cuda_decoder.cpp).
   // `past`: positions already in the cache before these rows.
@@ -113,6 +123,11 @@ class CudaBackend final : public Backend {
   // Low-memory mode: the stream that copies vision layers in, and per slot "copied" / "used".
   cudaStream_t copy_stream_ = nullptr;
   cudaEvent_t vit_copied_[2] = {nullptr, nullptr}, vit_used_[2] = {nullptr, nullptr};
+
+  // Picture features of the last encode call ([kept_n_][Q][H] fp16) and a host copy's staging.
+  DeviceBuffer kept_;
+  int kept_n_ = 0;
+  PinnedBuffer h_kept_;
 
   // The captured decode steps (per kind).
   cudaGraphExec_t graph_[2] = {nullptr, nullptr};
