@@ -5,6 +5,7 @@
 // and a 2300-token prompt with dynamic NTK and logn attention. Run: ctest -R test_backend_cuda
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 
 #include "cpu/cpu_backend.h"
@@ -183,6 +184,23 @@ void check_checkpoint(const std::string& name) {
       s = run(C, *kx, tail, {{0, 5, nullptr, kept}}, 1.0, LogitsMode::Last, la);
       GPU_CHECK(!s.ok() && s.message().find("keeps no picture features") != std::string::npos,
                 "the CPU backend accepted a kept splice: %s", s.message().c_str());
+    }
+  }
+
+  // Without the vision encoder's CUDA graph (QWENVL_VISION_GRAPH=0, the lead's A/B switch) the
+  // same kernels give the same features, bit for bit.
+  {
+    setenv("QWENVL_VISION_GRAPH", "0", 1);
+    auto eager = make_cuda_backend(**weights, opt);
+    unsetenv("QWENVL_VISION_GRAPH");
+    GPU_CHECK(eager.ok(), "%s", eager.message().c_str());
+    if (eager.ok()) {
+      std::vector<float> fe(fc.size(), NAN);
+      s = (*eager)->encode_images(pixels.data(), 2, fe.data());
+      GPU_CHECK(s.ok(), "%s", s.message().c_str());
+      const bool same_eager = std::equal(fe.begin(), fe.end(), fg.begin());
+      std::printf("  %-44s %s\n", "vision features without the CUDA graph", same_eager ? "identical" : "DIFFERENT");
+      GPU_CHECK(same_eager, "vision features without the graph differ from the graph's");
     }
   }
 

@@ -33,6 +33,7 @@ CudaBackend::~CudaBackend() {
   for (auto& g : graph_) {
     if (g) cudaGraphExecDestroy(g);
   }
+  if (vision_graph_) cudaGraphExecDestroy(vision_graph_);
   gemm_.release();
   for (auto& e : stage_done_) {
     if (e) cudaEventDestroy(e);
@@ -156,6 +157,7 @@ Status CudaBackend::init(const ModelWeights& weights, const LoadOptions& options
     kept_ = std::move(k.value());
   }
   QWENVL_CUDA_TRY(cudaStreamSynchronize(stream_), "preparing the CUDA backend");
+  QWENVL_TRY(prepare_vision_graph());
   return Status();
 }
 

@@ -59,8 +59,9 @@ class CudaBackend final : public Backend {
   Status deliver_logits(const ForwardRequest& r, int index, const float* host_logits) const;
   Status fail(Status s);  // marks the backend unusable on sticky CUDA errors
 
-  // Vision encoder (cuda_vision.cpp): the pass over the workspace's pixels.
+  // Vision encoder (cuda_vision.cpp): the pass over the workspace's pixels, and its CUDA graph.
   Status enqueue_vision();
+  Status prepare_vision_graph();  // after load; on failure the pass runs eagerly
 
   // Decoder (cuda_decoder.cpp).
   // `past`: positions already in the cache before these rows.
@@ -128,6 +129,7 @@ class CudaBackend final : public Backend {
   DeviceBuffer kept_;
   int kept_n_ = 0;
   PinnedBuffer h_kept_;
+  cudaGraphExec_t vision_graph_ = nullptr;  // sp.pixels -> sp.out
 
   // The captured decode steps (per kind).
   cudaGraphExec_t graph_[2] = {nullptr, nullptr};

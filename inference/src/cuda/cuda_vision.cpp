@@ -1,8 +1,13 @@
 // The vision encoder on the GPU, one picture at a time: 14x14 patches (im2col + GEMM), the
 // interpolated position table, 48 pre-norm blocks (cuBLAS GEMMs, flash attention over the
 // per-head interleaved q|k|v, exact GELU), the resampler's cross attention, ln_post and proj.
-// The features stay on the device for the prompt's splices.
+// The pass from the workspace's pixels to its fp16 features is captured once after load as a
+// CUDA graph (QWENVL_VISION_GRAPH=0 turns that off) and replayed per picture; the features stay
+// on the device for the prompt's splices.
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 #include "cuda/cuda_backend.h"
 #include "cuda/workspace.h"
@@ -11,7 +16,7 @@
 namespace qwenvl::cuda {
 
 // From sp.pixels ([3][S][S] fp32) to sp.out ([Q][H] fp16), all on stream_. Only device
-// buffers that live as long as the backend are touched.
+// buffers that live as long as the backend are touched, so a captured copy can be replayed.
 Status CudaBackend::enqueue_vision() {
   const ModelConfig& c = cfg_;
   const VisionConfig& v = c.visual;
@@ -130,6 +135,38 @@ Status CudaBackend::enqueue_vision() {
   return Status();
 }
 
+Status CudaBackend::prepare_vision_graph() {
+  if (model_->vit_streamed) return Status();  // the low-memory path orders a copy stream by events
+  if (const char* env = std::getenv("QWENVL_VISION_GRAPH"); env && std::strcmp(env, "0") == 0) return Status();
+  // One eager pass over zero pixels first: it sets the kernels' attributes and warms cuBLAS's
+  // choices outside the capture.
+  const VisionSpace sp = vision_space(ws_.as<char>(), cfg_, model_->conv_k);
+  const size_t S = cfg_.visual.image_size;
+  QWENVL_CUDA_TRY(cudaMemsetAsync(sp.pixels, 0, 3 * S * S * sizeof(float), stream_), "clearing the picture buffer");
+  QWENVL_TRY(enqueue_vision());
+  QWENVL_CUDA_TRY(cudaStreamSynchronize(stream_), "a first pass of the vision encoder");
+  QWENVL_CUDA_TRY(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal), "starting a CUDA graph capture");
+  const Status s = enqueue_vision();
+  cudaGraph_t g = nullptr;
+  const cudaError_t e = cudaStreamEndCapture(stream_, &g);
+  cudaError_t inst = cudaErrorUnknown;
+  if (s.ok() && e == cudaSuccess && g) inst = cudaGraphInstantiate(&vision_graph_, g, 0);
+  if (g) cudaGraphDestroy(g);
+  if (inst != cudaSuccess) {
+    // The graph is an optimisation: pictures are encoded with direct launches instead.
+    const std::string why = !s.ok()            ? s.message()
+                            : e != cudaSuccess ? std::string(cudaGetErrorString(e))
+                                               : std::string(cudaGetErrorString(inst));
+    cudaGetLastError();
+    vision_graph_ = nullptr;
+    std::fprintf(stderr,
+                 "qwenvl: the vision encoder's CUDA graph could not be captured (%s); pictures are encoded "
+                 "without it\n",
+                 why.c_str());
+  }
+  return Status();
+}
+
 Status CudaBackend::encode_images_kept(const float* pixels, int n, const uint16_t** kept) {
   if (!usable_) return Status::error("the GPU is unusable after an earlier error (" + broken_.message() + ")");
   if (!kept) return Status::error("encode_images_kept: nowhere to put the features");
@@ -150,7 +187,11 @@ Status CudaBackend::encode_images_kept(const float* pixels, int n, const uint16_
     QWENVL_CUDA_TRY(cudaMemcpyAsync(sp.pixels, pixels + static_cast<size_t>(img) * 3 * S * S, 3 * S * S * sizeof(float),
                                     cudaMemcpyHostToDevice, stream_),
                     "copying a picture to the GPU");
-    QWENVL_TRY(enqueue_vision());
+    if (vision_graph_) {
+      QWENVL_CUDA_TRY(cudaGraphLaunch(vision_graph_, stream_), "launching the vision graph");
+    } else {
+      QWENVL_TRY(enqueue_vision());
+    }
     QWENVL_CUDA_TRY(cudaMemcpyAsync(kept_.as<__half>() + img * feat, sp.out, feat * sizeof(__half),
                                     cudaMemcpyDeviceToDevice, stream_),
                     "keeping picture features");
