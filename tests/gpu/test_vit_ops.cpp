@@ -1,6 +1,7 @@
 // GPU test: the vision encoder's GEMMs through cuBLAS at the real shapes (in_proj 1664->4992,
 // c_fc 1664->8192 with exact GELU, c_proj 8192->1664, x @ proj) with the bias/GELU kernel,
-// SiLU(gate) * up over the tile-interleaved layout, the patch im2col and the fp16/fp32 casts.
+// bias_act alone at the real 1024-row shapes (vectorised and scalar paths), SiLU(gate) * up
+// over the tile-interleaved layout, the patch im2col and the fp16/fp32 casts.
 // Run: build/tests/gpu/test_vit_ops
 #include "cuda/gemm.h"
 #include "gpu_test.h"
@@ -52,6 +53,51 @@ void test_linear(Rng& rng, cuda::Gemm& gemm, const char* name, int m, int n, int
                          gelu_act ? k::Activation::GeluErf : k::Activation::None, nullptr));
   }
   expect_close(name, from_half(dy.download()), ref, ref_r);
+}
+
+// bias_act alone at the encoder's real shapes (1024 rows), in place over a poisoned row padding
+// when ld > cols: y = act(fp16(y + b)). `shift` offsets y (1: unaligned, the scalar path).
+void test_bias_act(Rng& rng, int rows, int cols, int ld, bool with_bias, bool gelu_act, int shift) {
+  const auto y = rng.normal(static_cast<size_t>(rows) * cols, 2.f), b = rng.normal(cols, 0.5f);
+  const auto yr = round_half(y), br = round_half(b);
+  std::vector<double> ref(y.size()), ref_r(y.size());
+  for (int r = 0; r < rows; ++r) {
+    for (int c = 0; c < cols; ++c) {
+      const size_t i = static_cast<size_t>(r) * cols + c;
+      const double a = static_cast<double>(y[i]) + (with_bias ? b[c] : 0.0);
+      const double ar = with_bias ? rf(static_cast<double>(yr[i]) + br[c]) : yr[i];
+      ref[i] = gelu_act ? gelu(a) : a;
+      ref_r[i] = rf(gelu_act ? gelu(ar) : ar);
+    }
+  }
+  Dev<uint16_t> dy(static_cast<size_t>(rows) * ld + shift), db(cols);
+  dy.poison();
+  const auto yh = to_half(y);
+  for (int r = 0; r < rows; ++r) {
+    GPU_CUDA(cudaMemcpy(dy.get() + shift + static_cast<size_t>(r) * ld, yh.data() + static_cast<size_t>(r) * cols,
+                        cols * 2, cudaMemcpyHostToDevice));
+  }
+  db.upload(to_half(b));
+  GPU_CUDA(k::bias_act(as_half(dy) + shift, with_bias ? as_half(db) : nullptr, rows, cols, ld,
+                       gelu_act ? k::Activation::GeluErf : k::Activation::None, nullptr));
+  const auto all = dy.download();
+  std::vector<float> got(ref.size());
+  size_t pad_touched = 0;
+  for (int r = 0; r < rows; ++r) {
+    for (int c = 0; c < ld; ++c) {
+      const uint16_t v = all[shift + static_cast<size_t>(r) * ld + c];
+      if (c < cols) {
+        got[static_cast<size_t>(r) * cols + c] = half_to_float(v);
+      } else {
+        pad_touched += v != 0xFFFF;
+      }
+    }
+  }
+  char tag[96];
+  std::snprintf(tag, sizeof tag, "bias_act %dx%d ld %d%s%s%s", rows, cols, ld, with_bias ? " +bias" : "",
+                gelu_act ? " +gelu" : "", shift ? " unaligned" : "");
+  expect_close(tag, got, ref, ref_r);
+  GPU_CHECK(pad_touched == 0, "%s: %zu padding values written", tag, pad_touched);
 }
 
 void test_silu_mul(Rng& rng, int ntok, int cols) {
@@ -136,6 +182,13 @@ int main() {
   test_linear(rng, gemm, "vit c_proj 64 x 8192->1664 +bias", 64, 1664, 8192, true, false);
   test_linear(rng, gemm, "patch conv 64 x 592->1664", 64, 1664, 592, false, false);
   test_linear(rng, gemm, "x @ proj 16 x 4096->4096", 16, 4096, 4096, false, false, true);
+  test_bias_act(rng, 1024, 4992, 4992, true, false, 0);  // in_proj
+  test_bias_act(rng, 1024, 8192, 8192, true, true, 0);   // c_fc + GELU
+  test_bias_act(rng, 256, 4096, 4096, true, false, 0);   // resampler out_proj
+  test_bias_act(rng, 64, 1664, 1672, true, true, 0);     // a row stride wider than the row
+  test_bias_act(rng, 64, 1664, 1664, false, true, 0);    // GELU alone
+  test_bias_act(rng, 64, 1664, 1664, true, true, 1);     // unaligned: the scalar kernel
+  test_bias_act(rng, 33, 1660, 1666, true, true, 0);     // widths not a multiple of 8
   test_silu_mul(rng, 5, 11008);
   test_im2col(rng);
   test_casts(rng);
