@@ -142,13 +142,26 @@ Status CudaBackend::prepare_vision_graph() {
   // choices outside the capture.
   const VisionSpace sp = vision_space(ws_.as<char>(), cfg_, model_->conv_k);
   const size_t S = cfg_.visual.image_size;
-  QWENVL_CUDA_TRY(cudaMemsetAsync(sp.pixels, 0, 3 * S * S * sizeof(float), stream_), "clearing the picture buffer");
-  QWENVL_TRY(enqueue_vision());
-  QWENVL_CUDA_TRY(cudaStreamSynchronize(stream_), "a first pass of the vision encoder");
-  QWENVL_CUDA_TRY(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal), "starting a CUDA graph capture");
-  const Status s = enqueue_vision();
+  auto first_pass = [&]() -> Status {
+    QWENVL_CUDA_TRY(cudaMemsetAsync(sp.pixels, 0, 3 * S * S * sizeof(float), stream_), "clearing the picture buffer");
+    QWENVL_TRY(enqueue_vision());
+    QWENVL_CUDA_TRY(cudaStreamSynchronize(stream_), "a first pass of the vision encoder");
+    return Status();
+  };
+  if (Status f = first_pass(); !f.ok()) {
+    cudaStreamSynchronize(stream_);
+    fail(f);
+    if (!usable_) return f;  // a sticky error: the GPU is unusable, and loading fails
+    cudaGetLastError();
+    std::fprintf(stderr,
+                 "qwenvl: the vision encoder's CUDA graph was not captured (%s); pictures are encoded without it\n",
+                 f.message().c_str());
+    return Status();
+  }
+  const cudaError_t begin = cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal);
+  const Status s = begin == cudaSuccess ? enqueue_vision() : Status();
   cudaGraph_t g = nullptr;
-  const cudaError_t e = cudaStreamEndCapture(stream_, &g);
+  const cudaError_t e = begin == cudaSuccess ? cudaStreamEndCapture(stream_, &g) : begin;
   cudaError_t inst = cudaErrorUnknown;
   if (s.ok() && e == cudaSuccess && g) inst = cudaGraphInstantiate(&vision_graph_, g, 0);
   if (g) cudaGraphDestroy(g);
