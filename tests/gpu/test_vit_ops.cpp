@@ -3,6 +3,9 @@
 // bias_act alone at the real 1024-row shapes (vectorised and scalar paths), SiLU(gate) * up
 // over the tile-interleaved layout, the patch im2col and the fp16/fp32 casts.
 // Run: build/tests/gpu/test_vit_ops
+#include <functional>
+#include <memory>
+
 #include "cuda/gemm.h"
 #include "gpu_test.h"
 #include "qwenvl_kernels.h"
@@ -169,6 +172,64 @@ void test_casts(Rng& rng) {
   GPU_CHECK(wrong == 0, "casts: %zu values differ", wrong);
 }
 
+// Times (printed, never asserted) of one ViT block's operations at the real shapes (1024
+// patches, width 1664, MLP 8192) besides attention (test_attention times that): where the
+// encoder's time goes, block by block.
+void time_vit_block(Rng& rng, cuda::Gemm& gemm) {
+  const int T = 1024, W = 1664, M = 8192;
+  auto filled = [&](size_t n, float sd) {
+    auto d = std::make_unique<Dev<uint16_t>>(n);
+    d->upload(to_half(rng.normal(n, sd)));
+    return d;
+  };
+  auto x = filled(static_cast<size_t>(T) * W, 1.f), ln = filled(static_cast<size_t>(T) * W, 1.f);
+  auto qkv = filled(static_cast<size_t>(T) * 3 * W, 1.f), big = filled(static_cast<size_t>(T) * M, 1.f);
+  auto w_in = filled(static_cast<size_t>(3) * W * W, 0.02f), w_out = filled(static_cast<size_t>(W) * W, 0.02f);
+  auto w_fc = filled(static_cast<size_t>(M) * W, 0.02f), w_proj = filled(static_cast<size_t>(W) * M, 0.01f);
+  auto b3 = filled(3 * W, 0.1f), bm = filled(M, 0.1f), b1 = filled(W, 0.1f), g1 = filled(W, 0.1f);
+  struct Op {
+    const char* name;
+    double flops;
+    std::function<void()> run;
+  };
+  const std::vector<Op> ops = {
+      {"in_proj GEMM 1024x1664->4992", 2.0 * T * 3 * W * W,
+       [&] { (void)gemm.linear(as_half(*ln), W, as_half(*w_in), W, as_half(*qkv), 3 * W, T, 3 * W, W); }},
+      {"in_proj bias 1024x4992", 0,
+       [&] { k::bias_act(as_half(*qkv), as_half(*b3), T, 3 * W, 3 * W, k::Activation::None, nullptr); }},
+      {"out_proj GEMM 1024x1664->1664", 2.0 * T * W * W,
+       [&] { (void)gemm.linear(as_half(*qkv), 3 * W, as_half(*w_out), W, as_half(*ln), W, T, W, W); }},
+      {"residual + LayerNorm 1024x1664", 0,
+       [&] {
+         k::layernorm(as_half(*x), as_half(*ln), as_half(*b1), 0, as_half(*x), as_half(*ln), as_half(*g1), as_half(*b1),
+                      T, W, 1e-6f, nullptr);
+       }},
+      {"c_fc GEMM 1024x1664->8192", 2.0 * T * M * W,
+       [&] { (void)gemm.linear(as_half(*ln), W, as_half(*w_fc), W, as_half(*big), M, T, M, W); }},
+      {"c_fc bias + GELU 1024x8192", 0,
+       [&] { k::bias_act(as_half(*big), as_half(*bm), T, M, M, k::Activation::GeluErf, nullptr); }},
+      {"c_proj GEMM 1024x8192->1664", 2.0 * T * W * M,
+       [&] { (void)gemm.linear(as_half(*big), M, as_half(*w_proj), M, as_half(*ln), W, T, W, M); }},
+  };
+  double total = 0;
+  for (const Op& op : ops) {
+    const float us = time_us(op.run, 20);
+    total += us;
+    if (op.flops > 0) {
+      std::printf("  %-44s %8.2f us  %7.1f TFLOP/s\n", (std::string(op.name) + " time").c_str(), us,
+                  op.flops / us / 1e6);
+    } else {
+      std::printf("  %-44s %8.2f us\n", (std::string(op.name) + " time").c_str(), us);
+    }
+  }
+  // The block runs residual + LayerNorm twice.
+  const float ln_us = time_us(ops[3].run, 20);
+  total += ln_us;
+  std::printf("  %-44s %8.2f us  (x 48 blocks: %.2f ms, attention apart)\n", "vit block without attention time", total,
+              total * 48 / 1000);
+  GPU_CUDA(cudaGetLastError());
+}
+
 }  // namespace
 
 int main() {
@@ -192,5 +253,6 @@ int main() {
   test_silu_mul(rng, 5, 11008);
   test_im2col(rng);
   test_casts(rng);
+  time_vit_block(rng, gemm);
   return finish("test_vit_ops");
 }
