@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "cuda/cuda_probe.h"
@@ -62,7 +64,19 @@ Status CudaBackend::init(const ModelWeights& weights, const LoadOptions& options
                  std::to_string(prop.minor) + ", " + mem + ")";
   QWENVL_CUDA_TRY(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "creating a CUDA stream");
   {
-    auto ws = DeviceBuffer::allocate(kCublasWorkspace, "the cuBLAS workspace");
+    // QWENVL_CUBLAS_WORKSPACE_MB (1..256) overrides the size, for measurements: NVIDIA suggests
+    // 32 MiB on Hopper, where some GEMM kernels need more than the default.
+    size_t bytes = kCublasWorkspace;
+    if (const char* env = std::getenv("QWENVL_CUBLAS_WORKSPACE_MB"); env && *env) {
+      char* end = nullptr;
+      const long mb = std::strtol(env, &end, 10);
+      if (*end == '\0' && mb >= 1 && mb <= 256) {
+        bytes = static_cast<size_t>(mb) << 20;
+      } else {
+        std::fprintf(stderr, "qwenvl: QWENVL_CUBLAS_WORKSPACE_MB=%s is not a number of MiB in 1..256; ignored\n", env);
+      }
+    }
+    auto ws = DeviceBuffer::allocate(bytes, "the cuBLAS workspace");
     if (!ws) return ws.status();
     cublas_ws_ = std::move(ws.value());
   }

@@ -23,11 +23,11 @@ namespace qwenvl::cuda {
 
 class CudaBackend final : public Backend {
  public:
-  static constexpr int kPageSize = 64;       // positions per KV page
-  static constexpr int kPrefillChunk = 512;  // prompt tokens per GEMM pass
-  static constexpr size_t kCublasWorkspace = size_t{8} << 20;
-  static constexpr int kLogitRows = 8;     // rows of logits per GEMM when all are wanted
-  static constexpr size_t kFreePages = 4;  // released pages the pool keeps for reuse
+  static constexpr int kPageSize = 64;                         // positions per KV page
+  static constexpr int kPrefillChunk = 512;                    // prompt tokens per GEMM pass
+  static constexpr size_t kCublasWorkspace = size_t{8} << 20;  // QWENVL_CUBLAS_WORKSPACE_MB overrides
+  static constexpr int kLogitRows = 8;                         // rows of logits per GEMM when all are wanted
+  static constexpr size_t kFreePages = 4;                      // released pages the pool keeps for reuse
 
   static Result<std::unique_ptr<CudaBackend>> create(const ModelWeights& weights, const LoadOptions& options);
   ~CudaBackend() override;
