@@ -271,6 +271,8 @@ int main() {
   test_layernorm(rng, 6, 64, 3);
   test_layernorm(rng, 4, 60, 2);  // not a multiple of 8: the shared-row kernel
   test_layernorm(rng, 3, 8192, 3);
+  test_layernorm(rng, 1024, 1664, 1024);  // positions + ln_pre at the real shape
+  test_layernorm(rng, 1024, 4096, 1024);  // the resampler's width
   test_layernorm_block(rng, 1024, 1664, true, true, 0);
   test_layernorm_block(rng, 1024, 1664, true, false, 0);
   test_layernorm_block(rng, 64, 1664, true, true, 1);
