@@ -253,8 +253,8 @@ void test_decode(Rng& rng, int heads, int D, int len) {
   Cache c(rng, heads, D, len);
   const auto q = rng.normal(static_cast<size_t>(heads) * D);
   const auto qr = round_half(q), kr = round_half(c.kx), vr = round_half(c.vx);
-  auto qa = [D, heads](const std::vector<float>& b) {
-    return [&b, D, heads](int, int h, int d) { return b[static_cast<size_t>(h) * D + d]; };
+  auto qa = [D](const std::vector<float>& b) {
+    return [&b, D](int, int h, int d) { return b[static_cast<size_t>(h) * D + d]; };
   };
   std::vector<double> ref, ref_r;
   const double scale = 1 / std::sqrt(static_cast<double>(D));
