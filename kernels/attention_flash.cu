@@ -1,7 +1,12 @@
 // Tensor-core attention for many queries (flash-attention 2 style): ViT self-attention (1024
 // tokens, head_dim 104), the resampler's 256 queries over 1024 keys, and causal prefill over the
-// paged KV cache. fp16 operands, fp32 scores, online softmax and accumulation.
+// paged KV cache. fp16 operands, fp32 scores, online softmax and accumulation. Without a mask
+// or pages (ViT, resampler) the next K|V tile is loaded while the current one is used.
 // Test: build/tests/gpu/test_attention (needs a GPU).
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
 #include "common.cuh"
 #include "qwenvl_kernels.h"
 
@@ -13,6 +18,20 @@ constexpr int kBQ = 64;  // queries per block (16 per warp)
 constexpr int kBK = 64;  // keys per tile
 constexpr int kThreads = 128;
 constexpr float kLog2e = 1.4426950408889634f;
+
+// -1: not chosen yet (QWENVL_FLASH_PIPELINE=0 turns the pipelined kernel off), else 0 / 1.
+std::atomic<int> g_pipeline{-1};
+bool flash_pipeline_on() {
+  int v = g_pipeline.load();
+  if (v < 0) {
+    const char* env = std::getenv("QWENVL_FLASH_PIPELINE");
+    v = env && std::strcmp(env, "0") == 0 ? 0 : 1;
+    int expected = -1;
+    g_pipeline.compare_exchange_strong(expected, v);
+    v = g_pipeline.load();
+  }
+  return v == 1;
+}
 
 template <int DP>
 struct Tile {
@@ -50,12 +69,14 @@ __device__ __forceinline__ void load_tile(const AttentionArgs& a, __half* dst, i
   }
 }
 
-template <int DP>
+// PIPE (contiguous K, V without a causal mask: the ViT and the resampler): two K|V tile pairs
+// used in turn, tile i + 1 in flight while tile i is used; the maths, and so every bit of the
+// output, is that of the single-pair kernel.
+template <int DP, bool PIPE>
 __global__ void __launch_bounds__(kThreads) flash_kernel(AttentionArgs a) {
   extern __shared__ __align__(16) __half smem[];
   __half* qs = smem;
-  __half* ks = qs + Tile<DP>::kHalves;
-  __half* vs = ks + Tile<DP>::kHalves;
+  __half* kv0 = qs + Tile<DP>::kHalves;  // pair p: K at kv0 + 2p tiles, V one tile after
   constexpr int S = Tile<DP>::kStride;
   constexpr int KT = DP / 16;  // k-tiles over the head dimension
   constexpr int NT = DP / 8;   // n-tiles of the output
@@ -69,6 +90,11 @@ __global__ void __launch_bounds__(kThreads) flash_kernel(AttentionArgs a) {
   const float scale2 = a.scale * kLog2e;
 
   load_tile<DP, 2>(a, qs, b, h, q0, a.n_q);
+  if constexpr (PIPE) {  // groups: Q + K of tile 0, V of tile 0; then K, V of each next tile
+    load_tile<DP, 0>(a, kv0, b, h, 0, kv_end);
+    cp_async_commit();
+    load_tile<DP, 1>(a, kv0 + Tile<DP>::kHalves, b, h, 0, kv_end);
+  }
   cp_async_commit();
 
   uint32_t qf[KT][4];
@@ -78,13 +104,25 @@ __global__ void __launch_bounds__(kThreads) flash_kernel(AttentionArgs a) {
   float m_row[2] = {-INFINITY, -INFINITY}, l_row[2] = {0.f, 0.f};
   const int qi0 = q0 + warp * 16 + g;  // this thread's rows: qi0 and qi0 + 8
 
-  for (int k0 = 0; k0 < kv_end; k0 += kBK) {
-    __syncthreads();  // the previous tile is no longer read
-    load_tile<DP, 0>(a, ks, b, h, k0, kv_end);
-    cp_async_commit();
-    load_tile<DP, 1>(a, vs, b, h, k0, kv_end);
-    cp_async_commit();
-    cp_async_wait<1>();  // Q (first time) and K are in
+  for (int k0 = 0, it = 0; k0 < kv_end; k0 += kBK, ++it) {
+    __half* ks = kv0 + (PIPE ? (it & 1) * 2 * Tile<DP>::kHalves : 0);
+    __half* vs = ks + Tile<DP>::kHalves;
+    __syncthreads();  // the previous tile (PIPE: the pair refilled next) is no longer read
+    if constexpr (PIPE) {
+      const int k1 = k0 + kBK;
+      __half* kn = kv0 + ((it + 1) & 1) * 2 * Tile<DP>::kHalves;
+      if (k1 < kv_end) load_tile<DP, 0>(a, kn, b, h, k1, kv_end);
+      cp_async_commit();  // empty past the last tile: the group count stays the same
+      if (k1 < kv_end) load_tile<DP, 1>(a, kn + Tile<DP>::kHalves, b, h, k1, kv_end);
+      cp_async_commit();
+      cp_async_wait<3>();  // Q (first time) and this tile's K are in
+    } else {
+      load_tile<DP, 0>(a, ks, b, h, k0, kv_end);
+      cp_async_commit();
+      load_tile<DP, 1>(a, vs, b, h, k0, kv_end);
+      cp_async_commit();
+      cp_async_wait<1>();  // Q (first time) and K are in
+    }
     __syncthreads();
     if (k0 == 0) {
 #pragma unroll
@@ -154,7 +192,11 @@ __global__ void __launch_bounds__(kThreads) flash_kernel(AttentionArgs a) {
         pf[kk][3] = as_u32(__floats2half2_rn(p2, p3));
       }
     }
-    cp_async_wait<0>();
+    if constexpr (PIPE) {
+      cp_async_wait<2>();  // this tile's V is in; the next pair may still be on its way
+    } else {
+      cp_async_wait<0>();
+    }
     __syncthreads();
 #pragma unroll
     for (int kk = 0; kk < 4; ++kk) {
@@ -190,19 +232,25 @@ __global__ void __launch_bounds__(kThreads) flash_kernel(AttentionArgs a) {
   }
 }
 
-template <int DP>
+template <int DP, bool PIPE>
 cudaError_t launch(const AttentionArgs& a, cudaStream_t stream) {
-  const size_t smem = 3 * Tile<DP>::kHalves * sizeof(__half);
+  const size_t smem = (PIPE ? 5 : 3) * Tile<DP>::kHalves * sizeof(__half);
   static bool configured = false;
   if (!configured) {
-    const cudaError_t e =
-        cudaFuncSetAttribute(flash_kernel<DP>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
+    const cudaError_t e = cudaFuncSetAttribute(flash_kernel<DP, PIPE>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                               static_cast<int>(smem));
     if (e != cudaSuccess) return e;
     configured = true;
   }
   const dim3 grid((a.n_q + kBQ - 1) / kBQ, a.heads, a.batch);
-  flash_kernel<DP><<<grid, kThreads, smem, stream>>>(a);
+  flash_kernel<DP, PIPE><<<grid, kThreads, smem, stream>>>(a);
   return cudaGetLastError();
+}
+
+template <int DP>
+cudaError_t launch_dp(const AttentionArgs& a, cudaStream_t stream) {
+  if (!a.cache.pages && !a.causal && flash_pipeline_on()) return launch<DP, true>(a, stream);
+  return launch<DP, false>(a, stream);
 }
 
 }  // namespace
@@ -212,11 +260,13 @@ cudaError_t flash_attention(const AttentionArgs& a, cudaStream_t stream) {
       a.batch <= 0 || (a.cache.pages && a.batch != 1)) {
     return cudaErrorInvalidValue;
   }
-  if (a.head_dim <= 16) return launch<16>(a, stream);
-  if (a.head_dim <= 32) return launch<32>(a, stream);
-  if (a.head_dim <= 64) return launch<64>(a, stream);
-  if (a.head_dim <= 112) return launch<112>(a, stream);
-  return launch<128>(a, stream);
+  if (a.head_dim <= 16) return launch_dp<16>(a, stream);
+  if (a.head_dim <= 32) return launch_dp<32>(a, stream);
+  if (a.head_dim <= 64) return launch_dp<64>(a, stream);
+  if (a.head_dim <= 112) return launch_dp<112>(a, stream);
+  return launch_dp<128>(a, stream);
 }
+
+void flash_attention_pipeline(bool on) { g_pipeline.store(on ? 1 : 0); }
 
 }  // namespace qwenvl::kernels

@@ -168,6 +168,10 @@ struct AttentionArgs {
 };
 // head_dim: a multiple of 8 up to 128.
 cudaError_t flash_attention(const AttentionArgs& args, cudaStream_t stream);
+// Whether contiguous, unmasked attention (ViT, resampler) double-buffers its K|V tiles (the
+// same bits either way; default on, QWENVL_FLASH_PIPELINE=0 at start turns it off). Process-wide,
+// for tests and A/B measurements.
+void flash_attention_pipeline(bool on);
 
 // ---- elementwise.cu ------------------------------------------------------------------------------
 enum class Activation { None, GeluErf };

@@ -62,6 +62,8 @@ void reference(const Get& q, const Get& kk, const Get& v, const Get& qr, const G
   }
 }
 
+void same_without_pipeline(const std::string& tag, k::AttentionArgs a, Dev<uint16_t>& out, bool timed);
+
 // Self-attention over an interleaved [T][heads][3][D] buffer (the ViT in_proj output).
 void test_vit(Rng& rng, int T, int heads, int D) {
   const int W = heads * D;
@@ -98,6 +100,28 @@ void test_vit(Rng& rng, int T, int heads, int D) {
   const float us = time_us([&] { k::flash_attention(a, nullptr); }, 20);
   const double flops = 4.0 * T * T * D * heads;
   std::printf("  %-44s %8.2f us  %7.1f TFLOP/s\n", (tag + " time").c_str(), us, flops / us / 1e6);
+  same_without_pipeline(tag, a, dout, true);
+}
+
+// The single-buffered kernel (flash_attention_pipeline(false)) on the same inputs gives the same
+// bits as the double-buffered one that wrote `out`; timed for comparison when `timed`.
+void same_without_pipeline(const std::string& tag, k::AttentionArgs a, Dev<uint16_t>& out, bool timed) {
+  const std::vector<uint16_t> piped = out.download();
+  Dev<uint16_t> plain(out.size());
+  plain.poison();
+  a.o = as_half(plain);
+  k::flash_attention_pipeline(false);
+  GPU_CUDA(k::flash_attention(a, nullptr));
+  const std::vector<uint16_t> got = plain.download();
+  if (timed) {
+    const float us = time_us([&] { k::flash_attention(a, nullptr); }, 20);
+    std::printf("  %-44s %8.2f us\n", (tag + " single-buffered time").c_str(), us);
+  }
+  k::flash_attention_pipeline(true);
+  size_t differ = 0;
+  for (size_t i = 0; i < got.size(); ++i) differ += got[i] != piped[i];
+  std::printf("  %-44s %zu of %zu differ\n", (tag + " vs single-buffered").c_str(), differ, got.size());
+  GPU_CHECK(differ == 0, "%s: %zu values differ between the double- and single-buffered kernels", tag.c_str(), differ);
 }
 
 // Cross attention with contiguous [rows][heads * D] q, k, v (the resampler).
@@ -134,9 +158,10 @@ void test_cross(Rng& rng, int n_q, int n_kv, int heads, int D) {
   a.head_dim = D;
   a.scale = static_cast<float>(scale);
   GPU_CUDA(k::flash_attention(a, nullptr));
-  expect_close("flash cross " + std::to_string(n_q) + "x" + std::to_string(n_kv) + " x " + std::to_string(heads) +
-                   "h x " + std::to_string(D),
-               from_half(dout.download()), ref, round_output(ref_r));
+  const std::string tag = "flash cross " + std::to_string(n_q) + "x" + std::to_string(n_kv) + " x " +
+                          std::to_string(heads) + "h x " + std::to_string(D);
+  expect_close(tag, from_half(dout.download()), ref, round_output(ref_r));
+  same_without_pipeline(tag, a, dout, false);
 }
 
 // A paged cache (page 64, one layer) holding random K, V for `len` positions.
@@ -228,8 +253,8 @@ void test_decode(Rng& rng, int heads, int D, int len) {
   Cache c(rng, heads, D, len);
   const auto q = rng.normal(static_cast<size_t>(heads) * D);
   const auto qr = round_half(q), kr = round_half(c.kx), vr = round_half(c.vx);
-  auto qa = [D, heads](const std::vector<float>& b) {
-    return [&b, D, heads](int, int h, int d) { return b[static_cast<size_t>(h) * D + d]; };
+  auto qa = [D](const std::vector<float>& b) {
+    return [&b, D](int, int h, int d) { return b[static_cast<size_t>(h) * D + d]; };
   };
   std::vector<double> ref, ref_r;
   const double scale = 1 / std::sqrt(static_cast<double>(D));
@@ -402,6 +427,8 @@ int main() {
   test_vit(rng, 1024, 4, 16);  // tiny ViT
   test_cross(rng, 256, 1024, 32, 128);
   test_cross(rng, 256, 1024, 1, 128);  // tiny resampler
+  test_cross(rng, 100, 37, 2, 64);     // one partial key tile
+  test_cross(rng, 70, 200, 3, 104);    // partial query and key tiles
   test_prefill(rng, 4, 128, 0, 286);
   test_prefill(rng, 4, 128, 200, 131);
   test_prefill(rng, 2, 64, 2000, 312);

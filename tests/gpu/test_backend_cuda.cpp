@@ -5,6 +5,7 @@
 // and a 2300-token prompt with dynamic NTK and logn attention. Run: ctest -R test_backend_cuda
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 
 #include "cpu/cpu_backend.h"
@@ -131,6 +132,77 @@ void check_checkpoint(const std::string& name) {
   s = run(G, *kg, ids, splices, 1.0, LogitsMode::All, lg);
   GPU_CHECK(s.ok(), "%s", s.message().c_str());
   compare_rows("600-token prompt, 2 pictures", lc, lg);
+
+  // Kept features: the GPU's own fp16 copy, spliced on the device, gives the logits of the host
+  // copy bit for bit (the host path rounds the same fp16 values back from fp32), in the prompt's
+  // GEMM chunks and in a few-row pass that ends inside a picture (its rows fetched for the GEMV).
+  {
+    GPU_CHECK(G.keeps_features() && !C.keeps_features(), "keeps_features: gpu %d, cpu %d", G.keeps_features(),
+              C.keeps_features());
+    const uint16_t* kept = nullptr;
+    s = G.encode_images_kept(pixels.data(), 2, &kept);
+    GPU_CHECK(s.ok() && kept, "%s", s.message().c_str());
+    std::vector<float> fk(fc.size(), NAN);
+    s = G.copy_kept_features(fk.data());
+    GPU_CHECK(s.ok(), "%s", s.message().c_str());
+    const bool same_features = std::equal(fk.begin(), fk.end(), fg.begin());
+    std::printf("  %-44s %s\n", "kept features vs encode_images", same_features ? "identical" : "DIFFERENT");
+    GPU_CHECK(same_features, "kept features differ from encode_images' features");
+    if (kept) {
+      const size_t QH = static_cast<size_t>(Q) * H;
+      auto identical = [&](const std::string& tag, const Logits& a, const Logits& b) {
+        size_t rows = 0, differ = 0;
+        for (size_t i = 0; i < a.rows.size(); ++i) {
+          if (a.rows[i].empty() && b.rows[i].empty()) continue;
+          ++rows;
+          differ += a.rows[i] != b.rows[i];
+        }
+        std::printf("  %-44s %zu rows, %zu differ\n", tag.c_str(), rows, differ);
+        GPU_CHECK(rows > 0 && differ == 0, "%s: %zu of %zu rows differ", tag.c_str(), differ, rows);
+      };
+      const std::unique_ptr<KvCache> ka = G.new_kv_cache(), kb = G.new_kv_cache();
+      const std::vector<EmbeddingSplice> host = {{21, Q, fg.data()}, {300, Q, fg.data() + QH}};
+      const std::vector<EmbeddingSplice> dev = {{21, Q, nullptr, kept}, {300, Q, nullptr, kept + QH}};
+      Logits la, lb;
+      s = run(G, *ka, ids, host, 1.0, LogitsMode::All, la);
+      GPU_CHECK(s.ok(), "%s", s.message().c_str());
+      s = run(G, *kb, ids, dev, 1.0, LogitsMode::All, lb);
+      GPU_CHECK(s.ok(), "%s", s.message().c_str());
+      identical("600-token prompt, kept vs host features", la, lb);
+      const int at = 300 + Q - 6;  // 5 rows inside picture 2 [300, 300 + Q), its rows Q - 6 ..
+      ka->truncate(at);
+      kb->truncate(at);
+      const std::vector<int32_t> tail(ids.begin() + at, ids.begin() + at + 5);
+      const size_t skip = QH + static_cast<size_t>(Q - 6) * H;
+      s = run(G, *ka, tail, {{0, 5, fg.data() + skip}}, 1.0, LogitsMode::All, la);
+      GPU_CHECK(s.ok(), "%s", s.message().c_str());
+      s = run(G, *kb, tail, {{0, 5, nullptr, kept + skip}}, 1.0, LogitsMode::All, lb);
+      GPU_CHECK(s.ok(), "%s", s.message().c_str());
+      identical("5 rows inside a picture, kept vs host", la, lb);
+      // A backend that keeps nothing refuses a kept splice with a message.
+      const std::unique_ptr<KvCache> kx = C.new_kv_cache();
+      s = run(C, *kx, tail, {{0, 5, nullptr, kept}}, 1.0, LogitsMode::Last, la);
+      GPU_CHECK(!s.ok() && s.message().find("keeps no picture features") != std::string::npos,
+                "the CPU backend accepted a kept splice: %s", s.message().c_str());
+    }
+  }
+
+  // Without the vision encoder's CUDA graph (QWENVL_VISION_GRAPH=0, the lead's A/B switch) the
+  // same kernels give the same features, bit for bit.
+  {
+    setenv("QWENVL_VISION_GRAPH", "0", 1);
+    auto eager = make_cuda_backend(**weights, opt);
+    unsetenv("QWENVL_VISION_GRAPH");
+    GPU_CHECK(eager.ok(), "%s", eager.message().c_str());
+    if (eager.ok()) {
+      std::vector<float> fe(fc.size(), NAN);
+      s = (*eager)->encode_images(pixels.data(), 2, fe.data());
+      GPU_CHECK(s.ok(), "%s", s.message().c_str());
+      const bool same_eager = std::equal(fe.begin(), fe.end(), fg.begin());
+      std::printf("  %-44s %s\n", "vision features without the CUDA graph", same_eager ? "identical" : "DIFFERENT");
+      GPU_CHECK(same_eager, "vision features without the graph differ from the graph's");
+    }
+  }
 
   // Greedy decoding, each backend from its own logits (the GPU's through the CUDA graph).
   int tc = argmax(lc.rows.back()), tg = argmax(lg.rows.back());

@@ -1,7 +1,8 @@
 // GPU test: residual update + RMSNorm (decoder) and + LayerNorm (vision, with a periodic
 // position table), and the QKV post-processing (bias, rotate-half rotary with dynamic-NTK
 // frequencies, logn past seq_length, paged KV cache write), against CPU references at the real
-// widths. Run: build/tests/gpu/test_norm_rope
+// widths (LayerNorm also in the ViT block's aliased in-place form at 1024 x 1664 and 4096, and
+// through the shared-row path for odd widths and unaligned rows). Run: build/tests/gpu/test_norm_rope
 #include <algorithm>
 #include <memory>
 
@@ -98,6 +99,72 @@ void test_layernorm(Rng& rng, int rows, int width, int period) {
   const std::string tag = "layernorm " + std::to_string(rows) + "x" + std::to_string(width);
   expect_close(tag + " residual", from_half(dres.download()), res, res_r);
   expect_close(tag + " output", from_half(dout.download()), out, out_r);
+}
+
+// The ViT block's form at the real shapes: stream += fp16(gemm_out + bias) in place (res_out
+// aliases x) and ln(stream) written over the GEMM output (out aliases y); or only the residual
+// (the last block, out null); or a plain LayerNorm in place (x == out, the resampler's ln_kv).
+// `shift` offsets every buffer by that many halves (1: misaligned, the scalar path).
+void test_layernorm_block(Rng& rng, int rows, int width, bool with_y, bool with_out, int shift) {
+  const size_t n = static_cast<size_t>(rows) * width;
+  const auto x = rng.normal(n, 2.f), y = rng.normal(n), yb = rng.normal(width, 0.5f), w = rng.normal(width, 0.1f, 1.f),
+             b = rng.normal(width, 0.1f);
+  const auto xr = round_half(x), yr = round_half(y), ybr = round_half(yb), wr = round_half(w), br = round_half(b);
+  std::vector<double> res(n), res_r(n), out(n), out_r(n);
+  for (int r = 0; r < rows; ++r) {
+    double m = 0, mr = 0;
+    for (int c = 0; c < width; ++c) {
+      const size_t i = static_cast<size_t>(r) * width + c;
+      res[i] = with_y ? x[i] + y[i] + static_cast<double>(yb[c]) : x[i];
+      res_r[i] = with_y ? rf(xr[i] + rf(yr[i] + ybr[c])) : xr[i];
+      m += res[i];
+      mr += res_r[i];
+    }
+    m /= width;
+    mr /= width;
+    double v = 0, vr = 0;
+    for (int c = 0; c < width; ++c) {
+      const size_t i = static_cast<size_t>(r) * width + c;
+      v += (res[i] - m) * (res[i] - m);
+      vr += (res_r[i] - mr) * (res_r[i] - mr);
+    }
+    const double rs = 1 / std::sqrt(v / width + 1e-6), rsr = 1 / std::sqrt(vr / width + 1e-6);
+    for (int c = 0; c < width; ++c) {
+      const size_t i = static_cast<size_t>(r) * width + c;
+      out[i] = (res[i] - m) * rs * w[c] + b[c];
+      out_r[i] = rf((res_r[i] - mr) * rsr * wr[c] + br[c]);
+    }
+  }
+  Dev<uint16_t> dx(n + shift), dy(n + shift), dyb(width + shift), dw(width + shift), db(width + shift);
+  dx.poison();
+  dy.poison();
+  auto up = [&](Dev<uint16_t>& d, const std::vector<float>& v) {
+    GPU_CUDA(cudaMemcpy(d.get() + shift, to_half(v).data(), v.size() * 2, cudaMemcpyHostToDevice));
+  };
+  up(dx, x);
+  up(dyb, yb);
+  up(dw, w);
+  up(db, b);
+  if (with_y) up(dy, y);
+  __half* px = as_half(dx) + shift;
+  __half* py = as_half(dy) + shift;
+  auto at = [&](Dev<uint16_t>& d) { return as_half(d) + shift; };
+  std::string tag = "layernorm " + std::to_string(rows) + "x" + std::to_string(width) +
+                    (with_y ? " +fp16(y+b)" : " in place") + (shift ? " unaligned" : "");
+  if (with_y) {
+    GPU_CUDA(
+        k::layernorm(px, py, at(dyb), 0, px, with_out ? py : nullptr, at(dw), at(db), rows, width, 1e-6f, nullptr));
+    const auto got_res = from_half(dx.download());
+    expect_close(tag + " residual", std::vector<float>(got_res.begin() + shift, got_res.end()), res, res_r);
+    if (with_out) {
+      const auto got = from_half(dy.download());
+      expect_close(tag + " output", std::vector<float>(got.begin() + shift, got.end()), out, out_r);
+    }
+  } else {
+    GPU_CUDA(k::layernorm(px, nullptr, nullptr, 0, nullptr, px, at(dw), at(db), rows, width, 1e-6f, nullptr));
+    const auto got = from_half(dx.download());
+    expect_close(tag + " output", std::vector<float>(got.begin() + shift, got.end()), out, out_r);
+  }
 }
 
 // Rotary on [ntok] tokens at positions past.., heads x D, into layer 1 of a 2-layer cache.
@@ -202,6 +269,15 @@ int main() {
   test_layernorm(rng, 9, 1664, 4);
   test_layernorm(rng, 5, 4096, 5);
   test_layernorm(rng, 6, 64, 3);
+  test_layernorm(rng, 4, 60, 2);  // not a multiple of 8: the shared-row kernel
+  test_layernorm(rng, 3, 8192, 3);
+  test_layernorm(rng, 1024, 1664, 1024);  // positions + ln_pre at the real shape
+  test_layernorm(rng, 1024, 4096, 1024);  // the resampler's width
+  test_layernorm_block(rng, 1024, 1664, true, true, 0);
+  test_layernorm_block(rng, 1024, 1664, true, false, 0);
+  test_layernorm_block(rng, 64, 1664, true, true, 1);
+  test_layernorm_block(rng, 1024, 4096, false, true, 0);
+  test_layernorm_block(rng, 256, 4096, false, true, 1);
   test_rope(rng, 32, 128, 5, 2045, 1.0, 2048);
   test_rope(rng, 32, 128, 3, 4093, 3.0, 2048);
   test_rope(rng, 2, 64, 70, 30, 1.0, 2048);

@@ -1,7 +1,7 @@
 // Backend::forward checks every request once, for every backend: here the CPU backend on the
-// tiny checkpoint refuses null ids, null splice data, ids outside the vocabulary, splices
-// outside the pass, a full cache, a bad NTK alpha and a cache from another backend, and after
-// each refusal its cache is as it was and still gives the same logits.
+// tiny checkpoint refuses null ids, null splice data, kept (device) splice rows it cannot have,
+// ids outside the vocabulary, splices outside the pass, a full cache, a bad NTK alpha and a cache from another backend,
+// and after each refusal its cache is as it was and still gives the same logits.
 #include <QtTest>
 
 #include <cmath>
@@ -86,6 +86,24 @@ class TestBackendChecks : public QObject {
     ForwardRequest r = request(ids);
     r.splices = {{1, 4, nullptr}};
     expect_refused(r, "no data");
+  }
+
+  // Kept (device) features exist only on backends that keep them: the CPU backend refuses a
+  // splice naming some, and the calls that would make or copy them, with a message.
+  void keptFeaturesAreRefusedWhereNotKept() {
+    QVERIFY(!backend_->keeps_features());
+    const std::vector<int32_t> ids(6, 220);
+    const std::vector<uint16_t> rows(size_t(4) * weights_->config.hidden_size, 0x3c00);
+    ForwardRequest r = request(ids);
+    r.splices.push_back({1, 4, nullptr, rows.data()});
+    expect_refused(r, "keeps no picture features");
+    const uint16_t* kept = rows.data();
+    const std::vector<float> pixels(size_t(3) * 448 * 448, 0.f);
+    Status s = backend_->encode_images_kept(pixels.data(), 1, &kept);
+    QVERIFY(!s.ok() && s.message().find("keeps no picture features") != std::string::npos);
+    std::vector<float> out(picture_.size());
+    s = backend_->copy_kept_features(out.data());
+    QVERIFY(!s.ok() && s.message().find("keeps no picture features") != std::string::npos);
   }
 
   void spliceOutsideThePassIsRefused() {

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "cuda/cuda_probe.h"
@@ -33,6 +35,7 @@ CudaBackend::~CudaBackend() {
   for (auto& g : graph_) {
     if (g) cudaGraphExecDestroy(g);
   }
+  if (vision_graph_) cudaGraphExecDestroy(vision_graph_);
   gemm_.release();
   for (auto& e : stage_done_) {
     if (e) cudaEventDestroy(e);
@@ -61,7 +64,19 @@ Status CudaBackend::init(const ModelWeights& weights, const LoadOptions& options
                  std::to_string(prop.minor) + ", " + mem + ")";
   QWENVL_CUDA_TRY(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "creating a CUDA stream");
   {
-    auto ws = DeviceBuffer::allocate(kCublasWorkspace, "the cuBLAS workspace");
+    // QWENVL_CUBLAS_WORKSPACE_MB (1..256) overrides the size, for measurements: NVIDIA suggests
+    // 32 MiB on Hopper, where some GEMM kernels need more than the default.
+    size_t bytes = kCublasWorkspace;
+    if (const char* env = std::getenv("QWENVL_CUBLAS_WORKSPACE_MB"); env && *env) {
+      char* end = nullptr;
+      const long mb = std::strtol(env, &end, 10);
+      if (*end == '\0' && mb >= 1 && mb <= 256) {
+        bytes = static_cast<size_t>(mb) << 20;
+      } else {
+        std::fprintf(stderr, "qwenvl: QWENVL_CUBLAS_WORKSPACE_MB=%s is not a number of MiB in 1..256; ignored\n", env);
+      }
+    }
+    auto ws = DeviceBuffer::allocate(bytes, "the cuBLAS workspace");
     if (!ws) return ws.status();
     cublas_ws_ = std::move(ws.value());
   }
@@ -152,7 +167,14 @@ Status CudaBackend::init(const ModelWeights& weights, const LoadOptions& options
   }
   QWENVL_CUDA_TRY(cudaMemsetAsync(page_table_.get(), 0, page_table_.size(), stream_), "clearing the KV page table");
   QWENVL_TRY(set_rotary(1.0));
+  {
+    auto k =
+        DeviceBuffer::allocate(static_cast<size_t>(cfg_.visual.n_queries) * H * sizeof(__half), "picture features");
+    if (!k) return k.status();
+    kept_ = std::move(k.value());
+  }
   QWENVL_CUDA_TRY(cudaStreamSynchronize(stream_), "preparing the CUDA backend");
+  QWENVL_TRY(prepare_vision_graph());
   return Status();
 }
 
@@ -195,19 +217,45 @@ Status CudaBackend::set_rotary(double ntk_alpha) {
   return Status();
 }
 
-void CudaBackend::fill_embeddings(const ForwardRequest& r, int start, int rows, uint16_t* dst) const {
+Status CudaBackend::fill_embeddings(const ForwardRequest& r, int start, int rows, uint16_t* dst, bool fetch_kept) {
   const size_t H = cfg_.hidden_size;
   for (int i = 0; i < rows; ++i) {
     std::memcpy(dst + i * H, model_->wte + static_cast<size_t>(r.ids[start + i]) * H, H * 2);
   }
+  bool fetched = false;
   for (const EmbeddingSplice& s : r.splices) {
     const int lo = std::max(s.offset, start), hi = std::min(s.offset + s.rows, start + rows);
+    if (hi <= lo) continue;
+    uint16_t* d = dst + static_cast<size_t>(lo - start) * H;
+    if (!s.data) {
+      if (!fetch_kept) continue;  // splice_kept's rows
+      QWENVL_CUDA_TRY(cudaMemcpyAsync(d, s.kept + static_cast<size_t>(lo - s.offset) * H,
+                                      static_cast<size_t>(hi - lo) * H * 2, cudaMemcpyDeviceToHost, stream_),
+                      "copying picture features");
+      fetched = true;
+      continue;
+    }
     for (int p = lo; p < hi; ++p) {
       const float* src = s.data + static_cast<size_t>(p - s.offset) * H;
-      uint16_t* d = dst + static_cast<size_t>(p - start) * H;
-      for (size_t c = 0; c < H; ++c) d[c] = float_to_half(src[c]);
+      uint16_t* row = dst + static_cast<size_t>(p - start) * H;
+      for (size_t c = 0; c < H; ++c) row[c] = float_to_half(src[c]);
     }
   }
+  if (fetched) QWENVL_CUDA_TRY(cudaStreamSynchronize(stream_), "copying picture features");
+  return Status();
+}
+
+Status CudaBackend::splice_kept(const ForwardRequest& r, int start, int rows, __half* dst) {
+  const size_t H = cfg_.hidden_size;
+  for (const EmbeddingSplice& s : r.splices) {
+    const int lo = std::max(s.offset, start), hi = std::min(s.offset + s.rows, start + rows);
+    if (hi <= lo || s.data) continue;
+    QWENVL_CUDA_TRY(
+        cudaMemcpyAsync(dst + static_cast<size_t>(lo - start) * H, s.kept + static_cast<size_t>(lo - s.offset) * H,
+                        static_cast<size_t>(hi - lo) * H * 2, cudaMemcpyDeviceToDevice, stream_),
+        "splicing picture features");
+  }
+  return Status();
 }
 
 Status CudaBackend::deliver_logits(const ForwardRequest& r, int index, const float* host_logits) const {

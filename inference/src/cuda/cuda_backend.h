@@ -23,11 +23,11 @@ namespace qwenvl::cuda {
 
 class CudaBackend final : public Backend {
  public:
-  static constexpr int kPageSize = 64;       // positions per KV page
-  static constexpr int kPrefillChunk = 512;  // prompt tokens per GEMM pass
-  static constexpr size_t kCublasWorkspace = size_t{8} << 20;
-  static constexpr int kLogitRows = 8;     // rows of logits per GEMM when all are wanted
-  static constexpr size_t kFreePages = 4;  // released pages the pool keeps for reuse
+  static constexpr int kPageSize = 64;                         // positions per KV page
+  static constexpr int kPrefillChunk = 512;                    // prompt tokens per GEMM pass
+  static constexpr size_t kCublasWorkspace = size_t{8} << 20;  // QWENVL_CUBLAS_WORKSPACE_MB overrides
+  static constexpr int kLogitRows = 8;                         // rows of logits per GEMM when all are wanted
+  static constexpr size_t kFreePages = 4;                      // released pages the pool keeps for reuse
 
   static Result<std::unique_ptr<CudaBackend>> create(const ModelWeights& weights, const LoadOptions& options);
   ~CudaBackend() override;
@@ -36,6 +36,9 @@ class CudaBackend final : public Backend {
   int max_context() const override { return max_context_; }
   int vocab_size() const override { return cfg_.vocab_size; }
   Status encode_images(const float* pixels, int n, float* out) override;
+  bool keeps_features() const override { return true; }
+  Status encode_images_kept(const float* pixels, int n, const uint16_t** kept) override;
+  Status copy_kept_features(float* out) override;
   bool picks_on_device() const override { return true; }
 
  protected:
@@ -48,9 +51,17 @@ class CudaBackend final : public Backend {
   Status use_cache(CudaKvCache& kv, int positions);
   Status set_rotary(double ntk_alpha);
   kernels::KvCacheView cache_view() const;
-  void fill_embeddings(const ForwardRequest& r, int start, int rows, uint16_t* dst) const;
+  // Token embeddings of rows [start, start + rows) into host memory, with host splices; kept
+  // (device) splices too when fetch_kept (a synchronous copy), else those rows are left as they
+  // are for splice_kept, which copies them on the device into dst (the rows' device buffer).
+  Status fill_embeddings(const ForwardRequest& r, int start, int rows, uint16_t* dst, bool fetch_kept);
+  Status splice_kept(const ForwardRequest& r, int start, int rows, __half* dst);
   Status deliver_logits(const ForwardRequest& r, int index, const float* host_logits) const;
   Status fail(Status s);  // marks the backend unusable on sticky CUDA errors
+
+  // Vision encoder (cuda_vision.cpp): the pass over the workspace's pixels, and its CUDA graph.
+  Status enqueue_vision();
+  Status prepare_vision_graph();  // after load; on failure the pass runs eagerly
 
   // Decoder (cuda_decoder.cpp).
   // `past`: positions already in the cache before these rows.
@@ -119,6 +130,12 @@ class CudaBackend final : public Backend {
   // Low-memory mode: the stream that copies vision layers in, and per slot "copied" / "used".
   cudaStream_t copy_stream_ = nullptr;
   cudaEvent_t vit_copied_[2] = {nullptr, nullptr}, vit_used_[2] = {nullptr, nullptr};
+
+  // Picture features of the last encode call ([kept_n_][Q][H] fp16) and a host copy's staging.
+  DeviceBuffer kept_;
+  int kept_n_ = 0;
+  PinnedBuffer h_kept_;
+  cudaGraphExec_t vision_graph_ = nullptr;  // sp.pixels -> sp.out
 
   // The captured decode steps (per kind).
   cudaGraphExec_t graph_[3] = {nullptr, nullptr, nullptr};

@@ -202,7 +202,7 @@ Status CudaBackend::finish_pick(const ForwardRequest& r) {
 
 Status CudaBackend::run_small(const ForwardRequest& r, int start, int rows, int past, bool last_chunk) {
   const int H = cfg_.hidden_size, V = cfg_.vocab_size;
-  fill_embeddings(r, start, rows, h_x_.as<uint16_t>());
+  QWENVL_TRY(fill_embeddings(r, start, rows, h_x_.as<uint16_t>(), true));
   h_params_.as<int>()[0] = past;
   h_params_.as<int>()[1] = past + rows;
   const bool all = r.logits == LogitsMode::All;
@@ -275,14 +275,16 @@ Status CudaBackend::run_prefill(const ForwardRequest& r, int start, int rows, in
   const kernels::KvCacheView kv = cache_view();
   const auto& L = model_->layers;
 
-  // Embeddings and this chunk's first position travel in the same pinned staging buffer.
+  // Token embeddings and this chunk's first position travel in the same pinned staging buffer;
+  // the pictures' kept features are copied over their rows on the device.
   const int slot = stage_cur_;
   stage_cur_ ^= 1;
   QWENVL_CUDA_TRY(cudaEventSynchronize(stage_done_[slot]), "waiting for a staging buffer");
   uint16_t* stage = h_stage_[slot].as<uint16_t>();
-  fill_embeddings(r, start, rows, stage);
+  QWENVL_TRY(fill_embeddings(r, start, rows, stage, false));
   QWENVL_CUDA_TRY(cudaMemcpyAsync(sp.x, stage, static_cast<size_t>(rows) * H * 2, cudaMemcpyHostToDevice, stream_),
                   "copying prompt embeddings");
+  QWENVL_TRY(splice_kept(r, start, rows, sp.x));  // picture features, device to device
   int* past_host = reinterpret_cast<int*>(h_params_.as<int>() + 2 + slot);
   *past_host = past;
   QWENVL_CUDA_TRY(cudaMemcpyAsync(d_params_ + 2 + slot, past_host, sizeof(int), cudaMemcpyHostToDevice, stream_),

@@ -54,8 +54,7 @@ struct VisionSpace {
   __half *ln, *qkv, *attn, *big;  // big: [T][M] MLP, also the patches
   float* pixels;                  // [3][S][S]
   // Resampler phase (over the ViT phase's buffers)
-  __half *kv, *kin, *keys, *att, *out, *out2;
-  float* final;
+  __half *kv, *kin, *keys, *att, *out, *out2;  // out: the features [Q][H]
   size_t bytes;
 };
 
@@ -80,7 +79,6 @@ inline VisionSpace vision_space(char* base, const ModelConfig& c, int conv_k) {
   s.att = r.take<__half>(Q * H);
   s.out = r.take<__half>(Q * H);
   s.out2 = r.take<__half>(Q * H);
-  s.final = r.take<float>(Q * H);
   s.bytes = std::max(vit_end, rest0 + r.used());
   return s;
 }

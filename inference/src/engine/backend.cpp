@@ -33,8 +33,10 @@ Status Backend::check(const KvCache& cache, const ForwardRequest& r) const {
     if (s.offset < 0 || s.rows < 0 || s.offset + s.rows > n)
       return Status::error("forward: an embedding splice (offset " + std::to_string(s.offset) + ", " +
                            std::to_string(s.rows) + " rows) does not fit the " + std::to_string(n) + " tokens");
-    if (s.rows > 0 && !s.data)
+    if (s.rows > 0 && !s.data && !s.kept)
       return Status::error("forward: an embedding splice (offset " + std::to_string(s.offset) + ") has no data");
+    if (s.kept && !keeps_features())
+      return Status::error("forward: this backend keeps no picture features (an embedding splice names some)");
   }
   if (cache.length() + n > max_context())
     return Status::error("the conversation needs " + std::to_string(cache.length() + n) +
@@ -43,6 +45,14 @@ Status Backend::check(const KvCache& cache, const ForwardRequest& r) const {
   if (!std::isfinite(r.ntk_alpha) || r.ntk_alpha < 1.0)
     return Status::error("forward: NTK alpha " + std::to_string(r.ntk_alpha) + " is not a finite number >= 1");
   return Status();
+}
+
+Status Backend::encode_images_kept(const float*, int, const uint16_t**) {
+  return Status::error("this backend keeps no picture features (Backend::encode_images gives them to the host)");
+}
+
+Status Backend::copy_kept_features(float*) {
+  return Status::error("this backend keeps no picture features (Backend::encode_images gives them to the host)");
 }
 
 Status Backend::forward(KvCache& cache, const ForwardRequest& r) {

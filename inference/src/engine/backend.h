@@ -18,11 +18,14 @@ namespace qwenvl {
 class Backend;
 
 // Rows of input embeddings that replace the token embeddings at some positions of a forward
-// pass: a picture's 256 resampler outputs between <img> and </img>.
+// pass: a picture's 256 resampler outputs between <img> and </img>. The rows come from the host
+// (`data`) or, on a backend whose keeps_features() is true, from features it keeps in its own
+// memory (`kept`, from encode_images_kept), which it reads without a trip through the host.
 struct EmbeddingSplice {
   int offset = 0;  // first position, relative to the start of this forward pass
   int rows = 0;
-  const float* data = nullptr;  // [rows][hidden] fp32
+  const float* data = nullptr;     // [rows][hidden] fp32 on the host
+  const uint16_t* kept = nullptr;  // or [rows][hidden] fp16 bits in the backend's memory
 };
 
 enum class LogitsMode { None, Last, All };
@@ -97,6 +100,15 @@ class Backend {
 
   // pixels: [n][3][S][S] normalised (CLIP) fp32; out: [n][n_queries][hidden] fp32.
   virtual Status encode_images(const float* pixels, int n, float* out) = 0;
+
+  // Whether the backend can keep picture features in its own memory (a GPU's) for splices.
+  virtual bool keeps_features() const { return false; }
+  // Encodes like encode_images but keeps the features ([n][n_queries][hidden] fp16, what the
+  // official model feeds the LLM) in the backend's memory: *kept points at them, for
+  // EmbeddingSplice::kept, until the next encode call on this backend.
+  virtual Status encode_images_kept(const float* pixels, int n, const uint16_t** kept);
+  // The features of the last encode_images_kept call widened to fp32 on the host ([n][Q][H]).
+  virtual Status copy_kept_features(float* out);
 
   // Whether run_forward answers ForwardRequest::pick (else forward refuses a request with one).
   virtual bool picks_on_device() const { return false; }

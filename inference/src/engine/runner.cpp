@@ -68,6 +68,10 @@ Result<PrefillInfo> Runner::prefill(const std::vector<int32_t>& ids, PictureSour
         std::find(to_encode.begin(), to_encode.end(), s.label) == to_encode.end())
       to_encode.push_back(s.label);
   }
+  // A backend that keeps features in its own memory (a GPU) splices them from there; the host
+  // copy that pictures.keep() stores is made after the prompt has run.
+  const bool keeps = model_.backend->keeps_features();
+  const uint16_t* kept = nullptr;
   std::vector<float> encoded;
   if (!to_encode.empty()) {
     // One picture is encoded from its own buffer; several are gathered into one batch.
@@ -83,16 +87,33 @@ Result<PrefillInfo> Runner::prefill(const std::vector<int32_t>& ids, PictureSour
       for (const float* in : inputs) gathered.insert(gathered.end(), in, in + in_size);
     }
     encoded.resize(feat * to_encode.size());
+    const float* batch = gathered.empty() ? inputs[0] : gathered.data();
+    const int count = static_cast<int>(inputs.size());
     const auto t0 = Clock::now();
-    QWENVL_TRY(model_.backend->encode_images(gathered.empty() ? inputs[0] : gathered.data(),
-                                             static_cast<int>(inputs.size()), encoded.data()));
+    if (keeps) {
+      QWENVL_TRY(model_.backend->encode_images_kept(batch, count, &kept));
+    } else {
+      QWENVL_TRY(model_.backend->encode_images(batch, count, encoded.data()));
+    }
     info.images_encoded = static_cast<int>(to_encode.size());
     info.vision_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   }
-  auto features_of = [&](const std::string& label) -> const float* {
-    const auto it = std::find(to_encode.begin(), to_encode.end(), label);
-    if (it != to_encode.end()) return encoded.data() + feat * static_cast<size_t>(it - to_encode.begin());
-    return pictures.features(label);
+  // Where a picture's rows come from: the backend's kept features or the host.
+  auto splice_of = [&](const ImageSpan& s, int lo, int hi) {
+    EmbeddingSplice sp;
+    sp.offset = lo - reuse;
+    sp.rows = hi - lo;
+    const size_t skip = size_t(lo - s.first) * cfg.hidden_size;
+    const auto it = std::find(to_encode.begin(), to_encode.end(), s.label);
+    const size_t index = static_cast<size_t>(it - to_encode.begin());
+    if (it == to_encode.end()) {
+      sp.data = pictures.features(s.label) + skip;
+    } else if (keeps) {
+      sp.kept = kept + feat * index + skip;
+    } else {
+      sp.data = encoded.data() + feat * index + skip;
+    }
+    return sp;
   };
 
   ForwardRequest req;
@@ -104,12 +125,13 @@ Result<PrefillInfo> Runner::prefill(const std::vector<int32_t>& ids, PictureSour
   for (const ImageSpan& s : info.spans) {
     const int lo = std::max(s.first, reuse), hi = s.first + s.rows;
     if (hi <= lo) continue;
-    req.splices.push_back({lo - reuse, hi - lo, features_of(s.label) + size_t(lo - s.first) * cfg.hidden_size});
+    req.splices.push_back(splice_of(s, lo, hi));
   }
   QWENVL_TRY(model_.backend->forward(*cache_, req));
   // Weights read from a checkpoint truncated or rewritten meanwhile give numbers, not a crash
   // (MappedFile's guard): they are refused here, before anyone samples from them.
   QWENVL_TRY(model_.weights->archive->check_unchanged());
+  if (keeps && !to_encode.empty()) QWENVL_TRY(model_.backend->copy_kept_features(encoded.data()));
   if (to_encode.size() == 1) {
     pictures.keep(to_encode[0], std::move(encoded));  // no copy on the common path
   } else {
