@@ -32,10 +32,82 @@ double best_seconds(int reps, Fn fn) {
   return best;
 }
 
+// The GEMMs of a prompt with a picture at each tile width (gemm.h's gemm_tile_columns) and split:
+// the ViT's qkv, c_fc and c_proj over fp16 weights (1024 rows), the decoder's w1 and MLP c_proj
+// over int4 at the 286-token prompt. Width 0 is the split's own choice.
+int gemm_sweep(ThreadPool& pool, const std::string& widths) {
+  std::vector<int> nts;
+  for (size_t pos = 0; pos <= widths.size();) {
+    const size_t comma = std::min(widths.find(',', pos), widths.size());
+    const std::string item = widths.substr(pos, comma - pos);
+    if (!item.empty()) {
+      const int nt = std::atoi(item.c_str());
+      if (nt != 0 && (nt < 16 || nt > 1024 || nt % 16)) {
+        std::fprintf(stderr, "qwenvl-bench cpu: --gemm-sweep widths are 0 or multiples of 16 up to 1024\n");
+        return 2;
+      }
+      nts.push_back(nt);
+    }
+    pos = comma + 1;
+  }
+  struct Shape {
+    const char* name;
+    int M, N, K;
+    bool int4;
+  };
+  const Shape shapes[] = {{"vit.qkv", 1024, 4992, 1664, false},
+                          {"vit.c_fc", 1024, 8192, 1664, false},
+                          {"vit.c_proj", 1024, 1664, 8192, false},
+                          {"llm.w1", 286, 11008, 4096, true},
+                          {"llm.mlp_c_proj", 286, 4096, 11008, true}};
+  const cpu::Isa isa = cpu::default_isa();
+  const cpu::GemmSplit split = cpu::gemm_split();
+  std::vector<cpu::GemmSplit> splits = {cpu::GemmSplit::Tiles};
+  if (cpu::bf16x3_available()) splits.push_back(cpu::GemmSplit::Bf16x3);
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  std::fprintf(stderr, "%-16s %-7s %5s %10s %9s\n", "shape", "split", "width", "GFLOP/s", "ms");
+  for (const Shape& sh : shapes) {
+    std::vector<uint16_t> w16;
+    cpu::PackedInt4 p4;
+    cpu::FastWeight fw;
+    if (sh.int4) {
+      p4 = cpu::random_int4_layer(sh.K, sh.N, 128, 11);
+      fw = cpu::FastWeight::packed(p4);
+    } else {
+      w16.assign(size_t(sh.N) * sh.K, float_to_half(0.01f));
+      fw = cpu::FastWeight::f16_rows(w16.data(), sh.N, sh.K);
+    }
+    std::vector<float> x(size_t(sh.M) * sh.K, 0.5f), y(size_t(sh.M) * sh.N);
+    for (cpu::GemmSplit s : splits) {
+      cpu::set_gemm_split(s);
+      for (int nt : nts) {
+        cpu::set_gemm_tile_columns(nt);
+        const int used = cpu::gemm_tile_columns(s, sh.K);
+        const double sec = best_seconds(3, [&] { cpu::fast_linear(pool, isa, x.data(), sh.M, fw, nullptr, y.data()); });
+        const double gflops = 2.0 * sh.M * sh.N * sh.K / sec / 1e9;
+        std::fprintf(stderr, "%-16s %-7s %5d %10.1f %9.2f%s\n", sh.name, cpu::gemm_split_name(s), used, gflops,
+                     sec * 1e3, nt == 0 ? "  (default width)" : "");
+        out.push_back({{"shape", sh.name},
+                       {"M", sh.M},
+                       {"N", sh.N},
+                       {"K", sh.K},
+                       {"split", cpu::gemm_split_name(s)},
+                       {"width", used},
+                       {"default_width", nt == 0},
+                       {"gflops", gflops}});
+      }
+    }
+  }
+  cpu::set_gemm_split(split);
+  cpu::set_gemm_tile_columns(0);
+  std::printf("%s\n", out.dump(2).c_str());
+  return 0;
+}
+
 int run_cpu(const std::vector<std::string>& argv) {
   Args args(argv);
-  if (!args.ok() || !args.unknown({"threads"}).empty()) {
-    std::fprintf(stderr, "usage: qwenvl-bench cpu [--threads N]\n");
+  if (!args.ok() || !args.unknown({"threads", "gemm-sweep"}).empty()) {
+    std::fprintf(stderr, "usage: qwenvl-bench cpu [--threads N] [--gemm-sweep W,W,...]\n");
     return 2;
   }
   const int threads = args.get("threads") ? std::atoi(args.get("threads")->c_str()) : 0;
@@ -44,6 +116,7 @@ int run_cpu(const std::vector<std::string>& argv) {
     return 2;
   }
   ThreadPool pool(threads);
+  if (auto widths = args.get("gemm-sweep")) return gemm_sweep(pool, *widths);
   nlohmann::ordered_json out;
   out["threads"] = pool.size();
   const double copy = cpu::measure_copy_bandwidth(pool, size_t(1) << 30);

@@ -73,6 +73,20 @@ std::atomic<GemmSplit>& split_setting() {
   return s;
 }
 
+// QWENVL_CPU_GEMM_NT: a fixed tile width for both splits (a multiple of 16, at most 1024), for
+// measurements (qwenvl-bench cpu --gemm-sweep); 0 when unset or invalid.
+int tile_columns_from_env() {
+  const char* v = std::getenv("QWENVL_CPU_GEMM_NT");
+  if (!v || !*v) return 0;
+  const int nt = std::atoi(v);
+  return nt >= 16 && nt <= 1024 && nt % 16 == 0 ? nt : 0;
+}
+
+std::atomic<int>& tile_columns_setting() {
+  static std::atomic<int> s{tile_columns_from_env()};
+  return s;
+}
+
 std::vector<float>& tile_buffer() {
   thread_local std::vector<float> v;
   return v;
@@ -107,6 +121,14 @@ FastWeight FastWeight::f16_cols(const uint16_t* p, int k, int n) {
   w.ld = n;
   return w;
 }
+
+int gemm_tile_columns(GemmSplit split, int K) {
+  if (const int fixed = tile_columns_setting().load(std::memory_order_relaxed)) return fixed;
+  const size_t bytes_per_column = size_t(std::max(1, K)) * (split == GemmSplit::Bf16x3 ? 6 : 4);
+  const size_t budget = split == GemmSplit::Bf16x3 ? size_t(2) << 20 : size_t(1) << 20;
+  return std::clamp(int(budget / bytes_per_column) / 16 * 16, 32, 128);
+}
+void set_gemm_tile_columns(int nt) { tile_columns_setting().store(nt, std::memory_order_relaxed); }
 
 GemmSplit gemm_split() { return split_setting().load(std::memory_order_relaxed); }
 void set_gemm_split(GemmSplit s) { split_setting().store(s, std::memory_order_relaxed); }
@@ -193,7 +215,7 @@ void fast_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWei
   if (split == GemmSplit::Bf16x3 && bf16x3_linear(pool, isa, x, M, w, bias, y, ldy, ldx)) return;
   // Tiles of nt output columns (a multiple of 16, about 1 MB of fp32 weights), and the rows split
   // further when there are too few tiles for the threads.
-  const int nt = std::clamp((262144 / std::max(1, w.K)) / 16 * 16, 32, 128);
+  const int nt = gemm_tile_columns(GemmSplit::Tiles, w.K);
   const int n_tiles = (w.N + nt - 1) / nt;
   const int m_parts = gemm_row_parts(M, n_tiles, pool.size());
   const size_t jobs = size_t(n_tiles) * m_parts;

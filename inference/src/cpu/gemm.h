@@ -41,6 +41,10 @@ void fast_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWei
 enum class GemmSplit { Tiles, Bf16x3 };
 GemmSplit gemm_split();
 void set_gemm_split(GemmSplit s);
+// The tile width (output columns per job) of a split for K-long rows; QWENVL_CPU_GEMM_NT or
+// set_gemm_tile_columns(nt) fixes it (0: the split's own choice again).
+int gemm_tile_columns(GemmSplit split, int K);
+void set_gemm_tile_columns(int nt);
 const char* gemm_split_name(GemmSplit s);
 
 // Single-threaded row-major sgemm through oneDNN: C = alpha A op(B) + beta C, with op(B) = B^T

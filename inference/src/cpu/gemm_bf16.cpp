@@ -215,7 +215,7 @@ bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
   const int K = w.K, K3 = 3 * K;
   // Tiles of nt columns of W' (a multiple of 16, about 2 MB of bf16), rows split as the fp32
   // tiles are (gemm.cpp).
-  const int nt = std::clamp((int((size_t(2) << 20) / (size_t(6) * std::max(1, K)))) / 16 * 16, 32, 128);
+  const int nt = gemm_tile_columns(GemmSplit::Bf16x3, K);
   const int n_tiles = (w.N + nt - 1) / nt;
   const int m_parts = gemm_row_parts(M, n_tiles, pool.size());
   // Every primitive the jobs need, made before they start (a failure falls back whole).
