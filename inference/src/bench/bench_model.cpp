@@ -40,13 +40,14 @@ double median(std::vector<double> v) {
 }
 
 int usage(const std::string& message) {
-  std::fprintf(stderr,
-               "qwenvl-bench model: %s\n"
-               "usage: qwenvl-bench model --model DIR [--device cuda|cpu] [--runs N] [--decode N,N,...]\n"
-               "                          [--image FILE] [--max-context N] [--json FILE] [--low-memory]\n"
-               "                          [--skip sampled,engine]  (leave out the sampled decode / the chat-session TTFT)\n"
-               "                          [--threads N] [--cpu-kernels fast|reference]   (CPU only)\n",
-               message.c_str());
+  std::fprintf(
+      stderr,
+      "qwenvl-bench model: %s\n"
+      "usage: qwenvl-bench model --model DIR [--device cuda|cpu] [--runs N] [--decode N,N,...]\n"
+      "                          [--image FILE] [--max-context N] [--json FILE] [--low-memory]\n"
+      "                          [--skip sampled,engine]  (leave out the sampled decode / the chat-session TTFT)\n"
+      "                          [--threads N] [--cpu-kernels fast|reference]   (CPU only)\n",
+      message.c_str());
   return 2;
 }
 
@@ -122,9 +123,12 @@ int run_model(const std::vector<std::string>& argv) {
         item += (*list)[i];
         continue;
       }
-      if (item == "sampled") skip_sampled = true;
-      else if (item == "engine") skip_engine = true;
-      else if (!item.empty()) return usage("--skip takes sampled and/or engine, not '" + item + "'");
+      if (item == "sampled")
+        skip_sampled = true;
+      else if (item == "engine")
+        skip_engine = true;
+      else if (!item.empty())
+        return usage("--skip takes sampled and/or engine, not '" + item + "'");
       item.clear();
     }
   }
@@ -393,9 +397,10 @@ int run_model(const std::vector<std::string>& argv) {
     if (!reply) return fail(reply.status());
     engine_ttft.push_back(st.prompt_seconds * 1e3);
   }
-  if (!skip_engine) out["ttft_engine_ms"] = {{"median", median(engine_ttft)},
-                           {"runs", engine_ttft},
-                           {"what", "ChatSession::generate prompt_seconds (tokenise, preprocess, encode, prompt)"}};
+  if (!skip_engine)
+    out["ttft_engine_ms"] = {{"median", median(engine_ttft)},
+                             {"runs", engine_ttft},
+                             {"what", "ChatSession::generate prompt_seconds (tokenise, preprocess, encode, prompt)"}};
 
   if (device == "cpu") out["cpu_gemm_split"] = cpu::gemm_split_name(cpu::gemm_split());
   const std::string text = out.dump(2);
@@ -417,8 +422,8 @@ int run_model(const std::vector<std::string>& argv) {
   std::fprintf(stderr, "%-34s %.1f tokens/s (greedy, logits to the host)\n", "decode at the prompt, host argmax",
                host_greedy_rate);
   if (!skip_sampled) {
-    std::fprintf(stderr, "%-34s %.1f tokens/s (top-p 0.8, %s sampler)\n", "decode at the prompt, sampled",
-                 sampled_rate, gpu ? "device" : "host");
+    std::fprintf(stderr, "%-34s %.1f tokens/s (top-p 0.8, %s sampler)\n", "decode at the prompt, sampled", sampled_rate,
+                 gpu ? "device" : "host");
   }
   if (out.contains("decode_tokens_per_second_at_2048")) {
     std::fprintf(stderr, "%-34s %.1f tokens/s\n", "decode at 2048 context",
