@@ -40,13 +40,14 @@ double median(std::vector<double> v) {
 }
 
 int usage(const std::string& message) {
-  std::fprintf(stderr,
-               "qwenvl-bench model: %s\n"
-               "usage: qwenvl-bench model --model DIR [--device cuda|cpu] [--runs N] [--decode N,N,...]\n"
-               "                          [--image FILE] [--max-context N] [--json FILE] [--low-memory]\n"
-               "                          [--skip sampled,engine]  (leave out the sampled decode / the chat-session TTFT)\n"
-               "                          [--threads N] [--cpu-kernels fast|reference]   (CPU only)\n",
-               message.c_str());
+  std::fprintf(
+      stderr,
+      "qwenvl-bench model: %s\n"
+      "usage: qwenvl-bench model --model DIR [--device cuda|cpu] [--runs N] [--decode N,N,...]\n"
+      "                          [--image FILE] [--max-context N] [--json FILE] [--low-memory]\n"
+      "                          [--skip sampled,engine]  (leave out the sampled decode / the chat-session TTFT)\n"
+      "                          [--threads N] [--cpu-kernels fast|reference]   (CPU only)\n",
+      message.c_str());
   return 2;
 }
 
@@ -122,9 +123,12 @@ int run_model(const std::vector<std::string>& argv) {
         item += (*list)[i];
         continue;
       }
-      if (item == "sampled") skip_sampled = true;
-      else if (item == "engine") skip_engine = true;
-      else if (!item.empty()) return usage("--skip takes sampled and/or engine, not '" + item + "'");
+      if (item == "sampled")
+        skip_sampled = true;
+      else if (item == "engine")
+        skip_engine = true;
+      else if (!item.empty())
+        return usage("--skip takes sampled and/or engine, not '" + item + "'");
       item.clear();
     }
   }
@@ -392,9 +396,10 @@ int run_model(const std::vector<std::string>& argv) {
     if (!reply) return fail(reply.status());
     engine_ttft.push_back(st.prompt_seconds * 1e3);
   }
-  if (!skip_engine) out["ttft_engine_ms"] = {{"median", median(engine_ttft)},
-                           {"runs", engine_ttft},
-                           {"what", "ChatSession::generate prompt_seconds (tokenise, preprocess, encode, prompt)"}};
+  if (!skip_engine)
+    out["ttft_engine_ms"] = {{"median", median(engine_ttft)},
+                             {"runs", engine_ttft},
+                             {"what", "ChatSession::generate prompt_seconds (tokenise, preprocess, encode, prompt)"}};
 
   if (device == "cpu") out["cpu_gemm_split"] = cpu::gemm_split_name(cpu::gemm_split());
   const std::string text = out.dump(2);
