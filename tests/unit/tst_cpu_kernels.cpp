@@ -346,7 +346,12 @@ class TestCpuKernels : public QObject {
         ThreadPool pool(threads);
         for (Isa isa : isas()) {
           std::fill(y.begin(), y.end(), std::numeric_limits<float>::quiet_NaN());
+          const uint64_t matmuls = bf16x3_matmuls();
           fast_linear(pool, isa, x.data(), M, fw, bias.data(), y.data());
+          // Where oneDNN has the fast bf16 matmul, the split must have used it (a silent fall
+          // back to the fp32 tiles would pass the accuracy check below without testing it).
+          if (split == GemmSplit::Bf16x3 && bf16x3_available() && M > kGemvMaxRows && kind != "cols")
+            QVERIFY2(bf16x3_matmuls() > matmuls, "the bf16x3 split fell back to the fp32 tiles");
           QString why;
           for (size_t i = 0; i < y.size(); ++i)
             QVERIFY2(close(y[i], ref[i], abs_sum[i], &why,

@@ -124,9 +124,11 @@ FastWeight FastWeight::f16_cols(const uint16_t* p, int k, int n) {
 
 int gemm_tile_columns(GemmSplit split, int K) {
   if (const int fixed = tile_columns_setting().load(std::memory_order_relaxed)) return fixed;
-  const size_t bytes_per_column = size_t(std::max(1, K)) * (split == GemmSplit::Bf16x3 ? 6 : 4);
-  const size_t budget = split == GemmSplit::Bf16x3 ? size_t(2) << 20 : size_t(1) << 20;
-  return std::clamp(int(budget / bytes_per_column) / 16 * 16, 32, 128);
+  // bf16x3: 128 columns at every K, so that each job's pass over A' (3K bf16 per row, re-read
+  // by every tile) feeds enough output columns for AMX's rate. The fp32 tiles: about 1 MB of
+  // weights (the widths measured alike on the Xeon, docs/benchmarks.md).
+  if (split == GemmSplit::Bf16x3) return 128;
+  return std::clamp(int((size_t(1) << 20) / (size_t(std::max(1, K)) * 4)) / 16 * 16, 32, 128);
 }
 void set_gemm_tile_columns(int nt) { tile_columns_setting().store(nt, std::memory_order_relaxed); }
 

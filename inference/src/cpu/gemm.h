@@ -62,8 +62,9 @@ int gemm_row_parts(int M, int n_tiles, int threads);  // row parts of the tile s
 // Writes columns [n0, n0 + nb) of W as fp32 into out: rows of K (out[n][k]) for Int4 and
 // F16Rows (whole 16-column blocks for Int4), and [K][nb] for F16Cols.
 void widen_columns(Isa isa, const FastWeight& w, int n0, int nb, float* out);
-bool bf16x3_available();  // oneDNN has a fast (brgemm) bf16 matmul here
-bool bf16x3_has_amx();    // ... and it runs on AMX
+bool bf16x3_available();    // oneDNN has a fast (brgemm) bf16 matmul here
+bool bf16x3_has_amx();      // ... and it runs on AMX
+uint64_t bf16x3_matmuls();  // bf16 matmuls run so far (tests check the split did not fall back)
 // The Bf16x3 split; false (y unspecified) when oneDNN cannot run it, and the caller falls back.
 bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
                    int ldy, int ldx);

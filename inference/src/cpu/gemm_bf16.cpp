@@ -26,6 +26,10 @@
 
 #include "cpu/gemm.h"
 
+#if defined(__x86_64__)
+#include "cpu/simd_x86.h"
+#endif
+
 #if defined(QWENVL_GEMM_DNNL)
 #include <dnnl.h>
 #endif
@@ -52,14 +56,52 @@ inline float from_bf16(uint16_t h) {
 
 // One row of K values into 3K bf16: [hi | hi | lo] for an activation row, [hi | lo | hi] for a
 // weight row, so that the 3K-long dot product is hi.hi + hi.lo + lo.hi.
-void split_row(const float* src, int K, bool weight, uint16_t* out) {
+void split_row_scalar(const float* src, int k0, int K, bool weight, uint16_t* out) {
   uint16_t* const lo = out + (weight ? K : 2 * K);
   uint16_t* const copy = out + (weight ? 2 * K : K);
-  for (int k = 0; k < K; ++k) {
+  for (int k = k0; k < K; ++k) {
     out[k] = to_bf16(src[k]);
     lo[k] = to_bf16(src[k] - from_bf16(out[k]));
     copy[k] = out[k];
   }
+}
+
+#if defined(__x86_64__)
+// to_bf16 on 16 lanes (round to nearest even; NaN stays NaN), widened back to fp32 in *wide.
+QV_AVX512 inline __m256i to_bf16_16(__m512 v, __m512* wide) {
+  const __m512i u = _mm512_castps_si512(v);
+  const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+  __m512i r = _mm512_srli_epi32(_mm512_add_epi32(u, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff))), 16);
+  const __mmask16 nan =
+      _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, _mm512_set1_epi32(0x7fffffff)), _mm512_set1_epi32(0x7f800000));
+  r = _mm512_mask_mov_epi32(r, nan, _mm512_or_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(0x40)));
+  *wide = _mm512_castsi512_ps(_mm512_slli_epi32(r, 16));
+  return _mm512_cvtepi32_epi16(r);
+}
+
+QV_AVX512 void split_row_avx512(const float* src, int K, bool weight, uint16_t* out) {
+  uint16_t* const lo = out + (weight ? K : 2 * K);
+  uint16_t* const copy = out + (weight ? 2 * K : K);
+  int k = 0;
+  for (; k + 16 <= K; k += 16) {
+    const __m512 v = _mm512_loadu_ps(src + k);
+    __m512 hv, lv;
+    const __m256i h = to_bf16_16(v, &hv);
+    const __m256i l = to_bf16_16(_mm512_sub_ps(v, hv), &lv);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + k), h);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(copy + k), h);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(lo + k), l);
+  }
+  split_row_scalar(src, k, K, weight, out);
+}
+#endif
+
+void split_row(Isa isa, const float* src, int K, bool weight, uint16_t* out) {
+#if defined(__x86_64__)
+  if (isa == Isa::Avx512) return split_row_avx512(src, K, weight, out);
+#endif
+  (void)isa;
+  split_row_scalar(src, 0, K, weight, out);
 }
 
 }  // namespace
@@ -193,7 +235,11 @@ class Dnnl {
   std::map<std::tuple<int, int, int, int>, Matmul> cache_;
 };
 
+std::atomic<uint64_t> matmuls_run{0};
+
 }  // namespace
+
+uint64_t bf16x3_matmuls() { return matmuls_run.load(std::memory_order_relaxed); }
 
 bool bf16x3_available() {
   Dnnl& d = Dnnl::get();
@@ -218,22 +264,25 @@ bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
   const int nt = gemm_tile_columns(GemmSplit::Bf16x3, K);
   const int n_tiles = (w.N + nt - 1) / nt;
   const int m_parts = gemm_row_parts(M, n_tiles, pool.size());
-  // Every primitive the jobs need, made before they start (a failure falls back whole).
+  // Every primitive the jobs need, made before they start (a failure falls back whole). Each
+  // writes a dense [rows][nb] block: oneDNN 2.6's brgemm matmul takes no strided destination
+  // (it would choose its generic GEMM), so the block is copied into y with the bias.
   for (int part = 0; part < m_parts; ++part) {
     const int rows = int(int64_t(M) * (part + 1) / m_parts) - int(int64_t(M) * part / m_parts);
-    if (!d.matmul(rows, nt, K3, ldy) || (w.N % nt && !d.matmul(rows, w.N % nt, K3, ldy))) return false;
+    if (!d.matmul(rows, nt, K3, nt) || (w.N % nt && !d.matmul(rows, w.N % nt, K3, w.N % nt))) return false;
   }
 
   thread_local std::vector<uint16_t> a_storage;  // the calling thread's; the jobs use `a`
   a_storage.resize(size_t(M) * K3);
   uint16_t* const a = a_storage.data();
   pool.parallel_for(size_t(M), 4, [&](size_t m0, size_t m1) {
-    for (size_t m = m0; m < m1; ++m) split_row(x + m * size_t(ldx), K, false, a + m * size_t(K3));
+    for (size_t m = m0; m < m1; ++m) split_row(isa, x + m * size_t(ldx), K, false, a + m * size_t(K3));
   });
   std::atomic<bool> failed{false};
   pool.parallel_for(size_t(n_tiles) * m_parts, 1, [&](size_t j0, size_t j1) {
     thread_local std::vector<uint16_t> tile;
-    thread_local std::vector<float> rows;  // the tile in fp32
+    thread_local std::vector<float> rows;   // the tile in fp32
+    thread_local std::vector<float> block;  // the job's output
     tile.resize(size_t(nt) * K3);
     rows.resize(size_t(nt) * K);
     library_threads(1);
@@ -244,17 +293,24 @@ bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
       const int m0 = int(int64_t(M) * part / m_parts), m1 = int(int64_t(M) * (part + 1) / m_parts);
       if (have != t) {
         widen_columns(isa, w, n0, nb, rows.data());
-        for (int j = 0; j < nb; ++j) split_row(rows.data() + size_t(j) * K, K, true, tile.data() + size_t(j) * K3);
+        for (int j = 0; j < nb; ++j) split_row(isa, rows.data() + size_t(j) * K, K, true, tile.data() + size_t(j) * K3);
         have = t;
       }
-      const Matmul* mm = d.matmul(m1 - m0, nb, K3, ldy);
-      if (!mm || !d.run(*mm, a + size_t(m0) * K3, tile.data(), y + size_t(m0) * ldy + n0)) {
+      const Matmul* mm = d.matmul(m1 - m0, nb, K3, nb);
+      block.resize(size_t(m1 - m0) * nb);
+      if (!mm || !d.run(*mm, a + size_t(m0) * K3, tile.data(), block.data())) {
         failed = true;
         break;
       }
-      if (bias)
-        for (int m = m0; m < m1; ++m)
-          for (int n = 0; n < nb; ++n) y[size_t(m) * ldy + n0 + n] += bias[n0 + n];
+      matmuls_run.fetch_add(1, std::memory_order_relaxed);
+      for (int m = m0; m < m1; ++m) {
+        const float* src = block.data() + size_t(m - m0) * nb;
+        float* dst = y + size_t(m) * ldy + n0;
+        if (bias)
+          for (int n = 0; n < nb; ++n) dst[n] = src[n] + bias[n0 + n];
+        else
+          std::memcpy(dst, src, sizeof(float) * size_t(nb));
+      }
     }
   });
   if (failed) std::fprintf(stderr, "qwenvl: oneDNN bf16 matmul failed for %dx%dx%d; using fp32\n", M, w.N, K);
@@ -264,6 +320,7 @@ bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
 #else
 
 bool bf16x3_available() { return false; }
+uint64_t bf16x3_matmuls() { return 0; }
 bool bf16x3_has_amx() { return false; }
 bool bf16x3_linear(ThreadPool&, Isa, const float*, int, const FastWeight&, const float*, float*, int, int) {
   return false;
