@@ -24,7 +24,9 @@ BENCH_ARGS=${BENCH_ARGS:---runs 3 --decode 128 --skip sampled,engine}
 T0=$(date +%s)
 stamp() { echo "[$(($(date +%s) - T0))s] $*"; }
 
-if [ ! -f /usr/include/dnnl.h ]; then
+have_dnnl=0
+for prefix in /usr ${CMAKE_PREFIX_PATH//:/ }; do [ -f "$prefix/include/dnnl.h" ] && have_dnnl=1; done
+if [ $have_dnnl = 0 ]; then
   echo "note: libdnnl-dev is not installed; the build falls back to OpenBLAS (slower prompts and vision)."
 fi
 CKPT_PID=""
