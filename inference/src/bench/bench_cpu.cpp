@@ -12,6 +12,7 @@
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cpu/gemm.h"
+#include "cpu/profile.h"
 #include "cpu/speed.h"
 #include "util/half.h"
 
@@ -100,6 +101,8 @@ int gemm_sweep(ThreadPool& pool, const std::string& widths) {
   }
   cpu::set_gemm_split(split);
   cpu::set_gemm_tile_columns(0);
+  // QWENVL_CPU_PROFILE: the bf16 splits' phases, summed over the pool's threads.
+  if (cpu::profile::enabled()) std::fprintf(stderr, "\n%s", cpu::profile::report().c_str());
   std::printf("%s\n", out.dump(2).c_str());
   return 0;
 }

@@ -34,10 +34,10 @@ void fast_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWei
 // How prompts and the vision encoder compute their GEMMs: Tiles (each job widens a tile of W and
 // runs a one-thread fp32 sgemm on it, a job per pool thread) or Bf16x3 (three bf16 products
 // summed in fp32 by oneDNN's matmul, tile by tile on the pool, gemm_bf16.cpp: within 1e-5 of
-// fp32, meant for Intel AMX; fp16-column weights and machines where oneDNN has no fast bf16
-// matmul fall back to Tiles). Default: Tiles (the measured best so far, docs/benchmarks.md);
-// QWENVL_CPU_GEMM=tiles|bf16x3 overrides; process-wide. (One sgemm per panel on oneDNN's OpenMP
-// threads was measured too, and lost everywhere.)
+// fp32, meant for Intel AMX). fp16-column weights and machines where oneDNN has no fast bf16
+// matmul use Tiles. Default: Tiles (the measured best, docs/benchmarks.md; one bf16 product
+// alone was measured too, and misses even the CUDA backend's bars); QWENVL_CPU_GEMM=tiles|bf16x3
+// overrides; process-wide.
 enum class GemmSplit { Tiles, Bf16x3 };
 GemmSplit gemm_split();
 void set_gemm_split(GemmSplit s);
@@ -65,7 +65,8 @@ void widen_columns(Isa isa, const FastWeight& w, int n0, int nb, float* out);
 bool bf16x3_available();    // oneDNN has a fast (brgemm) bf16 matmul here
 bool bf16x3_has_amx();      // ... and it runs on AMX
 uint64_t bf16x3_matmuls();  // bf16 matmuls run so far (tests check the split did not fall back)
-// The Bf16x3 split; false (y unspecified) when oneDNN cannot run it, and the caller falls back.
+// The Bf16x3 split; false (y unspecified) when oneDNN cannot run it, and the caller falls back
+// to the fp32 tiles.
 bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
                    int ldy, int ldx);
 
