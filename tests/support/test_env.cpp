@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 
 namespace qwenvl::test {
 
@@ -26,12 +27,40 @@ std::string checkpoint_dir(const std::string& name) {
   return env_or("QWENVL_TEST_CHECKPOINTS", QWENVL_TEST_CHECKPOINTS) + "/" + name;
 }
 
+namespace {
+
+// The folders make_temp_dir made, removed with everything in them when the test process ends.
+class TempDirs {
+ public:
+  void add(const std::string& dir) {
+    std::lock_guard<std::mutex> lock(mu_);
+    dirs_.push_back(dir);
+  }
+  ~TempDirs() {
+    std::error_code ec;
+    for (const std::string& d : dirs_) std::filesystem::remove_all(d, ec);
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> dirs_;
+};
+
+TempDirs& temp_dirs() {
+  static TempDirs dirs;
+  return dirs;
+}
+
+}  // namespace
+
 std::string make_temp_dir(const std::string& prefix) {
   std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
   char* p = ::mkdtemp(buf.data());
-  return p ? std::string(p) : std::string();
+  if (!p) return std::string();
+  temp_dirs().add(p);
+  return std::string(p);
 }
 
 Status make_checkpoint(const std::string& out_dir, const std::vector<std::string>& args) {

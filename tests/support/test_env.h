@@ -16,7 +16,7 @@ std::string cli_path();                       // the qwenvl-cli binary
 std::string checkpoint_dir(const std::string& name);
 // Runs make_checkpoint.py OUT ARGS... now (for checkpoints a single test needs).
 Status make_checkpoint(const std::string& out_dir, const std::vector<std::string>& args);
-// A fresh empty directory under the system temp folder.
+// A fresh empty directory under the system temp folder, removed when the process ends.
 std::string make_temp_dir(const std::string& prefix);
 
 struct CommandResult {

@@ -50,7 +50,8 @@ struct ServerProcess {
                    extra);
     static const QRegularExpression serving(QStringLiteral("on http://127\\.0\\.0\\.1:(\\d+)"));
     QByteArray err;
-    QTest::qWaitFor(
+    // The callers check `port` (0: the server never said where it serves).
+    const bool settled = QTest::qWaitFor(
         [&] {
           err += proc.readAllStandardError();
           const auto m = serving.match(QString::fromUtf8(err));
@@ -58,6 +59,7 @@ struct ServerProcess {
           return port != 0 || proc.state() == QProcess::NotRunning;
         },
         120000);
+    Q_UNUSED(settled);
   }
   QString url() const { return QStringLiteral("http://127.0.0.1:%1").arg(port); }
   int stop() {
