@@ -57,18 +57,15 @@ void test_rmsnorm(Rng& rng, int rows, int width) {
   expect_close(tag + " in place", from_half(dres.download()), out, out_r);
 }
 
-void test_layernorm(Rng& rng, int rows, int width, int period) {
-  const size_t n = static_cast<size_t>(rows) * width;
-  const auto x = rng.normal(n, 2.f), y = rng.normal(static_cast<size_t>(period) * width),
-             w = rng.normal(width, 0.1f, 1.f), b = rng.normal(width, 0.1f);
-  const auto xr = round_half(x), yr = round_half(y), wr = round_half(w), br = round_half(b);
-  std::vector<double> out(n), out_r(n), res(n), res_r(n);
+// LayerNorm of each row of the residual stream, in double (out from res) and as the kernel
+// rounds (out_r from the fp16 stream res_r, the fp16 weights and an fp16 output).
+void layernorm_reference(const std::vector<double>& res, const std::vector<double>& res_r, int rows, int width,
+                         const std::vector<float>& w, const std::vector<float>& b, const std::vector<float>& wr,
+                         const std::vector<float>& br, std::vector<double>& out, std::vector<double>& out_r) {
   for (int r = 0; r < rows; ++r) {
     double m = 0, mr = 0;
     for (int c = 0; c < width; ++c) {
-      const size_t i = static_cast<size_t>(r) * width + c, j = static_cast<size_t>(r % period) * width + c;
-      res[i] = x[i] + y[j];
-      res_r[i] = rf(xr[i] + yr[j]);
+      const size_t i = static_cast<size_t>(r) * width + c;
       m += res[i];
       mr += res_r[i];
     }
@@ -87,6 +84,21 @@ void test_layernorm(Rng& rng, int rows, int width, int period) {
       out_r[i] = rf((res_r[i] - mr) * rsr * wr[c] + br[c]);
     }
   }
+}
+
+void test_layernorm(Rng& rng, int rows, int width, int period) {
+  const size_t n = static_cast<size_t>(rows) * width;
+  const auto x = rng.normal(n, 2.f), y = rng.normal(static_cast<size_t>(period) * width),
+             w = rng.normal(width, 0.1f, 1.f), b = rng.normal(width, 0.1f);
+  const auto xr = round_half(x), yr = round_half(y), wr = round_half(w), br = round_half(b);
+  std::vector<double> out(n), out_r(n), res(n), res_r(n);
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < width; ++c) {
+      const size_t i = static_cast<size_t>(r) * width + c, j = static_cast<size_t>(r % period) * width + c;
+      res[i] = x[i] + y[j];
+      res_r[i] = rf(xr[i] + yr[j]);
+    }
+  layernorm_reference(res, res_r, rows, width, w, b, wr, br, out, out_r);
   Dev<uint16_t> dx(n), dy(y.size()), dw(width), db(width), dres(n), dout(n);
   dx.upload(to_half(x));
   dy.upload(to_half(y));
@@ -111,30 +123,12 @@ void test_layernorm_block(Rng& rng, int rows, int width, bool with_y, bool with_
              b = rng.normal(width, 0.1f);
   const auto xr = round_half(x), yr = round_half(y), ybr = round_half(yb), wr = round_half(w), br = round_half(b);
   std::vector<double> res(n), res_r(n), out(n), out_r(n);
-  for (int r = 0; r < rows; ++r) {
-    double m = 0, mr = 0;
-    for (int c = 0; c < width; ++c) {
-      const size_t i = static_cast<size_t>(r) * width + c;
-      res[i] = with_y ? x[i] + y[i] + static_cast<double>(yb[c]) : x[i];
-      res_r[i] = with_y ? rf(xr[i] + rf(yr[i] + ybr[c])) : xr[i];
-      m += res[i];
-      mr += res_r[i];
-    }
-    m /= width;
-    mr /= width;
-    double v = 0, vr = 0;
-    for (int c = 0; c < width; ++c) {
-      const size_t i = static_cast<size_t>(r) * width + c;
-      v += (res[i] - m) * (res[i] - m);
-      vr += (res_r[i] - mr) * (res_r[i] - mr);
-    }
-    const double rs = 1 / std::sqrt(v / width + 1e-6), rsr = 1 / std::sqrt(vr / width + 1e-6);
-    for (int c = 0; c < width; ++c) {
-      const size_t i = static_cast<size_t>(r) * width + c;
-      out[i] = (res[i] - m) * rs * w[c] + b[c];
-      out_r[i] = rf((res_r[i] - mr) * rsr * wr[c] + br[c]);
-    }
+  for (size_t i = 0; i < n; ++i) {
+    const size_t c = i % static_cast<size_t>(width);
+    res[i] = with_y ? x[i] + y[i] + static_cast<double>(yb[c]) : x[i];
+    res_r[i] = with_y ? rf(xr[i] + rf(yr[i] + ybr[c])) : xr[i];
   }
+  layernorm_reference(res, res_r, rows, width, w, b, wr, br, out, out_r);
   Dev<uint16_t> dx(n + shift), dy(n + shift), dyb(width + shift), dw(width + shift), db(width + shift);
   dx.poison();
   dy.poison();

@@ -35,6 +35,15 @@ class TestCliArgs : public QObject {
       QVERIFY2(!parse_real(bad, 0, 5), bad);
   }
 
+  void listsSplitAtCommas() {
+    using List = std::vector<std::string>;
+    QCOMPARE(split_list("128,1792"), (List{"128", "1792"}));
+    QCOMPARE(split_list("sampled"), (List{"sampled"}));
+    QCOMPARE(split_list(",a,,b,"), (List{"a", "b"}));
+    QVERIFY(split_list("").empty());
+    QVERIFY(split_list(",,").empty());
+  }
+
   void optionsReportTheNameAndTheRange() {
     Args args({"--top-k", "4294967301", "--threads", "8", "--seed", "18446744073709551615", "--top-p", "0.25"});
     QVERIFY(args.ok());

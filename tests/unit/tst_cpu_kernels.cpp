@@ -14,6 +14,7 @@
 
 #include "cpu/gemm.h"
 #include "cpu/kernels.h"
+#include "cpu/speed.h"
 #include "util/half.h"
 
 using namespace qwenvl;
@@ -23,30 +24,14 @@ namespace {
 
 // A random GPTQ layer: asymmetric zero points, scales over several binades (so that
 // s * (q - z) needs fp16 rounding), random nibbles.
-struct RandomGptq {
-  std::vector<uint32_t> qweight, qzeros;
-  std::vector<uint16_t> scales;
-  TensorView tq, tz, ts;
-  GptqLinear l;
-  RandomGptq(int N, int K, int G, uint32_t seed) {
+struct RandomGptq : OwnedGptq {
+  RandomGptq(int N, int K, int G, uint32_t seed) : OwnedGptq(K, N, G) {
     std::mt19937 rng(seed);
-    qweight.resize(size_t(K / 8) * N);
-    qzeros.resize(size_t(K / G) * (N / 8));
-    scales.resize(size_t(K / G) * N);
     for (auto& w : qweight) w = rng();
     for (auto& z : qzeros) z = rng();
     std::uniform_real_distribution<float> u(0.5f, 2.0f);
     std::uniform_int_distribution<int> e(-9, -2);
     for (auto& s : scales) s = float_to_half(std::ldexp(u(rng), e(rng)));
-    tq.data = reinterpret_cast<const uint8_t*>(qweight.data());
-    tz.data = reinterpret_cast<const uint8_t*>(qzeros.data());
-    ts.data = reinterpret_cast<const uint8_t*>(scales.data());
-    l.in_features = K;
-    l.out_features = N;
-    l.group_size = G;
-    l.qweight = &tq;
-    l.qzeros = &tz;
-    l.scales = &ts;
   }
 };
 

@@ -38,18 +38,13 @@ double best_seconds(int reps, Fn fn) {
 // over int4 at the 286-token prompt. Width 0 is the split's own choice.
 int gemm_sweep(ThreadPool& pool, const std::string& widths) {
   std::vector<int> nts;
-  for (size_t pos = 0; pos <= widths.size();) {
-    const size_t comma = std::min(widths.find(',', pos), widths.size());
-    const std::string item = widths.substr(pos, comma - pos);
-    if (!item.empty()) {
-      const int nt = std::atoi(item.c_str());
-      if (nt != 0 && (nt < 16 || nt > 1024 || nt % 16)) {
-        std::fprintf(stderr, "qwenvl-bench cpu: --gemm-sweep widths are 0 or multiples of 16 up to 1024\n");
-        return 2;
-      }
-      nts.push_back(nt);
+  for (const std::string& item : split_list(widths)) {
+    const std::optional<int64_t> nt = parse_integer(item, 0, 1024);
+    if (!nt || (*nt != 0 && (*nt < 16 || *nt % 16))) {
+      std::fprintf(stderr, "qwenvl-bench cpu: --gemm-sweep widths are 0 or multiples of 16 up to 1024\n");
+      return 2;
     }
-    pos = comma + 1;
+    nts.push_back(static_cast<int>(*nt));
   }
   struct Shape {
     const char* name;

@@ -116,34 +116,17 @@ int run_model(const std::vector<std::string>& argv) {
   if (device != "cuda" && device != "cpu") return usage("--device must be cuda or cpu");
   const int runs = std::max(1, std::stoi(args.get("runs").value_or("3")));
   bool skip_sampled = false, skip_engine = false;
-  if (auto list = args.get("skip")) {
-    std::string item;
-    for (size_t i = 0; i <= list->size(); ++i) {
-      if (i < list->size() && (*list)[i] != ',') {
-        item += (*list)[i];
-        continue;
-      }
-      if (item == "sampled")
-        skip_sampled = true;
-      else if (item == "engine")
-        skip_engine = true;
-      else if (!item.empty())
-        return usage("--skip takes sampled and/or engine, not '" + item + "'");
-      item.clear();
-    }
+  for (const std::string& item : split_list(args.get("skip").value_or(""))) {
+    if (item == "sampled")
+      skip_sampled = true;
+    else if (item == "engine")
+      skip_engine = true;
+    else
+      return usage("--skip takes sampled and/or engine, not '" + item + "'");
   }
   std::vector<int> decode_lengths;
-  {
-    std::string list = args.get("decode").value_or("1792,7934");
-    size_t pos = 0;
-    while (pos < list.size()) {
-      const size_t comma = list.find(',', pos);
-      const std::string item = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-      if (!item.empty()) decode_lengths.push_back(std::stoi(item));
-      if (comma == std::string::npos) break;
-      pos = comma + 1;
-    }
-  }
+  for (const std::string& item : split_list(args.get("decode").value_or("1792,7934")))
+    decode_lengths.push_back(std::stoi(item));
   const int max_decode = decode_lengths.empty() ? 0 : *std::max_element(decode_lengths.begin(), decode_lengths.end());
   const int max_context = std::stoi(args.get("max-context").value_or(std::to_string(std::max(2304, 300 + max_decode))));
 

@@ -27,6 +27,16 @@ std::optional<uint64_t> parse_unsigned(std::string_view text) {
   return v;
 }
 
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> items;
+  while (!text.empty()) {
+    const size_t comma = std::min(text.find(','), text.size());
+    if (comma > 0) items.emplace_back(text.substr(0, comma));
+    text.remove_prefix(std::min(comma + 1, text.size()));
+  }
+  return items;
+}
+
 std::optional<double> parse_real(std::string_view text, double lo, double hi) {
   // strtod needs a terminated string, skips leading spaces and accepts "nan" and "inf": all are
   // refused here, so only plain decimal numbers get through.

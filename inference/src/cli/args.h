@@ -15,6 +15,8 @@ std::optional<int64_t> parse_integer(std::string_view text, int64_t lo, int64_t 
 std::optional<uint64_t> parse_unsigned(std::string_view text);
 // A finite decimal number in [lo, hi] ("0.7", "1e-3"); nullopt for nan, inf or trailing text.
 std::optional<double> parse_real(std::string_view text, double lo, double hi);
+// The items of a comma-separated list ("128,1792"), empty items left out.
+std::vector<std::string> split_list(std::string_view text);
 
 class Args {
  public:

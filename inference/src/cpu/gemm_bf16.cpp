@@ -18,7 +18,6 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -130,22 +129,8 @@ namespace {
 struct Matmul {
   dnnl_primitive_desc_t pd = nullptr;
   dnnl_primitive_t prim = nullptr;
-  // Blocked weights (the layout oneDNN picks for AMX): the tile is reordered into it first.
-  dnnl_primitive_desc_t reorder_pd = nullptr;
-  dnnl_primitive_t reorder = nullptr;
   bool amx = false;
 };
-
-// QWENVL_CPU_BF16_BLOCKED=1: reorder each tile into the weights layout oneDNN picks (for AMX, a
-// blocked one) before the matmul, instead of handing it the tile as it is (oneDNN then copies it
-// inside). Off by default: on the build machine the reorder cost more than the matmul gained.
-bool blocked_weights() {
-  static const bool on = [] {
-    const char* v = std::getenv("QWENVL_CPU_BF16_BLOCKED");
-    return v && std::strcmp(v, "1") == 0;
-  }();
-  return on;
-}
 
 class Dnnl {
  public:
@@ -156,21 +141,50 @@ class Dnnl {
   bool ok() const { return engine_ != nullptr; }
 
   // The matmul of an [M][K3] bf16 A' by a [K3][N] bf16 W' stored column by column (row n of the
-  // weights is contiguous), into fp32 y with row stride ldy; null when oneDNN has none.
-  const Matmul* matmul(int M, int N, int K3, int ldy) {
+  // weights is contiguous), into a dense [M][N] fp32 block: oneDNN 2.6's brgemm matmul takes no
+  // strided destination (it would choose its generic GEMM). Null when oneDNN has no fast one.
+  const Matmul* matmul(int M, int N, int K3) {
     std::lock_guard<std::mutex> lock(mu_);
-    const auto key = std::make_tuple(M, N, K3, ldy);
+    const auto key = std::make_tuple(M, N, K3);
     auto it = cache_.find(key);
     if (it != cache_.end()) return it->second.prim ? &it->second : nullptr;
     Matmul& m = cache_[key];
-    if (!create(m, M, N, K3, ldy, blocked_weights()) && !create(m, M, N, K3, ldy, false)) return nullptr;
+    dnnl_memory_desc_t a, w, c;
+    const dnnl_dims_t ad = {M, K3}, as = {K3, 1};
+    const dnnl_dims_t wd = {K3, N}, ws = {1, K3};
+    const dnnl_dims_t cd = {M, N}, cs = {N, 1};
+    if (dnnl_memory_desc_init_by_strides(&a, 2, ad, dnnl_bf16, as) != dnnl_success ||
+        dnnl_memory_desc_init_by_strides(&w, 2, wd, dnnl_bf16, ws) != dnnl_success ||
+        dnnl_memory_desc_init_by_strides(&c, 2, cd, dnnl_f32, cs) != dnnl_success)
+      return nullptr;
+    dnnl_matmul_desc_t desc;
+    if (dnnl_matmul_desc_init(&desc, &a, &w, nullptr, &c) != dnnl_success) return nullptr;
+    // The scratchpad is the calling thread's (run()), so jobs may run one primitive at once.
+    dnnl_primitive_attr_t attr = nullptr;
+    if (dnnl_primitive_attr_create(&attr) != dnnl_success) return nullptr;
+    dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
+    const dnnl_status_t st = dnnl_primitive_desc_create(&m.pd, &desc, attr, engine_, nullptr);
+    dnnl_primitive_attr_destroy(attr);
+    if (st != dnnl_success) {
+      m.pd = nullptr;
+      return nullptr;
+    }
+    const char* impl = nullptr;
+    dnnl_primitive_desc_query(m.pd, dnnl_query_impl_info_str, 0, &impl);
+    // A reference or generic-GEMM implementation would be slower than the fp32 path.
+    const bool fast = impl && (std::strstr(impl, "brg") || std::strstr(impl, "amx"));
+    m.amx = impl && std::strstr(impl, "amx");
+    if (!fast || dnnl_primitive_create(&m.prim, m.pd) != dnnl_success) {
+      dnnl_primitive_desc_destroy(m.pd);
+      m.pd = nullptr;
+      m.prim = nullptr;
+      return nullptr;
+    }
     return &m;
   }
 
   // On the calling thread, with its own stream (destroyed when the thread ends) and scratchpad.
-  // same_weights: w and m are those of this thread's previous call, so the blocked copy made
-  // then is still good.
-  bool run(const Matmul& m, const uint16_t* a, const uint16_t* w, float* y, bool same_weights) {
+  bool run(const Matmul& m, const uint16_t* a, const uint16_t* w, float* y) {
     struct Stream {
       dnnl_stream_t s = nullptr;
       ~Stream() {
@@ -178,7 +192,7 @@ class Dnnl {
       }
     };
     thread_local Stream own;
-    thread_local std::vector<unsigned char> scratch, blocked;
+    thread_local std::vector<unsigned char> scratch;
     if (!own.s && dnnl_stream_create(&own.s, engine_, dnnl_stream_default_flags) != dnnl_success) return false;
     const dnnl_stream_t stream = own.s;
     const dnnl_memory_desc_t* ad = dnnl_primitive_desc_query_md(m.pd, dnnl_query_src_md, 0);
@@ -188,30 +202,11 @@ class Dnnl {
     const size_t scratch_bytes = sd ? dnnl_memory_desc_get_size(sd) : 0;
     if (scratch.size() < scratch_bytes + 64) scratch.resize(scratch_bytes + 64);
     void* scratch_ptr = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64;
-    dnnl_memory_t am = nullptr, wm = nullptr, cm = nullptr, sm = nullptr, plain = nullptr;
-    bool ok = true;
-    if (m.reorder) {
-      // The tile into the matmul's blocked layout (a reorder needs no scratchpad).
-      profile::Scope scope("bf16.reorder");
-      const size_t bytes = dnnl_memory_desc_get_size(wd);
-      if (blocked.size() < bytes + 64) {
-        blocked.resize(bytes + 64);
-        same_weights = false;
-      }
-      void* dst = blocked.data() + (64 - reinterpret_cast<uintptr_t>(blocked.data()) % 64) % 64;
-      const dnnl_memory_desc_t* pd_src = dnnl_primitive_desc_query_md(m.reorder_pd, dnnl_query_src_md, 0);
-      ok = dnnl_memory_create(&plain, pd_src, engine_, const_cast<uint16_t*>(w)) == dnnl_success &&
-           dnnl_memory_create(&wm, wd, engine_, dst) == dnnl_success;
-      if (ok && !same_weights) {
-        const dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, plain}, {DNNL_ARG_TO, wm}};
-        ok = dnnl_primitive_execute(m.reorder, stream, 2, args) == dnnl_success;
-      }
-    } else {
-      ok = dnnl_memory_create(&wm, wd, engine_, const_cast<uint16_t*>(w)) == dnnl_success;
-    }
-    ok = ok && dnnl_memory_create(&am, ad, engine_, const_cast<uint16_t*>(a)) == dnnl_success &&
-         dnnl_memory_create(&cm, cd, engine_, y) == dnnl_success &&
-         (!scratch_bytes || dnnl_memory_create(&sm, sd, engine_, scratch_ptr) == dnnl_success);
+    dnnl_memory_t am = nullptr, wm = nullptr, cm = nullptr, sm = nullptr;
+    bool ok = dnnl_memory_create(&am, ad, engine_, const_cast<uint16_t*>(a)) == dnnl_success &&
+              dnnl_memory_create(&wm, wd, engine_, const_cast<uint16_t*>(w)) == dnnl_success &&
+              dnnl_memory_create(&cm, cd, engine_, y) == dnnl_success &&
+              (!scratch_bytes || dnnl_memory_create(&sm, sd, engine_, scratch_ptr) == dnnl_success);
     if (ok) {
       profile::Scope scope("bf16.matmul");
       const dnnl_exec_arg_t args[4] = {
@@ -219,78 +214,28 @@ class Dnnl {
       ok = dnnl_primitive_execute(m.prim, stream, scratch_bytes ? 4 : 3, args) == dnnl_success &&
            dnnl_stream_wait(stream) == dnnl_success;
     }
-    for (dnnl_memory_t mem : {am, wm, cm, sm, plain})
+    for (dnnl_memory_t mem : {am, wm, cm, sm})
       if (mem) dnnl_memory_destroy(mem);
     return ok;
   }
 
  private:
-  // One matmul primitive (and, for blocked weights, the reorder into them); false leaves m empty.
-  bool create(Matmul& m, int M, int N, int K3, int ldy, bool blocked) {
-    destroy(m);
-    dnnl_memory_desc_t a, w, plain_w, c;
-    const dnnl_dims_t ad = {M, K3}, as = {K3, 1};
-    const dnnl_dims_t wd = {K3, N}, ws = {1, K3};
-    const dnnl_dims_t cd = {M, N}, cs = {ldy, 1};
-    if (dnnl_memory_desc_init_by_strides(&a, 2, ad, dnnl_bf16, as) != dnnl_success ||
-        dnnl_memory_desc_init_by_strides(&plain_w, 2, wd, dnnl_bf16, ws) != dnnl_success ||
-        dnnl_memory_desc_init_by_strides(&c, 2, cd, dnnl_f32, cs) != dnnl_success)
-      return false;
-    if (blocked) {
-      if (dnnl_memory_desc_init_by_tag(&w, 2, wd, dnnl_bf16, dnnl_format_tag_any) != dnnl_success) return false;
-    } else {
-      w = plain_w;
-    }
-    dnnl_matmul_desc_t desc;
-    if (dnnl_matmul_desc_init(&desc, &a, &w, nullptr, &c) != dnnl_success) return false;
-    // The scratchpad is the calling thread's (run()), so jobs may run one primitive at once.
-    dnnl_primitive_attr_t attr = nullptr;
-    if (dnnl_primitive_attr_create(&attr) != dnnl_success) return false;
-    dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
-    const dnnl_status_t st = dnnl_primitive_desc_create(&m.pd, &desc, attr, engine_, nullptr);
-    if (st != dnnl_success) m.pd = nullptr;
-    const char* impl = nullptr;
-    if (m.pd) dnnl_primitive_desc_query(m.pd, dnnl_query_impl_info_str, 0, &impl);
-    // A reference or generic-GEMM implementation would be slower than the fp32 path.
-    const bool fast = impl && (std::strstr(impl, "brg") || std::strstr(impl, "amx"));
-    m.amx = impl && std::strstr(impl, "amx");
-    bool ok = fast && dnnl_primitive_create(&m.prim, m.pd) == dnnl_success;
-    if (ok && blocked) {
-      const dnnl_memory_desc_t* chosen = dnnl_primitive_desc_query_md(m.pd, dnnl_query_weights_md, 0);
-      ok = chosen &&
-           dnnl_reorder_primitive_desc_create(&m.reorder_pd, &plain_w, engine_, chosen, engine_, attr) == dnnl_success;
-      if (!ok) m.reorder_pd = nullptr;
-      const dnnl_memory_desc_t* rs =
-          ok ? dnnl_primitive_desc_query_md(m.reorder_pd, dnnl_query_scratchpad_md, 0) : nullptr;
-      ok = ok && (!rs || dnnl_memory_desc_get_size(rs) == 0) &&
-           dnnl_primitive_create(&m.reorder, m.reorder_pd) == dnnl_success;
-    }
-    dnnl_primitive_attr_destroy(attr);
-    if (!ok) destroy(m);
-    return ok;
-  }
-
-  static void destroy(Matmul& m) {
-    if (m.reorder) dnnl_primitive_destroy(m.reorder);
-    if (m.reorder_pd) dnnl_primitive_desc_destroy(m.reorder_pd);
-    if (m.prim) dnnl_primitive_destroy(m.prim);
-    if (m.pd) dnnl_primitive_desc_destroy(m.pd);
-    m = Matmul();
-  }
-
   Dnnl() {
     gemm_library_init();
     if (dnnl_engine_create(&engine_, dnnl_cpu, 0) != dnnl_success) engine_ = nullptr;
   }
   ~Dnnl() {
-    for (auto& [key, m] : cache_) destroy(m);
+    for (auto& [key, m] : cache_) {
+      if (m.prim) dnnl_primitive_destroy(m.prim);
+      if (m.pd) dnnl_primitive_desc_destroy(m.pd);
+    }
     if (engine_) dnnl_engine_destroy(engine_);
   }
   Dnnl(const Dnnl&) = delete;
   Dnnl& operator=(const Dnnl&) = delete;
   dnnl_engine_t engine_ = nullptr;
   std::mutex mu_;
-  std::map<std::tuple<int, int, int, int>, Matmul> cache_;
+  std::map<std::tuple<int, int, int>, Matmul> cache_;
 };
 
 std::atomic<uint64_t> matmuls_run{0};
@@ -301,13 +246,13 @@ uint64_t bf16x3_matmuls() { return matmuls_run.load(std::memory_order_relaxed); 
 
 bool bf16x3_available() {
   Dnnl& d = Dnnl::get();
-  return d.ok() && d.matmul(64, 64, 3 * 64, 64) != nullptr;
+  return d.ok() && d.matmul(64, 64, 3 * 64) != nullptr;
 }
 
 bool bf16x3_has_amx() {
   Dnnl& d = Dnnl::get();
   if (!d.ok()) return false;
-  const Matmul* m = d.matmul(64, 64, 3 * 64, 64);
+  const Matmul* m = d.matmul(64, 64, 3 * 64);
   return m && m->amx;
 }
 
@@ -326,7 +271,7 @@ bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
   // (it would choose its generic GEMM), so the block is copied into y with the bias.
   for (int part = 0; part < m_parts; ++part) {
     const int rows = int(int64_t(M) * (part + 1) / m_parts) - int(int64_t(M) * part / m_parts);
-    if (!d.matmul(rows, nt, K3, nt) || (w.N % nt && !d.matmul(rows, w.N % nt, K3, w.N % nt))) return false;
+    if (!d.matmul(rows, nt, K3) || (w.N % nt && !d.matmul(rows, w.N % nt, K3))) return false;
   }
 
   thread_local std::vector<uint16_t> a_storage;  // the calling thread's; the jobs use `a`
@@ -345,25 +290,22 @@ bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
     rows.resize(size_t(nt) * K);
     library_threads(1);
     int have = -1;
-    const Matmul* last = nullptr;  // the previous job's matmul, while the tile is unchanged
     for (size_t job = j0; job < j1 && !failed.load(std::memory_order_relaxed); ++job) {
       const int t = int(job / m_parts), part = int(job % m_parts);
       const int n0 = t * nt, nb = std::min(nt, w.N - n0);
       const int m0 = int(int64_t(M) * part / m_parts), m1 = int(int64_t(M) * (part + 1) / m_parts);
       if (have != t) {
         profile::Scope scope("bf16.prep_w");
-        last = nullptr;
         widen_columns(isa, w, n0, nb, rows.data());
         for (int j = 0; j < nb; ++j) split_row(isa, rows.data() + size_t(j) * K, K, true, tile.data() + size_t(j) * K3);
         have = t;
       }
-      const Matmul* mm = d.matmul(m1 - m0, nb, K3, nb);
+      const Matmul* mm = d.matmul(m1 - m0, nb, K3);
       block.resize(size_t(m1 - m0) * nb);
-      if (!mm || !d.run(*mm, a + size_t(m0) * K3, tile.data(), block.data(), mm == last)) {
+      if (!mm || !d.run(*mm, a + size_t(m0) * K3, tile.data(), block.data())) {
         failed = true;
         break;
       }
-      last = mm;
       matmuls_run.fetch_add(1, std::memory_order_relaxed);
       profile::Scope scope("bf16.copy_out");
       for (int m = m0; m < m1; ++m) {

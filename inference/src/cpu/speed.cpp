@@ -46,34 +46,34 @@ double measure_copy_bandwidth(ThreadPool& pool, size_t bytes, int reps) {
   return best;
 }
 
+OwnedGptq::OwnedGptq(int K, int N, int G)
+    : qweight(size_t(K / 8) * N), qzeros(size_t(K / G) * (N / 8)), scales(size_t(K / G) * N) {
+  tq.data = reinterpret_cast<const uint8_t*>(qweight.data());
+  tz.data = reinterpret_cast<const uint8_t*>(qzeros.data());
+  ts.data = reinterpret_cast<const uint8_t*>(scales.data());
+  l.in_features = K;
+  l.out_features = N;
+  l.group_size = G;
+  l.qweight = &tq;
+  l.qzeros = &tz;
+  l.scales = &ts;
+}
+
 namespace {
 
-// A K x N GPTQ layer in the checkpoint's layout: random nibbles, symmetric zeros, scale 2^-7.
-struct RandomGptq {
-  std::vector<uint32_t> qweight, qzeros;
-  std::vector<uint16_t> scales;
-  TensorView tq, tz, ts;
-  GptqLinear l;
-  RandomGptq(int K, int N, int G, uint32_t seed)
-      : qweight(size_t(K / 8) * N), qzeros(size_t(K / G) * (N / 8), 0x77777777u), scales(size_t(K / G) * N, 0x2000) {
-    std::mt19937 rng(seed);
-    for (auto& w : qweight) w = rng();
-    tq.data = reinterpret_cast<const uint8_t*>(qweight.data());
-    tz.data = reinterpret_cast<const uint8_t*>(qzeros.data());
-    ts.data = reinterpret_cast<const uint8_t*>(scales.data());
-    l.in_features = K;
-    l.out_features = N;
-    l.group_size = G;
-    l.qweight = &tq;
-    l.qzeros = &tz;
-    l.scales = &ts;
-  }
-};
+// Random nibbles from `seed`, symmetric zeros (every word 0x77777777, as the checkpoint's), scale 2^-7.
+void randomise_symmetric(OwnedGptq& g, uint32_t seed) {
+  std::mt19937 rng(seed);
+  for (auto& w : g.qweight) w = rng();
+  std::fill(g.qzeros.begin(), g.qzeros.end(), 0x77777777u);
+  std::fill(g.scales.begin(), g.scales.end(), uint16_t(0x2000));
+}
 
 }  // namespace
 
 PackedInt4 random_int4_layer(int K, int N, int G, uint32_t seed) {
-  const RandomGptq r(K, N, G, seed);
+  OwnedGptq r(K, N, G);
+  randomise_symmetric(r, seed);
   return PackedInt4(r.l);  // copies what it needs
 }
 
@@ -83,7 +83,8 @@ double measure_int4_gemv_bandwidth(ThreadPool& pool, Isa isa, size_t bytes, int 
   const int K = 4096, N = 11008, G = 128;
   const size_t per_layer = size_t(K / 8) * N * 4;
   const int layers = std::max<int>(1, static_cast<int>(bytes / per_layer));
-  const RandomGptq source(K, N, G, 1);
+  OwnedGptq source(K, N, G);
+  randomise_symmetric(source, 1);
   std::vector<PackedInt4> packed(static_cast<size_t>(layers));
   pool.parallel_for(packed.size(), 1, [&](size_t b, size_t e) {
     for (size_t i = b; i < e; ++i) packed[i] = PackedInt4(source.l);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 
 #include "engine/sampler.h"
 #include "model/rotary.h"
@@ -159,17 +160,38 @@ Status Runner::step_greedy(int32_t token, const std::vector<int32_t>& seen, floa
   QWENVL_TRY(ensure_cache());
   if (!model_.backend->picks_on_device()) {
     // The host pick: Sampler::next's greedy steps over the logits.
-    Status picked = Status::error("the backend gave no logits");
-    QWENVL_TRY(step(token, [&](int, const float* l) {
-      const int V = model_.backend->vocab_size();
-      std::vector<float> v(l, l + V);
-      picked = check_logits(v.data(), V);
-      if (!picked.ok()) return;
-      apply_repetition_penalty(v.data(), V, seen, repetition_penalty);
-      *next = argmax(v.data(), V);
-    }));
-    return picked;
+    return pick_on_host(token, next, [&](float* v, int V) -> Result<int32_t> {
+      QWENVL_TRY(check_logits(v, V));
+      apply_repetition_penalty(v, V, seen, repetition_penalty);
+      return argmax(v, V);
+    });
   }
+  return pick_on_device(token, seen, repetition_penalty, nullptr, 0, next);
+}
+
+Status Runner::step_sample(int32_t token, const std::vector<int32_t>& seen, Sampler& sampler, int32_t* next) {
+  const SamplingParams& p = sampler.params();
+  if (is_greedy(p)) return step_greedy(token, seen, p.repetition_penalty, next);
+  QWENVL_TRY(ensure_cache());
+  if (!model_.backend->picks_on_device())
+    return pick_on_host(token, next, [&](float* v, int V) { return sampler.next(v, V, seen); });
+  return pick_on_device(token, seen, p.repetition_penalty, &p, sampler.draw(), next);
+}
+
+Status Runner::pick_on_host(int32_t token, int32_t* next, const std::function<Result<int32_t>(float*, int)>& choose) {
+  Status picked = Status::error("the backend gave no logits");
+  QWENVL_TRY(step(token, [&](int, const float* l) {
+    const int V = model_.backend->vocab_size();
+    std::vector<float> v(l, l + V);  // the choice may change them (penalty, temperature)
+    Result<int32_t> t = choose(v.data(), V);
+    picked = t.status();
+    if (t) *next = *t;
+  }));
+  return picked;
+}
+
+Status Runner::pick_on_device(int32_t token, const std::vector<int32_t>& seen, float repetition_penalty,
+                              const SamplingParams* sampling, double uniform, int32_t* next) {
   ForwardRequest r;
   r.ids = &token;
   r.n_tokens = 1;
@@ -178,34 +200,8 @@ Status Runner::step_greedy(int32_t token, const std::vector<int32_t>& seen, floa
   r.pick = next;
   r.pick_seen = &seen;
   r.pick_penalty = repetition_penalty;
-  return model_.backend->forward(*cache_, r);
-}
-
-Status Runner::step_sample(int32_t token, const std::vector<int32_t>& seen, Sampler& sampler, int32_t* next) {
-  const SamplingParams& p = sampler.params();
-  if (is_greedy(p)) return step_greedy(token, seen, p.repetition_penalty, next);
-  QWENVL_TRY(ensure_cache());
-  if (!model_.backend->picks_on_device()) {
-    Status picked = Status::error("the backend gave no logits");
-    QWENVL_TRY(step(token, [&](int, const float* l) {
-      const int V = model_.backend->vocab_size();
-      std::vector<float> v(l, l + V);
-      Result<int32_t> t = sampler.next(v.data(), V, seen);
-      picked = t.status();
-      if (t) *next = *t;
-    }));
-    return picked;
-  }
-  ForwardRequest r;
-  r.ids = &token;
-  r.n_tokens = 1;
-  r.ntk_alpha = cache_->ntk_alpha();
-  r.logits = LogitsMode::Last;
-  r.pick = next;
-  r.pick_seen = &seen;
-  r.pick_penalty = p.repetition_penalty;
-  r.pick_sampling = &p;
-  r.pick_uniform = sampler.draw();
+  r.pick_sampling = sampling;
+  r.pick_uniform = uniform;
   return model_.backend->forward(*cache_, r);
 }
 

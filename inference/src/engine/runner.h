@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -69,6 +70,11 @@ class Runner {
 
  private:
   Status ensure_cache();
+  // A one-token step whose next token `choose` picks from a copy of the host logits.
+  Status pick_on_host(int32_t token, int32_t* next, const std::function<Result<int32_t>(float*, int)>& choose);
+  // A one-token step whose next token the backend picks on the device (greedy without `sampling`).
+  Status pick_on_device(int32_t token, const std::vector<int32_t>& seen, float repetition_penalty,
+                        const SamplingParams* sampling, double uniform, int32_t* next);
   Result<std::vector<ImageSpan>> check_pictures(const std::vector<int32_t>& ids, PictureSource& pictures) const;
 
   ModelImpl& model_;
