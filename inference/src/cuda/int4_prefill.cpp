@@ -125,9 +125,9 @@ Status Int4Prefill::gemm(const kernels::Int4Weight& w, const __half* x, int m, _
   if (need > product_bytes_) return Status::error("the cuBLAS prompt path: the product does not fit");
   QWENVL_CUDA_TRY(cudaStreamWaitEvent(stream_, filled_[s], 0), "waiting for a dequantised layer");
   const int n = w.n, k = w.k;
-  const std::string what = epilogue == Int4Epilogue::Store      ? "the int4 layer's epilogue (store)"
-                           : epilogue == Int4Epilogue::Residual ? "the int4 layer's epilogue (residual)"
-                                                                : "the int4 layer's epilogue (SiLU * up)";
+  const char* what = epilogue == Int4Epilogue::Store      ? "the int4 layer's epilogue (store)"
+                     : epilogue == Int4Epilogue::Residual ? "the int4 layer's epilogue (residual)"
+                                                          : "the int4 layer's epilogue (SiLU * up)";
   if (w.bias) {
     float* acc = static_cast<float*>(product_);
     QWENVL_TRY(gemm_->linear_f32(x, k, slot_[s], k, acc, n, m, n, k));
