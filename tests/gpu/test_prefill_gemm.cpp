@@ -2,7 +2,8 @@
 // dequantisation kernel bit for bit against the CPU's GptqLinear at the real Qwen-VL shapes
 // (symmetric and asymmetric zeros, w1 | w2 interleaved), and cuda::Int4Prefill (dequantise,
 // cuBLAS, epilogue) per epilogue at 286, 300 and Int4Prefill::kMinRows rows against the double
-// reference, with NaN-poisoned outputs. Prints both paths' times at 286 rows.
+// reference, with NaN-poisoned outputs; the two-slot pipeline (dequantise one layer ahead on a
+// side stream) against one layer at a time. Prints both paths' times at 286 rows.
 // Run: build/tests/gpu/test_prefill_gemm
 #include <algorithm>
 #include <memory>
@@ -191,6 +192,58 @@ void test_cublas(Rng& rng, cuda::Gemm& gemm, const Shape& sh, const std::vector<
   }
 }
 
+// The backend's use: four layers of different sizes chained as a decoder block (c_attn-like
+// store with bias, residual, SiLU, residual), three blocks, each layer dequantised one ahead on
+// the side stream into alternating slots. Must equal, bit for bit, the same chain one layer at a
+// time (the same cuBLAS calls), so the slots and events hand every GEMM its own layer.
+void test_pipeline(Rng& rng, cuda::Gemm& gemm) {
+  using E = kernels::Int4Epilogue;
+  const int m = 133, H = 128, Q = 384, F = 384;  // k: multiples of the group (128)
+  RawLayer a(rng, Q, H, true, true), b(rng, H, Q, false, false), up(rng, F, H, true, false),
+      gate(rng, F, H, true, false), d(rng, H, F, false, false);
+  DevLayer la({&a}), lb({&b}), lw({&up, &gate}), ld({&d});
+  const std::vector<const kernels::Int4Weight*> order = {&la.w, &lb.w, &lw.w, &ld.w};
+  cuda::Int4Prefill piped, single;
+  GPU_CHECK(piped.init(gemm, nullptr, order, m).ok() && single.init(gemm, nullptr, order, m).ok(), "init");
+  const std::vector<uint16_t> x0 = to_half(rng.normal(static_cast<size_t>(m) * H));
+  auto run = [&](bool pipelined) {
+    Dev<uint16_t> x(x0.size()), qkv(static_cast<size_t>(m) * Q), h(static_cast<size_t>(m) * F);
+    x.upload(x0);
+    qkv.poison();
+    h.poison();
+    Status s;
+    auto step = [&](const kernels::Int4Weight& w, const kernels::Int4Weight* next, Dev<uint16_t>& in,
+                    Dev<uint16_t>& out, E ep) {
+      if (!s.ok()) return;
+      const __half* res = ep == E::Residual ? as_half(out) : nullptr;
+      if (!pipelined) {
+        s = single.linear(w, as_half(in), m, as_half(out), res, ep);
+        return;
+      }
+      if (next) s = piped.dequant(*next);
+      if (s.ok()) s = piped.gemm(w, as_half(in), m, as_half(out), res, ep);
+    };
+    if (pipelined) s = piped.begin().ok() ? piped.dequant(la.w) : Status::error("begin");
+    for (int blk = 0; blk < 3; ++blk) {
+      step(la.w, &lb.w, x, qkv, E::Store);
+      step(lb.w, &lw.w, qkv, x, E::Residual);  // x += b(qkv)
+      step(lw.w, &ld.w, x, h, E::SiluMul);
+      step(ld.w, blk < 2 ? &la.w : nullptr, h, x, E::Residual);
+    }
+    GPU_CHECK(s.ok(), "%s chain: %s", pipelined ? "pipelined" : "single", s.message().c_str());
+    return x.download();
+  };
+  const std::vector<uint16_t> one = run(false), two = run(true);
+  size_t differ = 0, bad = 0;
+  for (size_t i = 0; i < one.size(); ++i) {
+    differ += one[i] != two[i];
+    bad += !std::isfinite(half_to_float(two[i]));
+  }
+  std::printf("  %-44s %zu of %zu outputs differ, %zu not finite  %s\n", "3 blocks pipelined vs one at a time", differ,
+              one.size(), bad, differ || bad ? "FAIL" : "ok");
+  GPU_CHECK(differ == 0 && bad == 0, "pipelined chain: %zu outputs differ, %zu not finite", differ, bad);
+}
+
 // Misuse gives errors, never a launch on the wrong slot.
 void test_errors(Rng& rng, cuda::Gemm& gemm) {
   RawLayer l(rng, 384, 128, false, true);
@@ -244,6 +297,7 @@ int main() {
   test_cublas(rng, gemm, {"tiny 128->384 +bias +res", 384, 128, E::Residual, false, true, 1}, {131});
   test_cublas(rng, gemm, {"tiny 128->384 store", 384, 128, E::Store, false, false, 1}, {129});
   test_cublas(rng, gemm, {"tiny w1|w2 silu 128->2x352 +bias", 352, 128, E::SiluMul, true, true, 1}, {140});
+  test_pipeline(rng, gemm);
   test_errors(rng, gemm);
   return finish("test_prefill_gemm");
 }
