@@ -148,9 +148,7 @@ __global__ void __launch_bounds__(WARPS * 32, 8 / WARPS * 2)
           up += __half2float(w.bias[tile0 * 16 + r]);
           gate += __half2float(w.bias[(tile0 + 1) * 16 + r]);
         }
-        const float up16 = __half2float(__float2half_rn(up));
-        const float act = __half2float(__float2half_rn(silu(__half2float(__float2half_rn(gate)))));
-        y[static_cast<size_t>(tok) * (w.n / 2) + (tile0 / 2) * 16 + r] = __float2half_rn(up16 * act);
+        y[static_cast<size_t>(tok) * (w.n / 2) + (tile0 / 2) * 16 + r] = epilogue_silu_mul(up, gate);
       } else {
 #pragma unroll
         for (int rw = 0; rw < RW; ++rw) {
@@ -158,8 +156,11 @@ __global__ void __launch_bounds__(WARPS * 32, 8 / WARPS * 2)
           float v = acc[rw][n][e];
           if (w.bias) v += __half2float(w.bias[row]);
           const size_t at = static_cast<size_t>(tok) * w.n + row;
-          if constexpr (EP == Int4Epilogue::Residual) v = __half2float(__float2half_rn(v)) + __half2float(residual[at]);
-          y[at] = __float2half_rn(v);
+          if constexpr (EP == Int4Epilogue::Residual) {
+            y[at] = epilogue_residual(v, residual[at]);
+          } else {
+            y[at] = __float2half_rn(v);
+          }
         }
       }
     }

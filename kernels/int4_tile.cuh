@@ -51,6 +51,18 @@ __device__ __forceinline__ void zero_halves(uint2 z, int g, __half2* zlo, __half
   *zhi = __float2half2_rn(-64.f - z1);
 }
 
+// The epilogues' roundings (qwenvl_kernels.h's Int4Epilogue), shared by gemm_int4 and the
+// cuBLAS prompt path (dequant_int4.cu) so both round in the same order. v is the fp32
+// accumulator plus the bias (when there is one).
+__device__ __forceinline__ __half epilogue_residual(float v, __half residual) {
+  return __float2half_rn(__half2float(__float2half_rn(v)) + __half2float(residual));
+}
+__device__ __forceinline__ __half epilogue_silu_mul(float up, float gate) {
+  const float up16 = __half2float(__float2half_rn(up));
+  const float act = __half2float(__float2half_rn(silu(__half2float(__float2half_rn(gate)))));
+  return __float2half_rn(up16 * act);
+}
+
 // The one-token streaming GEMV (gemv_int4_one.cu): whether it takes this layer (the shapes where
 // it measured faster than the ring kernel, group a power-of-two multiple of 64, x fits the default
 // shared memory, not switched off), and the launch.

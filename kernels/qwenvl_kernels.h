@@ -65,6 +65,23 @@ cudaError_t gemv_int4(const Int4Weight& w, const __half* x, int ntok, __half* y,
 cudaError_t gemm_int4(const Int4Weight& w, const __half* x, int m, __half* y, const __half* residual,
                       Int4Epilogue epilogue, cudaStream_t stream);
 
+// ---- dequant_int4.cu: the cuBLAS prompt path (QWENVL_PREFILL_GEMM=cublas) ---------------------
+// The CUDA backend runs a prompt chunk of at least Int4Prefill::kMinRows rows either through
+// gemm_int4 (QWENVL_PREFILL_GEMM=mma, the default) or, with QWENVL_PREFILL_GEMM=cublas, by
+// dequantising each layer into a reusable fp16 scratch (dequant_int4), a cuBLAS fp16 GEMM with
+// fp32 accumulation, and int4_epilogue (inference/src/cuda/int4_prefill.h; read at load).
+// out [n][k] row-major, rows in tile order (w1 | w2 interleaved as the layer is):
+// out[r][k] = fp16(scale * (q - zero)), the same bits as gemm_int4's fragments and GptqLinear.
+cudaError_t dequant_int4(const Int4Weight& w, __half* out, cudaStream_t stream);
+// y [m][n or n/2] from a GEMM product acc [m][n] (tile-order columns) with gemm_int4's epilogue
+// and roundings: Store fp16(acc + b), Residual fp16(fp16(acc + b) + residual) (residual may alias
+// y), SiluMul fp16(fp16(up + b) * fp16(silu(fp16(gate + b)))). The fp16 overload takes a product
+// already rounded to fp16, which rounds the same only when the layer has no bias (refused else).
+cudaError_t int4_epilogue(const float* acc, int m, const Int4Weight& w, __half* y, const __half* residual,
+                          Int4Epilogue epilogue, cudaStream_t stream);
+cudaError_t int4_epilogue(const __half* acc, int m, const Int4Weight& w, __half* y, const __half* residual,
+                          Int4Epilogue epilogue, cudaStream_t stream);
+
 // ---- gemv_f16.cu: fp16 weight times one vector, fp32 out (lm_head) -------------------------------
 // y[n] = sum_k W[n][k] x[k]; W [n][k] row-major fp16, k a multiple of 8.
 cudaError_t gemv_f16_f32(const __half* w, int n, int k, const __half* x, float* y, cudaStream_t stream);

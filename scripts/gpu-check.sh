@@ -46,7 +46,7 @@ if [ "$MODE" = all ] || [ "$MODE" = tests ]; then
   ctest --test-dir "$BUILD" -L gpu -V --timeout ${TEST_TIMEOUT:-300} >"$OUT/ctest-gpu.log" 2>&1
   TEST_RC=$?
   # Failures and every timing line (the full log comes back as a file).
-  grep -E "FAIL|time |Test +#[0-9]+:" "$OUT/ctest-gpu.log" | sed -E 's/^[0-9]+: //' | cut -c1-110 | head -90
+  grep -E "FAIL|time |Test +#[0-9]+:" "$OUT/ctest-gpu.log" | sed -E 's/^[0-9]+: //' | cut -c1-110 | head -130
   # The one-token GEMV kernels side by side (ring, streaming at each L2 prefetch depth).
   "$BUILD/tests/gpu/test_gemv" --sweep >"$OUT/gemv-sweep.txt" 2>&1 && grep -vE "^test_gemv" "$OUT/gemv-sweep.txt"
 fi

@@ -1,6 +1,7 @@
 // The CUDA backend: the whole model on one GPU. Decode steps (1 token) run the fused int4 GEMV
 // kernels as one captured CUDA graph; prompts run in chunks through the fused int4 GEMM and
-// flash attention; the vision encoder runs cuBLAS GEMMs. Each conversation's KV cache is a list
+// flash attention (or, with QWENVL_PREFILL_GEMM=cublas, dequantised layers and cuBLAS: see
+// cuda/int4_prefill.h); the vision encoder runs cuBLAS GEMMs. Each conversation's KV cache is a list
 // of pages of kPageSize positions from the backend's pool (cuda/kv_pages.h); the kernels (and the
 // captured decode graph) read one device page table, refilled only when the cache changes.
 #pragma once
@@ -15,6 +16,7 @@
 #include "cuda/cuda_util.h"
 #include "cuda/device_model.h"
 #include "cuda/gemm.h"
+#include "cuda/int4_prefill.h"
 #include "cuda/kv_pages.h"
 #include "engine/backend.h"
 #include "qwenvl/engine.h"
@@ -81,6 +83,9 @@ class CudaBackend final : public Backend {
   cudaStream_t stream_ = nullptr;
   Gemm gemm_;
   DeviceBuffer cublas_ws_;
+  // Prompt chunks of Int4Prefill::kMinRows+ rows through cuBLAS when QWENVL_PREFILL_GEMM=cublas
+  // (set up at load; not ready otherwise, or when its memory could not be had).
+  Int4Prefill prefill_gemm_;
   bool usable_ = true;
   Status broken_;
 

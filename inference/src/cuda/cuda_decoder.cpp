@@ -1,6 +1,7 @@
 // The decoder on the GPU: few-token steps through the fused int4 GEMV kernels (one token: a
 // captured CUDA graph, reusable because positions and lengths live in device memory), and
-// prompt chunks through the fused int4 GEMM with causal flash attention over the paged cache.
+// prompt chunks through the fused int4 GEMM (or dequantised layers and cuBLAS, cuda/int4_prefill.h)
+// with causal flash attention over the paged cache.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -292,21 +293,37 @@ Status CudaBackend::run_prefill(const ForwardRequest& r, int start, int rows, in
   QWENVL_CUDA_TRY(cudaEventRecord(stage_done_[slot], stream_), "recording a CUDA event");
 
   using kernels::Int4Epilogue;
+  // The int4 layers: gemm_int4, or (QWENVL_PREFILL_GEMM=cublas, long chunks) each layer
+  // dequantised one layer ahead on a side stream and multiplied by cuBLAS (cuda/int4_prefill.h).
+  const bool dense = prefill_gemm_.ready() && rows >= Int4Prefill::kMinRows;
+  if (dense) {
+    QWENVL_TRY(prefill_gemm_.begin());
+    QWENVL_TRY(prefill_gemm_.dequant(L[0].c_attn));
+  }
+  auto int4 = [&](const kernels::Int4Weight& w, const kernels::Int4Weight* next, const __half* x, __half* y,
+                  const __half* residual, Int4Epilogue ep, const char* what) -> Status {
+    if (!dense) {
+      QWENVL_CUDA_TRY(kernels::gemm_int4(w, x, rows, y, residual, ep, stream_), what);
+      return Status();
+    }
+    if (next) QWENVL_TRY(prefill_gemm_.dequant(*next));
+    const Status s = prefill_gemm_.gemm(w, x, rows, y, residual, ep);
+    return s.ok() ? s : Status::error(std::string(what) + ": " + s.message());
+  };
   for (size_t l = 0; l < L.size(); ++l) {
     const LlmLayerDevice& w = L[l];
+    const kernels::Int4Weight* next_attn = l + 1 < L.size() ? &L[l + 1].c_attn : nullptr;
     QWENVL_CUDA_TRY(kernels::rmsnorm(sp.x, nullptr, nullptr, nullptr, sp.xn, w.ln_1, rows, H, eps, stream_), "ln_1");
-    QWENVL_CUDA_TRY(kernels::gemm_int4(w.c_attn, sp.xn, rows, sp.qkv, nullptr, Int4Epilogue::Store, stream_), "c_attn");
+    QWENVL_TRY(int4(w.c_attn, &w.c_proj, sp.xn, sp.qkv, nullptr, Int4Epilogue::Store, "c_attn"));
     QWENVL_CUDA_TRY(kernels::rope_qkv(sp.qkv, nullptr, rows, d_params_ + 2 + slot, d_inv_freq_, c.seq_length,
                                       c.use_logn_attn, kv, static_cast<int>(l), stream_),
                     "rotary embedding");
     const kernels::AttentionArgs a = causal_args(sp.qkv, sp.attn, kv, static_cast<int>(l), rows, past, c);
     QWENVL_CUDA_TRY(kernels::flash_attention(a, stream_), "prompt attention");
-    QWENVL_CUDA_TRY(kernels::gemm_int4(w.c_proj, sp.attn, rows, sp.x, sp.x, Int4Epilogue::Residual, stream_),
-                    "attn.c_proj");
+    QWENVL_TRY(int4(w.c_proj, &w.w12, sp.attn, sp.x, sp.x, Int4Epilogue::Residual, "attn.c_proj"));
     QWENVL_CUDA_TRY(kernels::rmsnorm(sp.x, nullptr, nullptr, nullptr, sp.xn, w.ln_2, rows, H, eps, stream_), "ln_2");
-    QWENVL_CUDA_TRY(kernels::gemm_int4(w.w12, sp.xn, rows, sp.h, nullptr, Int4Epilogue::SiluMul, stream_), "mlp.w1/w2");
-    QWENVL_CUDA_TRY(kernels::gemm_int4(w.mlp_proj, sp.h, rows, sp.x, sp.x, Int4Epilogue::Residual, stream_),
-                    "mlp.c_proj");
+    QWENVL_TRY(int4(w.w12, &w.mlp_proj, sp.xn, sp.h, nullptr, Int4Epilogue::SiluMul, "mlp.w1/w2"));
+    QWENVL_TRY(int4(w.mlp_proj, next_attn, sp.h, sp.x, sp.x, Int4Epilogue::Residual, "mlp.c_proj"));
   }
   QWENVL_CUDA_TRY(kernels::rmsnorm(sp.x, nullptr, nullptr, nullptr, sp.xn, model_->ln_f, rows, H, eps, stream_),
                   "ln_f");

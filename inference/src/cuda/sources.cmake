@@ -6,6 +6,7 @@ qwenvl_add_engine_module(qwenvl_cuda
   ${CMAKE_CURRENT_LIST_DIR}/cuda_probe.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cuda_stats.cpp
   ${CMAKE_CURRENT_LIST_DIR}/gemm.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/int4_prefill.cpp
   ${CMAKE_CURRENT_LIST_DIR}/device_model.cpp
   ${CMAKE_CURRENT_LIST_DIR}/kv_pages.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cuda_backend.cpp

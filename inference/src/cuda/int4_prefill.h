@@ -1,0 +1,79 @@
+// The prompt's int4 layers through cuBLAS (QWENVL_PREFILL_GEMM=cublas): each layer is
+// dequantised into one of two reusable fp16 slots (kernels::dequant_int4, the official
+// fp16(scale * (q - zero)) bits) on a side stream, one layer ahead of the GEMM that reads it; the
+// GEMM is cuBLAS fp16 x fp16 with fp32 accumulation, then kernels::int4_epilogue applies
+// gemm_int4's epilogue with its roundings. The default stays gemm_int4 (QWENVL_PREFILL_GEMM=mma)
+// until the H200 measures this path faster (docs/benchmarks.md, issue 11).
+//
+// Use: dequant(w0); then for each layer in order: dequant(next) (if any), gemm(this). At most two
+// layers are dequantised ahead of their GEMM; slot i % 2 holds the i-th layer since begin().
+#pragma once
+
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <cstddef>
+#include <vector>
+
+#include "cuda/cuda_util.h"
+#include "cuda/gemm.h"
+#include "qwenvl/status.h"
+#include "qwenvl_kernels.h"
+
+namespace qwenvl::cuda {
+
+enum class PrefillGemm { Mma, Cublas };
+// QWENVL_PREFILL_GEMM: "mma" (gemm_int4, the default) or "cublas"; anything else warns on
+// stderr and gives the default.
+PrefillGemm prefill_gemm_from_env();
+
+class Int4Prefill {
+ public:
+  // Prompt chunks of fewer rows keep gemm_int4 (its tiles suit them, and a layer's dequantisation
+  // costs about as much as a GEMM of ~100 rows).
+  static constexpr int kMinRows = 128;
+
+  Int4Prefill() = default;
+  ~Int4Prefill();
+  Int4Prefill(const Int4Prefill&) = delete;
+  Int4Prefill& operator=(const Int4Prefill&) = delete;
+
+  // Device bytes for layers used in the order given (slot i % 2 holds layer i) and products of at
+  // most max_rows rows.
+  static size_t bytes_for(const std::vector<const kernels::Int4Weight*>& order, int max_rows);
+  // Allocates the slots and the product buffer once (counted in memory_stats), and a side stream;
+  // gemm runs its cuBLAS calls through `gemm`, whose handle is bound to `stream`.
+  Status init(Gemm& gemm, cudaStream_t stream, const std::vector<const kernels::Int4Weight*>& order, int max_rows);
+  bool ready() const { return gemm_ != nullptr; }
+  size_t bytes() const { return buf_.size(); }
+
+  // Forgets the slots' layers (the next dequant fills slot 0); errors if a GEMM is still owed.
+  Status begin();
+  // Enqueues w's dequantisation into the next slot on the side stream, after the GEMM that last
+  // read that slot.
+  Status dequant(const kernels::Int4Weight& w);
+  // y from x [m][k] through the oldest dequantised layer, which must be w; on the stream.
+  Status gemm(const kernels::Int4Weight& w, const __half* x, int m, __half* y, const __half* residual,
+              kernels::Int4Epilogue epilogue);
+  // dequant + gemm of one layer (tests, and single calls).
+  Status linear(const kernels::Int4Weight& w, const __half* x, int m, __half* y, const __half* residual,
+                kernels::Int4Epilogue epilogue);
+
+ private:
+  Gemm* gemm_ = nullptr;
+  cudaStream_t stream_ = nullptr;
+  cudaStream_t side_ = nullptr;
+  DeviceBuffer buf_;
+  __half* slot_[2] = {nullptr, nullptr};
+  size_t slot_bytes_[2] = {0, 0};
+  void* product_ = nullptr;  // [max_rows][n] fp32 (layers with a bias) or fp16
+  size_t product_bytes_ = 0;
+  int max_rows_ = 0;
+  cudaEvent_t filled_[2] = {nullptr, nullptr};  // side stream: the slot's layer is written
+  cudaEvent_t freed_[2] = {nullptr, nullptr};   // stream: the GEMM reading the slot is queued before it
+  bool used_[2] = {false, false};               // freed_ has been recorded
+  const uint4* holds_[2] = {nullptr, nullptr};  // whose layer the slot holds (its q)
+  long long fills_ = 0, uses_ = 0;
+};
+
+}  // namespace qwenvl::cuda
