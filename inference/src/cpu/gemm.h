@@ -41,6 +41,22 @@ void fast_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWei
 enum class GemmSplit { Tiles, Bf16x3 };
 GemmSplit gemm_split();
 void set_gemm_split(GemmSplit s);
+// How the Bf16x3 split lays its work on the pool (QWENVL_CPU_BF16=blocks|tiles|team, else
+// set_bf16_plan; process-wide). W' = [hi(w) | lo(w) | hi(w)] per weight row, 3K bf16; A' likewise.
+//  - Blocks (the default): W' is prepared once per call by all threads, a panel of tiles at a
+//    time (about QWENVL_CPU_BF16_PANEL_MB = 64 MiB of it in one buffer, kept by the calling
+//    thread); then jobs of (row block of about QWENVL_CPU_BF16_MB = 256 rows, group of tiles)
+//    walk 3K in chunks of about QWENVL_CPU_BF16_KC = 1536, one one-thread matmul per tile and
+//    chunk, the later chunks added to the first (oneDNN's sum post-op): the chunk of A' stays in
+//    L2 across the group's tiles, and a tile's chunk of W' across the block's rows.
+//  - Tiles: each job prepares one tile of W' and multiplies all rows (or a row part) by it in one
+//    matmul over the whole 3K (the first version; its K' chunk of W' and rows of A' leave L2).
+//    QWENVL_CPU_BF16_BLOCKED=1 reorders each tile into oneDNN's blocked weights first.
+//  - Team: the panels of Blocks, each multiplied by one matmul on oneDNN's own OpenMP threads
+//    (their spinning after the call may slow the pool's next steps).
+enum class Bf16Plan { Blocks, Tiles, Team };
+Bf16Plan bf16_plan();
+void set_bf16_plan(Bf16Plan p);
 // The tile width (output columns per job) of a split for K-long rows; QWENVL_CPU_GEMM_NT or
 // set_gemm_tile_columns(nt) fixes it (0: the split's own choice again).
 int gemm_tile_columns(GemmSplit split, int K);

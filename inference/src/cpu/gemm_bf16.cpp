@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -127,6 +128,17 @@ void gemm_library_init() {
 
 namespace {
 
+struct MatmulShape {
+  int M, N, K, lda, ldb, ldc;
+  int threads;
+  bool accumulate;
+  bool blocked;
+  bool operator<(const MatmulShape& o) const {
+    return std::tie(M, N, K, lda, ldb, ldc, threads, accumulate, blocked) <
+           std::tie(o.M, o.N, o.K, o.lda, o.ldb, o.ldc, o.threads, o.accumulate, o.blocked);
+  }
+};
+
 struct Matmul {
   dnnl_primitive_desc_t pd = nullptr;
   dnnl_primitive_t prim = nullptr;
@@ -155,16 +167,20 @@ class Dnnl {
   }
   bool ok() const { return engine_ != nullptr; }
 
-  // The matmul of an [M][K3] bf16 A' by a [K3][N] bf16 W' stored column by column (row n of the
-  // weights is contiguous), into fp32 y with row stride ldy; null when oneDNN has none.
-  const Matmul* matmul(int M, int N, int K3, int ldy) {
+  // The matmul of an [M][K] bf16 A (row stride lda) by a [K][N] bf16 W stored column by column
+  // (row n of the weights at n * ldb), into fp32 C with row stride ldc (added to C's values when
+  // accumulate); null when oneDNN has none. `threads`: the OpenMP threads it runs on (1 on the
+  // pool's jobs; the scratchpad is sized for them).
+  const Matmul* matmul(const MatmulShape& s) {
     std::lock_guard<std::mutex> lock(mu_);
-    const auto key = std::make_tuple(M, N, K3, ldy);
-    auto it = cache_.find(key);
+    auto it = cache_.find(s);
     if (it != cache_.end()) return it->second.prim ? &it->second : nullptr;
-    Matmul& m = cache_[key];
-    if (!create(m, M, N, K3, ldy, blocked_weights()) && !create(m, M, N, K3, ldy, false)) return nullptr;
+    Matmul& m = cache_[s];
+    if (!create(m, s, s.blocked) && !(s.blocked && create(m, s, false))) return nullptr;
     return &m;
+  }
+  const Matmul* matmul(int M, int N, int K3, int ldy) {
+    return matmul(MatmulShape{M, N, K3, K3, K3, ldy, 1, false, blocked_weights()});
   }
 
   // On the calling thread, with its own stream (destroyed when the thread ends) and scratchpad.
@@ -226,12 +242,12 @@ class Dnnl {
 
  private:
   // One matmul primitive (and, for blocked weights, the reorder into them); false leaves m empty.
-  bool create(Matmul& m, int M, int N, int K3, int ldy, bool blocked) {
+  bool create(Matmul& m, const MatmulShape& s, bool blocked) {
     destroy(m);
     dnnl_memory_desc_t a, w, plain_w, c;
-    const dnnl_dims_t ad = {M, K3}, as = {K3, 1};
-    const dnnl_dims_t wd = {K3, N}, ws = {1, K3};
-    const dnnl_dims_t cd = {M, N}, cs = {ldy, 1};
+    const dnnl_dims_t ad = {s.M, s.K}, as = {s.lda, 1};
+    const dnnl_dims_t wd = {s.K, s.N}, ws = {1, s.ldb};
+    const dnnl_dims_t cd = {s.M, s.N}, cs = {s.ldc, 1};
     if (dnnl_memory_desc_init_by_strides(&a, 2, ad, dnnl_bf16, as) != dnnl_success ||
         dnnl_memory_desc_init_by_strides(&plain_w, 2, wd, dnnl_bf16, ws) != dnnl_success ||
         dnnl_memory_desc_init_by_strides(&c, 2, cd, dnnl_f32, cs) != dnnl_success)
@@ -247,12 +263,26 @@ class Dnnl {
     dnnl_primitive_attr_t attr = nullptr;
     if (dnnl_primitive_attr_create(&attr) != dnnl_success) return false;
     dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
+    dnnl_post_ops_t post_ops = nullptr;
+    if (s.accumulate) {
+      // C += A W: a sum post-op (scale 1) adds the destination's values to the product.
+      if (dnnl_post_ops_create(&post_ops) != dnnl_success || dnnl_post_ops_append_sum(post_ops, 1.0f) != dnnl_success ||
+          dnnl_primitive_attr_set_post_ops(attr, post_ops) != dnnl_success) {
+        if (post_ops) dnnl_post_ops_destroy(post_ops);
+        dnnl_primitive_attr_destroy(attr);
+        return false;
+      }
+      dnnl_post_ops_destroy(post_ops);
+    }
     const dnnl_status_t st = dnnl_primitive_desc_create(&m.pd, &desc, attr, engine_, nullptr);
     if (st != dnnl_success) m.pd = nullptr;
     const char* impl = nullptr;
     if (m.pd) dnnl_primitive_desc_query(m.pd, dnnl_query_impl_info_str, 0, &impl);
     // A reference or generic-GEMM implementation would be slower than the fp32 path.
     const bool fast = impl && (std::strstr(impl, "brg") || std::strstr(impl, "amx"));
+    if (std::getenv("QWENVL_DEBUG_BF16"))
+      std::fprintf(stderr, "matmul %dx%dx%d lda %d ldb %d ldc %d acc %d thr %d: %s\n", s.M, s.N, s.K, s.lda, s.ldb,
+                   s.ldc, int(s.accumulate), s.threads, impl ? impl : "none");
     m.amx = impl && std::strstr(impl, "amx");
     bool ok = fast && dnnl_primitive_create(&m.prim, m.pd) == dnnl_success;
     if (ok && blocked) {
@@ -290,7 +320,7 @@ class Dnnl {
   Dnnl& operator=(const Dnnl&) = delete;
   dnnl_engine_t engine_ = nullptr;
   std::mutex mu_;
-  std::map<std::tuple<int, int, int, int>, Matmul> cache_;
+  std::map<MatmulShape, Matmul> cache_;
 };
 
 std::atomic<uint64_t> matmuls_run{0};
@@ -311,31 +341,94 @@ bool bf16x3_has_amx() {
   return m && m->amx;
 }
 
-bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
-                   int ldy, int ldx) {
-  if (w.kind == FastWeight::Kind::F16Cols) return false;
-  Dnnl& d = Dnnl::get();
-  if (!d.ok()) return false;
-  const int K = w.K, K3 = 3 * K;
-  // Tiles of nt columns of W', rows split as the fp32 tiles are (gemm.cpp).
-  const int nt = gemm_tile_columns(GemmSplit::Bf16x3, K);
-  const int n_tiles = (w.N + nt - 1) / nt;
-  const int m_parts = gemm_row_parts(M, n_tiles, pool.size());
-  // Every primitive the jobs need, made before they start (a failure falls back whole). Each
-  // writes a dense [rows][nb] block: oneDNN 2.6's brgemm matmul takes no strided destination
-  // (it would choose its generic GEMM), so the block is copied into y with the bias.
-  for (int part = 0; part < m_parts; ++part) {
-    const int rows = int(int64_t(M) * (part + 1) / m_parts) - int(int64_t(M) * part / m_parts);
-    if (!d.matmul(rows, nt, K3, nt) || (w.N % nt && !d.matmul(rows, w.N % nt, K3, w.N % nt))) return false;
-  }
+namespace {
 
-  thread_local std::vector<uint16_t> a_storage;  // the calling thread's; the jobs use `a`
+// QWENVL_CPU_BF16 (gemm.h): how the bf16x3 split lays its work on the pool.
+Bf16Plan plan_from_env() {
+  const char* v = std::getenv("QWENVL_CPU_BF16");
+  if (v && std::strcmp(v, "tiles") == 0) return Bf16Plan::Tiles;
+  if (v && std::strcmp(v, "team") == 0) return Bf16Plan::Team;
+  return Bf16Plan::Blocks;
+}
+
+std::atomic<Bf16Plan>& plan_setting() {
+  static std::atomic<Bf16Plan> p{plan_from_env()};
+  return p;
+}
+
+int env_int(const char* name, int fallback, int lo, int hi) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return fallback;
+  const int n = std::atoi(v);
+  return n >= lo && n <= hi ? n : fallback;
+}
+
+// Splits [0, n) into `parts` nearly equal parts: the start of part i, each a multiple of
+// `align` except the end.
+int part_start(int n, int parts, int i, int align) {
+  if (i >= parts) return n;
+  return std::min(n, int(int64_t(n) * i / parts) / align * align);
+}
+
+// Row `index` of a matrix of `count` rows of 3K bf16 stored chunk by chunk (n_chunks chunks of
+// 3K, part_start's): chunk [k0, k1) of every row is a dense [count][k1 - k0] block at base +
+// count * k0, since oneDNN 2.6's brgemm matmul takes only dense operands.
+void scatter_row(const uint16_t* row, int K3, int n_chunks, size_t count, size_t index, uint16_t* base) {
+  for (int c = 0; c < n_chunks; ++c) {
+    const int k0 = part_start(K3, n_chunks, c, 32), k1 = part_start(K3, n_chunks, c + 1, 32);
+    std::memcpy(base + count * size_t(k0) + index * size_t(k1 - k0), row + k0, sizeof(uint16_t) * size_t(k1 - k0));
+  }
+}
+
+// A' = [hi(x) | hi(x) | lo(x)] per row, in the calling thread's buffer (the jobs read it), in
+// n_chunks chunks of 3K (scatter_row; one chunk: rows of 3K).
+uint16_t* split_activations(ThreadPool& pool, Isa isa, const float* x, int M, int K, int ldx, int n_chunks = 1) {
+  thread_local std::vector<uint16_t> a_storage;
+  const size_t K3 = size_t(3) * K;
   a_storage.resize(size_t(M) * K3);
   uint16_t* const a = a_storage.data();
   pool.parallel_for(size_t(M), 4, [&](size_t m0, size_t m1) {
     profile::Scope scope("bf16.split_a");
-    for (size_t m = m0; m < m1; ++m) split_row(isa, x + m * size_t(ldx), K, false, a + m * size_t(K3));
+    thread_local std::vector<uint16_t> row;
+    if (n_chunks > 1) row.resize(K3);
+    for (size_t m = m0; m < m1; ++m) {
+      if (n_chunks == 1) {
+        split_row(isa, x + m * size_t(ldx), K, false, a + m * K3);
+      } else {
+        split_row(isa, x + m * size_t(ldx), K, false, row.data());
+        scatter_row(row.data(), int(K3), n_chunks, size_t(M), m, a);
+      }
+    }
   });
+  return a;
+}
+
+// Rows [m0, m1) of a dense [rows][nb] block into columns [n0, n0 + nb) of y, with the bias.
+void copy_block(const float* block, int m0, int m1, int nb, const float* bias, int n0, float* y, int ldy) {
+  for (int m = m0; m < m1; ++m) {
+    const float* src = block + size_t(m - m0) * nb;
+    float* dst = y + size_t(m) * ldy + n0;
+    if (bias)
+      for (int n = 0; n < nb; ++n) dst[n] = src[n] + bias[n0 + n];
+    else
+      std::memcpy(dst, src, sizeof(float) * size_t(nb));
+  }
+}
+
+// Plan Tiles: each job widens and splits one tile of W' and multiplies all its rows (or a row part).
+bool linear_tiles(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
+                  int ldy, int ldx) {
+  Dnnl& d = Dnnl::get();
+  const int K = w.K, K3 = 3 * K;
+  const int nt = gemm_tile_columns(GemmSplit::Bf16x3, K);
+  const int n_tiles = (w.N + nt - 1) / nt;
+  const int m_parts = gemm_row_parts(M, n_tiles, pool.size());
+  // Every primitive the jobs need, made before they start (a failure falls back whole).
+  for (int part = 0; part < m_parts; ++part) {
+    const int rows = int(int64_t(M) * (part + 1) / m_parts) - int(int64_t(M) * part / m_parts);
+    if (!d.matmul(rows, nt, K3, nt) || (w.N % nt && !d.matmul(rows, w.N % nt, K3, w.N % nt))) return false;
+  }
+  const uint16_t* const a = split_activations(pool, isa, x, M, K, ldx);
   std::atomic<bool> failed{false};
   pool.parallel_for(size_t(n_tiles) * m_parts, 1, [&](size_t j0, size_t j1) {
     thread_local std::vector<uint16_t> tile;
@@ -366,18 +459,163 @@ bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
       last = mm;
       matmuls_run.fetch_add(1, std::memory_order_relaxed);
       profile::Scope scope("bf16.copy_out");
-      for (int m = m0; m < m1; ++m) {
-        const float* src = block.data() + size_t(m - m0) * nb;
-        float* dst = y + size_t(m) * ldy + n0;
-        if (bias)
-          for (int n = 0; n < nb; ++n) dst[n] = src[n] + bias[n0 + n];
-        else
-          std::memcpy(dst, src, sizeof(float) * size_t(nb));
+      copy_block(block.data(), m0, m1, nb, bias, n0, y, ldy);
+    }
+  });
+  return !failed;
+}
+
+// W' for columns [c0, c1) of w, 3K bf16 for each column n at index n - c0, in n_chunks chunks
+// (scatter_row): all the pool's threads, 16 columns (one int4 block) at a time.
+void prepare_weights(ThreadPool& pool, Isa isa, const FastWeight& w, int c0, int c1, int n_chunks, uint16_t* out) {
+  const int K = w.K, K3 = 3 * K;
+  const int units = (c1 - c0 + 15) / 16;
+  pool.parallel_for(size_t(units), 1, [&](size_t u0, size_t u1) {
+    profile::Scope scope("bf16.prep_w");
+    thread_local std::vector<float> rows;
+    thread_local std::vector<uint16_t> row;
+    rows.resize(size_t(16) * K);
+    row.resize(size_t(K3));
+    for (size_t u = u0; u < u1; ++u) {
+      const int n0 = c0 + int(u) * 16, nb = std::min(16, c1 - n0);
+      widen_columns(isa, w, n0, nb, rows.data());
+      for (int j = 0; j < nb; ++j) {
+        split_row(isa, rows.data() + size_t(j) * K, K, true, row.data());
+        scatter_row(row.data(), K3, n_chunks, size_t(c1 - c0), size_t(n0 - c0 + j), out);
       }
     }
   });
-  if (failed) std::fprintf(stderr, "qwenvl: oneDNN bf16 matmul failed for %dx%dx%d; using fp32\n", M, w.N, K);
-  return !failed;
+}
+
+// Plans Blocks and Team: W' is prepared panel by panel (a run of tiles, about
+// QWENVL_CPU_BF16_PANEL_MB of it) into one buffer by all threads, then
+//  - Blocks: jobs of (row block of about QWENVL_CPU_BF16_MB rows, group of tiles) on the pool;
+//    each job walks K' in chunks of about QWENVL_CPU_BF16_KC, and for each chunk runs one
+//    one-thread matmul per tile of its group (the chunk of A' stays in L2 across the group, the
+//    tile's chunk of W' across the rows), the later chunks adding to the job's block;
+//  - Team: one matmul per panel on the library's own OpenMP threads.
+bool linear_panels(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
+                   int ldy, int ldx, bool team) {
+  Dnnl& d = Dnnl::get();
+  const int K = w.K, K3 = 3 * K, threads = pool.size();
+  const int nt = gemm_tile_columns(GemmSplit::Bf16x3, K);
+  const int n_tiles = (w.N + nt - 1) / nt;
+  const size_t tile_bytes = size_t(nt) * K3 * 2;
+  const size_t budget = size_t(env_int("QWENVL_CPU_BF16_PANEL_MB", 64, 1, 4096)) << 20;
+  const int n_panels = int(std::max<size_t>(1, (size_t(n_tiles) * tile_bytes + budget - 1) / budget));
+  const int panel_tiles = (n_tiles + n_panels - 1) / n_panels;
+  // K' chunks (multiples of 32, the blocked layouts' pairs of 16) and row blocks of the jobs.
+  const int kc_target = env_int("QWENVL_CPU_BF16_KC", 1536, 32, 1 << 20);
+  const int n_kc = team ? 1 : std::max(1, std::min((K3 + kc_target / 2) / kc_target, K3 / 32));
+  const int mb_target = env_int("QWENVL_CPU_BF16_MB", 256, 16, 1 << 20);
+  const int n_rb = team ? 1 : std::max(1, std::min((M + mb_target / 2) / mb_target, M / 16));
+
+  // The panel's W' and the Team plan's output, the calling thread's buffers (the jobs use the
+  // pointers: a thread_local named in a job would be the worker's own).
+  thread_local std::vector<uint16_t> w_storage;
+  thread_local std::vector<float> team_storage;
+  w_storage.resize(size_t(std::min(panel_tiles, n_tiles)) * nt * K3);
+  uint16_t* const wbuf = w_storage.data();
+  if (team) team_storage.resize(size_t(M) * std::min(w.N, panel_tiles * nt));
+  float* const team_out = team_storage.data();
+  const uint16_t* const a = split_activations(pool, isa, x, M, K, ldx, n_kc);
+
+  for (int p0 = 0; p0 < n_tiles; p0 += panel_tiles) {
+    const int p1 = std::min(n_tiles, p0 + panel_tiles);
+    const int c0 = p0 * nt, c1 = std::min(w.N, p1 * nt);
+    const int cols = c1 - c0;
+    prepare_weights(pool, isa, w, c0, c1, n_kc, wbuf);
+    if (team) {
+      // One matmul over the panel on `threads` OpenMP threads, into a dense block.
+      library_threads(threads);
+      const Matmul* mm = d.matmul(MatmulShape{M, cols, K3, K3, K3, cols, threads, false, false});
+      bool ok = mm && d.run(*mm, a, wbuf, team_out, false);
+      library_threads(1);
+      if (!ok) return false;
+      matmuls_run.fetch_add(1, std::memory_order_relaxed);
+      pool.parallel_for(size_t(M), 16, [&](size_t m0, size_t m1) {
+        profile::Scope scope("bf16.copy_out");
+        for (size_t m = m0; m < m1; ++m)
+          copy_block(team_out + m * size_t(cols), int(m), int(m) + 1, cols, bias, c0, y, ldy);
+      });
+      continue;
+    }
+    // Groups of tiles: the fewest whose jobs fill the threads in the fewest rounds.
+    const int tiles = p1 - p0;
+    int n_groups = 1;
+    double best = 1e30;
+    for (int g = 1; g <= tiles; ++g) {
+      const int jobs = n_rb * g;
+      const double rounds = std::ceil(double(jobs) / threads);
+      const double cost = rounds * std::ceil(double(tiles) / g);
+      if (cost < best - 1e-9) {
+        best = cost;
+        n_groups = g;
+      }
+    }
+    // Every primitive the jobs need, made before they start (as in linear_tiles).
+    for (int rb = 0; rb < n_rb; ++rb) {
+      const int rows = int(int64_t(M) * (rb + 1) / n_rb) - int(int64_t(M) * rb / n_rb);
+      for (int kc = 0; kc < n_kc; ++kc) {
+        const int kl = part_start(K3, n_kc, kc + 1, 32) - part_start(K3, n_kc, kc, 32);
+        for (int nb : {nt, w.N % nt})
+          if (nb && !d.matmul(MatmulShape{rows, nb, kl, kl, kl, nb, 1, kc > 0, false})) return false;
+      }
+    }
+    std::atomic<bool> failed{false};
+    // Job j: row block j / n_groups, group j % n_groups (a thread's run of jobs shares rows).
+    pool.parallel_for(size_t(n_rb) * n_groups, 1, [&](size_t j0, size_t j1) {
+      thread_local std::vector<float> block;  // the group's output, [tile][rows][nb]
+      library_threads(1);
+      for (size_t job = j0; job < j1 && !failed.load(std::memory_order_relaxed); ++job) {
+        const int rb = int(job / n_groups), g = int(job % n_groups);
+        const int m0 = int(int64_t(M) * rb / n_rb), m1 = int(int64_t(M) * (rb + 1) / n_rb), rows = m1 - m0;
+        const int t0 = p0 + int(int64_t(tiles) * g / n_groups), t1 = p0 + int(int64_t(tiles) * (g + 1) / n_groups);
+        if (t0 == t1) continue;
+        block.resize(size_t(t1 - t0) * rows * nt);
+        for (int kc = 0; kc < n_kc && !failed.load(std::memory_order_relaxed); ++kc) {
+          const int k0 = part_start(K3, n_kc, kc, 32), kl = part_start(K3, n_kc, kc + 1, 32) - k0;
+          const uint16_t* const a_chunk = a + size_t(M) * k0 + size_t(m0) * kl;
+          const uint16_t* const w_chunk = wbuf + size_t(cols) * k0;
+          for (int t = t0; t < t1; ++t) {
+            const int n0 = t * nt, nb = std::min(nt, w.N - n0);
+            const Matmul* mm = d.matmul(MatmulShape{rows, nb, kl, kl, kl, nb, 1, kc > 0, false});
+            float* out = block.data() + size_t(t - t0) * rows * nt;
+            if (!mm || !d.run(*mm, a_chunk, w_chunk + size_t(n0 - c0) * kl, out, false)) {
+              failed = true;
+              break;
+            }
+            matmuls_run.fetch_add(1, std::memory_order_relaxed);
+          }
+        }
+        if (failed.load(std::memory_order_relaxed)) break;
+        profile::Scope scope("bf16.copy_out");
+        for (int t = t0; t < t1; ++t) {
+          const int n0 = t * nt, nb = std::min(nt, w.N - n0);
+          copy_block(block.data() + size_t(t - t0) * rows * nt, m0, m1, nb, bias, n0, y, ldy);
+        }
+      }
+    });
+    if (failed) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Bf16Plan bf16_plan() { return plan_setting().load(std::memory_order_relaxed); }
+void set_bf16_plan(Bf16Plan p) { plan_setting().store(p, std::memory_order_relaxed); }
+
+bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
+                   int ldy, int ldx) {
+  if (w.kind == FastWeight::Kind::F16Cols) return false;
+  if (!Dnnl::get().ok()) return false;
+  const Bf16Plan plan = bf16_plan();
+  const bool ok = plan == Bf16Plan::Tiles
+                      ? linear_tiles(pool, isa, x, M, w, bias, y, ldy, ldx)
+                      : linear_panels(pool, isa, x, M, w, bias, y, ldy, ldx, plan == Bf16Plan::Team);
+  if (!ok) std::fprintf(stderr, "qwenvl: oneDNN bf16 matmul failed for %dx%dx%d; using fp32\n", M, w.N, w.K);
+  return ok;
 }
 
 #else
@@ -388,6 +626,8 @@ bool bf16x3_has_amx() { return false; }
 bool bf16x3_linear(ThreadPool&, Isa, const float*, int, const FastWeight&, const float*, float*, int, int) {
   return false;
 }
+Bf16Plan bf16_plan() { return Bf16Plan::Blocks; }
+void set_bf16_plan(Bf16Plan) {}
 
 #endif
 
