@@ -132,10 +132,11 @@ struct MatmulShape {
   int M, N, K, lda, ldb, ldc;
   int threads;
   bool accumulate;
-  bool blocked;
+  bool blocked;         // weights in the layout oneDNN picks (else column by column, ldb apart)
+  bool direct = false;  // ... which the caller writes itself (else a reorder from ldb's layout)
   bool operator<(const MatmulShape& o) const {
-    return std::tie(M, N, K, lda, ldb, ldc, threads, accumulate, blocked) <
-           std::tie(o.M, o.N, o.K, o.lda, o.ldb, o.ldc, o.threads, o.accumulate, o.blocked);
+    return std::tie(M, N, K, lda, ldb, ldc, threads, accumulate, blocked, direct) <
+           std::tie(o.M, o.N, o.K, o.lda, o.ldb, o.ldc, o.threads, o.accumulate, o.blocked, o.direct);
   }
 };
 
@@ -148,15 +149,12 @@ struct Matmul {
   bool amx = false;
 };
 
-// QWENVL_CPU_BF16_BLOCKED=1: reorder each tile into the weights layout oneDNN picks (for AMX, a
-// blocked one) before the matmul, instead of handing it the tile as it is (oneDNN then copies it
-// inside). Off by default: on the build machine the reorder cost more than the matmul gained.
-bool blocked_weights() {
-  static const bool on = [] {
-    const char* v = std::getenv("QWENVL_CPU_BF16_BLOCKED");
-    return v && std::strcmp(v, "1") == 0;
-  }();
-  return on;
+// QWENVL_CPU_BF16_BLOCKED (gemm.h): 1 on, 0 off, -1 unset (the plan's own choice).
+int blocked_setting() {
+  const char* v = std::getenv("QWENVL_CPU_BF16_BLOCKED");
+  if (v && std::strcmp(v, "1") == 0) return 1;
+  if (v && std::strcmp(v, "0") == 0) return 0;
+  return -1;
 }
 
 class Dnnl {
@@ -176,11 +174,14 @@ class Dnnl {
     auto it = cache_.find(s);
     if (it != cache_.end()) return it->second.prim ? &it->second : nullptr;
     Matmul& m = cache_[s];
-    if (!create(m, s, s.blocked) && !(s.blocked && create(m, s, false))) return nullptr;
+    if (!create(m, s, s.blocked) && !(s.blocked && !s.direct && create(m, s, false))) return nullptr;
     return &m;
   }
   const Matmul* matmul(int M, int N, int K3, int ldy) {
-    return matmul(MatmulShape{M, N, K3, K3, K3, ldy, 1, false, blocked_weights()});
+    // The Tiles plan: its tiles as they are, unless QWENVL_CPU_BF16_BLOCKED=1 (then each is
+    // reordered into oneDNN's blocked weights first; on the build machine the reorder cost more
+    // than the matmul gained).
+    return matmul(MatmulShape{M, N, K3, K3, K3, ldy, 1, false, blocked_setting() == 1});
   }
 
   // On the calling thread, with its own stream (destroyed when the thread ends) and scratchpad.
@@ -285,7 +286,7 @@ class Dnnl {
                    s.ldc, int(s.accumulate), s.threads, impl ? impl : "none");
     m.amx = impl && std::strstr(impl, "amx");
     bool ok = fast && dnnl_primitive_create(&m.prim, m.pd) == dnnl_success;
-    if (ok && blocked) {
+    if (ok && blocked && !s.direct) {
       const dnnl_memory_desc_t* chosen = dnnl_primitive_desc_query_md(m.pd, dnnl_query_weights_md, 0);
       ok = chosen &&
            dnnl_reorder_primitive_desc_create(&m.reorder_pd, &plain_w, engine_, chosen, engine_, attr) == dnnl_success;
@@ -324,6 +325,39 @@ class Dnnl {
 };
 
 std::atomic<uint64_t> matmuls_run{0};
+
+// A [K][N] weights layout of oneDNN's blocked kind: element (k, n) is at fk[k] + gn[n] (every
+// blocked layout is a sum of one term per dimension), `elems` in all, padding included.
+struct BlockedLayout {
+  size_t elems = 0;
+  bool padded = false;
+  std::vector<int64_t> fk, gn;
+};
+
+bool blocked_layout(const dnnl_memory_desc_t* md, BlockedLayout* out) {
+  if (!md || md->ndims != 2 || md->format_kind != dnnl_blocked || md->offset0 != 0) return false;
+  const dnnl_blocking_desc_t& b = md->format_desc.blocking;
+  int64_t blk[2] = {1, 1};
+  for (int i = 0; i < b.inner_nblks; ++i) blk[b.inner_idxs[i]] *= b.inner_blks[i];
+  for (int d = 0; d < 2; ++d) {
+    std::vector<int64_t>& f = d == 0 ? out->fk : out->gn;
+    f.resize(size_t(md->dims[d]));
+    for (int64_t idx = 0; idx < md->dims[d]; ++idx) {
+      int64_t off = (idx / blk[d]) * b.strides[d], rem = idx % blk[d], stride = 1;
+      for (int i = b.inner_nblks - 1; i >= 0; --i) {
+        if (b.inner_idxs[i] == d) {
+          off += (rem % b.inner_blks[i]) * stride;
+          rem /= b.inner_blks[i];
+        }
+        stride *= b.inner_blks[i];
+      }
+      f[size_t(idx)] = off;
+    }
+  }
+  out->elems = dnnl_memory_desc_get_size(md) / sizeof(uint16_t);
+  out->padded = md->padded_dims[0] != md->dims[0] || md->padded_dims[1] != md->dims[1];
+  return true;
+}
 
 }  // namespace
 
@@ -465,10 +499,44 @@ bool linear_tiles(ThreadPool& pool, Isa isa, const float* x, int M, const FastWe
   return !failed;
 }
 
-// W' for columns [c0, c1) of w, 3K bf16 for each column n at index n - c0, in n_chunks chunks
-// (scatter_row): all the pool's threads, 16 columns (one int4 block) at a time.
-void prepare_weights(ThreadPool& pool, Isa isa, const FastWeight& w, int c0, int c1, int n_chunks, uint16_t* out) {
-  const int K = w.K, K3 = 3 * K;
+// Where W' of a panel goes: chunk c of tile t (panel-relative) starts at piece(c, t); with
+// `blocked`, in oneDNN's blocked layout of that chunk (full[c], or tail[c] for a last tile
+// narrower than nt), else column by column (kl apart).
+struct PanelLayout {
+  int nt = 0, n_chunks = 1, K3 = 0;
+  bool blocked = false;
+  std::vector<BlockedLayout> full, tail;
+  std::vector<size_t> chunk_base;  // per chunk, and the panel's total at the end
+  size_t tile_elems(int c, bool is_tail, int nb) const {
+    const int kl = part_start(K3, n_chunks, c + 1, 32) - part_start(K3, n_chunks, c, 32);
+    if (!blocked) return size_t(nb) * kl;
+    return (is_tail ? tail : full)[size_t(c)].elems;
+  }
+  // Offsets for a panel of `tiles` tiles whose last is nb_last wide.
+  void place(int tiles, int nb_last) {
+    chunk_base.assign(size_t(n_chunks) + 1, 0);
+    for (int c = 0; c < n_chunks; ++c)
+      chunk_base[size_t(c) + 1] =
+          chunk_base[size_t(c)] + size_t(tiles - 1) * tile_elems(c, false, nt) + tile_elems(c, nb_last < nt, nb_last);
+  }
+  size_t piece(int c, int t) const { return chunk_base[size_t(c)] + size_t(t) * tile_elems(c, false, nt); }
+};
+
+// W' for columns [c0, c1) of w (tiles of nt from c0) into `out` as `lay` places it: all the pool's
+// threads, 16 columns (one int4 block) at a time.
+void prepare_weights(ThreadPool& pool, Isa isa, const FastWeight& w, int c0, int c1, const PanelLayout& lay,
+                     uint16_t* out) {
+  const int K = w.K, K3 = 3 * K, nt = lay.nt, n_chunks = lay.n_chunks;
+  const int tiles = (c1 - c0 + nt - 1) / nt, nb_last = c1 - c0 - (tiles - 1) * nt;
+  if (lay.blocked) {
+    // Padding (a narrow last tile, a chunk not a multiple of the layout's block) must be zero.
+    for (int c = 0; c < n_chunks; ++c)
+      for (int t = 0; t < tiles; ++t) {
+        const bool is_tail = t == tiles - 1 && nb_last < nt;
+        if ((is_tail ? lay.tail : lay.full)[size_t(c)].padded)
+          std::memset(out + lay.piece(c, t), 0, sizeof(uint16_t) * lay.tile_elems(c, is_tail, nb_last));
+      }
+  }
   const int units = (c1 - c0 + 15) / 16;
   pool.parallel_for(size_t(units), 1, [&](size_t u0, size_t u1) {
     profile::Scope scope("bf16.prep_w");
@@ -480,8 +548,27 @@ void prepare_weights(ThreadPool& pool, Isa isa, const FastWeight& w, int c0, int
       const int n0 = c0 + int(u) * 16, nb = std::min(16, c1 - n0);
       widen_columns(isa, w, n0, nb, rows.data());
       for (int j = 0; j < nb; ++j) {
+        const int col = n0 - c0 + j;
+        if (!lay.blocked) {
+          if (n_chunks == 1) {
+            split_row(isa, rows.data() + size_t(j) * K, K, true, out + size_t(col) * K3);
+            continue;
+          }
+          split_row(isa, rows.data() + size_t(j) * K, K, true, row.data());
+          scatter_row(row.data(), K3, n_chunks, size_t(c1 - c0), size_t(col), out);
+          continue;
+        }
         split_row(isa, rows.data() + size_t(j) * K, K, true, row.data());
-        scatter_row(row.data(), K3, n_chunks, size_t(c1 - c0), size_t(n0 - c0 + j), out);
+        const int t = col / nt, jn = col % nt;
+        const bool is_tail = t == tiles - 1 && nb_last < nt;
+        for (int c = 0; c < n_chunks; ++c) {
+          const int k0 = part_start(K3, n_chunks, c, 32), kl = part_start(K3, n_chunks, c + 1, 32) - k0;
+          const BlockedLayout& bl = (is_tail ? lay.tail : lay.full)[size_t(c)];
+          uint16_t* const dst = out + lay.piece(c, t) + bl.gn[size_t(jn)];
+          const int64_t* fk = bl.fk.data();
+          const uint16_t* src = row.data() + k0;
+          for (int k = 0; k < kl; ++k) dst[fk[k]] = src[k];
+        }
       }
     }
   });
@@ -490,7 +577,7 @@ void prepare_weights(ThreadPool& pool, Isa isa, const FastWeight& w, int c0, int
 // Plans Blocks and Team: W' is prepared panel by panel (a run of tiles, about
 // QWENVL_CPU_BF16_PANEL_MB of it) into one buffer by all threads, then
 //  - Blocks: jobs of (row block of about QWENVL_CPU_BF16_MB rows, group of tiles) on the pool;
-//    each job walks K' in chunks of about QWENVL_CPU_BF16_KC, and for each chunk runs one
+//    each job walks 3K in chunks of about QWENVL_CPU_BF16_KC, and for each chunk runs one
 //    one-thread matmul per tile of its group (the chunk of A' stays in L2 across the group, the
 //    tile's chunk of W' across the rows), the later chunks adding to the job's block;
 //  - Team: one matmul per panel on the library's own OpenMP threads.
@@ -499,7 +586,7 @@ bool linear_panels(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
   Dnnl& d = Dnnl::get();
   const int K = w.K, K3 = 3 * K, threads = pool.size();
   const int nt = gemm_tile_columns(GemmSplit::Bf16x3, K);
-  const int n_tiles = (w.N + nt - 1) / nt;
+  const int n_tiles = (w.N + nt - 1) / nt, nb_tail = w.N - (n_tiles - 1) * nt;
   const size_t tile_bytes = size_t(nt) * K3 * 2;
   const size_t budget = size_t(env_int("QWENVL_CPU_BF16_PANEL_MB", 64, 1, 4096)) << 20;
   const int n_panels = int(std::max<size_t>(1, (size_t(n_tiles) * tile_bytes + budget - 1) / budget));
@@ -510,11 +597,73 @@ bool linear_panels(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
   const int mb_target = env_int("QWENVL_CPU_BF16_MB", 256, 16, 1 << 20);
   const int n_rb = team ? 1 : std::max(1, std::min((M + mb_target / 2) / mb_target, M / 16));
 
+  // Every primitive the jobs need, made before they start (a failure falls back whole), and the
+  // weights layout they share; plain weights when a blocked layout is not one for all rows.
+  PanelLayout lay;
+  lay.nt = nt;
+  lay.n_chunks = n_kc;
+  lay.K3 = K3;
+  lay.blocked = !team && blocked_setting() != 0;
+  for (bool retry = true; retry;) {
+    retry = false;
+    lay.full.assign(size_t(n_kc), BlockedLayout());
+    lay.tail.assign(size_t(n_kc), BlockedLayout());
+    for (int kc = 0; kc < n_kc && !retry; ++kc) {
+      const int kl = part_start(K3, n_kc, kc + 1, 32) - part_start(K3, n_kc, kc, 32);
+      for (int nb : {nt, nb_tail}) {
+        const dnnl_memory_desc_t* first = nullptr;
+        for (int rb = 0; rb < n_rb && !retry; ++rb) {
+          const int rows = int(int64_t(M) * (rb + 1) / n_rb) - int(int64_t(M) * rb / n_rb);
+          const Matmul* mm = team
+                                 ? d.matmul(MatmulShape{M, std::min(w.N, panel_tiles * nt), K3, K3, K3,
+                                                        std::min(w.N, panel_tiles * nt), threads, false, false})
+                                 : d.matmul(MatmulShape{rows, nb, kl, kl, kl, nb, 1, kc > 0, lay.blocked, lay.blocked});
+          if (!mm && lay.blocked) {
+            retry = true;
+            break;
+          }
+          if (!mm) return false;
+          if (!lay.blocked || team) continue;
+          const dnnl_memory_desc_t* wd = dnnl_primitive_desc_query_md(mm->pd, dnnl_query_weights_md, 0);
+          if (!first) {
+            first = wd;
+            if (std::getenv("QWENVL_DEBUG_BF16")) {
+              const dnnl_blocking_desc_t& bd = wd->format_desc.blocking;
+              std::fprintf(stderr, "weights %dx%d: kind %d strides %ld %ld blocks", kl, nb, int(wd->format_kind),
+                           long(bd.strides[0]), long(bd.strides[1]));
+              for (int i = 0; i < bd.inner_nblks; ++i)
+                std::fprintf(stderr, " %ld%c", long(bd.inner_blks[i]), "ab"[bd.inner_idxs[i]]);
+              std::fprintf(stderr, "\n");
+            }
+            if (!blocked_layout(wd, &(nb == nt ? lay.full : lay.tail)[size_t(kc)])) retry = true;
+          } else if (!dnnl_memory_desc_equal(first, wd)) {
+            retry = true;
+          }
+        }
+      }
+    }
+    if (retry) {
+      if (!lay.blocked) return false;
+      lay.blocked = false;
+    }
+  }
+  if (team && n_panels > 1) {
+    // The last panel's matmul too.
+    const int cols = w.N - (n_panels - 1) * panel_tiles * nt;
+    if (cols > 0 && !d.matmul(MatmulShape{M, cols, K3, K3, K3, cols, threads, false, false})) return false;
+  }
+
   // The panel's W' and the Team plan's output, the calling thread's buffers (the jobs use the
   // pointers: a thread_local named in a job would be the worker's own).
   thread_local std::vector<uint16_t> w_storage;
   thread_local std::vector<float> team_storage;
-  w_storage.resize(size_t(std::min(panel_tiles, n_tiles)) * nt * K3);
+  size_t w_elems = 0;
+  for (int p0 = 0; p0 < n_tiles; p0 += panel_tiles) {
+    const int p1 = std::min(n_tiles, p0 + panel_tiles);
+    lay.place(p1 - p0, p1 == n_tiles ? nb_tail : nt);
+    w_elems = std::max(w_elems, lay.chunk_base.back());
+  }
+  w_storage.resize(w_elems);
   uint16_t* const wbuf = w_storage.data();
   if (team) team_storage.resize(size_t(M) * std::min(w.N, panel_tiles * nt));
   float* const team_out = team_storage.data();
@@ -524,7 +673,8 @@ bool linear_panels(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
     const int p1 = std::min(n_tiles, p0 + panel_tiles);
     const int c0 = p0 * nt, c1 = std::min(w.N, p1 * nt);
     const int cols = c1 - c0;
-    prepare_weights(pool, isa, w, c0, c1, n_kc, wbuf);
+    lay.place(p1 - p0, p1 == n_tiles ? nb_tail : nt);
+    prepare_weights(pool, isa, w, c0, c1, lay, wbuf);
     if (team) {
       // One matmul over the panel on `threads` OpenMP threads, into a dense block.
       library_threads(threads);
@@ -545,27 +695,17 @@ bool linear_panels(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
     int n_groups = 1;
     double best = 1e30;
     for (int g = 1; g <= tiles; ++g) {
-      const int jobs = n_rb * g;
-      const double rounds = std::ceil(double(jobs) / threads);
+      const double rounds = std::ceil(double(n_rb) * g / threads);
       const double cost = rounds * std::ceil(double(tiles) / g);
       if (cost < best - 1e-9) {
         best = cost;
         n_groups = g;
       }
     }
-    // Every primitive the jobs need, made before they start (as in linear_tiles).
-    for (int rb = 0; rb < n_rb; ++rb) {
-      const int rows = int(int64_t(M) * (rb + 1) / n_rb) - int(int64_t(M) * rb / n_rb);
-      for (int kc = 0; kc < n_kc; ++kc) {
-        const int kl = part_start(K3, n_kc, kc + 1, 32) - part_start(K3, n_kc, kc, 32);
-        for (int nb : {nt, w.N % nt})
-          if (nb && !d.matmul(MatmulShape{rows, nb, kl, kl, kl, nb, 1, kc > 0, false})) return false;
-      }
-    }
     std::atomic<bool> failed{false};
     // Job j: row block j / n_groups, group j % n_groups (a thread's run of jobs shares rows).
     pool.parallel_for(size_t(n_rb) * n_groups, 1, [&](size_t j0, size_t j1) {
-      thread_local std::vector<float> block;  // the group's output, [tile][rows][nb]
+      thread_local std::vector<float> block;  // the group's output, [tile][rows][nt]
       library_threads(1);
       for (size_t job = j0; job < j1 && !failed.load(std::memory_order_relaxed); ++job) {
         const int rb = int(job / n_groups), g = int(job % n_groups);
@@ -576,12 +716,13 @@ bool linear_panels(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
         for (int kc = 0; kc < n_kc && !failed.load(std::memory_order_relaxed); ++kc) {
           const int k0 = part_start(K3, n_kc, kc, 32), kl = part_start(K3, n_kc, kc + 1, 32) - k0;
           const uint16_t* const a_chunk = a + size_t(M) * k0 + size_t(m0) * kl;
-          const uint16_t* const w_chunk = wbuf + size_t(cols) * k0;
           for (int t = t0; t < t1; ++t) {
             const int n0 = t * nt, nb = std::min(nt, w.N - n0);
-            const Matmul* mm = d.matmul(MatmulShape{rows, nb, kl, kl, kl, nb, 1, kc > 0, false});
+            const Matmul* mm = d.matmul(MatmulShape{rows, nb, kl, kl, kl, nb, 1, kc > 0, lay.blocked, lay.blocked});
+            const uint16_t* const wt =
+                wbuf + (lay.blocked ? lay.piece(kc, t - p0) : size_t(cols) * k0 + size_t(n0 - c0) * kl);
             float* out = block.data() + size_t(t - t0) * rows * nt;
-            if (!mm || !d.run(*mm, a_chunk, w_chunk + size_t(n0 - c0) * kl, out, false)) {
+            if (!mm || !d.run(*mm, a_chunk, wt, out, false)) {
               failed = true;
               break;
             }
