@@ -99,6 +99,55 @@ QV_AVX512 void split_row_avx512(const float* src, int K, bool weight, uint16_t* 
 }
 #endif
 
+// Pairs [k, k + 2) of 16 rows (src, ld apart) as lines of 16 pairs, pair k's at line0 + fk[k]
+// (BlockedLayout::pairs16's layouts), for even k < kl.
+void pairs_to_lines_scalar(const uint16_t* src, size_t ld, int k_begin, int kl, const int64_t* fk, uint16_t* line0) {
+  for (int k = k_begin; k < kl; k += 2) {
+    uint16_t* const line = line0 + fk[k];
+    for (int j = 0; j < 16; ++j) std::memcpy(line + 2 * j, src + size_t(j) * ld + k, sizeof(uint32_t));
+  }
+}
+
+#if defined(__x86_64__)
+// The same, 16 pairs at a time: a 16 x 16 transpose of 32-bit pairs in registers.
+QV_AVX512 void pairs_to_lines_avx512(const uint16_t* src, size_t ld, int kl, const int64_t* fk, uint16_t* line0) {
+  int k = 0;
+  for (; k + 32 <= kl; k += 32) {
+    __m512i r[16], t[16];
+    for (int j = 0; j < 16; ++j) r[j] = _mm512_loadu_si512(src + size_t(j) * ld + k);
+    for (int j = 0; j < 16; j += 2) {
+      t[j] = _mm512_unpacklo_epi32(r[j], r[j + 1]);
+      t[j + 1] = _mm512_unpackhi_epi32(r[j], r[j + 1]);
+    }
+    // r[4g + i]: pair 4L + i of rows 4g .. 4g + 3 in each 128-bit lane L.
+    for (int g = 0; g < 4; ++g) {
+      r[4 * g + 0] = _mm512_unpacklo_epi64(t[4 * g], t[4 * g + 2]);
+      r[4 * g + 1] = _mm512_unpackhi_epi64(t[4 * g], t[4 * g + 2]);
+      r[4 * g + 2] = _mm512_unpacklo_epi64(t[4 * g + 1], t[4 * g + 3]);
+      r[4 * g + 3] = _mm512_unpackhi_epi64(t[4 * g + 1], t[4 * g + 3]);
+    }
+    for (int i = 0; i < 4; ++i) {
+      const __m512i v = _mm512_shuffle_i32x4(r[i], r[4 + i], 0x88), w = _mm512_shuffle_i32x4(r[i], r[4 + i], 0xdd);
+      const __m512i x = _mm512_shuffle_i32x4(r[8 + i], r[12 + i], 0x88);
+      const __m512i y = _mm512_shuffle_i32x4(r[8 + i], r[12 + i], 0xdd);
+      _mm512_storeu_si512(line0 + fk[k + 2 * i], _mm512_shuffle_i32x4(v, x, 0x88));
+      _mm512_storeu_si512(line0 + fk[k + 2 * (4 + i)], _mm512_shuffle_i32x4(w, y, 0x88));
+      _mm512_storeu_si512(line0 + fk[k + 2 * (8 + i)], _mm512_shuffle_i32x4(v, x, 0xdd));
+      _mm512_storeu_si512(line0 + fk[k + 2 * (12 + i)], _mm512_shuffle_i32x4(w, y, 0xdd));
+    }
+  }
+  pairs_to_lines_scalar(src, ld, k, kl, fk, line0);
+}
+#endif
+
+void pairs_to_lines(Isa isa, const uint16_t* src, size_t ld, int kl, const int64_t* fk, uint16_t* line0) {
+#if defined(__x86_64__)
+  if (isa == Isa::Avx512) return pairs_to_lines_avx512(src, ld, kl, fk, line0);
+#endif
+  (void)isa;
+  pairs_to_lines_scalar(src, ld, 0, kl, fk, line0);
+}
+
 void split_row(Isa isa, const float* src, int K, bool weight, uint16_t* out) {
 #if defined(__x86_64__)
   if (isa == Isa::Avx512) return split_row_avx512(src, K, weight, out);
@@ -132,20 +181,16 @@ struct MatmulShape {
   int M, N, K, lda, ldb, ldc;
   int threads;
   bool accumulate;
-  bool blocked;         // weights in the layout oneDNN picks (else column by column, ldb apart)
-  bool direct = false;  // ... which the caller writes itself (else a reorder from ldb's layout)
+  bool blocked;  // weights in the layout oneDNN picks, written by the caller (else column by column, ldb apart)
   bool operator<(const MatmulShape& o) const {
-    return std::tie(M, N, K, lda, ldb, ldc, threads, accumulate, blocked, direct) <
-           std::tie(o.M, o.N, o.K, o.lda, o.ldb, o.ldc, o.threads, o.accumulate, o.blocked, o.direct);
+    return std::tie(M, N, K, lda, ldb, ldc, threads, accumulate, blocked) <
+           std::tie(o.M, o.N, o.K, o.lda, o.ldb, o.ldc, o.threads, o.accumulate, o.blocked);
   }
 };
 
 struct Matmul {
   dnnl_primitive_desc_t pd = nullptr;
   dnnl_primitive_t prim = nullptr;
-  // Blocked weights (the layout oneDNN picks for AMX): the tile is reordered into it first.
-  dnnl_primitive_desc_t reorder_pd = nullptr;
-  dnnl_primitive_t reorder = nullptr;
   bool amx = false;
 };
 
@@ -174,20 +219,15 @@ class Dnnl {
     auto it = cache_.find(s);
     if (it != cache_.end()) return it->second.prim ? &it->second : nullptr;
     Matmul& m = cache_[s];
-    if (!create(m, s, s.blocked) && !(s.blocked && !s.direct && create(m, s, false))) return nullptr;
+    if (!create(m, s)) return nullptr;
     return &m;
   }
   const Matmul* matmul(int M, int N, int K3, int ldy) {
-    // The Tiles plan: its tiles as they are, unless QWENVL_CPU_BF16_BLOCKED=1 (then each is
-    // reordered into oneDNN's blocked weights first; on the build machine the reorder cost more
-    // than the matmul gained).
-    return matmul(MatmulShape{M, N, K3, K3, K3, ldy, 1, false, blocked_setting() == 1});
+    return matmul(MatmulShape{M, N, K3, K3, K3, ldy, 1, false, false});
   }
 
   // On the calling thread, with its own stream (destroyed when the thread ends) and scratchpad.
-  // same_weights: w and m are those of this thread's previous call, so the blocked copy made
-  // then is still good.
-  bool run(const Matmul& m, const uint16_t* a, const uint16_t* w, float* y, bool same_weights) {
+  bool run(const Matmul& m, const uint16_t* a, const uint16_t* w, float* y) {
     struct Stream {
       dnnl_stream_t s = nullptr;
       ~Stream() {
@@ -195,7 +235,7 @@ class Dnnl {
       }
     };
     thread_local Stream own;
-    thread_local std::vector<unsigned char> scratch, blocked;
+    thread_local std::vector<unsigned char> scratch;
     if (!own.s && dnnl_stream_create(&own.s, engine_, dnnl_stream_default_flags) != dnnl_success) return false;
     const dnnl_stream_t stream = own.s;
     const dnnl_memory_desc_t* ad = dnnl_primitive_desc_query_md(m.pd, dnnl_query_src_md, 0);
@@ -205,27 +245,8 @@ class Dnnl {
     const size_t scratch_bytes = sd ? dnnl_memory_desc_get_size(sd) : 0;
     if (scratch.size() < scratch_bytes + 64) scratch.resize(scratch_bytes + 64);
     void* scratch_ptr = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64;
-    dnnl_memory_t am = nullptr, wm = nullptr, cm = nullptr, sm = nullptr, plain = nullptr;
-    bool ok = true;
-    if (m.reorder) {
-      // The tile into the matmul's blocked layout (a reorder needs no scratchpad).
-      profile::Scope scope("bf16.reorder");
-      const size_t bytes = dnnl_memory_desc_get_size(wd);
-      if (blocked.size() < bytes + 64) {
-        blocked.resize(bytes + 64);
-        same_weights = false;
-      }
-      void* dst = blocked.data() + (64 - reinterpret_cast<uintptr_t>(blocked.data()) % 64) % 64;
-      const dnnl_memory_desc_t* pd_src = dnnl_primitive_desc_query_md(m.reorder_pd, dnnl_query_src_md, 0);
-      ok = dnnl_memory_create(&plain, pd_src, engine_, const_cast<uint16_t*>(w)) == dnnl_success &&
-           dnnl_memory_create(&wm, wd, engine_, dst) == dnnl_success;
-      if (ok && !same_weights) {
-        const dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, plain}, {DNNL_ARG_TO, wm}};
-        ok = dnnl_primitive_execute(m.reorder, stream, 2, args) == dnnl_success;
-      }
-    } else {
-      ok = dnnl_memory_create(&wm, wd, engine_, const_cast<uint16_t*>(w)) == dnnl_success;
-    }
+    dnnl_memory_t am = nullptr, wm = nullptr, cm = nullptr, sm = nullptr;
+    bool ok = dnnl_memory_create(&wm, wd, engine_, const_cast<uint16_t*>(w)) == dnnl_success;
     ok = ok && dnnl_memory_create(&am, ad, engine_, const_cast<uint16_t*>(a)) == dnnl_success &&
          dnnl_memory_create(&cm, cd, engine_, y) == dnnl_success &&
          (!scratch_bytes || dnnl_memory_create(&sm, sd, engine_, scratch_ptr) == dnnl_success);
@@ -236,14 +257,14 @@ class Dnnl {
       ok = dnnl_primitive_execute(m.prim, stream, scratch_bytes ? 4 : 3, args) == dnnl_success &&
            dnnl_stream_wait(stream) == dnnl_success;
     }
-    for (dnnl_memory_t mem : {am, wm, cm, sm, plain})
+    for (dnnl_memory_t mem : {am, wm, cm, sm})
       if (mem) dnnl_memory_destroy(mem);
     return ok;
   }
 
  private:
-  // One matmul primitive (and, for blocked weights, the reorder into them); false leaves m empty.
-  bool create(Matmul& m, const MatmulShape& s, bool blocked) {
+  // One matmul primitive; false leaves m empty.
+  bool create(Matmul& m, const MatmulShape& s) {
     destroy(m);
     dnnl_memory_desc_t a, w, plain_w, c;
     const dnnl_dims_t ad = {s.M, s.K}, as = {s.lda, 1};
@@ -253,7 +274,7 @@ class Dnnl {
         dnnl_memory_desc_init_by_strides(&plain_w, 2, wd, dnnl_bf16, ws) != dnnl_success ||
         dnnl_memory_desc_init_by_strides(&c, 2, cd, dnnl_f32, cs) != dnnl_success)
       return false;
-    if (blocked) {
+    if (s.blocked) {
       if (dnnl_memory_desc_init_by_tag(&w, 2, wd, dnnl_bf16, dnnl_format_tag_any) != dnnl_success) return false;
     } else {
       w = plain_w;
@@ -285,25 +306,14 @@ class Dnnl {
       std::fprintf(stderr, "matmul %dx%dx%d lda %d ldb %d ldc %d acc %d thr %d: %s\n", s.M, s.N, s.K, s.lda, s.ldb,
                    s.ldc, int(s.accumulate), s.threads, impl ? impl : "none");
     m.amx = impl && std::strstr(impl, "amx");
-    bool ok = fast && dnnl_primitive_create(&m.prim, m.pd) == dnnl_success;
-    if (ok && blocked && !s.direct) {
-      const dnnl_memory_desc_t* chosen = dnnl_primitive_desc_query_md(m.pd, dnnl_query_weights_md, 0);
-      ok = chosen &&
-           dnnl_reorder_primitive_desc_create(&m.reorder_pd, &plain_w, engine_, chosen, engine_, attr) == dnnl_success;
-      if (!ok) m.reorder_pd = nullptr;
-      const dnnl_memory_desc_t* rs =
-          ok ? dnnl_primitive_desc_query_md(m.reorder_pd, dnnl_query_scratchpad_md, 0) : nullptr;
-      ok = ok && (!rs || dnnl_memory_desc_get_size(rs) == 0) &&
-           dnnl_primitive_create(&m.reorder, m.reorder_pd) == dnnl_success;
-    }
+    const dnnl_status_t cst = fast ? dnnl_primitive_create(&m.prim, m.pd) : dnnl_unimplemented;
+    const bool ok = cst == dnnl_success;
     dnnl_primitive_attr_destroy(attr);
     if (!ok) destroy(m);
     return ok;
   }
 
   static void destroy(Matmul& m) {
-    if (m.reorder) dnnl_primitive_destroy(m.reorder);
-    if (m.reorder_pd) dnnl_primitive_desc_destroy(m.reorder_pd);
     if (m.prim) dnnl_primitive_destroy(m.prim);
     if (m.pd) dnnl_primitive_desc_destroy(m.pd);
     m = Matmul();
@@ -331,6 +341,10 @@ std::atomic<uint64_t> matmuls_run{0};
 struct BlockedLayout {
   size_t elems = 0;
   bool padded = false;
+  // The bf16 pair layouts (oneDNN's for AMX and AVX-512 BF16, e.g. BA16a64b2a): k and k + 1
+  // adjacent for every even k, and 16 columns from each multiple of 16 adjacent pairs (so one
+  // pair of 16 columns is one 64-byte line).
+  bool pairs16 = false;
   std::vector<int64_t> fk, gn;
 };
 
@@ -355,6 +369,13 @@ bool blocked_layout(const dnnl_memory_desc_t* md, BlockedLayout* out) {
     }
   }
   out->elems = dnnl_memory_desc_get_size(md) / sizeof(uint16_t);
+  const int64_t K = md->dims[0], N = md->dims[1];
+  bool pairs = K % 2 == 0 && N % 16 == 0;
+  for (int64_t k = 0; pairs && k < K; k += 2)
+    pairs = out->fk[size_t(k)] % 2 == 0 && out->fk[size_t(k) + 1] == out->fk[size_t(k)] + 1;
+  for (int64_t n = 0; pairs && n < N; ++n)
+    pairs = out->gn[size_t(n)] == out->gn[size_t(n & ~15)] + 2 * (n & 15) && out->gn[size_t(n)] % 2 == 0;
+  out->pairs16 = pairs;
   out->padded = md->padded_dims[0] != md->dims[0] || md->padded_dims[1] != md->dims[1];
   return true;
 }
@@ -449,49 +470,201 @@ void copy_block(const float* block, int m0, int m1, int nb, const float* bias, i
   }
 }
 
-// Plan Tiles: each job widens and splits one tile of W' and multiplies all its rows (or a row part).
+// Where W' goes, chunk by chunk (part_start's chunks of 3K): with `blocked`, each chunk of a
+// tile in oneDNN's blocked layout of that chunk (full[c], or tail[c] for a last tile narrower
+// than nt), else column by column (kl apart). Pieces follow each other chunk-major: all tiles'
+// chunk 0, then all tiles' chunk 1, and so on (a panel), or one tile's chunks (a job's tile).
+struct WeightsLayout {
+  int nt = 0, n_chunks = 1, K3 = 0;
+  bool blocked = false;
+  std::vector<BlockedLayout> full, tail;
+  int chunk_start(int c) const { return part_start(K3, n_chunks, c, 32); }
+  int chunk_len(int c) const { return chunk_start(c + 1) - chunk_start(c); }
+  size_t tile_elems(int c, bool is_tail, int nb) const {
+    if (!blocked) return size_t(nb) * chunk_len(c);
+    return (is_tail ? tail : full)[size_t(c)].elems;
+  }
+  // Chunk c of tile t of a run of `tiles` tiles whose last is nb_last wide.
+  size_t piece(int c, int t, int tiles, int nb_last) const {
+    size_t base = 0;
+    for (int i = 0; i < c; ++i)
+      base += size_t(tiles - 1) * tile_elems(i, false, nt) + tile_elems(i, nb_last < nt, nb_last);
+    return base + size_t(t) * tile_elems(c, false, nt);
+  }
+  size_t run_elems(int tiles, int nb_last) const { return piece(n_chunks, 0, tiles, nb_last); }
+};
+
+// W' of columns [n0, n0 + nb) (nb <= 16; column jn0 onwards of tile t of a run of `tiles`
+// tiles, the last nb_last wide, at `out`). rows: 16 K floats of scratch; row: 16 3K bf16.
+void write_unit(Isa isa, const FastWeight& w, const WeightsLayout& lay, int n0, int nb, int t, int jn0, int tiles,
+                int nb_last, uint16_t* out, float* rows, uint16_t* row) {
+  const int K = w.K, K3 = 3 * K;
+  const bool is_tail = t == tiles - 1 && nb_last < lay.nt;
+  widen_columns(isa, w, n0, nb, rows);
+  if (!lay.blocked && lay.n_chunks == 1) {
+    uint16_t* const dst = out + lay.piece(0, t, tiles, nb_last) + size_t(jn0) * K3;
+    for (int j = 0; j < nb; ++j) split_row(isa, rows + size_t(j) * K, K, true, dst + size_t(j) * K3);
+    return;
+  }
+  for (int j = 0; j < nb; ++j) split_row(isa, rows + size_t(j) * K, K, true, row + size_t(j) * K3);
+  for (int c = 0; c < lay.n_chunks; ++c) {
+    const int k0 = lay.chunk_start(c), kl = lay.chunk_len(c);
+    uint16_t* const dst = out + lay.piece(c, t, tiles, nb_last);
+    if (!lay.blocked) {
+      for (int j = 0; j < nb; ++j)
+        std::memcpy(dst + size_t(jn0 + j) * kl, row + size_t(j) * K3 + k0, sizeof(uint16_t) * size_t(kl));
+      continue;
+    }
+    const BlockedLayout& bl = (is_tail ? lay.tail : lay.full)[size_t(c)];
+    if (bl.pairs16 && nb == 16 && jn0 % 16 == 0) {
+      pairs_to_lines(isa, row + k0, size_t(K3), kl, bl.fk.data(), dst + bl.gn[size_t(jn0)]);
+      continue;
+    }
+    for (int j = 0; j < nb; ++j) {
+      uint16_t* const d = dst + bl.gn[size_t(jn0 + j)];
+      const uint16_t* const src = row + size_t(j) * K3 + k0;
+      for (int k = 0; k < kl; ++k) d[bl.fk[size_t(k)]] = src[k];
+    }
+  }
+}
+
+// Zeroes the padding of a run's blocked pieces (a narrow last tile, a chunk not a multiple of
+// the layout's block): oneDNN reads it.
+void zero_padding(const WeightsLayout& lay, int tiles, int nb_last, uint16_t* out) {
+  if (!lay.blocked) return;
+  for (int c = 0; c < lay.n_chunks; ++c)
+    for (int t = 0; t < tiles; ++t) {
+      const bool is_tail = t == tiles - 1 && nb_last < lay.nt;
+      if ((is_tail ? lay.tail : lay.full)[size_t(c)].padded)
+        std::memset(out + lay.piece(c, t, tiles, nb_last), 0,
+                    sizeof(uint16_t) * lay.tile_elems(c, is_tail, is_tail ? nb_last : lay.nt));
+    }
+}
+
+// W' for columns [c0, c1) of w (tiles of nt from c0) into `out`: all the pool's threads, 16
+// columns (one int4 block) at a time.
+void prepare_panel(ThreadPool& pool, Isa isa, const FastWeight& w, int c0, int c1, const WeightsLayout& lay,
+                   uint16_t* out) {
+  const int nt = lay.nt, tiles = (c1 - c0 + nt - 1) / nt, nb_last = c1 - c0 - (tiles - 1) * nt;
+  zero_padding(lay, tiles, nb_last, out);
+  pool.parallel_for(size_t(c1 - c0 + 15) / 16, 1, [&](size_t u0, size_t u1) {
+    profile::Scope scope("bf16.prep_w");
+    thread_local std::vector<float> rows;
+    thread_local std::vector<uint16_t> row;
+    rows.resize(size_t(16) * w.K);
+    row.resize(size_t(16) * lay.K3);
+    for (size_t u = u0; u < u1; ++u) {
+      const int col = int(u) * 16, nb = std::min(16, c1 - c0 - col);
+      write_unit(isa, w, lay, c0 + col, nb, col / nt, col % nt, tiles, nb_last, out, rows.data(), row.data());
+    }
+  });
+}
+
+// The layout of W' for chunks of about QWENVL_CPU_BF16_KC of 3K (KC=0: one chunk) and, unless
+// QWENVL_CPU_BF16_BLOCKED=0, oneDNN's blocked weights; every matmul the jobs need (row counts
+// `rows`) made first, so that a failure falls back whole. false: no fast matmul.
+bool plan_layout(Dnnl& d, const FastWeight& w, int nt, const std::vector<int>& rows, WeightsLayout* lay) {
+  const int K3 = 3 * w.K, nb_tail = w.N - (w.N + nt - 1) / nt * nt + nt;
+  const int kc_target = env_int("QWENVL_CPU_BF16_KC", 1536, 0, 1 << 20);
+  lay->nt = nt;
+  lay->K3 = K3;
+  lay->n_chunks = kc_target == 0 ? 1 : std::max(1, std::min((K3 + kc_target / 2) / kc_target, K3 / 32));
+  lay->blocked = blocked_setting() != 0;
+  for (;;) {
+    bool ok = true;
+    lay->full.assign(size_t(lay->n_chunks), BlockedLayout());
+    lay->tail.assign(size_t(lay->n_chunks), BlockedLayout());
+    for (int c = 0; c < lay->n_chunks && ok; ++c) {
+      const int kl = lay->chunk_len(c);
+      for (int nb : {nt, nb_tail}) {
+        const dnnl_memory_desc_t* first = nullptr;
+        for (size_t r = 0; r < rows.size() && ok; ++r) {
+          const Matmul* mm = d.matmul(MatmulShape{rows[r], nb, kl, kl, kl, nb, 1, c > 0, lay->blocked});
+          ok = mm != nullptr;
+          if (!ok || !lay->blocked) continue;
+          // One blocked layout for every row count (the chunk is written once for all).
+          const dnnl_memory_desc_t* wd = dnnl_primitive_desc_query_md(mm->pd, dnnl_query_weights_md, 0);
+          if (!first) {
+            first = wd;
+            ok = blocked_layout(wd, &(nb == nt ? lay->full : lay->tail)[size_t(c)]);
+          } else {
+            ok = dnnl_memory_desc_equal(first, wd);
+          }
+        }
+      }
+    }
+    if (ok) return true;
+    if (!lay->blocked) return false;
+    lay->blocked = false;
+  }
+}
+
+// The row counts of M split into n parts.
+std::vector<int> part_rows(int M, int n) {
+  std::vector<int> r;
+  for (int i = 0; i < n; ++i) {
+    const int rows = int(int64_t(M) * (i + 1) / n) - int(int64_t(M) * i / n);
+    if (std::find(r.begin(), r.end(), rows) == r.end()) r.push_back(rows);
+  }
+  return r;
+}
+
+// Rows [m0, m1) of A' (chunk-major, `lay`'s chunks) times tiles [t0, t1) of W' (at w_run, a run
+// of `tiles` tiles from tile p0, the last nb_last wide) into `block` ([tile][rows][nt]): chunk
+// by chunk, a matmul per tile, the later chunks added to the first.
+bool multiply_block(Dnnl& d, const WeightsLayout& lay, const uint16_t* a, int M, int m0, int m1, const uint16_t* w_run,
+                    int p0, int tiles, int nb_last, int t0, int t1, int N, float* block) {
+  const int rows = m1 - m0, nt = lay.nt;
+  for (int c = 0; c < lay.n_chunks; ++c) {
+    const int k0 = lay.chunk_start(c), kl = lay.chunk_len(c);
+    const uint16_t* const a_chunk = a + size_t(M) * k0 + size_t(m0) * kl;
+    for (int t = t0; t < t1; ++t) {
+      const int nb = std::min(nt, N - t * nt);
+      const Matmul* mm = d.matmul(MatmulShape{rows, nb, kl, kl, kl, nb, 1, c > 0, lay.blocked});
+      const uint16_t* const wt = w_run + lay.piece(c, t - p0, tiles, nb_last);
+      if (!mm || !d.run(*mm, a_chunk, wt, block + size_t(t - t0) * rows * nt)) return false;
+      matmuls_run.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  return true;
+}
+
+// Plan Tiles: each job prepares one tile of W' (in its thread's buffer) and multiplies all rows
+// (or a row part) by it, chunk by chunk.
 bool linear_tiles(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
                   int ldy, int ldx) {
   Dnnl& d = Dnnl::get();
-  const int K = w.K, K3 = 3 * K;
-  const int nt = gemm_tile_columns(GemmSplit::Bf16x3, K);
+  const int nt = gemm_tile_columns(GemmSplit::Bf16x3, w.K);
   const int n_tiles = (w.N + nt - 1) / nt;
   const int m_parts = gemm_row_parts(M, n_tiles, pool.size());
-  // Every primitive the jobs need, made before they start (a failure falls back whole).
-  for (int part = 0; part < m_parts; ++part) {
-    const int rows = int(int64_t(M) * (part + 1) / m_parts) - int(int64_t(M) * part / m_parts);
-    if (!d.matmul(rows, nt, K3, nt) || (w.N % nt && !d.matmul(rows, w.N % nt, K3, w.N % nt))) return false;
-  }
-  const uint16_t* const a = split_activations(pool, isa, x, M, K, ldx);
+  WeightsLayout lay;
+  if (!plan_layout(d, w, nt, part_rows(M, m_parts), &lay)) return false;
+  const uint16_t* const a = split_activations(pool, isa, x, M, w.K, ldx, lay.n_chunks);
   std::atomic<bool> failed{false};
   pool.parallel_for(size_t(n_tiles) * m_parts, 1, [&](size_t j0, size_t j1) {
-    thread_local std::vector<uint16_t> tile;
-    thread_local std::vector<float> rows;   // the tile in fp32
-    thread_local std::vector<float> block;  // the job's output
-    tile.resize(size_t(nt) * K3);
-    rows.resize(size_t(nt) * K);
+    thread_local std::vector<uint16_t> tile, row;
+    thread_local std::vector<float> rows, block;
     library_threads(1);
     int have = -1;
-    const Matmul* last = nullptr;  // the previous job's matmul, while the tile is unchanged
     for (size_t job = j0; job < j1 && !failed.load(std::memory_order_relaxed); ++job) {
       const int t = int(job / m_parts), part = int(job % m_parts);
       const int n0 = t * nt, nb = std::min(nt, w.N - n0);
       const int m0 = int(int64_t(M) * part / m_parts), m1 = int(int64_t(M) * (part + 1) / m_parts);
       if (have != t) {
         profile::Scope scope("bf16.prep_w");
-        last = nullptr;
-        widen_columns(isa, w, n0, nb, rows.data());
-        for (int j = 0; j < nb; ++j) split_row(isa, rows.data() + size_t(j) * K, K, true, tile.data() + size_t(j) * K3);
+        tile.resize(lay.run_elems(1, nb));
+        rows.resize(size_t(16) * w.K);
+        row.resize(size_t(16) * lay.K3);
+        zero_padding(lay, 1, nb, tile.data());
+        for (int j = 0; j < nb; j += 16)
+          write_unit(isa, w, lay, n0 + j, std::min(16, nb - j), 0, j, 1, nb, tile.data(), rows.data(), row.data());
         have = t;
       }
-      const Matmul* mm = d.matmul(m1 - m0, nb, K3, nb);
-      block.resize(size_t(m1 - m0) * nb);
-      if (!mm || !d.run(*mm, a + size_t(m0) * K3, tile.data(), block.data(), mm == last)) {
+      block.resize(size_t(m1 - m0) * nt);
+      if (!multiply_block(d, lay, a, M, m0, m1, tile.data(), t, 1, nb, t, t + 1, w.N, block.data())) {
         failed = true;
         break;
       }
-      last = mm;
-      matmuls_run.fetch_add(1, std::memory_order_relaxed);
       profile::Scope scope("bf16.copy_out");
       copy_block(block.data(), m0, m1, nb, bias, n0, y, ldy);
     }
@@ -499,187 +672,64 @@ bool linear_tiles(ThreadPool& pool, Isa isa, const float* x, int M, const FastWe
   return !failed;
 }
 
-// Where W' of a panel goes: chunk c of tile t (panel-relative) starts at piece(c, t); with
-// `blocked`, in oneDNN's blocked layout of that chunk (full[c], or tail[c] for a last tile
-// narrower than nt), else column by column (kl apart).
-struct PanelLayout {
-  int nt = 0, n_chunks = 1, K3 = 0;
-  bool blocked = false;
-  std::vector<BlockedLayout> full, tail;
-  std::vector<size_t> chunk_base;  // per chunk, and the panel's total at the end
-  size_t tile_elems(int c, bool is_tail, int nb) const {
-    const int kl = part_start(K3, n_chunks, c + 1, 32) - part_start(K3, n_chunks, c, 32);
-    if (!blocked) return size_t(nb) * kl;
-    return (is_tail ? tail : full)[size_t(c)].elems;
-  }
-  // Offsets for a panel of `tiles` tiles whose last is nb_last wide.
-  void place(int tiles, int nb_last) {
-    chunk_base.assign(size_t(n_chunks) + 1, 0);
-    for (int c = 0; c < n_chunks; ++c)
-      chunk_base[size_t(c) + 1] =
-          chunk_base[size_t(c)] + size_t(tiles - 1) * tile_elems(c, false, nt) + tile_elems(c, nb_last < nt, nb_last);
-  }
-  size_t piece(int c, int t) const { return chunk_base[size_t(c)] + size_t(t) * tile_elems(c, false, nt); }
-};
-
-// W' for columns [c0, c1) of w (tiles of nt from c0) into `out` as `lay` places it: all the pool's
-// threads, 16 columns (one int4 block) at a time.
-void prepare_weights(ThreadPool& pool, Isa isa, const FastWeight& w, int c0, int c1, const PanelLayout& lay,
-                     uint16_t* out) {
-  const int K = w.K, K3 = 3 * K, nt = lay.nt, n_chunks = lay.n_chunks;
-  const int tiles = (c1 - c0 + nt - 1) / nt, nb_last = c1 - c0 - (tiles - 1) * nt;
-  if (lay.blocked) {
-    // Padding (a narrow last tile, a chunk not a multiple of the layout's block) must be zero.
-    for (int c = 0; c < n_chunks; ++c)
-      for (int t = 0; t < tiles; ++t) {
-        const bool is_tail = t == tiles - 1 && nb_last < nt;
-        if ((is_tail ? lay.tail : lay.full)[size_t(c)].padded)
-          std::memset(out + lay.piece(c, t), 0, sizeof(uint16_t) * lay.tile_elems(c, is_tail, nb_last));
-      }
-  }
-  const int units = (c1 - c0 + 15) / 16;
-  pool.parallel_for(size_t(units), 1, [&](size_t u0, size_t u1) {
-    profile::Scope scope("bf16.prep_w");
-    thread_local std::vector<float> rows;
-    thread_local std::vector<uint16_t> row;
-    rows.resize(size_t(16) * K);
-    row.resize(size_t(K3));
-    for (size_t u = u0; u < u1; ++u) {
-      const int n0 = c0 + int(u) * 16, nb = std::min(16, c1 - n0);
-      widen_columns(isa, w, n0, nb, rows.data());
-      for (int j = 0; j < nb; ++j) {
-        const int col = n0 - c0 + j;
-        if (!lay.blocked) {
-          if (n_chunks == 1) {
-            split_row(isa, rows.data() + size_t(j) * K, K, true, out + size_t(col) * K3);
-            continue;
-          }
-          split_row(isa, rows.data() + size_t(j) * K, K, true, row.data());
-          scatter_row(row.data(), K3, n_chunks, size_t(c1 - c0), size_t(col), out);
-          continue;
-        }
-        split_row(isa, rows.data() + size_t(j) * K, K, true, row.data());
-        const int t = col / nt, jn = col % nt;
-        const bool is_tail = t == tiles - 1 && nb_last < nt;
-        for (int c = 0; c < n_chunks; ++c) {
-          const int k0 = part_start(K3, n_chunks, c, 32), kl = part_start(K3, n_chunks, c + 1, 32) - k0;
-          const BlockedLayout& bl = (is_tail ? lay.tail : lay.full)[size_t(c)];
-          uint16_t* const dst = out + lay.piece(c, t) + bl.gn[size_t(jn)];
-          const int64_t* fk = bl.fk.data();
-          const uint16_t* src = row.data() + k0;
-          for (int k = 0; k < kl; ++k) dst[fk[k]] = src[k];
-        }
-      }
-    }
-  });
-}
-
 // Plans Blocks and Team: W' is prepared panel by panel (a run of tiles, about
 // QWENVL_CPU_BF16_PANEL_MB of it) into one buffer by all threads, then
 //  - Blocks: jobs of (row block of about QWENVL_CPU_BF16_MB rows, group of tiles) on the pool;
-//    each job walks 3K in chunks of about QWENVL_CPU_BF16_KC, and for each chunk runs one
-//    one-thread matmul per tile of its group (the chunk of A' stays in L2 across the group, the
-//    tile's chunk of W' across the rows), the later chunks adding to the job's block;
+//    each walks the chunks of 3K, and for each chunk runs a one-thread matmul per tile of its
+//    group (the chunk of A' stays in L2 across the group, the tile's chunk of W' across the
+//    rows), the later chunks added to the first; with one row block, plan Tiles' jobs instead
+//    (the panel would only add a trip through memory);
 //  - Team: one matmul per panel on the library's own OpenMP threads.
 bool linear_panels(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
                    int ldy, int ldx, bool team) {
   Dnnl& d = Dnnl::get();
   const int K = w.K, K3 = 3 * K, threads = pool.size();
-  const int nt = gemm_tile_columns(GemmSplit::Bf16x3, K);
-  const int n_tiles = (w.N + nt - 1) / nt, nb_tail = w.N - (n_tiles - 1) * nt;
-  const size_t tile_bytes = size_t(nt) * K3 * 2;
-  const size_t budget = size_t(env_int("QWENVL_CPU_BF16_PANEL_MB", 64, 1, 4096)) << 20;
-  const int n_panels = int(std::max<size_t>(1, (size_t(n_tiles) * tile_bytes + budget - 1) / budget));
-  const int panel_tiles = (n_tiles + n_panels - 1) / n_panels;
-  // K' chunks (multiples of 32, the blocked layouts' pairs of 16) and row blocks of the jobs.
-  const int kc_target = env_int("QWENVL_CPU_BF16_KC", 1536, 32, 1 << 20);
-  const int n_kc = team ? 1 : std::max(1, std::min((K3 + kc_target / 2) / kc_target, K3 / 32));
   const int mb_target = env_int("QWENVL_CPU_BF16_MB", 256, 16, 1 << 20);
   const int n_rb = team ? 1 : std::max(1, std::min((M + mb_target / 2) / mb_target, M / 16));
+  if (!team && n_rb == 1) return linear_tiles(pool, isa, x, M, w, bias, y, ldy, ldx);
+  const int nt = gemm_tile_columns(GemmSplit::Bf16x3, K);
+  const int n_tiles = (w.N + nt - 1) / nt, nb_tail = w.N - (n_tiles - 1) * nt;
+  const size_t budget = size_t(env_int("QWENVL_CPU_BF16_PANEL_MB", 64, 1, 4096)) << 20;
+  const size_t tile_bytes = size_t(nt) * K3 * 2;
+  const int panel_tiles = int(std::clamp<size_t>(budget / tile_bytes, 1, size_t(n_tiles)));
+  const int n_panels = (n_tiles + panel_tiles - 1) / panel_tiles;
 
-  // Every primitive the jobs need, made before they start (a failure falls back whole), and the
-  // weights layout they share; plain weights when a blocked layout is not one for all rows.
-  PanelLayout lay;
-  lay.nt = nt;
-  lay.n_chunks = n_kc;
-  lay.K3 = K3;
-  lay.blocked = !team && blocked_setting() != 0;
-  for (bool retry = true; retry;) {
-    retry = false;
-    lay.full.assign(size_t(n_kc), BlockedLayout());
-    lay.tail.assign(size_t(n_kc), BlockedLayout());
-    for (int kc = 0; kc < n_kc && !retry; ++kc) {
-      const int kl = part_start(K3, n_kc, kc + 1, 32) - part_start(K3, n_kc, kc, 32);
-      for (int nb : {nt, nb_tail}) {
-        const dnnl_memory_desc_t* first = nullptr;
-        for (int rb = 0; rb < n_rb && !retry; ++rb) {
-          const int rows = int(int64_t(M) * (rb + 1) / n_rb) - int(int64_t(M) * rb / n_rb);
-          const Matmul* mm = team
-                                 ? d.matmul(MatmulShape{M, std::min(w.N, panel_tiles * nt), K3, K3, K3,
-                                                        std::min(w.N, panel_tiles * nt), threads, false, false})
-                                 : d.matmul(MatmulShape{rows, nb, kl, kl, kl, nb, 1, kc > 0, lay.blocked, lay.blocked});
-          if (!mm && lay.blocked) {
-            retry = true;
-            break;
-          }
-          if (!mm) return false;
-          if (!lay.blocked || team) continue;
-          const dnnl_memory_desc_t* wd = dnnl_primitive_desc_query_md(mm->pd, dnnl_query_weights_md, 0);
-          if (!first) {
-            first = wd;
-            if (std::getenv("QWENVL_DEBUG_BF16")) {
-              const dnnl_blocking_desc_t& bd = wd->format_desc.blocking;
-              std::fprintf(stderr, "weights %dx%d: kind %d strides %ld %ld blocks", kl, nb, int(wd->format_kind),
-                           long(bd.strides[0]), long(bd.strides[1]));
-              for (int i = 0; i < bd.inner_nblks; ++i)
-                std::fprintf(stderr, " %ld%c", long(bd.inner_blks[i]), "ab"[bd.inner_idxs[i]]);
-              std::fprintf(stderr, "\n");
-            }
-            if (!blocked_layout(wd, &(nb == nt ? lay.full : lay.tail)[size_t(kc)])) retry = true;
-          } else if (!dnnl_memory_desc_equal(first, wd)) {
-            retry = true;
-          }
-        }
-      }
-    }
-    if (retry) {
-      if (!lay.blocked) return false;
-      lay.blocked = false;
-    }
+  WeightsLayout lay;
+  if (team) {
+    // One chunk of plain weights; the matmuls of a full and of the last panel.
+    lay.nt = nt;
+    lay.K3 = K3;
+    // (made on `threads` OpenMP threads: oneDNN sizes the scratchpad for the calling thread's count).
+    const int last = w.N - (n_panels - 1) * panel_tiles * nt;
+    library_threads(threads);
+    bool ok = true;
+    for (int cols : {std::min(w.N, panel_tiles * nt), last})
+      ok = ok && d.matmul(MatmulShape{M, cols, K3, K3, K3, cols, threads, false, false});
+    library_threads(1);
+    if (!ok) return false;
+  } else if (!plan_layout(d, w, nt, part_rows(M, n_rb), &lay)) {
+    return false;
   }
-  if (team && n_panels > 1) {
-    // The last panel's matmul too.
-    const int cols = w.N - (n_panels - 1) * panel_tiles * nt;
-    if (cols > 0 && !d.matmul(MatmulShape{M, cols, K3, K3, K3, cols, threads, false, false})) return false;
-  }
-
   // The panel's W' and the Team plan's output, the calling thread's buffers (the jobs use the
   // pointers: a thread_local named in a job would be the worker's own).
   thread_local std::vector<uint16_t> w_storage;
   thread_local std::vector<float> team_storage;
-  size_t w_elems = 0;
-  for (int p0 = 0; p0 < n_tiles; p0 += panel_tiles) {
-    const int p1 = std::min(n_tiles, p0 + panel_tiles);
-    lay.place(p1 - p0, p1 == n_tiles ? nb_tail : nt);
-    w_elems = std::max(w_elems, lay.chunk_base.back());
-  }
-  w_storage.resize(w_elems);
+  w_storage.resize(
+      std::max(lay.run_elems(panel_tiles, nt), lay.run_elems(n_tiles - (n_panels - 1) * panel_tiles, nb_tail)));
   uint16_t* const wbuf = w_storage.data();
   if (team) team_storage.resize(size_t(M) * std::min(w.N, panel_tiles * nt));
   float* const team_out = team_storage.data();
-  const uint16_t* const a = split_activations(pool, isa, x, M, K, ldx, n_kc);
+  const uint16_t* const a = split_activations(pool, isa, x, M, K, ldx, lay.n_chunks);
 
   for (int p0 = 0; p0 < n_tiles; p0 += panel_tiles) {
-    const int p1 = std::min(n_tiles, p0 + panel_tiles);
-    const int c0 = p0 * nt, c1 = std::min(w.N, p1 * nt);
-    const int cols = c1 - c0;
-    lay.place(p1 - p0, p1 == n_tiles ? nb_tail : nt);
-    prepare_weights(pool, isa, w, c0, c1, lay, wbuf);
+    const int p1 = std::min(n_tiles, p0 + panel_tiles), tiles = p1 - p0;
+    const int c0 = p0 * nt, c1 = std::min(w.N, p1 * nt), cols = c1 - c0, nb_last = c1 - (p1 - 1) * nt;
+    prepare_panel(pool, isa, w, c0, c1, lay, wbuf);
     if (team) {
       // One matmul over the panel on `threads` OpenMP threads, into a dense block.
       library_threads(threads);
       const Matmul* mm = d.matmul(MatmulShape{M, cols, K3, K3, K3, cols, threads, false, false});
-      bool ok = mm && d.run(*mm, a, wbuf, team_out, false);
+      const bool ok = mm && d.run(*mm, a, wbuf, team_out);
       library_threads(1);
       if (!ok) return false;
       matmuls_run.fetch_add(1, std::memory_order_relaxed);
@@ -691,12 +741,10 @@ bool linear_panels(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
       continue;
     }
     // Groups of tiles: the fewest whose jobs fill the threads in the fewest rounds.
-    const int tiles = p1 - p0;
     int n_groups = 1;
     double best = 1e30;
     for (int g = 1; g <= tiles; ++g) {
-      const double rounds = std::ceil(double(n_rb) * g / threads);
-      const double cost = rounds * std::ceil(double(tiles) / g);
+      const double cost = std::ceil(double(n_rb) * g / threads) * std::ceil(double(tiles) / g);
       if (cost < best - 1e-9) {
         best = cost;
         n_groups = g;
@@ -713,28 +761,14 @@ bool linear_panels(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
         const int t0 = p0 + int(int64_t(tiles) * g / n_groups), t1 = p0 + int(int64_t(tiles) * (g + 1) / n_groups);
         if (t0 == t1) continue;
         block.resize(size_t(t1 - t0) * rows * nt);
-        for (int kc = 0; kc < n_kc && !failed.load(std::memory_order_relaxed); ++kc) {
-          const int k0 = part_start(K3, n_kc, kc, 32), kl = part_start(K3, n_kc, kc + 1, 32) - k0;
-          const uint16_t* const a_chunk = a + size_t(M) * k0 + size_t(m0) * kl;
-          for (int t = t0; t < t1; ++t) {
-            const int n0 = t * nt, nb = std::min(nt, w.N - n0);
-            const Matmul* mm = d.matmul(MatmulShape{rows, nb, kl, kl, kl, nb, 1, kc > 0, lay.blocked, lay.blocked});
-            const uint16_t* const wt =
-                wbuf + (lay.blocked ? lay.piece(kc, t - p0) : size_t(cols) * k0 + size_t(n0 - c0) * kl);
-            float* out = block.data() + size_t(t - t0) * rows * nt;
-            if (!mm || !d.run(*mm, a_chunk, wt, out, false)) {
-              failed = true;
-              break;
-            }
-            matmuls_run.fetch_add(1, std::memory_order_relaxed);
-          }
+        if (!multiply_block(d, lay, a, M, m0, m1, wbuf, p0, tiles, nb_last, t0, t1, w.N, block.data())) {
+          failed = true;
+          break;
         }
-        if (failed.load(std::memory_order_relaxed)) break;
         profile::Scope scope("bf16.copy_out");
-        for (int t = t0; t < t1; ++t) {
-          const int n0 = t * nt, nb = std::min(nt, w.N - n0);
-          copy_block(block.data() + size_t(t - t0) * rows * nt, m0, m1, nb, bias, n0, y, ldy);
-        }
+        for (int t = t0; t < t1; ++t)
+          copy_block(block.data() + size_t(t - t0) * rows * nt, m0, m1, std::min(nt, w.N - t * nt), bias, t * nt, y,
+                     ldy);
       }
     });
     if (failed) return false;
