@@ -114,18 +114,22 @@ QV_AVX512 void pairs_to_lines_avx512(const uint16_t* src, size_t ld, int kl, con
   int k = 0;
   for (; k + 32 <= kl; k += 32) {
     __m512i r[16], t[16];
+#pragma GCC unroll 16
     for (int j = 0; j < 16; ++j) r[j] = _mm512_loadu_si512(src + size_t(j) * ld + k);
+#pragma GCC unroll 8
     for (int j = 0; j < 16; j += 2) {
       t[j] = _mm512_unpacklo_epi32(r[j], r[j + 1]);
       t[j + 1] = _mm512_unpackhi_epi32(r[j], r[j + 1]);
     }
     // r[4g + i]: pair 4L + i of rows 4g .. 4g + 3 in each 128-bit lane L.
+#pragma GCC unroll 4
     for (int g = 0; g < 4; ++g) {
       r[4 * g + 0] = _mm512_unpacklo_epi64(t[4 * g], t[4 * g + 2]);
       r[4 * g + 1] = _mm512_unpackhi_epi64(t[4 * g], t[4 * g + 2]);
       r[4 * g + 2] = _mm512_unpacklo_epi64(t[4 * g + 1], t[4 * g + 3]);
       r[4 * g + 3] = _mm512_unpackhi_epi64(t[4 * g + 1], t[4 * g + 3]);
     }
+#pragma GCC unroll 4
     for (int i = 0; i < 4; ++i) {
       const __m512i v = _mm512_shuffle_i32x4(r[i], r[4 + i], 0x88), w = _mm512_shuffle_i32x4(r[i], r[4 + i], 0xdd);
       const __m512i x = _mm512_shuffle_i32x4(r[8 + i], r[12 + i], 0x88);
