@@ -12,6 +12,7 @@
 #include <random>
 #include <vector>
 
+#include "cpu/bf16_pack.h"
 #include "cpu/gemm.h"
 #include "cpu/kernels.h"
 #include "util/half.h"
@@ -280,6 +281,31 @@ class TestCpuKernels : public QObject {
               qPrintable(
                   QString("%1 head %2 d=%3: %4, want %5").arg(isa_name(isa)).arg(h).arg(d).arg(out[d]).arg(ref[d])));
       }
+    }
+  }
+
+  // The bf16 pair lines of the blocked weights (bf16_pack.h) on each path, against the element
+  // by element definition: a layout of 16-pair blocks (one of them partial, so the scalar tail
+  // runs too) whose blocks lie in a shuffled order, the destination NaN-free and poisoned.
+  void bf16PairLinesMatchDefinition() {
+    const int kl = 3 * 32 + 6, ld = 150;
+    std::mt19937 rng(7);
+    std::vector<uint16_t> src(size_t(16) * ld);
+    for (auto& v : src) v = uint16_t(rng());
+    std::vector<int> order = {3, 0, 2, 1};
+    std::vector<int64_t> fk(kl);
+    for (int k = 0; k < kl; ++k) fk[k] = int64_t(order[k / 32]) * 16 * 32 + (k % 32) / 2 * 32 + k % 2;
+    for (Isa isa : isas()) {
+      std::vector<uint16_t> out(size_t(4) * 16 * 32, 0xdead);
+      bf16::pairs_to_lines(isa, src.data() + 4, size_t(ld), kl, fk.data(), out.data());
+      for (int k = 0; k < kl; ++k)
+        for (int j = 0; j < 16; ++j)
+          QVERIFY2(out[size_t(fk[k] + 2 * j)] == src[size_t(j) * ld + 4 + k],
+                   qPrintable(QString("%1 k=%2 row %3").arg(isa_name(isa)).arg(k).arg(j)));
+      // Nothing else written: the partial block's missing pairs keep the poison.
+      for (int i = (kl / 2) % 16 * 32; i < 32 * 16; ++i)
+        QVERIFY2(out[size_t(order[kl / 32]) * 16 * 32 + i] == 0xdead,
+                 qPrintable(QString("%1 i=%2").arg(isa_name(isa)).arg(i)));
     }
   }
 
