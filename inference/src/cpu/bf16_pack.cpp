@@ -132,5 +132,4 @@ void split_row(Isa isa, const float* src, int K, bool weight, uint16_t* out) {
   split_row_scalar(src, 0, K, weight, out);
 }
 
-
 }  // namespace qwenvl::cpu::bf16
