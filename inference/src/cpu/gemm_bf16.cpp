@@ -582,7 +582,10 @@ bool linear_panels(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
   const int n_tiles = (w.N + nt - 1) / nt, nb_tail = w.N - (n_tiles - 1) * nt;
   const size_t budget = size_t(env_int("QWENVL_CPU_BF16_PANEL_MB", 64, 1, 4096)) << 20;
   const size_t tile_bytes = size_t(nt) * K3 * 2;
-  const int panel_tiles = int(std::clamp<size_t>(budget / tile_bytes, 1, size_t(n_tiles)));
+  // The fewest panels within the budget, of nearly equal size (each panel's jobs fill the pool).
+  const int max_panel = int(std::clamp<size_t>(budget / tile_bytes, 1, size_t(n_tiles)));
+  const int panel_tiles =
+      (n_tiles + (n_tiles + max_panel - 1) / max_panel - 1) / ((n_tiles + max_panel - 1) / max_panel);
   const int n_panels = (n_tiles + panel_tiles - 1) / panel_tiles;
 
   WeightsLayout lay;
