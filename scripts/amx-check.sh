@@ -50,35 +50,37 @@ BENCH=$BUILD/inference/qwenvl-bench
   echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 } | tee "$OUT/machine.txt"
 
-# name and environment of each plan; tiles-kc0 is the version measured before (one matmul over
-# the whole 3K per tile, plain weights).
+# name, tile width (0: the split's own, 128) and environment of each plan; tiles-kc0 is the
+# version measured before (one matmul per tile over the whole 3K, plain weights).
 PLANS=(
-  "blocks|QWENVL_CPU_BF16=blocks"
-  "tiles|QWENVL_CPU_BF16=tiles"
-  "tiles-kc0|QWENVL_CPU_BF16=tiles QWENVL_CPU_BF16_KC=0 QWENVL_CPU_BF16_BLOCKED=0"
-  "blocks-plain|QWENVL_CPU_BF16=blocks QWENVL_CPU_BF16_BLOCKED=0"
-  "blocks-mb128|QWENVL_CPU_BF16=blocks QWENVL_CPU_BF16_MB=128"
-  "blocks-mb512|QWENVL_CPU_BF16=blocks QWENVL_CPU_BF16_MB=512"
-  "blocks-kc768|QWENVL_CPU_BF16=blocks QWENVL_CPU_BF16_KC=768"
-  "blocks-kc3072|QWENVL_CPU_BF16=blocks QWENVL_CPU_BF16_KC=3072"
-  "tiles-kc3072|QWENVL_CPU_BF16=tiles QWENVL_CPU_BF16_KC=3072"
-  "team|QWENVL_CPU_BF16=team"
+  "blocks|0|QWENVL_CPU_BF16=blocks"
+  "tiles|0|QWENVL_CPU_BF16=tiles"
+  "tiles-kc0|0|QWENVL_CPU_BF16=tiles QWENVL_CPU_BF16_KC=0 QWENVL_CPU_BF16_BLOCKED=0"
+  "blocks-plain|0|QWENVL_CPU_BF16=blocks QWENVL_CPU_BF16_BLOCKED=0"
+  "blocks-nt256|256|QWENVL_CPU_BF16=blocks QWENVL_CPU_GEMM_NT=256"
+  "blocks-mb512|0|QWENVL_CPU_BF16=blocks QWENVL_CPU_BF16_MB=512"
+  "blocks-kc3072|0|QWENVL_CPU_BF16=blocks QWENVL_CPU_BF16_KC=3072"
+  "tiles-kc3072|0|QWENVL_CPU_BF16=tiles QWENVL_CPU_BF16_KC=3072"
+  "blocks-mb128|0|QWENVL_CPU_BF16=blocks QWENVL_CPU_BF16_MB=128"
+  "team|0|QWENVL_CPU_BF16=team"
 )
 NAMES=""
 for entry in "${PLANS[@]}"; do
   name=${entry%%|*}
-  vars=${entry#*|}
+  rest=${entry#*|}
+  width=${rest%%|*}
+  vars=${rest#*|}
   [ $(($(date +%s) - T0)) -gt 140 ] && { stamp "skipping $name and later plans (time)"; break; }
   debug=""
   [ "$name" = blocks ] && debug="QWENVL_DEBUG_BF16=1"
   # shellcheck disable=SC2086
   env QWENVL_CPU_GEMM=bf16x3 QWENVL_CPU_PROFILE=1 $vars $debug timeout 60 "$BENCH" cpu --threads "$THREADS" \
-    --gemm-sweep 0 >"$OUT/sweep-$name.json" 2>"$OUT/sweep-$name.err" || { stamp "$name failed"; tail -5 "$OUT/sweep-$name.err"; continue; }
+    --gemm-sweep "$width" >"$OUT/sweep-$name.json" 2>"$OUT/sweep-$name.err" || { stamp "$name failed"; tail -5 "$OUT/sweep-$name.err"; continue; }
   stamp "$name ($vars)"
   grep -E "^(vit|llm)\.|bf16\.|oneDNN" "$OUT/sweep-$name.err" | grep -v "^.* tiles " | sed 's/^/  /'
   NAMES="$NAMES $name"
 done
-grep -E "^matmul|^weights" "$OUT/sweep-blocks.err" 2>/dev/null | sort -u | head -8 | sed 's/^/  oneDNN: /'
+{ grep -E "^weights" "$OUT/sweep-blocks.err" | sort -u | head -3; grep -E "^matmul" "$OUT/sweep-blocks.err" | sort -u | head -4; } 2>/dev/null | sed 's/^/  oneDNN: /'
 
 # The fastest plan over the five shapes (seconds summed), and the fp32 tiles for reference.
 # shellcheck disable=SC2086
@@ -117,7 +119,7 @@ if [ -n "$CKPT_PID" ]; then
   stamp "checkpoint written"
 fi
 vars=""
-for entry in "${PLANS[@]}"; do [ "${entry%%|*}" = "$BEST" ] && vars=${entry#*|}; done
+for entry in "${PLANS[@]}"; do [ "${entry%%|*}" = "$BEST" ] && vars=${entry#*|*|}; done
 LEFT=$((LIMIT_S - ($(date +%s) - T0)))
 # The full checkpoint's benchmark takes about 2 minutes on the Xeon; a shorter one when time is short.
 MODEL_ARGS="--runs 3 --decode 128"
