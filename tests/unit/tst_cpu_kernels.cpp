@@ -12,6 +12,7 @@
 #include <random>
 #include <vector>
 
+#include "cpu/bf16_pack.h"
 #include "cpu/gemm.h"
 #include "cpu/kernels.h"
 #include "cpu/speed.h"
@@ -268,6 +269,31 @@ class TestCpuKernels : public QObject {
     }
   }
 
+  // The bf16 pair lines of the blocked weights (bf16_pack.h) on each path, against the element
+  // by element definition: a layout of 16-pair blocks (one of them partial, so the scalar tail
+  // runs too) whose blocks lie in a shuffled order, the destination NaN-free and poisoned.
+  void bf16PairLinesMatchDefinition() {
+    const int kl = 3 * 32 + 6, ld = 150;
+    std::mt19937 rng(7);
+    std::vector<uint16_t> src(size_t(16) * ld);
+    for (auto& v : src) v = uint16_t(rng());
+    std::vector<int> order = {3, 0, 2, 1};
+    std::vector<int64_t> fk(kl);
+    for (int k = 0; k < kl; ++k) fk[k] = int64_t(order[k / 32]) * 16 * 32 + (k % 32) / 2 * 32 + k % 2;
+    for (Isa isa : isas()) {
+      std::vector<uint16_t> out(size_t(4) * 16 * 32, 0xdead);
+      bf16::pairs_to_lines(isa, src.data() + 4, size_t(ld), kl, fk.data(), out.data());
+      for (int k = 0; k < kl; ++k)
+        for (int j = 0; j < 16; ++j)
+          QVERIFY2(out[size_t(fk[k] + 2 * j)] == src[size_t(j) * ld + 4 + k],
+                   qPrintable(QString("%1 k=%2 row %3").arg(isa_name(isa)).arg(k).arg(j)));
+      // Nothing else written: the partial block's missing pairs keep the poison.
+      for (int i = (kl / 2) % 16 * 32; i < 32 * 16; ++i)
+        QVERIFY2(out[size_t(order[kl / 32]) * 16 * 32 + i] == 0xdead,
+                 qPrintable(QString("%1 i=%2").arg(isa_name(isa)).arg(i)));
+    }
+  }
+
   void tiledGemmMatchesDouble_data() {
     QTest::addColumn<QString>("kind");
     QTest::addColumn<int>("M");
@@ -278,6 +304,7 @@ class TestCpuKernels : public QObject {
     QTest::newRow("fp16 ViT c_fc 1664 -> 8192") << "rows" << 70 << 8192 << 1664;
     QTest::newRow("fp16 ViT in_proj 1664 -> 4992") << "rows" << 130 << 4992 << 1664;
     QTest::newRow("fp16 columns (visual proj) 1664 -> 4096") << "cols" << 40 << 4096 << 1664;
+    QTest::newRow("fp16 rows, a narrow last tile: 1664 -> 1000") << "rows" << 50 << 1000 << 1664;
   }
   void tiledGemmMatchesDouble() {
     QFETCH(QString, kind);
@@ -325,9 +352,33 @@ class TestCpuKernels : public QObject {
     std::vector<float> y(size_t(M) * N);
     const GemmSplit before = gemm_split();
     if (!bf16x3_available()) qInfo("oneDNN has no fast bf16 matmul here: the bf16x3 split runs as tiles");
-    for (GemmSplit split : {GemmSplit::Tiles, GemmSplit::Bf16x3}) {
+    // The bf16x3 split's plans (gemm.h); Blocks also with small row blocks, K' chunks and
+    // panels (several of each at these shapes: the sum post-op's accumulation, the blocked
+    // weights' chunk and tile offsets, a narrow last tile) and with plain weights.
+    struct Config {
+      GemmSplit split;
+      Bf16Plan plan;
+      const char *name, *mb, *kc, *panel_mb, *blocked;
+    };
+    const Config configs[] = {
+        {GemmSplit::Tiles, Bf16Plan::Blocks, "tiles", "", "", "", ""},
+        {GemmSplit::Bf16x3, Bf16Plan::Blocks, "bf16x3 blocks", "", "", "", ""},
+        {GemmSplit::Bf16x3, Bf16Plan::Blocks, "bf16x3 blocks mb 32 kc 1000 panel 2 MiB", "32", "1000", "2", ""},
+        {GemmSplit::Bf16x3, Bf16Plan::Blocks, "bf16x3 blocks plain weights", "48", "", "", "0"},
+        {GemmSplit::Bf16x3, Bf16Plan::Tiles, "bf16x3 tiles", "", "", "", ""},
+        {GemmSplit::Bf16x3, Bf16Plan::Team, "bf16x3 team", "", "", "1", ""},
+    };
+    const Bf16Plan plan_before = bf16_plan();
+    for (const Config& cfg : configs) {
+      const GemmSplit split = cfg.split;
       set_gemm_split(split);
+      set_bf16_plan(cfg.plan);
+      qputenv("QWENVL_CPU_BF16_MB", cfg.mb);
+      qputenv("QWENVL_CPU_BF16_KC", cfg.kc);
+      qputenv("QWENVL_CPU_BF16_PANEL_MB", cfg.panel_mb);
+      qputenv("QWENVL_CPU_BF16_BLOCKED", cfg.blocked);
       for (int threads : {1, 3}) {
+        if (threads == 1 && &cfg > &configs[1]) continue;  // the further plans with the pool only
         ThreadPool pool(threads);
         for (Isa isa : isas()) {
           std::fill(y.begin(), y.end(), std::numeric_limits<float>::quiet_NaN());
@@ -341,7 +392,7 @@ class TestCpuKernels : public QObject {
           for (size_t i = 0; i < y.size(); ++i)
             QVERIFY2(close(y[i], ref[i], abs_sum[i], &why,
                            QString("%1 %2 threads=%3 m=%4 n=%5")
-                               .arg(isa_name(isa), gemm_split_name(split))
+                               .arg(isa_name(isa), cfg.name)
                                .arg(threads)
                                .arg(i / N)
                                .arg(i % N)),
@@ -350,6 +401,10 @@ class TestCpuKernels : public QObject {
       }
     }
     set_gemm_split(before);
+    set_bf16_plan(plan_before);
+    for (const char* name :
+         {"QWENVL_CPU_BF16_MB", "QWENVL_CPU_BF16_KC", "QWENVL_CPU_BF16_PANEL_MB", "QWENVL_CPU_BF16_BLOCKED"})
+      qunsetenv(name);
   }
 };
 

@@ -33,14 +33,40 @@ void fast_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWei
 
 // How prompts and the vision encoder compute their GEMMs: Tiles (each job widens a tile of W and
 // runs a one-thread fp32 sgemm on it, a job per pool thread) or Bf16x3 (three bf16 products
-// summed in fp32 by oneDNN's matmul, tile by tile on the pool, gemm_bf16.cpp: within 1e-5 of
-// fp32, meant for Intel AMX). fp16-column weights and machines where oneDNN has no fast bf16
+// summed in fp32 by oneDNN's matmul on the pool, gemm_bf16.cpp and Bf16Plan below: within 1e-5
+// of fp32, meant for Intel AMX). fp16-column weights and machines where oneDNN has no fast bf16
 // matmul use Tiles. Default: Tiles (the measured best, docs/benchmarks.md; one bf16 product
 // alone was measured too, and misses even the CUDA backend's bars); QWENVL_CPU_GEMM=tiles|bf16x3
 // overrides; process-wide.
 enum class GemmSplit { Tiles, Bf16x3 };
 GemmSplit gemm_split();
 void set_gemm_split(GemmSplit s);
+// How the Bf16x3 split lays its work on the pool (QWENVL_CPU_BF16=blocks|tiles|team, else
+// set_bf16_plan; process-wide). Every plan computes the same three products per value pair
+// (gemm_bf16.cpp); only the order of the fp32 sums differs. A' = [hi(x) | hi(x) | lo(x)] and
+// W' = [hi(w) | lo(w) | hi(w)] per row, 3K bf16, cut into chunks of about QWENVL_CPU_BF16_KC
+// (default 1536; 0: one chunk of 3K) that are multiplied one by one, the later chunks added to
+// the first by oneDNN's sum post-op, so that a tile's chunk of W' (128 x 1536 bf16, 384 KiB)
+// and a block of A' stay in L2. W' is written straight into the blocked layout that oneDNN picks
+// for its matmul (on AMX and AVX-512 BF16, pairs of K by 64 columns) unless
+// QWENVL_CPU_BF16_BLOCKED=0 (then column by column, and oneDNN repacks it on every call).
+//  - Blocks (the default): W' is prepared by all threads, a panel of tiles at a time (up to
+//    QWENVL_CPU_BF16_PANEL_MB, default 64 MiB, in one buffer kept by the calling thread); then
+//    jobs of (row block of about QWENVL_CPU_BF16_MB = 256 rows, group of tiles) run one
+//    one-thread matmul per chunk and tile, so the chunk of A' is reused across the group's tiles
+//    and the tile's chunk of W' across the block's rows. With a single row block (prompts of
+//    fewer than 384 rows) it runs as Tiles, which keeps W' in L2 instead of a trip to memory.
+//  - Tiles: each job prepares one tile of W' (its thread's buffer) and multiplies all rows (or
+//    a row part) by it. With QWENVL_CPU_BF16_KC=0 QWENVL_CPU_BF16_BLOCKED=0 this is the first
+//    version measured on the Xeon (one matmul per tile over the whole 3K, plain weights).
+//  - Team: the panels of Blocks in plain weights, each multiplied by one matmul on oneDNN's own
+//    OpenMP threads (whose spinning after each call slows the pool's next steps: on the build
+//    machine the small checkpoint's vision took 110 ms against 66 ms with Blocks).
+// QWENVL_DEBUG_BF16=1 prints each matmul primitive as it is made (shape, oneDNN's
+// implementation) and the blocked weights layout. scripts/amx-check.sh measures the plans.
+enum class Bf16Plan { Blocks, Tiles, Team };
+Bf16Plan bf16_plan();
+void set_bf16_plan(Bf16Plan p);
 // The tile width (output columns per job) of a split for K-long rows; QWENVL_CPU_GEMM_NT or
 // set_gemm_tile_columns(nt) fixes it (0: the split's own choice again).
 int gemm_tile_columns(GemmSplit split, int K);

@@ -1,0 +1,135 @@
+// bf16 packing for the bf16x3 GEMM split (bf16_pack.h).
+#include "cpu/bf16_pack.h"
+
+#include <cstring>
+
+#if defined(__x86_64__)
+#include "cpu/simd_x86.h"
+#endif
+
+namespace qwenvl::cpu::bf16 {
+
+namespace {
+
+// Round to nearest even to bf16.
+inline uint16_t to_bf16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((u >> 16) | 0x40u);  // NaN stays NaN
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return static_cast<uint16_t>(u >> 16);
+}
+
+inline float from_bf16(uint16_t h) {
+  const uint32_t u = uint32_t(h) << 16;
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+// One row of K values into 3K bf16: [hi | hi | lo] for an activation row, [hi | lo | hi] for a
+// weight row, so that the 3K-long dot product is hi.hi + hi.lo + lo.hi.
+void split_row_scalar(const float* src, int k0, int K, bool weight, uint16_t* out) {
+  uint16_t* const lo = out + (weight ? K : 2 * K);
+  uint16_t* const copy = out + (weight ? 2 * K : K);
+  for (int k = k0; k < K; ++k) {
+    out[k] = to_bf16(src[k]);
+    lo[k] = to_bf16(src[k] - from_bf16(out[k]));
+    copy[k] = out[k];
+  }
+}
+
+#if defined(__x86_64__)
+// to_bf16 on 16 lanes (round to nearest even; NaN stays NaN), widened back to fp32 in *wide.
+QV_AVX512 inline __m256i to_bf16_16(__m512 v, __m512* wide) {
+  const __m512i u = _mm512_castps_si512(v);
+  const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+  __m512i r = _mm512_srli_epi32(_mm512_add_epi32(u, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff))), 16);
+  const __mmask16 nan =
+      _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, _mm512_set1_epi32(0x7fffffff)), _mm512_set1_epi32(0x7f800000));
+  r = _mm512_mask_mov_epi32(r, nan, _mm512_or_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(0x40)));
+  *wide = _mm512_castsi512_ps(_mm512_slli_epi32(r, 16));
+  return _mm512_cvtepi32_epi16(r);
+}
+
+QV_AVX512 void split_row_avx512(const float* src, int K, bool weight, uint16_t* out) {
+  uint16_t* const lo = out + (weight ? K : 2 * K);
+  uint16_t* const copy = out + (weight ? 2 * K : K);
+  int k = 0;
+  for (; k + 16 <= K; k += 16) {
+    const __m512 v = _mm512_loadu_ps(src + k);
+    __m512 hv, lv;
+    const __m256i h = to_bf16_16(v, &hv);
+    const __m256i l = to_bf16_16(_mm512_sub_ps(v, hv), &lv);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + k), h);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(copy + k), h);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(lo + k), l);
+  }
+  split_row_scalar(src, k, K, weight, out);
+}
+#endif
+
+// Pairs [k, k + 2) of 16 rows (src, ld apart) as lines of 16 pairs, pair k's at line0 + fk[k]
+// (BlockedLayout::pairs16's layouts), for even k < kl.
+void pairs_to_lines_scalar(const uint16_t* src, size_t ld, int k_begin, int kl, const int64_t* fk, uint16_t* line0) {
+  for (int k = k_begin; k < kl; k += 2) {
+    uint16_t* const line = line0 + fk[k];
+    for (int j = 0; j < 16; ++j) std::memcpy(line + 2 * j, src + size_t(j) * ld + k, sizeof(uint32_t));
+  }
+}
+
+#if defined(__x86_64__)
+// The same, 16 pairs at a time: a 16 x 16 transpose of 32-bit pairs in registers.
+QV_AVX512 void pairs_to_lines_avx512(const uint16_t* src, size_t ld, int kl, const int64_t* fk, uint16_t* line0) {
+  int k = 0;
+  for (; k + 32 <= kl; k += 32) {
+    __m512i r[16], t[16];
+#pragma GCC unroll 16
+    for (int j = 0; j < 16; ++j) r[j] = _mm512_loadu_si512(src + size_t(j) * ld + k);
+#pragma GCC unroll 8
+    for (int j = 0; j < 16; j += 2) {
+      t[j] = _mm512_unpacklo_epi32(r[j], r[j + 1]);
+      t[j + 1] = _mm512_unpackhi_epi32(r[j], r[j + 1]);
+    }
+    // r[4g + i]: pair 4L + i of rows 4g .. 4g + 3 in each 128-bit lane L.
+#pragma GCC unroll 4
+    for (int g = 0; g < 4; ++g) {
+      r[4 * g + 0] = _mm512_unpacklo_epi64(t[4 * g], t[4 * g + 2]);
+      r[4 * g + 1] = _mm512_unpackhi_epi64(t[4 * g], t[4 * g + 2]);
+      r[4 * g + 2] = _mm512_unpacklo_epi64(t[4 * g + 1], t[4 * g + 3]);
+      r[4 * g + 3] = _mm512_unpackhi_epi64(t[4 * g + 1], t[4 * g + 3]);
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) {
+      const __m512i v = _mm512_shuffle_i32x4(r[i], r[4 + i], 0x88), w = _mm512_shuffle_i32x4(r[i], r[4 + i], 0xdd);
+      const __m512i x = _mm512_shuffle_i32x4(r[8 + i], r[12 + i], 0x88);
+      const __m512i y = _mm512_shuffle_i32x4(r[8 + i], r[12 + i], 0xdd);
+      _mm512_storeu_si512(line0 + fk[k + 2 * i], _mm512_shuffle_i32x4(v, x, 0x88));
+      _mm512_storeu_si512(line0 + fk[k + 2 * (4 + i)], _mm512_shuffle_i32x4(w, y, 0x88));
+      _mm512_storeu_si512(line0 + fk[k + 2 * (8 + i)], _mm512_shuffle_i32x4(v, x, 0xdd));
+      _mm512_storeu_si512(line0 + fk[k + 2 * (12 + i)], _mm512_shuffle_i32x4(w, y, 0xdd));
+    }
+  }
+  pairs_to_lines_scalar(src, ld, k, kl, fk, line0);
+}
+#endif
+
+}  // namespace
+
+void pairs_to_lines(Isa isa, const uint16_t* src, size_t ld, int kl, const int64_t* fk, uint16_t* line0) {
+#if defined(__x86_64__)
+  if (isa == Isa::Avx512) return pairs_to_lines_avx512(src, ld, kl, fk, line0);
+#endif
+  (void)isa;
+  pairs_to_lines_scalar(src, ld, 0, kl, fk, line0);
+}
+
+void split_row(Isa isa, const float* src, int K, bool weight, uint16_t* out) {
+#if defined(__x86_64__)
+  if (isa == Isa::Avx512) return split_row_avx512(src, K, weight, out);
+#endif
+  (void)isa;
+  split_row_scalar(src, 0, K, weight, out);
+}
+
+}  // namespace qwenvl::cpu::bf16
