@@ -174,18 +174,18 @@ Status CudaBackend::init(const ModelWeights& weights, const LoadOptions& options
     kept_ = std::move(k.value());
   }
   if (prefill_gemm_from_env() == PrefillGemm::Cublas) {
-    // Optional: without its memory, prompts keep the int4 GEMM (a measurement switch, not a need).
+    // Prompt chunks of kMinRows+ rows lease fp16 slots for the dequantised layers while they run
+    // (cuda/int4_prefill.h); without that memory at the time, a prompt keeps the int4 GEMM.
     std::vector<const kernels::Int4Weight*> order;
     for (const LlmLayerDevice& l : model_->layers)
       order.insert(order.end(), {&l.c_attn, &l.c_proj, &l.w12, &l.mlp_proj});
     const Status s = prefill_gemm_.init(gemm_, stream_, order, chunk_);
-    if (s.ok()) {
-      std::fprintf(stderr, "qwenvl: prompt chunks of %d+ tokens run the int4 layers through cuBLAS (%s scratch)\n",
-                   Int4Prefill::kMinRows, format_mib(prefill_gemm_.bytes()).c_str());
-    } else {
-      std::fprintf(stderr, "qwenvl: QWENVL_PREFILL_GEMM=cublas not available (%s); prompts use the int4 GEMM\n",
+    if (!s.ok()) {
+      std::fprintf(stderr, "qwenvl: the cuBLAS prompt path is not available (%s); prompts use the int4 GEMM\n",
                    s.message().c_str());
     }
+  } else {
+    std::fprintf(stderr, "qwenvl: QWENVL_PREFILL_GEMM=mma: prompts use the int4 GEMM\n");
   }
   QWENVL_CUDA_TRY(cudaStreamSynchronize(stream_), "preparing the CUDA backend");
   QWENVL_TRY(prepare_vision_graph());

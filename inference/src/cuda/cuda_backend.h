@@ -83,9 +83,10 @@ class CudaBackend final : public Backend {
   cudaStream_t stream_ = nullptr;
   Gemm gemm_;
   DeviceBuffer cublas_ws_;
-  // Prompt chunks of Int4Prefill::kMinRows+ rows through cuBLAS when QWENVL_PREFILL_GEMM=cublas
-  // (set up at load; not ready otherwise, or when its memory could not be had).
+  // Prompt chunks of Int4Prefill::kMinRows+ rows through cuBLAS (the default; not ready with
+  // QWENVL_PREFILL_GEMM=mma); its memory is leased per chunk.
   Int4Prefill prefill_gemm_;
+  bool prefill_lease_warned_ = false;  // the lease failed once (said on stderr once)
   bool usable_ = true;
   Status broken_;
 

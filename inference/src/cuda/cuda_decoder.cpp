@@ -293,9 +293,21 @@ Status CudaBackend::run_prefill(const ForwardRequest& r, int start, int rows, in
   QWENVL_CUDA_TRY(cudaEventRecord(stage_done_[slot], stream_), "recording a CUDA event");
 
   using kernels::Int4Epilogue;
-  // The int4 layers: gemm_int4, or (QWENVL_PREFILL_GEMM=cublas, long chunks) each layer
-  // dequantised one layer ahead on a side stream and multiplied by cuBLAS (cuda/int4_prefill.h).
-  const bool dense = prefill_gemm_.ready() && rows >= Int4Prefill::kMinRows;
+  // The int4 layers: each layer dequantised one layer ahead on a side stream and multiplied by
+  // cuBLAS for chunks of kMinRows+ rows (cuda/int4_prefill.h: its slots are leased for this chunk),
+  // else (short chunks, QWENVL_PREFILL_GEMM=mma, or no memory for the lease) gemm_int4.
+  bool dense = prefill_gemm_.ready() && rows >= Int4Prefill::kMinRows;
+  if (dense) {
+    const Status lease = prefill_gemm_.acquire();
+    if (!lease.ok()) {
+      dense = false;
+      if (!prefill_lease_warned_) {
+        prefill_lease_warned_ = true;
+        std::fprintf(stderr, "qwenvl: %s; this prompt uses the int4 GEMM (slower, no extra memory)\n",
+                     lease.message().c_str());
+      }
+    }
+  }
   if (dense) {
     QWENVL_TRY(prefill_gemm_.begin());
     QWENVL_TRY(prefill_gemm_.dequant(L[0].c_attn));
@@ -325,6 +337,7 @@ Status CudaBackend::run_prefill(const ForwardRequest& r, int start, int rows, in
     QWENVL_TRY(int4(w.w12, &w.mlp_proj, sp.xn, sp.h, nullptr, Int4Epilogue::SiluMul, "mlp.w1/w2"));
     QWENVL_TRY(int4(w.mlp_proj, next_attn, sp.h, sp.x, sp.x, Int4Epilogue::Residual, "mlp.c_proj"));
   }
+  if (dense) QWENVL_TRY(prefill_gemm_.release());
   QWENVL_CUDA_TRY(kernels::rmsnorm(sp.x, nullptr, nullptr, nullptr, sp.xn, model_->ln_f, rows, H, eps, stream_),
                   "ln_f");
 

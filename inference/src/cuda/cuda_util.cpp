@@ -52,6 +52,13 @@ Status cublas_status(cublasStatus_t s, const std::string& what) {
 size_t device_bytes_in_use() { return g_in_use.load(); }
 size_t device_bytes_peak() { return g_peak.load(); }
 void reset_device_bytes_peak() { g_peak.store(g_in_use.load()); }
+void note_device_bytes(long long delta) {
+  if (delta >= 0) {
+    add_bytes(static_cast<size_t>(delta));
+  } else {
+    g_in_use.fetch_sub(static_cast<size_t>(-delta));
+  }
+}
 
 Result<DeviceBuffer> DeviceBuffer::allocate(size_t bytes, const std::string& what) {
   DeviceBuffer b;

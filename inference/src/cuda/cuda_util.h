@@ -20,6 +20,9 @@ Status cublas_status(cublasStatus_t s, const std::string& what);
 // Bytes currently held by DeviceBuffers and the most held at once since the last reset.
 size_t device_bytes_in_use();
 size_t device_bytes_peak();
+// Counts device memory taken (delta > 0) or given back (< 0) outside DeviceBuffer (stream-ordered
+// allocations), so that memory_stats and its peak see it.
+void note_device_bytes(long long delta);
 void reset_device_bytes_peak();
 
 class DeviceBuffer {

@@ -31,14 +31,21 @@ size_t worst_product_row_bytes(const kernels::Int4Weight& w) {
 
 PrefillGemm prefill_gemm_from_env() {
   const char* env = std::getenv("QWENVL_PREFILL_GEMM");
-  if (!env || !*env || std::strcmp(env, "mma") == 0) return PrefillGemm::Mma;
-  if (std::strcmp(env, "cublas") == 0) return PrefillGemm::Cublas;
-  std::fprintf(stderr, "qwenvl: QWENVL_PREFILL_GEMM=%s is neither \"mma\" nor \"cublas\"; using mma\n", env);
-  return PrefillGemm::Mma;
+  if (!env || !*env || std::strcmp(env, "cublas") == 0) return PrefillGemm::Cublas;
+  if (std::strcmp(env, "mma") == 0) return PrefillGemm::Mma;
+  std::fprintf(stderr, "qwenvl: QWENVL_PREFILL_GEMM=%s is neither \"mma\" nor \"cublas\"; using cublas\n", env);
+  return PrefillGemm::Cublas;
 }
 
 Int4Prefill::~Int4Prefill() {
   if (side_) cudaStreamSynchronize(side_);
+  if (lease_) {
+    cudaFree(lease_);  // waits for the device; frees a stream-ordered allocation too
+    note_device_bytes(-static_cast<long long>(lease_bytes_));
+  }
+  for (cudaEvent_t e : {leased_, side_done_}) {
+    if (e) cudaEventDestroy(e);
+  }
   for (int i = 0; i < 2; ++i) {
     if (filled_[i]) cudaEventDestroy(filled_[i]);
     if (freed_[i]) cudaEventDestroy(freed_[i]);
@@ -72,17 +79,52 @@ Status Int4Prefill::init(Gemm& gemm, cudaStream_t stream, const std::vector<cons
     if (!freed_[i])
       QWENVL_CUDA_TRY(cudaEventCreateWithFlags(&freed_[i], cudaEventDisableTiming), "creating a CUDA event");
   }
-  // Last, so that a failure leaves nothing allocated on the device (the caller falls back).
-  auto buf = DeviceBuffer::allocate(bytes_for(order, max_rows), "the dequantised int4 layers of prompts");
-  if (!buf) return buf.status();
-  buf_ = std::move(buf.value());
-  char* base = buf_.as<char>();
-  slot_[0] = reinterpret_cast<__half*>(base);
-  slot_[1] = slot_bytes_[1] ? reinterpret_cast<__half*>(base + align256(slot_bytes_[0])) : nullptr;
-  product_ = product_bytes_ ? base + align256(slot_bytes_[0]) + align256(slot_bytes_[1]) : nullptr;
+  for (cudaEvent_t* e : {&leased_, &side_done_}) {
+    if (!*e) QWENVL_CUDA_TRY(cudaEventCreateWithFlags(e, cudaEventDisableTiming), "creating a CUDA event");
+  }
+  lease_bytes_ = bytes_for(order, max_rows);
   max_rows_ = max_rows;
   stream_ = stream;
   gemm_ = &gemm;
+  return Status();
+}
+
+Status Int4Prefill::acquire() {
+  if (!gemm_) return Status::error("the cuBLAS prompt path is not set up");
+  if (lease_) return Status();
+  void* p = nullptr;
+  const cudaError_t e = cudaMallocAsync(&p, lease_bytes_, stream_);
+  if (e != cudaSuccess) {
+    cudaGetLastError();  // clear the (non-sticky) allocation error
+    return cuda_status(e, "allocating " + format_mib(lease_bytes_) + " for the dequantised int4 layers of a prompt");
+  }
+  lease_ = p;
+  note_device_bytes(static_cast<long long>(lease_bytes_));
+  char* base = static_cast<char*>(p);
+  slot_[0] = reinterpret_cast<__half*>(base);
+  slot_[1] = slot_bytes_[1] ? reinterpret_cast<__half*>(base + align256(slot_bytes_[0])) : nullptr;
+  product_ = product_bytes_ ? base + align256(slot_bytes_[0]) + align256(slot_bytes_[1]) : nullptr;
+  // New memory: no GEMM has read these slots yet; the side stream writes them after the lease.
+  used_[0] = used_[1] = false;
+  fills_ = uses_ = 0;
+  holds_[0] = holds_[1] = nullptr;
+  QWENVL_CUDA_TRY(cudaEventRecord(leased_, stream_), "recording a CUDA event");
+  QWENVL_CUDA_TRY(cudaStreamWaitEvent(side_, leased_, 0), "ordering the dequantisations after the lease");
+  return Status();
+}
+
+Status Int4Prefill::release() {
+  if (!lease_) return Status();
+  // Every GEMM already waited for its slot's fill; the wait below also covers a fill never read
+  // (a prompt stopped by an error).
+  QWENVL_CUDA_TRY(cudaEventRecord(side_done_, side_), "recording a CUDA event");
+  QWENVL_CUDA_TRY(cudaStreamWaitEvent(stream_, side_done_, 0), "ordering the lease's release");
+  QWENVL_CUDA_TRY(cudaFreeAsync(lease_, stream_), "giving back the dequantised int4 layers");
+  note_device_bytes(-static_cast<long long>(lease_bytes_));
+  lease_ = nullptr;
+  slot_[0] = slot_[1] = nullptr;
+  product_ = nullptr;
+  holds_[0] = holds_[1] = nullptr;
   return Status();
 }
 
@@ -96,6 +138,7 @@ Status Int4Prefill::begin() {
 
 Status Int4Prefill::dequant(const kernels::Int4Weight& w) {
   if (!gemm_) return Status::error("the cuBLAS prompt path is not set up");
+  QWENVL_TRY(acquire());
   if (fills_ - uses_ >= 2) return Status::error("the cuBLAS prompt path: both slots await their GEMM");
   const int s = static_cast<int>(fills_ % 2);
   if (!slot_[s] || layer_bytes(w) > slot_bytes_[s]) {

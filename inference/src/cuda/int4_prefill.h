@@ -1,12 +1,18 @@
-// The prompt's int4 layers through cuBLAS (QWENVL_PREFILL_GEMM=cublas): each layer is
-// dequantised into one of two reusable fp16 slots (kernels::dequant_int4, the official
-// fp16(scale * (q - zero)) bits) on a side stream, one layer ahead of the GEMM that reads it; the
-// GEMM is cuBLAS fp16 x fp16 with fp32 accumulation, then kernels::int4_epilogue applies
-// gemm_int4's epilogue with its roundings. The default stays gemm_int4 (QWENVL_PREFILL_GEMM=mma)
-// until the H200 measures this path faster (docs/benchmarks.md, issue 11).
+// The prompt's int4 layers through cuBLAS (the default; QWENVL_PREFILL_GEMM=mma keeps
+// gemm_int4): each layer is dequantised into one of two reusable fp16 slots (kernels::dequant_int4,
+// the official fp16(scale * (q - zero)) bits) on a side stream, one layer ahead of the GEMM that
+// reads it; the GEMM is cuBLAS fp16 x fp16 with fp32 accumulation, then kernels::int4_epilogue
+// applies gemm_int4's epilogue with its roundings. On an H200 this took the time to first token
+// from 37.2 to 25.8 ms (docs/benchmarks.md, issue 11).
 //
-// Use: dequant(w0); then for each layer in order: dequant(next) (if any), gemm(this). At most two
-// layers are dequantised ahead of their GEMM; slot i % 2 holds the i-th layer since begin().
+// The slots are leased per prompt, not kept: acquire() takes them (stream-ordered, from the
+// device's default pool) and release() gives them back once the prompt's last GEMM is queued, so
+// the memory peak of a conversation is the larger of (prompt + slots) and (a longer KV cache),
+// not their sum. If the lease cannot be had (the card is full), the prompt runs gemm_int4.
+//
+// Use: dequant(w0); then for each layer in order: dequant(next) (if any), gemm(this); release().
+// At most two layers are dequantised ahead of their GEMM; slot i % 2 holds the i-th layer since
+// begin().
 #pragma once
 
 #include <cuda_fp16.h>
@@ -23,8 +29,8 @@
 namespace qwenvl::cuda {
 
 enum class PrefillGemm { Mma, Cublas };
-// QWENVL_PREFILL_GEMM: "mma" (gemm_int4, the default) or "cublas"; anything else warns on
-// stderr and gives the default.
+// QWENVL_PREFILL_GEMM: "cublas" (the default) or "mma" (gemm_int4 for every prompt); anything else
+// warns on stderr and gives the default.
 PrefillGemm prefill_gemm_from_env();
 
 class Int4Prefill {
@@ -41,11 +47,21 @@ class Int4Prefill {
   // Device bytes for layers used in the order given (slot i % 2 holds layer i) and products of at
   // most max_rows rows.
   static size_t bytes_for(const std::vector<const kernels::Int4Weight*>& order, int max_rows);
-  // Allocates the slots and the product buffer once (counted in memory_stats), and a side stream;
-  // gemm runs its cuBLAS calls through `gemm`, whose handle is bound to `stream`.
+  // Sizes the lease and creates a side stream and events (no device memory is taken here); gemm
+  // runs its cuBLAS calls through `gemm`, whose handle is bound to `stream`.
   Status init(Gemm& gemm, cudaStream_t stream, const std::vector<const kernels::Int4Weight*>& order, int max_rows);
   bool ready() const { return gemm_ != nullptr; }
-  size_t bytes() const { return buf_.size(); }
+  // The lease's size, and whether it is held now.
+  size_t bytes() const { return lease_bytes_; }
+  bool leased() const { return lease_ != nullptr; }
+
+  // Takes the slots and the product buffer (stream-ordered on `stream`, counted in memory_stats);
+  // a no-op while held. dequant() calls it when needed. An error (out of memory) leaves nothing
+  // taken: the caller runs gemm_int4 instead.
+  Status acquire();
+  // Gives the lease back after the work queued so far on both streams (stream-ordered; the
+  // driver gets the memory back at the next synchronisation). A no-op when not held.
+  Status release();
 
   // Forgets the slots' layers (the next dequant fills slot 0); errors if a GEMM is still owed.
   Status begin();
@@ -63,7 +79,10 @@ class Int4Prefill {
   Gemm* gemm_ = nullptr;
   cudaStream_t stream_ = nullptr;
   cudaStream_t side_ = nullptr;
-  DeviceBuffer buf_;
+  void* lease_ = nullptr;
+  size_t lease_bytes_ = 0;
+  cudaEvent_t leased_ = nullptr;     // stream: the lease is taken (the side stream waits for it)
+  cudaEvent_t side_done_ = nullptr;  // side stream: its work before release() is queued
   __half* slot_[2] = {nullptr, nullptr};
   size_t slot_bytes_[2] = {0, 0};
   void* product_ = nullptr;  // [max_rows][n] fp32 (layers with a bias) or fp16
