@@ -83,6 +83,7 @@ class CudaBackend final : public Backend {
   cudaStream_t stream_ = nullptr;
   Gemm gemm_;
   DeviceBuffer cublas_ws_;
+  bool vit_lt_bias_ = true;  // the vision biases through Gemm::linear_bias (QWENVL_VIT_LT_BIAS=0: off)
   // Prompt chunks of Int4Prefill::kMinRows+ rows through cuBLAS when QWENVL_PREFILL_GEMM=cublas
   // (set up at load; not ready otherwise, or when its memory could not be had).
   Int4Prefill prefill_gemm_;
