@@ -47,9 +47,9 @@ float time_on(cudaStream_t stream, const std::function<void()>& launch, int reps
 struct Case {
   const char* name;
   int m, n, kk;
-  int lda, ldc;       // row strides (>= kk, >= n)
-  bool gelu;          // c_fc: the exact GELU follows (timed only; the check is on the linear)
-  bool bias_kernel;   // the earlier path adds this bias in a kernel of its own (not in a LayerNorm)
+  int lda, ldc;      // row strides (>= kk, >= n)
+  bool gelu;         // c_fc: the exact GELU follows (timed only; the check is on the linear)
+  bool bias_kernel;  // the earlier path adds this bias in a kernel of its own (not in a LayerNorm)
 };
 
 // Rows [r0, r1) of ref[i][j] = sum_c x[i][c] w[j][c] + b[j] in double (exact fp16 inputs).
@@ -139,9 +139,10 @@ void check_case(Rng& rng, cuda::Gemm& gemm, cudaStream_t stream, const Case& t) 
   const double count = static_cast<double>(rows.size()) * n;
   e_lt = std::sqrt(e_lt / norm);
   e_old = std::sqrt(e_old / norm);
-  std::printf("  %-36s lt-bias: %6.2f%% = fp16(ref), rel err %.3e, worst %.2f of the limit | "
-              "gemm + bias kernel: %6.2f%%, rel err %.3e\n",
-              t.name, 100.0 * exact / count, e_lt, worst, 100.0 * exact_old / count, e_old);
+  std::printf(
+      "  %-36s lt-bias: %6.2f%% = fp16(ref), rel err %.3e, worst %.2f of the limit | "
+      "gemm + bias kernel: %6.2f%%, rel err %.3e\n",
+      t.name, 100.0 * exact / count, e_lt, worst, 100.0 * exact_old / count, e_old);
   GPU_CHECK(far == 0, "%s: %zu values further than a last place (+1e-4) from fp16(x W^T + b)", t.name, far);
   GPU_CHECK(exact >= 0.9 * count, "%s: only %.2f%% of the values are fp16(x W^T + b)", t.name, 100.0 * exact / count);
   GPU_CHECK(e_lt <= e_old, "%s: one rounding (%.3e) is further from the reference than two (%.3e)", t.name, e_lt,
@@ -156,9 +157,7 @@ void check_graph(Rng& rng, cuda::Gemm& gemm, cudaStream_t stream) {
   dx.upload(to_half(rng.normal(dx.size())));
   dw.upload(to_half(rng.normal(dw.size(), 0.02f)));
   db.upload(to_half(rng.normal(n, 0.5f)));
-  auto call = [&] {
-    return gemm.linear_bias(as_half(dx), kk, as_half(dw), kk, as_half(db), as_half(dy), n, m, n, kk);
-  };
+  auto call = [&] { return gemm.linear_bias(as_half(dx), kk, as_half(dw), kk, as_half(db), as_half(dy), n, m, n, kk); };
   dy.poison();
   GPU_CUDA(cudaDeviceSynchronize());
   Status s = call();
@@ -206,9 +205,8 @@ void time_cases(Rng& rng, cuda::Gemm& gemm, cudaStream_t stream, const std::vect
     const float lt = time_on(stream, [&] {
       (void)gemm.linear_bias(as_half(dx), t.lda, as_half(dw), kk, as_half(db), as_half(dy), t.ldc, m, n, kk);
     });
-    const float plain = time_on(stream, [&] {
-      (void)gemm.linear(as_half(dx), t.lda, as_half(dw), kk, as_half(dy), t.ldc, m, n, kk);
-    });
+    const float plain =
+        time_on(stream, [&] { (void)gemm.linear(as_half(dx), t.lda, as_half(dw), kk, as_half(dy), t.ldc, m, n, kk); });
     const float bias =
         t.bias_kernel ? time_on(stream, [&] { (void)k::bias_act(as_half(dy), as_half(db), m, n, t.ldc, act, stream); })
                       : 0.f;
@@ -217,8 +215,8 @@ void time_cases(Rng& rng, cuda::Gemm& gemm, cudaStream_t stream, const std::vect
     const double flops = 2.0 * m * n * kk;
     char lt_part[96], old_part[96];
     std::snprintf(lt_part, sizeof lt_part, "lt-bias %7.2f us (%5.1f TFLOP/s) + gelu %6.2f", lt, flops / lt / 1e6, gelu);
-    std::snprintf(old_part, sizeof old_part, "gemm %7.2f us (%5.1f TFLOP/s) + bias%s %6.2f", plain,
-                  flops / plain / 1e6, t.gelu ? "+gelu" : "", bias);
+    std::snprintf(old_part, sizeof old_part, "gemm %7.2f us (%5.1f TFLOP/s) + bias%s %6.2f", plain, flops / plain / 1e6,
+                  t.gelu ? "+gelu" : "", bias);
     std::printf("  %-36s %s | %s\n", t.name, lt_part, old_part);
     lt_total += lt + gelu;
     old_total += plain + bias;

@@ -116,6 +116,12 @@ Result<Gemm::LtPlan*> Gemm::plan_for(const __half* a, int lda, const __half* w, 
     QWENVL_CUBLAS_TRY(
         cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws),
         "setting the cuBLASLt workspace limit");
+    // Split-K only where the partial sums stay fp32 (reduced in the workspace): an in-place or
+    // output-type reduction adds fp16-rounded partials, more roundings than the one wanted.
+    const uint32_t reductions = CUBLASLT_REDUCTION_SCHEME_NONE | CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE;
+    QWENVL_CUBLAS_TRY(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK,
+                                                           &reductions, sizeof reductions),
+                      "limiting cuBLASLt's split-K reductions to fp32");
     for (const auto attr : {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
                             CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES}) {
       QWENVL_CUBLAS_TRY(cublasLtMatmulPreferenceSetAttribute(pref, attr, &align, sizeof align),
