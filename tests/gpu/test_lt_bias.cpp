@@ -7,6 +7,7 @@
 // Run: build/tests/gpu/test_lt_bias
 #include <algorithm>
 #include <functional>
+#include <string>
 #include <thread>
 
 #include "cuda/cuda_backend.h"
@@ -192,6 +193,9 @@ void check_graph(Rng& rng, cuda::Gemm& gemm, cudaStream_t stream) {
 // the GEMM and, where the earlier path has one, its bias kernel (out_proj and c_proj's biases
 // ride in the next LayerNorm there).
 void time_cases(Rng& rng, cuda::Gemm& gemm, cudaStream_t stream, const std::vector<Case>& cases) {
+  std::printf(
+      "  times: lt = linear_bias + the bias-free GELU (c_fc); gemm = linear + the bias kernel where the\n"
+      "  earlier path has one (in_proj, c_fc with GELU); TF = TFLOP/s of the two GEMMs\n");
   double lt_total = 0, old_total = 0;
   for (const Case& t : cases) {
     const int m = t.m, n = t.n, kk = t.kk;
@@ -213,16 +217,13 @@ void time_cases(Rng& rng, cuda::Gemm& gemm, cudaStream_t stream, const std::vect
     const float gelu =
         t.gelu ? time_on(stream, [&] { (void)k::bias_act(as_half(dy), nullptr, m, n, t.ldc, act, stream); }) : 0.f;
     const double flops = 2.0 * m * n * kk;
-    char lt_part[96], old_part[96];
-    std::snprintf(lt_part, sizeof lt_part, "lt-bias %7.2f us (%5.1f TFLOP/s) + gelu %6.2f", lt, flops / lt / 1e6, gelu);
-    std::snprintf(old_part, sizeof old_part, "gemm %7.2f us (%5.1f TFLOP/s) + bias%s %6.2f", plain, flops / plain / 1e6,
-                  t.gelu ? "+gelu" : "", bias);
-    std::printf("  %-36s %s | %s\n", t.name, lt_part, old_part);
+    std::printf("  %-36s lt %7.2f+%6.2f us | gemm %7.2f+%6.2f us | %3.0f/%3.0f TF\n",
+                (std::string(t.name) + " time").c_str(), lt, gelu, plain, bias, flops / lt / 1e6, flops / plain / 1e6);
     lt_total += lt + gelu;
     old_total += plain + bias;
   }
-  std::printf("  %-36s lt path %.2f us, gemm + bias kernels %.2f us (x 48 blocks: %.2f vs %.2f ms)\n",
-              "vit block linears", lt_total, old_total, lt_total * 48 / 1000, old_total * 48 / 1000);
+  std::printf("  %-36s lt %.2f us, gemm %.2f us (x 48 blocks: %.2f vs %.2f ms)\n", "vit block linears time", lt_total,
+              old_total, lt_total * 48 / 1000, old_total * 48 / 1000);
   GPU_CUDA(cudaGetLastError());
 }
 
