@@ -29,15 +29,15 @@ Status CudaBackend::enqueue_vision() {
   const int K = model_->conv_k;
   const DeviceModel& m = *model_;
   const VisionSpace sp = vision_space(ws_.as<char>(), c, K);
-  // C = A Wt^T + b, Wt [n][kk]: through the bias epilogue, or the GEMM alone with *later = b,
+  // C = A Wt^T + b, Wt [n][kk]: through the bias epilogue, or the GEMM alone with *pending = b,
   // the bias the caller's next kernel then adds.
   auto biased = [&](const __half* a, int lda, const __half* wt, const __half* b, __half* out, int ldc, int rows, int n,
-                    int kk, const __half** later) -> Status {
+                    int kk, const __half** pending) -> Status {
     if (vit_lt_bias_) {
-      *later = nullptr;
+      *pending = nullptr;
       return gemm_.linear_bias(a, lda, wt, kk, b, out, ldc, rows, n, kk);
     }
-    *later = b;
+    *pending = b;
     return gemm_.linear(a, lda, wt, kk, out, ldc, rows, n, kk);
   };
   const __half* later = nullptr;
