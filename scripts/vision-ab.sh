@@ -22,3 +22,4 @@ bench default QWENVL_UNUSED=1
 bench no-vision-graph QWENVL_VISION_GRAPH=0
 bench no-flash-pipeline QWENVL_FLASH_PIPELINE=0
 bench cublas-ws-32mib QWENVL_CUBLAS_WORKSPACE_MB=32
+bench no-lt-bias QWENVL_VIT_LT_BIAS=0

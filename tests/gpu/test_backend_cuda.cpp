@@ -204,6 +204,24 @@ void check_checkpoint(const std::string& name) {
     }
   }
 
+  // The earlier bias path (QWENVL_VIT_LT_BIAS=0: the GEMMs rounded to fp16, the biases added by
+  // the next kernel) stays within the same bound of the CPU backend; both distances printed.
+  {
+    setenv("QWENVL_VIT_LT_BIAS", "0", 1);
+    auto twice = make_cuda_backend(**weights, opt);
+    unsetenv("QWENVL_VIT_LT_BIAS");
+    GPU_CHECK(twice.ok(), "%s", twice.message().c_str());
+    if (twice.ok()) {
+      std::vector<float> ft(fc.size(), NAN);
+      s = (*twice)->encode_images(pixels.data(), 2, ft.data());
+      GPU_CHECK(s.ok(), "%s", s.message().c_str());
+      const double e_old = test::relative_l2(ft, fc), e_lt = test::relative_l2(fg, fc);
+      std::printf("  %-44s rel-L2 to the CPU %.2e (bias epilogue: %.2e)\n", "vision features, QWENVL_VIT_LT_BIAS=0",
+                  e_old, e_lt);
+      GPU_CHECK(e_old <= 2e-3, "vision features with QWENVL_VIT_LT_BIAS=0: rel-L2 %.2e > 2e-3", e_old);
+    }
+  }
+
   // Greedy decoding, each backend from its own logits (the GPU's through the CUDA graph).
   int tc = argmax(lc.rows.back()), tg = argmax(lg.rows.back());
   int same = 0;

@@ -81,6 +81,11 @@ Status CudaBackend::init(const ModelWeights& weights, const LoadOptions& options
     cublas_ws_ = std::move(ws.value());
   }
   QWENVL_TRY(gemm_.init(stream_, cublas_ws_.get(), cublas_ws_.size()));
+  vit_lt_bias_ = vit_lt_bias_from_env();
+  if (!vit_lt_bias_) {
+    std::fprintf(stderr,
+                 "qwenvl: QWENVL_VIT_LT_BIAS=0: the vision encoder adds its biases after the GEMMs' rounding\n");
+  }
 
   std::function<bool(double)> progress;
   if (options.on_progress) {

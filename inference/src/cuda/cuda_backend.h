@@ -83,6 +83,7 @@ class CudaBackend final : public Backend {
   cudaStream_t stream_ = nullptr;
   Gemm gemm_;
   DeviceBuffer cublas_ws_;
+  bool vit_lt_bias_ = true;  // the vision biases through Gemm::linear_bias (QWENVL_VIT_LT_BIAS=0: off)
   // Prompt chunks of Int4Prefill::kMinRows+ rows through cuBLAS (the default; not ready with
   // QWENVL_PREFILL_GEMM=mma); its memory is leased per chunk.
   Int4Prefill prefill_gemm_;

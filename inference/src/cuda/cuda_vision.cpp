@@ -1,6 +1,9 @@
 // The vision encoder on the GPU, one picture at a time: 14x14 patches (im2col + GEMM), the
 // interpolated position table, 48 pre-norm blocks (cuBLAS GEMMs, flash attention over the
 // per-head interleaved q|k|v, exact GELU), the resampler's cross attention, ln_post and proj.
+// The biased linears add their bias to the fp32 sum before the one rounding to fp16, as torch's
+// addmm (cuBLASLt's bias epilogue); QWENVL_VIT_LT_BIAS=0 adds it after the GEMM's rounding, in
+// the next kernel (the earlier path, for A/B measurements).
 // The pass from the workspace's pixels to its fp16 features is captured once after load as a
 // CUDA graph (QWENVL_VISION_GRAPH=0 turns that off) and replayed per picture; the features stay
 // on the device for the prompt's splices.
@@ -26,6 +29,18 @@ Status CudaBackend::enqueue_vision() {
   const int K = model_->conv_k;
   const DeviceModel& m = *model_;
   const VisionSpace sp = vision_space(ws_.as<char>(), c, K);
+  // C = A Wt^T + b, Wt [n][kk]: through the bias epilogue, or the GEMM alone with *pending = b,
+  // the bias the caller's next kernel then adds.
+  auto biased = [&](const __half* a, int lda, const __half* wt, const __half* b, __half* out, int ldc, int rows, int n,
+                    int kk, const __half** pending) -> Status {
+    if (vit_lt_bias_) {
+      *pending = nullptr;
+      return gemm_.linear_bias(a, lda, wt, kk, b, out, ldc, rows, n, kk);
+    }
+    *pending = b;
+    return gemm_.linear(a, lda, wt, kk, out, ldc, rows, n, kk);
+  };
+  const __half* later = nullptr;
   __half* patches = sp.big;
   QWENVL_CUDA_TRY(kernels::im2col_patches(sp.pixels, 1, S, P, K, patches, stream_), "cutting patches");
   QWENVL_TRY(gemm_.linear(patches, K, m.conv_w, K, sp.ln, W, T, W, K));
@@ -60,9 +75,11 @@ Status CudaBackend::enqueue_vision() {
   for (size_t l = 0; l < n_layers; ++l) {
     if (streamed && l + 1 < n_layers) QWENVL_TRY(copy_layer(l + 1));
     const VitLayerDevice w = layer(l);
-    QWENVL_TRY(gemm_.linear(sp.ln, W, w.in_w, W, sp.qkv, 3 * W, T, 3 * W, W));
-    QWENVL_CUDA_TRY(kernels::bias_act(sp.qkv, w.in_b, T, 3 * W, 3 * W, kernels::Activation::None, stream_),
-                    "in_proj bias");
+    QWENVL_TRY(biased(sp.ln, W, w.in_w, w.in_b, sp.qkv, 3 * W, T, 3 * W, W, &later));
+    if (later) {
+      QWENVL_CUDA_TRY(kernels::bias_act(sp.qkv, later, T, 3 * W, 3 * W, kernels::Activation::None, stream_),
+                      "in_proj bias");
+    }
     kernels::AttentionArgs a;
     a.q = sp.qkv;
     a.q_row = 3LL * W;
@@ -79,19 +96,19 @@ Status CudaBackend::enqueue_vision() {
     a.head_dim = hd;
     a.scale = 1.0f / std::sqrt(static_cast<float>(hd));
     QWENVL_CUDA_TRY(kernels::flash_attention(a, stream_), "vision attention");
-    QWENVL_TRY(gemm_.linear(sp.attn, W, w.out_w, W, sp.ln, W, T, W, W));
+    QWENVL_TRY(biased(sp.attn, W, w.out_w, w.out_b, sp.ln, W, T, W, W, &later));
     QWENVL_CUDA_TRY(
-        kernels::layernorm(sp.stream, sp.ln, w.out_b, 0, sp.stream, sp.ln, w.ln_2_w, w.ln_2_b, T, W, eps, stream_),
+        kernels::layernorm(sp.stream, sp.ln, later, 0, sp.stream, sp.ln, w.ln_2_w, w.ln_2_b, T, W, eps, stream_),
         "residual + ln_2");
-    QWENVL_TRY(gemm_.linear(sp.ln, W, w.fc_w, W, sp.big, M, T, M, W));
-    QWENVL_CUDA_TRY(kernels::bias_act(sp.big, w.fc_b, T, M, M, kernels::Activation::GeluErf, stream_), "GELU");
-    QWENVL_TRY(gemm_.linear(sp.big, M, w.proj_w, M, sp.ln, W, T, W, M));
+    QWENVL_TRY(biased(sp.ln, W, w.fc_w, w.fc_b, sp.big, M, T, M, W, &later));
+    QWENVL_CUDA_TRY(kernels::bias_act(sp.big, later, T, M, M, kernels::Activation::GeluErf, stream_), "GELU");
+    QWENVL_TRY(biased(sp.big, M, w.proj_w, w.proj_b, sp.ln, W, T, W, M, &later));
     const bool more = l + 1 < n_layers;
     if (streamed && more) {
       QWENVL_CUDA_TRY(cudaStreamWaitEvent(stream_, vit_copied_[(l + 1) % 2], 0), "waiting for a vision layer");
     }
     const VitLayerDevice next = more ? layer(l + 1) : VitLayerDevice();
-    QWENVL_CUDA_TRY(kernels::layernorm(sp.stream, sp.ln, w.proj_b, 0, sp.stream, more ? sp.ln : nullptr,
+    QWENVL_CUDA_TRY(kernels::layernorm(sp.stream, sp.ln, later, 0, sp.stream, more ? sp.ln : nullptr,
                                        more ? next.ln_1_w : nullptr, more ? next.ln_1_b : nullptr, T, W, eps, stream_),
                     "residual + ln_1");
     if (streamed) QWENVL_CUDA_TRY(cudaEventRecord(vit_used_[l % 2], stream_), "recording a CUDA event");
@@ -103,11 +120,13 @@ Status CudaBackend::enqueue_vision() {
       "ln_kv");
   QWENVL_CUDA_TRY(kernels::layernorm(sp.kv, m.pos_k, nullptr, T, sp.kin, nullptr, nullptr, nullptr, T, H, eps, stream_),
                   "key positions");
-  QWENVL_TRY(gemm_.linear(sp.kin, H, m.wk, H, sp.keys, H, T, H, H));
-  QWENVL_CUDA_TRY(kernels::bias_act(sp.keys, m.bk, T, H, H, kernels::Activation::None, stream_), "key bias");
+  QWENVL_TRY(biased(sp.kin, H, m.wk, m.bk, sp.keys, H, T, H, H, &later));
+  if (later)
+    QWENVL_CUDA_TRY(kernels::bias_act(sp.keys, later, T, H, H, kernels::Activation::None, stream_), "key bias");
   __half* values = sp.kin;  // the keys' input is no longer needed
-  QWENVL_TRY(gemm_.linear(sp.kv, H, m.wv, H, values, H, T, H, H));
-  QWENVL_CUDA_TRY(kernels::bias_act(values, m.bv, T, H, H, kernels::Activation::None, stream_), "value bias");
+  QWENVL_TRY(biased(sp.kv, H, m.wv, m.bv, values, H, T, H, H, &later));
+  if (later)
+    QWENVL_CUDA_TRY(kernels::bias_act(values, later, T, H, H, kernels::Activation::None, stream_), "value bias");
   kernels::AttentionArgs a;
   a.q = m.q_proj;
   a.q_row = H;
@@ -125,9 +144,11 @@ Status CudaBackend::enqueue_vision() {
   a.head_dim = 128;
   a.scale = 1.0f / std::sqrt(128.0f);
   QWENVL_CUDA_TRY(kernels::flash_attention(a, stream_), "resampler attention");
-  QWENVL_TRY(gemm_.linear(sp.att, H, m.attn_out_w, H, sp.out, H, Q, H, H));
-  QWENVL_CUDA_TRY(kernels::bias_act(sp.out, m.attn_out_b, Q, H, H, kernels::Activation::None, stream_),
-                  "resampler out_proj bias");
+  QWENVL_TRY(biased(sp.att, H, m.attn_out_w, m.attn_out_b, sp.out, H, Q, H, H, &later));
+  if (later) {
+    QWENVL_CUDA_TRY(kernels::bias_act(sp.out, later, Q, H, H, kernels::Activation::None, stream_),
+                    "resampler out_proj bias");
+  }
   QWENVL_CUDA_TRY(
       kernels::layernorm(sp.out, nullptr, nullptr, 0, nullptr, sp.out2, m.ln_post_w, m.ln_post_b, Q, H, eps, stream_),
       "ln_post");

@@ -334,8 +334,12 @@ Status precompute_queries(const ModelWeights& w, DeviceModel& m, cudaStream_t st
   QWENVL_CUDA_TRY(kernels::layernorm(sum, pos, nullptr, 0, sum, nullptr, nullptr, nullptr, Q, H, eps, stream),
                   "adding the resampler's query positions");
   __half* out = const_cast<__half*>(m.q_proj);
-  QWENVL_TRY(gemm.linear(sum, H, wq, H, out, H, Q, H, H));
-  QWENVL_CUDA_TRY(kernels::bias_act(out, bq, Q, H, H, kernels::Activation::None, stream), "the query bias");
+  if (vit_lt_bias_from_env()) {
+    QWENVL_TRY(gemm.linear_bias(sum, H, wq, H, bq, out, H, Q, H, H));
+  } else {
+    QWENVL_TRY(gemm.linear(sum, H, wq, H, out, H, Q, H, H));
+    QWENVL_CUDA_TRY(kernels::bias_act(out, bq, Q, H, H, kernels::Activation::None, stream), "the query bias");
+  }
   QWENVL_CUDA_TRY(cudaStreamSynchronize(stream), "precomputing the resampler's queries");
   return Status();
 }

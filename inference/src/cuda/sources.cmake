@@ -12,10 +12,10 @@ qwenvl_add_engine_module(qwenvl_cuda
   ${CMAKE_CURRENT_LIST_DIR}/cuda_backend.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cuda_decoder.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cuda_vision.cpp)
-# The cuda/ headers include the weights, the CUDA runtime, cuBLAS and qwenvl_kernels.h; util's
-# half.h is used inside.
+# The cuda/ headers include the weights, the CUDA runtime, cuBLAS, cuBLASLt (the bias linear)
+# and qwenvl_kernels.h; util's half.h is used inside.
 target_link_libraries(qwenvl_cuda
-  PUBLIC qwenvl_backend_api qwenvl_model qwenvl_kernels CUDA::cudart CUDA::cublas
+  PUBLIC qwenvl_backend_api qwenvl_model qwenvl_kernels CUDA::cudart CUDA::cublas CUDA::cublasLt
   PRIVATE qwenvl_util)
 
 # libqwenvl-cuda.so: the backend as a module that backends/cuda_module.cpp dlopen()s, so the app
