@@ -1,12 +1,15 @@
 // Tensor-core attention for many queries (flash-attention 2 style): ViT self-attention (1024
 // tokens, head_dim 104), the resampler's 256 queries over 1024 keys, and causal prefill over the
 // paged KV cache. fp16 operands, fp32 scores, online softmax and accumulation. Without a mask
-// or pages (ViT, resampler) the next K|V tile is loaded while the current one is used.
+// or pages (ViT, resampler) the next K|V tile is loaded while the current one is used, and by
+// default (flash_attention_ksplit) the keys are split between 2 or 4 warp groups of a block
+// (attention_flash_split.cu) when the grid alone would leave the SMs short of warps.
 // Test: build/tests/gpu/test_attention (needs a GPU).
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
 
+#include "attention_flash_split.h"
 #include "common.cuh"
 #include "qwenvl_kernels.h"
 
@@ -31,6 +34,34 @@ bool flash_pipeline_on() {
     v = g_pipeline.load();
   }
   return v == 1;
+}
+
+// -1: not chosen yet (QWENVL_FLASH_KSPLIT=1|2|4 forces a split, anything else: by shape); 0: by
+// shape; 1, 2, 4: forced.
+std::atomic<int> g_ksplit{-1};
+int ksplit_setting() {
+  int v = g_ksplit.load();
+  if (v < 0) {
+    const char* env = std::getenv("QWENVL_FLASH_KSPLIT");
+    v = 0;
+    if (env && (std::strcmp(env, "1") == 0 || std::strcmp(env, "2") == 0 || std::strcmp(env, "4") == 0)) {
+      v = env[0] - '0';
+    }
+    int expected = -1;
+    g_ksplit.compare_exchange_strong(expected, v);
+    v = g_ksplit.load();
+  }
+  return v;
+}
+
+// The current device's SM count (0 when it cannot be read: then no split by shape).
+int sm_count() {
+  int dev = 0, n = 0;
+  if (cudaGetDevice(&dev) != cudaSuccess ||
+      cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess) {
+    return 0;
+  }
+  return n;
 }
 
 template <int DP>
@@ -249,7 +280,11 @@ cudaError_t launch(const AttentionArgs& a, cudaStream_t stream) {
 
 template <int DP>
 cudaError_t launch_dp(const AttentionArgs& a, cudaStream_t stream) {
-  if (!a.cache.pages && !a.causal && flash_pipeline_on()) return launch<DP, true>(a, stream);
+  if (!a.cache.pages && !a.causal) {
+    const int split = flash_attention_ksplit_for(a);
+    if (split > 1) return flash_attention_split(a, split, stream);
+    if (flash_pipeline_on()) return launch<DP, true>(a, stream);
+  }
   return launch<DP, false>(a, stream);
 }
 
@@ -268,5 +303,22 @@ cudaError_t flash_attention(const AttentionArgs& a, cudaStream_t stream) {
 }
 
 void flash_attention_pipeline(bool on) { g_pipeline.store(on ? 1 : 0); }
+
+void flash_attention_ksplit(int ksplit) { g_ksplit.store(ksplit == 1 || ksplit == 2 || ksplit == 4 ? ksplit : 0); }
+
+int flash_attention_ksplit_for(const AttentionArgs& a) {
+  if (a.cache.pages || a.causal) return 1;
+  const int forced = ksplit_setting();
+  if (forced > 0) return forced;
+  // By shape: the split kernel with 4 groups runs one block of 16 warps per SM, with 2 groups two
+  // blocks of 8 warps; worth it while the grid fits the SMs once and each group gets several tiles
+  // of 32 keys. The ViT (256 blocks, 1024 keys): 2; the resampler (128 blocks): 4.
+  static const int sms = sm_count();
+  const long long blocks = static_cast<long long>((a.n_q + 63) / 64) * a.heads * a.batch;
+  const int tiles = (a.n_kv + 31) / 32;
+  if (blocks <= sms && tiles >= 4 * 4) return 4;
+  if (blocks <= 2LL * sms && tiles >= 2 * 4) return 2;
+  return 1;
+}
 
 }  // namespace qwenvl::kernels

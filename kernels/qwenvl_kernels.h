@@ -189,6 +189,14 @@ cudaError_t flash_attention(const AttentionArgs& args, cudaStream_t stream);
 // same bits either way; default on, QWENVL_FLASH_PIPELINE=0 at start turns it off). Process-wide,
 // for tests and A/B measurements.
 void flash_attention_pipeline(bool on);
+// How many warp groups split the keys of a block's 64 queries in unmasked attention over
+// contiguous K, V (ViT, resampler): 1 (the single-group kernel, double-buffered or not as above),
+// 2 or 4 (attention_flash_split.cu: the groups' partial softmax merged in fp32; not the same
+// bits as 1); 0 chooses by shape and device (the default). QWENVL_FLASH_KSPLIT=1|2|4 at start
+// forces one. Causal or paged attention always uses 1. Process-wide, for tests and A/B runs.
+void flash_attention_ksplit(int ksplit);
+// The split flash_attention uses for `args` under the current setting.
+int flash_attention_ksplit_for(const AttentionArgs& args);
 
 // ---- elementwise.cu ------------------------------------------------------------------------------
 enum class Activation { None, GeluErf };

@@ -1,0 +1,301 @@
+// Tensor-core attention without a mask or pages (the ViT's self-attention, the resampler's cross
+// attention) with the keys split inside a block: KSPLIT warp groups of 4 warps share a block's 64
+// queries, group g walks the key tiles g, g + KSPLIT, g + 2 KSPLIT, ... (32 keys each, its own
+// double-buffered K|V pair in shared memory, its own named barrier), and the groups' partial
+// (max, sum, output) are merged through shared memory at the end (flash-decoding merge, fp32).
+// KSPLIT times the warps of the single-group kernel on the same grid: the ViT's 256 blocks and
+// the resampler's 128 fill an H200's 132 SMs with 16 warps each instead of 4 to 8.
+// fp16 operands, fp32 scores, online softmax (base 2) and accumulation, fp16 output.
+// Test: build/tests/gpu/test_attention (needs a GPU).
+#include "attention_flash_split.h"
+#include "common.cuh"
+
+namespace qwenvl::kernels {
+
+namespace {
+
+constexpr int kSplitBQ = 64;        // queries per block: 16 per warp of a group
+constexpr int kSplitBK = 32;        // keys per tile
+constexpr int kGroupThreads = 128;  // 4 warps per group
+constexpr float kLog2e = 1.4426950408889634f;
+
+template <int DP, int KSPLIT>
+struct SplitLayout {
+  static constexpr int kStride = DP + 8;  // halves; the pad keeps ldmatrix rows on distinct banks
+  static constexpr int kTile = kSplitBK * kStride;  // one K or V tile, halves
+  // Q, then per group two stages of K|V.
+  static constexpr size_t kTileBytes =
+      (static_cast<size_t>(kSplitBQ) * kStride + static_cast<size_t>(KSPLIT) * 4 * kTile) * sizeof(__half);
+  // After the keys: groups 1.. leave, per thread, NT * 4 output values, 2 maxima and 2 sums.
+  static constexpr int kSlot = 4 * (DP / 8) + 4;
+  static constexpr size_t kMergeBytes = static_cast<size_t>(KSPLIT - 1) * 4 * kSlot * 32 * sizeof(float);
+  static constexpr size_t kBytes = kTileBytes > kMergeBytes ? kTileBytes : kMergeBytes;
+};
+
+// Barrier of one warp group (ids 1.. ; 0 is __syncthreads).
+__device__ __forceinline__ void group_sync(int group) {
+  asm volatile("bar.sync %0, %1;" ::"r"(group + 1), "n"(kGroupThreads) : "memory");
+}
+
+// ROWS rows (row0.. of a matrix with `stride` elements per row) x DP halves into shared memory,
+// spread over NTHREADS threads; rows >= limit and dims >= head_dim are written as zero.
+template <int DP, int ROWS, int NTHREADS>
+__device__ __forceinline__ void load_rows(__half* dst, const __half* base, long long stride, int row0, int limit,
+                                          int head_dim, int tid) {
+  constexpr int kChunks = DP / 8;
+  for (int i = tid; i < ROWS * kChunks; i += NTHREADS) {
+    const int r = i / kChunks, c = i - r * kChunks;
+    const int row = row0 + r;
+    const bool valid = row < limit && c * 8 < head_dim;
+    const __half* src = base + static_cast<long long>(valid ? row : row0) * stride + (valid ? c * 8 : 0);
+    cp_async_16(dst + r * (DP + 8) + c * 8, src, valid);  // row0 < limit: a mapped address either way
+  }
+}
+
+// QREG: the warp's Q fragments stay in registers (small heads); otherwise they are read from
+// shared memory per tile, which keeps large heads within 128 registers.
+template <int DP, int KSPLIT, bool QREG>
+__global__ void __launch_bounds__(KSPLIT* kGroupThreads, KSPLIT == 2 ? 2 : 1) flash_split_kernel(AttentionArgs a) {
+  using L = SplitLayout<DP, KSPLIT>;
+  extern __shared__ __align__(16) __half smem[];
+  constexpr int S = L::kStride;
+  constexpr int KT = DP / 16;  // k-tiles over the head dimension
+  constexpr int NT = DP / 8;   // n-tiles of the output
+
+  const int qb = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const int group = warp >> 2, wq = warp & 3;
+  const int gtid = threadIdx.x & (kGroupThreads - 1);
+  const int g = lane >> 2, t = lane & 3, mi = lane >> 3;
+  const int q0 = qb * kSplitBQ;
+  const int n_kv = a.n_kv;
+  const int n_tiles = (n_kv + kSplitBK - 1) / kSplitBK;
+  const int my_tiles = n_tiles > group ? (n_tiles - group + KSPLIT - 1) / KSPLIT : 0;
+  const float scale2 = a.scale * kLog2e;
+
+  __half* qs = smem;
+  __half* kv = smem + kSplitBQ * S + group * 4 * L::kTile;  // stage s: K at kv + 2 s tiles, V next
+  const __half* kbase = a.k + b * a.kv_batch + h * a.kv_head;
+  const __half* vbase = a.v + b * a.kv_batch + h * a.kv_head;
+
+  load_rows<DP, kSplitBQ, KSPLIT * kGroupThreads>(qs, a.q + b * a.q_batch + h * a.q_head, a.q_row, q0, a.n_q,
+                                                   a.head_dim, threadIdx.x);
+  if (my_tiles > 0) {
+    const int k0 = group * kSplitBK;
+    load_rows<DP, kSplitBK, kGroupThreads>(kv, kbase, a.kv_row, k0, n_kv, a.head_dim, gtid);
+    load_rows<DP, kSplitBK, kGroupThreads>(kv + L::kTile, vbase, a.kv_row, k0, n_kv, a.head_dim, gtid);
+  }
+  cp_async_commit();
+  cp_async_wait<0>();
+  __syncthreads();  // Q (loaded by every group) and each group's first tile are in
+
+  uint32_t qf[QREG ? KT : 1][4];
+  if constexpr (QREG) {
+#pragma unroll
+    for (int kt = 0; kt < KT; ++kt) {
+      ldmatrix_x4(qf[kt], qs + (wq * 16 + (mi & 1) * 8 + (lane & 7)) * S + kt * 16 + (mi >> 1) * 8);
+    }
+  }
+  float o[NT][4];
+#pragma unroll
+  for (int n = 0; n < NT; ++n) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
+  float m_row[2] = {-INFINITY, -INFINITY}, l_row[2] = {0.f, 0.f};
+
+  for (int i = 0; i < my_tiles; ++i) {
+    const int k0 = (group + i * KSPLIT) * kSplitBK;
+    const __half* ks = kv + (i & 1) * 2 * L::kTile;
+    const __half* vs = ks + L::kTile;
+    if (i + 1 < my_tiles) {  // the other stage was last read before the previous group barrier
+      __half* kn = kv + ((i + 1) & 1) * 2 * L::kTile;
+      const int k1 = k0 + KSPLIT * kSplitBK;
+      load_rows<DP, kSplitBK, kGroupThreads>(kn, kbase, a.kv_row, k1, n_kv, a.head_dim, gtid);
+      load_rows<DP, kSplitBK, kGroupThreads>(kn + L::kTile, vbase, a.kv_row, k1, n_kv, a.head_dim, gtid);
+    }
+    cp_async_commit();
+
+    float s[4][4];
+#pragma unroll
+    for (int n = 0; n < 4; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
+#pragma unroll
+    for (int kt = 0; kt < KT; ++kt) {
+      uint32_t qa[4];
+      if constexpr (QREG) {
+        qa[0] = qf[kt][0], qa[1] = qf[kt][1], qa[2] = qf[kt][2], qa[3] = qf[kt][3];
+      } else {
+        ldmatrix_x4(qa, qs + (wq * 16 + (mi & 1) * 8 + (lane & 7)) * S + kt * 16 + (mi >> 1) * 8);
+      }
+#pragma unroll
+      for (int np = 0; np < 2; ++np) {
+        uint32_t kb[4];
+        ldmatrix_x4(kb, ks + (np * 16 + (mi >> 1) * 8 + (lane & 7)) * S + kt * 16 + (mi & 1) * 8);
+        mma_16816(s[2 * np], qa, kb[0], kb[1]);
+        mma_16816(s[2 * np + 1], qa, kb[2], kb[3]);
+      }
+    }
+    // Scale, mask the keys past the end, online softmax (base 2).
+    float mx[2] = {-INFINITY, -INFINITY};
+#pragma unroll
+    for (int n = 0; n < 4; ++n) {
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        const int kj = k0 + n * 8 + 2 * t + (e & 1);
+        s[n][e] = kj < n_kv ? s[n][e] * scale2 : -INFINITY;
+        mx[e >> 1] = fmaxf(mx[e >> 1], s[n][e]);
+      }
+    }
+    float corr[2], base[2];
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 1));
+      mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 2));
+      const float m_new = fmaxf(m_row[r], mx[r]);  // finite: every tile holds a visible key
+      base[r] = m_new == -INFINITY ? 0.f : m_new;
+      corr[r] = exp2f(m_row[r] - base[r]);
+      m_row[r] = m_new;
+      l_row[r] *= corr[r];
+    }
+#pragma unroll
+    for (int n = 0; n < NT; ++n) {
+      o[n][0] *= corr[0];
+      o[n][1] *= corr[0];
+      o[n][2] *= corr[1];
+      o[n][3] *= corr[1];
+    }
+    uint32_t pf[2][4];
+#pragma unroll
+    for (int n = 0; n < 4; ++n) {
+      const float p0 = exp2f(s[n][0] - base[0]), p1 = exp2f(s[n][1] - base[0]);
+      const float p2 = exp2f(s[n][2] - base[1]), p3 = exp2f(s[n][3] - base[1]);
+      l_row[0] += p0 + p1;
+      l_row[1] += p2 + p3;
+      const int kk = n >> 1, hi = (n & 1) * 2;
+      pf[kk][hi] = as_u32(__floats2half2_rn(p0, p1));
+      pf[kk][hi + 1] = as_u32(__floats2half2_rn(p2, p3));
+    }
+#pragma unroll
+    for (int kk = 0; kk < 2; ++kk) {
+#pragma unroll
+      for (int dp = 0; dp < NT / 2; ++dp) {
+        uint32_t vb[4];
+        ldmatrix_x4_trans(vb, vs + (kk * 16 + (mi & 1) * 8 + (lane & 7)) * S + dp * 16 + (mi >> 1) * 8);
+        mma_16816(o[2 * dp], pf[kk], vb[0], vb[1]);
+        mma_16816(o[2 * dp + 1], pf[kk], vb[2], vb[3]);
+      }
+    }
+    cp_async_wait<0>();  // the next tile is in
+    group_sync(group);   // ... for the whole group, and this stage is free to be refilled
+  }
+
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    l_row[r] += __shfl_xor_sync(0xffffffffu, l_row[r], 1);
+    l_row[r] += __shfl_xor_sync(0xffffffffu, l_row[r], 2);
+  }
+  // Merge: groups 1.. leave their partial results in the (now unused) tile space, in fragment
+  // order (slot element x of thread `lane` at x * 32 + lane: no bank conflicts); group 0's warp
+  // with the same rows combines them: m = max m_g, w_g = 2^(m_g - m), O = sum w_g O_g / sum w_g l_g.
+  __syncthreads();  // every group is done with Q and its K|V tiles
+  float* part = reinterpret_cast<float*>(smem);
+  constexpr int kSlot = L::kSlot;
+  if (group > 0) {
+    float* p = part + ((group - 1) * 4 + wq) * kSlot * 32 + lane;
+#pragma unroll
+    for (int n = 0; n < NT; ++n) {
+#pragma unroll
+      for (int e = 0; e < 4; ++e) p[(4 * n + e) * 32] = o[n][e];
+    }
+    p[(4 * NT + 0) * 32] = m_row[0];
+    p[(4 * NT + 1) * 32] = m_row[1];
+    p[(4 * NT + 2) * 32] = l_row[0];
+    p[(4 * NT + 3) * 32] = l_row[1];
+  }
+  __syncthreads();
+  if (group > 0) return;
+
+  float m_all[2] = {m_row[0], m_row[1]};
+#pragma unroll
+  for (int gg = 1; gg < KSPLIT; ++gg) {
+    const float* p = part + ((gg - 1) * 4 + wq) * kSlot * 32 + lane;
+    m_all[0] = fmaxf(m_all[0], p[(4 * NT + 0) * 32]);
+    m_all[1] = fmaxf(m_all[1], p[(4 * NT + 1) * 32]);
+  }
+  float base[2], w[2];
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    base[r] = m_all[r] == -INFINITY ? 0.f : m_all[r];  // no key at all (n_kv >= 1 prevents it)
+    w[r] = exp2f(m_row[r] - base[r]);
+    l_row[r] *= w[r];
+  }
+#pragma unroll
+  for (int n = 0; n < NT; ++n) {
+    o[n][0] *= w[0];
+    o[n][1] *= w[0];
+    o[n][2] *= w[1];
+    o[n][3] *= w[1];
+  }
+#pragma unroll
+  for (int gg = 1; gg < KSPLIT; ++gg) {
+    const float* p = part + ((gg - 1) * 4 + wq) * kSlot * 32 + lane;
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      w[r] = exp2f(p[(4 * NT + r) * 32] - base[r]);  // 0 for a group that saw no key
+      l_row[r] += w[r] * p[(4 * NT + 2 + r) * 32];
+    }
+#pragma unroll
+    for (int n = 0; n < NT; ++n) {
+#pragma unroll
+      for (int e = 0; e < 4; ++e) o[n][e] += w[e >> 1] * p[(4 * n + e) * 32];
+    }
+  }
+
+  const int qi0 = q0 + wq * 16 + g;  // this thread's rows: qi0 and qi0 + 8
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    const int qi = qi0 + r * 8;
+    if (qi >= a.n_q) continue;
+    const float inv = l_row[r] > 0.f ? 1.f / l_row[r] : 0.f;
+    __half* dst = a.o + b * a.o_batch + static_cast<long long>(qi) * a.o_row + h * a.o_head;
+#pragma unroll
+    for (int n = 0; n < NT; ++n) {
+      const int d = n * 8 + 2 * t;
+      if (d < a.head_dim) {
+        *reinterpret_cast<__half2*>(dst + d) = __floats2half2_rn(o[n][2 * r] * inv, o[n][2 * r + 1] * inv);
+      }
+    }
+  }
+}
+
+template <int DP, int KSPLIT>
+cudaError_t launch_split(const AttentionArgs& a, cudaStream_t stream) {
+  constexpr bool kQReg = DP <= 64;
+  constexpr size_t smem = SplitLayout<DP, KSPLIT>::kBytes;
+  static_assert(smem <= 227 * 1024, "shared memory per block");
+  static bool configured = false;
+  if (!configured) {
+    const cudaError_t e = cudaFuncSetAttribute(flash_split_kernel<DP, KSPLIT, kQReg>,
+                                               cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
+    if (e != cudaSuccess) return e;
+    configured = true;
+  }
+  const dim3 grid((a.n_q + kSplitBQ - 1) / kSplitBQ, a.heads, a.batch);
+  flash_split_kernel<DP, KSPLIT, kQReg><<<grid, KSPLIT * kGroupThreads, smem, stream>>>(a);
+  return cudaGetLastError();
+}
+
+template <int DP>
+cudaError_t launch_split_dp(const AttentionArgs& a, int ksplit, cudaStream_t stream) {
+  return ksplit == 4 ? launch_split<DP, 4>(a, stream) : launch_split<DP, 2>(a, stream);
+}
+
+}  // namespace
+
+cudaError_t flash_attention_split(const AttentionArgs& a, int ksplit, cudaStream_t stream) {
+  if ((ksplit != 2 && ksplit != 4) || a.cache.pages || a.causal) return cudaErrorInvalidValue;
+  if (a.head_dim <= 16) return launch_split_dp<16>(a, ksplit, stream);
+  if (a.head_dim <= 32) return launch_split_dp<32>(a, ksplit, stream);
+  if (a.head_dim <= 64) return launch_split_dp<64>(a, ksplit, stream);
+  if (a.head_dim <= 112) return launch_split_dp<112>(a, ksplit, stream);
+  return launch_split_dp<128>(a, ksplit, stream);
+}
+
+}  // namespace qwenvl::kernels

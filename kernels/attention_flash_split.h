@@ -1,0 +1,13 @@
+// Internal to the kernels library: the key-split variant of flash_attention (attention_flash_split.cu),
+// launched by flash_attention (attention_flash.cu) for unmasked attention over contiguous K, V.
+#pragma once
+
+#include "qwenvl_kernels.h"
+
+namespace qwenvl::kernels {
+
+// ksplit 2 or 4 warp groups per block of 64 queries; no pages, no causal mask (else
+// cudaErrorInvalidValue). head_dim as flash_attention checks it.
+cudaError_t flash_attention_split(const AttentionArgs& a, int ksplit, cudaStream_t stream);
+
+}  // namespace qwenvl::kernels
