@@ -54,6 +54,23 @@ int ksplit_setting() {
   return v;
 }
 
+// Q fragments in registers in the split kernel: 0 by head size, 1 always, 2 never; -1 not read
+// yet (QWENVL_FLASH_QREGS=1: always, =0: never).
+std::atomic<int> g_qregs{-1};
+bool split_qregs(int head_dim) {
+  int v = g_qregs.load();
+  if (v < 0) {
+    const char* env = std::getenv("QWENVL_FLASH_QREGS");
+    v = !env ? 0 : std::strcmp(env, "1") == 0 ? 1 : std::strcmp(env, "0") == 0 ? 2 : 0;
+    int expected = -1;
+    g_qregs.compare_exchange_strong(expected, v);
+    v = g_qregs.load();
+  }
+  // By head size: up to 112 (the ViT's 104) the register version spills at most 8 bytes at the
+  // 128-register cap; at 128 it spills 24 bytes and re-reading Q per tile spills nothing.
+  return v == 1 || (v == 0 && head_dim <= 112);
+}
+
 // The current device's SM count (0 when it cannot be read: then no split by shape).
 int sm_count() {
   int dev = 0, n = 0;
@@ -282,7 +299,7 @@ template <int DP>
 cudaError_t launch_dp(const AttentionArgs& a, cudaStream_t stream) {
   if (!a.cache.pages && !a.causal) {
     const int split = flash_attention_ksplit_for(a);
-    if (split > 1) return flash_attention_split(a, split, stream);
+    if (split > 1) return flash_attention_split(a, split, split_qregs(a.head_dim), stream);
     if (flash_pipeline_on()) return launch<DP, true>(a, stream);
   }
   return launch<DP, false>(a, stream);
@@ -303,6 +320,8 @@ cudaError_t flash_attention(const AttentionArgs& a, cudaStream_t stream) {
 }
 
 void flash_attention_pipeline(bool on) { g_pipeline.store(on ? 1 : 0); }
+
+void flash_attention_split_qregs(int mode) { g_qregs.store(mode > 0 ? 1 : mode < 0 ? 2 : 0); }
 
 void flash_attention_ksplit(int ksplit) { g_ksplit.store(ksplit == 1 || ksplit == 2 || ksplit == 4 ? ksplit : 0); }
 

@@ -7,7 +7,8 @@
 namespace qwenvl::kernels {
 
 // ksplit 2 or 4 warp groups per block of 64 queries; no pages, no causal mask (else
-// cudaErrorInvalidValue). head_dim as flash_attention checks it.
-cudaError_t flash_attention_split(const AttentionArgs& a, int ksplit, cudaStream_t stream);
+// cudaErrorInvalidValue). head_dim as flash_attention checks it. q_registers: keep each warp's Q
+// fragments in registers (always at head size 64 and below), else re-read them per key tile.
+cudaError_t flash_attention_split(const AttentionArgs& a, int ksplit, bool q_registers, cudaStream_t stream);
 
 }  // namespace qwenvl::kernels

@@ -197,6 +197,11 @@ void flash_attention_pipeline(bool on);
 void flash_attention_ksplit(int ksplit);
 // The split flash_attention uses for `args` under the current setting.
 int flash_attention_ksplit_for(const AttentionArgs& args);
+// Whether the split kernel keeps each warp's Q fragments in registers (fewer shared-memory reads,
+// a few bytes spilled at its 128-register cap) or re-reads them per key tile: 1 always, -1 never,
+// 0 by head size (the default: registers up to head size 112, re-read at 128).
+// QWENVL_FLASH_QREGS=1 / =0 at start means 1 / -1. Process-wide, for tests and A/B runs.
+void flash_attention_split_qregs(int mode);
 
 // ---- elementwise.cu ------------------------------------------------------------------------------
 enum class Activation { None, GeluErf };

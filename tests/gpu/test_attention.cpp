@@ -66,9 +66,9 @@ void reference(const Get& q, const Get& kk, const Get& v, const Get& qr, const G
 void same_without_pipeline(const std::string& tag, k::AttentionArgs a, Dev<uint16_t>& out, bool timed);
 
 // Unmasked attention `a` (output buffer `out`) run with the default key split and with each of
-// 1, 2 and 4 warp groups, every output checked against the reference (a wrong merge of the
-// groups' partial softmax fails here), the default's bits equal to those of the split it
-// reports; the single-group kernel also against its single-buffered twin. Timed when flops > 0.
+// 1, 2 and 4 warp groups (2 and 4 with Q in registers and re-read), every output checked against the reference (a wrong
+// merge of the groups' partial softmax fails here), the default's bits equal to those of the split it reports (with Q
+// in registers or not); the single-group kernel also against its single-buffered twin. Timed when flops > 0.
 void check_splits(const std::string& tag, k::AttentionArgs a, Dev<uint16_t>& out, const std::vector<double>& ref,
                   const std::vector<double>& ref_rounded, double flops) {
   k::flash_attention_ksplit(0);
@@ -82,24 +82,33 @@ void check_splits(const std::string& tag, k::AttentionArgs a, Dev<uint16_t>& out
     const float us = time_us([&] { k::flash_attention(a, nullptr); }, 20);
     std::printf("  %-44s %8.2f us  %7.1f TFLOP/s\n", (tag + " time").c_str(), us, flops / us / 1e6);
   }
-  for (int split : {1, 2, 4}) {
+  int default_matches = 0;  // variants of the chosen split with the default's bits
+  // ksplit 1; 2 and 4 with Q fragments in registers ("qregs"), then re-read per tile ("qsmem";
+  // the same kernel as qregs at head sizes up to 64).
+  for (int variant = 0; variant < 5; ++variant) {
+    const int split = variant == 0 ? 1 : variant % 2 ? 2 : 4;
+    const int qregs = variant == 0 ? 0 : variant < 3 ? 1 : -1;
     k::flash_attention_ksplit(split);
+    k::flash_attention_split_qregs(qregs);
     GPU_CHECK(k::flash_attention_ksplit_for(a) == split, "%s: ksplit %d not taken", tag.c_str(), split);
-    const std::string vt = tag + " ksplit " + std::to_string(split);
+    const std::string vt = tag + " ksplit " + std::to_string(split) +
+                           (qregs > 0   ? " qregs"
+                            : qregs < 0 ? " qsmem"
+                                        : "");
     out.poison();
     GPU_CUDA(k::flash_attention(a, nullptr));
     const std::vector<uint16_t> got = out.download();
     expect_close(vt, from_half(got), ref, ref_rounded);
-    if (split == chosen) {
-      GPU_CHECK(got == by_default, "%s: the default differs from the split it reports", vt.c_str());
-    }
+    if (split == chosen) default_matches += got == by_default;
     if (flops > 0) {
       const float us = time_us([&] { k::flash_attention(a, nullptr); }, 20);
       std::printf("  %-44s %8.2f us  %7.1f TFLOP/s\n", (vt + " time").c_str(), us, flops / us / 1e6);
     }
     if (split == 1) same_without_pipeline(vt, a, out, flops > 0);
   }
+  GPU_CHECK(default_matches > 0, "%s: the default differs from the ksplit %d it reports", tag.c_str(), chosen);
   k::flash_attention_ksplit(0);
+  k::flash_attention_split_qregs(0);
 }
 
 // Self-attention over an interleaved [T][heads][3][D] buffer (the ViT in_proj output).
