@@ -36,8 +36,8 @@ bool flash_pipeline_on() {
   return v == 1;
 }
 
-// -1: not chosen yet (QWENVL_FLASH_KSPLIT=1|2|4 forces a split, anything else: by shape); 0: by
-// shape; 1, 2, 4: forced.
+// The key split: -1 not chosen yet (QWENVL_FLASH_KSPLIT=1|2|4|2w forces one, anything else: by
+// shape); 0 by shape; else ksplit + 100 when 128 queries per block (2w) instead of 64.
 std::atomic<int> g_ksplit{-1};
 int ksplit_setting() {
   int v = g_ksplit.load();
@@ -46,6 +46,8 @@ int ksplit_setting() {
     v = 0;
     if (env && (std::strcmp(env, "1") == 0 || std::strcmp(env, "2") == 0 || std::strcmp(env, "4") == 0)) {
       v = env[0] - '0';
+    } else if (env && std::strcmp(env, "2w") == 0) {
+      v = 102;
     }
     int expected = -1;
     g_ksplit.compare_exchange_strong(expected, v);
@@ -298,8 +300,10 @@ cudaError_t launch(const AttentionArgs& a, cudaStream_t stream) {
 template <int DP>
 cudaError_t launch_dp(const AttentionArgs& a, cudaStream_t stream) {
   if (!a.cache.pages && !a.causal) {
-    const int split = flash_attention_ksplit_for(a);
-    if (split > 1) return flash_attention_split(a, split, split_qregs(a.head_dim), stream);
+    const FlashSplit split = flash_attention_split_for(a);
+    if (split.ksplit > 1) {
+      return flash_attention_split(a, split.ksplit, split.block_queries, split_qregs(a.head_dim), stream);
+    }
     if (flash_pipeline_on()) return launch<DP, true>(a, stream);
   }
   return launch<DP, false>(a, stream);
@@ -323,21 +327,40 @@ void flash_attention_pipeline(bool on) { g_pipeline.store(on ? 1 : 0); }
 
 void flash_attention_split_qregs(int mode) { g_qregs.store(mode > 0 ? 1 : mode < 0 ? 2 : 0); }
 
-void flash_attention_ksplit(int ksplit) { g_ksplit.store(ksplit == 1 || ksplit == 2 || ksplit == 4 ? ksplit : 0); }
+void flash_attention_ksplit(int ksplit, int block_queries) {
+  int v = 0;
+  if (ksplit == 1 || ((ksplit == 2 || ksplit == 4) && block_queries == 64)) v = ksplit;
+  if (ksplit == 2 && block_queries == 128) v = 102;
+  g_ksplit.store(v);
+}
 
-int flash_attention_ksplit_for(const AttentionArgs& a) {
-  if (a.cache.pages || a.causal) return 1;
+FlashSplit flash_attention_split_for(const AttentionArgs& a) {
+  FlashSplit f;
+  if (a.cache.pages || a.causal) return f;
   const int forced = ksplit_setting();
-  if (forced > 0) return forced;
-  // By shape: the split kernel with 4 groups runs one block of 16 warps per SM, with 2 groups two
-  // blocks of 8 warps; worth it while the grid fits the SMs once and each group gets several tiles
-  // of 32 keys. The ViT (256 blocks, 1024 keys): 2; the resampler (128 blocks): 4.
+  if (forced > 0) {
+    f.ksplit = forced % 100;
+    f.block_queries = forced > 100 ? 128 : 64;
+    return f;
+  }
+  // By shape, while the grid fits the SMs in one wave and each group gets at least 4 tiles of 32
+  // keys: 4 groups x 64 queries (one block of 16 warps per SM) when the 64-query grid fits; else
+  // 2 x 128 (one block of 16 warps per SM, K|V read once per 128 queries) when that grid fits;
+  // else 2 x 64 (two blocks of 8 warps per SM). The resampler (128 blocks of 64 queries on 132
+  // SMs): 4 x 64; the ViT (256 blocks of 64, 128 of 128): 2 x 128.
   static const int sms = sm_count();
-  const long long blocks = static_cast<long long>((a.n_q + 63) / 64) * a.heads * a.batch;
+  const long long heads = static_cast<long long>(a.heads) * a.batch;
+  const long long blocks64 = (a.n_q + 63) / 64 * heads, blocks128 = (a.n_q + 127) / 128 * heads;
   const int tiles = (a.n_kv + 31) / 32;
-  if (blocks <= sms && tiles >= 4 * 4) return 4;
-  if (blocks <= 2LL * sms && tiles >= 2 * 4) return 2;
-  return 1;
+  if (blocks64 <= sms && tiles >= 4 * 4) {
+    f.ksplit = 4;
+  } else if (blocks128 <= sms && tiles >= 2 * 4 && a.n_q > 64) {
+    f.ksplit = 2;
+    f.block_queries = 128;
+  } else if (blocks64 <= 2LL * sms && tiles >= 2 * 4) {
+    f.ksplit = 2;
+  }
+  return f;
 }
 
 }  // namespace qwenvl::kernels

@@ -1,10 +1,12 @@
 // Tensor-core attention without a mask or pages (the ViT's self-attention, the resampler's cross
-// attention) with the keys split inside a block: KSPLIT warp groups of 4 warps share a block's 64
-// queries, group g walks the key tiles g, g + KSPLIT, g + 2 KSPLIT, ... (32 keys each, its own
-// double-buffered K|V pair in shared memory, its own named barrier), and the groups' partial
-// (max, sum, output) are merged through shared memory at the end (flash-decoding merge, fp32).
-// KSPLIT times the warps of the single-group kernel on the same grid: the ViT's 256 blocks and
-// the resampler's 128 fill an H200's 132 SMs with 16 warps each instead of 4 to 8.
+// attention) with the keys split inside a block: KSPLIT warp groups of WPG warps share a block's
+// 16 * WPG queries (16 per warp), group g walks the key tiles g, g + KSPLIT, g + 2 KSPLIT, ... (32
+// keys each, its own double-buffered K|V pair in shared memory, its own named barrier), and the
+// groups' partial (max, sum, output) are merged through shared memory at the end
+// (flash-decoding merge, fp32). Variants (KSPLIT x WPG, blocks per SM): 2 x 4 (two of 8 warps),
+// 4 x 4 and 2 x 8 (one of 16 warps). The single-group kernel gives the ViT's and the resampler's
+// grids only 4 to 8 warps per SM of an H200; 2 x 8 runs the ViT on 128 blocks of 16 warps, each
+// block reading K|V once for 128 queries; 4 x 4 the resampler on 128 blocks of 16 warps.
 // fp16 operands, fp32 scores, online softmax (base 2) and accumulation, fp16 output.
 // Test: build/tests/gpu/test_attention (needs a GPU).
 #include "attention_flash_split.h"
@@ -14,27 +16,28 @@ namespace qwenvl::kernels {
 
 namespace {
 
-constexpr int kSplitBQ = 64;        // queries per block: 16 per warp of a group
-constexpr int kSplitBK = 32;        // keys per tile
-constexpr int kGroupThreads = 128;  // 4 warps per group
+constexpr int kSplitBK = 32;  // keys per tile
 constexpr float kLog2e = 1.4426950408889634f;
 
-template <int DP, int KSPLIT>
+template <int DP, int KSPLIT, int WPG>
 struct SplitLayout {
+  static constexpr int kQueries = 16 * WPG;  // per block
+  static constexpr int kGroupThreads = 32 * WPG;
   static constexpr int kStride = DP + 8;            // halves; the pad keeps ldmatrix rows on distinct banks
   static constexpr int kTile = kSplitBK * kStride;  // one K or V tile, halves
   // Q, then per group two stages of K|V.
   static constexpr size_t kTileBytes =
-      (static_cast<size_t>(kSplitBQ) * kStride + static_cast<size_t>(KSPLIT) * 4 * kTile) * sizeof(__half);
+      (static_cast<size_t>(kQueries) * kStride + static_cast<size_t>(KSPLIT) * 4 * kTile) * sizeof(__half);
   // After the keys: groups 1.. leave, per thread, NT * 4 output values, 2 maxima and 2 sums.
   static constexpr int kSlot = 4 * (DP / 8) + 4;
-  static constexpr size_t kMergeBytes = static_cast<size_t>(KSPLIT - 1) * 4 * kSlot * 32 * sizeof(float);
+  static constexpr size_t kMergeBytes = static_cast<size_t>(KSPLIT - 1) * WPG * kSlot * 32 * sizeof(float);
   static constexpr size_t kBytes = kTileBytes > kMergeBytes ? kTileBytes : kMergeBytes;
 };
 
-// Barrier of one warp group (ids 1.. ; 0 is __syncthreads).
+// Barrier of one warp group of THREADS threads (ids 1.. ; 0 is __syncthreads).
+template <int THREADS>
 __device__ __forceinline__ void group_sync(int group) {
-  asm volatile("bar.sync %0, %1;" ::"r"(group + 1), "n"(kGroupThreads) : "memory");
+  asm volatile("bar.sync %0, %1;" ::"r"(group + 1), "n"(THREADS) : "memory");
 }
 
 // ROWS rows (row0.. of a matrix with `stride` elements per row) x DP halves into shared memory,
@@ -55,9 +58,10 @@ __device__ __forceinline__ void load_rows(__half* dst, const __half* base, long 
 // QREG: the warp's Q fragments stay in registers; otherwise they are read from shared memory per
 // tile (7 of 35 ldmatrix per tile at head size 104, 8 of 40 at 128), which keeps large heads
 // within 128 registers without spilling.
-template <int DP, int KSPLIT, bool QREG>
-__global__ void __launch_bounds__(KSPLIT* kGroupThreads, KSPLIT == 2 ? 2 : 1) flash_split_kernel(AttentionArgs a) {
-  using L = SplitLayout<DP, KSPLIT>;
+template <int DP, int KSPLIT, int WPG, bool QREG>
+__global__ void __launch_bounds__(KSPLIT* WPG * 32, KSPLIT* WPG == 8 ? 2 : 1) flash_split_kernel(AttentionArgs a) {
+  using L = SplitLayout<DP, KSPLIT, WPG>;
+  constexpr int kBQ = L::kQueries, GT = L::kGroupThreads;
   extern __shared__ __align__(16) __half smem[];
   constexpr int S = L::kStride;
   constexpr int KT = DP / 16;  // k-tiles over the head dimension
@@ -65,26 +69,25 @@ __global__ void __launch_bounds__(KSPLIT* kGroupThreads, KSPLIT == 2 ? 2 : 1) fl
 
   const int qb = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  const int group = warp >> 2, wq = warp & 3;
-  const int gtid = threadIdx.x & (kGroupThreads - 1);
+  const int group = warp / WPG, wq = warp % WPG;
+  const int gtid = threadIdx.x % GT;
   const int g = lane >> 2, t = lane & 3, mi = lane >> 3;
-  const int q0 = qb * kSplitBQ;
+  const int q0 = qb * kBQ;
   const int n_kv = a.n_kv;
   const int n_tiles = (n_kv + kSplitBK - 1) / kSplitBK;
   const int my_tiles = n_tiles > group ? (n_tiles - group + KSPLIT - 1) / KSPLIT : 0;
   const float scale2 = a.scale * kLog2e;
 
   __half* qs = smem;
-  __half* kv = smem + kSplitBQ * S + group * 4 * L::kTile;  // stage s: K at kv + 2 s tiles, V next
+  __half* kv = smem + kBQ * S + group * 4 * L::kTile;  // stage s: K at kv + 2 s tiles, V next
   const __half* kbase = a.k + b * a.kv_batch + h * a.kv_head;
   const __half* vbase = a.v + b * a.kv_batch + h * a.kv_head;
 
-  load_rows<DP, kSplitBQ, KSPLIT * kGroupThreads>(qs, a.q + b * a.q_batch + h * a.q_head, a.q_row, q0, a.n_q,
-                                                  a.head_dim, threadIdx.x);
+  load_rows<DP, kBQ, KSPLIT * GT>(qs, a.q + b * a.q_batch + h * a.q_head, a.q_row, q0, a.n_q, a.head_dim, threadIdx.x);
   if (my_tiles > 0) {
     const int k0 = group * kSplitBK;
-    load_rows<DP, kSplitBK, kGroupThreads>(kv, kbase, a.kv_row, k0, n_kv, a.head_dim, gtid);
-    load_rows<DP, kSplitBK, kGroupThreads>(kv + L::kTile, vbase, a.kv_row, k0, n_kv, a.head_dim, gtid);
+    load_rows<DP, kSplitBK, GT>(kv, kbase, a.kv_row, k0, n_kv, a.head_dim, gtid);
+    load_rows<DP, kSplitBK, GT>(kv + L::kTile, vbase, a.kv_row, k0, n_kv, a.head_dim, gtid);
   }
   cp_async_commit();
   cp_async_wait<0>();
@@ -109,8 +112,8 @@ __global__ void __launch_bounds__(KSPLIT* kGroupThreads, KSPLIT == 2 ? 2 : 1) fl
     if (i + 1 < my_tiles) {  // the other stage was last read before the previous group barrier
       __half* kn = kv + ((i + 1) & 1) * 2 * L::kTile;
       const int k1 = k0 + KSPLIT * kSplitBK;
-      load_rows<DP, kSplitBK, kGroupThreads>(kn, kbase, a.kv_row, k1, n_kv, a.head_dim, gtid);
-      load_rows<DP, kSplitBK, kGroupThreads>(kn + L::kTile, vbase, a.kv_row, k1, n_kv, a.head_dim, gtid);
+      load_rows<DP, kSplitBK, GT>(kn, kbase, a.kv_row, k1, n_kv, a.head_dim, gtid);
+      load_rows<DP, kSplitBK, GT>(kn + L::kTile, vbase, a.kv_row, k1, n_kv, a.head_dim, gtid);
     }
     cp_async_commit();
 
@@ -194,8 +197,8 @@ __global__ void __launch_bounds__(KSPLIT* kGroupThreads, KSPLIT == 2 ? 2 : 1) fl
         mma_16816(o[2 * dp + 1], pf[kk], vb[2], vb[3]);
       }
     }
-    cp_async_wait<0>();  // the next tile is in
-    group_sync(group);   // ... for the whole group, and this stage is free to be refilled
+    cp_async_wait<0>();     // the next tile is in
+    group_sync<GT>(group);  // ... for the whole group, and this stage is free to be refilled
   }
 
 #pragma unroll
@@ -210,7 +213,7 @@ __global__ void __launch_bounds__(KSPLIT* kGroupThreads, KSPLIT == 2 ? 2 : 1) fl
   float* part = reinterpret_cast<float*>(smem);
   constexpr int kSlot = L::kSlot;
   if (group > 0) {
-    float* p = part + ((group - 1) * 4 + wq) * kSlot * 32 + lane;
+    float* p = part + ((group - 1) * WPG + wq) * kSlot * 32 + lane;
 #pragma unroll
     for (int n = 0; n < NT; ++n) {
 #pragma unroll
@@ -227,7 +230,7 @@ __global__ void __launch_bounds__(KSPLIT* kGroupThreads, KSPLIT == 2 ? 2 : 1) fl
   float m_all[2] = {m_row[0], m_row[1]};
 #pragma unroll
   for (int gg = 1; gg < KSPLIT; ++gg) {
-    const float* p = part + ((gg - 1) * 4 + wq) * kSlot * 32 + lane;
+    const float* p = part + ((gg - 1) * WPG + wq) * kSlot * 32 + lane;
     m_all[0] = fmaxf(m_all[0], p[(4 * NT + 0) * 32]);
     m_all[1] = fmaxf(m_all[1], p[(4 * NT + 1) * 32]);
   }
@@ -247,7 +250,7 @@ __global__ void __launch_bounds__(KSPLIT* kGroupThreads, KSPLIT == 2 ? 2 : 1) fl
   }
 #pragma unroll
   for (int gg = 1; gg < KSPLIT; ++gg) {
-    const float* p = part + ((gg - 1) * 4 + wq) * kSlot * 32 + lane;
+    const float* p = part + ((gg - 1) * WPG + wq) * kSlot * 32 + lane;
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
       w[r] = exp2f(p[(4 * NT + r) * 32] - base[r]);  // 0 for a group that saw no key
@@ -277,41 +280,54 @@ __global__ void __launch_bounds__(KSPLIT* kGroupThreads, KSPLIT == 2 ? 2 : 1) fl
   }
 }
 
-template <int DP, int KSPLIT, bool QREG>
+template <int DP, int KSPLIT, int WPG, bool QREG>
 cudaError_t launch_split(const AttentionArgs& a, cudaStream_t stream) {
-  constexpr size_t smem = SplitLayout<DP, KSPLIT>::kBytes;
+  using L = SplitLayout<DP, KSPLIT, WPG>;
+  constexpr size_t smem = L::kBytes;
   static_assert(smem <= 227 * 1024, "shared memory per block");
+  static_assert(KSPLIT * WPG != 8 || smem <= 112 * 1024, "two blocks per SM");
   static bool configured = false;
   if (!configured) {
-    const cudaError_t e = cudaFuncSetAttribute(flash_split_kernel<DP, KSPLIT, QREG>,
-                                               cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
+    auto kernel = flash_split_kernel<DP, KSPLIT, WPG, QREG>;
+    cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
+    // All of the unified L1 as shared memory: the K|V loads bypass L1 (cp.async.cg).
+    if (e == cudaSuccess) {
+      e = cudaFuncSetAttribute(kernel, cudaFuncAttributePreferredSharedMemoryCarveout, cudaSharedmemCarveoutMaxShared);
+    }
     if (e != cudaSuccess) return e;
     configured = true;
   }
-  const dim3 grid((a.n_q + kSplitBQ - 1) / kSplitBQ, a.heads, a.batch);
-  flash_split_kernel<DP, KSPLIT, QREG><<<grid, KSPLIT * kGroupThreads, smem, stream>>>(a);
+  const dim3 grid((a.n_q + L::kQueries - 1) / L::kQueries, a.heads, a.batch);
+  flash_split_kernel<DP, KSPLIT, WPG, QREG><<<grid, KSPLIT * L::kGroupThreads, smem, stream>>>(a);
   return cudaGetLastError();
+}
+
+template <int DP, bool QREG>
+cudaError_t launch_split_q(const AttentionArgs& a, int ksplit, int block_queries, cudaStream_t stream) {
+  if (block_queries == 128) return launch_split<DP, 2, 8, QREG>(a, stream);
+  return ksplit == 4 ? launch_split<DP, 4, 4, QREG>(a, stream) : launch_split<DP, 2, 4, QREG>(a, stream);
 }
 
 // Heads up to 64 always keep Q in registers (no spill); above, as asked (at the 128-register cap
 // that two blocks of 8 or one of 16 warps per SM need: 4-8 bytes spill at 112, 24 at 128).
 template <int DP>
-cudaError_t launch_split_dp(const AttentionArgs& a, int ksplit, bool q_registers, cudaStream_t stream) {
-  if (DP <= 64 || q_registers) {
-    return ksplit == 4 ? launch_split<DP, 4, true>(a, stream) : launch_split<DP, 2, true>(a, stream);
-  }
-  return ksplit == 4 ? launch_split<DP, 4, false>(a, stream) : launch_split<DP, 2, false>(a, stream);
+cudaError_t launch_split_dp(const AttentionArgs& a, int ksplit, int block_queries, bool q_registers,
+                            cudaStream_t stream) {
+  if (DP <= 64 || q_registers) return launch_split_q<DP, true>(a, ksplit, block_queries, stream);
+  return launch_split_q<DP, false>(a, ksplit, block_queries, stream);
 }
 
 }  // namespace
 
-cudaError_t flash_attention_split(const AttentionArgs& a, int ksplit, bool q_registers, cudaStream_t stream) {
-  if ((ksplit != 2 && ksplit != 4) || a.cache.pages || a.causal) return cudaErrorInvalidValue;
-  if (a.head_dim <= 16) return launch_split_dp<16>(a, ksplit, q_registers, stream);
-  if (a.head_dim <= 32) return launch_split_dp<32>(a, ksplit, q_registers, stream);
-  if (a.head_dim <= 64) return launch_split_dp<64>(a, ksplit, q_registers, stream);
-  if (a.head_dim <= 112) return launch_split_dp<112>(a, ksplit, q_registers, stream);
-  return launch_split_dp<128>(a, ksplit, q_registers, stream);
+cudaError_t flash_attention_split(const AttentionArgs& a, int ksplit, int block_queries, bool q_registers,
+                                  cudaStream_t stream) {
+  const bool known = (block_queries == 64 && (ksplit == 2 || ksplit == 4)) || (block_queries == 128 && ksplit == 2);
+  if (!known || a.cache.pages || a.causal) return cudaErrorInvalidValue;
+  if (a.head_dim <= 16) return launch_split_dp<16>(a, ksplit, block_queries, q_registers, stream);
+  if (a.head_dim <= 32) return launch_split_dp<32>(a, ksplit, block_queries, q_registers, stream);
+  if (a.head_dim <= 64) return launch_split_dp<64>(a, ksplit, block_queries, q_registers, stream);
+  if (a.head_dim <= 112) return launch_split_dp<112>(a, ksplit, block_queries, q_registers, stream);
+  return launch_split_dp<128>(a, ksplit, block_queries, q_registers, stream);
 }
 
 }  // namespace qwenvl::kernels

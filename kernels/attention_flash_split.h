@@ -6,9 +6,11 @@
 
 namespace qwenvl::kernels {
 
-// ksplit 2 or 4 warp groups per block of 64 queries; no pages, no causal mask (else
-// cudaErrorInvalidValue). head_dim as flash_attention checks it. q_registers: keep each warp's Q
-// fragments in registers (always at head size 64 and below), else re-read them per key tile.
-cudaError_t flash_attention_split(const AttentionArgs& a, int ksplit, bool q_registers, cudaStream_t stream);
+// ksplit warp groups of block_queries / 16 warps per block: 2 or 4 with 64 queries, 2 with 128;
+// no pages, no causal mask (else cudaErrorInvalidValue). head_dim as flash_attention checks it.
+// q_registers: keep each warp's Q fragments in registers (always at head size 64 and below),
+// else re-read them per key tile.
+cudaError_t flash_attention_split(const AttentionArgs& a, int ksplit, int block_queries, bool q_registers,
+                                  cudaStream_t stream);
 
 }  // namespace qwenvl::kernels

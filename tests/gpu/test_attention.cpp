@@ -65,48 +65,52 @@ void reference(const Get& q, const Get& kk, const Get& v, const Get& qr, const G
 
 void same_without_pipeline(const std::string& tag, k::AttentionArgs a, Dev<uint16_t>& out, bool timed);
 
-// Unmasked attention `a` (output buffer `out`) run with the default key split and with each of
-// 1, 2 and 4 warp groups (2 and 4 with Q in registers and re-read), every output checked against the reference (a wrong
-// merge of the groups' partial softmax fails here), the default's bits equal to those of the split it reports (with Q
-// in registers or not); the single-group kernel also against its single-buffered twin. Timed when flops > 0.
+// Unmasked attention `a` (output buffer `out`) run with the default key split and with every
+// variant (1 group; 2 and 4 groups of 64 queries, 2 of 128; the split ones with Q fragments in
+// registers, "qregs", and re-read per tile, "qsmem", the same kernel at head sizes up to 64),
+// every output checked against the reference (a wrong merge of the groups' partial softmax fails
+// here), the default's bits equal to those of a variant with the split it reports; the
+// single-group kernel also against its single-buffered twin. Timed when flops > 0.
 void check_splits(const std::string& tag, k::AttentionArgs a, Dev<uint16_t>& out, const std::vector<double>& ref,
                   const std::vector<double>& ref_rounded, double flops) {
   k::flash_attention_ksplit(0);
-  const int chosen = k::flash_attention_ksplit_for(a);
+  const k::FlashSplit chosen = k::flash_attention_split_for(a);
+  auto name = [](const k::FlashSplit& f) {
+    return "ksplit " + std::to_string(f.ksplit) + (f.block_queries == 128 ? "x128" : "");
+  };
   a.o = as_half(out);
   out.poison();
   GPU_CUDA(k::flash_attention(a, nullptr));
   const std::vector<uint16_t> by_default = out.download();
-  expect_close(tag + " default (ksplit " + std::to_string(chosen) + ")", from_half(by_default), ref, ref_rounded);
+  expect_close(tag + " default " + name(chosen), from_half(by_default), ref, ref_rounded);
   if (flops > 0) {
     const float us = time_us([&] { k::flash_attention(a, nullptr); }, 20);
-    std::printf("  %-44s %8.2f us  %7.1f TFLOP/s\n", (tag + " time").c_str(), us, flops / us / 1e6);
+    std::printf("  %-44s %8.2f us  %7.1f TFLOP/s\n", (tag + " default time").c_str(), us, flops / us / 1e6);
   }
-  int default_matches = 0;  // variants of the chosen split with the default's bits
-  // ksplit 1; 2 and 4 with Q fragments in registers ("qregs"), then re-read per tile ("qsmem";
-  // the same kernel as qregs at head sizes up to 64).
-  for (int variant = 0; variant < 5; ++variant) {
-    const int split = variant == 0 ? 1 : variant % 2 ? 2 : 4;
-    const int qregs = variant == 0 ? 0 : variant < 3 ? 1 : -1;
-    k::flash_attention_ksplit(split);
-    k::flash_attention_split_qregs(qregs);
-    GPU_CHECK(k::flash_attention_ksplit_for(a) == split, "%s: ksplit %d not taken", tag.c_str(), split);
-    const std::string vt = tag + " ksplit " + std::to_string(split) +
-                           (qregs > 0   ? " qregs"
-                            : qregs < 0 ? " qsmem"
-                                        : "");
-    out.poison();
-    GPU_CUDA(k::flash_attention(a, nullptr));
-    const std::vector<uint16_t> got = out.download();
-    expect_close(vt, from_half(got), ref, ref_rounded);
-    if (split == chosen) default_matches += got == by_default;
-    if (flops > 0) {
-      const float us = time_us([&] { k::flash_attention(a, nullptr); }, 20);
-      std::printf("  %-44s %8.2f us  %7.1f TFLOP/s\n", (vt + " time").c_str(), us, flops / us / 1e6);
+  int default_matches = 0;  // variants with the chosen split and the default's bits
+  const k::FlashSplit variants[] = {{1, 64}, {2, 64}, {4, 64}, {2, 128}};
+  for (const k::FlashSplit& f : variants) {
+    for (int qregs : {1, -1}) {
+      if (f.ksplit == 1 && qregs < 0) continue;  // no Q-register choice in the single-group kernel
+      k::flash_attention_ksplit(f.ksplit, f.block_queries);
+      k::flash_attention_split_qregs(f.ksplit == 1 ? 0 : qregs);
+      const k::FlashSplit got_split = k::flash_attention_split_for(a);
+      GPU_CHECK(got_split.ksplit == f.ksplit && got_split.block_queries == f.block_queries, "%s: %s not taken",
+                tag.c_str(), name(f).c_str());
+      const std::string vt = tag + " " + name(f) + (f.ksplit == 1 ? "" : qregs > 0 ? " qregs" : " qsmem");
+      out.poison();
+      GPU_CUDA(k::flash_attention(a, nullptr));
+      const std::vector<uint16_t> got = out.download();
+      expect_close(vt, from_half(got), ref, ref_rounded);
+      if (f.ksplit == chosen.ksplit && f.block_queries == chosen.block_queries) default_matches += got == by_default;
+      if (flops > 0) {
+        const float us = time_us([&] { k::flash_attention(a, nullptr); }, 20);
+        std::printf("  %-44s %8.2f us  %7.1f TFLOP/s\n", (vt + " time").c_str(), us, flops / us / 1e6);
+      }
+      if (f.ksplit == 1) same_without_pipeline(vt, a, out, flops > 0);
     }
-    if (split == 1) same_without_pipeline(vt, a, out, flops > 0);
   }
-  GPU_CHECK(default_matches > 0, "%s: the default differs from the ksplit %d it reports", tag.c_str(), chosen);
+  GPU_CHECK(default_matches > 0, "%s: the default differs from the %s it reports", tag.c_str(), name(chosen).c_str());
   k::flash_attention_ksplit(0);
   k::flash_attention_split_qregs(0);
 }
