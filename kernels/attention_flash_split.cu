@@ -19,15 +19,19 @@ namespace {
 constexpr int kSplitBK = 32;  // keys per tile
 constexpr float kLog2e = 1.4426950408889634f;
 
-template <int DP, int KSPLIT, int WPG>
+// Q (16 * wpg rows), then per group `stages` slots of K|V (32 rows each), rows of dp + 8 halves.
+constexpr size_t split_tile_bytes(int dp, int ksplit, int wpg, int stages) {
+  return (static_cast<size_t>(16 * wpg) + static_cast<size_t>(ksplit) * stages * 2 * kSplitBK) * (dp + 8) *
+         sizeof(__half);
+}
+
+template <int DP, int KSPLIT, int WPG, int STAGES>
 struct SplitLayout {
   static constexpr int kQueries = 16 * WPG;  // per block
   static constexpr int kGroupThreads = 32 * WPG;
   static constexpr int kStride = DP + 8;            // halves; the pad keeps ldmatrix rows on distinct banks
   static constexpr int kTile = kSplitBK * kStride;  // one K or V tile, halves
-  // Q, then per group two stages of K|V.
-  static constexpr size_t kTileBytes =
-      (static_cast<size_t>(kQueries) * kStride + static_cast<size_t>(KSPLIT) * 4 * kTile) * sizeof(__half);
+  static constexpr size_t kTileBytes = split_tile_bytes(DP, KSPLIT, WPG, STAGES);
   // After the keys: groups 1.. leave, per thread, NT * 4 output values, 2 maxima and 2 sums.
   static constexpr int kSlot = 4 * (DP / 8) + 4;
   static constexpr size_t kMergeBytes = static_cast<size_t>(KSPLIT - 1) * WPG * kSlot * 32 * sizeof(float);
@@ -58,9 +62,10 @@ __device__ __forceinline__ void load_rows(__half* dst, const __half* base, long 
 // QREG: the warp's Q fragments stay in registers; otherwise they are read from shared memory per
 // tile (7 of 35 ldmatrix per tile at head size 104, 8 of 40 at 128), which keeps large heads
 // within 128 registers without spilling.
-template <int DP, int KSPLIT, int WPG, bool QREG>
+// STAGES: K|V slots per group (tiles i + 1 .. i + STAGES - 1 in flight while tile i is used).
+template <int DP, int KSPLIT, int WPG, int STAGES, bool QREG>
 __global__ void __launch_bounds__(KSPLIT* WPG * 32, KSPLIT* WPG == 8 ? 2 : 1) flash_split_kernel(AttentionArgs a) {
-  using L = SplitLayout<DP, KSPLIT, WPG>;
+  using L = SplitLayout<DP, KSPLIT, WPG, STAGES>;
   constexpr int kBQ = L::kQueries, GT = L::kGroupThreads;
   extern __shared__ __align__(16) __half smem[];
   constexpr int S = L::kStride;
@@ -79,19 +84,27 @@ __global__ void __launch_bounds__(KSPLIT* WPG * 32, KSPLIT* WPG == 8 ? 2 : 1) fl
   const float scale2 = a.scale * kLog2e;
 
   __half* qs = smem;
-  __half* kv = smem + kBQ * S + group * 4 * L::kTile;  // stage s: K at kv + 2 s tiles, V next
+  __half* kv = smem + kBQ * S + group * STAGES * 2 * L::kTile;  // slot s: K at kv + 2 s tiles, V next
   const __half* kbase = a.k + b * a.kv_batch + h * a.kv_head;
   const __half* vbase = a.v + b * a.kv_batch + h * a.kv_head;
 
   load_rows<DP, kBQ, KSPLIT * GT>(qs, a.q + b * a.q_batch + h * a.q_head, a.q_row, q0, a.n_q, a.head_dim, threadIdx.x);
-  if (my_tiles > 0) {
-    const int k0 = group * kSplitBK;
-    load_rows<DP, kSplitBK, GT>(kv, kbase, a.kv_row, k0, n_kv, a.head_dim, gtid);
-    load_rows<DP, kSplitBK, GT>(kv + L::kTile, vbase, a.kv_row, k0, n_kv, a.head_dim, gtid);
+  // The group's tile i (keys from (group + i * KSPLIT) * 32) into slot `slot`.
+  auto load_tile = [&](int i, int slot) {
+    const int k0 = (group + i * KSPLIT) * kSplitBK;
+    __half* dst = kv + slot * 2 * L::kTile;
+    load_rows<DP, kSplitBK, GT>(dst, kbase, a.kv_row, k0, n_kv, a.head_dim, gtid);
+    load_rows<DP, kSplitBK, GT>(dst + L::kTile, vbase, a.kv_row, k0, n_kv, a.head_dim, gtid);
+  };
+  // One commit group per tile (Q with tile 0), empty ones past the group's last tile, so that
+  // before tile i is waited for, exactly i + STAGES - 1 groups have been committed.
+#pragma unroll
+  for (int st = 0; st < STAGES - 1; ++st) {
+    if (st < my_tiles) load_tile(st, st);
+    cp_async_commit();
   }
-  cp_async_commit();
-  cp_async_wait<0>();
-  __syncthreads();  // Q (loaded by every group) and each group's first tile are in
+  cp_async_wait<STAGES - 2>();
+  __syncthreads();  // Q (loaded by every group) is in
 
   uint32_t qf[QREG ? KT : 1][4];
   if constexpr (QREG) {
@@ -105,17 +118,14 @@ __global__ void __launch_bounds__(KSPLIT* WPG * 32, KSPLIT* WPG == 8 ? 2 : 1) fl
   for (int n = 0; n < NT; ++n) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
   float m_row[2] = {-INFINITY, -INFINITY}, l_row[2] = {0.f, 0.f};
 
-  for (int i = 0; i < my_tiles; ++i) {
-    const int k0 = (group + i * KSPLIT) * kSplitBK;
-    const __half* ks = kv + (i & 1) * 2 * L::kTile;
-    const __half* vs = ks + L::kTile;
-    if (i + 1 < my_tiles) {  // the other stage was last read before the previous group barrier
-      __half* kn = kv + ((i + 1) & 1) * 2 * L::kTile;
-      const int k1 = k0 + KSPLIT * kSplitBK;
-      load_rows<DP, kSplitBK, GT>(kn, kbase, a.kv_row, k1, n_kv, a.head_dim, gtid);
-      load_rows<DP, kSplitBK, GT>(kn + L::kTile, vbase, a.kv_row, k1, n_kv, a.head_dim, gtid);
-    }
+  for (int i = 0, slot = 0; i < my_tiles; ++i, slot = slot + 1 == STAGES ? 0 : slot + 1) {
+    cp_async_wait<STAGES - 2>();  // this thread's part of tile i is in
+    group_sync<GT>(group);        // everyone's; and the slot of tile i - 1 is no longer read
+    if (i + STAGES - 1 < my_tiles) load_tile(i + STAGES - 1, slot == 0 ? STAGES - 1 : slot - 1);
     cp_async_commit();
+    const int k0 = (group + i * KSPLIT) * kSplitBK;
+    const __half* ks = kv + slot * 2 * L::kTile;
+    const __half* vs = ks + L::kTile;
 
     float s[4][4];
 #pragma unroll
@@ -197,9 +207,8 @@ __global__ void __launch_bounds__(KSPLIT* WPG * 32, KSPLIT* WPG == 8 ? 2 : 1) fl
         mma_16816(o[2 * dp + 1], pf[kk], vb[2], vb[3]);
       }
     }
-    cp_async_wait<0>();     // the next tile is in
-    group_sync<GT>(group);  // ... for the whole group, and this stage is free to be refilled
   }
+  cp_async_wait<0>();  // only empty groups can be pending here
 
 #pragma unroll
   for (int r = 0; r < 2; ++r) {
@@ -282,13 +291,16 @@ __global__ void __launch_bounds__(KSPLIT* WPG * 32, KSPLIT* WPG == 8 ? 2 : 1) fl
 
 template <int DP, int KSPLIT, int WPG, bool QREG>
 cudaError_t launch_split(const AttentionArgs& a, cudaStream_t stream) {
-  using L = SplitLayout<DP, KSPLIT, WPG>;
+  // Three K|V slots per group where they fit the block's share of the SM (two blocks of 8 warps
+  // or one of 16), else two.
+  constexpr size_t kLimit = (KSPLIT * WPG == 8 ? 112 : 227) * 1024;
+  constexpr int STAGES = split_tile_bytes(DP, KSPLIT, WPG, 3) <= kLimit ? 3 : 2;
+  using L = SplitLayout<DP, KSPLIT, WPG, STAGES>;
   constexpr size_t smem = L::kBytes;
-  static_assert(smem <= 227 * 1024, "shared memory per block");
-  static_assert(KSPLIT * WPG != 8 || smem <= 112 * 1024, "two blocks per SM");
+  static_assert(smem <= kLimit, "shared memory per block");
   static bool configured = false;
   if (!configured) {
-    auto kernel = flash_split_kernel<DP, KSPLIT, WPG, QREG>;
+    auto kernel = flash_split_kernel<DP, KSPLIT, WPG, STAGES, QREG>;
     cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
     // All of the unified L1 as shared memory: the K|V loads bypass L1 (cp.async.cg).
     if (e == cudaSuccess) {
@@ -298,7 +310,7 @@ cudaError_t launch_split(const AttentionArgs& a, cudaStream_t stream) {
     configured = true;
   }
   const dim3 grid((a.n_q + L::kQueries - 1) / L::kQueries, a.heads, a.batch);
-  flash_split_kernel<DP, KSPLIT, WPG, QREG><<<grid, KSPLIT * L::kGroupThreads, smem, stream>>>(a);
+  flash_split_kernel<DP, KSPLIT, WPG, STAGES, QREG><<<grid, KSPLIT * L::kGroupThreads, smem, stream>>>(a);
   return cudaGetLastError();
 }
 
