@@ -1,12 +1,17 @@
 // Tensor-core attention without a mask or pages (the ViT's self-attention, the resampler's cross
 // attention) with the keys split inside a block: KSPLIT warp groups of WPG warps share a block's
-// 16 * WPG queries (16 per warp), group g walks the key tiles g, g + KSPLIT, g + 2 KSPLIT, ... (32
-// keys each, its own double-buffered K|V pair in shared memory, its own named barrier), and the
-// groups' partial (max, sum, output) are merged through shared memory at the end
-// (flash-decoding merge, fp32). Variants (KSPLIT x WPG, blocks per SM): 2 x 4 (two of 8 warps),
-// 4 x 4 and 2 x 8 (one of 16 warps). The single-group kernel gives the ViT's and the resampler's
-// grids only 4 to 8 warps per SM of an H200; 2 x 8 runs the ViT on 128 blocks of 16 warps, each
-// block reading K|V once for 128 queries; 4 x 4 the resampler on 128 blocks of 16 warps.
+// 16 * WPG queries (16 per warp); group g walks the key tiles g, g + KSPLIT, g + 2 KSPLIT, ... (32
+// keys each) through its own two or three K|V slots in shared memory (cp.async, one named
+// barrier per group and tile), and the groups' partial (max, sum, output) are merged through
+// shared memory at the end (the flash-decoding merge, in fp32).
+// Why: the single-group kernel gives the ViT (256 blocks of 4 warps) and the resampler (128)
+// only 4 to 8 warps per SM of an H200, each walking every key tile in turn. Variants (KSPLIT x
+// WPG; shared memory at head size 104 / 128; blocks of 16 warps per SM unless said):
+//   2 x 4: 105 / 85 KB (three / two slots), two blocks of 8 warps per SM;
+//   4 x 4: 195 / 221 KB (three slots): the resampler's 128 blocks fill 128 SMs;
+//   2 x 8: 120 / 136 KB (three slots): the ViT's 128 blocks of 128 queries, K|V read from L2
+//          once per 128 queries (half the traffic of 64-query blocks).
+// All variants are capped at 128 registers per thread for that occupancy.
 // fp16 operands, fp32 scores, online softmax (base 2) and accumulation, fp16 output.
 // Test: build/tests/gpu/test_attention (needs a GPU).
 #include "attention_flash_split.h"
