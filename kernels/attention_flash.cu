@@ -68,8 +68,8 @@ bool split_qregs(int head_dim) {
     g_qregs.compare_exchange_strong(expected, v);
     v = g_qregs.load();
   }
-  // By head size: up to 112 (the ViT's 104) the register version spills at most 8 bytes at the
-  // 128-register cap; at 128 it spills 24 bytes and re-reading Q per tile spills nothing.
+  // By head size: up to 112 (the ViT's 104) the register version spills at most 12 bytes at the
+  // 128-register cap; at 128 it spills 36-52 bytes and re-reading Q per tile spills nothing.
   return v == 1 || (v == 0 && head_dim <= 112);
 }
 

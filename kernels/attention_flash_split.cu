@@ -326,7 +326,7 @@ cudaError_t launch_split_q(const AttentionArgs& a, int ksplit, int block_queries
 }
 
 // Heads up to 64 always keep Q in registers (no spill); above, as asked (at the 128-register cap
-// that two blocks of 8 or one of 16 warps per SM need: 4-8 bytes spill at 112, 24 at 128).
+// that two blocks of 8 or one of 16 warps per SM need: 8-12 bytes spill at 112, 36-52 at 128).
 template <int DP>
 cudaError_t launch_split_dp(const AttentionArgs& a, int ksplit, int block_queries, bool q_registers,
                             cudaStream_t stream) {
