@@ -2,7 +2,8 @@
 // q|k|v layout, the resampler's 256 queries over 1024 keys at head_dim 128, causal prefill over
 // the paged KV cache, the tiny model's head sizes) and split-K decode attention at several
 // cache lengths (past 2048 included), against a double-precision CPU softmax attention.
-// Unmasked attention runs with each key split (flash_attention_ksplit 1, 2, 4) and the default.
+// Unmasked attention runs with each key split (flash_attention_ksplit: 1; 2, 4 x 64 queries;
+// 2 x 128) and the default, each checked and, at the ViT and resampler shapes, timed.
 // Also times the ViT, resampler and decode cases. Run: build/tests/gpu/test_attention
 #include <algorithm>
 #include <functional>
