@@ -1,12 +1,15 @@
 // Tensor-core attention for many queries (flash-attention 2 style): ViT self-attention (1024
 // tokens, head_dim 104), the resampler's 256 queries over 1024 keys, and causal prefill over the
 // paged KV cache. fp16 operands, fp32 scores, online softmax and accumulation. Without a mask
-// or pages (ViT, resampler) the next K|V tile is loaded while the current one is used.
+// or pages (ViT, resampler) the next K|V tile is loaded while the current one is used, and by
+// default (flash_attention_ksplit) the keys are split between 2 or 4 warp groups of a block
+// (attention_flash_split.cu) when the grid alone would leave the SMs short of warps.
 // Test: build/tests/gpu/test_attention (needs a GPU).
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
 
+#include "attention_flash_split.h"
 #include "common.cuh"
 #include "qwenvl_kernels.h"
 
@@ -31,6 +34,53 @@ bool flash_pipeline_on() {
     v = g_pipeline.load();
   }
   return v == 1;
+}
+
+// The key split: -1 not chosen yet (QWENVL_FLASH_KSPLIT=1|2|4|2w forces one, anything else: by
+// shape); 0 by shape; else ksplit + 100 when 128 queries per block (2w) instead of 64.
+std::atomic<int> g_ksplit{-1};
+int ksplit_setting() {
+  int v = g_ksplit.load();
+  if (v < 0) {
+    const char* env = std::getenv("QWENVL_FLASH_KSPLIT");
+    v = 0;
+    if (env && (std::strcmp(env, "1") == 0 || std::strcmp(env, "2") == 0 || std::strcmp(env, "4") == 0)) {
+      v = env[0] - '0';
+    } else if (env && std::strcmp(env, "2w") == 0) {
+      v = 102;
+    }
+    int expected = -1;
+    g_ksplit.compare_exchange_strong(expected, v);
+    v = g_ksplit.load();
+  }
+  return v;
+}
+
+// Q fragments in registers in the split kernel: 0 by head size, 1 always, 2 never; -1 not read
+// yet (QWENVL_FLASH_QREGS=1: always, =0: never).
+std::atomic<int> g_qregs{-1};
+bool split_qregs(int head_dim) {
+  int v = g_qregs.load();
+  if (v < 0) {
+    const char* env = std::getenv("QWENVL_FLASH_QREGS");
+    v = !env ? 0 : std::strcmp(env, "1") == 0 ? 1 : std::strcmp(env, "0") == 0 ? 2 : 0;
+    int expected = -1;
+    g_qregs.compare_exchange_strong(expected, v);
+    v = g_qregs.load();
+  }
+  // By head size: up to 112 (the ViT's 104) the register version spills at most 12 bytes at the
+  // 128-register cap; at 128 it spills 36-52 bytes and re-reading Q per tile spills nothing.
+  return v == 1 || (v == 0 && head_dim <= 112);
+}
+
+// The current device's SM count (0 when it cannot be read: then no split by shape).
+int sm_count() {
+  int dev = 0, n = 0;
+  if (cudaGetDevice(&dev) != cudaSuccess ||
+      cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess) {
+    return 0;
+  }
+  return n;
 }
 
 template <int DP>
@@ -249,7 +299,13 @@ cudaError_t launch(const AttentionArgs& a, cudaStream_t stream) {
 
 template <int DP>
 cudaError_t launch_dp(const AttentionArgs& a, cudaStream_t stream) {
-  if (!a.cache.pages && !a.causal && flash_pipeline_on()) return launch<DP, true>(a, stream);
+  if (!a.cache.pages && !a.causal) {
+    const FlashSplit split = flash_attention_split_for(a);
+    if (split.ksplit > 1) {
+      return flash_attention_split(a, split.ksplit, split.block_queries, split_qregs(a.head_dim), stream);
+    }
+    if (flash_pipeline_on()) return launch<DP, true>(a, stream);
+  }
   return launch<DP, false>(a, stream);
 }
 
@@ -268,5 +324,43 @@ cudaError_t flash_attention(const AttentionArgs& a, cudaStream_t stream) {
 }
 
 void flash_attention_pipeline(bool on) { g_pipeline.store(on ? 1 : 0); }
+
+void flash_attention_split_qregs(int mode) { g_qregs.store(mode > 0 ? 1 : mode < 0 ? 2 : 0); }
+
+void flash_attention_ksplit(int ksplit, int block_queries) {
+  int v = 0;
+  if (ksplit == 1 || ((ksplit == 2 || ksplit == 4) && block_queries == 64)) v = ksplit;
+  if (ksplit == 2 && block_queries == 128) v = 102;
+  g_ksplit.store(v);
+}
+
+FlashSplit flash_attention_split_for(const AttentionArgs& a) {
+  FlashSplit f;
+  if (a.cache.pages || a.causal) return f;
+  const int forced = ksplit_setting();
+  if (forced > 0) {
+    f.ksplit = forced % 100;
+    f.block_queries = forced > 100 ? 128 : 64;
+    return f;
+  }
+  // By shape, while the grid fits the SMs in one wave and each group gets at least 4 tiles of 32
+  // keys: 4 groups x 64 queries (one block of 16 warps per SM) when the 64-query grid fits; else
+  // 2 x 128 (one block of 16 warps per SM, K|V read once per 128 queries) when that grid fits;
+  // else 2 x 64 (two blocks of 8 warps per SM). The resampler (128 blocks of 64 queries on 132
+  // SMs): 4 x 64; the ViT (256 blocks of 64, 128 of 128): 2 x 128.
+  static const int sms = sm_count();
+  const long long heads = static_cast<long long>(a.heads) * a.batch;
+  const long long blocks64 = (a.n_q + 63) / 64 * heads, blocks128 = (a.n_q + 127) / 128 * heads;
+  const int tiles = (a.n_kv + 31) / 32;
+  if (blocks64 <= sms && tiles >= 4 * 4) {
+    f.ksplit = 4;
+  } else if (blocks128 <= sms && tiles >= 2 * 4 && a.n_q > 64) {
+    f.ksplit = 2;
+    f.block_queries = 128;
+  } else if (blocks64 <= 2LL * sms && tiles >= 2 * 4) {
+    f.ksplit = 2;
+  }
+  return f;
+}
 
 }  // namespace qwenvl::kernels

@@ -189,6 +189,26 @@ cudaError_t flash_attention(const AttentionArgs& args, cudaStream_t stream);
 // same bits either way; default on, QWENVL_FLASH_PIPELINE=0 at start turns it off). Process-wide,
 // for tests and A/B measurements.
 void flash_attention_pipeline(bool on);
+// How unmasked attention over contiguous K, V (ViT, resampler) is split: ksplit warp groups per
+// block each walk 1/ksplit of the keys for the block's block_queries queries (16 per warp), their
+// partial softmax merged in fp32 (attention_flash_split.cu; not the same bits as ksplit 1, the
+// single-group kernel, double-buffered or not as above). Variants: 1; 2 or 4 with 64 queries;
+// 2 with 128.
+struct FlashSplit {
+  int ksplit = 1;
+  int block_queries = 64;
+};
+// Forces a variant (ksplit 0 or an unknown pair: by shape and device, the default).
+// QWENVL_FLASH_KSPLIT=1|2|4|2w (2w: 2 with 128 queries) at start forces one. Causal or paged
+// attention always uses 1. Process-wide, for tests and A/B runs.
+void flash_attention_ksplit(int ksplit, int block_queries = 64);
+// The variant flash_attention uses for `args` under the current setting.
+FlashSplit flash_attention_split_for(const AttentionArgs& args);
+// Whether the split kernel keeps each warp's Q fragments in registers (fewer shared-memory reads,
+// a few bytes spilled at its 128-register cap) or re-reads them per key tile: 1 always, -1 never,
+// 0 by head size (the default: registers up to head size 112, re-read at 128).
+// QWENVL_FLASH_QREGS=1 / =0 at start means 1 / -1. Process-wide, for tests and A/B runs.
+void flash_attention_split_qregs(int mode);
 
 // ---- elementwise.cu ------------------------------------------------------------------------------
 enum class Activation { None, GeluErf };

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # On the GPU machine, after scripts/gpu-check.sh (its build and checkpoint): the vision encoder
 # and time to first token with each of the gpuvision switches off in turn, to see what each is
-# worth. Short decode (16 tokens), medians of 3. About 2 minutes; optional.
+# worth, and the flash-attention key splits (QWENVL_FLASH_KSPLIT, QWENVL_FLASH_QREGS). Short
+# decode (16 tokens), medians of 3. About 4 minutes; optional.
 #   scripts/vision-ab.sh   env: BUILD (default build-gpu), CKPT (default /tmp/qwenvl-full),
 #                          OUT (default out/gpu-check)
 set -uo pipefail
@@ -21,5 +22,11 @@ bench() {
 bench default QWENVL_UNUSED=1
 bench no-vision-graph QWENVL_VISION_GRAPH=0
 bench no-flash-pipeline QWENVL_FLASH_PIPELINE=0
+bench flash-ksplit-1 QWENVL_FLASH_KSPLIT=1
+bench flash-ksplit-2 QWENVL_FLASH_KSPLIT=2
+bench flash-ksplit-4 QWENVL_FLASH_KSPLIT=4
+bench flash-ksplit-2w QWENVL_FLASH_KSPLIT=2w
+bench flash-qregs-0 QWENVL_FLASH_QREGS=0
+bench flash-qregs-1 QWENVL_FLASH_QREGS=1
 bench cublas-ws-32mib QWENVL_CUBLAS_WORKSPACE_MB=32
 bench no-lt-bias QWENVL_VIT_LT_BIAS=0

@@ -2,7 +2,9 @@
 // q|k|v layout, the resampler's 256 queries over 1024 keys at head_dim 128, causal prefill over
 // the paged KV cache, the tiny model's head sizes) and split-K decode attention at several
 // cache lengths (past 2048 included), against a double-precision CPU softmax attention.
-// Also times the ViT and decode cases. Run: build/tests/gpu/test_attention
+// Unmasked attention runs with each key split (flash_attention_ksplit: 1; 2, 4 x 64 queries;
+// 2 x 128) and the default, each checked and, at the ViT and resampler shapes, timed.
+// Also times the ViT, resampler and decode cases. Run: build/tests/gpu/test_attention
 #include <algorithm>
 #include <functional>
 #include <memory>
@@ -64,6 +66,56 @@ void reference(const Get& q, const Get& kk, const Get& v, const Get& qr, const G
 
 void same_without_pipeline(const std::string& tag, k::AttentionArgs a, Dev<uint16_t>& out, bool timed);
 
+// Unmasked attention `a` (output buffer `out`) run with the default key split and with every
+// variant (1 group; 2 and 4 groups of 64 queries, 2 of 128; the split ones with Q fragments in
+// registers, "qregs", and re-read per tile, "qsmem", the same kernel at head sizes up to 64),
+// every output checked against the reference (a wrong merge of the groups' partial softmax fails
+// here), the default's bits equal to those of a variant with the split it reports; the
+// single-group kernel also against its single-buffered twin. Timed when flops > 0.
+void check_splits(const std::string& tag, k::AttentionArgs a, Dev<uint16_t>& out, const std::vector<double>& ref,
+                  const std::vector<double>& ref_rounded, double flops) {
+  k::flash_attention_ksplit(0);
+  const k::FlashSplit chosen = k::flash_attention_split_for(a);
+  auto name = [](const k::FlashSplit& f) {
+    return "ksplit " + std::to_string(f.ksplit) + (f.block_queries == 128 ? "x128" : "");
+  };
+  a.o = as_half(out);
+  out.poison();
+  GPU_CUDA(k::flash_attention(a, nullptr));
+  const std::vector<uint16_t> by_default = out.download();
+  expect_close(tag + " default " + name(chosen), from_half(by_default), ref, ref_rounded);
+  if (flops > 0) {
+    const float us = time_us([&] { k::flash_attention(a, nullptr); }, 20);
+    std::printf("  %-44s %8.2f us  %7.1f TFLOP/s\n", (tag + " default time").c_str(), us, flops / us / 1e6);
+  }
+  int default_matches = 0;  // variants with the chosen split and the default's bits
+  const k::FlashSplit variants[] = {{1, 64}, {2, 64}, {4, 64}, {2, 128}};
+  for (const k::FlashSplit& f : variants) {
+    for (int qregs : {1, -1}) {
+      if (f.ksplit == 1 && qregs < 0) continue;  // no Q-register choice in the single-group kernel
+      k::flash_attention_ksplit(f.ksplit, f.block_queries);
+      k::flash_attention_split_qregs(f.ksplit == 1 ? 0 : qregs);
+      const k::FlashSplit got_split = k::flash_attention_split_for(a);
+      GPU_CHECK(got_split.ksplit == f.ksplit && got_split.block_queries == f.block_queries, "%s: %s not taken",
+                tag.c_str(), name(f).c_str());
+      const std::string vt = tag + " " + name(f) + (f.ksplit == 1 ? "" : qregs > 0 ? " qregs" : " qsmem");
+      out.poison();
+      GPU_CUDA(k::flash_attention(a, nullptr));
+      const std::vector<uint16_t> got = out.download();
+      expect_close(vt, from_half(got), ref, ref_rounded);
+      if (f.ksplit == chosen.ksplit && f.block_queries == chosen.block_queries) default_matches += got == by_default;
+      if (flops > 0) {
+        const float us = time_us([&] { k::flash_attention(a, nullptr); }, 20);
+        std::printf("  %-44s %8.2f us  %7.1f TFLOP/s\n", (vt + " time").c_str(), us, flops / us / 1e6);
+      }
+      if (f.ksplit == 1) same_without_pipeline(vt, a, out, flops > 0);
+    }
+  }
+  GPU_CHECK(default_matches > 0, "%s: the default differs from the %s it reports", tag.c_str(), name(chosen).c_str());
+  k::flash_attention_ksplit(0);
+  k::flash_attention_split_qregs(0);
+}
+
 // Self-attention over an interleaved [T][heads][3][D] buffer (the ViT in_proj output).
 void test_vit(Rng& rng, int T, int heads, int D) {
   const int W = heads * D;
@@ -94,13 +146,9 @@ void test_vit(Rng& rng, int T, int heads, int D) {
   a.heads = heads;
   a.head_dim = D;
   a.scale = static_cast<float>(scale);
-  GPU_CUDA(k::flash_attention(a, nullptr));
   const std::string tag = "flash vit " + std::to_string(T) + " x " + std::to_string(heads) + "h x " + std::to_string(D);
-  expect_close(tag, from_half(dout.download()), ref, round_output(ref_r));
-  const float us = time_us([&] { k::flash_attention(a, nullptr); }, 20);
-  const double flops = 4.0 * T * T * D * heads;
-  std::printf("  %-44s %8.2f us  %7.1f TFLOP/s\n", (tag + " time").c_str(), us, flops / us / 1e6);
-  same_without_pipeline(tag, a, dout, true);
+  const bool timed = heads == 16 && D == 104;  // the real shape
+  check_splits(tag, a, dout, ref, round_output(ref_r), timed ? 4.0 * T * T * D * heads : 0);
 }
 
 // The single-buffered kernel (flash_attention_pipeline(false)) on the same inputs gives the same
@@ -157,11 +205,10 @@ void test_cross(Rng& rng, int n_q, int n_kv, int heads, int D) {
   a.heads = heads;
   a.head_dim = D;
   a.scale = static_cast<float>(scale);
-  GPU_CUDA(k::flash_attention(a, nullptr));
   const std::string tag = "flash cross " + std::to_string(n_q) + "x" + std::to_string(n_kv) + " x " +
                           std::to_string(heads) + "h x " + std::to_string(D);
-  expect_close(tag, from_half(dout.download()), ref, round_output(ref_r));
-  same_without_pipeline(tag, a, dout, false);
+  const bool timed = n_q == 256 && n_kv == 1024 && heads == 32;  // the resampler
+  check_splits(tag, a, dout, ref, round_output(ref_r), timed ? 4.0 * n_q * n_kv * D * heads : 0);
 }
 
 // A paged cache (page 64, one layer) holding random K, V for `len` positions.
@@ -429,6 +476,9 @@ int main() {
   test_cross(rng, 256, 1024, 1, 128);  // tiny resampler
   test_cross(rng, 100, 37, 2, 64);     // one partial key tile
   test_cross(rng, 70, 200, 3, 104);    // partial query and key tiles
+  test_cross(rng, 130, 999, 2, 40);    // 999 keys: no multiple of 32, 64, 128; padded head dims
+  test_cross(rng, 64, 33, 1, 128);     // two key tiles: groups 2 and 3 of ksplit 4 see no key
+  test_vit(rng, 200, 3, 104);          // the ViT layout with partial tiles
   test_prefill(rng, 4, 128, 0, 286);
   test_prefill(rng, 4, 128, 200, 131);
   test_prefill(rng, 2, 64, 2000, 312);
