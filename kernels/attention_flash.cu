@@ -56,8 +56,8 @@ int ksplit_setting() {
   return v;
 }
 
-// Q fragments in registers in the split kernel: 0 by head size, 1 always, 2 never; -1 not read
-// yet (QWENVL_FLASH_QREGS=1: always, =0: never).
+// Q fragments in registers in the split kernel: 0 the default (never), 1 always, 2 never; -1 not
+// read yet (QWENVL_FLASH_QREGS=1: always, =0: never).
 std::atomic<int> g_qregs{-1};
 bool split_qregs(int head_dim) {
   int v = g_qregs.load();
@@ -68,9 +68,11 @@ bool split_qregs(int head_dim) {
     g_qregs.compare_exchange_strong(expected, v);
     v = g_qregs.load();
   }
-  // By head size: up to 112 (the ViT's 104) the register version spills at most 12 bytes at the
-  // 128-register cap; at 128 it spills 36-52 bytes and re-reading Q per tile spills nothing.
-  return v == 1 || (v == 0 && head_dim <= 112);
+  // By default Q is re-read from shared memory per tile: on an H200 that was as fast or faster at
+  // both real shapes (ViT 1024 x 16h x 104, 2 x 128 queries: 39.1 against 41.1 us; resampler
+  // 256 x 1024 x 32h x 128, 4 x 64: 25.0 against 27.9 us; docs/benchmarks.md, run 15).
+  (void)head_dim;
+  return v == 1;
 }
 
 // The current device's SM count (0 when it cannot be read: then no split by shape).
