@@ -398,7 +398,8 @@ struct WeightsLayout {
     size_t base = 0;
     for (int i = 0; i < c; ++i)
       base += size_t(tiles - 1) * tile_elems(i, false, nt) + tile_elems(i, nb_last < nt, nb_last);
-    return base + size_t(t) * tile_elems(c, false, nt);
+    // t == 0 reads no chunk-c size: run_elems asks for chunk n_chunks, one past the layouts.
+    return t == 0 ? base : base + size_t(t) * tile_elems(c, false, nt);
   }
   size_t run_elems(int tiles, int nb_last) const { return piece(n_chunks, 0, tiles, nb_last); }
 };
