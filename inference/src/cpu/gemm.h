@@ -105,7 +105,7 @@ bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
 // (Emulated: the same packing, blocking and per-element order, TDPBF16PS's arithmetic in
 // scalar code; any machine, slow); x [M][K] (row stride ldx, default K), y row stride ldy
 // (default N). Panels of gemm_tile_columns(Amx, K) columns (rounded up to 32); k blocks of
-// about QWENVL_CPU_AMX_KB (default 1024). amx_calls: calls run so far (tests check the split
+// about QWENVL_CPU_AMX_KB (default 256). amx_calls: calls run so far (tests check the split
 // did not fall back).
 enum class AmxUnit { Hardware, Emulated };
 bool amx_available();

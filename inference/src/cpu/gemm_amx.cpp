@@ -20,9 +20,10 @@
 //
 // A job is one panel of columns (gemm_tile_columns, default 128) and a part of the rows
 // (gemm_row_parts, in blocks of 32): it packs its panel once, then for each k block (about
-// QWENVL_CPU_AMX_KB = 1024 k, so that the panel's part stays in L2) runs the microkernel over
-// its row blocks and the panel's 32-column strips, into a fp32 block that is finally copied to y
-// with the bias.
+// QWENVL_CPU_AMX_KB = 256 k) runs the microkernel over its row blocks and, for each, the panel's
+// 32-column strips, into a fp32 block that is finally copied to y with the bias. A step loads
+// 8 KiB of tiles for 12 TDPBF16PS: with k blocks of 256, a row block's A tiles (32 KiB) stay in
+// L1 across the strips and only the B tiles come from L2 (the panel's k block, 128 KiB).
 //
 // The same packing and blocking run on a portable emulation of the tile unit (EmuUnit: the
 // SDM's TDPBF16PS pseudo-code, round to nearest even, denormal inputs read as zero, denormal
@@ -410,7 +411,7 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
   p.np_full = gemm_tile_columns(GemmSplit::Amx, w.K);
   p.n_panels = (w.N + p.np_full - 1) / p.np_full;
   p.parts = std::min(p.row_blocks, gemm_row_parts(M, p.n_panels, pool.size()));
-  const int kb_steps = env_int("QWENVL_CPU_AMX_KB", 1024, kStep, 1 << 20) / kStep;
+  const int kb_steps = env_int("QWENVL_CPU_AMX_KB", 256, kStep, 1 << 20) / kStep;
   p.n_kb = (p.steps + kb_steps - 1) / kb_steps;
 
   // A: the calling thread's buffer (the jobs use the pointer).
