@@ -97,14 +97,15 @@ for entry in sweeps:
         continue
     kb = next((v.split("=")[1] for v in env.split() if v.startswith("QWENVL_CPU_AMX_KB=")), "256")
     for r in data:
-        key = (r["split"], r["width"], kb if r["split"] == "amx" else "-")
+        # width 0: each split's own choice (the tiles' depends on K; amx's is 128)
+        key = (r["split"], 0 if r["default_width"] else r["width"], kb if r["split"] == "amx" else "-")
         ms, err = rows.get(key, (0.0, 0.0))
         rows[key] = (ms + 2e3 * r["M"] * r["N"] * r["K"] / (r["gflops"] * 1e9), max(err, r["max_err"]))
 for (split, width, kb), (ms, err) in sorted(rows.items(), key=lambda kv: kv[1][0]):
-    print(f"  {split:6s} width {width:4d} kb {kb:5s} {ms:8.1f} ms over the five shapes, max_err {err:.2g}",
+    print(f"  {split:6s} width {width or 'own':>4} kb {kb:5s} {ms:8.1f} ms over the five shapes, max_err {err:.2g}",
           file=sys.stderr)
     if split == "amx" and best is None:
-        best = f"QWENVL_CPU_GEMM_NT={width} QWENVL_CPU_AMX_KB={kb}"
+        best = f"QWENVL_CPU_AMX_KB={kb}" + (f" QWENVL_CPU_GEMM_NT={width}" if width else "")
 print(best or "")
 PY
 )
@@ -134,7 +135,7 @@ MODEL_ARGS="--runs 3 --decode 128"
 stamp "model bench ($MODEL_ARGS), amx ${BEST:-defaults}, ${LEFT}s left"
 # shellcheck disable=SC2086
 env QWENVL_CPU_GEMM=amx QWENVL_CPU_PROFILE=1 $BEST timeout "$LEFT" "$BENCH" model --model "$CKPT" --device cpu \
-  --threads "$THREADS" $MODEL_ARGS --skip sampled,engine --json "$WORK/model.json" >"$OUT/model.log" 2>&1
+  --threads "$THREADS" $MODEL_ARGS --skip sampled,engine --json "$WORK/model.json" >"$WORK/model.out" 2>"$OUT/model.log"
 echo "model bench rc=$? (124: out of time)"
 grep -E "qwenvl:|vision|first token|decode at the prompt|bandwidth" "$OUT/model.log" | head -12
 grep -A14 "CPU profile" "$OUT/model.log" | head -16
