@@ -389,16 +389,18 @@ class TestCpuKernels : public QObject {
     struct Run {
       Isa isa;
       int threads, nt;
-      const char* kb;
+      const char *kb, *pack_rows;
     };
     std::vector<Run> runs;
-    for (Isa isa : isas()) runs.push_back({isa, 1, 0, ""});
-    runs.push_back({default_isa(), 3, 0, ""});
-    runs.push_back({default_isa(), 3, 48, "96"});  // panels of 64 columns, k blocks of 3 steps
-    runs.push_back({default_isa(), 1, 48, "96"});
+    for (Isa isa : isas()) runs.push_back({isa, 1, 0, "", ""});
+    runs.push_back({default_isa(), 3, 0, "", ""});
+    runs.push_back({default_isa(), 3, 48, "96", ""});  // panels of 64 columns, k blocks of 3 steps
+    runs.push_back({default_isa(), 1, 48, "96", ""});
+    runs.push_back({default_isa(), 3, 128, "", "0"});  // packing counted free: row parts where M allows
     for (const Run& r : runs) {
       set_gemm_tile_columns(r.nt);
       qputenv("QWENVL_CPU_AMX_KB", r.kb);
+      qputenv("QWENVL_CPU_AMX_PACK_ROWS", r.pack_rows);
       ThreadPool pool(r.threads);
       std::fill(y.begin(), y.end(), std::numeric_limits<float>::quiet_NaN());
       QVERIFY(amx_linear(pool, r.isa, c.x.data(), M, c.fw, c.bias.data(), y.data(), ldy, 0, AmxUnit::Emulated));
@@ -416,6 +418,7 @@ class TestCpuKernels : public QObject {
     }
     set_gemm_tile_columns(0);
     qunsetenv("QWENVL_CPU_AMX_KB");
+    qunsetenv("QWENVL_CPU_AMX_PACK_ROWS");
   }
 
   // The same on the CPU's own tile unit through fast_linear (QWENVL_CPU_GEMM=amx), where this

@@ -150,6 +150,7 @@ int gemm_tile_columns(GemmSplit split, int K) {
   return std::clamp(int((size_t(1) << 20) / (size_t(std::max(1, K)) * 4)) / 16 * 16, 32, 128);
 }
 void set_gemm_tile_columns(int nt) { tile_columns_setting().store(nt, std::memory_order_relaxed); }
+int gemm_fixed_tile_columns() { return tile_columns_setting().load(std::memory_order_relaxed); }
 
 GemmSplit gemm_split() { return split_setting().load(std::memory_order_relaxed); }
 void set_gemm_split(GemmSplit s) { split_setting().store(s, std::memory_order_relaxed); }

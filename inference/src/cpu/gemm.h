@@ -74,6 +74,7 @@ void set_bf16_plan(Bf16Plan p);
 // set_gemm_tile_columns(nt) fixes it (0: the split's own choice again).
 int gemm_tile_columns(GemmSplit split, int K);
 void set_gemm_tile_columns(int nt);
+int gemm_fixed_tile_columns();  // the width fixed by QWENVL_CPU_GEMM_NT or set_gemm_tile_columns, else 0
 const char* gemm_split_name(GemmSplit s);
 
 // Single-threaded row-major sgemm through oneDNN: C = alpha A op(B) + beta C, with op(B) = B^T
@@ -104,9 +105,11 @@ bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
 // (Hardware; false, y untouched, where amx_available() is false) or on its portable emulation
 // (Emulated: the same packing, blocking and per-element order, TDPBF16PS's arithmetic in
 // scalar code; any machine, slow); x [M][K] (row stride ldx, default K), y row stride ldy
-// (default N). Panels of gemm_tile_columns(Amx, K) columns (rounded up to 32); k blocks of
-// about QWENVL_CPU_AMX_KB (default 256). amx_calls: calls run so far (tests check the split
-// did not fall back).
+// (default N). Jobs of a panel of columns (128, 64 or 32 wide, or the fixed gemm_tile_columns
+// rounded up to 32) by a part of the rows, chosen for the fewest rounds of the threads with
+// each job's packing counted (gemm_amx.cpp); k blocks of about QWENVL_CPU_AMX_KB (default
+// 256); QWENVL_DEBUG_AMX=1 prints each call's plan. amx_calls: calls run so far (tests check
+// that the split did not fall back).
 enum class AmxUnit { Hardware, Emulated };
 bool amx_available();
 bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,

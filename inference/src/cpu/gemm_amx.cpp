@@ -18,8 +18,8 @@
 // pairs of hi.lo, hi.hi, lo.hi, whatever the threads, the row parts or the k blocks (C leaves
 // and re-enters the tiles as exact fp32), so the result does not depend on the thread count.
 //
-// A job is one panel of columns (gemm_tile_columns, default 128) and a part of the rows
-// (gemm_row_parts, in blocks of 32): it packs its panel once, then for each k block (about
+// A job is one panel of columns (32, 64 or 128) and a part of the rows (in blocks of 32;
+// plan_jobs chooses both): it packs its panel once, then for each k block (about
 // QWENVL_CPU_AMX_KB = 256 k) runs the microkernel over its row blocks and, for each, the panel's
 // 32-column strips, into a fp32 block that is finally copied to y with the bias. A step loads
 // 8 KiB of tiles for 12 TDPBF16PS: with k blocks of 256, a row block's A tiles (32 KiB) stay in
@@ -283,6 +283,34 @@ struct Plan {
   int M, N, K, Kp, steps, Mp, np_full, n_panels, parts, row_blocks, n_kb;
 };
 
+// The panel width and row parts: the fewest rounds of the threads times a job's cost, which is
+// its packing (each weight widened, split and interleaved: about QWENVL_CPU_AMX_PACK_ROWS = 300
+// rows' worth of its products, a guess to be measured) plus its products, those of panels
+// narrower than 128 columns counted dearer (their A tiles serve fewer strips). Row parts pack
+// the same panel again; narrower panels keep the threads busy without that.
+void plan_jobs(int row_blocks, int N, int threads, Plan* p) {
+  const int fixed = gemm_fixed_tile_columns();
+  const double pack_rows = env_int("QWENVL_CPU_AMX_PACK_ROWS", 300, 0, 1 << 20);
+  double best = -1;
+  for (int np : {128, 64, 32}) {
+    if (fixed) np = gemm_tile_columns(GemmSplit::Amx, 0);
+    const double slower = np >= 128 ? 1.0 : np == 64 ? 1.15 : 1.4;
+    const int panels = (N + np - 1) / np;
+    for (int parts = 1; parts <= std::min(row_blocks, 16); ++parts) {
+      const int rows = (row_blocks + parts - 1) / parts * kBlock;
+      const double rounds = std::ceil(double(panels) * parts / threads);
+      const double cost = rounds * np * (pack_rows + rows * slower);
+      if (best < 0 || cost < best - 1e-9) {
+        best = cost;
+        p->np_full = np;
+        p->n_panels = panels;
+        p->parts = parts;
+      }
+    }
+    if (fixed) break;
+  }
+}
+
 // Rows [16 r0, 16 r1) of x as A tiles (hi, lo) into a (rows past M zero).
 void pack_rows(Isa isa, const float* x, int ldx, const Plan& p, size_t r0, size_t r1, uint16_t* a) {
   thread_local std::vector<float> row;
@@ -408,11 +436,12 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
   p.steps = p.Kp / kStep;
   p.row_blocks = (M + kBlock - 1) / kBlock;
   p.Mp = p.row_blocks * kBlock;
-  p.np_full = gemm_tile_columns(GemmSplit::Amx, w.K);
-  p.n_panels = (w.N + p.np_full - 1) / p.np_full;
-  p.parts = std::min(p.row_blocks, gemm_row_parts(M, p.n_panels, pool.size()));
+  plan_jobs(p.row_blocks, w.N, pool.size(), &p);
   const int kb_steps = env_int("QWENVL_CPU_AMX_KB", 256, kStep, 1 << 20) / kStep;
   p.n_kb = (p.steps + kb_steps - 1) / kb_steps;
+  if (std::getenv("QWENVL_DEBUG_AMX"))
+    std::fprintf(stderr, "amx %dx%dx%d: panels of %d columns x %d row parts, %d k blocks, %s\n", M, w.N, w.K, p.np_full,
+                 p.parts, p.n_kb, unit == AmxUnit::Hardware ? "AMX" : "emulated");
 
   // A: the calling thread's buffer (the jobs use the pointer).
   thread_local std::vector<uint16_t> a_storage;
