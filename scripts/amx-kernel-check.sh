@@ -62,12 +62,14 @@ CLI=$BUILD/inference/qwenvl-cli
 
 # The sweeps: name | environment | qwenvl-bench cpu arguments. The first times the fp32 tiles
 # too; every one prints each result's error against the fp32 tiles (max_err: largest difference
-# over the largest value; rel_l2). amx at the default panel (128 columns) and k block (256).
+# over the largest value; rel_l2). amx by default plans its panels (128, 64 or 32 columns) and
+# row parts itself (QWENVL_DEBUG_AMX=1 prints the plans), k blocks of 256; the others fix the
+# panel width (--gemm-sweep W), the k block, or count the panel packing free (more row parts).
 SWEEPS=(
-  "amx|QWENVL_CPU_PROFILE=1|--splits tiles,amx --gemm-sweep 0"
-  "amx-nt|QWENVL_CPU_AMX_KB=256|--splits amx --gemm-sweep 64,256"
+  "amx|QWENVL_CPU_PROFILE=1 QWENVL_DEBUG_AMX=1|--splits tiles,amx --gemm-sweep 0"
+  "amx-nt|QWENVL_CPU_AMX_KB=256|--splits amx --gemm-sweep 128,64"
   "amx-kb1024|QWENVL_CPU_AMX_KB=1024|--splits amx --gemm-sweep 0"
-  "amx-kb512-nt64|QWENVL_CPU_AMX_KB=512|--splits amx --gemm-sweep 64"
+  "amx-pack0|QWENVL_CPU_AMX_PACK_ROWS=0|--splits amx --gemm-sweep 0"
 )
 : >"$OUT/sweep.log"
 for entry in "${SWEEPS[@]}"; do
@@ -78,7 +80,7 @@ for entry in "${SWEEPS[@]}"; do
   env $vars timeout 90 "$BENCH" cpu --threads "$THREADS" $sweep_args ${SWEEP_EXTRA:-} >"$WORK/sweep-$name.json" 2>>"$OUT/sweep.log" ||
     { stamp "sweep $name failed"; tail -5 "$OUT/sweep.log"; continue; }
   stamp "sweep $name ($vars)"
-  sed -n "/^== $name:/,\$p" "$OUT/sweep.log" | grep -E "^(vit|llm)\.|amx\.|qwenvl:" | sed 's/^/  /'
+  sed -n "/^== $name:/,\$p" "$OUT/sweep.log" | grep -E "^(vit|llm)\.|amx[. ]|qwenvl:" | awk '!seen[$0]++' | sed 's/^/  /'
 done
 
 # Milliseconds over the five shapes per split, width and k block; the fastest amx variant.
@@ -95,21 +97,22 @@ for entry in sweeps:
         data = json.load(open(path))
     except ValueError:
         continue
-    kb = next((v.split("=")[1] for v in env.split() if v.startswith("QWENVL_CPU_AMX_KB=")), "256")
+    # the amx variant: its environment (the k block, the packing's weight), "-" for the defaults
+    amx_env = " ".join(v for v in env.split() if v.startswith(("QWENVL_CPU_AMX_KB=", "QWENVL_CPU_AMX_PACK_ROWS=")))
     for r in data:
-        # width 0: each split's own choice (the tiles' depends on K; amx's is 128)
-        key = (r["split"], 0 if r["default_width"] else r["width"], kb if r["split"] == "amx" else "-")
+        # width 0: each split's own choice (the tiles' depends on K; amx plans its own)
+        key = (r["split"], 0 if r["default_width"] else r["width"], (amx_env or "-") if r["split"] == "amx" else "-")
         ms, err = rows.get(key, (0.0, 0.0))
         rows[key] = (ms + 2e3 * r["M"] * r["N"] * r["K"] / (r["gflops"] * 1e9), max(err, r["max_err"]))
-for (split, width, kb), (ms, err) in sorted(rows.items(), key=lambda kv: kv[1][0]):
-    print(f"  {split:6s} width {width or 'own':>4} kb {kb:5s} {ms:8.1f} ms over the five shapes, max_err {err:.2g}",
+for (split, width, amx_env), (ms, err) in sorted(rows.items(), key=lambda kv: kv[1][0]):
+    print(f"  {split:6s} width {width or 'own':>4} {ms:8.1f} ms over the five shapes, max_err {err:.2g}  {amx_env}",
           file=sys.stderr)
     if split == "amx" and best is None:
-        best = f"QWENVL_CPU_AMX_KB={kb}" + (f" QWENVL_CPU_GEMM_NT={width}" if width else "")
+        best = " ".join(x for x in [amx_env if amx_env != "-" else "", f"QWENVL_CPU_GEMM_NT={width}" if width else ""] if x)
 print(best or "")
 PY
 )
-stamp "fastest amx variant: ${BEST:-none}"
+stamp "fastest amx variant: ${BEST:-the defaults}"
 
 # conform --device cpu with amx on the tiny checkpoint, against the fp32 goldens.
 stamp "conform --device cpu, QWENVL_CPU_GEMM=amx (tiny checkpoint)"
