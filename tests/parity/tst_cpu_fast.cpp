@@ -118,9 +118,11 @@ class TestCpuFast : public QObject {
     QFETCH(int, split);
     const cpu::Isa want = isa == "avx512" ? cpu::Isa::Avx512 : cpu::Isa::Avx2;
     if (!cpu::isa_supported(want)) QSKIP(qPrintable(isa + " is not supported by this CPU"));
-    // (the amx split's emulation is checked by tst_cpu_kernels; here only the real tile unit)
-    if (cpu::GemmSplit(split) == cpu::GemmSplit::Amx && !cpu::amx_available())
-      QSKIP("this CPU (or the OS) has no AMX: the amx split runs on the tile unit only");
+    // The amx split on the real tile unit, or on its (slow) emulation when QWENVL_CPU_AMX_EMULATE=1
+    // (tst_cpu_kernels checks the emulation on every machine).
+    if (cpu::GemmSplit(split) == cpu::GemmSplit::Amx && !cpu::amx_available() &&
+        qgetenv("QWENVL_CPU_AMX_EMULATE") != "1")
+      QSKIP("this CPU (or the OS) has no AMX (QWENVL_CPU_AMX_EMULATE=1 runs the emulation)");
     auto weights = load_model_weights(test::checkpoint_dir(checkpoint.toStdString()));
     QVERIFY2(weights.ok(), weights.ok() ? "" : weights.message().c_str());
     const ModelConfig& c = (*weights)->config;
