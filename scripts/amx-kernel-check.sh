@@ -114,6 +114,17 @@ PY
 )
 stamp "fastest amx variant: ${BEST:-the defaults}"
 
+# Two hardware threads per core share one tile unit: the defaults again with one thread per core.
+TPC=$(lscpu | sed -n 's/^Thread(s) per core: *//p' | head -1)
+if [ "${TPC:-1}" -gt 1 ] && [ "$(left)" -gt 150 ]; then
+  CORES=$((THREADS / TPC))
+  echo "== amx-cores: --threads $CORES" >>"$OUT/sweep.log"
+  # shellcheck disable=SC2086
+  timeout 60 "$BENCH" cpu --threads "$CORES" --splits tiles,amx --gemm-sweep 0 ${SWEEP_EXTRA:-} >/dev/null 2>>"$OUT/sweep.log" &&
+    stamp "sweep with one thread per core ($CORES threads)" &&
+    sed -n "/^== amx-cores:/,\$p" "$OUT/sweep.log" | grep -E "^(vit|llm)\." | sed 's/^/  /'
+fi
+
 # conform --device cpu with amx on the tiny checkpoint, against the fp32 goldens.
 stamp "conform --device cpu, QWENVL_CPU_GEMM=amx (tiny checkpoint)"
 {
