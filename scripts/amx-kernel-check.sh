@@ -62,7 +62,8 @@ CLI=$BUILD/inference/qwenvl-cli
 
 # The sweeps: name | environment | qwenvl-bench cpu arguments. The first times the fp32 tiles
 # too; every one prints each result's error against the fp32 tiles (max_err: largest difference
-# over the largest value; rel_l2). amx by default plans its panels (128, 64 or 32 columns) and
+# over the largest value; rel_l2; amx also its difference from the emulation that the unit tests run
+# elsewhere, 0 when bit for bit). amx by default plans its panels (128, 64 or 32 columns) and
 # row parts itself (QWENVL_DEBUG_AMX=1 prints the plans), k blocks of 256; the others fix the
 # panel width (--gemm-sweep W), the k block, or count the panel packing free (more row parts).
 SWEEPS=(

@@ -2,6 +2,7 @@
 // copy bandwidth, the int4 GEMV's weight bytes/s on each ISA this CPU has (and its share of the
 // copy figure), the fp16 GEMV (lm_head's shape) and the GEMM (ViT-bigG's MLP: 1024 x 8192 x
 // 1664). One JSON object on stdout, a table on stderr; measures, never asserts.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -43,7 +44,8 @@ double best_seconds(int reps, Fn fn) {
 // the splits to time (empty: every one this machine runs: tiles, bf16x3 where oneDNN has a fast
 // bf16 matmul, amx where the CPU has AMX or QWENVL_CPU_AMX_EMULATE=1). The fp32 tiles at the
 // first width always run first, as the reference: each other result's largest difference from
-// it, relative to its largest value (max_err), and its relative L2 difference (rel_l2). `rows`:
+// it, relative to its largest value (max_err), and its relative L2 difference (rel_l2); amx on
+// the tile unit also against its emulation over the first 32 rows (0: bit for bit). `rows`:
 // the rows of every shape (0: their own; fewer make a quick check, e.g. of the emulated amx).
 int gemm_sweep(ThreadPool& pool, const std::string& widths, const std::string& split_names, int rows) {
   std::vector<int> nts;
@@ -134,11 +136,24 @@ int gemm_sweep(ThreadPool& pool, const std::string& widths, const std::string& s
           max_diff = std::isnan(d) ? INFINITY : std::max(max_diff, d);
           diff_sq += d * d;
         }
+        // amx on the tile unit: its first rows again on the emulation (the unit tests' stand-in
+        // where there is no AMX), the largest difference relative to the largest value.
+        double emu_diff = -1;
+        if (s == cpu::GemmSplit::Amx && cpu::amx_available()) {
+          const int rows = std::min(sh.M, 32);
+          std::vector<float> emu(size_t(rows) * sh.N);
+          cpu::amx_linear(pool, isa, x.data(), rows, fw, nullptr, emu.data(), 0, 0, cpu::AmxUnit::Emulated);
+          emu_diff = 0;
+          for (size_t i = 0; i < emu.size(); ++i) emu_diff = std::max(emu_diff, double(std::fabs(emu[i] - y[i])));
+          emu_diff = ref_max > 0 ? emu_diff / ref_max : emu_diff;
+        }
         const double max_err = ref_max > 0 ? max_diff / ref_max : max_diff;
         const double rel_l2 = ref_sq > 0 ? std::sqrt(diff_sq / ref_sq) : std::sqrt(diff_sq);
         const double gflops = 2.0 * sh.M * sh.N * sh.K / sec / 1e9;
-        std::fprintf(stderr, "%-16s %-7s %5d %10.1f %9.2f %9.2g %9.2g%s\n", sh.name, cpu::gemm_split_name(s), used,
-                     gflops, sec * 1e3, max_err, rel_l2, nt == 0 ? "  (default width)" : "");
+        char emu_note[64] = "";
+        if (emu_diff >= 0) std::snprintf(emu_note, sizeof emu_note, "  emulation diff %.2g", emu_diff);
+        std::fprintf(stderr, "%-16s %-7s %5d %10.1f %9.2f %9.2g %9.2g%s%s\n", sh.name, cpu::gemm_split_name(s), used,
+                     gflops, sec * 1e3, max_err, rel_l2, nt == 0 ? "  (default width)" : "", emu_note);
         out.push_back({{"shape", sh.name},
                        {"M", sh.M},
                        {"N", sh.N},
@@ -149,6 +164,7 @@ int gemm_sweep(ThreadPool& pool, const std::string& widths, const std::string& s
                        {"gflops", gflops},
                        {"max_err", max_err},
                        {"rel_l2", rel_l2}});
+        if (emu_diff >= 0) out.back()["emulation_max_diff"] = emu_diff;
       }
     }
   }

@@ -27,7 +27,8 @@
 //
 // The same packing and blocking run on a portable emulation of the tile unit (EmuUnit: the
 // SDM's TDPBF16PS pseudo-code, round to nearest even, denormal inputs read as zero, denormal
-// results flushed), which the tests use on machines without AMX.
+// results flushed), which the tests use on machines without AMX; `qwenvl-bench cpu
+// --gemm-sweep` compares the two where the CPU has AMX.
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -124,9 +125,13 @@ struct EmuUnit {
   // A denormal result flushed to zero of its sign.
   static float flush(float v) { return std::fabs(v) < FLT_MIN ? std::copysign(0.0f, v) : v; }
 
-  // tile c (16 x 16 fp32) += tile a (16 rows x 16 pairs) times tile b (16 pairs x 16 columns):
-  // for each row m, pair k in order, column n: c += a[m][2k] b[k][2n], then c += a[m][2k + 1]
-  // b[k][2n + 1], each rounded to fp32 (the bf16 products themselves are exact).
+  // tile c (16 x 16 fp32) += tile a (16 rows x 16 pairs) times tile b (16 pairs x 16 columns),
+  // in the order of the SDM's pseudo-code: per row m, the even and the odd elements of the pairs
+  // are summed apart from zero over the 16 pairs k (t[2n + e] += a[m][2k + e] b[k][2n + e]),
+  // then c[m][n] += t[2n] + t[2n + 1]; every sum rounded to fp32 (to nearest even, denormal
+  // results flushed), the bf16 products themselves exact. (The Intrinsics Guide's shorter
+  // pseudo-code adds each product to c in turn instead; the hardware test prints how far the
+  // tile unit is from this emulation.)
   void dp(int ci, int ai, int bi) {
     float c[16][16], a[16][32], b[16][32];
     uint16_t h[16][32];
@@ -137,14 +142,12 @@ struct EmuUnit {
     std::memcpy(h, t[bi], sizeof h);
     for (int r = 0; r < 16; ++r)
       for (int e = 0; e < 32; ++e) b[r][e] = in(h[r][e]);
-    for (int m = 0; m < 16; ++m)
-      for (int k = 0; k < 16; ++k) {
-        const float x0 = a[m][2 * k], x1 = a[m][2 * k + 1];
-        for (int n = 0; n < 16; ++n) {
-          const float v = flush(c[m][n] + x0 * b[k][2 * n]);
-          c[m][n] = flush(v + x1 * b[k][2 * n + 1]);
-        }
-      }
+    for (int m = 0; m < 16; ++m) {
+      float sum[32] = {};
+      for (int k = 0; k < 16; ++k)
+        for (int e = 0; e < 32; ++e) sum[e] = flush(sum[e] + a[m][2 * k + (e & 1)] * b[k][e]);
+      for (int n = 0; n < 16; ++n) c[m][n] = flush(c[m][n] + flush(sum[2 * n] + sum[2 * n + 1]));
+    }
     std::memcpy(t[ci], c, sizeof c);
   }
 };
@@ -380,7 +383,7 @@ void run_job(Isa isa, const FastWeight& w, const Plan& p, const uint16_t* a, int
   const int rows = (rb1 - rb0) * kBlock;
   block.resize(size_t(rows) * np);
   {
-    profile::Scope scope("amx.kernel");
+    profile::Scope scope(kernel == kernel_emulated ? "amx.emulated" : "amx.kernel");
     const size_t a_step = size_t(2) * kTile, b_step = size_t(nc16) * 2 * kTile;
     for (int kb = 0; kb < p.n_kb; ++kb) {
       const int s0 = int(int64_t(p.steps) * kb / p.n_kb), s1 = int(int64_t(p.steps) * (kb + 1) / p.n_kb);
