@@ -73,6 +73,9 @@ SWEEPS=(
   "amx-pack0|QWENVL_CPU_AMX_PACK_ROWS=0|--splits amx --gemm-sweep 0"
 )
 : >"$OUT/sweep.log"
+if [ -n "$CKPT_PID" ] && kill -0 "$CKPT_PID" 2>/dev/null; then
+  stamp "note: the full checkpoint is still being written: the sweeps' times may be noisy"
+fi
 for entry in "${SWEEPS[@]}"; do
   IFS='|' read -r name vars sweep_args <<<"$entry"
   [ "$(left)" -lt 150 ] && [ "$name" != amx ] && { stamp "skipping sweep $name and later ones (time)"; break; }
