@@ -107,7 +107,7 @@ class TestCpuFast : public QObject {
     QTest::addColumn<int>("split");
     for (const char* ckpt : {"tiny_asym", "tiny_sharded"})
       for (cpu::Isa isa : {cpu::Isa::Avx2, cpu::Isa::Avx512})
-        for (cpu::GemmSplit split : {cpu::GemmSplit::Tiles, cpu::GemmSplit::Bf16x3}) {
+        for (cpu::GemmSplit split : {cpu::GemmSplit::Tiles, cpu::GemmSplit::Bf16x3, cpu::GemmSplit::Amx}) {
           const QString name = QString("%1 %2 %3").arg(ckpt, cpu::isa_name(isa), cpu::gemm_split_name(split));
           QTest::newRow(qPrintable(name)) << QString(ckpt) << QString(cpu::isa_name(isa)) << int(split);
         }
@@ -118,6 +118,11 @@ class TestCpuFast : public QObject {
     QFETCH(int, split);
     const cpu::Isa want = isa == "avx512" ? cpu::Isa::Avx512 : cpu::Isa::Avx2;
     if (!cpu::isa_supported(want)) QSKIP(qPrintable(isa + " is not supported by this CPU"));
+    // The amx split on the real tile unit, or on its (slow) emulation when QWENVL_CPU_AMX_EMULATE=1
+    // (tst_cpu_kernels checks the emulation on every machine).
+    if (cpu::GemmSplit(split) == cpu::GemmSplit::Amx && !cpu::amx_available() &&
+        qgetenv("QWENVL_CPU_AMX_EMULATE") != "1")
+      QSKIP("this CPU (or the OS) has no AMX (QWENVL_CPU_AMX_EMULATE=1 runs the emulation)");
     auto weights = load_model_weights(test::checkpoint_dir(checkpoint.toStdString()));
     QVERIFY2(weights.ok(), weights.ok() ? "" : weights.message().c_str());
     const ModelConfig& c = (*weights)->config;
@@ -138,7 +143,7 @@ class TestCpuFast : public QObject {
     QString err;
     const Trace a = run_script(**ref, c, 77, &err);
     QVERIFY2(err.isEmpty(), qPrintable(err));
-    // The prompt's and the vision encoder's GEMMs both ways (gemm.h); bf16x3 falls back to the
+    // The prompt's and the vision encoder's GEMMs each way (gemm.h); bf16x3 falls back to the
     // tiles where oneDNN has no fast bf16 matmul, which the kernel test reports.
     const cpu::GemmSplit before = cpu::gemm_split();
     cpu::set_gemm_split(cpu::GemmSplit(split));

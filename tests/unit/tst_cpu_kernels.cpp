@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -64,6 +65,85 @@ bool close(double y, double ref, double abs_sum, QString* why, const QString& wh
   return true;
 }
 
+// A GEMM case of fast_linear: x, W as FastWeight (int4, fp16 rows or fp16 columns) and the
+// double-precision reference y = x W^T + b with sum |x w| + |b| per output.
+struct GemmCase {
+  int M = 0, N = 0, K = 0;
+  std::vector<float> x, bias;
+  std::unique_ptr<RandomGptq> g;
+  std::unique_ptr<PackedInt4> p;
+  std::vector<uint16_t> w;
+  FastWeight fw;
+  std::vector<double> ref, abs_sum;
+
+  GemmCase(const QString& kind, int m, int n, int k) : M(m), N(n), K(k) {
+    x = random_vector(size_t(M) * K, 21);
+    bias = random_vector(size_t(N), 22);
+    std::vector<float> wf(size_t(N) * K);  // W[n][k] as the reference sees it
+    if (kind == "int4") {
+      g = std::make_unique<RandomGptq>(N, K, 128, 31u);
+      p = std::make_unique<PackedInt4>(g->l);
+      fw = FastWeight::packed(*p);
+      g->l.dequantize_rows(0, N, wf.data());
+    } else {
+      std::mt19937 rng(N);
+      std::normal_distribution<float> d(0.0f, 0.05f);
+      w.resize(size_t(N) * K);
+      for (auto& h : w) h = float_to_half(d(rng));
+      if (kind == "rows") {
+        fw = FastWeight::f16_rows(w.data(), N, K);
+        for (size_t i = 0; i < w.size(); ++i) wf[i] = half_to_float(w[i]);
+      } else {  // stored [K][N]
+        fw = FastWeight::f16_cols(w.data(), K, N);
+        for (int kk = 0; kk < K; ++kk)
+          for (int nn = 0; nn < N; ++nn) wf[size_t(nn) * K + kk] = half_to_float(w[size_t(kk) * N + nn]);
+      }
+    }
+    ref.resize(size_t(M) * N);
+    abs_sum.resize(size_t(M) * N);
+    for (int mm = 0; mm < M; ++mm)
+      for (int nn = 0; nn < N; ++nn) {
+        double s = 0, a = 0;
+        const float* xr = &x[size_t(mm) * K];
+        const float* wr = &wf[size_t(nn) * K];
+        for (int kk = 0; kk < K; ++kk) {
+          s += double(xr[kk]) * wr[kk];
+          a += std::fabs(double(xr[kk]) * wr[kk]);
+        }
+        ref[size_t(mm) * N + nn] = s + bias[nn];
+        abs_sum[size_t(mm) * N + nn] = a + std::fabs(bias[nn]);
+      }
+  }
+  // y (row stride ldy) against the reference.
+  bool check(const std::vector<float>& y, int ldy, const QString& where, QString* why) const {
+    for (int mm = 0; mm < M; ++mm)
+      for (int nn = 0; nn < N; ++nn) {
+        const size_t i = size_t(mm) * N + nn;
+        if (!close(y[size_t(mm) * ldy + nn], ref[i], abs_sum[i], why,
+                   QString("%1 m=%2 n=%3").arg(where).arg(mm).arg(nn)))
+          return false;
+      }
+    return true;
+  }
+};
+
+// The Amx split's shapes: the real K of each layer with a few of its columns (the emulation is
+// scalar), rows below and above a 32-row block, narrow last panels, odd K and N.
+void amx_rows() {
+  QTest::addColumn<QString>("kind");
+  QTest::addColumn<int>("M");
+  QTest::addColumn<int>("N");
+  QTest::addColumn<int>("K");
+  QTest::newRow("int4 c_attn K=4096, 384 columns") << "int4" << 37 << 384 << 4096;
+  QTest::newRow("int4 mlp c_proj K=11008, 256 columns") << "int4" << 9 << 256 << 11008;
+  QTest::newRow("int4 ragged N=40") << "int4" << 5 << 40 << 256;
+  QTest::newRow("fp16 ViT in_proj K=1664, 520 columns") << "rows" << 70 << 520 << 1664;
+  QTest::newRow("fp16 ViT c_proj K=8192, 160 columns") << "rows" << 33 << 160 << 8192;
+  QTest::newRow("fp16 columns (visual proj) K=1664, 200 columns") << "cols" << 40 << 200 << 1664;
+  QTest::newRow("row parts 200x96x256") << "rows" << 200 << 96 << 256;
+  QTest::newRow("odd 37x77x200") << "rows" << 37 << 77 << 200;
+  QTest::newRow("odd K 4x45x77") << "rows" << 4 << 45 << 77;
+}
 }  // namespace
 
 class TestCpuKernels : public QObject {
@@ -292,6 +372,90 @@ class TestCpuKernels : public QObject {
         QVERIFY2(out[size_t(order[kl / 32]) * 16 * 32 + i] == 0xdead,
                  qPrintable(QString("%1 i=%2").arg(isa_name(isa)).arg(i)));
     }
+  }
+
+  // The Amx split's packing, blocking and arithmetic on the emulated tile unit (any machine):
+  // within fp32 summation error of double precision, and bit for bit the same result for every
+  // ISA of the packing, thread count, panel width and k block (the per-element order is fixed).
+  void amxEmulatedGemmMatchesDouble_data() { amx_rows(); }
+  void amxEmulatedGemmMatchesDouble() {
+    QFETCH(QString, kind);
+    QFETCH(int, M);
+    QFETCH(int, N);
+    QFETCH(int, K);
+    const GemmCase c(kind, M, N, K);
+    const int ldy = N + 3;  // a row stride wider than N, as fast_linear's callers pass
+    std::vector<float> first, y(size_t(M) * ldy);
+    struct Run {
+      Isa isa;
+      int threads, nt;
+      const char *kb, *pack_rows;
+    };
+    std::vector<Run> runs;
+    for (Isa isa : isas()) runs.push_back({isa, 1, 0, "", ""});
+    runs.push_back({default_isa(), 3, 0, "", ""});
+    runs.push_back({default_isa(), 3, 48, "96", ""});  // panels of 64 columns, k blocks of 3 steps
+    runs.push_back({default_isa(), 1, 48, "96", ""});
+    runs.push_back({default_isa(), 3, 128, "", "0"});  // packing counted free: row parts where M allows
+    for (const Run& r : runs) {
+      set_gemm_tile_columns(r.nt);
+      qputenv("QWENVL_CPU_AMX_KB", r.kb);
+      qputenv("QWENVL_CPU_AMX_PACK_ROWS", r.pack_rows);
+      ThreadPool pool(r.threads);
+      std::fill(y.begin(), y.end(), std::numeric_limits<float>::quiet_NaN());
+      QVERIFY(amx_linear(pool, r.isa, c.x.data(), M, c.fw, c.bias.data(), y.data(), ldy, 0, AmxUnit::Emulated));
+      const QString where =
+          QString("%1 threads=%2 nt=%3 kb=%4").arg(isa_name(r.isa)).arg(r.threads).arg(r.nt).arg(r.kb);
+      QString why;
+      QVERIFY2(c.check(y, ldy, where, &why), qPrintable(why));
+      for (int m = 0; m < M; ++m)  // the padding between rows untouched
+        for (int n = N; n < ldy; ++n) QVERIFY(std::isnan(y[size_t(m) * ldy + n]));
+      if (first.empty())
+        first = y;
+      else
+        QVERIFY2(std::memcmp(first.data(), y.data(), sizeof(float) * y.size()) == 0,
+                 qPrintable("the result differs from the first run's: " + where));
+    }
+    set_gemm_tile_columns(0);
+    qunsetenv("QWENVL_CPU_AMX_KB");
+    qunsetenv("QWENVL_CPU_AMX_PACK_ROWS");
+  }
+
+  // The same on the CPU's own tile unit through fast_linear (QWENVL_CPU_GEMM=amx), where this
+  // machine has AMX; its difference from the emulation is printed.
+  void amxHardwareGemmMatchesDouble_data() { amx_rows(); }
+  void amxHardwareGemmMatchesDouble() {
+    if (!amx_available()) QSKIP("this CPU (or the OS) has no AMX: the emulation test covers the Amx split's code");
+    QFETCH(QString, kind);
+    QFETCH(int, M);
+    QFETCH(int, N);
+    QFETCH(int, K);
+    const GemmCase c(kind, M, N, K);
+    std::vector<float> y(size_t(M) * N), emu(size_t(M) * N);
+    {
+      ThreadPool pool(1);
+      QVERIFY(amx_linear(pool, default_isa(), c.x.data(), M, c.fw, c.bias.data(), emu.data(), N, 0, AmxUnit::Emulated));
+    }
+    const GemmSplit before = gemm_split();
+    set_gemm_split(GemmSplit::Amx);
+    for (int threads : {1, 3}) {
+      ThreadPool pool(threads);
+      for (Isa isa : isas()) {
+        std::fill(y.begin(), y.end(), std::numeric_limits<float>::quiet_NaN());
+        const uint64_t calls = amx_calls();
+        fast_linear(pool, isa, c.x.data(), M, c.fw, c.bias.data(), y.data());
+        if (M > kGemvMaxRows) QVERIFY2(amx_calls() > calls, "the amx split fell back to the fp32 tiles");
+        QString why;
+        QVERIFY2(c.check(y, N, QString("%1 threads=%2").arg(isa_name(isa)).arg(threads), &why), qPrintable(why));
+        if (M > kGemvMaxRows) {
+          double worst = 0;
+          for (size_t i = 0; i < y.size(); ++i)
+            worst = std::max(worst, std::fabs(double(y[i]) - emu[i]) / c.abs_sum[i]);
+          qInfo("%s threads=%d: max |hardware - emulation| / sum |x w| = %.3g", isa_name(isa), threads, worst);
+        }
+      }
+    }
+    set_gemm_split(before);
   }
 
   void tiledGemmMatchesDouble_data() {

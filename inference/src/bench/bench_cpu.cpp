@@ -2,9 +2,14 @@
 // copy bandwidth, the int4 GEMV's weight bytes/s on each ISA this CPU has (and its share of the
 // copy figure), the fp16 GEMV (lm_head's shape) and the GEMM (ViT-bigG's MLP: 1024 x 8192 x
 // 1664). One JSON object on stdout, a table on stderr; measures, never asserts.
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -35,8 +40,14 @@ double best_seconds(int reps, Fn fn) {
 
 // The GEMMs of a prompt with a picture at each tile width (gemm.h's gemm_tile_columns) and split:
 // the ViT's qkv, c_fc and c_proj over fp16 weights (1024 rows), the decoder's w1 and MLP c_proj
-// over int4 at the 286-token prompt. Width 0 is the split's own choice.
-int gemm_sweep(ThreadPool& pool, const std::string& widths) {
+// over int4 at the 286-token prompt, on random data. Width 0 is the split's own choice. `splits`:
+// the splits to time (empty: every one this machine runs: tiles, bf16x3 where oneDNN has a fast
+// bf16 matmul, amx where the CPU has AMX or QWENVL_CPU_AMX_EMULATE=1). The fp32 tiles at the
+// first width always run first, as the reference: each other result's largest difference from
+// it, relative to its largest value (max_err), and its relative L2 difference (rel_l2); amx on
+// the tile unit also against its emulation over the first 32 rows (0: bit for bit). `rows`:
+// the rows of every shape (0: their own; fewer make a quick check, e.g. of the emulated amx).
+int gemm_sweep(ThreadPool& pool, const std::string& widths, const std::string& split_names, int rows) {
   std::vector<int> nts;
   for (const std::string& item : split_list(widths)) {
     const std::optional<int64_t> nt = parse_integer(item, 0, 1024);
@@ -45,6 +56,32 @@ int gemm_sweep(ThreadPool& pool, const std::string& widths) {
       return 2;
     }
     nts.push_back(static_cast<int>(*nt));
+  }
+  const char* emulate = std::getenv("QWENVL_CPU_AMX_EMULATE");
+  const bool amx = cpu::amx_available() || (emulate && std::string(emulate) == "1");
+  std::vector<cpu::GemmSplit> splits;
+  for (const std::string& name : split_list(split_names)) {
+    cpu::GemmSplit s;
+    if (name == "tiles")
+      s = cpu::GemmSplit::Tiles;
+    else if (name == "bf16x3")
+      s = cpu::GemmSplit::Bf16x3;
+    else if (name == "amx")
+      s = cpu::GemmSplit::Amx;
+    else {
+      std::fprintf(stderr, "qwenvl-bench cpu: --splits takes tiles, bf16x3 and amx\n");
+      return 2;
+    }
+    if ((s == cpu::GemmSplit::Bf16x3 && !cpu::bf16x3_available()) || (s == cpu::GemmSplit::Amx && !amx)) {
+      std::fprintf(stderr, "qwenvl-bench cpu: this machine cannot run the %s split\n", name.c_str());
+      return 1;
+    }
+    splits.push_back(s);
+  }
+  if (split_names.empty()) {
+    splits = {cpu::GemmSplit::Tiles};
+    if (cpu::bf16x3_available()) splits.push_back(cpu::GemmSplit::Bf16x3);
+    if (amx) splits.push_back(cpu::GemmSplit::Amx);
   }
   struct Shape {
     const char* name;
@@ -58,11 +95,13 @@ int gemm_sweep(ThreadPool& pool, const std::string& widths) {
                           {"llm.mlp_c_proj", 286, 4096, 11008, true}};
   const cpu::Isa isa = cpu::default_isa();
   const cpu::GemmSplit split = cpu::gemm_split();
-  std::vector<cpu::GemmSplit> splits = {cpu::GemmSplit::Tiles};
-  if (cpu::bf16x3_available()) splits.push_back(cpu::GemmSplit::Bf16x3);
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  std::fprintf(stderr, "%-16s %-7s %5s %10s %9s\n", "shape", "split", "width", "GFLOP/s", "ms");
-  for (const Shape& sh : shapes) {
+  std::fprintf(stderr, "%-16s %-7s %5s %10s %9s %9s %9s\n", "shape", "split", "width", "GFLOP/s", "ms", "max_err",
+               "rel_l2");
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (Shape sh : shapes) {
+    if (rows > 0) sh.M = rows;
     std::vector<uint16_t> w16;
     cpu::PackedInt4 p4;
     cpu::FastWeight fw;
@@ -70,19 +109,51 @@ int gemm_sweep(ThreadPool& pool, const std::string& widths) {
       p4 = cpu::random_int4_layer(sh.K, sh.N, 128, 11);
       fw = cpu::FastWeight::packed(p4);
     } else {
-      w16.assign(size_t(sh.N) * sh.K, float_to_half(0.01f));
+      w16.resize(size_t(sh.N) * sh.K);
+      for (uint16_t& h : w16) h = float_to_half(0.02f * normal(rng));
       fw = cpu::FastWeight::f16_rows(w16.data(), sh.N, sh.K);
     }
-    std::vector<float> x(size_t(sh.M) * sh.K, 0.5f), y(size_t(sh.M) * sh.N);
+    std::vector<float> x(size_t(sh.M) * sh.K), y(size_t(sh.M) * sh.N), ref(y.size());
+    for (float& v : x) v = normal(rng);
+    cpu::set_gemm_split(cpu::GemmSplit::Tiles);
+    cpu::set_gemm_tile_columns(nts.front());
+    cpu::fast_linear(pool, isa, x.data(), sh.M, fw, nullptr, ref.data());
+    double ref_max = 0, ref_sq = 0;
+    for (float v : ref) {
+      ref_max = std::max(ref_max, double(std::fabs(v)));
+      ref_sq += double(v) * v;
+    }
     for (cpu::GemmSplit s : splits) {
       cpu::set_gemm_split(s);
       for (int nt : nts) {
         cpu::set_gemm_tile_columns(nt);
         const int used = cpu::gemm_tile_columns(s, sh.K);
+        std::fill(y.begin(), y.end(), std::numeric_limits<float>::quiet_NaN());
         const double sec = best_seconds(3, [&] { cpu::fast_linear(pool, isa, x.data(), sh.M, fw, nullptr, y.data()); });
+        double max_diff = 0, diff_sq = 0;
+        for (size_t i = 0; i < y.size(); ++i) {
+          const double d = std::fabs(double(y[i]) - ref[i]);
+          max_diff = std::isnan(d) ? INFINITY : std::max(max_diff, d);
+          diff_sq += d * d;
+        }
+        // amx on the tile unit: its first rows again on the emulation (the unit tests' stand-in
+        // where there is no AMX), the largest difference relative to the largest value.
+        double emu_diff = -1;
+        if (s == cpu::GemmSplit::Amx && cpu::amx_available()) {
+          const int rows = std::min(sh.M, 32);
+          std::vector<float> emu(size_t(rows) * sh.N);
+          cpu::amx_linear(pool, isa, x.data(), rows, fw, nullptr, emu.data(), 0, 0, cpu::AmxUnit::Emulated);
+          emu_diff = 0;
+          for (size_t i = 0; i < emu.size(); ++i) emu_diff = std::max(emu_diff, double(std::fabs(emu[i] - y[i])));
+          emu_diff = ref_max > 0 ? emu_diff / ref_max : emu_diff;
+        }
+        const double max_err = ref_max > 0 ? max_diff / ref_max : max_diff;
+        const double rel_l2 = ref_sq > 0 ? std::sqrt(diff_sq / ref_sq) : std::sqrt(diff_sq);
         const double gflops = 2.0 * sh.M * sh.N * sh.K / sec / 1e9;
-        std::fprintf(stderr, "%-16s %-7s %5d %10.1f %9.2f%s\n", sh.name, cpu::gemm_split_name(s), used, gflops,
-                     sec * 1e3, nt == 0 ? "  (default width)" : "");
+        char emu_note[64] = "";
+        if (emu_diff >= 0) std::snprintf(emu_note, sizeof emu_note, "  emulation diff %.2g", emu_diff);
+        std::fprintf(stderr, "%-16s %-7s %5d %10.1f %9.2f %9.2g %9.2g%s%s\n", sh.name, cpu::gemm_split_name(s), used,
+                     gflops, sec * 1e3, max_err, rel_l2, nt == 0 ? "  (default width)" : "", emu_note);
         out.push_back({{"shape", sh.name},
                        {"M", sh.M},
                        {"N", sh.N},
@@ -90,7 +161,10 @@ int gemm_sweep(ThreadPool& pool, const std::string& widths) {
                        {"split", cpu::gemm_split_name(s)},
                        {"width", used},
                        {"default_width", nt == 0},
-                       {"gflops", gflops}});
+                       {"gflops", gflops},
+                       {"max_err", max_err},
+                       {"rel_l2", rel_l2}});
+        if (emu_diff >= 0) out.back()["emulation_max_diff"] = emu_diff;
       }
     }
   }
@@ -104,8 +178,15 @@ int gemm_sweep(ThreadPool& pool, const std::string& widths) {
 
 int run_cpu(const std::vector<std::string>& argv) {
   Args args(argv);
-  if (!args.ok() || !args.unknown({"threads", "gemm-sweep"}).empty()) {
-    std::fprintf(stderr, "usage: qwenvl-bench cpu [--threads N] [--gemm-sweep W,W,...]\n");
+  if (!args.ok() || !args.unknown({"threads", "gemm-sweep", "splits", "gemm-rows"}).empty()) {
+    std::fprintf(stderr,
+                 "usage: qwenvl-bench cpu [--threads N] [--gemm-sweep W,W,... [--splits tiles,bf16x3,amx] "
+                 "[--gemm-rows M]]\n");
+    return 2;
+  }
+  const std::optional<int64_t> rows = parse_integer(args.get("gemm-rows").value_or("0"), 0, 1 << 16);
+  if (!rows) {
+    std::fprintf(stderr, "qwenvl-bench cpu: --gemm-rows must be 0..65536\n");
     return 2;
   }
   const int threads = args.get("threads") ? std::atoi(args.get("threads")->c_str()) : 0;
@@ -114,7 +195,8 @@ int run_cpu(const std::vector<std::string>& argv) {
     return 2;
   }
   ThreadPool pool(threads);
-  if (auto widths = args.get("gemm-sweep")) return gemm_sweep(pool, *widths);
+  if (auto widths = args.get("gemm-sweep"))
+    return gemm_sweep(pool, *widths, args.get("splits").value_or(""), int(*rows));
   nlohmann::ordered_json out;
   out["threads"] = pool.size();
   const double copy = cpu::measure_copy_bandwidth(pool, size_t(1) << 30);
@@ -149,7 +231,9 @@ int run_cpu(const std::vector<std::string>& argv) {
                cpu::bf16x3_has_amx()     ? "on AMX"
                : cpu::bf16x3_available() ? "without AMX"
                                          : "not available");
-  for (cpu::GemmSplit s : {cpu::GemmSplit::Tiles, cpu::GemmSplit::Bf16x3}) {
+  std::vector<cpu::GemmSplit> splits = {cpu::GemmSplit::Tiles, cpu::GemmSplit::Bf16x3};
+  if (cpu::amx_available()) splits.push_back(cpu::GemmSplit::Amx);
+  for (cpu::GemmSplit s : splits) {
     cpu::set_gemm_split(s);
     const std::string name = cpu::gemm_split_name(s);
     {

@@ -62,6 +62,7 @@ GemmSplit split_from_env() {
   const char* v = std::getenv("QWENVL_CPU_GEMM");
   if (v && std::strcmp(v, "tiles") == 0) return GemmSplit::Tiles;
   if (v && std::strcmp(v, "bf16x3") == 0) return GemmSplit::Bf16x3;
+  if (v && std::strcmp(v, "amx") == 0) return GemmSplit::Amx;
   // By measurement (docs/benchmarks.md, issue 13): the only bf16x3 figures on an AMX machine so
   // far (one OpenMP team per panel) lost to the fp32 tiles at the ViT's shape; the tile split of
   // bf16x3 is not measured there yet, so it is chosen by QWENVL_CPU_GEMM only.
@@ -85,6 +86,23 @@ int tile_columns_from_env() {
 std::atomic<int>& tile_columns_setting() {
   static std::atomic<int> s{tile_columns_from_env()};
   return s;
+}
+
+// The Amx split's unit: the hardware's where it has AMX, else the emulation when
+// QWENVL_CPU_AMX_EMULATE=1 (for checks), else none (Hardware, which amx_linear refuses: Tiles
+// run instead), said once on stderr.
+AmxUnit amx_unit() {
+  static const AmxUnit unit = [] {
+    if (amx_available()) return AmxUnit::Hardware;
+    const char* e = std::getenv("QWENVL_CPU_AMX_EMULATE");
+    if (e && std::strcmp(e, "1") == 0) {
+      std::fprintf(stderr, "qwenvl: no AMX here: the amx GEMM split runs on its (slow) emulation\n");
+      return AmxUnit::Emulated;
+    }
+    std::fprintf(stderr, "qwenvl: the CPU or the OS has no AMX: the amx GEMM split runs as fp32 tiles\n");
+    return AmxUnit::Hardware;
+  }();
+  return unit;
 }
 
 std::vector<float>& tile_buffer() {
@@ -123,14 +141,16 @@ FastWeight FastWeight::f16_cols(const uint16_t* p, int k, int n) {
 }
 
 int gemm_tile_columns(GemmSplit split, int K) {
-  if (const int fixed = tile_columns_setting().load(std::memory_order_relaxed)) return fixed;
+  if (const int fixed = tile_columns_setting().load(std::memory_order_relaxed))
+    return split == GemmSplit::Amx ? (fixed + 31) / 32 * 32 : fixed;  // the AMX kernel's strips: 32 columns
   // bf16x3: 128 columns at every K, so that each job's pass over A' (3K bf16 per row, re-read
   // by every tile) feeds enough output columns for AMX's rate. The fp32 tiles: about 1 MB of
   // weights (the widths measured alike on the Xeon, docs/benchmarks.md).
-  if (split == GemmSplit::Bf16x3) return 128;
+  if (split == GemmSplit::Bf16x3 || split == GemmSplit::Amx) return 128;
   return std::clamp(int((size_t(1) << 20) / (size_t(std::max(1, K)) * 4)) / 16 * 16, 32, 128);
 }
 void set_gemm_tile_columns(int nt) { tile_columns_setting().store(nt, std::memory_order_relaxed); }
+int gemm_fixed_tile_columns() { return tile_columns_setting().load(std::memory_order_relaxed); }
 
 GemmSplit gemm_split() { return split_setting().load(std::memory_order_relaxed); }
 void set_gemm_split(GemmSplit s) { split_setting().store(s, std::memory_order_relaxed); }
@@ -138,6 +158,8 @@ const char* gemm_split_name(GemmSplit s) {
   switch (s) {
     case GemmSplit::Bf16x3:
       return "bf16x3";
+    case GemmSplit::Amx:
+      return "amx";
     case GemmSplit::Tiles:
       break;
   }
@@ -215,6 +237,7 @@ void fast_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWei
   }
   const GemmSplit split = gemm_split();
   if (split == GemmSplit::Bf16x3 && bf16x3_linear(pool, isa, x, M, w, bias, y, ldy, ldx)) return;
+  if (split == GemmSplit::Amx && amx_linear(pool, isa, x, M, w, bias, y, ldy, ldx, amx_unit())) return;
   // Tiles of nt output columns (a multiple of 16, about 1 MB of fp32 weights), and the rows split
   // further when there are too few tiles for the threads.
   const int nt = gemm_tile_columns(GemmSplit::Tiles, w.K);

@@ -32,13 +32,16 @@ void fast_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWei
                  int ldy = 0, int ldx = 0);
 
 // How prompts and the vision encoder compute their GEMMs: Tiles (each job widens a tile of W and
-// runs a one-thread fp32 sgemm on it, a job per pool thread) or Bf16x3 (three bf16 products
+// runs a one-thread fp32 sgemm on it, a job per pool thread), Bf16x3 (three bf16 products
 // summed in fp32 by oneDNN's matmul on the pool, gemm_bf16.cpp and Bf16Plan below: within 1e-5
-// of fp32, meant for Intel AMX). fp16-column weights and machines where oneDNN has no fast bf16
-// matmul use Tiles. Default: Tiles (the measured best, docs/benchmarks.md; one bf16 product
-// alone was measured too, and misses even the CUDA backend's bars); QWENVL_CPU_GEMM=tiles|bf16x3
-// overrides; process-wide.
-enum class GemmSplit { Tiles, Bf16x3 };
+// of fp32, meant for Intel AMX) or Amx (the same three products by our own AMX kernel,
+// gemm_amx.cpp; where the CPU or the OS has no AMX it runs as Tiles, after a note on stderr,
+// unless QWENVL_CPU_AMX_EMULATE=1 asks for its portable emulation: slow, for checks only).
+// fp16-column weights and machines where oneDNN has no fast bf16 matmul use Tiles for Bf16x3.
+// Default: Tiles (the measured best, docs/benchmarks.md; one bf16 product alone was measured
+// too, and misses even the CUDA backend's bars; Amx is not measured yet);
+// QWENVL_CPU_GEMM=tiles|bf16x3|amx overrides; process-wide.
+enum class GemmSplit { Tiles, Bf16x3, Amx };
 GemmSplit gemm_split();
 void set_gemm_split(GemmSplit s);
 // How the Bf16x3 split lays its work on the pool (QWENVL_CPU_BF16=blocks|tiles|team, else
@@ -71,6 +74,7 @@ void set_bf16_plan(Bf16Plan p);
 // set_gemm_tile_columns(nt) fixes it (0: the split's own choice again).
 int gemm_tile_columns(GemmSplit split, int K);
 void set_gemm_tile_columns(int nt);
+int gemm_fixed_tile_columns();  // the width fixed by QWENVL_CPU_GEMM_NT or set_gemm_tile_columns, else 0
 const char* gemm_split_name(GemmSplit s);
 
 // Single-threaded row-major sgemm through oneDNN: C = alpha A op(B) + beta C, with op(B) = B^T
@@ -95,5 +99,21 @@ uint64_t bf16x3_matmuls();  // bf16 matmuls run so far (tests check the split di
 // to the fp32 tiles.
 bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
                    int ldy, int ldx);
+
+// The Amx split (gemm_amx.cpp). amx_available: the CPU has AMX-TILE and AMX-BF16 and Linux
+// granted this process the tile state. amx_linear runs fast_linear's product on the tile unit
+// (Hardware; false, y untouched, where amx_available() is false) or on its portable emulation
+// (Emulated: the same packing, blocking and per-element order, TDPBF16PS's arithmetic in
+// scalar code; any machine, slow); x [M][K] (row stride ldx, default K), y row stride ldy
+// (default N). Jobs of a panel of columns (128, 64 or 32 wide, or the fixed gemm_tile_columns
+// rounded up to 32) by a part of the rows, chosen for the fewest rounds of the threads with
+// each job's packing counted (gemm_amx.cpp); k blocks of about QWENVL_CPU_AMX_KB (default
+// 256); QWENVL_DEBUG_AMX=1 prints each call's plan. amx_calls: calls run so far (tests check
+// that the split did not fall back).
+enum class AmxUnit { Hardware, Emulated };
+bool amx_available();
+bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
+                int ldy, int ldx, AmxUnit unit);
+uint64_t amx_calls();
 
 }  // namespace qwenvl::cpu

@@ -1,0 +1,484 @@
+// The Amx split of gemm.h: y = x W^T as the three bf16 products of the bf16x3 split,
+//     hi(x) hi(w) + hi(x) lo(w) + lo(x) hi(w)
+// (gemm_bf16.cpp says why that is within about 1e-5 of fp32: every weight here is an fp16 value,
+// exactly hi(w) + lo(w)), run by our own Intel AMX kernel (TDPBF16PS) instead of oneDNN's
+// matmul, whose per-call overhead and repacking made bf16x3 slower than the fp32 tiles.
+//
+// Packed operands (bf16, 16-row tiles of 64 bytes; K padded with zeros to steps of 32):
+//  - A, once per call by all threads: rows padded with zeros to a multiple of 32; for each
+//    16-row block r and step s the hi(x) tile, then the lo(x) tile (16 rows of 32 k), at
+//    ((r * steps + s) * 2 + h) * 512.
+//  - B, a job's panel of np output columns (a multiple of 32, zero columns past N), in the
+//    layout TDPBF16PS reads (pairs of k side by side): for each step s and 16-column block c the
+//    hi(w) tile, then the lo(w) tile, at ((s * np / 16 + c) * 2 + h) * 512; within a tile,
+//    element (k = 32 s + 2 p + e, column 16 c + j) at 32 p + 2 j + e.
+// The microkernel keeps a 32 x 32 block of C in tmm0..3 and, per step, loads hi(x) (tmm4/5)
+// and lo(w) (tmm6/7): 4 products; hi(w) into tmm6/7: 4 more; lo(x) into tmm4/5: 4 more, all
+// added to the same fp32 tiles. Each output element thus sums, step by step in k order, the
+// pairs of hi.lo, hi.hi, lo.hi, whatever the threads, the row parts or the k blocks (C leaves
+// and re-enters the tiles as exact fp32), so the result does not depend on the thread count.
+//
+// A job is one panel of columns (32, 64 or 128) and a part of the rows (in blocks of 32;
+// plan_jobs chooses both): it packs its panel once, then for each k block (about
+// QWENVL_CPU_AMX_KB = 256 k) runs the microkernel over its row blocks and, for each, the panel's
+// 32-column strips, into a fp32 block that is finally copied to y with the bias. A step loads
+// 8 KiB of tiles for 12 TDPBF16PS: with k blocks of 256, a row block's A tiles (32 KiB) stay in
+// L1 across the strips and only the B tiles come from L2 (the panel's k block, 128 KiB).
+//
+// The same packing and blocking run on a portable emulation of the tile unit (EmuUnit: the
+// SDM's TDPBF16PS pseudo-code, round to nearest even, denormal inputs read as zero, denormal
+// results flushed), which the tests use on machines without AMX; `qwenvl-bench cpu
+// --gemm-sweep` compares the two where the CPU has AMX.
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "cpu/bf16_pack.h"
+#include "cpu/gemm.h"
+#include "cpu/profile.h"
+#include "util/half.h"
+
+#if defined(__x86_64__) && defined(__linux__) && defined(__has_include)
+#if __has_include(<immintrin.h>) && __has_include(<cpuid.h>)
+#define QV_HAVE_AMX 1
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
+#endif
+
+#if defined(QV_HAVE_AMX)
+#define QV_AMX __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bf16,avx512bw,avx512vl")))
+#endif
+
+namespace qwenvl::cpu {
+
+namespace {
+
+constexpr int kStep = 32;     // k per tile step
+constexpr int kTile = 512;    // bf16 per A or B tile (16 rows of 64 bytes)
+constexpr int kBlock = 32;    // rows and columns of one microkernel call (2 x 2 C tiles)
+constexpr int kRowTile = 16;  // rows per A tile
+
+std::atomic<uint64_t> calls_run{0};
+
+// The microkernel's steps over tile-unit operations LOAD(tile, pointer, stride in bytes) and
+// DP(c, a, b) (c += a b); a0/a1 are the A tiles of the two 16-row blocks at the first step,
+// b0 the B tiles of the first 16-column block (the second's follow it).
+#define QV_AMX_STEPS(LOAD, DP)                                                \
+  for (int s = 0; s < steps; ++s, a0 += a_step, a1 += a_step, b0 += b_step) { \
+    LOAD(4, a0, 64);                                                          \
+    LOAD(5, a1, 64);                                                          \
+    LOAD(6, b0 + kTile, 64);                                                  \
+    LOAD(7, b0 + 3 * kTile, 64);                                              \
+    DP(0, 4, 6);                                                              \
+    DP(1, 4, 7);                                                              \
+    DP(2, 5, 6);                                                              \
+    DP(3, 5, 7);                                                              \
+    LOAD(6, b0, 64);                                                          \
+    LOAD(7, b0 + 2 * kTile, 64);                                              \
+    DP(0, 4, 6);                                                              \
+    DP(1, 4, 7);                                                              \
+    DP(2, 5, 6);                                                              \
+    DP(3, 5, 7);                                                              \
+    LOAD(4, a0 + kTile, 64);                                                  \
+    LOAD(5, a1 + kTile, 64);                                                  \
+    DP(0, 4, 6);                                                              \
+    DP(1, 4, 7);                                                              \
+    DP(2, 5, 6);                                                              \
+    DP(3, 5, 7);                                                              \
+  }
+
+// One microkernel call: C (32 x 32 fp32 at c, rows ldc floats apart) = C (or 0 when !load_c)
+// + the three products over `steps` steps.
+using KernelFn = void (*)(const uint16_t* a0, const uint16_t* a1, const uint16_t* b0, int steps, size_t a_step,
+                          size_t b_step, float* c, size_t ldc, bool load_c);
+
+// The tile unit emulated: 8 tiles of 16 rows x 64 bytes, as TDPBF16PS defines its arithmetic.
+struct EmuUnit {
+  alignas(64) uint8_t t[8][1024];
+
+  void load(int i, const void* p, size_t stride) {
+    for (int r = 0; r < 16; ++r) std::memcpy(t[i] + 64 * r, static_cast<const uint8_t*>(p) + r * stride, 64);
+  }
+  void store(int i, void* p, size_t stride) const {
+    for (int r = 0; r < 16; ++r) std::memcpy(static_cast<uint8_t*>(p) + r * stride, t[i] + 64 * r, 64);
+  }
+  void zero(int i) { std::memset(t[i], 0, sizeof t[i]); }
+
+  // bf16 to fp32, a denormal read as zero of its sign.
+  static float in(uint16_t h) {
+    uint32_t u = uint32_t(h) << 16;
+    if ((u & 0x7f800000u) == 0) u &= 0x80000000u;
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+  }
+  // A denormal result flushed to zero of its sign.
+  static float flush(float v) { return std::fabs(v) < FLT_MIN ? std::copysign(0.0f, v) : v; }
+
+  // tile c (16 x 16 fp32) += tile a (16 rows x 16 pairs) times tile b (16 pairs x 16 columns),
+  // in the order of the SDM's pseudo-code: per row m, the even and the odd elements of the pairs
+  // are summed apart from zero over the 16 pairs k (t[2n + e] += a[m][2k + e] b[k][2n + e]),
+  // then c[m][n] += t[2n] + t[2n + 1]; every sum rounded to fp32 (to nearest even, denormal
+  // results flushed), the bf16 products themselves exact. (The Intrinsics Guide's shorter
+  // pseudo-code adds each product to c in turn instead; the hardware test prints how far the
+  // tile unit is from this emulation.)
+  void dp(int ci, int ai, int bi) {
+    float c[16][16], a[16][32], b[16][32];
+    uint16_t h[16][32];
+    std::memcpy(c, t[ci], sizeof c);
+    std::memcpy(h, t[ai], sizeof h);
+    for (int r = 0; r < 16; ++r)
+      for (int e = 0; e < 32; ++e) a[r][e] = in(h[r][e]);
+    std::memcpy(h, t[bi], sizeof h);
+    for (int r = 0; r < 16; ++r)
+      for (int e = 0; e < 32; ++e) b[r][e] = in(h[r][e]);
+    for (int m = 0; m < 16; ++m) {
+      float sum[32] = {};
+      for (int k = 0; k < 16; ++k)
+        for (int e = 0; e < 32; ++e) sum[e] = flush(sum[e] + a[m][2 * k + (e & 1)] * b[k][e]);
+      for (int n = 0; n < 16; ++n) c[m][n] = flush(c[m][n] + flush(sum[2 * n] + sum[2 * n + 1]));
+    }
+    std::memcpy(t[ci], c, sizeof c);
+  }
+};
+
+void kernel_emulated(const uint16_t* a0, const uint16_t* a1, const uint16_t* b0, int steps, size_t a_step,
+                     size_t b_step, float* c, size_t ldc, bool load_c) {
+  thread_local EmuUnit u;
+  const size_t ld = ldc * sizeof(float);
+  float* const ct[4] = {c, c + 16, c + 16 * ldc, c + 16 * ldc + 16};
+  for (int i = 0; i < 4; ++i) load_c ? u.load(i, ct[i], ld) : u.zero(i);
+#define QV_EMU_LOAD(i, p, stride) u.load(i, p, stride)
+#define QV_EMU_DP(ci, ai, bi) u.dp(ci, ai, bi)
+  QV_AMX_STEPS(QV_EMU_LOAD, QV_EMU_DP)
+#undef QV_EMU_LOAD
+#undef QV_EMU_DP
+  for (int i = 0; i < 4; ++i) u.store(i, ct[i], ld);
+}
+
+#if defined(QV_HAVE_AMX)
+// The tile configuration: palette 1, tiles 0..7 of 16 rows x 64 bytes.
+struct alignas(64) TileConfig {
+  uint8_t palette = 1, start_row = 0;
+  uint8_t reserved[14] = {};
+  uint16_t colsb[16] = {};
+  uint8_t rows[16] = {};
+};
+
+QV_AMX void amx_begin() {
+  TileConfig cfg;
+  for (int i = 0; i < 8; ++i) {
+    cfg.colsb[i] = 64;
+    cfg.rows[i] = 16;
+  }
+  _tile_loadconfig(&cfg);
+}
+
+QV_AMX void amx_end() { _tile_release(); }
+
+QV_AMX void kernel_amx(const uint16_t* a0, const uint16_t* a1, const uint16_t* b0, int steps, size_t a_step,
+                       size_t b_step, float* c, size_t ldc, bool load_c) {
+  const size_t ld = ldc * sizeof(float);
+  if (load_c) {
+    _tile_loadd(0, c, ld);
+    _tile_loadd(1, c + 16, ld);
+    _tile_loadd(2, c + 16 * ldc, ld);
+    _tile_loadd(3, c + 16 * ldc + 16, ld);
+  } else {
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(3);
+  }
+#define QV_HW_LOAD(i, p, stride) _tile_loadd(i, p, stride)
+#define QV_HW_DP(ci, ai, bi) _tile_dpbf16ps(ci, ai, bi)
+  QV_AMX_STEPS(QV_HW_LOAD, QV_HW_DP)
+#undef QV_HW_LOAD
+#undef QV_HW_DP
+  _tile_stored(0, c, ld);
+  _tile_stored(1, c + 16, ld);
+  _tile_stored(2, c + 16 * ldc, ld);
+  _tile_stored(3, c + 16 * ldc + 16, ld);
+}
+
+// xgetbv(0) without the xsave target.
+uint64_t xcr0() {
+  uint32_t lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return (uint64_t(hi) << 32) | lo;
+}
+#endif
+
+#undef QV_AMX_STEPS
+
+bool detect_amx() {
+#if defined(QV_HAVE_AMX)
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return false;  // OSXSAVE
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  if (!(d & (1u << 24)) || !(d & (1u << 22))) return false;  // AMX-TILE, AMX-BF16
+  if ((xcr0() & (3u << 17)) != (3u << 17)) return false;     // XTILECFG, XTILEDATA on in the OS
+  // Linux hands out the tile data state only on request (ARCH_REQ_XCOMP_PERM for
+  // XFEATURE_XTILEDATA, 18); then ARCH_GET_XCOMP_PERM must list it.
+  gemm_library_init();
+  syscall(SYS_arch_prctl, 0x1023, 18);
+  unsigned long mask = 0;
+  if (syscall(SYS_arch_prctl, 0x1022, &mask) != 0) return false;
+  return (mask & (1ul << 18)) != 0;
+#else
+  return false;
+#endif
+}
+
+int env_int(const char* name, int fallback, int lo, int hi) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return fallback;
+  const int n = std::atoi(v);
+  return n >= lo && n <= hi ? n : fallback;
+}
+
+// The pair-line offsets of a panel of nc16 16-column blocks: pair k's line (row k / 2 % 16 of
+// step k / 32's tile) from the panel's first tile, for even k < Kp.
+void pair_offsets(int Kp, int nc16, std::vector<int64_t>* fk) {
+  fk->assign(size_t(Kp), 0);
+  for (int k = 0; k < Kp; k += 2) (*fk)[size_t(k)] = int64_t(k / kStep) * nc16 * 2 * kTile + (k % kStep) / 2 * 32;
+}
+
+// Columns [n, n + cnt) (cnt <= 16, n a multiple of 16) of w as 16 fp32 rows of Kp (out[j * Kp
+// + k]), zeros past K and past cnt.
+void widen_block(Isa isa, const FastWeight& w, int n, int cnt, int Kp, float* out, std::vector<float>& scratch) {
+  const int K = w.K;
+  switch (w.kind) {
+    case FastWeight::Kind::Int4:
+      dequant_int4(isa, *w.int4, n / 16, n / 16 + 1, out, Kp);
+      break;
+    case FastWeight::Kind::F16Rows:
+      for (int j = 0; j < cnt; ++j) half_to_float_n(w.f16 + size_t(n + j) * K, out + size_t(j) * Kp, size_t(K));
+      break;
+    case FastWeight::Kind::F16Cols:
+      scratch.resize(16);
+      for (int k = 0; k < K; ++k) {
+        half_to_float_n(w.f16 + size_t(k) * w.ld + n, scratch.data(), size_t(cnt));
+        for (int j = 0; j < cnt; ++j) out[size_t(j) * Kp + k] = scratch[size_t(j)];
+      }
+      break;
+  }
+  for (int j = 0; j < 16; ++j) {
+    float* const row = out + size_t(j) * Kp;
+    if (j < cnt)
+      std::fill(row + K, row + Kp, 0.0f);
+    else
+      std::fill(row, row + Kp, 0.0f);
+  }
+}
+
+struct Plan {
+  int M, N, K, Kp, steps, Mp, np_full, n_panels, parts, row_blocks, n_kb;
+};
+
+// The panel width and row parts: the fewest rounds of the threads times a job's cost, which is
+// its packing (each weight widened, split and interleaved: about QWENVL_CPU_AMX_PACK_ROWS = 100
+// rows' worth of its products; packing took 0.5 ns a weight on the build machine's EPYC, and a
+// core's share of AMX's peak does a weight's three products for 100 rows in about that time,
+// so a guess until measured) plus its products, those of panels
+// narrower than 128 columns counted dearer (their A tiles serve fewer strips). Row parts pack
+// the same panel again; narrower panels keep the threads busy without that.
+void plan_jobs(int row_blocks, int N, int threads, Plan* p) {
+  const int fixed = gemm_fixed_tile_columns();
+  const double pack_rows = env_int("QWENVL_CPU_AMX_PACK_ROWS", 100, 0, 1 << 20);
+  double best = -1;
+  for (int np : {128, 64, 32}) {
+    if (fixed) np = gemm_tile_columns(GemmSplit::Amx, 0);
+    const double slower = np >= 128 ? 1.0 : np == 64 ? 1.15 : 1.4;
+    const int panels = (N + np - 1) / np;
+    for (int parts = 1; parts <= std::min(row_blocks, 16); ++parts) {
+      const int rows = (row_blocks + parts - 1) / parts * kBlock;
+      const double rounds = std::ceil(double(panels) * parts / threads);
+      const double cost = rounds * np * (pack_rows + rows * slower);
+      if (best < 0 || cost < best - 1e-9) {
+        best = cost;
+        p->np_full = np;
+        p->n_panels = panels;
+        p->parts = parts;
+      }
+    }
+    if (fixed) break;
+  }
+}
+
+// Rows [16 r0, 16 r1) of x as A tiles (hi, lo) into a (rows past M zero).
+void pack_rows(Isa isa, const float* x, int ldx, const Plan& p, size_t r0, size_t r1, uint16_t* a) {
+  thread_local std::vector<float> row;
+  thread_local std::vector<uint16_t> split;
+  row.assign(size_t(p.Kp), 0.0f);
+  split.resize(size_t(3) * p.Kp);
+  for (size_t r = r0; r < r1; ++r)
+    for (int i = 0; i < kRowTile; ++i) {
+      const size_t m = r * kRowTile + size_t(i);
+      uint16_t* const tile0 = a + r * size_t(p.steps) * 2 * kTile + size_t(i) * kStep;
+      if (m >= size_t(p.M)) {
+        for (int s = 0; s < p.steps; ++s) {
+          std::memset(tile0 + size_t(s) * 2 * kTile, 0, kStep * sizeof(uint16_t));
+          std::memset(tile0 + size_t(s) * 2 * kTile + kTile, 0, kStep * sizeof(uint16_t));
+        }
+        continue;
+      }
+      std::memcpy(row.data(), x + m * size_t(ldx), sizeof(float) * size_t(p.K));
+      bf16::split_row(isa, row.data(), p.Kp, false, split.data());  // [hi | hi | lo]
+      const uint16_t* const lo = split.data() + size_t(2) * p.Kp;
+      for (int s = 0; s < p.steps; ++s) {
+        std::memcpy(tile0 + size_t(s) * 2 * kTile, split.data() + size_t(s) * kStep, kStep * sizeof(uint16_t));
+        std::memcpy(tile0 + size_t(s) * 2 * kTile + kTile, lo + size_t(s) * kStep, kStep * sizeof(uint16_t));
+      }
+    }
+}
+
+// Columns [n0, n0 + nb) of w as the B tiles of a panel of np columns into b.
+void pack_panel(Isa isa, const FastWeight& w, const Plan& p, int n0, int nb, int np, uint16_t* b) {
+  thread_local std::vector<float> rows, scratch;
+  thread_local std::vector<uint16_t> split;
+  thread_local std::vector<int64_t> fk;
+  thread_local int fk_kp = -1, fk_nc = -1;
+  const int nc16 = np / 16, Kp = p.Kp;
+  if (fk_kp != Kp || fk_nc != nc16) {
+    pair_offsets(Kp, nc16, &fk);
+    fk_kp = Kp;
+    fk_nc = nc16;
+  }
+  rows.resize(size_t(16) * Kp);
+  split.resize(size_t(16) * 3 * Kp);
+  for (int c = 0; c < nc16; ++c) {
+    const int cnt = std::clamp(nb - 16 * c, 0, 16);
+    if (cnt == 0) {
+      std::fill(rows.begin(), rows.end(), 0.0f);
+    } else {
+      widen_block(isa, w, n0 + 16 * c, cnt, Kp, rows.data(), scratch);
+    }
+    for (int j = 0; j < 16; ++j)
+      bf16::split_row(isa, rows.data() + size_t(j) * Kp, Kp, true, split.data() + size_t(j) * 3 * Kp);  // [hi|lo|hi]
+    for (int h = 0; h < 2; ++h)
+      bf16::pairs_to_lines(isa, split.data() + size_t(h) * Kp, size_t(3) * Kp, Kp, fk.data(),
+                           b + size_t(2 * c + h) * kTile);
+  }
+}
+
+// One job: the panel's columns [n0, n0 + nb) for row blocks [rb0, rb1) of 32.
+void run_job(Isa isa, const FastWeight& w, const Plan& p, const uint16_t* a, int n0, int nb, int rb0, int rb1,
+             bool pack, std::vector<uint16_t>& panel, std::vector<float>& block, KernelFn kernel, const float* bias,
+             float* y, int ldy) {
+  const int np = (nb + kBlock - 1) / kBlock * kBlock, nc16 = np / 16;
+  if (pack) {
+    profile::Scope scope("amx.pack_w");
+    panel.resize(size_t(np) * p.Kp * 2);
+    pack_panel(isa, w, p, n0, nb, np, panel.data());
+  }
+  const int rows = (rb1 - rb0) * kBlock;
+  block.resize(size_t(rows) * np);
+  {
+    profile::Scope scope(kernel == kernel_emulated ? "amx.emulated" : "amx.kernel");
+    const size_t a_step = size_t(2) * kTile, b_step = size_t(nc16) * 2 * kTile;
+    for (int kb = 0; kb < p.n_kb; ++kb) {
+      const int s0 = int(int64_t(p.steps) * kb / p.n_kb), s1 = int(int64_t(p.steps) * (kb + 1) / p.n_kb);
+      for (int rb = rb0; rb < rb1; ++rb) {
+        const uint16_t* const a0 = a + (size_t(2 * rb) * p.steps + s0) * 2 * kTile;
+        const uint16_t* const a1 = a0 + size_t(p.steps) * 2 * kTile;
+        for (int c = 0; c < np; c += kBlock)
+          kernel(a0, a1, panel.data() + (size_t(s0) * nc16 + c / 16) * 2 * kTile, s1 - s0, a_step, b_step,
+                 block.data() + size_t(rb - rb0) * kBlock * np + c, size_t(np), kb > 0);
+      }
+    }
+  }
+  profile::Scope scope("amx.copy_out");
+  const int m1 = std::min(p.M, rb1 * kBlock);
+  for (int m = rb0 * kBlock; m < m1; ++m) {
+    const float* const src = block.data() + size_t(m - rb0 * kBlock) * np;
+    float* const dst = y + size_t(m) * ldy + n0;
+    if (bias)
+      for (int j = 0; j < nb; ++j) dst[j] = src[j] + bias[n0 + j];
+    else
+      std::memcpy(dst, src, sizeof(float) * size_t(nb));
+  }
+}
+
+}  // namespace
+
+bool amx_available() {
+  static const bool ok = detect_amx();
+  return ok;
+}
+
+uint64_t amx_calls() { return calls_run.load(std::memory_order_relaxed); }
+
+bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
+                int ldy, int ldx, AmxUnit unit) {
+  if (ldy == 0) ldy = w.N;
+  if (ldx == 0) ldx = w.K;
+  if (M <= 0 || w.N <= 0) return true;
+  KernelFn kernel = kernel_emulated;
+  if (unit == AmxUnit::Hardware) {
+#if defined(QV_HAVE_AMX)
+    if (!amx_available()) return false;
+    kernel = kernel_amx;
+#else
+    return false;
+#endif
+  }
+  Plan p;
+  p.M = M;
+  p.N = w.N;
+  p.K = w.K;
+  p.Kp = std::max(kStep, (w.K + kStep - 1) / kStep * kStep);
+  p.steps = p.Kp / kStep;
+  p.row_blocks = (M + kBlock - 1) / kBlock;
+  p.Mp = p.row_blocks * kBlock;
+  plan_jobs(p.row_blocks, w.N, pool.size(), &p);
+  const int kb_steps = env_int("QWENVL_CPU_AMX_KB", 256, kStep, 1 << 20) / kStep;
+  p.n_kb = (p.steps + kb_steps - 1) / kb_steps;
+  if (std::getenv("QWENVL_DEBUG_AMX"))
+    std::fprintf(stderr, "amx %dx%dx%d: panels of %d columns x %d row parts, %d k blocks, %s\n", M, w.N, w.K, p.np_full,
+                 p.parts, p.n_kb, unit == AmxUnit::Hardware ? "AMX" : "emulated");
+
+  // A: the calling thread's buffer (the jobs use the pointer).
+  thread_local std::vector<uint16_t> a_storage;
+  a_storage.resize(size_t(p.Mp) * p.Kp * 2);
+  uint16_t* const a = a_storage.data();
+  pool.parallel_for(size_t(p.Mp / kRowTile), 1, [&](size_t r0, size_t r1) {
+    profile::Scope scope("amx.pack_a");
+    pack_rows(isa, x, ldx, p, r0, r1, a);
+  });
+
+  pool.parallel_for(size_t(p.n_panels) * p.parts, 1, [&](size_t j0, size_t j1) {
+    thread_local std::vector<uint16_t> panel;
+    thread_local std::vector<float> block;
+#if defined(QV_HAVE_AMX)
+    if (kernel == kernel_amx) amx_begin();
+#endif
+    int have = -1;  // the panel now in `panel`
+    for (size_t job = j0; job < j1; ++job) {
+      const int t = int(job / p.parts), part = int(job % p.parts);
+      const int n0 = t * p.np_full, nb = std::min(p.np_full, w.N - n0);
+      const int rb0 = int(int64_t(p.row_blocks) * part / p.parts);
+      const int rb1 = int(int64_t(p.row_blocks) * (part + 1) / p.parts);
+      if (rb0 == rb1) continue;
+      run_job(isa, w, p, a, n0, nb, rb0, rb1, have != t, panel, block, kernel, bias, y, ldy);
+      have = t;
+    }
+#if defined(QV_HAVE_AMX)
+    if (kernel == kernel_amx) amx_end();
+#endif
+  });
+  calls_run.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+}  // namespace qwenvl::cpu
