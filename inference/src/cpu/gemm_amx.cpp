@@ -287,15 +287,15 @@ struct Plan {
 };
 
 // The panel width and row parts: the fewest rounds of the threads times a job's cost, which is
-// its packing (each weight widened, split and interleaved: about QWENVL_CPU_AMX_PACK_ROWS = 100
-// rows' worth of its products; packing took 0.5 ns a weight on the build machine's EPYC, and a
-// core's share of AMX's peak does a weight's three products for 100 rows in about that time,
-// so a guess until measured) plus its products, those of panels
+// its packing (each weight widened, split and interleaved: QWENVL_CPU_AMX_PACK_ROWS rows' worth
+// of its products, default 0: on the 16-core Xeon, counting packing as 100 rows gave 112.1 ms
+// over the sweep's five shapes and not counting it 91.3 ms, faster at every shape; fp32 tiles
+// 132.8 ms; docs/benchmarks.md, issue 13) plus its products, those of panels
 // narrower than 128 columns counted dearer (their A tiles serve fewer strips). Row parts pack
 // the same panel again; narrower panels keep the threads busy without that.
 void plan_jobs(int row_blocks, int N, int threads, Plan* p) {
   const int fixed = gemm_fixed_tile_columns();
-  const double pack_rows = env_int("QWENVL_CPU_AMX_PACK_ROWS", 100, 0, 1 << 20);
+  const double pack_rows = env_int("QWENVL_CPU_AMX_PACK_ROWS", 0, 0, 1 << 20);
   double best = -1;
   for (int np : {128, 64, 32}) {
     if (fixed) np = gemm_tile_columns(GemmSplit::Amx, 0);
