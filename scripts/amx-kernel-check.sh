@@ -66,8 +66,17 @@ CLI=$BUILD/inference/qwenvl-cli
 # elsewhere, 0 when bit for bit). amx by default plans its panels (128, 64 or 32 columns) and
 # row parts itself (QWENVL_DEBUG_AMX=1 prints the plans), k blocks of 256; the others fix the
 # panel width (--gemm-sweep W), the k block, or count the panel packing free (more row parts).
+# amx-k*/amx-o*: the other microkernels and loop orders (QWENVL_CPU_AMX_KERNEL, _ORDER, gemm.h;
+# the same bits as kernel 0 in order 0, which tst_cpu_kernels checks; here each one's
+# "emulation diff" must be 0), about 4 s each.
 SWEEPS=(
   "amx|QWENVL_CPU_PROFILE=1 QWENVL_DEBUG_AMX=1|--splits tiles,amx --gemm-sweep 0"
+  "amx-k1|QWENVL_CPU_AMX_KERNEL=1|--splits amx --gemm-sweep 0"
+  "amx-k2|QWENVL_CPU_AMX_KERNEL=2|--splits amx --gemm-sweep 0"
+  "amx-o1|QWENVL_CPU_AMX_ORDER=1|--splits amx --gemm-sweep 0"
+  "amx-o2|QWENVL_CPU_AMX_ORDER=2|--splits amx --gemm-sweep 0"
+  "amx-k1o2|QWENVL_CPU_AMX_KERNEL=1 QWENVL_CPU_AMX_ORDER=2|--splits amx --gemm-sweep 0"
+  "amx-k2o1|QWENVL_CPU_AMX_KERNEL=2 QWENVL_CPU_AMX_ORDER=1|--splits amx --gemm-sweep 0"
   "amx-nt|QWENVL_CPU_AMX_KB=256|--splits amx --gemm-sweep 128,64"
   "amx-kb1024|QWENVL_CPU_AMX_KB=1024|--splits amx --gemm-sweep 0"
   "amx-pack0|QWENVL_CPU_AMX_PACK_ROWS=0|--splits amx --gemm-sweep 0"
@@ -101,16 +110,20 @@ for entry in sweeps:
         data = json.load(open(path))
     except ValueError:
         continue
-    # the amx variant: its environment (the k block, the packing's weight), "-" for the defaults
-    amx_env = " ".join(v for v in env.split() if v.startswith(("QWENVL_CPU_AMX_KB=", "QWENVL_CPU_AMX_PACK_ROWS=")))
+    # the amx variant: its environment (the k block, the packing's weight, the microkernel, the
+    # loop order), "-" for the defaults
+    amx_env = " ".join(v for v in env.split() if v.startswith(("QWENVL_CPU_AMX_KB=", "QWENVL_CPU_AMX_PACK_ROWS=",
+                                                                "QWENVL_CPU_AMX_KERNEL=", "QWENVL_CPU_AMX_ORDER=")))
     for r in data:
         # width 0: each split's own choice (the tiles' depends on K; amx plans its own)
         key = (r["split"], 0 if r["default_width"] else r["width"], (amx_env or "-") if r["split"] == "amx" else "-")
-        ms, err = rows.get(key, (0.0, 0.0))
-        rows[key] = (ms + 2e3 * r["M"] * r["N"] * r["K"] / (r["gflops"] * 1e9), max(err, r["max_err"]))
-for (split, width, amx_env), (ms, err) in sorted(rows.items(), key=lambda kv: kv[1][0]):
-    print(f"  {split:6s} width {width or 'own':>4} {ms:8.1f} ms over the five shapes, max_err {err:.2g}  {amx_env}",
-          file=sys.stderr)
+        ms, err, emu = rows.get(key, (0.0, 0.0, -1.0))
+        rows[key] = (ms + 2e3 * r["M"] * r["N"] * r["K"] / (r["gflops"] * 1e9), max(err, r["max_err"]),
+                     max(emu, r.get("emulation_max_diff", -1.0)))
+for (split, width, amx_env), (ms, err, emu) in sorted(rows.items(), key=lambda kv: kv[1][0]):
+    emu_note = f", emulation diff {emu:.2g}" if emu >= 0 else ""
+    print(f"  {split:6s} width {width or 'own':>4} {ms:8.1f} ms over the five shapes, max_err {err:.2g}{emu_note}"
+          f"  {amx_env}", file=sys.stderr)
     if split == "amx" and best is None:
         best = " ".join(x for x in [amx_env if amx_env != "-" else "", f"QWENVL_CPU_GEMM_NT={width}" if width else ""] if x)
 print(best or "")

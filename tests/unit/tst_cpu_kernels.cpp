@@ -376,7 +376,10 @@ class TestCpuKernels : public QObject {
 
   // The Amx split's packing, blocking and arithmetic on the emulated tile unit (any machine):
   // within fp32 summation error of double precision, and bit for bit the same result for every
-  // ISA of the packing, thread count, panel width and k block (the per-element order is fixed).
+  // ISA of the packing, thread count, panel width, k block, microkernel and loop order
+  // (QWENVL_CPU_AMX_KERNEL, QWENVL_CPU_AMX_ORDER: the per-element order is fixed) as the first
+  // run's, kernel 0 in order 0. The emulation runs each microkernel's own sequence of tile
+  // loads and products, so a kernel that reloads a tile before its last reader fails here.
   void amxEmulatedGemmMatchesDouble_data() { amx_rows(); }
   void amxEmulatedGemmMatchesDouble() {
     QFETCH(QString, kind);
@@ -389,7 +392,7 @@ class TestCpuKernels : public QObject {
     struct Run {
       Isa isa;
       int threads, nt;
-      const char *kb, *pack_rows;
+      const char *kb, *pack_rows, *kernel = "", *order = "";
     };
     std::vector<Run> runs;
     for (Isa isa : isas()) runs.push_back({isa, 1, 0, "", ""});
@@ -397,15 +400,29 @@ class TestCpuKernels : public QObject {
     runs.push_back({default_isa(), 3, 48, "96", ""});  // panels of 64 columns, k blocks of 3 steps
     runs.push_back({default_isa(), 1, 48, "96", ""});
     runs.push_back({default_isa(), 3, 128, "", "0"});  // packing counted free: row parts where M allows
+    // The other microkernels and loop orders, with the default and with short k blocks.
+    runs.push_back({default_isa(), 3, 0, "", "", "1", ""});
+    runs.push_back({default_isa(), 3, 0, "", "", "2", ""});
+    runs.push_back({default_isa(), 3, 48, "96", "", "2", "1"});
+    runs.push_back({default_isa(), 3, 0, "", "", "0", "1"});
+    runs.push_back({default_isa(), 3, 0, "", "", "1", "2"});
+    runs.push_back({default_isa(), 3, 128, "64", "0", "2", "2"});
     for (const Run& r : runs) {
       set_gemm_tile_columns(r.nt);
       qputenv("QWENVL_CPU_AMX_KB", r.kb);
       qputenv("QWENVL_CPU_AMX_PACK_ROWS", r.pack_rows);
+      qputenv("QWENVL_CPU_AMX_KERNEL", r.kernel);
+      qputenv("QWENVL_CPU_AMX_ORDER", r.order);
       ThreadPool pool(r.threads);
       std::fill(y.begin(), y.end(), std::numeric_limits<float>::quiet_NaN());
       QVERIFY(amx_linear(pool, r.isa, c.x.data(), M, c.fw, c.bias.data(), y.data(), ldy, 0, AmxUnit::Emulated));
-      const QString where =
-          QString("%1 threads=%2 nt=%3 kb=%4").arg(isa_name(r.isa)).arg(r.threads).arg(r.nt).arg(r.kb);
+      const QString where = QString("%1 threads=%2 nt=%3 kb=%4 kernel=%5 order=%6")
+                                .arg(isa_name(r.isa))
+                                .arg(r.threads)
+                                .arg(r.nt)
+                                .arg(r.kb)
+                                .arg(r.kernel)
+                                .arg(r.order);
       QString why;
       QVERIFY2(c.check(y, ldy, where, &why), qPrintable(why));
       for (int m = 0; m < M; ++m)  // the padding between rows untouched
@@ -419,10 +436,14 @@ class TestCpuKernels : public QObject {
     set_gemm_tile_columns(0);
     qunsetenv("QWENVL_CPU_AMX_KB");
     qunsetenv("QWENVL_CPU_AMX_PACK_ROWS");
+    qunsetenv("QWENVL_CPU_AMX_KERNEL");
+    qunsetenv("QWENVL_CPU_AMX_ORDER");
   }
 
   // The same on the CPU's own tile unit through fast_linear (QWENVL_CPU_GEMM=amx), where this
-  // machine has AMX; its difference from the emulation is printed.
+  // machine has AMX; its difference from the emulation is printed. Then every microkernel and
+  // loop order on the tile unit: bit for bit kernel 0's result in order 0, and bit for bit its
+  // own emulation.
   void amxHardwareGemmMatchesDouble_data() { amx_rows(); }
   void amxHardwareGemmMatchesDouble() {
     if (!amx_available()) QSKIP("this CPU (or the OS) has no AMX: the emulation test covers the Amx split's code");
@@ -456,6 +477,35 @@ class TestCpuKernels : public QObject {
       }
     }
     set_gemm_split(before);
+    std::vector<float> first(y.size()), variant(y.size()), variant_emu(y.size());
+    struct Variant {
+      const char *kernel, *order, *kb;
+    };
+    const Variant variants[] = {{"0", "0", ""},   {"1", "0", ""},   {"2", "0", ""}, {"0", "1", ""},
+                                {"1", "1", "96"}, {"2", "1", "96"}, {"1", "2", ""}, {"2", "2", "64"}};
+    ThreadPool pool(3);
+    for (const Variant& v : variants) {
+      const bool is_first = &v == &variants[0];
+      qputenv("QWENVL_CPU_AMX_KERNEL", v.kernel);
+      qputenv("QWENVL_CPU_AMX_ORDER", v.order);
+      qputenv("QWENVL_CPU_AMX_KB", v.kb);
+      const QString where = QString("kernel=%1 order=%2 kb=%3").arg(v.kernel).arg(v.order).arg(v.kb);
+      std::vector<float>& out = is_first ? first : variant;
+      QVERIFY(amx_linear(pool, default_isa(), c.x.data(), M, c.fw, c.bias.data(), out.data(), N, 0, AmxUnit::Hardware));
+      QVERIFY(amx_linear(pool, default_isa(), c.x.data(), M, c.fw, c.bias.data(), variant_emu.data(), N, 0,
+                         AmxUnit::Emulated));
+      double worst = 0;
+      for (size_t i = 0; i < out.size(); ++i) worst = std::max(worst, double(std::fabs(out[i] - variant_emu[i])));
+      qInfo("%s: max |hardware - its emulation| = %.3g", qPrintable(where), worst);
+      QString why;
+      QVERIFY2(c.check(out, N, where, &why), qPrintable(why));
+      if (!is_first)
+        QVERIFY2(std::memcmp(first.data(), out.data(), sizeof(float) * out.size()) == 0,
+                 qPrintable("the tile unit's result differs from kernel 0's in order 0: " + where));
+    }
+    qunsetenv("QWENVL_CPU_AMX_KERNEL");
+    qunsetenv("QWENVL_CPU_AMX_ORDER");
+    qunsetenv("QWENVL_CPU_AMX_KB");
   }
 
   void tiledGemmMatchesDouble_data() {

@@ -96,6 +96,15 @@ int gemm_sweep(ThreadPool& pool, const std::string& widths, const std::string& s
   const cpu::Isa isa = cpu::default_isa();
   const cpu::GemmSplit split = cpu::gemm_split();
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  // amx's microkernel and loop order (gemm.h; the emulation runs the same ones).
+  const auto env_or = [](const char* name) {
+    const char* v = std::getenv(name);
+    return std::string(v && *v ? v : "0");
+  };
+  const std::string amx_kernel = env_or("QWENVL_CPU_AMX_KERNEL"), amx_order = env_or("QWENVL_CPU_AMX_ORDER");
+  if (amx)
+    std::fprintf(stderr, "amx: kernel %s, order %s (QWENVL_CPU_AMX_KERNEL, QWENVL_CPU_AMX_ORDER)\n", amx_kernel.c_str(),
+                 amx_order.c_str());
   std::fprintf(stderr, "%-16s %-7s %5s %10s %9s %9s %9s\n", "shape", "split", "width", "GFLOP/s", "ms", "max_err",
                "rel_l2");
   std::mt19937 rng(5);
@@ -165,6 +174,10 @@ int gemm_sweep(ThreadPool& pool, const std::string& widths, const std::string& s
                        {"max_err", max_err},
                        {"rel_l2", rel_l2}});
         if (emu_diff >= 0) out.back()["emulation_max_diff"] = emu_diff;
+        if (s == cpu::GemmSplit::Amx) {
+          out.back()["amx_kernel"] = amx_kernel;
+          out.back()["amx_order"] = amx_order;
+        }
       }
     }
   }

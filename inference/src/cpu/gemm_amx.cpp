@@ -25,6 +25,15 @@
 // 8 KiB of tiles for 12 TDPBF16PS: with k blocks of 256, a row block's A tiles (32 KiB) stay in
 // L1 across the strips and only the B tiles come from L2 (the panel's k block, 128 KiB).
 //
+// Alternatives, to be measured (QWENVL_CPU_AMX_KERNEL, QWENVL_CPU_AMX_ORDER; issue 13): kernel 0
+// reloads tmm6/7 and tmm4/5 right after the products reading them were issued; kernel 1 spreads
+// the loads between the products; kernel 2 works on one 16-column half at a time with two C
+// tiles, the six operands of a step in their own tiles, each loaded for the next step as soon as
+// its last reader was issued. Order 1 runs a k block's 32-column strips outer, the row blocks
+// inner (the strip's B tiles stay in L1, the A tiles come from L2); order 2 makes the k blocks
+// as long as the panel's k block fits 1 MiB of L2, so C leaves the tiles seldom. All keep each C
+// tile's sequence of products, hence the same bits.
+//
 // The same packing and blocking run on a portable emulation of the tile unit (EmuUnit: the
 // SDM's TDPBF16PS pseudo-code, round to nearest even, denormal inputs read as zero, denormal
 // results flushed), which the tests use on machines without AMX; `qwenvl-bench cpu
@@ -97,6 +106,77 @@ std::atomic<uint64_t> calls_run{0};
     DP(3, 5, 7);                                                              \
   }
 
+// Kernel 1: the same 12 products per step, the loads spread between them: a step starts after
+// three loads, not four (hi(x) of rows 0..15 and both lo(w)), hi(x) of rows 16..31 loads under
+// the first two products, each hi(w) right before its first reader and one product after its
+// tile's last reader (kernel 0 loads both hi(w) back to back, zero and one product after), each
+// lo(x) two products after its tile's last reader. Every C tile still receives hi.lo, hi.hi,
+// lo.hi of each step in that order: bit for bit kernel 0's result.
+#define QV_AMX_STEPS1(LOAD, DP)                                               \
+  for (int s = 0; s < steps; ++s, a0 += a_step, a1 += a_step, b0 += b_step) { \
+    LOAD(4, a0, 64);                                                          \
+    LOAD(6, b0 + kTile, 64);                                                  \
+    LOAD(7, b0 + 3 * kTile, 64);                                              \
+    DP(0, 4, 6);                                                              \
+    DP(1, 4, 7);                                                              \
+    LOAD(5, a1, 64);                                                          \
+    DP(2, 5, 6);                                                              \
+    DP(3, 5, 7);                                                              \
+    LOAD(6, b0, 64);                                                          \
+    DP(0, 4, 6);                                                              \
+    LOAD(7, b0 + 2 * kTile, 64);                                              \
+    DP(1, 4, 7);                                                              \
+    DP(2, 5, 6);                                                              \
+    DP(3, 5, 7);                                                              \
+    LOAD(4, a0 + kTile, 64);                                                  \
+    DP(0, 4, 6);                                                              \
+    DP(1, 4, 7);                                                              \
+    LOAD(5, a1 + kTile, 64);                                                  \
+    DP(2, 5, 6);                                                              \
+    DP(3, 5, 7);                                                              \
+  }
+
+// Kernel 2: one 16-column half of the block at a time with two C tiles (tmm0: rows 0..15,
+// tmm1: rows 16..31) and all six operands of a step in their own tiles (tmm2/3 hi(x), tmm4/5
+// lo(x), tmm6 lo(w), tmm7 hi(w)), software-pipelined: each tile is loaded with the next step's
+// operand as soon as the step's last product reading it was issued, three to five products
+// before the next step reads it. Per C tile: hi.lo, hi.hi, lo.hi per step, as kernel 0. `b`
+// points at the half's B tiles (hi, then lo).
+#define QV_AMX_STEPS2(LOAD, DP)        \
+  if (steps > 0) {                     \
+    LOAD(2, a0, 64);                   \
+    LOAD(3, a1, 64);                   \
+    LOAD(6, b + kTile, 64);            \
+    LOAD(7, b, 64);                    \
+    LOAD(4, a0 + kTile, 64);           \
+    LOAD(5, a1 + kTile, 64);           \
+  }                                    \
+  for (int s = 0; s < steps; ++s) {    \
+    const bool more = s + 1 < steps;   \
+    if (more) {                        \
+      a0 += a_step;                    \
+      a1 += a_step;                    \
+      b += b_step;                     \
+    }                                  \
+    DP(0, 2, 6);                       \
+    DP(1, 3, 6);                       \
+    if (more) LOAD(6, b + kTile, 64);  \
+    DP(0, 2, 7);                       \
+    if (more) LOAD(2, a0, 64);         \
+    DP(1, 3, 7);                       \
+    if (more) LOAD(3, a1, 64);         \
+    DP(0, 4, 7);                       \
+    if (more) LOAD(4, a0 + kTile, 64); \
+    DP(1, 5, 7);                       \
+    if (more) {                        \
+      LOAD(5, a1 + kTile, 64);         \
+      LOAD(7, b, 64);                  \
+    }                                  \
+  }
+
+constexpr int kKernels = 3;  // QWENVL_CPU_AMX_KERNEL: 0 (default), 1, 2
+constexpr int kOrders = 3;   // QWENVL_CPU_AMX_ORDER: 0 (default), 1, 2
+
 // One microkernel call: C (32 x 32 fp32 at c, rows ldc floats apart) = C (or 0 when !load_c)
 // + the three products over `steps` steps.
 using KernelFn = void (*)(const uint16_t* a0, const uint16_t* a1, const uint16_t* b0, int steps, size_t a_step,
@@ -152,19 +232,42 @@ struct EmuUnit {
   }
 };
 
+#define QV_EMU_LOAD(i, p, stride) u.load(i, p, stride)
+#define QV_EMU_DP(ci, ai, bi) u.dp(ci, ai, bi)
+// Kernels 0 and 1 on the emulated unit, operation for operation.
+template <int Kernel>
 void kernel_emulated(const uint16_t* a0, const uint16_t* a1, const uint16_t* b0, int steps, size_t a_step,
                      size_t b_step, float* c, size_t ldc, bool load_c) {
   thread_local EmuUnit u;
   const size_t ld = ldc * sizeof(float);
   float* const ct[4] = {c, c + 16, c + 16 * ldc, c + 16 * ldc + 16};
   for (int i = 0; i < 4; ++i) load_c ? u.load(i, ct[i], ld) : u.zero(i);
-#define QV_EMU_LOAD(i, p, stride) u.load(i, p, stride)
-#define QV_EMU_DP(ci, ai, bi) u.dp(ci, ai, bi)
-  QV_AMX_STEPS(QV_EMU_LOAD, QV_EMU_DP)
-#undef QV_EMU_LOAD
-#undef QV_EMU_DP
+  if constexpr (Kernel == 0) {
+    QV_AMX_STEPS(QV_EMU_LOAD, QV_EMU_DP)
+  } else {
+    QV_AMX_STEPS1(QV_EMU_LOAD, QV_EMU_DP)
+  }
   for (int i = 0; i < 4; ++i) u.store(i, ct[i], ld);
 }
+
+// Kernel 2 on the emulated unit: the two 16-column halves in turn.
+template <>
+void kernel_emulated<2>(const uint16_t* a0_block, const uint16_t* a1_block, const uint16_t* b0, int steps,
+                        size_t a_step, size_t b_step, float* c, size_t ldc, bool load_c) {
+  thread_local EmuUnit u;
+  const size_t ld = ldc * sizeof(float);
+  for (int h = 0; h < 2; ++h) {
+    float* const ct[2] = {c + 16 * h, c + 16 * ldc + 16 * h};
+    for (int i = 0; i < 2; ++i) load_c ? u.load(i, ct[i], ld) : u.zero(i);
+    const uint16_t *a0 = a0_block, *a1 = a1_block, *b = b0 + size_t(h) * 2 * kTile;
+    QV_AMX_STEPS2(QV_EMU_LOAD, QV_EMU_DP)
+    for (int i = 0; i < 2; ++i) u.store(i, ct[i], ld);
+  }
+}
+#undef QV_EMU_LOAD
+#undef QV_EMU_DP
+
+constexpr KernelFn kEmulated[kKernels] = {kernel_emulated<0>, kernel_emulated<1>, kernel_emulated<2>};
 
 #if defined(QV_HAVE_AMX)
 // The tile configuration: palette 1, tiles 0..7 of 16 rows x 64 bytes.
@@ -186,6 +289,9 @@ QV_AMX void amx_begin() {
 
 QV_AMX void amx_end() { _tile_release(); }
 
+#define QV_HW_LOAD(i, p, stride) _tile_loadd(i, p, stride)
+#define QV_HW_DP(ci, ai, bi) _tile_dpbf16ps(ci, ai, bi)
+template <int Kernel>
 QV_AMX void kernel_amx(const uint16_t* a0, const uint16_t* a1, const uint16_t* b0, int steps, size_t a_step,
                        size_t b_step, float* c, size_t ldc, bool load_c) {
   const size_t ld = ldc * sizeof(float);
@@ -200,16 +306,41 @@ QV_AMX void kernel_amx(const uint16_t* a0, const uint16_t* a1, const uint16_t* b
     _tile_zero(2);
     _tile_zero(3);
   }
-#define QV_HW_LOAD(i, p, stride) _tile_loadd(i, p, stride)
-#define QV_HW_DP(ci, ai, bi) _tile_dpbf16ps(ci, ai, bi)
-  QV_AMX_STEPS(QV_HW_LOAD, QV_HW_DP)
-#undef QV_HW_LOAD
-#undef QV_HW_DP
+  if constexpr (Kernel == 0) {
+    QV_AMX_STEPS(QV_HW_LOAD, QV_HW_DP)
+  } else {
+    QV_AMX_STEPS1(QV_HW_LOAD, QV_HW_DP)
+  }
   _tile_stored(0, c, ld);
   _tile_stored(1, c + 16, ld);
   _tile_stored(2, c + 16 * ldc, ld);
   _tile_stored(3, c + 16 * ldc + 16, ld);
 }
+
+template <>
+QV_AMX void kernel_amx<2>(const uint16_t* a0_block, const uint16_t* a1_block, const uint16_t* b0, int steps,
+                          size_t a_step, size_t b_step, float* c, size_t ldc, bool load_c) {
+  const size_t ld = ldc * sizeof(float);
+  for (int h = 0; h < 2; ++h) {
+    float* const c0 = c + 16 * h;
+    float* const c1 = c + 16 * ldc + 16 * h;
+    if (load_c) {
+      _tile_loadd(0, c0, ld);
+      _tile_loadd(1, c1, ld);
+    } else {
+      _tile_zero(0);
+      _tile_zero(1);
+    }
+    const uint16_t *a0 = a0_block, *a1 = a1_block, *b = b0 + size_t(h) * 2 * kTile;
+    QV_AMX_STEPS2(QV_HW_LOAD, QV_HW_DP)
+    _tile_stored(0, c0, ld);
+    _tile_stored(1, c1, ld);
+  }
+}
+#undef QV_HW_LOAD
+#undef QV_HW_DP
+
+constexpr KernelFn kHardware[kKernels] = {kernel_amx<0>, kernel_amx<1>, kernel_amx<2>};
 
 // xgetbv(0) without the xsave target.
 uint64_t xcr0() {
@@ -220,6 +351,8 @@ uint64_t xcr0() {
 #endif
 
 #undef QV_AMX_STEPS
+#undef QV_AMX_STEPS1
+#undef QV_AMX_STEPS2
 
 bool detect_amx() {
 #if defined(QV_HAVE_AMX)
@@ -284,6 +417,8 @@ void widen_block(Isa isa, const FastWeight& w, int n, int cnt, int Kp, float* ou
 
 struct Plan {
   int M, N, K, Kp, steps, Mp, np_full, n_panels, parts, row_blocks, n_kb;
+  int order;      // QWENVL_CPU_AMX_ORDER (run_job)
+  bool hardware;  // the tile unit, not its emulation
 };
 
 // The panel width and row parts: the fewest rounds of the threads times a job's cost, which is
@@ -385,16 +520,22 @@ void run_job(Isa isa, const FastWeight& w, const Plan& p, const uint16_t* a, int
   const int rows = (rb1 - rb0) * kBlock;
   block.resize(size_t(rows) * np);
   {
-    profile::Scope scope(kernel == kernel_emulated ? "amx.emulated" : "amx.kernel");
+    profile::Scope scope(p.hardware ? "amx.kernel" : "amx.emulated");
     const size_t a_step = size_t(2) * kTile, b_step = size_t(nc16) * 2 * kTile;
     for (int kb = 0; kb < p.n_kb; ++kb) {
       const int s0 = int(int64_t(p.steps) * kb / p.n_kb), s1 = int(int64_t(p.steps) * (kb + 1) / p.n_kb);
-      for (int rb = rb0; rb < rb1; ++rb) {
+      const auto call = [&](int rb, int c) {
         const uint16_t* const a0 = a + (size_t(2 * rb) * p.steps + s0) * 2 * kTile;
         const uint16_t* const a1 = a0 + size_t(p.steps) * 2 * kTile;
+        kernel(a0, a1, panel.data() + (size_t(s0) * nc16 + c / 16) * 2 * kTile, s1 - s0, a_step, b_step,
+               block.data() + size_t(rb - rb0) * kBlock * np + c, size_t(np), kb > 0);
+      };
+      if (p.order == 1) {  // a 32-column strip's k block (32 KiB at 256 k) stays in L1 over the row blocks
         for (int c = 0; c < np; c += kBlock)
-          kernel(a0, a1, panel.data() + (size_t(s0) * nc16 + c / 16) * 2 * kTile, s1 - s0, a_step, b_step,
-                 block.data() + size_t(rb - rb0) * kBlock * np + c, size_t(np), kb > 0);
+          for (int rb = rb0; rb < rb1; ++rb) call(rb, c);
+      } else {  // a row block's A tiles stay in L1 over the panel's strips
+        for (int rb = rb0; rb < rb1; ++rb)
+          for (int c = 0; c < np; c += kBlock) call(rb, c);
       }
     }
   }
@@ -424,11 +565,13 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
   if (ldy == 0) ldy = w.N;
   if (ldx == 0) ldx = w.K;
   if (M <= 0 || w.N <= 0) return true;
-  KernelFn kernel = kernel_emulated;
+  // The microkernel and the loop order (gemm.h): every choice gives the same bits.
+  const int kernel_id = env_int("QWENVL_CPU_AMX_KERNEL", 0, 0, kKernels - 1);
+  KernelFn kernel = kEmulated[kernel_id];
   if (unit == AmxUnit::Hardware) {
 #if defined(QV_HAVE_AMX)
     if (!amx_available()) return false;
-    kernel = kernel_amx;
+    kernel = kHardware[kernel_id];
 #else
     return false;
 #endif
@@ -442,11 +585,18 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
   p.row_blocks = (M + kBlock - 1) / kBlock;
   p.Mp = p.row_blocks * kBlock;
   plan_jobs(p.row_blocks, w.N, pool.size(), &p);
-  const int kb_steps = env_int("QWENVL_CPU_AMX_KB", 256, kStep, 1 << 20) / kStep;
+  p.order = env_int("QWENVL_CPU_AMX_ORDER", 0, 0, kOrders - 1);
+  p.hardware = unit == AmxUnit::Hardware;
+  // Order 2: k blocks as long as the panel's k block stays within 1 MiB of L2 (hi and lo, 4
+  // bytes per k and column: 2048 k at 128 columns, the whole K of most layers), so that C stays
+  // in the tiles over that many steps; QWENVL_CPU_AMX_KB, where set, still decides.
+  const int kb_default = p.order == 2 ? std::max(kStep, (1 << 20) / (4 * p.np_full) / kStep * kStep) : 256;
+  const int kb_steps = env_int("QWENVL_CPU_AMX_KB", kb_default, kStep, 1 << 20) / kStep;
   p.n_kb = (p.steps + kb_steps - 1) / kb_steps;
   if (std::getenv("QWENVL_DEBUG_AMX"))
-    std::fprintf(stderr, "amx %dx%dx%d: panels of %d columns x %d row parts, %d k blocks, %s\n", M, w.N, w.K, p.np_full,
-                 p.parts, p.n_kb, unit == AmxUnit::Hardware ? "AMX" : "emulated");
+    std::fprintf(stderr, "amx %dx%dx%d: panels of %d columns x %d row parts, %d k blocks, kernel %d, order %d, %s\n", M,
+                 w.N, w.K, p.np_full, p.parts, p.n_kb, kernel_id, p.order,
+                 unit == AmxUnit::Hardware ? "AMX" : "emulated");
 
   // A: the calling thread's buffer (the jobs use the pointer).
   thread_local std::vector<uint16_t> a_storage;
@@ -461,7 +611,7 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
     thread_local std::vector<uint16_t> panel;
     thread_local std::vector<float> block;
 #if defined(QV_HAVE_AMX)
-    if (kernel == kernel_amx) amx_begin();
+    if (p.hardware) amx_begin();
 #endif
     int have = -1;  // the panel now in `panel`
     for (size_t job = j0; job < j1; ++job) {
@@ -474,7 +624,7 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
       have = t;
     }
 #if defined(QV_HAVE_AMX)
-    if (kernel == kernel_amx) amx_end();
+    if (p.hardware) amx_end();
 #endif
   });
   calls_run.fetch_add(1, std::memory_order_relaxed);
