@@ -3,7 +3,8 @@
 # QWENVL_CPU_GEMM=amx) on the GPU machine's Xeon, in one run of under 4 minutes: builds
 # qwenvl-bench and qwenvl-cli without Qt or CUDA (writing the full checkpoint beside the build),
 # prints the CPU's topology, times the ViT's and the prompt's GEMM shapes with the fp32 tiles and
-# with amx at a few panel widths and k blocks (`qwenvl-bench cpu --gemm-sweep`, each result's
+# with amx at a few panel widths, k blocks, microkernels and loop orders (QWENVL_CPU_AMX_KERNEL,
+# QWENVL_CPU_AMX_ORDER: six more sweeps of about 4 s; `qwenvl-bench cpu --gemm-sweep`, each result's
 # error against the fp32 tiles beside its time), checks `qwenvl-cli conform --device cpu` with amx
 # against the public fp32 goldens (the tiny checkpoint; scripts/conform_compare.py, the checks of
 # tst_conform_cpu), then runs the model benchmark of the full checkpoint with the fastest amx
