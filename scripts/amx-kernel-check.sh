@@ -4,7 +4,7 @@
 # qwenvl-bench and qwenvl-cli without Qt or CUDA (writing the full checkpoint beside the build),
 # prints the CPU's topology, times the ViT's and the prompt's GEMM shapes with the fp32 tiles and
 # with amx at a few panel widths, k blocks, microkernels and loop orders (QWENVL_CPU_AMX_KERNEL,
-# QWENVL_CPU_AMX_ORDER: seven more sweeps of about 4 s; `qwenvl-bench cpu --gemm-sweep`, each result's
+# QWENVL_CPU_AMX_ORDER: nine more sweeps of about 4 s; `qwenvl-bench cpu --gemm-sweep`, each result's
 # error against the fp32 tiles beside its time), checks `qwenvl-cli conform --device cpu` with amx
 # against the public fp32 goldens (the tiny checkpoint; scripts/conform_compare.py, the checks of
 # tst_conform_cpu), then runs the model benchmark of the full checkpoint with the fastest amx
@@ -79,6 +79,8 @@ SWEEPS=(
   "amx-o2|QWENVL_CPU_AMX_ORDER=2|--splits amx --gemm-sweep 0"
   "amx-k1o2|QWENVL_CPU_AMX_KERNEL=1 QWENVL_CPU_AMX_ORDER=2|--splits amx --gemm-sweep 0"
   "amx-k2o1|QWENVL_CPU_AMX_KERNEL=2 QWENVL_CPU_AMX_ORDER=1|--splits amx --gemm-sweep 0"
+  "amx-k3|QWENVL_CPU_AMX_KERNEL=3|--splits amx --gemm-sweep 0"
+  "amx-k3o1|QWENVL_CPU_AMX_KERNEL=3 QWENVL_CPU_AMX_ORDER=1|--splits amx --gemm-sweep 0"
   "amx-o1kb128|QWENVL_CPU_AMX_ORDER=1 QWENVL_CPU_AMX_KB=128|--splits amx --gemm-sweep 0"
   "amx-nt|QWENVL_CPU_AMX_KB=256|--splits amx --gemm-sweep 128,64"
   "amx-kb1024|QWENVL_CPU_AMX_KB=1024|--splits amx --gemm-sweep 0"

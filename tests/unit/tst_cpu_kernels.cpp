@@ -406,6 +406,7 @@ class TestCpuKernels : public QObject {
     runs.push_back({default_isa(), 3, 48, "96", "", "2", "1"});
     runs.push_back({default_isa(), 3, 0, "", "", "0", "1"});
     runs.push_back({default_isa(), 3, 0, "", "", "1", "2"});
+    runs.push_back({default_isa(), 3, 0, "", "", "3", "1"});
     runs.push_back({default_isa(), 3, 128, "64", "0", "2", "2"});
     for (const Run& r : runs) {
       set_gemm_tile_columns(r.nt);
@@ -481,8 +482,9 @@ class TestCpuKernels : public QObject {
     struct Variant {
       const char *kernel, *order, *kb;
     };
-    const Variant variants[] = {{"0", "0", ""},   {"1", "0", ""},   {"2", "0", ""}, {"0", "1", ""},
-                                {"1", "1", "96"}, {"2", "1", "96"}, {"1", "2", ""}, {"2", "2", "64"}};
+    const Variant variants[] = {{"0", "0", ""}, {"1", "0", ""},   {"2", "0", ""},   {"3", "0", ""},
+                                {"0", "1", ""}, {"1", "1", "96"}, {"2", "1", "96"}, {"3", "1", "128"},
+                                {"1", "2", ""}, {"2", "2", "64"}};
     ThreadPool pool(3);
     for (const Variant& v : variants) {
       const bool is_first = &v == &variants[0];

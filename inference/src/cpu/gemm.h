@@ -111,7 +111,7 @@ bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
 // each job's packing counted (gemm_amx.cpp); k blocks of about QWENVL_CPU_AMX_KB (default
 // 256); QWENVL_DEBUG_AMX=1 prints each call's plan. QWENVL_CPU_AMX_KERNEL picks the
 // microkernel (0, the default: the first one; 1: its loads spread between the products; 2: two
-// C tiles, the operands software-pipelined) and QWENVL_CPU_AMX_ORDER the loop order (0, the
+// C tiles, the operands software-pipelined; 3: kernel 1 prefetching B) and QWENVL_CPU_AMX_ORDER the loop order (0, the
 // default: row blocks outer; 1: 32-column strips outer; 2: k blocks of up to 1 MiB of panel,
 // C kept in the tiles that long), all with the same result bit for bit (gemm_amx.cpp). amx_calls:
 // calls run so far (tests check that the split did not fall back).

@@ -29,10 +29,11 @@
 // reloads tmm6/7 and tmm4/5 right after the products reading them were issued; kernel 1 spreads
 // the loads between the products; kernel 2 works on one 16-column half at a time with two C
 // tiles, the six operands of a step in their own tiles, each loaded for the next step as soon as
-// its last reader was issued. Order 1 runs a k block's 32-column strips outer, the row blocks
-// inner (the strip's B tiles stay in L1, the A tiles come from L2); order 2 makes the k blocks
-// as long as the panel's k block fits 1 MiB of L2, so C leaves the tiles seldom. All keep each C
-// tile's sequence of products, hence the same bits.
+// its last reader was issued; kernel 3 is kernel 1 with the B tiles of two steps ahead
+// prefetched into L1 (the emulation runs kernel 1 for it). Order 1 runs a k block's 32-column strips outer, the row
+// blocks inner (the strip's B tiles stay in L1, the A tiles come from L2); order 2 makes the k blocks as long as the
+// panel's k block fits 1 MiB of L2, so C leaves the tiles seldom. All keep each C tile's sequence of products, hence
+// the same bits.
 //
 // The same packing and blocking run on a portable emulation of the tile unit (EmuUnit: the
 // SDM's TDPBF16PS pseudo-code, round to nearest even, denormal inputs read as zero, denormal
@@ -111,9 +112,11 @@ std::atomic<uint64_t> calls_run{0};
 // the first two products, each hi(w) right before its first reader and one product after its
 // tile's last reader (kernel 0 loads both hi(w) back to back, zero and one product after), each
 // lo(x) two products after its tile's last reader. Every C tile still receives hi.lo, hi.hi,
-// lo.hi of each step in that order: bit for bit kernel 0's result.
-#define QV_AMX_STEPS1(LOAD, DP)                                               \
+// lo.hi of each step in that order: bit for bit kernel 0's result. PREFETCH runs at the start
+// of each step (kernel 3: kernel 1 with the B tiles two steps ahead prefetched into L1).
+#define QV_AMX_STEPS1(LOAD, DP, PREFETCH)                                     \
   for (int s = 0; s < steps; ++s, a0 += a_step, a1 += a_step, b0 += b_step) { \
+    PREFETCH;                                                                 \
     LOAD(4, a0, 64);                                                          \
     LOAD(6, b0 + kTile, 64);                                                  \
     LOAD(7, b0 + 3 * kTile, 64);                                              \
@@ -174,7 +177,7 @@ std::atomic<uint64_t> calls_run{0};
     }                                  \
   }
 
-constexpr int kKernels = 3;  // QWENVL_CPU_AMX_KERNEL: 0 (default), 1, 2
+constexpr int kKernels = 4;  // QWENVL_CPU_AMX_KERNEL: 0 (default), 1, 2, 3
 constexpr int kOrders = 3;   // QWENVL_CPU_AMX_ORDER: 0 (default), 1, 2
 
 // One microkernel call: C (32 x 32 fp32 at c, rows ldc floats apart) = C (or 0 when !load_c)
@@ -245,7 +248,7 @@ void kernel_emulated(const uint16_t* a0, const uint16_t* a1, const uint16_t* b0,
   if constexpr (Kernel == 0) {
     QV_AMX_STEPS(QV_EMU_LOAD, QV_EMU_DP)
   } else {
-    QV_AMX_STEPS1(QV_EMU_LOAD, QV_EMU_DP)
+    QV_AMX_STEPS1(QV_EMU_LOAD, QV_EMU_DP, (void)0)  // kernels 1 and 3: a prefetch changes no result
   }
   for (int i = 0; i < 4; ++i) u.store(i, ct[i], ld);
 }
@@ -267,7 +270,8 @@ void kernel_emulated<2>(const uint16_t* a0_block, const uint16_t* a1_block, cons
 #undef QV_EMU_LOAD
 #undef QV_EMU_DP
 
-constexpr KernelFn kEmulated[kKernels] = {kernel_emulated<0>, kernel_emulated<1>, kernel_emulated<2>};
+constexpr KernelFn kEmulated[kKernels] = {kernel_emulated<0>, kernel_emulated<1>, kernel_emulated<2>,
+                                          kernel_emulated<1>};
 
 #if defined(QV_HAVE_AMX)
 // The tile configuration: palette 1, tiles 0..7 of 16 rows x 64 bytes.
@@ -291,6 +295,11 @@ QV_AMX void amx_end() { _tile_release(); }
 
 #define QV_HW_LOAD(i, p, stride) _tile_loadd(i, p, stride)
 #define QV_HW_DP(ci, ai, bi) _tile_dpbf16ps(ci, ai, bi)
+// Kernel 3: the strip's four B tiles (4 KiB, contiguous) of step s + 2 into L1.
+#define QV_HW_PREFETCH                               \
+  if (Kernel == 3 && s + 2 < steps)                  \
+    for (int line = 0; line < 4 * kTile; line += 32) \
+  _mm_prefetch(reinterpret_cast<const char*>(b0 + 2 * b_step + line), _MM_HINT_T0)
 template <int Kernel>
 QV_AMX void kernel_amx(const uint16_t* a0, const uint16_t* a1, const uint16_t* b0, int steps, size_t a_step,
                        size_t b_step, float* c, size_t ldc, bool load_c) {
@@ -309,7 +318,7 @@ QV_AMX void kernel_amx(const uint16_t* a0, const uint16_t* a1, const uint16_t* b
   if constexpr (Kernel == 0) {
     QV_AMX_STEPS(QV_HW_LOAD, QV_HW_DP)
   } else {
-    QV_AMX_STEPS1(QV_HW_LOAD, QV_HW_DP)
+    QV_AMX_STEPS1(QV_HW_LOAD, QV_HW_DP, QV_HW_PREFETCH)
   }
   _tile_stored(0, c, ld);
   _tile_stored(1, c + 16, ld);
@@ -339,8 +348,9 @@ QV_AMX void kernel_amx<2>(const uint16_t* a0_block, const uint16_t* a1_block, co
 }
 #undef QV_HW_LOAD
 #undef QV_HW_DP
+#undef QV_HW_PREFETCH
 
-constexpr KernelFn kHardware[kKernels] = {kernel_amx<0>, kernel_amx<1>, kernel_amx<2>};
+constexpr KernelFn kHardware[kKernels] = {kernel_amx<0>, kernel_amx<1>, kernel_amx<2>, kernel_amx<3>};
 
 // xgetbv(0) without the xsave target.
 uint64_t xcr0() {
