@@ -69,7 +69,8 @@ CLI=$BUILD/inference/qwenvl-cli
 # panel width (--gemm-sweep W), the k block, or count the panel packing free (more row parts).
 # amx-k*/amx-o*: the other microkernels and loop orders (QWENVL_CPU_AMX_KERNEL, _ORDER, gemm.h;
 # the same bits as kernel 0 in order 0, which tst_cpu_kernels checks; here each one's
-# "emulation diff" must be 0), about 4 s each; o1kb128: strips outer with k blocks of 128, a
+# "emulation diff" and the outputs that differ from kernel 0's on the tile unit must be 0), about
+# 4 s each; o1kb128: strips outer with k blocks of 128, a
 # strip's B (16 KiB) and a row block's A (16 KiB) both in L1.
 SWEEPS=(
   "amx|QWENVL_CPU_PROFILE=1 QWENVL_DEBUG_AMX=1|--splits tiles,amx --gemm-sweep 0"
@@ -122,11 +123,13 @@ for entry in sweeps:
     for r in data:
         # width 0: each split's own choice (the tiles' depends on K; amx plans its own)
         key = (r["split"], 0 if r["default_width"] else r["width"], (amx_env or "-") if r["split"] == "amx" else "-")
-        ms, err, emu = rows.get(key, (0.0, 0.0, -1.0))
+        ms, err, emu, k0 = rows.get(key, (0.0, 0.0, -1.0, -1))
         rows[key] = (ms + 2e3 * r["M"] * r["N"] * r["K"] / (r["gflops"] * 1e9), max(err, r["max_err"]),
-                     max(emu, r.get("emulation_max_diff", -1.0)))
-for (split, width, amx_env), (ms, err, emu) in sorted(rows.items(), key=lambda kv: kv[1][0]):
+                     max(emu, r.get("emulation_max_diff", -1.0)), max(k0, 0) + r["kernel0_differing"]
+                     if "kernel0_differing" in r else k0)
+for (split, width, amx_env), (ms, err, emu, k0) in sorted(rows.items(), key=lambda kv: kv[1][0]):
     emu_note = f", emulation diff {emu:.2g}" if emu >= 0 else ""
+    emu_note += f", {k0} outputs differ from kernel 0" if k0 >= 0 else ""
     print(f"  {split:6s} width {width or 'own':>4} {ms:8.1f} ms over the five shapes, max_err {err:.2g}{emu_note}"
           f"  {amx_env}", file=sys.stderr)
     if split == "amx" and best is None:

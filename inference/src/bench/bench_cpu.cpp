@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
@@ -156,11 +157,27 @@ int gemm_sweep(ThreadPool& pool, const std::string& widths, const std::string& s
           for (size_t i = 0; i < emu.size(); ++i) emu_diff = std::max(emu_diff, double(std::fabs(emu[i] - y[i])));
           emu_diff = ref_max > 0 ? emu_diff / ref_max : emu_diff;
         }
+        // Another microkernel or loop order on the tile unit: kernel 0 in order 0 on the same
+        // unit, the number of outputs that differ (0: the same bits, as they must be).
+        int64_t kernel0_diff = -1;
+        if (s == cpu::GemmSplit::Amx && cpu::amx_available() && (amx_kernel != "0" || amx_order != "0")) {
+          std::vector<float> y0(y.size());
+          setenv("QWENVL_CPU_AMX_KERNEL", "0", 1);
+          setenv("QWENVL_CPU_AMX_ORDER", "0", 1);
+          cpu::amx_linear(pool, isa, x.data(), sh.M, fw, nullptr, y0.data(), 0, 0, cpu::AmxUnit::Hardware);
+          setenv("QWENVL_CPU_AMX_KERNEL", amx_kernel.c_str(), 1);
+          setenv("QWENVL_CPU_AMX_ORDER", amx_order.c_str(), 1);
+          kernel0_diff = 0;
+          for (size_t i = 0; i < y.size(); ++i) kernel0_diff += std::memcmp(&y[i], &y0[i], sizeof(float)) != 0;
+        }
         const double max_err = ref_max > 0 ? max_diff / ref_max : max_diff;
         const double rel_l2 = ref_sq > 0 ? std::sqrt(diff_sq / ref_sq) : std::sqrt(diff_sq);
         const double gflops = 2.0 * sh.M * sh.N * sh.K / sec / 1e9;
         char emu_note[64] = "";
         if (emu_diff >= 0) std::snprintf(emu_note, sizeof emu_note, "  emulation diff %.2g", emu_diff);
+        if (kernel0_diff >= 0)
+          std::snprintf(emu_note + std::strlen(emu_note), sizeof emu_note - std::strlen(emu_note),
+                        ", %lld differ from kernel 0", static_cast<long long>(kernel0_diff));
         std::fprintf(stderr, "%-16s %-7s %5d %10.1f %9.2f %9.2g %9.2g%s%s\n", sh.name, cpu::gemm_split_name(s), used,
                      gflops, sec * 1e3, max_err, rel_l2, nt == 0 ? "  (default width)" : "", emu_note);
         out.push_back({{"shape", sh.name},
@@ -174,6 +191,7 @@ int gemm_sweep(ThreadPool& pool, const std::string& widths, const std::string& s
                        {"max_err", max_err},
                        {"rel_l2", rel_l2}});
         if (emu_diff >= 0) out.back()["emulation_max_diff"] = emu_diff;
+        if (kernel0_diff >= 0) out.back()["kernel0_differing"] = kernel0_diff;
         if (s == cpu::GemmSplit::Amx) {
           out.back()["amx_kernel"] = amx_kernel;
           out.back()["amx_order"] = amx_order;
