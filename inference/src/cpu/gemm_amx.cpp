@@ -25,7 +25,8 @@
 // 8 KiB of tiles for 12 TDPBF16PS: with k blocks of 256, a row block's A tiles (32 KiB) stay in
 // L1 across the strips and only the B tiles come from L2 (the panel's k block, 128 KiB).
 //
-// Alternatives, to be measured (QWENVL_CPU_AMX_KERNEL, QWENVL_CPU_AMX_ORDER; issue 13): kernel 0
+// Alternatives, measured on the Xeon (QWENVL_CPU_AMX_KERNEL, QWENVL_CPU_AMX_ORDER; issue 13; the
+// default is kernel 0 with order 2): kernel 0
 // reloads tmm6/7 and tmm4/5 right after the products reading them were issued; kernel 1 spreads
 // the loads between the products; kernel 2 works on one 16-column half at a time with two C
 // tiles, the six operands of a step in their own tiles, each loaded for the next step as soon as
@@ -595,7 +596,9 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
   p.row_blocks = (M + kBlock - 1) / kBlock;
   p.Mp = p.row_blocks * kBlock;
   plan_jobs(p.row_blocks, w.N, pool.size(), &p);
-  p.order = env_int("QWENVL_CPU_AMX_ORDER", 0, 0, kOrders - 1);
+  // Order 2 by default: the fastest on the 16-core Xeon (82.4 ms over the sweep's five shapes,
+  // against 88.5 for order 0; kernels 1-3 and order 1 in between or slower; docs/benchmarks.md).
+  p.order = env_int("QWENVL_CPU_AMX_ORDER", 2, 0, kOrders - 1);
   p.hardware = unit == AmxUnit::Hardware;
   // Order 2: k blocks as long as the panel's k block stays within 1 MiB of L2 (hi and lo, 4
   // bytes per k and column: 2048 k at 128 columns, the whole K of most layers), so that C stays
