@@ -210,24 +210,8 @@ __global__ void __launch_bounds__(kThreads) flash_kernel(AttentionArgs a) {
         mx[e >> 1] = fmaxf(mx[e >> 1], s[n][e]);
       }
     }
-    float corr[2], base[2];
-#pragma unroll
-    for (int r = 0; r < 2; ++r) {
-      mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 1));
-      mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 2));
-      const float m_new = fmaxf(m_row[r], mx[r]);
-      base[r] = m_new == -INFINITY ? 0.f : m_new;  // a row with nothing visible yet stays at zero
-      corr[r] = exp2f(m_row[r] - base[r]);
-      m_row[r] = m_new;
-      l_row[r] *= corr[r];
-    }
-#pragma unroll
-    for (int n = 0; n < NT; ++n) {
-      o[n][0] *= corr[0];
-      o[n][1] *= corr[0];
-      o[n][2] *= corr[1];
-      o[n][3] *= corr[1];
-    }
+    float base[2];  // a row with nothing visible yet stays at zero
+    online_softmax_rescale<NT>(mx, m_row, l_row, o, base);
     uint32_t pf[4][4];
 #pragma unroll
     for (int n = 0; n < 8; ++n) {

@@ -173,24 +173,8 @@ __global__ void __launch_bounds__(KSPLIT* WPG * 32, KSPLIT* WPG == 8 ? 2 : 1) fl
         }
       }
     }
-    float corr[2], base[2];
-#pragma unroll
-    for (int r = 0; r < 2; ++r) {
-      mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 1));
-      mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 2));
-      const float m_new = fmaxf(m_row[r], mx[r]);  // finite: every tile holds a visible key
-      base[r] = m_new == -INFINITY ? 0.f : m_new;
-      corr[r] = exp2f(m_row[r] - base[r]);
-      m_row[r] = m_new;
-      l_row[r] *= corr[r];
-    }
-#pragma unroll
-    for (int n = 0; n < NT; ++n) {
-      o[n][0] *= corr[0];
-      o[n][1] *= corr[0];
-      o[n][2] *= corr[1];
-      o[n][3] *= corr[1];
-    }
+    float base[2];  // a row with nothing visible yet stays at zero
+    online_softmax_rescale<NT>(mx, m_row, l_row, o, base);
     uint32_t pf[2][4];
 #pragma unroll
     for (int n = 0; n < 4; ++n) {

@@ -160,6 +160,34 @@ cudaError_t launch_pdl(void (*kernel)(KernelArgs...), dim3 grid, dim3 block, siz
   return e != cudaSuccess ? e : cudaGetLastError();
 }
 
+// One online-softmax step of a flash-attention warp (rows g and g + 8 of its 16 query rows):
+// mx holds this tile's row maxima over the thread's own scores; they are reduced over the four
+// lanes of a row, the running maxima m_row move up to them, and the running sums l_row and the
+// accumulators o (m16n8 fragments, NT of them) are rescaled by 2^(old max - new max). base
+// receives the exponent offset for this tile's probabilities (0 while a row has seen nothing).
+template <int NT>
+__device__ __forceinline__ void online_softmax_rescale(float (&mx)[2], float (&m_row)[2], float (&l_row)[2],
+                                                       float (&o)[NT][4], float (&base)[2]) {
+  float corr[2];
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 1));
+    mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 2));
+    const float m_new = fmaxf(m_row[r], mx[r]);
+    base[r] = m_new == -INFINITY ? 0.f : m_new;
+    corr[r] = exp2f(m_row[r] - base[r]);
+    m_row[r] = m_new;
+    l_row[r] *= corr[r];
+  }
+#pragma unroll
+  for (int n = 0; n < NT; ++n) {
+    o[n][0] *= corr[0];
+    o[n][1] *= corr[0];
+    o[n][2] *= corr[1];
+    o[n][3] *= corr[1];
+  }
+}
+
 // The current device's SM count, asked once per process (132 on an H200 when the query fails).
 inline int device_sm_count() {
   static const int n = [] {

@@ -544,44 +544,7 @@ class TestCpuKernels : public QObject {
     QFETCH(int, M);
     QFETCH(int, N);
     QFETCH(int, K);
-    const std::vector<float> x = random_vector(size_t(M) * K, 21), bias = random_vector(size_t(N), 22);
-    std::unique_ptr<RandomGptq> g;
-    std::unique_ptr<PackedInt4> p;
-    std::vector<uint16_t> w;
-    FastWeight fw;
-    std::vector<float> wf(size_t(N) * K);  // W[n][k] as the reference sees it
-    if (kind == "int4") {
-      g = std::make_unique<RandomGptq>(N, K, 128, 31u);
-      p = std::make_unique<PackedInt4>(g->l);
-      fw = FastWeight::packed(*p);
-      g->l.dequantize_rows(0, N, wf.data());
-    } else {
-      std::mt19937 rng(N);
-      std::normal_distribution<float> d(0.0f, 0.05f);
-      w.resize(size_t(N) * K);
-      for (auto& h : w) h = float_to_half(d(rng));
-      if (kind == "rows") {
-        fw = FastWeight::f16_rows(w.data(), N, K);
-        for (size_t i = 0; i < w.size(); ++i) wf[i] = half_to_float(w[i]);
-      } else {  // stored [K][N]
-        fw = FastWeight::f16_cols(w.data(), K, N);
-        for (int k = 0; k < K; ++k)
-          for (int n = 0; n < N; ++n) wf[size_t(n) * K + k] = half_to_float(w[size_t(k) * N + n]);
-      }
-    }
-    std::vector<double> ref(size_t(M) * N), abs_sum(size_t(M) * N);
-    for (int m = 0; m < M; ++m)
-      for (int n = 0; n < N; ++n) {
-        double s = 0, a = 0;
-        const float* xr = &x[size_t(m) * K];
-        const float* wr = &wf[size_t(n) * K];
-        for (int k = 0; k < K; ++k) {
-          s += double(xr[k]) * wr[k];
-          a += std::fabs(double(xr[k]) * wr[k]);
-        }
-        ref[size_t(m) * N + n] = s + bias[n];
-        abs_sum[size_t(m) * N + n] = a + std::fabs(bias[n]);
-      }
+    const GemmCase c(kind, M, N, K);
     std::vector<float> y(size_t(M) * N);
     const GemmSplit before = gemm_split();
     if (!bf16x3_available()) qInfo("oneDNN has no fast bf16 matmul here: the bf16x3 split runs as tiles");
@@ -616,20 +579,14 @@ class TestCpuKernels : public QObject {
         for (Isa isa : isas()) {
           std::fill(y.begin(), y.end(), std::numeric_limits<float>::quiet_NaN());
           const uint64_t matmuls = bf16x3_matmuls();
-          fast_linear(pool, isa, x.data(), M, fw, bias.data(), y.data());
+          fast_linear(pool, isa, c.x.data(), M, c.fw, c.bias.data(), y.data());
           // Where oneDNN has the fast bf16 matmul, the split must have used it (a silent fall
           // back to the fp32 tiles would pass the accuracy check below without testing it).
           if (split == GemmSplit::Bf16x3 && bf16x3_available() && M > kGemvMaxRows && kind != "cols")
             QVERIFY2(bf16x3_matmuls() > matmuls, "the bf16x3 split fell back to the fp32 tiles");
           QString why;
-          for (size_t i = 0; i < y.size(); ++i)
-            QVERIFY2(close(y[i], ref[i], abs_sum[i], &why,
-                           QString("%1 %2 threads=%3 m=%4 n=%5")
-                               .arg(isa_name(isa), cfg.name)
-                               .arg(threads)
-                               .arg(i / N)
-                               .arg(i % N)),
-                     qPrintable(why));
+          QVERIFY2(c.check(y, N, QString("%1 %2 threads=%3").arg(isa_name(isa), cfg.name).arg(threads), &why),
+                   qPrintable(why));
         }
       }
     }
