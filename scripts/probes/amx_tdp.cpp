@@ -44,40 +44,43 @@ AMX void zero_c() {
   _tile_zero(3);
 }
 
-constexpr double kFlopPerTdp = 2.0 * 16 * 16 * 32;
-
-// Four independent accumulators, operands fixed in tmm4..7: the unit's throughput.
-AMX double independent(long iters, float* sink) {
+// Zeroed accumulators tmm0..3 and fixed operands in tmm4..7.
+AMX void begin_fixed() {
   configure();
   static thread_local uint16_t ops[4][512] = {};
-  static thread_local float c[16 * 16] = {};
   zero_c();
   _tile_loadd(4, ops[0], 64);
   _tile_loadd(5, ops[1], 64);
   _tile_loadd(6, ops[2], 64);
   _tile_loadd(7, ops[3], 64);
+}
+
+// Stores tmm0 (so the products are not dead code) and releases the tiles.
+AMX void finish(float* sink) {
+  static thread_local float c[16 * 16] = {};
+  _tile_stored(0, c, 64);
+  *sink += c[0];
+  _tile_release();
+}
+
+constexpr double kFlopPerTdp = 2.0 * 16 * 16 * 32;
+
+// Four independent accumulators, operands fixed in tmm4..7: the unit's throughput.
+AMX double independent(long iters, float* sink) {
+  begin_fixed();
   for (long i = 0; i < iters; ++i) {
     _tile_dpbf16ps(0, 4, 6);
     _tile_dpbf16ps(1, 4, 7);
     _tile_dpbf16ps(2, 5, 6);
     _tile_dpbf16ps(3, 5, 7);
   }
-  _tile_stored(0, c, 64);
-  *sink += c[0];
-  _tile_release();
+  finish(sink);
   return 4.0 * iters;
 }
 
 // Our step's order without loads: per accumulator three products in a row, four accumulators.
 AMX double chained(long iters, float* sink) {
-  configure();
-  static thread_local uint16_t ops[4][512] = {};
-  static thread_local float c[16 * 16] = {};
-  zero_c();
-  _tile_loadd(4, ops[0], 64);
-  _tile_loadd(5, ops[1], 64);
-  _tile_loadd(6, ops[2], 64);
-  _tile_loadd(7, ops[3], 64);
+  begin_fixed();
   for (long i = 0; i < iters; ++i) {
     _tile_dpbf16ps(0, 4, 6);
     _tile_dpbf16ps(1, 4, 7);
@@ -92,9 +95,7 @@ AMX double chained(long iters, float* sink) {
     _tile_dpbf16ps(2, 4, 7);
     _tile_dpbf16ps(3, 4, 6);
   }
-  _tile_stored(0, c, 64);
-  *sink += c[0];
-  _tile_release();
+  finish(sink);
   return 12.0 * iters;
 }
 
@@ -104,7 +105,6 @@ AMX double with_loads(long iters, size_t bytes, float* sink) {
   configure();
   std::vector<uint16_t> buf(bytes / 2, 0x3f80);  // bf16 1.0
   const size_t steps = bytes / 8192;
-  static thread_local float c[16 * 16] = {};
   zero_c();
   for (long i = 0; i < iters; ++i) {
     const uint16_t* p = buf.data() + (size_t(i) % steps) * 4096;
@@ -129,9 +129,7 @@ AMX double with_loads(long iters, size_t bytes, float* sink) {
     _tile_dpbf16ps(2, 5, 6);
     _tile_dpbf16ps(3, 5, 7);
   }
-  _tile_stored(0, c, 64);
-  *sink += c[0];
-  _tile_release();
+  finish(sink);
   return 12.0 * iters;
 }
 
