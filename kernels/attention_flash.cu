@@ -56,22 +56,21 @@ int ksplit_setting() {
   return v;
 }
 
-// Q fragments in registers in the split kernel: 0 the default (never), 1 always, 2 never; -1 not
-// read yet (QWENVL_FLASH_QREGS=1: always, =0: never).
+// Q fragments in registers in the split kernel: 1 yes, 0 no (re-read per key tile); -1 not read
+// yet (QWENVL_FLASH_QREGS=1). By default Q is re-read from shared memory: on an H200 that was as
+// fast or faster at both real shapes (ViT 1024 x 16h x 104, 2 x 128 queries: 39.1 against 41.1
+// us; resampler 256 x 1024 x 32h x 128, 4 x 64: 25.0 against 27.9 us; docs/benchmarks.md, run 15).
+// Heads up to 64 keep Q in registers either way (attention_flash_split.cu).
 std::atomic<int> g_qregs{-1};
-bool split_qregs(int head_dim) {
+bool split_qregs() {
   int v = g_qregs.load();
   if (v < 0) {
     const char* env = std::getenv("QWENVL_FLASH_QREGS");
-    v = !env ? 0 : std::strcmp(env, "1") == 0 ? 1 : std::strcmp(env, "0") == 0 ? 2 : 0;
+    v = env && std::strcmp(env, "1") == 0 ? 1 : 0;
     int expected = -1;
     g_qregs.compare_exchange_strong(expected, v);
     v = g_qregs.load();
   }
-  // By default Q is re-read from shared memory per tile: on an H200 that was as fast or faster at
-  // both real shapes (ViT 1024 x 16h x 104, 2 x 128 queries: 39.1 against 41.1 us; resampler
-  // 256 x 1024 x 32h x 128, 4 x 64: 25.0 against 27.9 us; docs/benchmarks.md, run 15).
-  (void)head_dim;
   return v == 1;
 }
 
@@ -288,7 +287,7 @@ cudaError_t launch_dp(const AttentionArgs& a, cudaStream_t stream) {
   if (!a.cache.pages && !a.causal) {
     const FlashSplit split = flash_attention_split_for(a);
     if (split.ksplit > 1) {
-      return flash_attention_split(a, split.ksplit, split.block_queries, split_qregs(a.head_dim), stream);
+      return flash_attention_split(a, split.ksplit, split.block_queries, split_qregs(), stream);
     }
     if (flash_pipeline_on()) return launch<DP, true>(a, stream);
   }
@@ -311,7 +310,7 @@ cudaError_t flash_attention(const AttentionArgs& a, cudaStream_t stream) {
 
 void flash_attention_pipeline(bool on) { g_pipeline.store(on ? 1 : 0); }
 
-void flash_attention_split_qregs(int mode) { g_qregs.store(mode > 0 ? 1 : mode < 0 ? 2 : 0); }
+void flash_attention_split_qregs(int mode) { g_qregs.store(mode > 0 ? 1 : 0); }
 
 void flash_attention_ksplit(int ksplit, int block_queries) {
   int v = 0;

@@ -314,8 +314,13 @@ cudaError_t launch_split_q(const AttentionArgs& a, int ksplit, int block_queries
 template <int DP>
 cudaError_t launch_split_dp(const AttentionArgs& a, int ksplit, int block_queries, bool q_registers,
                             cudaStream_t stream) {
-  if (DP <= 64 || q_registers) return launch_split_q<DP, true>(a, ksplit, block_queries, stream);
-  return launch_split_q<DP, false>(a, ksplit, block_queries, stream);
+  if constexpr (DP <= 64) {  // no re-reading variant is built for these
+    (void)q_registers;
+    return launch_split_q<DP, true>(a, ksplit, block_queries, stream);
+  } else {
+    if (q_registers) return launch_split_q<DP, true>(a, ksplit, block_queries, stream);
+    return launch_split_q<DP, false>(a, ksplit, block_queries, stream);
+  }
 }
 
 }  // namespace

@@ -160,6 +160,9 @@ cudaError_t launch_pdl(void (*kernel)(KernelArgs...), dim3 grid, dim3 block, siz
   return e != cudaSuccess ? e : cudaGetLastError();
 }
 
+// Whether p allows 16-byte vector access (null counts as aligned: an absent operand).
+inline bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15) == 0; }
+
 // One online-softmax step of a flash-attention warp (rows g and g + 8 of its 16 query rows):
 // mx holds this tile's row maxima over the thread's own scores; they are reduced over the four
 // lanes of a row, the running maxima m_row move up to them, and the running sums l_row and the

@@ -119,7 +119,6 @@ __global__ void f32_to_f16_kernel(const float* __restrict__ in, __half* __restri
 
 cudaError_t bias_act(__half* y, const __half* bias, int rows, int cols, int ld, Activation act, cudaStream_t stream) {
   if (rows <= 0 || cols <= 0 || ld < cols) return cudaErrorInvalidValue;
-  const auto aligned16 = [](const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15) == 0; };
   if (cols % 8 == 0 && ld % 8 == 0 && aligned16(y) && aligned16(bias)) {
     bias_act_vec_kernel<<<blocks_for(static_cast<size_t>(rows) * (cols / 8)), kThreads, 0, stream>>>(y, bias, rows,
                                                                                                      cols, ld, act);

@@ -65,11 +65,11 @@ cudaError_t gemv_int4(const Int4Weight& w, const __half* x, int ntok, __half* y,
 cudaError_t gemm_int4(const Int4Weight& w, const __half* x, int m, __half* y, const __half* residual,
                       Int4Epilogue epilogue, cudaStream_t stream);
 
-// ---- dequant_int4.cu: the cuBLAS prompt path (QWENVL_PREFILL_GEMM=cublas) ---------------------
-// The CUDA backend runs a prompt chunk of at least Int4Prefill::kMinRows rows either through
-// gemm_int4 (QWENVL_PREFILL_GEMM=mma, the default) or, with QWENVL_PREFILL_GEMM=cublas, by
-// dequantising each layer into a reusable fp16 scratch (dequant_int4), a cuBLAS fp16 GEMM with
-// fp32 accumulation, and int4_epilogue (inference/src/cuda/int4_prefill.h; read at load).
+// ---- dequant_int4.cu: the cuBLAS prompt path (the default; QWENVL_PREFILL_GEMM=mma: gemm_int4) --
+// The CUDA backend runs a prompt chunk of at least Int4Prefill::kMinRows rows by dequantising
+// each layer into a leased fp16 slot (dequant_int4), a cuBLAS fp16 GEMM with fp32 accumulation,
+// and int4_epilogue, or with QWENVL_PREFILL_GEMM=mma through gemm_int4
+// (inference/src/cuda/int4_prefill.h; read at load).
 // out [n][k] row-major, rows in tile order (w1 | w2 interleaved as the layer is):
 // out[r][k] = fp16(scale * (q - zero)), the same bits as gemm_int4's fragments and GptqLinear.
 cudaError_t dequant_int4(const Int4Weight& w, __half* out, cudaStream_t stream);
@@ -205,9 +205,9 @@ void flash_attention_ksplit(int ksplit, int block_queries = 64);
 // The variant flash_attention uses for `args` under the current setting.
 FlashSplit flash_attention_split_for(const AttentionArgs& args);
 // Whether the split kernel keeps each warp's Q fragments in registers (fewer shared-memory reads,
-// a few bytes spilled at its 128-register cap) or re-reads them per key tile: 1 always, -1 never,
-// 0 the default (re-read: as fast or faster on an H200 at both real shapes).
-// QWENVL_FLASH_QREGS=1 / =0 at start means 1 / -1. Process-wide, for tests and A/B runs.
+// a few bytes spilled at its 128-register cap; mode > 0) or re-reads them per key tile (mode <= 0,
+// the default: as fast or faster on an H200 at both real shapes). QWENVL_FLASH_QREGS=1 at start
+// means registers. Process-wide, for tests and A/B runs.
 void flash_attention_split_qregs(int mode);
 
 // ---- elementwise.cu ------------------------------------------------------------------------------

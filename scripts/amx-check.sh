@@ -77,7 +77,7 @@ for entry in "${PLANS[@]}"; do
   env QWENVL_CPU_GEMM=bf16x3 QWENVL_CPU_PROFILE=1 $vars $debug timeout 60 "$BENCH" cpu --threads "$THREADS" \
     --gemm-sweep "$width" >"$OUT/sweep-$name.json" 2>"$OUT/sweep-$name.err" || { stamp "$name failed"; tail -5 "$OUT/sweep-$name.err"; continue; }
   stamp "$name ($vars)"
-  grep -E "^(vit|llm)\.|bf16\.|oneDNN" "$OUT/sweep-$name.err" | grep -v "^.* tiles " | sed 's/^/  /'
+  grep -E "^(vit|llm)\.|thread\.bf16\.|oneDNN" "$OUT/sweep-$name.err" | grep -v "^.* tiles " | sed 's/^/  /'
   NAMES="$NAMES $name"
 done
 { grep -E "^weights" "$OUT/sweep-blocks.err" | sort -u | head -3; grep -E "^matmul" "$OUT/sweep-blocks.err" | sort -u | head -4; } 2>/dev/null | sed 's/^/  oneDNN: /'

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # On the GPU machine, after scripts/gpu-check.sh (its build and checkpoint): time to first token
-# with the prompt's int4 layers through the fused int4 GEMM (QWENVL_PREFILL_GEMM=mma, the default)
-# and through dequantisation + cuBLAS (=cublas), then the low-memory mode's peak at 2048 positions
-# with the cuBLAS path's scratch (bar: 7.0 GiB device used). Medians of 3. About 2-3 minutes.
+# with the prompt's int4 layers through the fused int4 GEMM (QWENVL_PREFILL_GEMM=mma) and through
+# dequantisation + cuBLAS (=cublas, the default), then the low-memory mode's peak at 2048 positions
+# with the cuBLAS path's leased slots (bar: 7.0 GiB device used). Medians of 3. About 2-3 minutes.
 #   scripts/prefill-ab.sh   env: BUILD (default build-gpu), CKPT (default /tmp/qwenvl-full),
 #                           OUT (default out/gpu-check)
 set -uo pipefail

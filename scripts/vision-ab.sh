@@ -26,7 +26,6 @@ bench flash-ksplit-1 QWENVL_FLASH_KSPLIT=1
 bench flash-ksplit-2 QWENVL_FLASH_KSPLIT=2
 bench flash-ksplit-4 QWENVL_FLASH_KSPLIT=4
 bench flash-ksplit-2w QWENVL_FLASH_KSPLIT=2w
-bench flash-qregs-0 QWENVL_FLASH_QREGS=0
 bench flash-qregs-1 QWENVL_FLASH_QREGS=1
 bench cublas-ws-32mib QWENVL_CUBLAS_WORKSPACE_MB=32
 bench no-lt-bias QWENVL_VIT_LT_BIAS=0

@@ -97,12 +97,9 @@ int gemm_sweep(ThreadPool& pool, const std::string& widths, const std::string& s
   const cpu::Isa isa = cpu::default_isa();
   const cpu::GemmSplit split = cpu::gemm_split();
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  // amx's microkernel and loop order (gemm.h; the emulation runs the same ones).
-  const auto env_or = [](const char* name) {
-    const char* v = std::getenv(name);
-    return std::string(v && *v ? v : "0");
-  };
-  const std::string amx_kernel = env_or("QWENVL_CPU_AMX_KERNEL"), amx_order = env_or("QWENVL_CPU_AMX_ORDER");
+  // amx's microkernel and loop order in effect (gemm.h; the emulation runs the same ones).
+  const std::string amx_kernel = std::to_string(cpu::amx_kernel_variant());
+  const std::string amx_order = std::to_string(cpu::amx_loop_order());
   if (amx)
     std::fprintf(stderr, "amx: kernel %s, order %s (QWENVL_CPU_AMX_KERNEL, QWENVL_CPU_AMX_ORDER)\n", amx_kernel.c_str(),
                  amx_order.c_str());

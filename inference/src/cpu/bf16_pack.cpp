@@ -27,15 +27,13 @@ inline float from_bf16(uint16_t h) {
   return f;
 }
 
-// One row of K values into 3K bf16: [hi | hi | lo] for an activation row, [hi | lo | hi] for a
-// weight row, so that the 3K-long dot product is hi.hi + hi.lo + lo.hi.
-void split_row_scalar(const float* src, int k0, int K, bool weight, uint16_t* out) {
-  uint16_t* const lo = out + (weight ? K : 2 * K);
-  uint16_t* const copy = out + (weight ? 2 * K : K);
+// Values [k0, K) of a row into hi = bf16(x) and lo = bf16(x - hi), and hi again into copy when
+// it is not null (split_row's third part).
+void split_scalar(const float* src, int k0, int K, uint16_t* hi, uint16_t* lo, uint16_t* copy) {
   for (int k = k0; k < K; ++k) {
-    out[k] = to_bf16(src[k]);
-    lo[k] = to_bf16(src[k] - from_bf16(out[k]));
-    copy[k] = out[k];
+    hi[k] = to_bf16(src[k]);
+    lo[k] = to_bf16(src[k] - from_bf16(hi[k]));
+    if (copy) copy[k] = hi[k];
   }
 }
 
@@ -52,20 +50,18 @@ QV_AVX512 inline __m256i to_bf16_16(__m512 v, __m512* wide) {
   return _mm512_cvtepi32_epi16(r);
 }
 
-QV_AVX512 void split_row_avx512(const float* src, int K, bool weight, uint16_t* out) {
-  uint16_t* const lo = out + (weight ? K : 2 * K);
-  uint16_t* const copy = out + (weight ? 2 * K : K);
+QV_AVX512 void split_avx512(const float* src, int K, uint16_t* hi, uint16_t* lo, uint16_t* copy) {
   int k = 0;
   for (; k + 16 <= K; k += 16) {
     const __m512 v = _mm512_loadu_ps(src + k);
     __m512 hv, lv;
     const __m256i h = to_bf16_16(v, &hv);
     const __m256i l = to_bf16_16(_mm512_sub_ps(v, hv), &lv);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + k), h);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(copy + k), h);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(hi + k), h);
+    if (copy) _mm256_storeu_si256(reinterpret_cast<__m256i*>(copy + k), h);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(lo + k), l);
   }
-  split_row_scalar(src, k, K, weight, out);
+  split_scalar(src, k, K, hi, lo, copy);
 }
 #endif
 
@@ -124,12 +120,17 @@ void pairs_to_lines(Isa isa, const uint16_t* src, size_t ld, int kl, const int64
   pairs_to_lines_scalar(src, ld, 0, kl, fk, line0);
 }
 
-void split_row(Isa isa, const float* src, int K, bool weight, uint16_t* out) {
+void split_hi_lo(Isa isa, const float* src, int K, uint16_t* hi, uint16_t* lo, uint16_t* copy) {
 #if defined(__x86_64__)
-  if (isa == Isa::Avx512) return split_row_avx512(src, K, weight, out);
+  if (isa == Isa::Avx512) return split_avx512(src, K, hi, lo, copy);
 #endif
   (void)isa;
-  split_row_scalar(src, 0, K, weight, out);
+  split_scalar(src, 0, K, hi, lo, copy);
+}
+
+void split_row(Isa isa, const float* src, int K, bool weight, uint16_t* out) {
+  // [hi | hi | lo] for an activation row, [hi | lo | hi] for a weight row.
+  split_hi_lo(isa, src, K, out, out + (weight ? K : 2 * K), out + (weight ? 2 * K : K));
 }
 
 }  // namespace qwenvl::cpu::bf16

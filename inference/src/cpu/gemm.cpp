@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -58,6 +59,20 @@ void sgemm_raw(bool b_trans, int M, int N, int K, float alpha, const float* A, i
   }
 }
 
+}  // namespace
+
+int env_int(const char* name, int fallback, int lo, int hi) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return fallback;
+  char* end = nullptr;
+  errno = 0;
+  const long n = std::strtol(v, &end, 10);
+  if (errno || *end || n < lo || n > hi) return fallback;
+  return static_cast<int>(n);
+}
+
+namespace {
+
 GemmSplit split_from_env() {
   const char* v = std::getenv("QWENVL_CPU_GEMM");
   if (v && std::strcmp(v, "tiles") == 0) return GemmSplit::Tiles;
@@ -77,10 +92,8 @@ std::atomic<GemmSplit>& split_setting() {
 // QWENVL_CPU_GEMM_NT: a fixed tile width for both splits (a multiple of 16, at most 1024), for
 // measurements (qwenvl-bench cpu --gemm-sweep); 0 when unset or invalid.
 int tile_columns_from_env() {
-  const char* v = std::getenv("QWENVL_CPU_GEMM_NT");
-  if (!v || !*v) return 0;
-  const int nt = std::atoi(v);
-  return nt >= 16 && nt <= 1024 && nt % 16 == 0 ? nt : 0;
+  const int nt = env_int("QWENVL_CPU_GEMM_NT", 0, 16, 1024);
+  return nt % 16 == 0 ? nt : 0;
 }
 
 std::atomic<int>& tile_columns_setting() {

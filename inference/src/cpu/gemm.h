@@ -87,7 +87,9 @@ void sgemm_threads(int threads, bool b_trans, int M, int N, int K, float alpha, 
                    int ldb, float beta, float* C, int ldc);
 
 // Internal to gemm.cpp and gemm_bf16.cpp.
-void gemm_library_init();                             // once, before the library's first call (AMX permission)
+void gemm_library_init();  // once, before the library's first call (AMX permission)
+// A tuning knob from the environment: the whole value an integer in [lo, hi], else fallback.
+int env_int(const char* name, int fallback, int lo, int hi);
 void library_threads(int n);                          // the calling thread's OpenMP (or OpenBLAS) thread count
 int gemm_row_parts(int M, int n_tiles, int threads);  // row parts of the tile splits
 // Writes columns [n0, n0 + nb) of W as fp32 into out: rows of K (out[n][k]) for Int4 and
@@ -111,14 +113,17 @@ bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
 // each job's packing counted (gemm_amx.cpp); k blocks of about QWENVL_CPU_AMX_KB (default
 // 256); QWENVL_DEBUG_AMX=1 prints each call's plan. QWENVL_CPU_AMX_KERNEL picks the
 // microkernel (0, the default: the first one; 1: its loads spread between the products; 2: two
-// C tiles, the operands software-pipelined; 3: kernel 1 prefetching B) and QWENVL_CPU_AMX_ORDER the loop order (0, the
-// default: row blocks outer; 1: 32-column strips outer; 2: k blocks of up to 1 MiB of panel,
-// C kept in the tiles that long), all with the same result bit for bit (gemm_amx.cpp). amx_calls:
-// calls run so far (tests check that the split did not fall back).
+// C tiles, the operands software-pipelined; 3: kernel 1 prefetching B) and QWENVL_CPU_AMX_ORDER the loop order (0:
+// row blocks outer; 1: 32-column strips outer; 2, the default: k blocks of up to 1 MiB of panel,
+// C kept in the tiles that long), all with the same result bit for bit (gemm_amx.cpp);
+// amx_kernel_variant / amx_loop_order give the ones in effect. amx_calls: calls run so far
+// (tests check that the split did not fall back).
 enum class AmxUnit { Hardware, Emulated };
 bool amx_available();
 bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
                 int ldy, int ldx, AmxUnit unit);
 uint64_t amx_calls();
+int amx_kernel_variant();
+int amx_loop_order();
 
 }  // namespace qwenvl::cpu

@@ -20,7 +20,7 @@
 //
 // A job is one panel of columns (32, 64 or 128) and a part of the rows (in blocks of 32;
 // plan_jobs chooses both): it packs its panel once, then for each k block (about
-// QWENVL_CPU_AMX_KB = 256 k) runs the microkernel over its row blocks and, for each, the panel's
+// QWENVL_CPU_AMX_KB = 256 k in order 0) runs the microkernel over its row blocks and, for each, the panel's
 // 32-column strips, into a fp32 block that is finally copied to y with the bias. A step loads
 // 8 KiB of tiles for 12 TDPBF16PS: with k blocks of 256, a row block's A tiles (32 KiB) stay in
 // L1 across the strips and only the B tiles come from L2 (the panel's k block, 128 KiB).
@@ -179,7 +179,7 @@ std::atomic<uint64_t> calls_run{0};
   }
 
 constexpr int kKernels = 4;  // QWENVL_CPU_AMX_KERNEL: 0 (default), 1, 2, 3
-constexpr int kOrders = 3;   // QWENVL_CPU_AMX_ORDER: 0 (default), 1, 2
+constexpr int kOrders = 3;   // QWENVL_CPU_AMX_ORDER: 0, 1, 2 (default)
 
 // One microkernel call: C (32 x 32 fp32 at c, rows ldc floats apart) = C (or 0 when !load_c)
 // + the three products over `steps` steps.
@@ -384,13 +384,6 @@ bool detect_amx() {
 #endif
 }
 
-int env_int(const char* name, int fallback, int lo, int hi) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return fallback;
-  const int n = std::atoi(v);
-  return n >= lo && n <= hi ? n : fallback;
-}
-
 // The pair-line offsets of a panel of nc16 16-column blocks: pair k's line (row k / 2 % 16 of
 // step k / 32's tile) from the panel's first tile, for even k < Kp.
 void pair_offsets(int Kp, int nc16, std::vector<int64_t>* fk) {
@@ -467,7 +460,7 @@ void pack_rows(Isa isa, const float* x, int ldx, const Plan& p, size_t r0, size_
   thread_local std::vector<float> row;
   thread_local std::vector<uint16_t> split;
   row.assign(size_t(p.Kp), 0.0f);
-  split.resize(size_t(3) * p.Kp);
+  split.resize(size_t(2) * p.Kp);
   for (size_t r = r0; r < r1; ++r)
     for (int i = 0; i < kRowTile; ++i) {
       const size_t m = r * kRowTile + size_t(i);
@@ -480,8 +473,8 @@ void pack_rows(Isa isa, const float* x, int ldx, const Plan& p, size_t r0, size_
         continue;
       }
       std::memcpy(row.data(), x + m * size_t(ldx), sizeof(float) * size_t(p.K));
-      bf16::split_row(isa, row.data(), p.Kp, false, split.data());  // [hi | hi | lo]
-      const uint16_t* const lo = split.data() + size_t(2) * p.Kp;
+      const uint16_t* const lo = split.data() + p.Kp;
+      bf16::split_hi_lo(isa, row.data(), p.Kp, split.data(), split.data() + p.Kp);
       for (int s = 0; s < p.steps; ++s) {
         std::memcpy(tile0 + size_t(s) * 2 * kTile, split.data() + size_t(s) * kStep, kStep * sizeof(uint16_t));
         std::memcpy(tile0 + size_t(s) * 2 * kTile + kTile, lo + size_t(s) * kStep, kStep * sizeof(uint16_t));
@@ -502,7 +495,7 @@ void pack_panel(Isa isa, const FastWeight& w, const Plan& p, int n0, int nb, int
     fk_nc = nc16;
   }
   rows.resize(size_t(16) * Kp);
-  split.resize(size_t(16) * 3 * Kp);
+  split.resize(size_t(16) * 2 * Kp);
   for (int c = 0; c < nc16; ++c) {
     const int cnt = std::clamp(nb - 16 * c, 0, 16);
     if (cnt == 0) {
@@ -510,10 +503,12 @@ void pack_panel(Isa isa, const FastWeight& w, const Plan& p, int n0, int nb, int
     } else {
       widen_block(isa, w, n0 + 16 * c, cnt, Kp, rows.data(), scratch);
     }
-    for (int j = 0; j < 16; ++j)
-      bf16::split_row(isa, rows.data() + size_t(j) * Kp, Kp, true, split.data() + size_t(j) * 3 * Kp);  // [hi|lo|hi]
+    for (int j = 0; j < 16; ++j) {  // row j: [hi | lo]
+      uint16_t* const hl = split.data() + size_t(j) * 2 * Kp;
+      bf16::split_hi_lo(isa, rows.data() + size_t(j) * Kp, Kp, hl, hl + Kp);
+    }
     for (int h = 0; h < 2; ++h)
-      bf16::pairs_to_lines(isa, split.data() + size_t(h) * Kp, size_t(3) * Kp, Kp, fk.data(),
+      bf16::pairs_to_lines(isa, split.data() + size_t(h) * Kp, size_t(2) * Kp, Kp, fk.data(),
                            b + size_t(2 * c + h) * kTile);
   }
 }
@@ -524,14 +519,14 @@ void run_job(Isa isa, const FastWeight& w, const Plan& p, const uint16_t* a, int
              float* y, int ldy) {
   const int np = (nb + kBlock - 1) / kBlock * kBlock, nc16 = np / 16;
   if (pack) {
-    profile::Scope scope("amx.pack_w");
+    profile::Scope scope("thread.amx.pack_w");
     panel.resize(size_t(np) * p.Kp * 2);
     pack_panel(isa, w, p, n0, nb, np, panel.data());
   }
   const int rows = (rb1 - rb0) * kBlock;
   block.resize(size_t(rows) * np);
   {
-    profile::Scope scope(p.hardware ? "amx.kernel" : "amx.emulated");
+    profile::Scope scope(p.hardware ? "thread.amx.kernel" : "thread.amx.emulated");
     const size_t a_step = size_t(2) * kTile, b_step = size_t(nc16) * 2 * kTile;
     for (int kb = 0; kb < p.n_kb; ++kb) {
       const int s0 = int(int64_t(p.steps) * kb / p.n_kb), s1 = int(int64_t(p.steps) * (kb + 1) / p.n_kb);
@@ -550,7 +545,7 @@ void run_job(Isa isa, const FastWeight& w, const Plan& p, const uint16_t* a, int
       }
     }
   }
-  profile::Scope scope("amx.copy_out");
+  profile::Scope scope("thread.amx.copy_out");
   const int m1 = std::min(p.M, rb1 * kBlock);
   for (int m = rb0 * kBlock; m < m1; ++m) {
     const float* const src = block.data() + size_t(m - rb0 * kBlock) * np;
@@ -563,6 +558,12 @@ void run_job(Isa isa, const FastWeight& w, const Plan& p, const uint16_t* a, int
 }
 
 }  // namespace
+
+int amx_kernel_variant() { return env_int("QWENVL_CPU_AMX_KERNEL", 0, 0, kKernels - 1); }
+
+// Order 2 by default: the fastest on the 16-core Xeon (82.4 ms over the sweep's five shapes,
+// against 88.5 for order 0; kernels 1-3 and order 1 in between or slower; docs/benchmarks.md).
+int amx_loop_order() { return env_int("QWENVL_CPU_AMX_ORDER", 2, 0, kOrders - 1); }
 
 bool amx_available() {
   static const bool ok = detect_amx();
@@ -577,7 +578,7 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
   if (ldx == 0) ldx = w.K;
   if (M <= 0 || w.N <= 0) return true;
   // The microkernel and the loop order (gemm.h): every choice gives the same bits.
-  const int kernel_id = env_int("QWENVL_CPU_AMX_KERNEL", 0, 0, kKernels - 1);
+  const int kernel_id = amx_kernel_variant();
   KernelFn kernel = kEmulated[kernel_id];
   if (unit == AmxUnit::Hardware) {
 #if defined(QV_HAVE_AMX)
@@ -596,9 +597,7 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
   p.row_blocks = (M + kBlock - 1) / kBlock;
   p.Mp = p.row_blocks * kBlock;
   plan_jobs(p.row_blocks, w.N, pool.size(), &p);
-  // Order 2 by default: the fastest on the 16-core Xeon (82.4 ms over the sweep's five shapes,
-  // against 88.5 for order 0; kernels 1-3 and order 1 in between or slower; docs/benchmarks.md).
-  p.order = env_int("QWENVL_CPU_AMX_ORDER", 2, 0, kOrders - 1);
+  p.order = amx_loop_order();
   p.hardware = unit == AmxUnit::Hardware;
   // Order 2: k blocks as long as the panel's k block stays within 1 MiB of L2 (hi and lo, 4
   // bytes per k and column: 2048 k at 128 columns, the whole K of most layers), so that C stays
@@ -616,7 +615,7 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
   a_storage.resize(size_t(p.Mp) * p.Kp * 2);
   uint16_t* const a = a_storage.data();
   pool.parallel_for(size_t(p.Mp / kRowTile), 1, [&](size_t r0, size_t r1) {
-    profile::Scope scope("amx.pack_a");
+    profile::Scope scope("thread.amx.pack_a");
     pack_rows(isa, x, ldx, p, r0, r1, a);
   });
 

@@ -162,7 +162,7 @@ class Dnnl {
         ok = !e->mem[i] || dnnl_memory_set_data_handle_v2(e->mem[i], handles[i], own.s) == dnnl_success;
       if (!ok) return false;
     }
-    profile::Scope scope("bf16.matmul");
+    profile::Scope scope("thread.bf16.matmul");
     const dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, e->mem[0]},
                                      {DNNL_ARG_WEIGHTS, e->mem[1]},
                                      {DNNL_ARG_DST, e->mem[2]},
@@ -320,13 +320,6 @@ std::atomic<Bf16Plan>& plan_setting() {
   return p;
 }
 
-int env_int(const char* name, int fallback, int lo, int hi) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return fallback;
-  const int n = std::atoi(v);
-  return n >= lo && n <= hi ? n : fallback;
-}
-
 // Splits [0, n) into `parts` nearly equal parts: the start of part i, each a multiple of
 // `align` except the end.
 int part_start(int n, int parts, int i, int align) {
@@ -352,7 +345,7 @@ uint16_t* split_activations(ThreadPool& pool, Isa isa, const float* x, int M, in
   a_storage.resize(size_t(M) * K3);
   uint16_t* const a = a_storage.data();
   pool.parallel_for(size_t(M), 4, [&](size_t m0, size_t m1) {
-    profile::Scope scope("bf16.split_a");
+    profile::Scope scope("thread.bf16.split_a");
     thread_local std::vector<uint16_t> row;
     if (n_chunks > 1) row.resize(K3);
     for (size_t m = m0; m < m1; ++m) {
@@ -458,7 +451,7 @@ void prepare_panel(ThreadPool& pool, Isa isa, const FastWeight& w, int c0, int c
   const int nt = lay.nt, tiles = (c1 - c0 + nt - 1) / nt, nb_last = c1 - c0 - (tiles - 1) * nt;
   zero_padding(lay, tiles, nb_last, out);
   pool.parallel_for(size_t(c1 - c0 + 15) / 16, 1, [&](size_t u0, size_t u1) {
-    profile::Scope scope("bf16.prep_w");
+    profile::Scope scope("thread.bf16.prep_w");
     thread_local std::vector<float> rows;
     thread_local std::vector<uint16_t> row;
     rows.resize(size_t(16) * w.K);
@@ -570,7 +563,7 @@ bool linear_tiles(ThreadPool& pool, Isa isa, const float* x, int M, const FastWe
       const int n0 = t * nt, nb = std::min(nt, w.N - n0);
       const int m0 = int(int64_t(M) * part / m_parts), m1 = int(int64_t(M) * (part + 1) / m_parts);
       if (have != t) {
-        profile::Scope scope("bf16.prep_w");
+        profile::Scope scope("thread.bf16.prep_w");
         tile.resize(lay.run_elems(1, nb));
         rows.resize(size_t(16) * w.K);
         row.resize(size_t(16) * lay.K3);
@@ -584,7 +577,7 @@ bool linear_tiles(ThreadPool& pool, Isa isa, const float* x, int M, const FastWe
         failed = true;
         break;
       }
-      profile::Scope scope("bf16.copy_out");
+      profile::Scope scope("thread.bf16.copy_out");
       copy_block(block.data(), m0, m1, nb, bias, n0, y, ldy);
     }
   });
@@ -656,7 +649,7 @@ bool linear_panels(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
       if (!ok) return false;
       matmuls_run.fetch_add(1, std::memory_order_relaxed);
       pool.parallel_for(size_t(M), 16, [&](size_t m0, size_t m1) {
-        profile::Scope scope("bf16.copy_out");
+        profile::Scope scope("thread.bf16.copy_out");
         for (size_t m = m0; m < m1; ++m)
           copy_block(team_out + m * size_t(cols), int(m), int(m) + 1, cols, bias, c0, y, ldy);
       });
@@ -687,7 +680,7 @@ bool linear_panels(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
           failed = true;
           break;
         }
-        profile::Scope scope("bf16.copy_out");
+        profile::Scope scope("thread.bf16.copy_out");
         for (int t = t0; t < t1; ++t)
           copy_block(block.data() + size_t(t - t0) * rows * nt, m0, m1, std::min(nt, w.N - t * nt), bias, t * nt, y,
                      ldy);

@@ -70,15 +70,24 @@ std::string report() {
   }
   if (e.empty()) return {};
   std::sort(e.begin(), e.end(), [](const Entry& a, const Entry& b) { return a.ns > b.ns; });
-  double total = 0;
-  // "total.*" steps enclose the others: listed, not summed.
-  for (const Entry& x : e)
-    if (std::strncmp(x.name, "total.", 6) != 0) total += double(x.ns);
-  std::string out = "CPU profile (QWENVL_CPU_PROFILE): step, calls, total ms, share of the steps\n";
+  // "total.*" steps enclose the others: listed, not summed. "thread.*" entries are pool jobs' thread
+  // time (all threads together): their share is of the thread time, not of the steps.
+  auto thread_time = [](const Entry& x) { return std::strncmp(x.name, "thread.", 7) == 0; };
+  double steps = 0, threads = 0;
+  for (const Entry& x : e) {
+    if (thread_time(x)) {
+      threads += double(x.ns);
+    } else if (std::strncmp(x.name, "total.", 6) != 0) {
+      steps += double(x.ns);
+    }
+  }
+  std::string out =
+      "CPU profile (QWENVL_CPU_PROFILE): step, calls, total ms, share of the steps (thread.*: of the thread time)\n";
   char line[160];
   for (const Entry& x : e) {
+    const double of = thread_time(x) ? threads : steps;
     std::snprintf(line, sizeof line, "  %-24s %8lld %10.1f %6.1f %%\n", x.name, static_cast<long long>(x.calls),
-                  double(x.ns) / 1e6, total > 0 ? 100.0 * double(x.ns) / total : 0.0);
+                  double(x.ns) / 1e6, of > 0 ? 100.0 * double(x.ns) / of : 0.0);
     out += line;
   }
   return out;

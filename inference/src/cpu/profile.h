@@ -1,7 +1,9 @@
 // Where the CPU backend's time goes: wall time per named step of the vision encoder and the
 // decoder, summed over calls, when QWENVL_CPU_PROFILE is set (qwenvl-bench prints the table).
 // A step is timed on the thread that calls it (the steps run their own parallel_for), so the
-// figures add up to the wall time of the pass; steps named "total.*" enclose others. Off, a Scope costs one branch.
+// figures add up to the wall time of the pass; steps named "total.*" enclose others. Scopes
+// opened inside pool jobs are named "thread.*": thread time, summed over the threads, reported
+// apart from the steps. Off, a Scope costs one branch.
 #pragma once
 
 #include <cstdint>

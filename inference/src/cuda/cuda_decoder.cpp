@@ -308,10 +308,14 @@ Status CudaBackend::run_prefill(const ForwardRequest& r, int start, int rows, in
       }
     }
   }
-  if (dense) {
-    QWENVL_TRY(prefill_gemm_.begin());
-    QWENVL_TRY(prefill_gemm_.dequant(L[0].c_attn));
-  }
+  // The lease is given back on every way out of this chunk, an error included.
+  struct LeaseGuard {
+    Int4Prefill* p;
+    ~LeaseGuard() {
+      if (p) (void)p->release();
+    }
+  } lease_guard{dense ? &prefill_gemm_ : nullptr};
+  if (dense) QWENVL_TRY(prefill_gemm_.dequant(L[0].c_attn));
   auto int4 = [&](const kernels::Int4Weight& w, const kernels::Int4Weight* next, const __half* x, __half* y,
                   const __half* residual, Int4Epilogue ep, const char* what) -> Status {
     if (!dense) {

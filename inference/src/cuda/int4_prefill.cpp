@@ -53,15 +53,6 @@ Int4Prefill::~Int4Prefill() {
   if (side_) cudaStreamDestroy(side_);
 }
 
-size_t Int4Prefill::bytes_for(const std::vector<const kernels::Int4Weight*>& order, int max_rows) {
-  size_t slot[2] = {0, 0}, row = 0;
-  for (size_t i = 0; i < order.size(); ++i) {
-    slot[i % 2] = std::max(slot[i % 2], layer_bytes(*order[i]));
-    row = std::max(row, worst_product_row_bytes(*order[i]));
-  }
-  return align256(slot[0]) + align256(slot[1]) + align256(row * static_cast<size_t>(std::max(max_rows, 0)));
-}
-
 Status Int4Prefill::init(Gemm& gemm, cudaStream_t stream, const std::vector<const kernels::Int4Weight*>& order,
                          int max_rows) {
   if (gemm_) return Status::error("the cuBLAS prompt path is already set up");
@@ -82,7 +73,7 @@ Status Int4Prefill::init(Gemm& gemm, cudaStream_t stream, const std::vector<cons
   for (cudaEvent_t* e : {&leased_, &side_done_}) {
     if (!*e) QWENVL_CUDA_TRY(cudaEventCreateWithFlags(e, cudaEventDisableTiming), "creating a CUDA event");
   }
-  lease_bytes_ = bytes_for(order, max_rows);
+  lease_bytes_ = align256(slot_bytes_[0]) + align256(slot_bytes_[1]) + align256(product_bytes_);
   max_rows_ = max_rows;
   stream_ = stream;
   gemm_ = &gemm;

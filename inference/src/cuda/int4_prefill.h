@@ -5,12 +5,13 @@
 // applies gemm_int4's epilogue with its roundings. On an H200 this took the time to first token
 // from 37.2 to 25.8 ms (docs/benchmarks.md, issue 11).
 //
-// The slots are leased per prompt, not kept: acquire() takes them (stream-ordered, from the
-// device's default pool) and release() gives them back once the prompt's last GEMM is queued, so
+// The slots are leased per prompt chunk, not kept: acquire() takes them (stream-ordered, from the
+// device's default pool) and release() gives them back once the chunk's last GEMM is queued, so
 // the memory peak of a conversation is the larger of (prompt + slots) and (a longer KV cache),
 // not their sum. If the lease cannot be had (the card is full), the prompt runs gemm_int4.
 //
-// Use: dequant(w0); then for each layer in order: dequant(next) (if any), gemm(this); release().
+// Use: acquire(); dequant(w0); then for each layer in order: dequant(next) (if any), gemm(this);
+// release() (also when a step failed: the backend's guard does it).
 // At most two layers are dequantised ahead of their GEMM; slot i % 2 holds the i-th layer since
 // begin().
 #pragma once
@@ -44,10 +45,8 @@ class Int4Prefill {
   Int4Prefill(const Int4Prefill&) = delete;
   Int4Prefill& operator=(const Int4Prefill&) = delete;
 
-  // Device bytes for layers used in the order given (slot i % 2 holds layer i) and products of at
-  // most max_rows rows.
-  static size_t bytes_for(const std::vector<const kernels::Int4Weight*>& order, int max_rows);
-  // Sizes the lease and creates a side stream and events (no device memory is taken here); gemm
+  // Sizes the lease for layers used in the order given (slot i % 2 holds layer i) and products of
+  // at most max_rows rows, and creates a side stream and events (no device memory is taken here); gemm
   // runs its cuBLAS calls through `gemm`, whose handle is bound to `stream`.
   Status init(Gemm& gemm, cudaStream_t stream, const std::vector<const kernels::Int4Weight*>& order, int max_rows);
   bool ready() const { return gemm_ != nullptr; }
@@ -63,7 +62,7 @@ class Int4Prefill {
   // driver gets the memory back at the next synchronisation). A no-op when not held.
   Status release();
 
-  // Forgets the slots' layers (the next dequant fills slot 0); errors if a GEMM is still owed.
+  // Forgets the slots' layers (the next dequant fills slot 0); acquire() does it for a new lease.
   Status begin();
   // Enqueues w's dequantisation into the next slot on the side stream, after the GEMM that last
   // read that slot.

@@ -60,10 +60,12 @@ Status Backend::forward(KvCache& cache, const ForwardRequest& r) {
   if (r.pick && (!picks_on_device() || r.n_tokens != 1))
     return Status::error("forward: this backend cannot pick tokens itself (Runner::step_greedy picks on the host)");
   if (const SamplingParams* sp = r.pick_sampling) {
-    // Sampled picks come only for parameters that are not greedy (Runner::step_sample).
-    if (!(sp->temperature > 0) || !(sp->top_p > 0) || sp->top_k < 0 || !(r.pick_uniform >= 0 && r.pick_uniform < 1))
+    // Sampled picks come only for parameters that are not greedy (Runner::step_sample; is_greedy's
+    // rule, written out: this library is linked into the CUDA module, which has no engine).
+    if (!sp->do_sample || !(sp->temperature > 0) || !(sp->top_p > 0) || sp->top_k < 0 ||
+        !(r.pick_uniform >= 0 && r.pick_uniform < 1))
       return Status::error(
-          "forward: a sampled pick needs temperature > 0, top-p > 0, top-k >= 0 and a uniform in "
+          "forward: a sampled pick needs do_sample, temperature > 0, top-p > 0, top-k >= 0 and a uniform in "
           "[0, 1)");
   }
   QWENVL_TRY(run_forward(cache, r));

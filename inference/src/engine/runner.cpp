@@ -182,8 +182,8 @@ Status Runner::pick_on_host(int32_t token, int32_t* next, const std::function<Re
   Status picked = Status::error("the backend gave no logits");
   QWENVL_TRY(step(token, [&](int, const float* l) {
     const int V = model_.backend->vocab_size();
-    std::vector<float> v(l, l + V);  // the choice may change them (penalty, temperature)
-    Result<int32_t> t = choose(v.data(), V);
+    pick_scratch_.assign(l, l + V);  // the choice may change them (penalty, temperature)
+    Result<int32_t> t = choose(pick_scratch_.data(), V);
     picked = t.status();
     if (t) *next = *t;
   }));

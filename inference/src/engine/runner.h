@@ -79,6 +79,7 @@ class Runner {
 
   ModelImpl& model_;
   std::unique_ptr<KvCache> cache_;
+  std::vector<float> pick_scratch_;  // pick_on_host's copy of the logits, kept across steps
 };
 
 }  // namespace qwenvl
