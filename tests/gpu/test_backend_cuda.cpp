@@ -397,15 +397,7 @@ void check_checkpoint(const std::string& name) {
       apply_repetition_penalty(l.data(), static_cast<int>(l.size()), seen, sp.repetition_penalty);
       const std::vector<Candidate> cand = sampling_candidates(l.data(), static_cast<int>(l.size()), sp);
       const double u = stream.draw();
-      int32_t cpu_token = cand.back().id;
-      double acc = 0;
-      for (const Candidate& k : cand) {
-        acc += k.prob;
-        if (u < acc) {
-          cpu_token = k.id;
-          break;
-        }
-      }
+      const int32_t cpu_token = pick_for_uniform(cand, u);
       int32_t picked[2] = {-1, -1};
       for (int32_t& p : picked) {
         kg->truncate(kg->length() - 1);

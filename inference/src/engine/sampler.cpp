@@ -93,11 +93,14 @@ Result<int32_t> Sampler::next(float* logits, int n, const std::vector<int32_t>& 
   std::vector<Candidate> c = sampling_candidates(logits, n, p_);
   if (c.empty())
     return Result<int32_t>::error("sampling left no candidate token");  // guard; finite logits always keep one
-  const double r = draw();
+  return pick_for_uniform(c, draw());
+}
+
+int32_t pick_for_uniform(const std::vector<Candidate>& c, double u) {
   double acc = 0;
   for (const Candidate& k : c) {
     acc += k.prob;
-    if (r < acc) return k.id;
+    if (u < acc) return k.id;
   }
   return c.back().id;
 }

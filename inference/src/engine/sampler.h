@@ -29,6 +29,9 @@ struct Candidate {
 // Modifies `logits` (divides by the temperature). Expects finite logits (check_logits); empty
 // only when n <= 0.
 std::vector<Candidate> sampling_candidates(float* logits, int n, const SamplingParams& params);
+// The draw's token: the first candidate whose cumulative probability exceeds u in [0, 1), the
+// last one when rounding leaves u past the total. c must not be empty.
+int32_t pick_for_uniform(const std::vector<Candidate>& c, double u);
 
 // Ok when every logit is finite and small enough that the repetition penalty and temperature
 // cannot overflow it; otherwise "the model produced NaN logits (token 17): the checkpoint is
