@@ -138,6 +138,115 @@ struct Test {
   double (*run)(long, float*);
 };
 
+
+// Only the loads of our step (8 tile loads, no products), counted as the step's 12 products so
+// that the figure compares with the others: how fast the tiles alone can be filled.
+AMX double loads_only(long iters, size_t bytes, float* sink) {
+  configure();
+  std::vector<uint16_t> buf(bytes / 2, 0x3f80);
+  const size_t steps = bytes / 8192;
+  zero_c();
+  for (long i = 0; i < iters; ++i) {
+    const uint16_t* p = buf.data() + (size_t(i) % steps) * 4096;
+    _tile_loadd(4, p, 64);
+    _tile_loadd(5, p + 512, 64);
+    _tile_loadd(6, p + 1024, 64);
+    _tile_loadd(7, p + 1536, 64);
+    _tile_loadd(6, p + 2048, 64);
+    _tile_loadd(7, p + 2560, 64);
+    _tile_loadd(4, p + 3072, 64);
+    _tile_loadd(5, p + 3584, 64);
+  }
+  _tile_dpbf16ps(0, 4, 6);
+  finish(sink);
+  return 12.0 * iters;
+}
+
+// 12 products on two accumulators (tmm0, tmm1) with fixed operands (tmm2, tmm3), and, where
+// `loads`, 8 loads per 12 products into tiles no product reads (tmm4..7): do loads and
+// products overlap when no tile is shared between them?
+AMX double unrelated(long iters, size_t bytes, bool loads, float* sink) {
+  configure();
+  std::vector<uint16_t> buf(bytes / 2, 0x3f80);
+  const size_t steps = bytes / 8192;
+  zero_c();
+  _tile_loadd(2, buf.data(), 64);
+  _tile_loadd(3, buf.data() + 512, 64);
+  for (long i = 0; i < iters; ++i) {
+    const uint16_t* p = buf.data() + (size_t(i) % steps) * 4096;
+    if (loads) {
+      _tile_loadd(4, p, 64);
+      _tile_loadd(5, p + 512, 64);
+    }
+    _tile_dpbf16ps(0, 2, 3);
+    _tile_dpbf16ps(1, 2, 3);
+    _tile_dpbf16ps(0, 2, 3);
+    if (loads) {
+      _tile_loadd(6, p + 1024, 64);
+      _tile_loadd(7, p + 1536, 64);
+    }
+    _tile_dpbf16ps(1, 2, 3);
+    _tile_dpbf16ps(0, 2, 3);
+    _tile_dpbf16ps(1, 2, 3);
+    if (loads) {
+      _tile_loadd(4, p + 2048, 64);
+      _tile_loadd(5, p + 2560, 64);
+    }
+    _tile_dpbf16ps(0, 2, 3);
+    _tile_dpbf16ps(1, 2, 3);
+    _tile_dpbf16ps(0, 2, 3);
+    if (loads) {
+      _tile_loadd(6, p + 3072, 64);
+      _tile_loadd(7, p + 3584, 64);
+    }
+    _tile_dpbf16ps(1, 2, 3);
+    _tile_dpbf16ps(0, 2, 3);
+    _tile_dpbf16ps(1, 2, 3);
+  }
+  finish(sink);
+  return 12.0 * iters;
+}
+
+// Four accumulators as in our step, fixed operands in tmm4/5 for the products, and 8 loads per
+// step into tmm6/7 that two products of each phase read (half the operands fresh each phase).
+AMX double half_loaded(long iters, size_t bytes, float* sink) {
+  configure();
+  std::vector<uint16_t> buf(bytes / 2, 0x3f80);
+  const size_t steps = bytes / 8192;
+  zero_c();
+  _tile_loadd(4, buf.data(), 64);
+  _tile_loadd(5, buf.data() + 512, 64);
+  for (long i = 0; i < iters; ++i) {
+    const uint16_t* p = buf.data() + (size_t(i) % steps) * 4096;
+    _tile_loadd(6, p, 64);
+    _tile_loadd(7, p + 512, 64);
+    _tile_dpbf16ps(0, 4, 6);
+    _tile_dpbf16ps(1, 4, 7);
+    _tile_dpbf16ps(2, 5, 6);
+    _tile_dpbf16ps(3, 5, 7);
+    _tile_loadd(6, p + 1024, 64);
+    _tile_loadd(7, p + 1536, 64);
+    _tile_dpbf16ps(0, 4, 6);
+    _tile_dpbf16ps(1, 4, 7);
+    _tile_dpbf16ps(2, 5, 6);
+    _tile_dpbf16ps(3, 5, 7);
+    _tile_loadd(6, p + 2048, 64);
+    _tile_loadd(7, p + 2560, 64);
+    _tile_dpbf16ps(0, 4, 6);
+    _tile_dpbf16ps(1, 4, 7);
+    _tile_dpbf16ps(2, 5, 6);
+    _tile_dpbf16ps(3, 5, 7);
+  }
+  finish(sink);
+  return 12.0 * iters;
+}
+
+double run_loads_l1(long n, float* s) { return loads_only(n, 32 << 10, s); }
+double run_loads_l2(long n, float* s) { return loads_only(n, 1 << 20, s); }
+double run_two_acc(long n, float* s) { return unrelated(n, 32 << 10, false, s); }
+double run_two_acc_loads_l1(long n, float* s) { return unrelated(n, 32 << 10, true, s); }
+double run_two_acc_loads_l2(long n, float* s) { return unrelated(n, 1 << 20, true, s); }
+double run_half_l1(long n, float* s) { return half_loaded(n, 32 << 10, s); }
 double run_l1(long n, float* s) { return with_loads(n, 32 << 10, s); }
 double run_l2(long n, float* s) { return with_loads(n, 1 << 20, s); }
 
@@ -181,7 +290,13 @@ int main() {
   const Test tests[] = {{"independent (operands in tiles)", independent},
                         {"chained 3 per accumulator", chained},
                         {"kernel-0 step, loads from 32 KiB", run_l1},
-                        {"kernel-0 step, loads from 1 MiB", run_l2}};
+                        {"kernel-0 step, loads from 1 MiB", run_l2},
+                        {"loads only (8 per step), 32 KiB", run_loads_l1},
+                        {"loads only (8 per step), 1 MiB", run_loads_l2},
+                        {"2 accumulators, fixed operands", run_two_acc},
+                        {"2 acc. + 8 unrelated loads, 32 KiB", run_two_acc_loads_l1},
+                        {"2 acc. + 8 unrelated loads, 1 MiB", run_two_acc_loads_l2},
+                        {"4 acc., 6 loads into B tiles, 32 KiB", run_half_l1}};
   std::printf("amx-tdp: GFLOP/s of bf16 per thread (nominal ~2000 at 2 GHz: 1024 FLOP/cycle)\n");
   for (const Test& t : tests) {
     const double one = measure(t, 1, 2000000);

@@ -404,7 +404,7 @@ class TestCpuKernels : public QObject {
     struct Run {
       Isa isa;
       int threads, nt;
-      const char *kb, *pack_rows, *kernel = "", *order = "";
+      const char *kb, *pack_rows, *kernel = "", *order = "", *shared = "";
     };
     std::vector<Run> runs;
     for (Isa isa : isas()) runs.push_back({isa, 1, 0, "", ""});
@@ -412,6 +412,10 @@ class TestCpuKernels : public QObject {
     runs.push_back({default_isa(), 3, 48, "96", ""});  // panels of 64 columns, k blocks of 3 steps
     runs.push_back({default_isa(), 1, 48, "96", ""});
     runs.push_back({default_isa(), 3, 128, "", "0"});  // packing counted free: row parts where M allows
+    // Panels packed once before the products, shared by the row parts (forced on, and off).
+    runs.push_back({default_isa(), 3, 48, "96", "0", "", "", "1"});
+    runs.push_back({default_isa(), 2, 0, "", "0", "", "", "1"});
+    runs.push_back({default_isa(), 3, 128, "", "0", "", "", "0"});
     // The other microkernels and loop orders, with the default and with short k blocks. Under the
     // sanitizers (about 10x slower in the emulation) only on the smaller shapes: each variant's
     // code still runs there, and the CI stays within its time.
@@ -431,16 +435,18 @@ class TestCpuKernels : public QObject {
       qputenv("QWENVL_CPU_AMX_PACK_ROWS", r.pack_rows);
       qputenv("QWENVL_CPU_AMX_KERNEL", r.kernel);
       qputenv("QWENVL_CPU_AMX_ORDER", r.order);
+      qputenv("QWENVL_CPU_AMX_SHARED", r.shared);
       ThreadPool pool(r.threads);
       std::fill(y.begin(), y.end(), std::numeric_limits<float>::quiet_NaN());
       QVERIFY(amx_linear(pool, r.isa, c.x.data(), M, c.fw, c.bias.data(), y.data(), ldy, 0, AmxUnit::Emulated));
-      const QString where = QString("%1 threads=%2 nt=%3 kb=%4 kernel=%5 order=%6")
+      const QString where = QString("%1 threads=%2 nt=%3 kb=%4 kernel=%5 order=%6 shared=%7")
                                 .arg(isa_name(r.isa))
                                 .arg(r.threads)
                                 .arg(r.nt)
                                 .arg(r.kb)
                                 .arg(r.kernel)
-                                .arg(r.order);
+                                .arg(r.order)
+                                .arg(r.shared);
       QString why;
       QVERIFY2(c.check(y, ldy, where, &why), qPrintable(why));
       for (int m = 0; m < M; ++m)  // the padding between rows untouched
@@ -456,6 +462,7 @@ class TestCpuKernels : public QObject {
     qunsetenv("QWENVL_CPU_AMX_PACK_ROWS");
     qunsetenv("QWENVL_CPU_AMX_KERNEL");
     qunsetenv("QWENVL_CPU_AMX_ORDER");
+    qunsetenv("QWENVL_CPU_AMX_SHARED");
   }
 
   // The same on the CPU's own tile unit through fast_linear (QWENVL_CPU_GEMM=amx), where this

@@ -136,7 +136,14 @@ int gemm_sweep(ThreadPool& pool, const std::string& widths, const std::string& s
         cpu::set_gemm_tile_columns(nt);
         const int used = cpu::gemm_tile_columns(s, sh.K);
         std::fill(y.begin(), y.end(), std::numeric_limits<float>::quiet_NaN());
+        if (cpu::profile::enabled()) cpu::profile::reset();
         const double sec = best_seconds(3, [&] { cpu::fast_linear(pool, isa, x.data(), sh.M, fw, nullptr, y.data()); });
+        // Where this shape's three runs spent their threads' time (QWENVL_CPU_PROFILE).
+        if (cpu::profile::enabled()) {
+          std::fprintf(stderr, "%s %s, 3 runs, %d threads:\n%s", sh.name, cpu::gemm_split_name(s), pool.size(),
+                       cpu::profile::report().c_str());
+          cpu::profile::reset();
+        }
         double max_diff = 0, diff_sq = 0;
         for (size_t i = 0; i < y.size(); ++i) {
           const double d = std::fabs(double(y[i]) - ref[i]);

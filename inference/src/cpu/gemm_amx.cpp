@@ -482,8 +482,10 @@ void pack_rows(Isa isa, const float* x, int ldx, const Plan& p, size_t r0, size_
     }
 }
 
-// Columns [n0, n0 + nb) of w as the B tiles of a panel of np columns into b.
-void pack_panel(Isa isa, const FastWeight& w, const Plan& p, int n0, int nb, int np, uint16_t* b) {
+// Columns [n0, n0 + nb) of w as the B tiles of a panel of np columns into b: its 16-column
+// blocks [c0, c1) (all of them by default).
+void pack_panel(Isa isa, const FastWeight& w, const Plan& p, int n0, int nb, int np, uint16_t* b, int c0 = 0,
+                int c1 = -1) {
   thread_local std::vector<float> rows, scratch;
   thread_local std::vector<uint16_t> split;
   thread_local std::vector<int64_t> fk;
@@ -496,7 +498,8 @@ void pack_panel(Isa isa, const FastWeight& w, const Plan& p, int n0, int nb, int
   }
   rows.resize(size_t(16) * Kp);
   split.resize(size_t(16) * 2 * Kp);
-  for (int c = 0; c < nc16; ++c) {
+  if (c1 < 0) c1 = nc16;
+  for (int c = c0; c < c1; ++c) {
     const int cnt = std::clamp(nb - 16 * c, 0, 16);
     if (cnt == 0) {
       std::fill(rows.begin(), rows.end(), 0.0f);
@@ -515,14 +518,15 @@ void pack_panel(Isa isa, const FastWeight& w, const Plan& p, int n0, int nb, int
 
 // One job: the panel's columns [n0, n0 + nb) for row blocks [rb0, rb1) of 32.
 void run_job(Isa isa, const FastWeight& w, const Plan& p, const uint16_t* a, int n0, int nb, int rb0, int rb1,
-             bool pack, std::vector<uint16_t>& panel, std::vector<float>& block, KernelFn kernel, const float* bias,
-             float* y, int ldy) {
+             bool pack, std::vector<uint16_t>& own, const uint16_t* shared, std::vector<float>& block,
+             KernelFn kernel, const float* bias, float* y, int ldy) {
   const int np = (nb + kBlock - 1) / kBlock * kBlock, nc16 = np / 16;
-  if (pack) {
+  if (pack && !shared) {
     profile::Scope scope("thread.amx.pack_w");
-    panel.resize(size_t(np) * p.Kp * 2);
-    pack_panel(isa, w, p, n0, nb, np, panel.data());
+    own.resize(size_t(np) * p.Kp * 2);
+    pack_panel(isa, w, p, n0, nb, np, own.data());
   }
+  const uint16_t* const panel = shared ? shared : own.data();
   const int rows = (rb1 - rb0) * kBlock;
   block.resize(size_t(rows) * np);
   {
@@ -533,7 +537,7 @@ void run_job(Isa isa, const FastWeight& w, const Plan& p, const uint16_t* a, int
       const auto call = [&](int rb, int c) {
         const uint16_t* const a0 = a + (size_t(2 * rb) * p.steps + s0) * 2 * kTile;
         const uint16_t* const a1 = a0 + size_t(p.steps) * 2 * kTile;
-        kernel(a0, a1, panel.data() + (size_t(s0) * nc16 + c / 16) * 2 * kTile, s1 - s0, a_step, b_step,
+        kernel(a0, a1, panel + (size_t(s0) * nc16 + c / 16) * 2 * kTile, s1 - s0, a_step, b_step,
                block.data() + size_t(rb - rb0) * kBlock * np + c, size_t(np), kb > 0);
       };
       if (p.order == 1) {  // a 32-column strip's k block (32 KiB at 256 k) stays in L1 over the row blocks
@@ -619,6 +623,32 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
     pack_rows(isa, x, ldx, p, r0, r1, a);
   });
 
+  // Where several row parts share a panel, its packing is done once, by all threads, before the
+  // products (QWENVL_CPU_AMX_SHARED: 1 always, 0 never, default: when parts > 1 and the packed
+  // weight fits 512 MiB); otherwise each job packs its own panel into the thread's buffer.
+  const size_t panel_elems = size_t(p.np_full) * p.Kp * 2;
+  const int shared_mode = env_int("QWENVL_CPU_AMX_SHARED", -1, -1, 1);
+  const bool shared = shared_mode == 1 || (shared_mode < 0 && p.parts > 1 &&
+                                           panel_elems * p.n_panels * sizeof(uint16_t) <= (size_t(512) << 20));
+  thread_local std::vector<uint16_t> b_storage;  // the calling thread's (the jobs use the pointer)
+  if (shared) b_storage.resize(panel_elems * p.n_panels);
+  uint16_t* const b_shared = shared ? b_storage.data() : nullptr;
+  if (shared) {
+    const int nc16 = p.np_full / 16;
+    pool.parallel_for(size_t(p.n_panels) * nc16, 1, [&](size_t c0, size_t c1) {
+      profile::Scope scope("thread.amx.pack_w");
+      for (size_t c = c0; c < c1;) {  // the blocks of one panel at a time
+        const int t = int(c / nc16), cb = int(c % nc16), ce = int(std::min<size_t>(c1 - size_t(t) * nc16, nc16));
+        const int n0 = t * p.np_full, nb = std::min(p.np_full, w.N - n0);
+        const int np = (nb + kBlock - 1) / kBlock * kBlock;
+        pack_panel(isa, w, p, n0, nb, np, b_shared + size_t(t) * panel_elems, cb, std::min(ce, np / 16));
+        c = size_t(t) * nc16 + ce;
+      }
+    });
+  }
+
+  if (std::getenv("QWENVL_DEBUG_AMX") && shared)
+    std::fprintf(stderr, "amx %dx%dx%d: panels packed once, shared by the row parts\n", M, w.N, w.K);
   pool.parallel_for(size_t(p.n_panels) * p.parts, 1, [&](size_t j0, size_t j1) {
     thread_local std::vector<uint16_t> panel;
     thread_local std::vector<float> block;
@@ -632,7 +662,8 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
       const int rb0 = int(int64_t(p.row_blocks) * part / p.parts);
       const int rb1 = int(int64_t(p.row_blocks) * (part + 1) / p.parts);
       if (rb0 == rb1) continue;
-      run_job(isa, w, p, a, n0, nb, rb0, rb1, have != t, panel, block, kernel, bias, y, ldy);
+      run_job(isa, w, p, a, n0, nb, rb0, rb1, have != t, panel,
+              shared ? b_shared + size_t(t) * panel_elems : nullptr, block, kernel, bias, y, ldy);
       have = t;
     }
 #if defined(QV_HAVE_AMX)
