@@ -404,7 +404,7 @@ class TestCpuKernels : public QObject {
     struct Run {
       Isa isa;
       int threads, nt;
-      const char *kb, *pack_rows, *kernel = "", *order = "", *shared = "";
+      const char *kb, *pack_rows, *kernel = "", *order = "", *shared = "", *dynamic = "";
     };
     std::vector<Run> runs;
     for (Isa isa : isas()) runs.push_back({isa, 1, 0, "", ""});
@@ -416,6 +416,7 @@ class TestCpuKernels : public QObject {
     runs.push_back({default_isa(), 3, 48, "96", "0", "", "", "1"});
     runs.push_back({default_isa(), 2, 0, "", "0", "", "", "1"});
     runs.push_back({default_isa(), 3, 128, "", "0", "", "", "0"});
+    runs.push_back({default_isa(), 3, 48, "96", "0", "", "", "", "0"});  // fixed chunks, not taken
     // The other microkernels and loop orders, with the default and with short k blocks. Under the
     // sanitizers (about 10x slower in the emulation) only on the smaller shapes: each variant's
     // code still runs there, and the CI stays within its time.
@@ -436,17 +437,19 @@ class TestCpuKernels : public QObject {
       qputenv("QWENVL_CPU_AMX_KERNEL", r.kernel);
       qputenv("QWENVL_CPU_AMX_ORDER", r.order);
       qputenv("QWENVL_CPU_AMX_SHARED", r.shared);
+      qputenv("QWENVL_CPU_AMX_DYNAMIC", r.dynamic);
       ThreadPool pool(r.threads);
       std::fill(y.begin(), y.end(), std::numeric_limits<float>::quiet_NaN());
       QVERIFY(amx_linear(pool, r.isa, c.x.data(), M, c.fw, c.bias.data(), y.data(), ldy, 0, AmxUnit::Emulated));
-      const QString where = QString("%1 threads=%2 nt=%3 kb=%4 kernel=%5 order=%6 shared=%7")
+      const QString where = QString("%1 threads=%2 nt=%3 kb=%4 kernel=%5 order=%6 shared=%7 dynamic=%8")
                                 .arg(isa_name(r.isa))
                                 .arg(r.threads)
                                 .arg(r.nt)
                                 .arg(r.kb)
                                 .arg(r.kernel)
                                 .arg(r.order)
-                                .arg(r.shared);
+                                .arg(r.shared)
+                                .arg(r.dynamic);
       QString why;
       QVERIFY2(c.check(y, ldy, where, &why), qPrintable(why));
       for (int m = 0; m < M; ++m)  // the padding between rows untouched
@@ -463,6 +466,7 @@ class TestCpuKernels : public QObject {
     qunsetenv("QWENVL_CPU_AMX_KERNEL");
     qunsetenv("QWENVL_CPU_AMX_ORDER");
     qunsetenv("QWENVL_CPU_AMX_SHARED");
+    qunsetenv("QWENVL_CPU_AMX_DYNAMIC");
   }
 
   // The same on the CPU's own tile unit through fast_linear (QWENVL_CPU_GEMM=amx), where this

@@ -432,17 +432,21 @@ struct Plan {
 // 132.8 ms; docs/benchmarks.md, issue 13) plus its products, those of panels
 // narrower than 128 columns counted dearer (their A tiles serve fewer strips). Row parts pack
 // the same panel again; narrower panels keep the threads busy without that.
-void plan_jobs(int row_blocks, int N, int threads, Plan* p) {
+void plan_jobs(int row_blocks, int N, int threads, bool dynamic, Plan* p) {
   const int fixed = gemm_fixed_tile_columns();
   const double pack_rows = env_int("QWENVL_CPU_AMX_PACK_ROWS", 0, 0, 1 << 20);
   double best = -1;
   for (int np : {128, 64, 32}) {
     if (fixed) np = gemm_tile_columns(GemmSplit::Amx, 0);
-    const double slower = np >= 128 ? 1.0 : np == 64 ? 1.15 : 1.4;
+    // Taken dynamically (amx_dynamic()), a job's expected share of the threads' time is its
+    // fraction of the work plus half a job of tail, and 64-column panels run about as fast as
+    // 128 (run F of issue 13); in fixed chunks, whole rounds count and narrower panels dearer.
+    const double slower = np >= 128 ? 1.0 : np == 64 ? (dynamic ? 1.02 : 1.15) : 1.4;
     const int panels = (N + np - 1) / np;
     for (int parts = 1; parts <= std::min(row_blocks, 16); ++parts) {
       const int rows = (row_blocks + parts - 1) / parts * kBlock;
-      const double rounds = std::ceil(double(panels) * parts / threads);
+      const double rounds =
+          dynamic ? double(panels) * parts / threads + 0.5 : std::ceil(double(panels) * parts / threads);
       const double cost = rounds * np * (pack_rows + rows * slower);
       if (best < 0 || cost < best - 1e-9) {
         best = cost;
@@ -569,6 +573,8 @@ int amx_kernel_variant() { return env_int("QWENVL_CPU_AMX_KERNEL", 0, 0, kKernel
 // against 88.5 for order 0; kernels 1-3 and order 1 in between or slower; docs/benchmarks.md).
 int amx_loop_order() { return env_int("QWENVL_CPU_AMX_ORDER", 2, 0, kOrders - 1); }
 
+bool amx_dynamic() { return env_int("QWENVL_CPU_AMX_DYNAMIC", 1, 0, 1) == 1; }
+
 bool amx_available() {
   static const bool ok = detect_amx();
   return ok;
@@ -600,7 +606,8 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
   p.steps = p.Kp / kStep;
   p.row_blocks = (M + kBlock - 1) / kBlock;
   p.Mp = p.row_blocks * kBlock;
-  plan_jobs(p.row_blocks, w.N, pool.size(), &p);
+  const bool dynamic = amx_dynamic();
+  plan_jobs(p.row_blocks, w.N, pool.size(), dynamic, &p);
   p.order = amx_loop_order();
   p.hardware = unit == AmxUnit::Hardware;
   // Order 2: k blocks as long as the panel's k block stays within 1 MiB of L2 (hi and lo, 4
@@ -649,22 +656,34 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
 
   if (std::getenv("QWENVL_DEBUG_AMX") && shared)
     std::fprintf(stderr, "amx %dx%dx%d: panels packed once, shared by the row parts\n", M, w.N, w.K);
-  pool.parallel_for(size_t(p.n_panels) * p.parts, 1, [&](size_t j0, size_t j1) {
+  // The jobs: taken one at a time from a shared counter by every thread (dynamic, where no job
+  // relies on the one before it having packed its panel: the panels are shared or each job has
+  // its own), else in the pool's fixed contiguous chunks. Which thread runs a job never changes
+  // its result.
+  const size_t n_jobs = size_t(p.n_panels) * p.parts;
+  const bool take = dynamic && (shared || p.parts == 1);
+  std::atomic<size_t> next_job{0};
+  pool.parallel_for(take ? std::min(n_jobs, size_t(pool.size())) : n_jobs, 1, [&](size_t j0, size_t j1) {
     thread_local std::vector<uint16_t> panel;
     thread_local std::vector<float> block;
 #if defined(QV_HAVE_AMX)
     if (p.hardware) amx_begin();
 #endif
     int have = -1;  // the panel now in `panel`
-    for (size_t job = j0; job < j1; ++job) {
+    const auto run = [&](size_t job) {
       const int t = int(job / p.parts), part = int(job % p.parts);
       const int n0 = t * p.np_full, nb = std::min(p.np_full, w.N - n0);
       const int rb0 = int(int64_t(p.row_blocks) * part / p.parts);
       const int rb1 = int(int64_t(p.row_blocks) * (part + 1) / p.parts);
-      if (rb0 == rb1) continue;
+      if (rb0 == rb1) return;
       run_job(isa, w, p, a, n0, nb, rb0, rb1, have != t, panel,
               shared ? b_shared + size_t(t) * panel_elems : nullptr, block, kernel, bias, y, ldy);
       have = t;
+    };
+    if (take) {
+      for (size_t job; (job = next_job.fetch_add(1, std::memory_order_relaxed)) < n_jobs;) run(job);
+    } else {
+      for (size_t job = j0; job < j1; ++job) run(job);
     }
 #if defined(QV_HAVE_AMX)
     if (p.hardware) amx_end();
