@@ -1,7 +1,8 @@
 // `qwenvl-bench cpu [--threads N]`: the fast CPU kernels on their own, with all threads: the
 // copy bandwidth, the int4 GEMV's weight bytes/s on each ISA this CPU has (and its share of the
 // copy figure), the fp16 GEMV (lm_head's shape) and the GEMM (ViT-bigG's MLP: 1024 x 8192 x
-// 1664). One JSON object on stdout, a table on stderr; measures, never asserts.
+// 1664); `--gemm-sweep` and `--attention` time the prompt's GEMMs and the ViT's attention
+// instead. One JSON object on stdout, a table on stderr; measures, never asserts.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -17,6 +18,7 @@
 
 #include "cli/args.h"
 #include "cli/command.h"
+#include "cpu/attention.h"
 #include "cpu/gemm.h"
 #include "cpu/profile.h"
 #include "cpu/speed.h"
@@ -211,12 +213,101 @@ int gemm_sweep(ThreadPool& pool, const std::string& widths, const std::string& s
   return 0;
 }
 
+// `--attention`: attention_gemm at the ViT's shape (1024 tokens, 16 heads of 104, q|k|v
+// interleaved per head as vision.cpp passes them) on random data, best of 3: the fp32 sgemm path
+// (the Tiles split) first, as the reference, then the split in effect where it is another
+// (QWENVL_CPU_GEMM; amx runs the tile unit's path, attention.h), with its largest difference
+// relative to the largest value (max_err) and its relative L2 difference; amx on the tile unit
+// also against its emulation over the first 2 heads (0: bit for bit).
+int attention_bench(ThreadPool& pool) {
+  const int T = 1024, heads = 16, hd = 104, W = heads * hd;
+  std::mt19937 rng(9);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> qkv(size_t(T) * 3 * W), out(size_t(T) * W), ref(out.size());
+  for (float& v : qkv) v = normal(rng);
+  cpu::AttentionArgs a;
+  a.T = a.n_keys = T;
+  a.heads = heads;
+  a.head_dim = hd;
+  a.q = qkv.data();
+  a.k = qkv.data() + hd;
+  a.v = qkv.data() + 2 * hd;
+  a.ldq = a.ldk = a.ldv = 3 * W;
+  a.q_head = a.k_head = a.v_head = 3 * hd;
+  a.ldo = W;
+  a.scale = float(1.0 / std::sqrt(double(hd)));
+  a.isa = cpu::default_isa();
+  const cpu::GemmSplit split = cpu::gemm_split();
+  std::vector<cpu::GemmSplit> splits = {cpu::GemmSplit::Tiles};
+  if (split != cpu::GemmSplit::Tiles) splits.push_back(split);
+  const double flops = 2.0 * 2.0 * T * T * hd * heads;
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  std::fprintf(stderr, "%-16s %-7s %10s %9s %9s %9s\n", "attention", "split", "GFLOP/s", "ms", "max_err", "rel_l2");
+  double ref_max = 0, ref_sq = 0;
+  for (cpu::GemmSplit s : splits) {
+    cpu::set_gemm_split(s);
+    std::vector<float>& y = s == cpu::GemmSplit::Tiles ? ref : out;
+    std::fill(y.begin(), y.end(), std::numeric_limits<float>::quiet_NaN());
+    a.out = y.data();
+    if (cpu::profile::enabled()) cpu::profile::reset();
+    const double sec = best_seconds(3, [&] { cpu::attention_gemm(pool, a); });
+    if (cpu::profile::enabled()) {
+      std::fprintf(stderr, "attention %s, 3 runs, %d threads:\n%s", cpu::gemm_split_name(s), pool.size(),
+                   cpu::profile::report().c_str());
+      cpu::profile::reset();
+    }
+    if (s == cpu::GemmSplit::Tiles)
+      for (float v : ref) {
+        ref_max = std::max(ref_max, double(std::fabs(v)));
+        ref_sq += double(v) * v;
+      }
+    double max_diff = 0, diff_sq = 0;
+    for (size_t i = 0; i < y.size(); ++i) {
+      const double d = std::fabs(double(y[i]) - ref[i]);
+      max_diff = std::isnan(d) ? INFINITY : std::max(max_diff, d);
+      diff_sq += d * d;
+    }
+    double emu_diff = -1;
+    if (s == cpu::GemmSplit::Amx && cpu::amx_unit() == cpu::AmxUnit::Hardware && cpu::amx_available()) {
+      cpu::AttentionArgs two = a;
+      two.heads = 2;
+      std::vector<float> emu(out.size(), 0.0f);
+      two.out = emu.data();
+      cpu::attention_amx(pool, two, cpu::AmxUnit::Emulated);
+      emu_diff = 0;
+      for (int t = 0; t < T; ++t)
+        for (int i = 0; i < 2 * hd; ++i)
+          emu_diff = std::max(emu_diff, double(std::fabs(emu[size_t(t) * W + i] - out[size_t(t) * W + i])));
+      emu_diff = ref_max > 0 ? emu_diff / ref_max : emu_diff;
+    }
+    const double max_err = ref_max > 0 ? max_diff / ref_max : max_diff;
+    const double rel_l2 = ref_sq > 0 ? std::sqrt(diff_sq / ref_sq) : std::sqrt(diff_sq);
+    char emu_note[48] = "";
+    if (emu_diff >= 0) std::snprintf(emu_note, sizeof emu_note, "  emulation diff %.2g", emu_diff);
+    std::fprintf(stderr, "%-16s %-7s %10.1f %9.2f %9.2g %9.2g%s\n", "vit.attention", cpu::gemm_split_name(s),
+                 flops / sec / 1e9, sec * 1e3, max_err, rel_l2, emu_note);
+    rows.push_back({{"shape", "vit.attention"},
+                    {"T", T},
+                    {"heads", heads},
+                    {"head_dim", hd},
+                    {"split", cpu::gemm_split_name(s)},
+                    {"ms", sec * 1e3},
+                    {"gflops", flops / sec / 1e9},
+                    {"max_err", max_err},
+                    {"rel_l2", rel_l2}});
+    if (emu_diff >= 0) rows.back()["emulation_max_diff"] = emu_diff;
+  }
+  cpu::set_gemm_split(split);
+  std::printf("%s\n", rows.dump(2).c_str());
+  return 0;
+}
+
 int run_cpu(const std::vector<std::string>& argv) {
-  Args args(argv);
-  if (!args.ok() || !args.unknown({"threads", "gemm-sweep", "splits", "gemm-rows"}).empty()) {
+  Args args(argv, {"attention"});
+  if (!args.ok() || !args.unknown({"threads", "gemm-sweep", "splits", "gemm-rows", "attention"}).empty()) {
     std::fprintf(stderr,
                  "usage: qwenvl-bench cpu [--threads N] [--gemm-sweep W,W,... [--splits tiles,bf16x3,amx] "
-                 "[--gemm-rows M]]\n");
+                 "[--gemm-rows M]] [--attention]\n");
     return 2;
   }
   const std::optional<int64_t> rows = parse_integer(args.get("gemm-rows").value_or("0"), 0, 1 << 16);
@@ -230,6 +321,7 @@ int run_cpu(const std::vector<std::string>& argv) {
     return 2;
   }
   ThreadPool pool(threads);
+  if (args.has("attention")) return attention_bench(pool);
   if (auto widths = args.get("gemm-sweep"))
     return gemm_sweep(pool, *widths, args.get("splits").value_or(""), int(*rows));
   nlohmann::ordered_json out;

@@ -1,8 +1,10 @@
 // Multi-head attention over a block of queries with GEMMs (fast CPU path): per head,
-// scores = q k^T * scale on oneDNN's sgemm, a softmax per row (kernels.h), then p v. Jobs
-// are (head, block of query rows), spread over the pool.
+// scores = q k^T * scale, a softmax per row (kernels.h), then p v. Jobs are (head, block of 64
+// query rows), spread over the pool. The products run on oneDNN's fp32 sgemm, or, where the
+// GEMM split is Amx (gemm.h) and its unit runs, on the tile unit (attention_amx).
 #pragma once
 
+#include "cpu/gemm.h"
 #include "cpu/kernels.h"
 #include "util/parallel.h"
 
@@ -27,5 +29,15 @@ struct AttentionArgs {
 };
 
 void attention_gemm(ThreadPool& pool, const AttentionArgs& a);
+
+// The same with both products on the tile unit (gemm.h's amx_gemm_f32: hi.hi + hi.lo + lo.hi of
+// the bf16 halves of q, k, p and v, within about 1e-5 of fp32 relative to sum |a b|; the dropped
+// lo.lo and the rounding of lo make the difference). Each head's K and V are packed once by the
+// pool (heads in groups whose packed operands fit 64 MiB), then the (head, row block) jobs run
+// q k^T, the softmax and p v, causal masks included (a job multiplies by the keys its last row
+// sees; the later keys' products are computed and dropped, their p are zeros). Hardware: false
+// (out untouched) where amx_available() is false; Emulated runs anywhere (slow: for tests).
+// The same bits on both units, every microkernel and thread count.
+bool attention_amx(ThreadPool& pool, const AttentionArgs& a, AmxUnit unit);
 
 }  // namespace qwenvl::cpu

@@ -101,6 +101,13 @@ std::atomic<int>& tile_columns_setting() {
   return s;
 }
 
+std::vector<float>& tile_buffer() {
+  thread_local std::vector<float> v;
+  return v;
+}
+
+}  // namespace
+
 // The Amx split's unit: the hardware's where it has AMX, else the emulation when
 // QWENVL_CPU_AMX_EMULATE=1 (for checks), else none (Hardware, which amx_linear refuses: Tiles
 // run instead), said once on stderr.
@@ -117,13 +124,6 @@ AmxUnit amx_unit() {
   }();
   return unit;
 }
-
-std::vector<float>& tile_buffer() {
-  thread_local std::vector<float> v;
-  return v;
-}
-
-}  // namespace
 
 FastWeight FastWeight::packed(const PackedInt4& p) {
   FastWeight w;

@@ -129,5 +129,27 @@ uint64_t amx_calls();
 int amx_kernel_variant();
 int amx_loop_order();
 bool amx_dynamic();
+// The unit the Amx split runs on (gemm.cpp): Hardware where amx_available(), else Emulated when
+// QWENVL_CPU_AMX_EMULATE=1, else Hardware (which the Amx functions refuse: callers fall back).
+AmxUnit amx_unit();
+
+// Single-threaded products with fp32 activations on both sides, for use inside a pool job (the
+// attention's, attention.cpp): C[m][n] = alpha sum_k A[m][k] B[k][n] as hi.hi + hi.lo + lo.hi of
+// hi = bf16(x), lo = bf16(x - hi) on both operands (within about 1e-5 of fp32 relative to
+// sum |a b|: lo rounded and lo.lo dropped, gemm_amx.cpp). B is packed first by amx_pack_f32 into
+// amx_panel_elems(N, K) bf16: B [N][K] (rows ldb apart) when b_rows, else B [K][N]; zeros past
+// N and K. amx_gemm_f32 multiplies A [M][K] (rows lda apart) by the packed B's first N columns
+// and first K rows (a causal product's prefix of the keys); false (C untouched) when the unit is
+// Hardware and amx_available() is false, or N, K exceed the panel's. The tile unit is configured
+// and released within each call; the per-element order, hence every bit, is the same on both
+// units and every microkernel (amx_kernel_variant).
+struct AmxPanel {
+  const uint16_t* data = nullptr;
+  int N = 0, K = 0;  // as packed
+};
+size_t amx_panel_elems(int N, int K);
+void amx_pack_f32(Isa isa, const float* b, int ldb, bool b_rows, int N, int K, uint16_t* out);
+bool amx_gemm_f32(Isa isa, const float* A, int lda, int M, int K, const AmxPanel& b, int N, float alpha, float* C,
+                  int ldc, AmxUnit unit);
 
 }  // namespace qwenvl::cpu

@@ -693,4 +693,99 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
   return true;
 }
 
+// Products with fp32 activations on both sides (the attention's q k^T and p v, attention.cpp;
+// gemm.h): both operands split into hi = bf16(x) and lo = bf16(x - hi), and the same three
+// products hi.hi + hi.lo + lo.hi summed by the same microkernels. Unlike the weights of
+// amx_linear, such a B is not exactly hi + lo: lo is rounded (2^-9 of itself) and lo.lo is
+// dropped, about 2^-17 of each |a b| between them, so these products are within about 1e-5 of
+// fp32 relative to sum |a b| (tst_cpu_attention measures it).
+namespace {
+
+int padded_k(int K) { return std::max(kStep, (K + kStep - 1) / kStep * kStep); }
+int padded_n(int N) { return (N + kBlock - 1) / kBlock * kBlock; }
+
+}  // namespace
+
+size_t amx_panel_elems(int N, int K) { return size_t(padded_n(N)) * padded_k(K) * 2; }
+
+void amx_pack_f32(Isa isa, const float* b, int ldb, bool b_rows, int N, int K, uint16_t* out) {
+  thread_local std::vector<float> rows;
+  thread_local std::vector<uint16_t> split;
+  thread_local std::vector<int64_t> fk;
+  const int Kp = padded_k(K), nc16 = padded_n(N) / 16;
+  pair_offsets(Kp, nc16, &fk);
+  rows.resize(size_t(16) * Kp);
+  split.resize(size_t(16) * 2 * Kp);
+  for (int c = 0; c < nc16; ++c) {
+    const int n0 = 16 * c, cnt = std::clamp(N - n0, 0, 16);
+    std::fill(rows.begin(), rows.end(), 0.0f);
+    if (b_rows) {  // B [N][K]: row j of the block is B's row n0 + j
+      for (int j = 0; j < cnt; ++j)
+        std::memcpy(rows.data() + size_t(j) * Kp, b + size_t(n0 + j) * ldb, sizeof(float) * size_t(K));
+    } else {  // B [K][N]: column n0 + j
+      for (int k = 0; k < K; ++k) {
+        const float* const src = b + size_t(k) * ldb + n0;
+        for (int j = 0; j < cnt; ++j) rows[size_t(j) * Kp + k] = src[j];
+      }
+    }
+    for (int j = 0; j < 16; ++j) {  // row j: [hi | lo]
+      uint16_t* const hl = split.data() + size_t(j) * 2 * Kp;
+      bf16::split_hi_lo(isa, rows.data() + size_t(j) * Kp, Kp, hl, hl + Kp);
+    }
+    for (int h = 0; h < 2; ++h)
+      bf16::pairs_to_lines(isa, split.data() + size_t(h) * Kp, size_t(2) * Kp, Kp, fk.data(),
+                           out + size_t(2 * c + h) * kTile);
+  }
+}
+
+bool amx_gemm_f32(Isa isa, const float* A, int lda, int M, int K, const AmxPanel& b, int N, float alpha, float* C,
+                  int ldc, AmxUnit unit) {
+  if (M <= 0 || N <= 0) return true;
+  if (N > b.N || K > b.K || K <= 0) return false;
+  KernelFn kernel = kEmulated[amx_kernel_variant()];
+  if (unit == AmxUnit::Hardware) {
+#if defined(QV_HAVE_AMX)
+    if (!amx_available()) return false;
+    kernel = kHardware[amx_kernel_variant()];
+#else
+    return false;
+#endif
+  }
+  Plan p{};
+  p.M = M;
+  p.K = K;
+  p.Kp = padded_k(K);
+  p.steps = p.Kp / kStep;
+  p.row_blocks = (M + kBlock - 1) / kBlock;
+  p.Mp = p.row_blocks * kBlock;
+  // A's rows, zero past M and past K: B's rows (k) past K, which a causal product's panel may
+  // hold (later keys), meet only zeros and add exact zeros.
+  thread_local std::vector<uint16_t> a;
+  thread_local std::vector<float> block;
+  a.resize(size_t(p.Mp) * p.Kp * 2);
+  pack_rows(isa, A, lda, p, 0, size_t(p.Mp / kRowTile), a.data());
+  const int np = padded_n(N), nc16_panel = padded_n(b.N) / 16;
+  block.resize(size_t(p.Mp) * np);
+  const size_t a_step = size_t(2) * kTile, b_step = size_t(nc16_panel) * 2 * kTile;
+#if defined(QV_HAVE_AMX)
+  if (unit == AmxUnit::Hardware) amx_begin();
+#endif
+  for (int rb = 0; rb < p.row_blocks; ++rb) {
+    const uint16_t* const a0 = a.data() + size_t(2 * rb) * p.steps * 2 * kTile;
+    const uint16_t* const a1 = a0 + size_t(p.steps) * 2 * kTile;
+    for (int c = 0; c < np; c += kBlock)
+      kernel(a0, a1, b.data + size_t(c / 16) * 2 * kTile, p.steps, a_step, b_step,
+             block.data() + size_t(rb) * kBlock * np + c, size_t(np), false);
+  }
+#if defined(QV_HAVE_AMX)
+  if (unit == AmxUnit::Hardware) amx_end();
+#endif
+  for (int m = 0; m < M; ++m) {
+    const float* const src = block.data() + size_t(m) * np;
+    float* const dst = C + size_t(m) * ldc;
+    for (int n = 0; n < N; ++n) dst[n] = alpha * src[n];
+  }
+  return true;
+}
+
 }  // namespace qwenvl::cpu
