@@ -21,6 +21,7 @@ int job_keys(const AttentionArgs& a, int t0, int rows) {
 
 // Row r of a job's scores (keys wide): softmax over the keys row r sees, zeros past them.
 void softmax_rows(const AttentionArgs& a, int t0, int rows, int keys, float* scores) {
+  profile::Scope scope("thread.attention.softmax");
   for (int r = 0; r < rows; ++r) {
     float* s = scores + size_t(r) * keys;
     const int n = a.causal_offset >= 0 ? std::min(keys, a.causal_offset + t0 + r + 1) : keys;
@@ -51,7 +52,7 @@ bool attention_amx(ThreadPool& pool, const AttentionArgs& a, AmxUnit unit) {
   for (int h0 = 0; h0 < a.heads && ok; h0 += group) {
     const int g = std::min(group, a.heads - h0);
     pool.parallel_for(size_t(g) * 2, 1, [&](size_t j0, size_t j1) {
-      profile::Scope scope("thread.attention.amx_pack");
+      profile::Scope scope("thread.attention.pack_kv");
       for (size_t job = j0; job < j1; ++job) {
         const int h = h0 + int(job / 2);
         uint16_t* const dst = base + (job / 2) * per_head;
@@ -63,7 +64,6 @@ bool attention_amx(ThreadPool& pool, const AttentionArgs& a, AmxUnit unit) {
     });
     std::atomic<bool> all{true};
     pool.parallel_for(size_t(g) * row_blocks, 1, [&](size_t j0, size_t j1) {
-      profile::Scope scope("thread.attention.amx");
       thread_local std::vector<float> scores;
       for (size_t job = j0; job < j1; ++job) {
         const int hg = int(job / row_blocks), h = h0 + hg, t0 = int(job % row_blocks) * kRows;
@@ -71,9 +71,14 @@ bool attention_amx(ThreadPool& pool, const AttentionArgs& a, AmxUnit unit) {
         const uint16_t* const kp = base + size_t(hg) * per_head;
         const AmxPanel kt{kp, a.n_keys, a.head_dim}, v{kp + k_elems, a.head_dim, a.n_keys};
         scores.resize(size_t(rows) * keys);
-        bool done = amx_gemm_f32(a.isa, a.q + size_t(t0) * a.ldq + size_t(h) * a.q_head, a.ldq, rows, a.head_dim, kt,
-                                 keys, a.scale, scores.data(), keys, unit);
+        bool done;
+        {
+          profile::Scope qk("thread.attention.qk");
+          done = amx_gemm_f32(a.isa, a.q + size_t(t0) * a.ldq + size_t(h) * a.q_head, a.ldq, rows, a.head_dim, kt, keys,
+                              a.scale, scores.data(), keys, unit);
+        }
         softmax_rows(a, t0, rows, keys, scores.data());
+        profile::Scope pv("thread.attention.pv");
         done = done && amx_gemm_f32(a.isa, scores.data(), keys, rows, keys, v, a.head_dim, 1.0f,
                                     a.out + size_t(t0) * a.ldo + size_t(h) * a.head_dim, a.ldo, unit);
         if (!done) all.store(false, std::memory_order_relaxed);
@@ -93,9 +98,13 @@ void attention_gemm(ThreadPool& pool, const AttentionArgs& a) {
       const int h = int(job / row_blocks), t0 = int(job % row_blocks) * kRows;
       const int rows = std::min(kRows, a.T - t0), keys = job_keys(a, t0, rows);
       scores.resize(size_t(rows) * keys);
-      sgemm(true, rows, keys, a.head_dim, a.scale, a.q + size_t(t0) * a.ldq + size_t(h) * a.q_head, a.ldq,
-            a.k + size_t(h) * a.k_head, a.ldk, 0.0f, scores.data(), keys);
+      {
+        profile::Scope qk("thread.attention.qk");
+        sgemm(true, rows, keys, a.head_dim, a.scale, a.q + size_t(t0) * a.ldq + size_t(h) * a.q_head, a.ldq,
+              a.k + size_t(h) * a.k_head, a.ldk, 0.0f, scores.data(), keys);
+      }
       softmax_rows(a, t0, rows, keys, scores.data());
+      profile::Scope pv("thread.attention.pv");
       sgemm(false, rows, a.head_dim, keys, 1.0f, scores.data(), keys, a.v + size_t(h) * a.v_head, a.ldv, 0.0f,
             a.out + size_t(t0) * a.ldo + size_t(h) * a.head_dim, a.ldo);
     }
