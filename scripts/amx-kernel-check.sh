@@ -9,7 +9,9 @@
 # against the public fp32 goldens (the tiny checkpoint; scripts/conform_compare.py, the checks of
 # tst_conform_cpu), then runs the model benchmark of the full checkpoint with the fastest amx
 # variant (`--runs 3 --decode 128 --skip sampled,engine`, or `--runs 1 --decode 32` when less
-# than 150 s are left of LIMIT_S). Measures; the only verdicts are the errors and the goldens.
+# than 150 s are left of LIMIT_S). Before the sweeps, the ViT's attention with the fp32 sgemm and
+# on the tile unit (`qwenvl-bench cpu --attention`). Measures; the only verdicts are the errors
+# and the goldens.
 # On the GPU machine it needs the lead's .devlibs (oneDNN) and .shared (fixtures, checkpoint
 # writer) carried. At most 5 files under OUT (build, checkpoint, sweep, conform and model logs).
 #   scripts/amx-kernel-check.sh  env: OUT (default out/amx-kernel-check), CKPT (/tmp/qwenvl-full),
@@ -88,6 +90,20 @@ SWEEPS=(
   "amx-pack0|QWENVL_CPU_AMX_PACK_ROWS=0|--splits amx --gemm-sweep 0"
 )
 : >"$OUT/sweep.log"
+# The ViT's attention (cpu/attention.cpp; 1024 tokens, 16 heads of 104): the fp32 sgemm path, then
+# the tile unit's (attention_amx, QWENVL_CPU_GEMM=amx), with its error against the sgemm path and
+# its difference from the emulation over 2 heads (0: bit for bit); the profile splits each into
+# q k^T, softmax, p v and (amx) the packing of K and V.
+echo "== attention: QWENVL_CPU_GEMM=amx QWENVL_CPU_PROFILE=1 --attention" >>"$OUT/sweep.log"
+if QWENVL_CPU_GEMM=amx QWENVL_CPU_PROFILE=1 timeout 60 "$BENCH" cpu --threads "$THREADS" --attention \
+  >"$WORK/attention.json" 2>>"$OUT/sweep.log"; then
+  stamp "attention at the ViT's shape"
+  sed -n "/^== attention:/,\$p" "$OUT/sweep.log" | grep -E "^(attention |vit\.attention|  thread\.attention)|qwenvl:" |
+    sed 's/^/  /'
+else
+  stamp "attention bench failed"
+  tail -5 "$OUT/sweep.log"
+fi
 if [ -n "$CKPT_PID" ] && kill -0 "$CKPT_PID" 2>/dev/null; then
   stamp "note: the full checkpoint is still being written: the sweeps' times may be noisy"
 fi

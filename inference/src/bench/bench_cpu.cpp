@@ -282,8 +282,13 @@ int attention_bench(ThreadPool& pool) {
     }
     const double max_err = ref_max > 0 ? max_diff / ref_max : max_diff;
     const double rel_l2 = ref_sq > 0 ? std::sqrt(diff_sq / ref_sq) : std::sqrt(diff_sq);
-    char emu_note[48] = "";
+    // The products that ran: the tile unit's only under amx where its unit runs (gemm.h).
+    const bool amx_ran =
+        s == cpu::GemmSplit::Amx && (cpu::amx_available() || cpu::amx_unit() == cpu::AmxUnit::Emulated);
+    const char* path = !amx_ran ? "sgemm" : cpu::amx_available() ? "amx" : "amx emulated";
+    char emu_note[64] = "";
     if (emu_diff >= 0) std::snprintf(emu_note, sizeof emu_note, "  emulation diff %.2g", emu_diff);
+    if (s != cpu::GemmSplit::Tiles && !amx_ran) std::snprintf(emu_note, sizeof emu_note, "  (ran the sgemm path)");
     std::fprintf(stderr, "%-16s %-7s %10.1f %9.2f %9.2g %9.2g%s\n", "vit.attention", cpu::gemm_split_name(s),
                  flops / sec / 1e9, sec * 1e3, max_err, rel_l2, emu_note);
     rows.push_back({{"shape", "vit.attention"},
@@ -291,6 +296,7 @@ int attention_bench(ThreadPool& pool) {
                     {"heads", heads},
                     {"head_dim", hd},
                     {"split", cpu::gemm_split_name(s)},
+                    {"path", path},
                     {"ms", sec * 1e3},
                     {"gflops", flops / sec / 1e9},
                     {"max_err", max_err},
