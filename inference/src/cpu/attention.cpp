@@ -19,11 +19,12 @@ int job_keys(const AttentionArgs& a, int t0, int rows) {
   return a.causal_offset >= 0 ? std::min(a.n_keys, a.causal_offset + t0 + rows) : a.n_keys;
 }
 
-// Row r of a job's scores (keys wide): softmax over the keys row r sees, zeros past them.
-void softmax_rows(const AttentionArgs& a, int t0, int rows, int keys, float* scores) {
+// Row r of a job's scores (keys wide, ld apart): softmax over the keys row r sees, zeros past
+// them.
+void softmax_rows(const AttentionArgs& a, int t0, int rows, int keys, int ld, float* scores) {
   profile::Scope scope("thread.attention.softmax");
   for (int r = 0; r < rows; ++r) {
-    float* s = scores + size_t(r) * keys;
+    float* s = scores + size_t(r) * ld;
     const int n = a.causal_offset >= 0 ? std::min(keys, a.causal_offset + t0 + r + 1) : keys;
     softmax(a.isa, s, n);
     std::fill(s + n, s + keys, 0.0f);
@@ -70,17 +71,19 @@ bool attention_amx(ThreadPool& pool, const AttentionArgs& a, AmxUnit unit) {
         const int rows = std::min(kRows, a.T - t0), keys = job_keys(a, t0, rows);
         const uint16_t* const kp = base + size_t(hg) * per_head;
         const AmxPanel kt{kp, a.n_keys, a.head_dim}, v{kp + k_elems, a.head_dim, a.n_keys};
-        scores.resize(size_t(rows) * keys);
+        // The scores straight from the tiles: rows and keys padded to 32 (ld), the padding unused.
+        const int ld = (keys + 31) / 32 * 32;
+        scores.resize(size_t(rows + 31) / 32 * 32 * ld);
         bool done;
         {
           profile::Scope qk("thread.attention.qk");
           done = amx_gemm_f32(a.isa, a.q + size_t(t0) * a.ldq + size_t(h) * a.q_head, a.ldq, rows, a.head_dim, kt, keys,
-                              a.scale, scores.data(), keys, unit);
+                              a.scale, scores.data(), ld, true, unit);
         }
-        softmax_rows(a, t0, rows, keys, scores.data());
+        softmax_rows(a, t0, rows, keys, ld, scores.data());
         profile::Scope pv("thread.attention.pv");
-        done = done && amx_gemm_f32(a.isa, scores.data(), keys, rows, keys, v, a.head_dim, 1.0f,
-                                    a.out + size_t(t0) * a.ldo + size_t(h) * a.head_dim, a.ldo, unit);
+        done = done && amx_gemm_f32(a.isa, scores.data(), ld, rows, keys, v, a.head_dim, 1.0f,
+                                    a.out + size_t(t0) * a.ldo + size_t(h) * a.head_dim, a.ldo, false, unit);
         if (!done) all.store(false, std::memory_order_relaxed);
       }
     });
@@ -103,7 +106,7 @@ void attention_gemm(ThreadPool& pool, const AttentionArgs& a) {
         sgemm(true, rows, keys, a.head_dim, a.scale, a.q + size_t(t0) * a.ldq + size_t(h) * a.q_head, a.ldq,
               a.k + size_t(h) * a.k_head, a.ldk, 0.0f, scores.data(), keys);
       }
-      softmax_rows(a, t0, rows, keys, scores.data());
+      softmax_rows(a, t0, rows, keys, keys, scores.data());
       profile::Scope pv("thread.attention.pv");
       sgemm(false, rows, a.head_dim, keys, 1.0f, scores.data(), keys, a.v + size_t(h) * a.v_head, a.ldv, 0.0f,
             a.out + size_t(t0) * a.ldo + size_t(h) * a.head_dim, a.ldo);

@@ -138,8 +138,11 @@ AmxUnit amx_unit();
 // hi = bf16(x), lo = bf16(x - hi) on both operands (within about 1e-5 of fp32 relative to
 // sum |a b|: lo rounded and lo.lo dropped, gemm_amx.cpp). B is packed first by amx_pack_f32 into
 // amx_panel_elems(N, K) bf16: B [N][K] (rows ldb apart) when b_rows, else B [K][N]; zeros past
-// N and K. amx_gemm_f32 multiplies A [M][K] (rows lda apart) by the packed B's first N columns
-// and first K rows (a causal product's prefix of the keys); false (C untouched) when the unit is
+// N and K. amx_gemm_f32 multiplies A [M][K] (rows lda apart; alpha scales it in fp32 before
+// the split) by the packed B's first N columns and first K rows (a causal product's prefix of
+// the keys). c_padded: C has room for M and N rounded up to 32 (ldc at least that), and the
+// tiles are stored there directly, the padding left with products of zero rows or of B's
+// columns past N; else only C's M x N are written. False (C untouched) when the unit is
 // Hardware and amx_available() is false, or N, K exceed the panel's. The tile unit is configured
 // and released within each call; the per-element order, hence every bit, is the same on both
 // units and every microkernel (amx_kernel_variant).
@@ -150,6 +153,6 @@ struct AmxPanel {
 size_t amx_panel_elems(int N, int K);
 void amx_pack_f32(Isa isa, const float* b, int ldb, bool b_rows, int N, int K, uint16_t* out);
 bool amx_gemm_f32(Isa isa, const float* A, int lda, int M, int K, const AmxPanel& b, int N, float alpha, float* C,
-                  int ldc, AmxUnit unit);
+                  int ldc, bool c_padded, AmxUnit unit);
 
 }  // namespace qwenvl::cpu

@@ -712,25 +712,28 @@ void amx_pack_f32(Isa isa, const float* b, int ldb, bool b_rows, int N, int K, u
   thread_local std::vector<float> rows;
   thread_local std::vector<uint16_t> split;
   thread_local std::vector<int64_t> fk;
-  const int Kp = padded_k(K), nc16 = padded_n(N) / 16;
+  // Rows of the fp32 block rs apart: 16 floats more than Kp, so that the column gathers of a
+  // [K][N] B do not land 16 times in the same cache set (Kp a multiple of 32 floats).
+  const int Kp = padded_k(K), nc16 = padded_n(N) / 16, rs = Kp + 16;
   pair_offsets(Kp, nc16, &fk);
-  rows.resize(size_t(16) * Kp);
+  rows.resize(size_t(16) * rs);
   split.resize(size_t(16) * 2 * Kp);
   for (int c = 0; c < nc16; ++c) {
     const int n0 = 16 * c, cnt = std::clamp(N - n0, 0, 16);
-    std::fill(rows.begin(), rows.end(), 0.0f);
     if (b_rows) {  // B [N][K]: row j of the block is B's row n0 + j
       for (int j = 0; j < cnt; ++j)
-        std::memcpy(rows.data() + size_t(j) * Kp, b + size_t(n0 + j) * ldb, sizeof(float) * size_t(K));
+        std::memcpy(rows.data() + size_t(j) * rs, b + size_t(n0 + j) * ldb, sizeof(float) * size_t(K));
     } else {  // B [K][N]: column n0 + j
       for (int k = 0; k < K; ++k) {
         const float* const src = b + size_t(k) * ldb + n0;
-        for (int j = 0; j < cnt; ++j) rows[size_t(j) * Kp + k] = src[j];
+        for (int j = 0; j < cnt; ++j) rows[size_t(j) * rs + k] = src[j];
       }
     }
-    for (int j = 0; j < 16; ++j) {  // row j: [hi | lo]
+    for (int j = 0; j < 16; ++j) {  // zeros past K and past N; row j: [hi | lo]
+      float* const row = rows.data() + size_t(j) * rs;
+      std::fill(row + (j < cnt ? K : 0), row + Kp, 0.0f);
       uint16_t* const hl = split.data() + size_t(j) * 2 * Kp;
-      bf16::split_hi_lo(isa, rows.data() + size_t(j) * Kp, Kp, hl, hl + Kp);
+      bf16::split_hi_lo(isa, row, Kp, hl, hl + Kp);
     }
     for (int h = 0; h < 2; ++h)
       bf16::pairs_to_lines(isa, split.data() + size_t(h) * Kp, size_t(2) * Kp, Kp, fk.data(),
@@ -739,7 +742,7 @@ void amx_pack_f32(Isa isa, const float* b, int ldb, bool b_rows, int N, int K, u
 }
 
 bool amx_gemm_f32(Isa isa, const float* A, int lda, int M, int K, const AmxPanel& b, int N, float alpha, float* C,
-                  int ldc, AmxUnit unit) {
+                  int ldc, bool c_padded, AmxUnit unit) {
   if (M <= 0 || N <= 0) return true;
   if (N > b.N || K > b.K || K <= 0) return false;
   KernelFn kernel = kEmulated[amx_kernel_variant()];
@@ -758,6 +761,16 @@ bool amx_gemm_f32(Isa isa, const float* A, int lda, int M, int K, const AmxPanel
   p.steps = p.Kp / kStep;
   p.row_blocks = (M + kBlock - 1) / kBlock;
   p.Mp = p.row_blocks * kBlock;
+  // alpha scales A's rows before the split (one more fp32 rounding, about 6e-8), so that the
+  // products land in C as they are.
+  thread_local std::vector<float> scaled;
+  if (alpha != 1.0f) {
+    scaled.resize(size_t(M) * K);
+    for (int m = 0; m < M; ++m)
+      for (int k = 0; k < K; ++k) scaled[size_t(m) * K + k] = alpha * A[size_t(m) * lda + k];
+    A = scaled.data();
+    lda = K;
+  }
   // A's rows, zero past M and past K: B's rows (k) past K, which a causal product's panel may
   // hold (later keys), meet only zeros and add exact zeros.
   thread_local std::vector<uint16_t> a;
@@ -765,7 +778,13 @@ bool amx_gemm_f32(Isa isa, const float* A, int lda, int M, int K, const AmxPanel
   a.resize(size_t(p.Mp) * p.Kp * 2);
   pack_rows(isa, A, lda, p, 0, size_t(p.Mp / kRowTile), a.data());
   const int np = padded_n(N), nc16_panel = padded_n(b.N) / 16;
-  block.resize(size_t(p.Mp) * np);
+  float* out = C;
+  size_t ldout = size_t(ldc);
+  if (!c_padded) {
+    block.resize(size_t(p.Mp) * np);
+    out = block.data();
+    ldout = size_t(np);
+  }
   const size_t a_step = size_t(2) * kTile, b_step = size_t(nc16_panel) * 2 * kTile;
 #if defined(QV_HAVE_AMX)
   if (unit == AmxUnit::Hardware) amx_begin();
@@ -775,16 +794,14 @@ bool amx_gemm_f32(Isa isa, const float* A, int lda, int M, int K, const AmxPanel
     const uint16_t* const a1 = a0 + size_t(p.steps) * 2 * kTile;
     for (int c = 0; c < np; c += kBlock)
       kernel(a0, a1, b.data + size_t(c / 16) * 2 * kTile, p.steps, a_step, b_step,
-             block.data() + size_t(rb) * kBlock * np + c, size_t(np), false);
+             out + size_t(rb) * kBlock * ldout + c, ldout, false);
   }
 #if defined(QV_HAVE_AMX)
   if (unit == AmxUnit::Hardware) amx_end();
 #endif
-  for (int m = 0; m < M; ++m) {
-    const float* const src = block.data() + size_t(m) * np;
-    float* const dst = C + size_t(m) * ldc;
-    for (int n = 0; n < N; ++n) dst[n] = alpha * src[n];
-  }
+  if (!c_padded)
+    for (int m = 0; m < M; ++m)
+      std::memcpy(C + size_t(m) * ldc, block.data() + size_t(m) * np, sizeof(float) * size_t(N));
   return true;
 }
 
