@@ -221,7 +221,8 @@ class TestCpuAttention : public QObject {
   }
 
   // Where this machine has AMX: attention_amx on the tile unit, and attention_gemm under the Amx
-  // split (the dispatch), bit for bit the emulation. Elsewhere the hardware path must refuse.
+  // split (the dispatch), bit for bit the emulation; with QWENVL_CPU_AMX_ATTENTION=0 the sgemm
+  // path's bits. Elsewhere the hardware path must refuse, leaving the output as it was.
   void amxHardwareMatchesEmulation_data() { cases(); }
   void amxHardwareMatchesEmulation() {
     QFETCH(int, T);
@@ -245,20 +246,33 @@ class TestCpuAttention : public QObject {
     std::vector<float> emu = c.poisoned(), dispatched = c.poisoned();
     a.out = emu.data();
     QVERIFY(attention_amx(pool, a, AmxUnit::Emulated));
+    std::vector<float> sgemm_out = c.poisoned(), switched_off = c.poisoned();
     const GemmSplit before = gemm_split();
     set_gemm_split(GemmSplit::Amx);
     a.out = dispatched.data();
     attention_gemm(pool, a);
+    qputenv("QWENVL_CPU_AMX_ATTENTION", "0");  // the sgemm path under amx
+    a.out = switched_off.data();
+    attention_gemm(pool, a);
+    qunsetenv("QWENVL_CPU_AMX_ATTENTION");
+    set_gemm_split(GemmSplit::Tiles);
+    a.out = sgemm_out.data();
+    attention_gemm(pool, a);
     set_gemm_split(before);
     bool padding = false;
     const double err = c.error(hw, &padding);
-    qInfo("amx (hardware): max |out - ref| / max |ref| = %.3g", err);
+    double worst = 0;
+    for (size_t i = 0; i < hw.size(); ++i)
+      if (!std::isnan(hw[i])) worst = std::max(worst, double(std::fabs(hw[i] - emu[i])));
+    qInfo("amx (hardware): max |out - ref| / max |ref| = %.3g, max |hardware - emulation| = %.3g", err, worst);
     QVERIFY2(err <= kAmxBar, qPrintable(QString("error %1").arg(err)));
     QVERIFY(padding);
     QVERIFY2(std::memcmp(hw.data(), emu.data(), sizeof(float) * hw.size()) == 0,
              "the tile unit's result differs from its emulation's");
     QVERIFY2(std::memcmp(hw.data(), dispatched.data(), sizeof(float) * hw.size()) == 0,
              "attention_gemm under the Amx split did not run the tile unit's path");
+    QVERIFY2(std::memcmp(sgemm_out.data(), switched_off.data(), sizeof(float) * hw.size()) == 0,
+             "QWENVL_CPU_AMX_ATTENTION=0 did not keep the sgemm path");
   }
 };
 

@@ -216,7 +216,8 @@ int gemm_sweep(ThreadPool& pool, const std::string& widths, const std::string& s
 // `--attention`: attention_gemm at the ViT's shape (1024 tokens, 16 heads of 104, q|k|v
 // interleaved per head as vision.cpp passes them) on random data, best of 3: the fp32 sgemm path
 // (the Tiles split) first, as the reference, then the split in effect where it is another
-// (QWENVL_CPU_GEMM; amx runs the tile unit's path, attention.h), with its largest difference
+// (QWENVL_CPU_GEMM; amx runs the tile unit's path unless QWENVL_CPU_AMX_ATTENTION=0,
+// attention.h), with its largest difference
 // relative to the largest value (max_err) and its relative L2 difference; amx on the tile unit
 // also against its emulation over the first 2 heads (0: bit for bit).
 int attention_bench(ThreadPool& pool) {
@@ -268,7 +269,7 @@ int attention_bench(ThreadPool& pool) {
       diff_sq += d * d;
     }
     double emu_diff = -1;
-    if (s == cpu::GemmSplit::Amx && cpu::amx_unit() == cpu::AmxUnit::Hardware && cpu::amx_available()) {
+    if (s == cpu::GemmSplit::Amx && cpu::amx_attention_enabled() && cpu::amx_available()) {
       cpu::AttentionArgs two = a;
       two.heads = 2;
       std::vector<float> emu(out.size(), 0.0f);
@@ -283,8 +284,8 @@ int attention_bench(ThreadPool& pool) {
     const double max_err = ref_max > 0 ? max_diff / ref_max : max_diff;
     const double rel_l2 = ref_sq > 0 ? std::sqrt(diff_sq / ref_sq) : std::sqrt(diff_sq);
     // The products that ran: the tile unit's only under amx where its unit runs (gemm.h).
-    const bool amx_ran =
-        s == cpu::GemmSplit::Amx && (cpu::amx_available() || cpu::amx_unit() == cpu::AmxUnit::Emulated);
+    const bool amx_ran = s == cpu::GemmSplit::Amx && cpu::amx_attention_enabled() &&
+                         (cpu::amx_available() || cpu::amx_unit() == cpu::AmxUnit::Emulated);
     const char* path = !amx_ran ? "sgemm" : cpu::amx_available() ? "amx" : "amx emulated";
     char emu_note[64] = "";
     if (emu_diff >= 0) std::snprintf(emu_note, sizeof emu_note, "  emulation diff %.2g", emu_diff);

@@ -92,8 +92,10 @@ bool attention_amx(ThreadPool& pool, const AttentionArgs& a, AmxUnit unit) {
   return ok;
 }
 
+bool amx_attention_enabled() { return env_int("QWENVL_CPU_AMX_ATTENTION", 1, 0, 1) == 1; }
+
 void attention_gemm(ThreadPool& pool, const AttentionArgs& a) {
-  if (gemm_split() == GemmSplit::Amx && attention_amx(pool, a, amx_unit())) return;
+  if (gemm_split() == GemmSplit::Amx && amx_attention_enabled() && attention_amx(pool, a, amx_unit())) return;
   const int row_blocks = (a.T + kRows - 1) / kRows;
   pool.parallel_for(size_t(a.heads) * row_blocks, 1, [&](size_t j0, size_t j1) {
     thread_local std::vector<float> scores;

@@ -1,7 +1,8 @@
 // Multi-head attention over a block of queries with GEMMs (fast CPU path): per head,
 // scores = q k^T * scale, a softmax per row (kernels.h), then p v. Jobs are (head, block of 64
 // query rows), spread over the pool. The products run on oneDNN's fp32 sgemm, or, where the
-// GEMM split is Amx (gemm.h) and its unit runs, on the tile unit (attention_amx).
+// GEMM split is Amx (gemm.h) and its unit runs, on the tile unit (attention_amx) unless
+// QWENVL_CPU_AMX_ATTENTION=0 (amx_attention_enabled; read at each call, for measurements).
 #pragma once
 
 #include "cpu/gemm.h"
@@ -39,5 +40,6 @@ void attention_gemm(ThreadPool& pool, const AttentionArgs& a);
 // (out untouched) where amx_available() is false; Emulated runs anywhere (slow: for tests).
 // The same bits on both units, every microkernel and thread count.
 bool attention_amx(ThreadPool& pool, const AttentionArgs& a, AmxUnit unit);
+bool amx_attention_enabled();
 
 }  // namespace qwenvl::cpu
