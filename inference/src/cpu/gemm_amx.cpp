@@ -459,12 +459,12 @@ void plan_jobs(int row_blocks, int N, int threads, bool dynamic, Plan* p) {
   }
 }
 
-// Rows [16 r0, 16 r1) of x as A tiles (hi, lo) into a (rows past M zero).
+// Rows [16 r0, 16 r1) of x as A tiles (hi, lo) into a (rows past M zero): each 32-k step of a
+// row split straight into its line of the step's hi and lo tiles; a last step past K through a
+// zero-padded copy.
 void pack_rows(Isa isa, const float* x, int ldx, const Plan& p, size_t r0, size_t r1, uint16_t* a) {
-  thread_local std::vector<float> row;
-  thread_local std::vector<uint16_t> split;
-  row.assign(size_t(p.Kp), 0.0f);
-  split.resize(size_t(2) * p.Kp);
+  const int full = p.K / kStep;  // steps wholly inside K
+  float tail[kStep];
   for (size_t r = r0; r < r1; ++r)
     for (int i = 0; i < kRowTile; ++i) {
       const size_t m = r * kRowTile + size_t(i);
@@ -476,12 +476,17 @@ void pack_rows(Isa isa, const float* x, int ldx, const Plan& p, size_t r0, size_
         }
         continue;
       }
-      std::memcpy(row.data(), x + m * size_t(ldx), sizeof(float) * size_t(p.K));
-      const uint16_t* const lo = split.data() + p.Kp;
-      bf16::split_hi_lo(isa, row.data(), p.Kp, split.data(), split.data() + p.Kp);
-      for (int s = 0; s < p.steps; ++s) {
-        std::memcpy(tile0 + size_t(s) * 2 * kTile, split.data() + size_t(s) * kStep, kStep * sizeof(uint16_t));
-        std::memcpy(tile0 + size_t(s) * 2 * kTile + kTile, lo + size_t(s) * kStep, kStep * sizeof(uint16_t));
+      const float* const row = x + m * size_t(ldx);
+      for (int s = 0; s < full; ++s) {
+        uint16_t* const hi = tile0 + size_t(s) * 2 * kTile;
+        bf16::split_hi_lo(isa, row + size_t(s) * kStep, kStep, hi, hi + kTile);
+      }
+      for (int s = full; s < p.steps; ++s) {
+        const int k0 = s * kStep, n = std::max(0, std::min(kStep, p.K - k0));
+        std::fill(tail, tail + kStep, 0.0f);
+        if (n > 0) std::memcpy(tail, row + k0, sizeof(float) * size_t(n));
+        uint16_t* const hi = tile0 + size_t(s) * 2 * kTile;
+        bf16::split_hi_lo(isa, tail, kStep, hi, hi + kTile);
       }
     }
 }
