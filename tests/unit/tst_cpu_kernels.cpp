@@ -127,6 +127,54 @@ struct GemmCase {
   }
 };
 
+// A panel packing case (gemm.h's amx_pack_panel): int4 layers whose scales are "binades" (the
+// RandomGptq spread), "extreme" (fp16 denormals up to 2^15: products underflow to fp16
+// denormals and overflow to inf) or "signed" (extreme, with negative and zero scales), with
+// random or symmetric zeros; fp16 rows of random bits ("bits": denormals, +-0, +-inf, no NaN,
+// "nan": with NaNs as well) or fp16 columns.
+struct PackCase {
+  int N = 0, K = 0;
+  std::unique_ptr<RandomGptq> g;
+  std::unique_ptr<PackedInt4> p;
+  std::vector<uint16_t> w;
+  FastWeight fw;
+
+  PackCase(const QString& kind, const QString& values, int n, int k, int G, uint32_t seed) : N(n), K(k) {
+    std::mt19937 rng(seed);
+    if (kind.startsWith("int4")) {
+      g = std::make_unique<RandomGptq>(N, K, G, seed);
+      if (kind == "int4 symmetric")
+        for (auto& z : g->qzeros) z = 0x77777777u;
+      std::uniform_int_distribution<int> bits(0, 0x7bff), pick(0, 15);
+      for (auto& sc : g->scales) {
+        if (values == "binades") break;
+        sc = uint16_t(bits(rng));  // every finite positive fp16: denormals up to 2^15
+        if (values == "signed") {
+          const int r = pick(rng);
+          if (r < 6) sc |= 0x8000u;                         // negative
+          if (r == 6 || r == 7) sc = r == 6 ? 0 : 0x8000u;  // +-0
+        }
+      }
+      p = std::make_unique<PackedInt4>(g->l);
+      fw = FastWeight::packed(*p);
+      return;
+    }
+    std::uniform_int_distribution<int> bits(0, 0xffff), pick(0, 31);
+    w.resize(size_t(N) * K);
+    for (auto& h : w) {
+      h = uint16_t(bits(rng));
+      const int r = pick(rng);
+      if (r == 0) h = 0;
+      if (r == 1) h = 0x8000u;
+      if (r == 2) h &= 0x83ffu;                 // a denormal (or zero) of either sign
+      if (r == 3) h = (h & 0x8000u) | 0x7c00u;  // +-inf
+      const bool nan = (h & 0x7c00u) == 0x7c00u && (h & 0x3ffu) != 0;
+      if (nan && values != "nan") h &= 0xfc00u;  // NaN-free: inf instead
+    }
+    fw = kind == "rows" ? FastWeight::f16_rows(w.data(), N, K) : FastWeight::f16_cols(w.data(), K, N);
+  }
+};
+
 // The Amx split's shapes: the real K of each layer with a few of its columns (the emulation is
 // scalar), rows below and above a 32-row block, narrow last panels, odd K and N.
 #if defined(__SANITIZE_ADDRESS__)
@@ -467,6 +515,105 @@ class TestCpuKernels : public QObject {
     qunsetenv("QWENVL_CPU_AMX_ORDER");
     qunsetenv("QWENVL_CPU_AMX_SHARED");
     qunsetenv("QWENVL_CPU_AMX_DYNAMIC");
+  }
+
+  // The Amx split's fused AVX-512 panel packer (gemm_amx_pack.cpp), with integer rounding and
+  // with AVX512_BF16's where the CPU has it, writes the same bytes as the three passes it
+  // replaces (widen, split, interleave) at every ISA this machine has, for
+  // panels of 32, 64 and 128 columns, at their own width and at the widest with nb < np (whole
+  // zero blocks), the last one ragged; both outputs poisoned differently first, so that an
+  // element either leaves unwritten differs. Int4 with negative or zero scales is compared with
+  // the AVX-512 passes only: the portable dequantisation forms -0 where q = z and s < 0 (or s =
+  // 0 and q < z), the SIMD ones +0 (kernels_x86.cpp's table512).
+  void amxFusedPackingIsBitExact_data() {
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("values");
+    QTest::addColumn<int>("N");
+    QTest::addColumn<int>("K");
+    QTest::addColumn<int>("G");
+    QTest::addColumn<bool>("fused");  // whether the fused packer serves this weight
+    QTest::newRow("int4 c_attn K=4096") << "int4"
+                                        << "binades" << 160 << 4096 << 128 << true;
+    QTest::newRow("int4 mlp c_proj K=11008, ragged N=200") << "int4"
+                                                           << "binades" << 200 << 11008 << 128 << true;
+    QTest::newRow("int4 symmetric K=4096") << "int4 symmetric"
+                                           << "binades" << 96 << 4096 << 128 << true;
+    QTest::newRow("int4 extreme scales K=4096") << "int4"
+                                                << "extreme" << 136 << 4096 << 128 << true;
+    QTest::newRow("int4 signed scales K=1024") << "int4"
+                                               << "signed" << 72 << 1024 << 128 << true;
+    QTest::newRow("int4 groups of 32, N=40") << "int4"
+                                             << "binades" << 40 << 256 << 32 << true;
+    QTest::newRow("int4 groups of 64, symmetric") << "int4 symmetric"
+                                                  << "extreme" << 48 << 512 << 64 << true;
+    QTest::newRow("int4 groups of 16 (three passes)") << "int4"
+                                                      << "binades" << 48 << 256 << 16 << false;
+    QTest::newRow("fp16 rows ViT K=1664") << "rows"
+                                          << "bits" << 200 << 1664 << 0 << true;
+    QTest::newRow("fp16 rows ViT c_proj K=8192") << "rows"
+                                                 << "bits" << 128 << 8192 << 0 << true;
+    QTest::newRow("fp16 rows odd K=77, N=45") << "rows"
+                                              << "bits" << 45 << 77 << 0 << true;
+    QTest::newRow("fp16 rows K=20 < 32") << "rows"
+                                         << "bits" << 17 << 20 << 0 << true;
+    QTest::newRow("fp16 rows with NaN, K=200") << "rows"
+                                               << "nan" << 70 << 200 << 0 << true;
+    QTest::newRow("fp16 columns (three passes)") << "cols"
+                                                 << "bits" << 50 << 96 << 0 << false;
+  }
+  void amxFusedPackingIsBitExact() {
+    if (!isa_supported(Isa::Avx512)) QSKIP("this CPU has no AVX-512: the fused packer never runs");
+    QFETCH(QString, kind);
+    QFETCH(QString, values);
+    QFETCH(int, N);
+    QFETCH(int, K);
+    QFETCH(int, G);
+    QFETCH(bool, fused);
+    const PackCase c(kind, values, N, K, G, uint32_t(N * 7 + K));
+    std::vector<Isa> refs = isas();
+    if (values == "signed") refs = {Isa::Avx512};
+    std::vector<PanelPacker> packers = {PanelPacker::Fused};
+    if (amx_pack_bf16_available())
+      packers.push_back(PanelPacker::FusedBf16);
+    else
+      qInfo("AVX512_BF16: not supported by this CPU, its fused packer skipped");
+    std::vector<uint16_t> got, want, part;
+    for (PanelPacker packer : packers)
+      for (int np_full : {32, 64, 128})
+        for (int n0 = 0; n0 < N; n0 += np_full) {
+          const int nb = std::min(np_full, N - n0);
+          for (int np : {(nb + 31) / 32 * 32, np_full}) {
+            const size_t size = amx_panel_size(c.fw, np);
+            got.assign(size, 0xaaaa);
+            QCOMPARE(amx_pack_panel(Isa::Avx512, packer, c.fw, n0, nb, np, got.data()), fused);
+            // Its last blocks alone (a shared panel's part): those as in the whole, the rest untouched.
+            const int nc16 = np / 16, half = nc16 / 2;
+            part.assign(size, 0x7777);
+            amx_pack_panel(Isa::Avx512, packer, c.fw, n0, nb, np, part.data(), half, nc16);
+            for (size_t e = 0; e < size; ++e) {
+              const bool in_part = int(e / 1024 % size_t(nc16)) >= half;  // 1024 bf16 per block and step
+              if (part[e] != (in_part ? got[e] : 0x7777))
+                QFAIL(qPrintable(
+                    QString("blocks [%1, %2) of a panel of %3: bf16 %4 wrong").arg(half).arg(nc16).arg(np).arg(e)));
+            }
+            for (Isa isa : refs) {
+              want.assign(size, 0x5555);
+              QVERIFY(!amx_pack_panel(isa, PanelPacker::Passes, c.fw, n0, nb, np, want.data()));
+              size_t i = 0;
+              while (i < size && got[i] == want[i]) ++i;
+              QVERIFY2(i == size,
+                       qPrintable(QString("%8: panel of %1 at n0=%2 nb=%3, %4 passes: bf16 %5 is %6, want %7")
+                                      .arg(np)
+                                      .arg(n0)
+                                      .arg(nb)
+                                      .arg(isa_name(isa))
+                                      .arg(i)
+                                      .arg(i < size ? got[i] : 0, 4, 16, QChar('0'))
+                                      .arg(i < size ? want[i] : 0, 4, 16, QChar('0'))
+                                      .arg(packer == PanelPacker::Fused ? "fused" : "fused bf16")));
+            }
+          }
+        }
   }
 
   // The same on the CPU's own tile unit through fast_linear (QWENVL_CPU_GEMM=amx), where this

@@ -129,5 +129,25 @@ uint64_t amx_calls();
 int amx_kernel_variant();
 int amx_loop_order();
 bool amx_dynamic();
+// The Amx split's packing of one panel on its own (the tests, `qwenvl-bench cpu --pack`):
+// columns [n0, n0 + nb) of w as the B tiles of a panel of np columns (np a multiple of 32, nb
+// <= np; gemm_amx.cpp's layout), amx_panel_size(w, np) bf16 into out (of its 16-column blocks
+// only [c0, c1), where c1 >= 0: the shared panels' parts), by `packer`: Passes, the
+// three passes at isa (widen, split, interleave), which amx_linear runs wherever the fused
+// packer does not serve; Fused, the one-pass AVX-512 packer (gemm_amx_pack.cpp; where isa is
+// Avx512, for Int4 with groups a multiple of 32 and F16Rows) rounding to bf16 in integer
+// operations; FusedBf16, the same with AVX512_BF16's conversion for fp16 rows where the CPU has
+// it (amx_pack_bf16_available; amx_linear's choice there). Returns whether a fused packer ran.
+// All write the same bytes.
+enum class PanelPacker { Passes, Fused, FusedBf16 };
+size_t amx_panel_size(const FastWeight& w, int np);
+bool amx_pack_panel(Isa isa, PanelPacker packer, const FastWeight& w, int n0, int nb, int np, uint16_t* out, int c0 = 0,
+                    int c1 = -1);
+bool amx_pack_bf16_available();
+// Internal to gemm_amx.cpp: the fused packer of a panel's 16-column blocks [c0, c1), K padded
+// to Kp (bf16: with AVX512_BF16 where the CPU has it); false (out untouched) where it does not
+// serve w or the CPU has no AVX-512 (F, BW, VL).
+bool amx_pack_panel_avx512(const FastWeight& w, int Kp, int n0, int nb, int np, int c0, int c1, uint16_t* out,
+                           bool bf16);
 
 }  // namespace qwenvl::cpu

@@ -12,6 +12,8 @@
 //    layout TDPBF16PS reads (pairs of k side by side): for each step s and 16-column block c the
 //    hi(w) tile, then the lo(w) tile, at ((s * np / 16 + c) * 2 + h) * 512; within a tile,
 //    element (k = 32 s + 2 p + e, column 16 c + j) at 32 p + 2 j + e.
+// On AVX-512, B is packed in one pass from the int4 or fp16 weights (gemm_amx_pack.cpp: the
+// same bytes, 2.8x and 1.8x faster than the three passes on the build machine).
 // The microkernel keeps a 32 x 32 block of C in tmm0..3 and, per step, loads hi(x) (tmm4/5)
 // and lo(w) (tmm6/7): 4 products; hi(w) into tmm6/7: 4 more; lo(x) into tmm4/5: 4 more, all
 // added to the same fp32 tiles. Each output element thus sums, step by step in k order, the
@@ -384,6 +386,9 @@ bool detect_amx() {
 #endif
 }
 
+// K padded with zeros to whole steps (at least one).
+int padded_k(int K) { return std::max(kStep, (K + kStep - 1) / kStep * kStep); }
+
 // The pair-line offsets of a panel of nc16 16-column blocks: pair k's line (row k / 2 % 16 of
 // step k / 32's tile) from the panel's first tile, for even k < Kp.
 void pair_offsets(int Kp, int nc16, std::vector<int64_t>* fk) {
@@ -491,15 +496,21 @@ void pack_rows(Isa isa, const float* x, int ldx, const Plan& p, size_t r0, size_
     }
 }
 
-// Columns [n0, n0 + nb) of w as the B tiles of a panel of np columns into b: its 16-column
-// blocks [c0, c1) (all of them by default).
-void pack_panel(Isa isa, const FastWeight& w, const Plan& p, int n0, int nb, int np, uint16_t* b, int c0 = 0,
-                int c1 = -1) {
+// Columns [n0, n0 + nb) of w as the B tiles of a panel of np columns into b (K padded to Kp):
+// its 16-column blocks [c0, c1) (all of them by default). On AVX-512 the fused packer
+// (gemm_amx_pack.cpp; with AVX512_BF16 where the CPU has it) where it serves w, else (and, with
+// `fused` false, always: the reference) in three passes per 16-column block: widened to fp32
+// rows, split into bf16 hi and lo rows, their pairs interleaved into the tile lines. Every way
+// writes the same bytes.
+void pack_panel(Isa isa, const FastWeight& w, int Kp, int n0, int nb, int np, uint16_t* b, int c0 = 0, int c1 = -1,
+                bool fused = true) {
+  if (c1 < 0) c1 = np / 16;
+  if (fused && isa == Isa::Avx512 && amx_pack_panel_avx512(w, Kp, n0, nb, np, c0, c1, b, true)) return;
   thread_local std::vector<float> rows, scratch;
   thread_local std::vector<uint16_t> split;
   thread_local std::vector<int64_t> fk;
   thread_local int fk_kp = -1, fk_nc = -1;
-  const int nc16 = np / 16, Kp = p.Kp;
+  const int nc16 = np / 16;
   if (fk_kp != Kp || fk_nc != nc16) {
     pair_offsets(Kp, nc16, &fk);
     fk_kp = Kp;
@@ -507,7 +518,6 @@ void pack_panel(Isa isa, const FastWeight& w, const Plan& p, int n0, int nb, int
   }
   rows.resize(size_t(16) * Kp);
   split.resize(size_t(16) * 2 * Kp);
-  if (c1 < 0) c1 = nc16;
   for (int c = c0; c < c1; ++c) {
     const int cnt = std::clamp(nb - 16 * c, 0, 16);
     if (cnt == 0) {
@@ -527,13 +537,13 @@ void pack_panel(Isa isa, const FastWeight& w, const Plan& p, int n0, int nb, int
 
 // One job: the panel's columns [n0, n0 + nb) for row blocks [rb0, rb1) of 32.
 void run_job(Isa isa, const FastWeight& w, const Plan& p, const uint16_t* a, int n0, int nb, int rb0, int rb1,
-             bool pack, std::vector<uint16_t>& own, const uint16_t* shared, std::vector<float>& block,
-             KernelFn kernel, const float* bias, float* y, int ldy) {
+             bool pack, std::vector<uint16_t>& own, const uint16_t* shared, std::vector<float>& block, KernelFn kernel,
+             const float* bias, float* y, int ldy) {
   const int np = (nb + kBlock - 1) / kBlock * kBlock, nc16 = np / 16;
   if (pack && !shared) {
     profile::Scope scope("thread.amx.pack_w");
     own.resize(size_t(np) * p.Kp * 2);
-    pack_panel(isa, w, p, n0, nb, np, own.data());
+    pack_panel(isa, w, p.Kp, n0, nb, np, own.data());
   }
   const uint16_t* const panel = shared ? shared : own.data();
   const int rows = (rb1 - rb0) * kBlock;
@@ -574,6 +584,19 @@ void run_job(Isa isa, const FastWeight& w, const Plan& p, const uint16_t* a, int
 
 int amx_kernel_variant() { return env_int("QWENVL_CPU_AMX_KERNEL", 0, 0, kKernels - 1); }
 
+size_t amx_panel_size(const FastWeight& w, int np) { return size_t(np) * padded_k(w.K) * 2; }
+
+bool amx_pack_panel(Isa isa, PanelPacker packer, const FastWeight& w, int n0, int nb, int np, uint16_t* out, int c0,
+                    int c1) {
+  const int Kp = padded_k(w.K);
+  if (c1 < 0) c1 = np / 16;
+  if (packer != PanelPacker::Passes && isa == Isa::Avx512 &&
+      amx_pack_panel_avx512(w, Kp, n0, nb, np, c0, c1, out, packer == PanelPacker::FusedBf16))
+    return true;
+  pack_panel(isa, w, Kp, n0, nb, np, out, c0, c1, false);
+  return false;
+}
+
 // Order 2 by default: the fastest on the 16-core Xeon (82.4 ms over the sweep's five shapes,
 // against 88.5 for order 0; kernels 1-3 and order 1 in between or slower; docs/benchmarks.md).
 int amx_loop_order() { return env_int("QWENVL_CPU_AMX_ORDER", 2, 0, kOrders - 1); }
@@ -607,7 +630,7 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
   p.M = M;
   p.N = w.N;
   p.K = w.K;
-  p.Kp = std::max(kStep, (w.K + kStep - 1) / kStep * kStep);
+  p.Kp = padded_k(w.K);
   p.steps = p.Kp / kStep;
   p.row_blocks = (M + kBlock - 1) / kBlock;
   p.Mp = p.row_blocks * kBlock;
@@ -653,7 +676,7 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
         const int t = int(c / nc16), cb = int(c % nc16), ce = int(std::min<size_t>(c1 - size_t(t) * nc16, nc16));
         const int n0 = t * p.np_full, nb = std::min(p.np_full, w.N - n0);
         const int np = (nb + kBlock - 1) / kBlock * kBlock;
-        pack_panel(isa, w, p, n0, nb, np, b_shared + size_t(t) * panel_elems, cb, std::min(ce, np / 16));
+        pack_panel(isa, w, p.Kp, n0, nb, np, b_shared + size_t(t) * panel_elems, cb, std::min(ce, np / 16));
         c = size_t(t) * nc16 + ce;
       }
     });
@@ -681,8 +704,8 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
       const int rb0 = int(int64_t(p.row_blocks) * part / p.parts);
       const int rb1 = int(int64_t(p.row_blocks) * (part + 1) / p.parts);
       if (rb0 == rb1) return;
-      run_job(isa, w, p, a, n0, nb, rb0, rb1, have != t, panel,
-              shared ? b_shared + size_t(t) * panel_elems : nullptr, block, kernel, bias, y, ldy);
+      run_job(isa, w, p, a, n0, nb, rb0, rb1, have != t, panel, shared ? b_shared + size_t(t) * panel_elems : nullptr,
+              block, kernel, bias, y, ldy);
       have = t;
     };
     if (take) {
