@@ -452,19 +452,19 @@ class TestCpuKernels : public QObject {
     struct Run {
       Isa isa;
       int threads, nt;
-      const char *kb, *pack_rows, *kernel = "", *order = "", *shared = "", *dynamic = "";
+      const char *kb, *parts, *kernel = "", *order = "", *shared = "", *dynamic = "";
     };
     std::vector<Run> runs;
     for (Isa isa : isas()) runs.push_back({isa, 1, 0, "", ""});
     runs.push_back({default_isa(), 3, 0, "", ""});
     runs.push_back({default_isa(), 3, 48, "96", ""});  // panels of 64 columns, k blocks of 3 steps
     runs.push_back({default_isa(), 1, 48, "96", ""});
-    runs.push_back({default_isa(), 3, 128, "", "0"});  // packing counted free: row parts where M allows
+    runs.push_back({default_isa(), 3, 128, "", "4"});  // four row parts where M allows (panels shared)
     // Panels packed once before the products, shared by the row parts (forced on, and off).
-    runs.push_back({default_isa(), 3, 48, "96", "0", "", "", "1"});
-    runs.push_back({default_isa(), 2, 0, "", "0", "", "", "1"});
-    runs.push_back({default_isa(), 3, 128, "", "0", "", "", "0"});
-    runs.push_back({default_isa(), 3, 48, "96", "0", "", "", "", "0"});  // fixed chunks, not taken
+    runs.push_back({default_isa(), 3, 48, "96", "3", "", "", "1"});
+    runs.push_back({default_isa(), 2, 0, "", "", "", "", "1"});
+    runs.push_back({default_isa(), 3, 128, "", "2", "", "", "0"});
+    runs.push_back({default_isa(), 3, 48, "96", "2", "", "", "", "0"});  // fixed chunks, not taken
     // The other microkernels and loop orders, with the default and with short k blocks. Under the
     // sanitizers (about 10x slower in the emulation) only on the smaller shapes: each variant's
     // code still runs there, and the CI stays within its time.
@@ -481,7 +481,7 @@ class TestCpuKernels : public QObject {
     for (const Run& r : runs) {
       set_gemm_tile_columns(r.nt);
       qputenv("QWENVL_CPU_AMX_KB", r.kb);
-      qputenv("QWENVL_CPU_AMX_PACK_ROWS", r.pack_rows);
+      qputenv("QWENVL_CPU_AMX_PARTS", r.parts);
       qputenv("QWENVL_CPU_AMX_KERNEL", r.kernel);
       qputenv("QWENVL_CPU_AMX_ORDER", r.order);
       qputenv("QWENVL_CPU_AMX_SHARED", r.shared);
@@ -510,7 +510,7 @@ class TestCpuKernels : public QObject {
     }
     set_gemm_tile_columns(0);
     qunsetenv("QWENVL_CPU_AMX_KB");
-    qunsetenv("QWENVL_CPU_AMX_PACK_ROWS");
+    qunsetenv("QWENVL_CPU_AMX_PARTS");
     qunsetenv("QWENVL_CPU_AMX_KERNEL");
     qunsetenv("QWENVL_CPU_AMX_ORDER");
     qunsetenv("QWENVL_CPU_AMX_SHARED");

@@ -109,8 +109,8 @@ bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
 // (Emulated: the same packing, blocking and per-element order, TDPBF16PS's arithmetic in
 // scalar code; any machine, slow); x [M][K] (row stride ldx, default K), y row stride ldy
 // (default N). Jobs of a panel of columns (128, 64 or 32 wide, or the fixed gemm_tile_columns
-// rounded up to 32) by a part of the rows, chosen for the fewest rounds of the threads with
-// each job's packing counted (gemm_amx.cpp); k blocks of about QWENVL_CPU_AMX_KB (default
+// rounded up to 32) by a part of the rows: whole panels where they fill the threads, else row
+// parts too (plan_jobs in gemm_amx.cpp; QWENVL_CPU_AMX_PARTS forces their number); k blocks of about QWENVL_CPU_AMX_KB (default
 // 256); QWENVL_DEBUG_AMX=1 prints each call's plan. QWENVL_CPU_AMX_KERNEL picks the
 // microkernel (0, the default: the first one; 1: its loads spread between the products; 2: two
 // C tiles, the operands software-pipelined; 3: kernel 1 prefetching B) and QWENVL_CPU_AMX_ORDER the loop order (0:

@@ -430,29 +430,46 @@ struct Plan {
   bool hardware;  // the tile unit, not its emulation
 };
 
-// The panel width and row parts: the fewest rounds of the threads times a job's cost, which is
-// its packing (each weight widened, split and interleaved: QWENVL_CPU_AMX_PACK_ROWS rows' worth
-// of its products, default 0: on the 16-core Xeon, counting packing as 100 rows gave 112.1 ms
-// over the sweep's five shapes and not counting it 91.3 ms, faster at every shape; fp32 tiles
-// 132.8 ms; docs/benchmarks.md, issue 13) plus its products, those of panels
-// narrower than 128 columns counted dearer (their A tiles serve fewer strips). Row parts pack
-// the same panel again; narrower panels keep the threads busy without that.
-void plan_jobs(int row_blocks, int N, int threads, bool dynamic, Plan* p) {
+// The panel width and row parts. Each job packs its own panel where whole panels keep the threads
+// busy: the width (128 or 64 columns; 64 costs about 2 % more per product) whose panels fill
+// the threads' rounds best, if they fill at least 85 % of them. Otherwise (few wide columns,
+// such as the ViT's c_proj: 13 panels of 128 for 16 threads) the rows are split too, the panels
+// packed once and shared, and the split is the one with the fewest rounds times a job's
+// products. Measured on the 16-core Xeon (issue 13, runs F and G of docs/benchmarks.md): row
+// parts with shared panels cost 29 % on the ViT's c_fc and 45 % on the prompt's MLP c_proj
+// against whole panels, and save 17 % on the ViT's c_proj. QWENVL_CPU_AMX_PARTS forces a number
+// of row parts (tests); a fixed tile width (gemm_fixed_tile_columns) fixes the panel width.
+void plan_jobs(int row_blocks, int N, int threads, Plan* p) {
   const int fixed = gemm_fixed_tile_columns();
-  const double pack_rows = env_int("QWENVL_CPU_AMX_PACK_ROWS", 0, 0, 1 << 20);
+  const auto slower = [](int np) { return np >= 128 ? 1.0 : np == 64 ? 1.02 : 1.4; };
+  const auto panels_of = [&](int np) { return (N + np - 1) / np; };
+  const auto rounds = [&](int jobs) { return std::ceil(double(jobs) / threads); };
+  double fill = -1;
+  for (int np : {128, 64}) {
+    if (fixed) np = gemm_tile_columns(GemmSplit::Amx, 0);
+    const int panels = panels_of(np);
+    const double f = panels / (rounds(panels) * threads) / slower(np);
+    if (f > fill + 1e-9) {
+      fill = f;
+      p->np_full = np;
+    }
+    if (fixed) break;
+  }
+  p->n_panels = panels_of(p->np_full);
+  p->parts = 1;
+  const int forced = env_int("QWENVL_CPU_AMX_PARTS", 0, 0, 16);
+  if (forced > 0) {
+    p->parts = std::min(forced, row_blocks);
+    return;
+  }
+  if (fill >= 0.85 || row_blocks == 1) return;
   double best = -1;
   for (int np : {128, 64, 32}) {
     if (fixed) np = gemm_tile_columns(GemmSplit::Amx, 0);
-    // Taken dynamically (amx_dynamic()), a job's expected share of the threads' time is its
-    // fraction of the work plus half a job of tail, and 64-column panels run about as fast as
-    // 128 (run F of issue 13); in fixed chunks, whole rounds count and narrower panels dearer.
-    const double slower = np >= 128 ? 1.0 : np == 64 ? (dynamic ? 1.02 : 1.15) : 1.4;
-    const int panels = (N + np - 1) / np;
+    const int panels = panels_of(np);
     for (int parts = 1; parts <= std::min(row_blocks, 16); ++parts) {
       const int rows = (row_blocks + parts - 1) / parts * kBlock;
-      const double rounds =
-          dynamic ? double(panels) * parts / threads + 0.5 : std::ceil(double(panels) * parts / threads);
-      const double cost = rounds * np * (pack_rows + rows * slower);
+      const double cost = rounds(panels * parts) * np * rows * slower(np);
       if (best < 0 || cost < best - 1e-9) {
         best = cost;
         p->np_full = np;
@@ -635,7 +652,7 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
   p.row_blocks = (M + kBlock - 1) / kBlock;
   p.Mp = p.row_blocks * kBlock;
   const bool dynamic = amx_dynamic();
-  plan_jobs(p.row_blocks, w.N, pool.size(), dynamic, &p);
+  plan_jobs(p.row_blocks, w.N, pool.size(), &p);
   p.order = amx_loop_order();
   p.hardware = unit == AmxUnit::Hardware;
   // Order 2: k blocks as long as the panel's k block stays within 1 MiB of L2 (hi and lo, 4
