@@ -701,14 +701,27 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
 
   if (std::getenv("QWENVL_DEBUG_AMX") && shared)
     std::fprintf(stderr, "amx %dx%dx%d: panels packed once, shared by the row parts\n", M, w.N, w.K);
-  // The jobs: taken one at a time from a shared counter by every thread (dynamic, where no job
-  // relies on the one before it having packed its panel: the panels are shared or each job has
-  // its own), else in the pool's fixed contiguous chunks. Which thread runs a job never changes
-  // its result.
+  // The jobs, panel-major: each thread starts on its own contiguous range (so it packs a panel
+  // once for the row parts it runs of it) and, once that is done, takes jobs one at a time from
+  // the back of whichever range has the most left (QWENVL_CPU_AMX_DYNAMIC; else the pool's fixed
+  // chunks alone): the VM's threads do not all run at one speed. Which thread runs a job never
+  // changes its result.
   const size_t n_jobs = size_t(p.n_panels) * p.parts;
-  const bool take = dynamic && (shared || p.parts == 1);
-  std::atomic<size_t> next_job{0};
-  pool.parallel_for(take ? std::min(n_jobs, size_t(pool.size())) : n_jobs, 1, [&](size_t j0, size_t j1) {
+  const size_t n_ranges = std::min(n_jobs, size_t(pool.size()));
+  std::vector<std::atomic<uint64_t>> ranges(dynamic ? n_ranges : 0);  // begin | end << 32
+  for (size_t i = 0; i < ranges.size(); ++i)
+    ranges[i].store((n_jobs * i / n_ranges) | (uint64_t(n_jobs * (i + 1) / n_ranges) << 32), std::memory_order_relaxed);
+  // The next job of range i, from its front or its back; SIZE_MAX when it is empty.
+  const auto take = [&](size_t i, bool back) {
+    uint64_t v = ranges[i].load(std::memory_order_relaxed);
+    for (;;) {
+      const uint64_t b = v & 0xffffffffu, e = v >> 32;
+      if (b >= e) return SIZE_MAX;
+      const uint64_t next = back ? (b | ((e - 1) << 32)) : ((b + 1) | (e << 32));
+      if (ranges[i].compare_exchange_weak(v, next, std::memory_order_relaxed)) return size_t(back ? e - 1 : b);
+    }
+  };
+  pool.parallel_for(dynamic ? n_ranges : n_jobs, 1, [&](size_t j0, size_t j1) {
     thread_local std::vector<uint16_t> panel;
     thread_local std::vector<float> block;
 #if defined(QV_HAVE_AMX)
@@ -725,8 +738,23 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
               block, kernel, bias, y, ldy);
       have = t;
     };
-    if (take) {
-      for (size_t job; (job = next_job.fetch_add(1, std::memory_order_relaxed)) < n_jobs;) run(job);
+    if (dynamic) {
+      for (size_t job; (job = take(j0, false)) != SIZE_MAX;) run(job);
+      for (;;) {  // then the back of the fullest range
+        size_t victim = SIZE_MAX;
+        uint64_t most = 0;
+        for (size_t i = 0; i < ranges.size(); ++i) {
+          const uint64_t v = ranges[i].load(std::memory_order_relaxed);
+          const uint64_t b = v & 0xffffffffu, e = v >> 32;
+          if (e > b && e - b > most) {
+            most = e - b;
+            victim = i;
+          }
+        }
+        if (victim == SIZE_MAX) break;
+        const size_t job = take(victim, true);
+        if (job != SIZE_MAX) run(job);
+      }
     } else {
       for (size_t job = j0; job < j1; ++job) run(job);
     }
