@@ -351,6 +351,44 @@ class TestCpuKernels : public QObject {
     }
   }
 
+  void layerNormMatchesDouble() {
+    // The ViT's LayerNorm rows (1664 wide, the resampler's 4096) and an odd width for the scalar
+    // tails; rows with a large common offset so that the variance needs the mean subtracted first.
+    for (int n : {1664, 4096, 37}) {
+      const int rows = 5;
+      std::vector<float> x = random_vector(size_t(rows) * n, 43), w = random_vector(size_t(n), 44),
+                         b = random_vector(size_t(n), 45);
+      for (int r = 0; r < rows; ++r)
+        for (int i = 0; i < n; ++i) x[size_t(r) * n + i] = x[size_t(r) * n + i] * float(r + 1) + float(100 * r);
+      for (Isa isa : isas()) {
+        std::vector<float> y(x.size(), std::numeric_limits<float>::quiet_NaN());
+        layer_norm_rows(isa, x.data(), rows, n, w.data(), b.data(), 1e-6, y.data());
+        for (int r = 0; r < rows; ++r) {
+          const float* xr = &x[size_t(r) * n];
+          double mean = 0, var = 0;
+          for (int i = 0; i < n; ++i) mean += xr[i];
+          mean /= n;
+          for (int i = 0; i < n; ++i) var += (xr[i] - mean) * (xr[i] - mean);
+          const double inv = 1.0 / std::sqrt(var / n + 1e-6);
+          for (int i = 0; i < n; ++i) {
+            const double ref = (xr[i] - mean) * inv * w[i] + b[i];
+            const double got = y[size_t(r) * n + i];
+            // the normalised value, the product and the sum each rounded to fp32
+            const double tol = 4e-7 * (std::fabs((xr[i] - mean) * inv * w[i]) + std::fabs(b[i])) + 1e-30;
+            QVERIFY2(std::isfinite(got) && std::fabs(got - ref) <= tol,
+                     qPrintable(QString("%1 n=%2 row %3 [%4]: %5, want %6")
+                                    .arg(isa_name(isa))
+                                    .arg(n)
+                                    .arg(r)
+                                    .arg(i)
+                                    .arg(got, 0, 'g', 9)
+                                    .arg(ref, 0, 'g', 9)));
+          }
+        }
+      }
+    }
+  }
+
   void softmaxAndAttendRowMatchDouble_data() {
     QTest::addColumn<int>("keys");
     QTest::addColumn<int>("hd");
