@@ -87,7 +87,7 @@ SWEEPS=(
   "amx-o1kb128|QWENVL_CPU_AMX_ORDER=1 QWENVL_CPU_AMX_KB=128|--splits amx --gemm-sweep 0"
   "amx-nt|QWENVL_CPU_AMX_KB=256|--splits amx --gemm-sweep 128,64"
   "amx-kb1024|QWENVL_CPU_AMX_KB=1024|--splits amx --gemm-sweep 0"
-  "amx-pack0|QWENVL_CPU_AMX_PACK_ROWS=0|--splits amx --gemm-sweep 0"
+  "amx-parts4|QWENVL_CPU_AMX_PARTS=4|--splits amx --gemm-sweep 0"
 )
 : >"$OUT/sweep.log"
 # The ViT's attention (cpu/attention.cpp; 1024 tokens, 16 heads of 104): the fp32 sgemm path, then
@@ -132,9 +132,9 @@ for entry in sweeps:
         data = json.load(open(path))
     except ValueError:
         continue
-    # the amx variant: its environment (the k block, the packing's weight, the microkernel, the
+    # the amx variant: its environment (the k block, forced row parts, the microkernel, the
     # loop order), "-" for the defaults
-    amx_env = " ".join(v for v in env.split() if v.startswith(("QWENVL_CPU_AMX_KB=", "QWENVL_CPU_AMX_PACK_ROWS=",
+    amx_env = " ".join(v for v in env.split() if v.startswith(("QWENVL_CPU_AMX_KB=", "QWENVL_CPU_AMX_PARTS=",
                                                                 "QWENVL_CPU_AMX_KERNEL=", "QWENVL_CPU_AMX_ORDER=")))
     for r in data:
         # width 0: each split's own choice (the tiles' depends on K; amx plans its own)

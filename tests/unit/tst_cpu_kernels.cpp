@@ -127,6 +127,54 @@ struct GemmCase {
   }
 };
 
+// A panel packing case (gemm.h's amx_pack_panel): int4 layers whose scales are "binades" (the
+// RandomGptq spread), "extreme" (fp16 denormals up to 2^15: products underflow to fp16
+// denormals and overflow to inf) or "signed" (extreme, with negative and zero scales), with
+// random or symmetric zeros; fp16 rows of random bits ("bits": denormals, +-0, +-inf, no NaN,
+// "nan": with NaNs as well) or fp16 columns.
+struct PackCase {
+  int N = 0, K = 0;
+  std::unique_ptr<RandomGptq> g;
+  std::unique_ptr<PackedInt4> p;
+  std::vector<uint16_t> w;
+  FastWeight fw;
+
+  PackCase(const QString& kind, const QString& values, int n, int k, int G, uint32_t seed) : N(n), K(k) {
+    std::mt19937 rng(seed);
+    if (kind.startsWith("int4")) {
+      g = std::make_unique<RandomGptq>(N, K, G, seed);
+      if (kind == "int4 symmetric")
+        for (auto& z : g->qzeros) z = 0x77777777u;
+      std::uniform_int_distribution<int> bits(0, 0x7bff), pick(0, 15);
+      for (auto& sc : g->scales) {
+        if (values == "binades") break;
+        sc = uint16_t(bits(rng));  // every finite positive fp16: denormals up to 2^15
+        if (values == "signed") {
+          const int r = pick(rng);
+          if (r < 6) sc |= 0x8000u;                         // negative
+          if (r == 6 || r == 7) sc = r == 6 ? 0 : 0x8000u;  // +-0
+        }
+      }
+      p = std::make_unique<PackedInt4>(g->l);
+      fw = FastWeight::packed(*p);
+      return;
+    }
+    std::uniform_int_distribution<int> bits(0, 0xffff), pick(0, 31);
+    w.resize(size_t(N) * K);
+    for (auto& h : w) {
+      h = uint16_t(bits(rng));
+      const int r = pick(rng);
+      if (r == 0) h = 0;
+      if (r == 1) h = 0x8000u;
+      if (r == 2) h &= 0x83ffu;                 // a denormal (or zero) of either sign
+      if (r == 3) h = (h & 0x8000u) | 0x7c00u;  // +-inf
+      const bool nan = (h & 0x7c00u) == 0x7c00u && (h & 0x3ffu) != 0;
+      if (nan && values != "nan") h &= 0xfc00u;  // NaN-free: inf instead
+    }
+    fw = kind == "rows" ? FastWeight::f16_rows(w.data(), N, K) : FastWeight::f16_cols(w.data(), K, N);
+  }
+};
+
 // The Amx split's shapes: the real K of each layer with a few of its columns (the emulation is
 // scalar), rows below and above a 32-row block, narrow last panels, odd K and N.
 #if defined(__SANITIZE_ADDRESS__)
@@ -303,6 +351,44 @@ class TestCpuKernels : public QObject {
     }
   }
 
+  void layerNormMatchesDouble() {
+    // The ViT's LayerNorm rows (1664 wide, the resampler's 4096) and an odd width for the scalar
+    // tails; rows with a large common offset so that the variance needs the mean subtracted first.
+    for (int n : {1664, 4096, 37}) {
+      const int rows = 5;
+      std::vector<float> x = random_vector(size_t(rows) * n, 43), w = random_vector(size_t(n), 44),
+                         b = random_vector(size_t(n), 45);
+      for (int r = 0; r < rows; ++r)
+        for (int i = 0; i < n; ++i) x[size_t(r) * n + i] = x[size_t(r) * n + i] * float(r + 1) + float(100 * r);
+      for (Isa isa : isas()) {
+        std::vector<float> y(x.size(), std::numeric_limits<float>::quiet_NaN());
+        layer_norm_rows(isa, x.data(), rows, n, w.data(), b.data(), 1e-6, y.data());
+        for (int r = 0; r < rows; ++r) {
+          const float* xr = &x[size_t(r) * n];
+          double mean = 0, var = 0;
+          for (int i = 0; i < n; ++i) mean += xr[i];
+          mean /= n;
+          for (int i = 0; i < n; ++i) var += (xr[i] - mean) * (xr[i] - mean);
+          const double inv = 1.0 / std::sqrt(var / n + 1e-6);
+          for (int i = 0; i < n; ++i) {
+            const double ref = (xr[i] - mean) * inv * w[i] + b[i];
+            const double got = y[size_t(r) * n + i];
+            // the normalised value, the product and the sum each rounded to fp32
+            const double tol = 4e-7 * (std::fabs((xr[i] - mean) * inv * w[i]) + std::fabs(b[i])) + 1e-30;
+            QVERIFY2(std::isfinite(got) && std::fabs(got - ref) <= tol,
+                     qPrintable(QString("%1 n=%2 row %3 [%4]: %5, want %6")
+                                    .arg(isa_name(isa))
+                                    .arg(n)
+                                    .arg(r)
+                                    .arg(i)
+                                    .arg(got, 0, 'g', 9)
+                                    .arg(ref, 0, 'g', 9)));
+          }
+        }
+      }
+    }
+  }
+
   void softmaxAndAttendRowMatchDouble_data() {
     QTest::addColumn<int>("keys");
     QTest::addColumn<int>("hd");
@@ -404,19 +490,19 @@ class TestCpuKernels : public QObject {
     struct Run {
       Isa isa;
       int threads, nt;
-      const char *kb, *pack_rows, *kernel = "", *order = "", *shared = "", *dynamic = "";
+      const char *kb, *parts, *kernel = "", *order = "", *shared = "", *dynamic = "";
     };
     std::vector<Run> runs;
     for (Isa isa : isas()) runs.push_back({isa, 1, 0, "", ""});
     runs.push_back({default_isa(), 3, 0, "", ""});
     runs.push_back({default_isa(), 3, 48, "96", ""});  // panels of 64 columns, k blocks of 3 steps
     runs.push_back({default_isa(), 1, 48, "96", ""});
-    runs.push_back({default_isa(), 3, 128, "", "0"});  // packing counted free: row parts where M allows
+    runs.push_back({default_isa(), 3, 128, "", "4"});  // four row parts where M allows (panels shared)
     // Panels packed once before the products, shared by the row parts (forced on, and off).
-    runs.push_back({default_isa(), 3, 48, "96", "0", "", "", "1"});
-    runs.push_back({default_isa(), 2, 0, "", "0", "", "", "1"});
-    runs.push_back({default_isa(), 3, 128, "", "0", "", "", "0"});
-    runs.push_back({default_isa(), 3, 48, "96", "0", "", "", "", "0"});  // fixed chunks, not taken
+    runs.push_back({default_isa(), 3, 48, "96", "3", "", "", "1"});
+    runs.push_back({default_isa(), 2, 0, "", "", "", "", "1"});
+    runs.push_back({default_isa(), 3, 128, "", "2", "", "", "0"});
+    runs.push_back({default_isa(), 3, 48, "96", "2", "", "", "", "0"});  // fixed chunks, not taken
     // The other microkernels and loop orders, with the default and with short k blocks. Under the
     // sanitizers (about 10x slower in the emulation) only on the smaller shapes: each variant's
     // code still runs there, and the CI stays within its time.
@@ -433,7 +519,7 @@ class TestCpuKernels : public QObject {
     for (const Run& r : runs) {
       set_gemm_tile_columns(r.nt);
       qputenv("QWENVL_CPU_AMX_KB", r.kb);
-      qputenv("QWENVL_CPU_AMX_PACK_ROWS", r.pack_rows);
+      qputenv("QWENVL_CPU_AMX_PARTS", r.parts);
       qputenv("QWENVL_CPU_AMX_KERNEL", r.kernel);
       qputenv("QWENVL_CPU_AMX_ORDER", r.order);
       qputenv("QWENVL_CPU_AMX_SHARED", r.shared);
@@ -462,11 +548,110 @@ class TestCpuKernels : public QObject {
     }
     set_gemm_tile_columns(0);
     qunsetenv("QWENVL_CPU_AMX_KB");
-    qunsetenv("QWENVL_CPU_AMX_PACK_ROWS");
+    qunsetenv("QWENVL_CPU_AMX_PARTS");
     qunsetenv("QWENVL_CPU_AMX_KERNEL");
     qunsetenv("QWENVL_CPU_AMX_ORDER");
     qunsetenv("QWENVL_CPU_AMX_SHARED");
     qunsetenv("QWENVL_CPU_AMX_DYNAMIC");
+  }
+
+  // The Amx split's fused AVX-512 panel packer (gemm_amx_pack.cpp), with integer rounding and
+  // with AVX512_BF16's where the CPU has it, writes the same bytes as the three passes it
+  // replaces (widen, split, interleave) at every ISA this machine has, for
+  // panels of 32, 64 and 128 columns, at their own width and at the widest with nb < np (whole
+  // zero blocks), the last one ragged; both outputs poisoned differently first, so that an
+  // element either leaves unwritten differs. Int4 with negative or zero scales is compared with
+  // the AVX-512 passes only: the portable dequantisation forms -0 where q = z and s < 0 (or s =
+  // 0 and q < z), the SIMD ones +0 (kernels_x86.cpp's table512).
+  void amxFusedPackingIsBitExact_data() {
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("values");
+    QTest::addColumn<int>("N");
+    QTest::addColumn<int>("K");
+    QTest::addColumn<int>("G");
+    QTest::addColumn<bool>("fused");  // whether the fused packer serves this weight
+    QTest::newRow("int4 c_attn K=4096") << "int4"
+                                        << "binades" << 160 << 4096 << 128 << true;
+    QTest::newRow("int4 mlp c_proj K=11008, ragged N=200") << "int4"
+                                                           << "binades" << 200 << 11008 << 128 << true;
+    QTest::newRow("int4 symmetric K=4096") << "int4 symmetric"
+                                           << "binades" << 96 << 4096 << 128 << true;
+    QTest::newRow("int4 extreme scales K=4096") << "int4"
+                                                << "extreme" << 136 << 4096 << 128 << true;
+    QTest::newRow("int4 signed scales K=1024") << "int4"
+                                               << "signed" << 72 << 1024 << 128 << true;
+    QTest::newRow("int4 groups of 32, N=40") << "int4"
+                                             << "binades" << 40 << 256 << 32 << true;
+    QTest::newRow("int4 groups of 64, symmetric") << "int4 symmetric"
+                                                  << "extreme" << 48 << 512 << 64 << true;
+    QTest::newRow("int4 groups of 16 (three passes)") << "int4"
+                                                      << "binades" << 48 << 256 << 16 << false;
+    QTest::newRow("fp16 rows ViT K=1664") << "rows"
+                                          << "bits" << 200 << 1664 << 0 << true;
+    QTest::newRow("fp16 rows ViT c_proj K=8192") << "rows"
+                                                 << "bits" << 128 << 8192 << 0 << true;
+    QTest::newRow("fp16 rows odd K=77, N=45") << "rows"
+                                              << "bits" << 45 << 77 << 0 << true;
+    QTest::newRow("fp16 rows K=20 < 32") << "rows"
+                                         << "bits" << 17 << 20 << 0 << true;
+    QTest::newRow("fp16 rows with NaN, K=200") << "rows"
+                                               << "nan" << 70 << 200 << 0 << true;
+    QTest::newRow("fp16 columns (three passes)") << "cols"
+                                                 << "bits" << 50 << 96 << 0 << false;
+  }
+  void amxFusedPackingIsBitExact() {
+    if (!isa_supported(Isa::Avx512)) QSKIP("this CPU has no AVX-512: the fused packer never runs");
+    QFETCH(QString, kind);
+    QFETCH(QString, values);
+    QFETCH(int, N);
+    QFETCH(int, K);
+    QFETCH(int, G);
+    QFETCH(bool, fused);
+    const PackCase c(kind, values, N, K, G, uint32_t(N * 7 + K));
+    std::vector<Isa> refs = isas();
+    if (values == "signed") refs = {Isa::Avx512};
+    std::vector<PanelPacker> packers = {PanelPacker::Fused};
+    if (amx_pack_bf16_available())
+      packers.push_back(PanelPacker::FusedBf16);
+    else
+      qInfo("AVX512_BF16: not supported by this CPU, its fused packer skipped");
+    std::vector<uint16_t> got, want, part;
+    for (PanelPacker packer : packers)
+      for (int np_full : {32, 64, 128})
+        for (int n0 = 0; n0 < N; n0 += np_full) {
+          const int nb = std::min(np_full, N - n0);
+          for (int np : {(nb + 31) / 32 * 32, np_full}) {
+            const size_t size = amx_panel_size(c.fw, np);
+            got.assign(size, 0xaaaa);
+            QCOMPARE(amx_pack_panel(Isa::Avx512, packer, c.fw, n0, nb, np, got.data()), fused);
+            // Its last blocks alone (a shared panel's part): those as in the whole, the rest untouched.
+            const int nc16 = np / 16, half = nc16 / 2;
+            part.assign(size, 0x7777);
+            amx_pack_panel(Isa::Avx512, packer, c.fw, n0, nb, np, part.data(), half, nc16);
+            for (size_t e = 0; e < size; ++e) {
+              const bool in_part = int(e / 1024 % size_t(nc16)) >= half;  // 1024 bf16 per block and step
+              if (part[e] != (in_part ? got[e] : 0x7777))
+                QFAIL(qPrintable(
+                    QString("blocks [%1, %2) of a panel of %3: bf16 %4 wrong").arg(half).arg(nc16).arg(np).arg(e)));
+            }
+            for (Isa isa : refs) {
+              want.assign(size, 0x5555);
+              QVERIFY(!amx_pack_panel(isa, PanelPacker::Passes, c.fw, n0, nb, np, want.data()));
+              size_t i = 0;
+              while (i < size && got[i] == want[i]) ++i;
+              QVERIFY2(i == size,
+                       qPrintable(QString("%8: panel of %1 at n0=%2 nb=%3, %4 passes: bf16 %5 is %6, want %7")
+                                      .arg(np)
+                                      .arg(n0)
+                                      .arg(nb)
+                                      .arg(isa_name(isa))
+                                      .arg(i)
+                                      .arg(i < size ? got[i] : 0, 4, 16, QChar('0'))
+                                      .arg(i < size ? want[i] : 0, 4, 16, QChar('0'))
+                                      .arg(packer == PanelPacker::Fused ? "fused" : "fused bf16")));
+            }
+          }
+        }
   }
 
   // The same on the CPU's own tile unit through fast_linear (QWENVL_CPU_GEMM=amx), where this

@@ -2,7 +2,8 @@
 // copy bandwidth, the int4 GEMV's weight bytes/s on each ISA this CPU has (and its share of the
 // copy figure), the fp16 GEMV (lm_head's shape) and the GEMM (ViT-bigG's MLP: 1024 x 8192 x
 // 1664); `--gemm-sweep` and `--attention` time the prompt's GEMMs and the ViT's attention
-// instead. One JSON object on stdout, a table on stderr; measures, never asserts.
+// instead; `--pack`: the AMX GEMM's panel packing alone, one thread (pack_bench). One JSON object
+// (or array) on stdout, a table on stderr; measures, never asserts.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -309,14 +310,86 @@ int attention_bench(ThreadPool& pool) {
   return 0;
 }
 
+// `--pack`: the Amx split's packing of B panels alone (gemm.h's amx_pack_panel), one thread,
+// panels of 128 columns over a layer of 1024 columns (8 panels, the source past L2 as in a
+// real call): the three passes (widen, split, interleave) at each ISA this CPU has, and the
+// fused AVX-512 packers where it has AVX-512 (and AVX512_BF16); ns per weight, the best of 5
+// passes, and whether the fused bytes equal the AVX-512 passes' (they must; the unit tests
+// check this in depth).
+int pack_bench() {
+  struct Shape {
+    const char* name;
+    int N, K;
+    bool int4;
+  };
+  const Shape shapes[] = {{"llm int4 K=4096", 1024, 4096, true},
+                          {"vit fp16 rows K=1664", 1024, 1664, false},
+                          {"vit fp16 rows K=8192", 1024, 8192, false}};
+  constexpr int kNp = 128;
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  std::fprintf(stderr, "%-22s %-32s %10s\n", "shape (128 columns)", "packer", "ns/weight");
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (const Shape& sh : shapes) {
+    std::vector<uint16_t> w16;
+    cpu::PackedInt4 p4;
+    cpu::FastWeight fw;
+    if (sh.int4) {
+      p4 = cpu::random_int4_layer(sh.K, sh.N, 128, 13);
+      fw = cpu::FastWeight::packed(p4);
+    } else {
+      w16.resize(size_t(sh.N) * sh.K);
+      for (uint16_t& h : w16) h = float_to_half(0.02f * normal(rng));
+      fw = cpu::FastWeight::f16_rows(w16.data(), sh.N, sh.K);
+    }
+    const size_t size = cpu::amx_panel_size(fw, kNp);
+    std::vector<uint16_t> panel(size), passes_bytes;
+    struct Packer {
+      cpu::Isa isa;
+      cpu::PanelPacker packer;
+      const char* name;
+    };
+    std::vector<Packer> packers;
+    for (cpu::Isa isa : {cpu::Isa::Generic, cpu::Isa::Avx2, cpu::Isa::Avx512})
+      if (cpu::isa_supported(isa))
+        packers.push_back({isa, cpu::PanelPacker::Passes,
+                           isa == cpu::Isa::Avx512 ? "passes avx512"
+                           : isa == cpu::Isa::Avx2 ? "passes avx2"
+                                                   : "passes generic"});
+    if (cpu::isa_supported(cpu::Isa::Avx512))
+      packers.push_back({cpu::Isa::Avx512, cpu::PanelPacker::Fused, "fused avx512 (integer rounding)"});
+    if (cpu::amx_pack_bf16_available() && !sh.int4)  // int4 rounds its tables alike either way
+      packers.push_back({cpu::Isa::Avx512, cpu::PanelPacker::FusedBf16, "fused avx512_bf16"});
+    for (const Packer& pk : packers) {
+      const double sec = best_seconds(5, [&] {
+        for (int n0 = 0; n0 < sh.N; n0 += kNp) cpu::amx_pack_panel(pk.isa, pk.packer, fw, n0, kNp, kNp, panel.data());
+      });
+      const double ns = sec * 1e9 / (double(sh.N) * sh.K);
+      const std::string name = pk.name;
+      if (pk.isa == cpu::Isa::Avx512 && pk.packer == cpu::PanelPacker::Passes) passes_bytes = panel;  // the last panel
+      std::fprintf(stderr, "%-22s %-32s %10.3f", sh.name, name.c_str(), ns);
+      out.push_back({{"shape", sh.name}, {"N", sh.N}, {"K", sh.K}, {"packer", name}, {"ns_per_weight", ns}});
+      if (pk.packer != cpu::PanelPacker::Passes) {
+        const bool same = panel == passes_bytes;
+        std::fprintf(stderr, "  (bytes %s the avx512 passes')", same ? "equal" : "DIFFER from");
+        out.back()["same_bytes_as_passes"] = same;
+      }
+      std::fprintf(stderr, "\n");
+    }
+  }
+  std::printf("%s\n", out.dump(2).c_str());
+  return 0;
+}
+
 int run_cpu(const std::vector<std::string>& argv) {
-  Args args(argv, {"attention"});
-  if (!args.ok() || !args.unknown({"threads", "gemm-sweep", "splits", "gemm-rows", "attention"}).empty()) {
+  Args args(argv, {"attention", "pack"});
+  if (!args.ok() || !args.unknown({"threads", "gemm-sweep", "splits", "gemm-rows", "attention", "pack"}).empty()) {
     std::fprintf(stderr,
                  "usage: qwenvl-bench cpu [--threads N] [--gemm-sweep W,W,... [--splits tiles,bf16x3,amx] "
-                 "[--gemm-rows M]] [--attention]\n");
+                 "[--gemm-rows M]] [--attention] [--pack]\n");
     return 2;
   }
+  if (args.has("pack")) return pack_bench();
   const std::optional<int64_t> rows = parse_integer(args.get("gemm-rows").value_or("0"), 0, 1 << 16);
   if (!rows) {
     std::fprintf(stderr, "qwenvl-bench cpu: --gemm-rows must be 0..65536\n");

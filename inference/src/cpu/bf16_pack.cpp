@@ -38,17 +38,7 @@ void split_scalar(const float* src, int k0, int K, uint16_t* hi, uint16_t* lo, u
 }
 
 #if defined(__x86_64__)
-// to_bf16 on 16 lanes (round to nearest even; NaN stays NaN), widened back to fp32 in *wide.
-QV_AVX512 inline __m256i to_bf16_16(__m512 v, __m512* wide) {
-  const __m512i u = _mm512_castps_si512(v);
-  const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
-  __m512i r = _mm512_srli_epi32(_mm512_add_epi32(u, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff))), 16);
-  const __mmask16 nan =
-      _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, _mm512_set1_epi32(0x7fffffff)), _mm512_set1_epi32(0x7f800000));
-  r = _mm512_mask_mov_epi32(r, nan, _mm512_or_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(0x40)));
-  *wide = _mm512_castsi512_ps(_mm512_slli_epi32(r, 16));
-  return _mm512_cvtepi32_epi16(r);
-}
+using detail::to_bf16_16;
 
 QV_AVX512 void split_avx512(const float* src, int K, uint16_t* hi, uint16_t* lo, uint16_t* copy) {
   int k = 0;

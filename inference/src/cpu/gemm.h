@@ -109,18 +109,16 @@ bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
 // (Emulated: the same packing, blocking and per-element order, TDPBF16PS's arithmetic in
 // scalar code; any machine, slow); x [M][K] (row stride ldx, default K), y row stride ldy
 // (default N). Jobs of a panel of columns (128, 64 or 32 wide, or the fixed gemm_tile_columns
-// rounded up to 32) by a part of the rows, chosen for the fewest rounds of the threads with
-// each job's packing counted (gemm_amx.cpp); k blocks of about QWENVL_CPU_AMX_KB (default
-// 256); QWENVL_DEBUG_AMX=1 prints each call's plan. QWENVL_CPU_AMX_KERNEL picks the
-// microkernel (0, the default: the first one; 1: its loads spread between the products; 2: two
-// C tiles, the operands software-pipelined; 3: kernel 1 prefetching B) and QWENVL_CPU_AMX_ORDER the loop order (0:
-// row blocks outer; 1: 32-column strips outer; 2, the default: k blocks of up to 1 MiB of panel,
-// C kept in the tiles that long), all with the same result bit for bit (gemm_amx.cpp);
-// amx_kernel_variant / amx_loop_order give the ones in effect. Where row parts share a panel it
-// is packed once by all threads first (QWENVL_CPU_AMX_SHARED: 1 always, 0 never, else when it
-// fits 512 MiB), and the jobs are taken one at a time by whichever thread is free
-// (QWENVL_CPU_AMX_DYNAMIC, default 1; 0: fixed contiguous chunks); neither changes a bit of the
-// result. amx_calls: calls run so far (tests check that the split did not fall back).
+// rounded up to 32) by a part of the rows: whole panels where they fill the threads, else row
+// parts too (plan_jobs in gemm_amx.cpp; QWENVL_CPU_AMX_PARTS forces their number); k blocks of about QWENVL_CPU_AMX_KB
+// (default 256); QWENVL_DEBUG_AMX=1 prints each call's plan. QWENVL_CPU_AMX_KERNEL picks the microkernel (0, the
+// default: the first one; 1: its loads spread between the products; 2: two C tiles, the operands software-pipelined; 3:
+// kernel 1 prefetching B) and QWENVL_CPU_AMX_ORDER the loop order (0: row blocks outer; 1: 32-column strips outer; 2,
+// the default: k blocks of up to 1 MiB of panel, C kept in the tiles that long), all with the same result bit for bit
+// (gemm_amx.cpp); amx_kernel_variant / amx_loop_order give the ones in effect. Where row parts share a panel it is
+// packed once by all threads first (QWENVL_CPU_AMX_SHARED: 1 always, 0 never, else when it fits 512 MiB), and the jobs
+// are taken one at a time by whichever thread is free (QWENVL_CPU_AMX_DYNAMIC, default 1; 0: fixed contiguous chunks);
+// neither changes a bit of the result. amx_calls: calls run so far (tests check that the split did not fall back).
 enum class AmxUnit { Hardware, Emulated };
 bool amx_available();
 bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,
@@ -154,5 +152,25 @@ size_t amx_panel_elems(int N, int K);
 void amx_pack_f32(Isa isa, const float* b, int ldb, bool b_rows, int N, int K, uint16_t* out);
 bool amx_gemm_f32(Isa isa, const float* A, int lda, int M, int K, const AmxPanel& b, int N, float alpha, float* C,
                   int ldc, bool c_padded, AmxUnit unit);
+// The Amx split's packing of one panel on its own (the tests, `qwenvl-bench cpu --pack`):
+// columns [n0, n0 + nb) of w as the B tiles of a panel of np columns (np a multiple of 32, nb
+// <= np; gemm_amx.cpp's layout), amx_panel_size(w, np) bf16 into out (of its 16-column blocks
+// only [c0, c1), where c1 >= 0: the shared panels' parts), by `packer`: Passes, the
+// three passes at isa (widen, split, interleave), which amx_linear runs wherever the fused
+// packer does not serve; Fused, the one-pass AVX-512 packer (gemm_amx_pack.cpp; where isa is
+// Avx512, for Int4 with groups a multiple of 32 and F16Rows) rounding to bf16 in integer
+// operations; FusedBf16, the same with AVX512_BF16's conversion for fp16 rows where the CPU has
+// it (amx_pack_bf16_available; amx_linear's choice there). Returns whether a fused packer ran.
+// All write the same bytes.
+enum class PanelPacker { Passes, Fused, FusedBf16 };
+size_t amx_panel_size(const FastWeight& w, int np);
+bool amx_pack_panel(Isa isa, PanelPacker packer, const FastWeight& w, int n0, int nb, int np, uint16_t* out, int c0 = 0,
+                    int c1 = -1);
+bool amx_pack_bf16_available();
+// Internal to gemm_amx.cpp: the fused packer of a panel's 16-column blocks [c0, c1), K padded
+// to Kp (bf16: with AVX512_BF16 where the CPU has it); false (out untouched) where it does not
+// serve w or the CPU has no AVX-512 (F, BW, VL).
+bool amx_pack_panel_avx512(const FastWeight& w, int Kp, int n0, int nb, int np, int c0, int c1, uint16_t* out,
+                           bool bf16);
 
 }  // namespace qwenvl::cpu

@@ -12,6 +12,8 @@
 //    layout TDPBF16PS reads (pairs of k side by side): for each step s and 16-column block c the
 //    hi(w) tile, then the lo(w) tile, at ((s * np / 16 + c) * 2 + h) * 512; within a tile,
 //    element (k = 32 s + 2 p + e, column 16 c + j) at 32 p + 2 j + e.
+// On AVX-512, B is packed in one pass from the int4 or fp16 weights (gemm_amx_pack.cpp: the
+// same bytes; on the build machine about 2.9x (int4) and 2x (fp16) faster than the three passes).
 // The microkernel keeps a 32 x 32 block of C in tmm0..3 and, per step, loads hi(x) (tmm4/5)
 // and lo(w) (tmm6/7): 4 products; hi(w) into tmm6/7: 4 more; lo(x) into tmm4/5: 4 more, all
 // added to the same fp32 tiles. Each output element thus sums, step by step in k order, the
@@ -384,6 +386,9 @@ bool detect_amx() {
 #endif
 }
 
+// K padded with zeros to whole steps (at least one).
+int padded_k(int K) { return std::max(kStep, (K + kStep - 1) / kStep * kStep); }
+
 // The pair-line offsets of a panel of nc16 16-column blocks: pair k's line (row k / 2 % 16 of
 // step k / 32's tile) from the panel's first tile, for even k < Kp.
 void pair_offsets(int Kp, int nc16, std::vector<int64_t>* fk) {
@@ -425,29 +430,46 @@ struct Plan {
   bool hardware;  // the tile unit, not its emulation
 };
 
-// The panel width and row parts: the fewest rounds of the threads times a job's cost, which is
-// its packing (each weight widened, split and interleaved: QWENVL_CPU_AMX_PACK_ROWS rows' worth
-// of its products, default 0: on the 16-core Xeon, counting packing as 100 rows gave 112.1 ms
-// over the sweep's five shapes and not counting it 91.3 ms, faster at every shape; fp32 tiles
-// 132.8 ms; docs/benchmarks.md, issue 13) plus its products, those of panels
-// narrower than 128 columns counted dearer (their A tiles serve fewer strips). Row parts pack
-// the same panel again; narrower panels keep the threads busy without that.
-void plan_jobs(int row_blocks, int N, int threads, bool dynamic, Plan* p) {
+// The panel width and row parts. Each job packs its own panel where whole panels keep the threads
+// busy: the width (128 or 64 columns; 64 costs about 2 % more per product) whose panels fill
+// the threads' rounds best, if they fill at least 85 % of them. Otherwise (few wide columns,
+// such as the ViT's c_proj: 13 panels of 128 for 16 threads) the rows are split too, the panels
+// packed once and shared, and the split is the one with the fewest rounds times a job's
+// products. Measured on the 16-core Xeon (issue 13, runs F and G of docs/benchmarks.md): row
+// parts with shared panels cost 29 % on the ViT's c_fc and 45 % on the prompt's MLP c_proj
+// against whole panels, and save 17 % on the ViT's c_proj. QWENVL_CPU_AMX_PARTS forces a number
+// of row parts (tests); a fixed tile width (gemm_fixed_tile_columns) fixes the panel width.
+void plan_jobs(int row_blocks, int N, int threads, Plan* p) {
   const int fixed = gemm_fixed_tile_columns();
-  const double pack_rows = env_int("QWENVL_CPU_AMX_PACK_ROWS", 0, 0, 1 << 20);
+  const auto slower = [](int np) { return np >= 128 ? 1.0 : np == 64 ? 1.02 : 1.4; };
+  const auto panels_of = [&](int np) { return (N + np - 1) / np; };
+  const auto rounds = [&](int jobs) { return std::ceil(double(jobs) / threads); };
+  double fill = -1;
+  for (int np : {128, 64}) {
+    if (fixed) np = gemm_tile_columns(GemmSplit::Amx, 0);
+    const int panels = panels_of(np);
+    const double f = panels / (rounds(panels) * threads) / slower(np);
+    if (f > fill + 1e-9) {
+      fill = f;
+      p->np_full = np;
+    }
+    if (fixed) break;
+  }
+  p->n_panels = panels_of(p->np_full);
+  p->parts = 1;
+  const int forced = env_int("QWENVL_CPU_AMX_PARTS", 0, 0, 16);
+  if (forced > 0) {
+    p->parts = std::min(forced, row_blocks);
+    return;
+  }
+  if (fill >= 0.85 || row_blocks == 1) return;
   double best = -1;
   for (int np : {128, 64, 32}) {
     if (fixed) np = gemm_tile_columns(GemmSplit::Amx, 0);
-    // Taken dynamically (amx_dynamic()), a job's expected share of the threads' time is its
-    // fraction of the work plus half a job of tail, and 64-column panels run about as fast as
-    // 128 (run F of issue 13); in fixed chunks, whole rounds count and narrower panels dearer.
-    const double slower = np >= 128 ? 1.0 : np == 64 ? (dynamic ? 1.02 : 1.15) : 1.4;
-    const int panels = (N + np - 1) / np;
+    const int panels = panels_of(np);
     for (int parts = 1; parts <= std::min(row_blocks, 16); ++parts) {
       const int rows = (row_blocks + parts - 1) / parts * kBlock;
-      const double rounds =
-          dynamic ? double(panels) * parts / threads + 0.5 : std::ceil(double(panels) * parts / threads);
-      const double cost = rounds * np * (pack_rows + rows * slower);
+      const double cost = rounds(panels * parts) * np * rows * slower(np);
       if (best < 0 || cost < best - 1e-9) {
         best = cost;
         p->np_full = np;
@@ -459,12 +481,12 @@ void plan_jobs(int row_blocks, int N, int threads, bool dynamic, Plan* p) {
   }
 }
 
-// Rows [16 r0, 16 r1) of x as A tiles (hi, lo) into a (rows past M zero).
+// Rows [16 r0, 16 r1) of x as A tiles (hi, lo) into a (rows past M zero): each 32-k step of a
+// row split straight into its line of the step's hi and lo tiles; a last step past K through a
+// zero-padded copy.
 void pack_rows(Isa isa, const float* x, int ldx, const Plan& p, size_t r0, size_t r1, uint16_t* a) {
-  thread_local std::vector<float> row;
-  thread_local std::vector<uint16_t> split;
-  row.assign(size_t(p.Kp), 0.0f);
-  split.resize(size_t(2) * p.Kp);
+  const int full = p.K / kStep;  // steps wholly inside K
+  float tail[kStep];
   for (size_t r = r0; r < r1; ++r)
     for (int i = 0; i < kRowTile; ++i) {
       const size_t m = r * kRowTile + size_t(i);
@@ -476,25 +498,36 @@ void pack_rows(Isa isa, const float* x, int ldx, const Plan& p, size_t r0, size_
         }
         continue;
       }
-      std::memcpy(row.data(), x + m * size_t(ldx), sizeof(float) * size_t(p.K));
-      const uint16_t* const lo = split.data() + p.Kp;
-      bf16::split_hi_lo(isa, row.data(), p.Kp, split.data(), split.data() + p.Kp);
-      for (int s = 0; s < p.steps; ++s) {
-        std::memcpy(tile0 + size_t(s) * 2 * kTile, split.data() + size_t(s) * kStep, kStep * sizeof(uint16_t));
-        std::memcpy(tile0 + size_t(s) * 2 * kTile + kTile, lo + size_t(s) * kStep, kStep * sizeof(uint16_t));
+      const float* const row = x + m * size_t(ldx);
+      for (int s = 0; s < full; ++s) {
+        uint16_t* const hi = tile0 + size_t(s) * 2 * kTile;
+        bf16::split_hi_lo(isa, row + size_t(s) * kStep, kStep, hi, hi + kTile);
+      }
+      for (int s = full; s < p.steps; ++s) {
+        const int k0 = s * kStep, n = std::max(0, std::min(kStep, p.K - k0));
+        std::fill(tail, tail + kStep, 0.0f);
+        if (n > 0) std::memcpy(tail, row + k0, sizeof(float) * size_t(n));
+        uint16_t* const hi = tile0 + size_t(s) * 2 * kTile;
+        bf16::split_hi_lo(isa, tail, kStep, hi, hi + kTile);
       }
     }
 }
 
-// Columns [n0, n0 + nb) of w as the B tiles of a panel of np columns into b: its 16-column
-// blocks [c0, c1) (all of them by default).
-void pack_panel(Isa isa, const FastWeight& w, const Plan& p, int n0, int nb, int np, uint16_t* b, int c0 = 0,
-                int c1 = -1) {
+// Columns [n0, n0 + nb) of w as the B tiles of a panel of np columns into b (K padded to Kp):
+// its 16-column blocks [c0, c1) (all of them by default). On AVX-512 the fused packer
+// (gemm_amx_pack.cpp; with AVX512_BF16 where the CPU has it) where it serves w, else (and, with
+// `fused` false, always: the reference) in three passes per 16-column block: widened to fp32
+// rows, split into bf16 hi and lo rows, their pairs interleaved into the tile lines. Every way
+// writes the same bytes.
+void pack_panel(Isa isa, const FastWeight& w, int Kp, int n0, int nb, int np, uint16_t* b, int c0 = 0, int c1 = -1,
+                bool fused = true) {
+  if (c1 < 0) c1 = np / 16;
+  if (fused && isa == Isa::Avx512 && amx_pack_panel_avx512(w, Kp, n0, nb, np, c0, c1, b, true)) return;
   thread_local std::vector<float> rows, scratch;
   thread_local std::vector<uint16_t> split;
   thread_local std::vector<int64_t> fk;
   thread_local int fk_kp = -1, fk_nc = -1;
-  const int nc16 = np / 16, Kp = p.Kp;
+  const int nc16 = np / 16;
   if (fk_kp != Kp || fk_nc != nc16) {
     pair_offsets(Kp, nc16, &fk);
     fk_kp = Kp;
@@ -502,7 +535,6 @@ void pack_panel(Isa isa, const FastWeight& w, const Plan& p, int n0, int nb, int
   }
   rows.resize(size_t(16) * Kp);
   split.resize(size_t(16) * 2 * Kp);
-  if (c1 < 0) c1 = nc16;
   for (int c = c0; c < c1; ++c) {
     const int cnt = std::clamp(nb - 16 * c, 0, 16);
     if (cnt == 0) {
@@ -522,13 +554,13 @@ void pack_panel(Isa isa, const FastWeight& w, const Plan& p, int n0, int nb, int
 
 // One job: the panel's columns [n0, n0 + nb) for row blocks [rb0, rb1) of 32.
 void run_job(Isa isa, const FastWeight& w, const Plan& p, const uint16_t* a, int n0, int nb, int rb0, int rb1,
-             bool pack, std::vector<uint16_t>& own, const uint16_t* shared, std::vector<float>& block,
-             KernelFn kernel, const float* bias, float* y, int ldy) {
+             bool pack, std::vector<uint16_t>& own, const uint16_t* shared, std::vector<float>& block, KernelFn kernel,
+             const float* bias, float* y, int ldy) {
   const int np = (nb + kBlock - 1) / kBlock * kBlock, nc16 = np / 16;
   if (pack && !shared) {
     profile::Scope scope("thread.amx.pack_w");
     own.resize(size_t(np) * p.Kp * 2);
-    pack_panel(isa, w, p, n0, nb, np, own.data());
+    pack_panel(isa, w, p.Kp, n0, nb, np, own.data());
   }
   const uint16_t* const panel = shared ? shared : own.data();
   const int rows = (rb1 - rb0) * kBlock;
@@ -569,6 +601,19 @@ void run_job(Isa isa, const FastWeight& w, const Plan& p, const uint16_t* a, int
 
 int amx_kernel_variant() { return env_int("QWENVL_CPU_AMX_KERNEL", 0, 0, kKernels - 1); }
 
+size_t amx_panel_size(const FastWeight& w, int np) { return size_t(np) * padded_k(w.K) * 2; }
+
+bool amx_pack_panel(Isa isa, PanelPacker packer, const FastWeight& w, int n0, int nb, int np, uint16_t* out, int c0,
+                    int c1) {
+  const int Kp = padded_k(w.K);
+  if (c1 < 0) c1 = np / 16;
+  if (packer != PanelPacker::Passes && isa == Isa::Avx512 &&
+      amx_pack_panel_avx512(w, Kp, n0, nb, np, c0, c1, out, packer == PanelPacker::FusedBf16))
+    return true;
+  pack_panel(isa, w, Kp, n0, nb, np, out, c0, c1, false);
+  return false;
+}
+
 // Order 2 by default: the fastest on the 16-core Xeon (82.4 ms over the sweep's five shapes,
 // against 88.5 for order 0; kernels 1-3 and order 1 in between or slower; docs/benchmarks.md).
 int amx_loop_order() { return env_int("QWENVL_CPU_AMX_ORDER", 2, 0, kOrders - 1); }
@@ -602,12 +647,12 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
   p.M = M;
   p.N = w.N;
   p.K = w.K;
-  p.Kp = std::max(kStep, (w.K + kStep - 1) / kStep * kStep);
+  p.Kp = padded_k(w.K);
   p.steps = p.Kp / kStep;
   p.row_blocks = (M + kBlock - 1) / kBlock;
   p.Mp = p.row_blocks * kBlock;
   const bool dynamic = amx_dynamic();
-  plan_jobs(p.row_blocks, w.N, pool.size(), dynamic, &p);
+  plan_jobs(p.row_blocks, w.N, pool.size(), &p);
   p.order = amx_loop_order();
   p.hardware = unit == AmxUnit::Hardware;
   // Order 2: k blocks as long as the panel's k block stays within 1 MiB of L2 (hi and lo, 4
@@ -648,7 +693,7 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
         const int t = int(c / nc16), cb = int(c % nc16), ce = int(std::min<size_t>(c1 - size_t(t) * nc16, nc16));
         const int n0 = t * p.np_full, nb = std::min(p.np_full, w.N - n0);
         const int np = (nb + kBlock - 1) / kBlock * kBlock;
-        pack_panel(isa, w, p, n0, nb, np, b_shared + size_t(t) * panel_elems, cb, std::min(ce, np / 16));
+        pack_panel(isa, w, p.Kp, n0, nb, np, b_shared + size_t(t) * panel_elems, cb, std::min(ce, np / 16));
         c = size_t(t) * nc16 + ce;
       }
     });
@@ -656,14 +701,27 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
 
   if (std::getenv("QWENVL_DEBUG_AMX") && shared)
     std::fprintf(stderr, "amx %dx%dx%d: panels packed once, shared by the row parts\n", M, w.N, w.K);
-  // The jobs: taken one at a time from a shared counter by every thread (dynamic, where no job
-  // relies on the one before it having packed its panel: the panels are shared or each job has
-  // its own), else in the pool's fixed contiguous chunks. Which thread runs a job never changes
-  // its result.
+  // The jobs, panel-major: each thread starts on its own contiguous range (so it packs a panel
+  // once for the row parts it runs of it) and, once that is done, takes jobs one at a time from
+  // the back of whichever range has the most left (QWENVL_CPU_AMX_DYNAMIC; else the pool's fixed
+  // chunks alone): the VM's threads do not all run at one speed. Which thread runs a job never
+  // changes its result.
   const size_t n_jobs = size_t(p.n_panels) * p.parts;
-  const bool take = dynamic && (shared || p.parts == 1);
-  std::atomic<size_t> next_job{0};
-  pool.parallel_for(take ? std::min(n_jobs, size_t(pool.size())) : n_jobs, 1, [&](size_t j0, size_t j1) {
+  const size_t n_ranges = std::min(n_jobs, size_t(pool.size()));
+  std::vector<std::atomic<uint64_t>> ranges(dynamic ? n_ranges : 0);  // begin | end << 32
+  for (size_t i = 0; i < ranges.size(); ++i)
+    ranges[i].store((n_jobs * i / n_ranges) | (uint64_t(n_jobs * (i + 1) / n_ranges) << 32), std::memory_order_relaxed);
+  // The next job of range i, from its front or its back; SIZE_MAX when it is empty.
+  const auto take = [&](size_t i, bool back) {
+    uint64_t v = ranges[i].load(std::memory_order_relaxed);
+    for (;;) {
+      const uint64_t b = v & 0xffffffffu, e = v >> 32;
+      if (b >= e) return SIZE_MAX;
+      const uint64_t next = back ? (b | ((e - 1) << 32)) : ((b + 1) | (e << 32));
+      if (ranges[i].compare_exchange_weak(v, next, std::memory_order_relaxed)) return size_t(back ? e - 1 : b);
+    }
+  };
+  pool.parallel_for(dynamic ? n_ranges : n_jobs, 1, [&](size_t j0, size_t j1) {
     thread_local std::vector<uint16_t> panel;
     thread_local std::vector<float> block;
 #if defined(QV_HAVE_AMX)
@@ -676,12 +734,27 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
       const int rb0 = int(int64_t(p.row_blocks) * part / p.parts);
       const int rb1 = int(int64_t(p.row_blocks) * (part + 1) / p.parts);
       if (rb0 == rb1) return;
-      run_job(isa, w, p, a, n0, nb, rb0, rb1, have != t, panel,
-              shared ? b_shared + size_t(t) * panel_elems : nullptr, block, kernel, bias, y, ldy);
+      run_job(isa, w, p, a, n0, nb, rb0, rb1, have != t, panel, shared ? b_shared + size_t(t) * panel_elems : nullptr,
+              block, kernel, bias, y, ldy);
       have = t;
     };
-    if (take) {
-      for (size_t job; (job = next_job.fetch_add(1, std::memory_order_relaxed)) < n_jobs;) run(job);
+    if (dynamic) {
+      for (size_t job; (job = take(j0, false)) != SIZE_MAX;) run(job);
+      for (;;) {  // then the back of the fullest range
+        size_t victim = SIZE_MAX;
+        uint64_t most = 0;
+        for (size_t i = 0; i < ranges.size(); ++i) {
+          const uint64_t v = ranges[i].load(std::memory_order_relaxed);
+          const uint64_t b = v & 0xffffffffu, e = v >> 32;
+          if (e > b && e - b > most) {
+            most = e - b;
+            victim = i;
+          }
+        }
+        if (victim == SIZE_MAX) break;
+        const size_t job = take(victim, true);
+        if (job != SIZE_MAX) run(job);
+      }
     } else {
       for (size_t job = j0; job < j1; ++job) run(job);
     }
@@ -701,7 +774,6 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
 // fp32 relative to sum |a b| (tst_cpu_attention measures it).
 namespace {
 
-int padded_k(int K) { return std::max(kStep, (K + kStep - 1) / kStep * kStep); }
 int padded_n(int N) { return (N + kBlock - 1) / kBlock * kBlock; }
 
 }  // namespace

@@ -229,6 +229,11 @@ void gelu_erf(Isa isa, float* x, size_t n) {
   gelu_erf_inplace(x, n);
 }
 
+void layer_norm_rows(Isa isa, const float* x, int rows, int n, const float* w, const float* b, double eps, float* y) {
+  if (isa == Isa::Avx512) return detail::layer_norm_avx512(x, rows, n, w, b, eps, y);
+  layer_norm(x, rows, n, w, b, eps, y);
+}
+
 void mul_silu(Isa isa, float* a, const float* gate, size_t n) {
   switch (isa) {
     case Isa::Avx512:

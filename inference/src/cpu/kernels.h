@@ -54,6 +54,9 @@ void gemv_f16(Isa isa, const uint16_t* w, int K, const float* x, const float* bi
 // double-precision formulas (ops.h); AVX2 and AVX-512 compute in fp32 with a vector exp and,
 // for GELU, an erf accurate to 1.5e-7.
 void gelu_erf(Isa isa, float* x, size_t n);
+// ops.h's layer_norm (sums in double); AVX-512 sums in eight lanes (a different order, still
+// in double).
+void layer_norm_rows(Isa isa, const float* x, int rows, int n, const float* w, const float* b, double eps, float* y);
 void mul_silu(Isa isa, float* a, const float* gate, size_t n);  // a *= silu(gate)
 void softmax(Isa isa, float* x, int n);
 // One query row of attention: out[d] = sum_j softmax_j(scale * q.k_j) v_j[d] over j < n_keys,
@@ -71,6 +74,7 @@ void gemv_f16_avx2(const uint16_t* w, int K, const float* x, const float* bias, 
 void gemv_f16_avx512(const uint16_t* w, int K, const float* x, const float* bias, float* y, int n0, int n1);
 void gelu_erf_avx2(float* x, size_t n);
 void gelu_erf_avx512(float* x, size_t n);
+void layer_norm_avx512(const float* x, int rows, int n, const float* w, const float* b, double eps, float* y);
 void mul_silu_avx2(float* a, const float* g, size_t n);
 void mul_silu_avx512(float* a, const float* g, size_t n);
 void softmax_avx2(float* x, int n);

@@ -29,22 +29,6 @@ std::vector<float>& scratch_x() {
   return v;
 }
 
-// ---- AVX-512 ----
-
-// The table of column j: lane q = fp16(s_j * (q - z_j)), from the group's header.
-QV_AVX512 inline __m512 table512(__m512 s, __m512 sz, int j) {
-  const __m512 iota = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  const __m512i jj = _mm512_set1_epi32(j);
-  const __m512 t = _mm512_fmsub_ps(iota, _mm512_permutexvar_ps(jj, s), _mm512_permutexvar_ps(jj, sz));
-  return _mm512_cvtph_ps(_mm512_cvtps_ph(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-}
-
-QV_AVX512 inline void header512(const uint8_t* hdr, __m512& s, __m512& sz) {
-  s = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(hdr)));
-  const __m512 z = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(hdr + 32))));
-  sz = _mm512_mul_ps(s, z);
-}
-
 // ---- AVX2 ----
 
 QV_AVX2 inline __m256 lookup256(__m256 lo, __m256 hi, __m256i idx) {

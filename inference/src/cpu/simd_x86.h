@@ -1,6 +1,7 @@
-// Shared by the files of x86 kernels (kernels_x86.cpp, vecmath_x86.cpp): the target attributes
-// each function carries (the files are compiled for baseline x86-64 and their functions called
-// only where isa_supported says so) and the horizontal sums.
+// Shared by the files of x86 kernels (kernels_x86.cpp, vecmath_x86.cpp, bf16_pack.cpp,
+// gemm_amx_pack.cpp): the target attributes each function carries (the files are compiled for
+// baseline x86-64 and their functions called only where isa_supported says so), the horizontal
+// sums, the int4 group tables and the rounding to bf16.
 #pragma once
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -10,6 +11,8 @@
 #endif
 
 #include <immintrin.h>
+
+#include <cstdint>
 
 #define QV_AVX2 __attribute__((target("avx2,fma,f16c")))
 #define QV_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma,f16c")))
@@ -22,6 +25,36 @@ QV_AVX512 inline float hsum512(__m512 v) {
   const __m128 b = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
   const __m128 c = _mm_add_ps(b, _mm_movehl_ps(b, b));
   return _mm_cvtss_f32(_mm_add_ss(c, _mm_movehdup_ps(c)));
+}
+
+// The int4 value table of column j of a group: lane q = fp16(s_j * (q - z_j)) as fp32, from the
+// group's scales s and s * z (header512); s * z and s * q are exact in fp32 and the FMA rounds
+// once, so each lane is the official fp16(scale * (q - zero)) (but +0 where q = z).
+QV_AVX512 inline __m512 table512(__m512 s, __m512 sz, int j) {
+  const __m512 iota = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i jj = _mm512_set1_epi32(j);
+  const __m512 t = _mm512_fmsub_ps(iota, _mm512_permutexvar_ps(jj, s), _mm512_permutexvar_ps(jj, sz));
+  return _mm512_cvtph_ps(_mm512_cvtps_ph(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+
+// A PackedInt4 group header's 16 scales and scale * zero as floats.
+QV_AVX512 inline void header512(const uint8_t* hdr, __m512& s, __m512& sz) {
+  s = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(hdr)));
+  const __m512 z = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(hdr + 32))));
+  sz = _mm512_mul_ps(s, z);
+}
+
+// fp32 to bf16 on 16 lanes, round to nearest even, NaN stays NaN (its quiet bit set), as
+// bf16_pack.cpp's to_bf16; the bf16 widened back to fp32 in *wide.
+QV_AVX512 inline __m256i to_bf16_16(__m512 v, __m512* wide) {
+  const __m512i u = _mm512_castps_si512(v);
+  const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+  __m512i r = _mm512_srli_epi32(_mm512_add_epi32(u, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff))), 16);
+  const __mmask16 nan =
+      _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, _mm512_set1_epi32(0x7fffffff)), _mm512_set1_epi32(0x7f800000));
+  r = _mm512_mask_mov_epi32(r, nan, _mm512_or_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(0x40)));
+  *wide = _mm512_castsi512_ps(_mm512_slli_epi32(r, 16));
+  return _mm512_cvtepi32_epi16(r);
 }
 
 QV_AVX2 inline float hsum256(__m256 v) {

@@ -117,6 +117,59 @@ QV_AVX512 void gelu_erf_avx512(float* x, size_t n) {
   for (; i < n; ++i) x[i] = gelu_scalar(x[i]);
 }
 
+// Layer norm of rows of n: mean and variance summed in double in 8 lanes (two passes, as the
+// reference), then y = float((x - mean) * inv) * w + b, the product and the sum each rounded.
+QV_AVX512 void layer_norm_avx512(const float* x, int rows, int n, const float* w, const float* b, double eps,
+                                 float* y) {
+  for (int r = 0; r < rows; ++r) {
+    const float* xr = x + size_t(r) * n;
+    float* yr = y + size_t(r) * n;
+    __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+      const __m512 v = _mm512_loadu_ps(xr + i);
+      s0 = _mm512_add_pd(s0, _mm512_cvtps_pd(_mm512_castps512_ps256(v)));
+      s1 = _mm512_add_pd(s1, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
+    }
+    double sum = _mm512_reduce_add_pd(_mm512_add_pd(s0, s1));
+    for (; i < n; ++i) sum += xr[i];
+    const double mean = sum / n;
+    const __m512d mv = _mm512_set1_pd(mean);
+    s0 = s1 = _mm512_setzero_pd();
+    for (i = 0; i + 16 <= n; i += 16) {
+      const __m512 v = _mm512_loadu_ps(xr + i);
+      const __m512d d0 = _mm512_sub_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(v)), mv);
+      const __m512d d1 =
+          _mm512_sub_pd(_mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))), mv);
+      s0 = _mm512_fmadd_pd(d0, d0, s0);
+      s1 = _mm512_fmadd_pd(d1, d1, s1);
+    }
+    double var = _mm512_reduce_add_pd(_mm512_add_pd(s0, s1));
+    for (; i < n; ++i) {
+      const double d = xr[i] - mean;
+      var += d * d;
+    }
+    var /= n;
+    const double inv = 1.0 / std::sqrt(var + eps);
+    const __m512d iv = _mm512_set1_pd(inv);
+    for (i = 0; i + 16 <= n; i += 16) {
+      const __m512 v = _mm512_loadu_ps(xr + i);
+      const __m256 n0 =
+          _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_sub_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(v)), mv), iv));
+      const __m256 n1 = _mm512_cvtpd_ps(_mm512_mul_pd(
+          _mm512_sub_pd(_mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))), mv), iv));
+      const __m512 nv =
+          _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(n0)), _mm256_castps_pd(n1), 1));
+      _mm512_storeu_ps(yr + i, _mm512_add_ps(_mm512_mul_ps(nv, _mm512_loadu_ps(w + i)), _mm512_loadu_ps(b + i)));
+    }
+    for (; i < n; ++i) {
+      const float nv = static_cast<float>((xr[i] - mean) * inv);
+      const float prod = nv * w[i];  // rounded apart from the sum, as the vector lanes
+      yr[i] = prod + b[i];
+    }
+  }
+}
+
 QV_AVX2 void gelu_erf_avx2(float* x, size_t n) {
   size_t i = 0;
   for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, gelu256(_mm256_loadu_ps(x + i)));

@@ -39,8 +39,9 @@ void VisionEncoder::add_rows(float* x, const float* y, size_t n) const {
 
 void VisionEncoder::layer_norm_rows(const float* x, int rows, int n, const float* w, const float* b, float* y) const {
   if (!fast_) return layer_norm(x, rows, n, w, b, kEps, y);
-  pool_.parallel_for(size_t(rows), 8,
-                     [&](size_t r0, size_t r1) { layer_norm(x + r0 * n, int(r1 - r0), n, w, b, kEps, y + r0 * n); });
+  pool_.parallel_for(size_t(rows), 8, [&](size_t r0, size_t r1) {
+    cpu::layer_norm_rows(isa_, x + r0 * n, int(r1 - r0), n, w, b, kEps, y + r0 * n);
+  });
 }
 
 VisionEncoder::VisionEncoder(const ModelWeights& weights, ThreadPool& pool, bool fast, Isa isa)
