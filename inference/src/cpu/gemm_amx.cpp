@@ -861,19 +861,16 @@ bool amx_gemm_f32(Isa isa, const float* A, int lda, int M, int K, const AmxPanel
 #if defined(QV_HAVE_AMX)
   if (unit == AmxUnit::Hardware) amx_begin();
 #endif
-  // Per 32-row block, k blocks of up to 8 steps (256 k: the block's A tiles, 32 KiB, stay in L1
-  // over the strips; p v's K is the keys), each over the 32-column strips, C leaving and
-  // re-entering the tiles between k blocks as exact fp32 (the same bits as one pass).
-  constexpr int kSteps = 8;
-  for (int rb = 0; rb < p.row_blocks; ++rb)
-    for (int s0 = 0; s0 < p.steps; s0 += kSteps) {
-      const int n_steps = std::min(kSteps, p.steps - s0);
-      const uint16_t* const a0 = a.data() + (size_t(2 * rb) * p.steps + s0) * 2 * kTile;
-      const uint16_t* const a1 = a0 + size_t(p.steps) * 2 * kTile;
-      for (int c = 0; c < np; c += kBlock)
-        kernel(a0, a1, b.data + size_t(s0) * b_step + size_t(c / 16) * 2 * kTile, n_steps, a_step, b_step,
-               out + size_t(rb) * kBlock * ldout + c, ldout, s0 > 0);
-    }
+  // Per 32-row block, the 32-column strips, each over the whole K at once: C stays in the tiles
+  // (on the Xeon's VM a tile load or store costs about two to three products, and where the
+  // operands come from, L1 or L2, matters little: benchmarks.md, run F).
+  for (int rb = 0; rb < p.row_blocks; ++rb) {
+    const uint16_t* const a0 = a.data() + size_t(2 * rb) * p.steps * 2 * kTile;
+    const uint16_t* const a1 = a0 + size_t(p.steps) * 2 * kTile;
+    for (int c = 0; c < np; c += kBlock)
+      kernel(a0, a1, b.data + size_t(c / 16) * 2 * kTile, p.steps, a_step, b_step,
+             out + size_t(rb) * kBlock * ldout + c, ldout, false);
+  }
 #if defined(QV_HAVE_AMX)
   if (unit == AmxUnit::Hardware) amx_end();
 #endif
