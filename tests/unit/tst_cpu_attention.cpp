@@ -183,8 +183,8 @@ class TestCpuAttention : public QObject {
   }
 
   // The tile unit's path on its emulation: within kAmxBar of double precision, and the same
-  // bits with another thread count and another microkernel (the small shapes: the emulation is
-  // slow).
+  // bits with other thread counts, microkernels and job schedules (QWENVL_CPU_AMX_DYNAMIC; the
+  // small shapes: the emulation is slow).
   void amxEmulatedMatchesDouble_data() { cases(); }
   void amxEmulatedMatchesDouble() {
     QFETCH(int, T);
@@ -208,15 +208,24 @@ class TestCpuAttention : public QObject {
     QVERIFY2(err <= kAmxBar, qPrintable(QString("error %1").arg(err)));
     QVERIFY(padding);
     if (double(T) * keys * heads > 1e5) return;
-    for (const char* kernel : {"", "2"}) {
-      qputenv("QWENVL_CPU_AMX_KERNEL", kernel);
-      ThreadPool pool(kernel[0] ? 2 : 1);
+    struct Variant {
+      const char *kernel, *dynamic;
+      int threads;
+    };
+    for (const Variant& v : {Variant{"", "", 1}, Variant{"2", "0", 2}, Variant{"1", "", 4}}) {
+      qputenv("QWENVL_CPU_AMX_KERNEL", v.kernel);
+      qputenv("QWENVL_CPU_AMX_DYNAMIC", v.dynamic);
+      ThreadPool pool(v.threads);
       std::vector<float> again = c.poisoned();
       a.out = again.data();
       QVERIFY(attention_amx(pool, a, AmxUnit::Emulated));
       qunsetenv("QWENVL_CPU_AMX_KERNEL");
+      qunsetenv("QWENVL_CPU_AMX_DYNAMIC");
       QVERIFY2(std::memcmp(out.data(), again.data(), sizeof(float) * out.size()) == 0,
-               qPrintable(QString("the result changed with kernel '%1'").arg(kernel)));
+               qPrintable(QString("the result changed with kernel '%1', dynamic '%2', %3 threads")
+                              .arg(v.kernel)
+                              .arg(v.dynamic)
+                              .arg(v.threads)));
     }
   }
 

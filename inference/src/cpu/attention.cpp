@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <vector>
 
 #include "cpu/gemm.h"
@@ -34,6 +35,68 @@ void softmax_rows(const AttentionArgs& a, int t0, int rows, int keys, int ld, fl
 // The heads whose packed K and V fit this many bytes are packed together (at least one head).
 constexpr size_t kPackedBudget = size_t(64) << 20;
 
+// Jobs 0..n split into one contiguous range per thread (head-major: a thread keeps to its heads'
+// packed K and V); a thread runs its own range from the front, then takes jobs one at a time
+// from the back of whichever range has the most left (the VM's threads do not all run at one
+// speed, and causal row blocks differ in cost), as amx_linear does. Where a job runs never
+// changes its result.
+class JobRanges {
+ public:
+  JobRanges(size_t n_jobs, size_t n_ranges) : ranges_(n_ranges) {
+    for (size_t i = 0; i < n_ranges; ++i)
+      ranges_[i].store((n_jobs * i / n_ranges) | (uint64_t(n_jobs * (i + 1) / n_ranges) << 32),
+                       std::memory_order_relaxed);
+  }
+  template <class Fn>
+  void run(size_t own, const Fn& fn) {
+    for (size_t job; (job = take(own, false)) != SIZE_MAX;) fn(job);
+    for (;;) {
+      size_t victim = SIZE_MAX;
+      uint64_t most = 0;
+      for (size_t i = 0; i < ranges_.size(); ++i) {
+        const uint64_t v = ranges_[i].load(std::memory_order_relaxed), b = v & 0xffffffffu, e = v >> 32;
+        if (e > b && e - b > most) {
+          most = e - b;
+          victim = i;
+        }
+      }
+      if (victim == SIZE_MAX) return;
+      const size_t job = take(victim, true);
+      if (job != SIZE_MAX) fn(job);
+    }
+  }
+
+ private:
+  // The next job of range i (begin | end << 32), from its front or its back; SIZE_MAX if empty.
+  size_t take(size_t i, bool back) {
+    uint64_t v = ranges_[i].load(std::memory_order_relaxed);
+    for (;;) {
+      const uint64_t b = v & 0xffffffffu, e = v >> 32;
+      if (b >= e) return SIZE_MAX;
+      const uint64_t next = back ? (b | ((e - 1) << 32)) : ((b + 1) | (e << 32));
+      if (ranges_[i].compare_exchange_weak(v, next, std::memory_order_relaxed)) return size_t(back ? e - 1 : b);
+    }
+  }
+  std::vector<std::atomic<uint64_t>> ranges_;
+};
+
+// fn(job) for jobs 0..n on the pool: in JobRanges where QWENVL_CPU_AMX_DYNAMIC allows, else in
+// the pool's fixed chunks.
+template <class Fn>
+void run_jobs(ThreadPool& pool, size_t n, const Fn& fn) {
+  if (!amx_dynamic()) {
+    pool.parallel_for(n, 1, [&](size_t j0, size_t j1) {
+      for (size_t job = j0; job < j1; ++job) fn(job);
+    });
+    return;
+  }
+  const size_t n_ranges = std::min(n, size_t(pool.size()));
+  JobRanges ranges(n, n_ranges);
+  pool.parallel_for(n_ranges, 1, [&](size_t r0, size_t r1) {
+    for (size_t r = r0; r < r1; ++r) ranges.run(r, fn);
+  });
+}
+
 }  // namespace
 
 bool attention_amx(ThreadPool& pool, const AttentionArgs& a, AmxUnit unit) {
@@ -52,40 +115,36 @@ bool attention_amx(ThreadPool& pool, const AttentionArgs& a, AmxUnit unit) {
   bool ok = true;
   for (int h0 = 0; h0 < a.heads && ok; h0 += group) {
     const int g = std::min(group, a.heads - h0);
-    pool.parallel_for(size_t(g) * 2, 1, [&](size_t j0, size_t j1) {
+    run_jobs(pool, size_t(g) * 2, [&](size_t job) {
       profile::Scope scope("thread.attention.pack_kv");
-      for (size_t job = j0; job < j1; ++job) {
-        const int h = h0 + int(job / 2);
-        uint16_t* const dst = base + (job / 2) * per_head;
-        if (job % 2 == 0)
-          amx_pack_f32(a.isa, a.k + size_t(h) * a.k_head, a.ldk, true, a.n_keys, a.head_dim, dst);
-        else
-          amx_pack_f32(a.isa, a.v + size_t(h) * a.v_head, a.ldv, false, a.head_dim, a.n_keys, dst + k_elems);
-      }
+      const int h = h0 + int(job / 2);
+      uint16_t* const dst = base + (job / 2) * per_head;
+      if (job % 2 == 0)
+        amx_pack_f32(a.isa, a.k + size_t(h) * a.k_head, a.ldk, true, a.n_keys, a.head_dim, dst);
+      else
+        amx_pack_f32(a.isa, a.v + size_t(h) * a.v_head, a.ldv, false, a.head_dim, a.n_keys, dst + k_elems);
     });
     std::atomic<bool> all{true};
-    pool.parallel_for(size_t(g) * row_blocks, 1, [&](size_t j0, size_t j1) {
+    run_jobs(pool, size_t(g) * row_blocks, [&](size_t job) {
       thread_local std::vector<float> scores;
-      for (size_t job = j0; job < j1; ++job) {
-        const int hg = int(job / row_blocks), h = h0 + hg, t0 = int(job % row_blocks) * kRows;
-        const int rows = std::min(kRows, a.T - t0), keys = job_keys(a, t0, rows);
-        const uint16_t* const kp = base + size_t(hg) * per_head;
-        const AmxPanel kt{kp, a.n_keys, a.head_dim}, v{kp + k_elems, a.head_dim, a.n_keys};
-        // The scores straight from the tiles: rows and keys padded to 32 (ld), the padding unused.
-        const int ld = (keys + 31) / 32 * 32;
-        scores.resize(size_t(rows + 31) / 32 * 32 * ld);
-        bool done;
-        {
-          profile::Scope qk("thread.attention.qk");
-          done = amx_gemm_f32(a.isa, a.q + size_t(t0) * a.ldq + size_t(h) * a.q_head, a.ldq, rows, a.head_dim, kt, keys,
-                              a.scale, scores.data(), ld, true, unit);
-        }
-        softmax_rows(a, t0, rows, keys, ld, scores.data());
-        profile::Scope pv("thread.attention.pv");
-        done = done && amx_gemm_f32(a.isa, scores.data(), ld, rows, keys, v, a.head_dim, 1.0f,
-                                    a.out + size_t(t0) * a.ldo + size_t(h) * a.head_dim, a.ldo, false, unit);
-        if (!done) all.store(false, std::memory_order_relaxed);
+      const int hg = int(job / row_blocks), h = h0 + hg, t0 = int(job % row_blocks) * kRows;
+      const int rows = std::min(kRows, a.T - t0), keys = job_keys(a, t0, rows);
+      const uint16_t* const kp = base + size_t(hg) * per_head;
+      const AmxPanel kt{kp, a.n_keys, a.head_dim}, v{kp + k_elems, a.head_dim, a.n_keys};
+      // The scores straight from the tiles: rows and keys padded to 32 (ld), the padding unused.
+      const int ld = (keys + 31) / 32 * 32;
+      scores.resize(size_t(rows + 31) / 32 * 32 * ld);
+      bool done;
+      {
+        profile::Scope qk("thread.attention.qk");
+        done = amx_gemm_f32(a.isa, a.q + size_t(t0) * a.ldq + size_t(h) * a.q_head, a.ldq, rows, a.head_dim, kt, keys,
+                            a.scale, scores.data(), ld, true, unit);
       }
+      softmax_rows(a, t0, rows, keys, ld, scores.data());
+      profile::Scope pv("thread.attention.pv");
+      done = done && amx_gemm_f32(a.isa, scores.data(), ld, rows, keys, v, a.head_dim, 1.0f,
+                                  a.out + size_t(t0) * a.ldo + size_t(h) * a.head_dim, a.ldo, false, unit);
+      if (!done) all.store(false, std::memory_order_relaxed);
     });
     ok = all.load();
   }
