@@ -36,9 +36,10 @@ void attention_gemm(ThreadPool& pool, const AttentionArgs& a);
 // lo.lo and the rounding of lo make the difference). Each head's K and V are packed once by the
 // pool (heads in groups whose packed operands fit 64 MiB), then the (head, row block) jobs run
 // q k^T, the softmax and p v, causal masks included (a job multiplies by the keys its last row
-// sees; the later keys' products are computed and dropped, their p are zeros). Hardware: false
+// sees; the later keys' products are computed and dropped, their p are zeros); each thread runs
+// its own range of jobs, then steals (QWENVL_CPU_AMX_DYNAMIC=0: fixed chunks). Hardware: false
 // (out untouched) where amx_available() is false; Emulated runs anywhere (slow: for tests).
-// The same bits on both units, every microkernel and thread count.
+// The same bits on both units, every microkernel, thread count and schedule.
 bool attention_amx(ThreadPool& pool, const AttentionArgs& a, AmxUnit unit);
 bool amx_attention_enabled();
 
