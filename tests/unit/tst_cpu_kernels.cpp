@@ -497,11 +497,12 @@ class TestCpuKernels : public QObject {
     runs.push_back({default_isa(), 3, 0, "", ""});
     runs.push_back({default_isa(), 3, 48, "96", ""});  // panels of 64 columns, k blocks of 3 steps
     runs.push_back({default_isa(), 1, 48, "96", ""});
-    runs.push_back({default_isa(), 3, 128, "", "4"});  // four row parts where M allows (panels shared)
-    // Panels packed once before the products, shared by the row parts (forced on, and off).
+    runs.push_back({default_isa(), 3, 128, "", "4"});  // four row parts where M allows, each packing its panel
+    // Panels packed once before the products, shared by the row parts (forced on, and where they
+    // fit), and row parts in the pool's fixed chunks only.
     runs.push_back({default_isa(), 3, 48, "96", "3", "", "", "1"});
     runs.push_back({default_isa(), 2, 0, "", "", "", "", "1"});
-    runs.push_back({default_isa(), 3, 128, "", "2", "", "", "0"});
+    runs.push_back({default_isa(), 3, 128, "", "2", "", "", "-1"});
     runs.push_back({default_isa(), 3, 48, "96", "2", "", "", "", "0"});  // fixed chunks, not taken
     // The other microkernels and loop orders, with the default and with short k blocks. Under the
     // sanitizers (about 10x slower in the emulation) only on the smaller shapes: each variant's

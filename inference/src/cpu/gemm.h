@@ -115,10 +115,11 @@ bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
 // default: the first one; 1: its loads spread between the products; 2: two C tiles, the operands software-pipelined; 3:
 // kernel 1 prefetching B) and QWENVL_CPU_AMX_ORDER the loop order (0: row blocks outer; 1: 32-column strips outer; 2,
 // the default: k blocks of up to 1 MiB of panel, C kept in the tiles that long), all with the same result bit for bit
-// (gemm_amx.cpp); amx_kernel_variant / amx_loop_order give the ones in effect. Where row parts share a panel it is
-// packed once by all threads first (QWENVL_CPU_AMX_SHARED: 1 always, 0 never, else when it fits 512 MiB), and the jobs
-// are taken one at a time by whichever thread is free (QWENVL_CPU_AMX_DYNAMIC, default 1; 0: fixed contiguous chunks);
-// neither changes a bit of the result. amx_calls: calls run so far (tests check that the split did not fall back).
+// (gemm_amx.cpp); amx_kernel_variant / amx_loop_order give the ones in effect. Where row parts share a panel it can
+// be packed once by all threads first (QWENVL_CPU_AMX_SHARED: 1 always, -1 when it fits 512 MiB, 0 never, the
+// default), and each thread runs its own range of jobs, then takes jobs from the back of the fullest range
+// (QWENVL_CPU_AMX_DYNAMIC, default 1; 0: fixed contiguous chunks only); neither changes a bit of the result. amx_calls:
+// calls run so far (tests check that the split did not fall back).
 enum class AmxUnit { Hardware, Emulated };
 bool amx_available();
 bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,

@@ -675,11 +675,14 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
     pack_rows(isa, x, ldx, p, r0, r1, a);
   });
 
-  // Where several row parts share a panel, its packing is done once, by all threads, before the
-  // products (QWENVL_CPU_AMX_SHARED: 1 always, 0 never, default: when parts > 1 and the packed
-  // weight fits 512 MiB); otherwise each job packs its own panel into the thread's buffer.
+  // Where several row parts share a panel, its packing can be done once, by all threads, before
+  // the products (QWENVL_CPU_AMX_SHARED: 1 always; -1 when parts > 1 and the packed weight fits
+  // 512 MiB; 0, the default, never: each job packs its own panel into the thread's buffer, and a
+  // thread running consecutive row parts of one panel packs it once). On the Xeon (run H,
+  // issue 13) the model's vision took 3018 ms without and 3365 ms with it (medians of 3): the
+  // shared buffer (54 MB at the ViT's c_proj) goes out to memory and back.
   const size_t panel_elems = size_t(p.np_full) * p.Kp * 2;
-  const int shared_mode = env_int("QWENVL_CPU_AMX_SHARED", -1, -1, 1);
+  const int shared_mode = env_int("QWENVL_CPU_AMX_SHARED", 0, -1, 1);
   const bool shared = shared_mode == 1 || (shared_mode < 0 && p.parts > 1 &&
                                            panel_elems * p.n_panels * sizeof(uint16_t) <= (size_t(512) << 20));
   thread_local std::vector<uint16_t> b_storage;  // the calling thread's (the jobs use the pointer)

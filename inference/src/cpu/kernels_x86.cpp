@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "cpu/gemm.h"
 #include "cpu/kernels.h"
 #include "cpu/simd_x86.h"
 
@@ -55,16 +56,26 @@ QV_AVX2 inline void header256(const uint8_t* hdr, float s[16], float sz[16]) {
 }  // namespace
 
 QV_AVX512 void gemv_int4_avx512(const PackedInt4& w, const float* x, const float* bias, float* y, int b0, int b1) {
+  // Software prefetch of the weights QWENVL_CPU_GEMV_PREFETCH groups ahead (0: none), in case
+  // the hardware prefetchers lose the stream; it changes no result.
+  static const int prefetch = env_int("QWENVL_CPU_GEMV_PREFETCH", 2, 0, 16);
+  if (b0 >= b1) return;
   std::vector<float>& xs = scratch_x();
   xs.resize(size_t(w.K));
   split_even_odd(x, w.K, 32, xs.data());
   const int chunks = w.G / 32, groups = w.K / w.G, seg = w.G / 2;
+  const uint8_t* const end = w.block(b1 - 1) + w.block_bytes;
   for (int b = b0; b < b1; ++b) {
     const uint8_t* blk = w.block(b);
     __m512 acc[16];
     for (auto& a : acc) a = _mm512_setzero_ps();
     for (int g = 0; g < groups; ++g) {
       const uint8_t* hdr = blk + size_t(g) * w.group_bytes;
+      if (prefetch) {
+        const uint8_t* const ahead = hdr + size_t(prefetch) * w.group_bytes;
+        for (size_t line = 0; line < w.group_bytes && ahead + line < end; line += 64)
+          _mm_prefetch(reinterpret_cast<const char*>(ahead + line), _MM_HINT_T0);
+      }
       __m512 s, sz;
       header512(hdr, s, sz);
       const float* xg = xs.data() + size_t(g) * w.G;
