@@ -138,7 +138,6 @@ struct Test {
   double (*run)(long, float*);
 };
 
-
 // Only the loads of our step (8 tile loads, no products), counted as the step's 12 products so
 // that the figure compares with the others: how fast the tiles alone can be filled.
 AMX double loads_only(long iters, size_t bytes, float* sink) {
