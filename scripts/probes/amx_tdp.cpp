@@ -34,6 +34,11 @@ AMX void configure() {
     cfg.colsb[i] = 64;
     cfg.rows[i] = 16;
   }
+  // GCC 12 (Debian 12's) does not see that LDTILECFG reads the configuration and drops the
+  // stores above: every tile stays unconfigured and the first TILEZERO raises SIGILL (found on
+  // the Xeon with test binaries built here, issue 13). The empty asm reads cfg and is a compiler
+  // barrier, so the stores happen, and before the load.
+  asm volatile("" : : "m"(cfg) : "memory");
   _tile_loadconfig(&cfg);
 }
 
