@@ -353,7 +353,7 @@ class TestCpuKernels : public QObject {
 
   void layerNormMatchesDouble() {
     // The ViT's LayerNorm rows (1664 wide, the resampler's 4096) and an odd width for the scalar
-    // tails; rows with a large common offset so that the variance needs the mean subtracted first.
+    // tails; rows with different offsets and scales, each normalised with its own mean and variance.
     for (int n : {1664, 4096, 37}) {
       const int rows = 5;
       std::vector<float> x = random_vector(size_t(rows) * n, 43), w = random_vector(size_t(n), 44),
@@ -563,7 +563,7 @@ class TestCpuKernels : public QObject {
   // zero blocks), the last one ragged; both outputs poisoned differently first, so that an
   // element either leaves unwritten differs. Int4 with negative or zero scales is compared with
   // the AVX-512 passes only: the portable dequantisation forms -0 where q = z and s < 0 (or s =
-  // 0 and q < z), the SIMD ones +0 (kernels_x86.cpp's table512).
+  // 0 and q < z), the SIMD ones +0 (simd_x86.h's table512).
   void amxFusedPackingIsBitExact_data() {
     QTest::addColumn<QString>("kind");
     QTest::addColumn<QString>("values");

@@ -32,55 +32,15 @@ void softmax_rows(const AttentionArgs& a, int t0, int rows, int keys, int ld, fl
   }
 }
 
+// attention_gemm's smallest number of query rows for the AMX path: with fewer than one 32-row
+// block of A tiles, each call repacks every head's K and V for a product padded to 32 rows;
+// such chunks (a prompt's short tail) keep the sgemm path.
+constexpr int kMinAmxRows = 32;
+
 // The heads whose packed K and V fit this many bytes are packed together (at least one head).
 constexpr size_t kPackedBudget = size_t(64) << 20;
 
-// Jobs 0..n split into one contiguous range per thread (head-major: a thread keeps to its heads'
-// packed K and V); a thread runs its own range from the front, then takes jobs one at a time
-// from the back of whichever range has the most left (the VM's threads do not all run at one
-// speed, and causal row blocks differ in cost), as amx_linear does. Where a job runs never
-// changes its result.
-class JobRanges {
- public:
-  JobRanges(size_t n_jobs, size_t n_ranges) : ranges_(n_ranges) {
-    for (size_t i = 0; i < n_ranges; ++i)
-      ranges_[i].store((n_jobs * i / n_ranges) | (uint64_t(n_jobs * (i + 1) / n_ranges) << 32),
-                       std::memory_order_relaxed);
-  }
-  template <class Fn>
-  void run(size_t own, const Fn& fn) {
-    for (size_t job; (job = take(own, false)) != SIZE_MAX;) fn(job);
-    for (;;) {
-      size_t victim = SIZE_MAX;
-      uint64_t most = 0;
-      for (size_t i = 0; i < ranges_.size(); ++i) {
-        const uint64_t v = ranges_[i].load(std::memory_order_relaxed), b = v & 0xffffffffu, e = v >> 32;
-        if (e > b && e - b > most) {
-          most = e - b;
-          victim = i;
-        }
-      }
-      if (victim == SIZE_MAX) return;
-      const size_t job = take(victim, true);
-      if (job != SIZE_MAX) fn(job);
-    }
-  }
-
- private:
-  // The next job of range i (begin | end << 32), from its front or its back; SIZE_MAX if empty.
-  size_t take(size_t i, bool back) {
-    uint64_t v = ranges_[i].load(std::memory_order_relaxed);
-    for (;;) {
-      const uint64_t b = v & 0xffffffffu, e = v >> 32;
-      if (b >= e) return SIZE_MAX;
-      const uint64_t next = back ? (b | ((e - 1) << 32)) : ((b + 1) | (e << 32));
-      if (ranges_[i].compare_exchange_weak(v, next, std::memory_order_relaxed)) return size_t(back ? e - 1 : b);
-    }
-  }
-  std::vector<std::atomic<uint64_t>> ranges_;
-};
-
-// fn(job) for jobs 0..n on the pool: in JobRanges where QWENVL_CPU_AMX_DYNAMIC allows, else in
+// fn(job) for jobs 0..n on the pool: with work stealing (util/parallel.h) where QWENVL_CPU_AMX_DYNAMIC allows, else in
 // the pool's fixed chunks.
 template <class Fn>
 void run_jobs(ThreadPool& pool, size_t n, const Fn& fn) {
@@ -90,11 +50,8 @@ void run_jobs(ThreadPool& pool, size_t n, const Fn& fn) {
     });
     return;
   }
-  const size_t n_ranges = std::min(n, size_t(pool.size()));
-  JobRanges ranges(n, n_ranges);
-  pool.parallel_for(n_ranges, 1, [&](size_t r0, size_t r1) {
-    for (size_t r = r0; r < r1; ++r) ranges.run(r, fn);
-  });
+  // Head-major jobs: a thread keeps to its heads' packed K and V; causal row blocks differ in cost.
+  parallel_for_stealing(pool, n, [&](size_t job, size_t) { fn(job); });
 }
 
 }  // namespace
@@ -140,10 +97,14 @@ bool attention_amx(ThreadPool& pool, const AttentionArgs& a, AmxUnit unit) {
         done = amx_gemm_f32(a.isa, a.q + size_t(t0) * a.ldq + size_t(h) * a.q_head, a.ldq, rows, a.head_dim, kt, keys,
                             a.scale, scores.data(), ld, true, unit);
       }
+      if (!done) {  // the q k^T product did not run: nothing to normalise
+        all.store(false, std::memory_order_relaxed);
+        return;
+      }
       softmax_rows(a, t0, rows, keys, ld, scores.data());
       profile::Scope pv("thread.attention.pv");
-      done = done && amx_gemm_f32(a.isa, scores.data(), ld, rows, keys, v, a.head_dim, 1.0f,
-                                  a.out + size_t(t0) * a.ldo + size_t(h) * a.head_dim, a.ldo, false, unit);
+      done = amx_gemm_f32(a.isa, scores.data(), ld, rows, keys, v, a.head_dim, 1.0f,
+                          a.out + size_t(t0) * a.ldo + size_t(h) * a.head_dim, a.ldo, false, unit);
       if (!done) all.store(false, std::memory_order_relaxed);
     });
     ok = all.load();
@@ -154,7 +115,9 @@ bool attention_amx(ThreadPool& pool, const AttentionArgs& a, AmxUnit unit) {
 bool amx_attention_enabled() { return env_int("QWENVL_CPU_AMX_ATTENTION", 1, 0, 1) == 1; }
 
 void attention_gemm(ThreadPool& pool, const AttentionArgs& a) {
-  if (gemm_split() == GemmSplit::Amx && amx_attention_enabled() && attention_amx(pool, a, amx_unit())) return;
+  if (gemm_split() == GemmSplit::Amx && a.T >= kMinAmxRows && amx_attention_enabled() &&
+      attention_amx(pool, a, amx_unit()))
+    return;
   const int row_blocks = (a.T + kRows - 1) / kRows;
   pool.parallel_for(size_t(a.heads) * row_blocks, 1, [&](size_t j0, size_t j1) {
     thread_local std::vector<float> scores;

@@ -110,16 +110,17 @@ bool bf16x3_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastW
 // scalar code; any machine, slow); x [M][K] (row stride ldx, default K), y row stride ldy
 // (default N). Jobs of a panel of columns (128, 64 or 32 wide, or the fixed gemm_tile_columns
 // rounded up to 32) by a part of the rows: whole panels where they fill the threads, else row
-// parts too (plan_jobs in gemm_amx.cpp; QWENVL_CPU_AMX_PARTS forces their number); k blocks of about QWENVL_CPU_AMX_KB
-// (default 256); QWENVL_DEBUG_AMX=1 prints each call's plan. QWENVL_CPU_AMX_KERNEL picks the microkernel (0, the
-// default: the first one; 1: its loads spread between the products; 2: two C tiles, the operands software-pipelined; 3:
-// kernel 1 prefetching B) and QWENVL_CPU_AMX_ORDER the loop order (0: row blocks outer; 1: 32-column strips outer; 2,
-// the default: k blocks of up to 1 MiB of panel, C kept in the tiles that long), all with the same result bit for bit
-// (gemm_amx.cpp); amx_kernel_variant / amx_loop_order give the ones in effect. Where row parts share a panel it can
-// be packed once by all threads first (QWENVL_CPU_AMX_SHARED: 1 always, -1 when it fits 512 MiB, 0 never, the
-// default), and each thread runs its own range of jobs, then takes jobs from the back of the fullest range
-// (QWENVL_CPU_AMX_DYNAMIC, default 1; 0: fixed contiguous chunks only); neither changes a bit of the result. amx_calls:
-// calls run so far (tests check that the split did not fall back).
+// parts too (plan_jobs in gemm_amx.cpp; QWENVL_CPU_AMX_PARTS forces their number); k blocks of QWENVL_CPU_AMX_KB k
+// (default: as many as keep 1 MiB of the panel in L2 in loop order 2, 256 in the others); QWENVL_DEBUG_AMX=1 prints
+// each call's plan. QWENVL_CPU_AMX_KERNEL picks the microkernel (0, the default: the first one; 1: its loads spread
+// between the products; 2: two C tiles, the operands software-pipelined; 3: kernel 1 prefetching B) and
+// QWENVL_CPU_AMX_ORDER the loop order (0: row blocks outer; 1: 32-column strips outer; 2, the default: k blocks of up
+// to 1 MiB of panel, C kept in the tiles that long), all with the same result bit for bit (gemm_amx.cpp);
+// amx_kernel_variant / amx_loop_order give the ones in effect. Where row parts share a panel it can be packed once by
+// all threads first (QWENVL_CPU_AMX_SHARED: 1 always, -1 when it fits 512 MiB, 0 never, the default), and each thread
+// runs its own range of jobs, then takes jobs from the back of the fullest range (QWENVL_CPU_AMX_DYNAMIC, default 1; 0:
+// fixed contiguous chunks only); neither changes a bit of the result. amx_calls: calls run so far (tests check that the
+// split did not fall back).
 enum class AmxUnit { Hardware, Emulated };
 bool amx_available();
 bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeight& w, const float* bias, float* y,

@@ -53,6 +53,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <new>
+#include <optional>
 #include <vector>
 
 #include "cpu/bf16_pack.h"
@@ -435,15 +438,17 @@ struct Plan {
   bool hardware;  // the tile unit, not its emulation
 };
 
-// The panel width and row parts. Each job packs its own panel where whole panels keep the threads
-// busy: the width (128 or 64 columns; 64 costs about 2 % more per product) whose panels fill
-// the threads' rounds best, if they fill at least 85 % of them. Otherwise (few wide columns,
-// such as the ViT's c_proj: 13 panels of 128 for 16 threads) the rows are split too, the panels
-// packed once and shared, and the split is the one with the fewest rounds times a job's
-// products. Measured on the 16-core Xeon (issue 13, runs F and G of docs/benchmarks.md): row
-// parts with shared panels cost 29 % on the ViT's c_fc and 45 % on the prompt's MLP c_proj
-// against whole panels, and save 17 % on the ViT's c_proj. QWENVL_CPU_AMX_PARTS forces a number
-// of row parts (tests); a fixed tile width (gemm_fixed_tile_columns) fixes the panel width.
+// The panel width and row parts. Whole panels (one job each) where they keep the threads busy:
+// the width (128 or 64 columns; 64 costs about 2 % more per product) whose panels fill the
+// threads' rounds best, if they fill at least 85 % of them. Otherwise (few wide columns, such as
+// the ViT's c_proj and out_proj: 13 panels of 128 for 16 threads) the rows are split too, with
+// the split of the fewest rounds times a job's products; a job's packing is not counted, as
+// the jobs of one panel mostly run in a row on one thread (JobRanges), which packs it once.
+// Measured on the 16-core Xeon (issue 13, runs G and H of docs/benchmarks.md): splitting rows
+// where whole panels fill the threads cost 29 % at the ViT's c_fc and 45 % at the prompt's MLP
+// c_proj; the ViT's c_proj took 15.8-21.2 ms in 16 row parts (runs G, H) against 22-25 ms as 13
+// whole panels (runs 16, 18). QWENVL_CPU_AMX_PARTS forces a number of
+// row parts (tests); a fixed tile width (gemm_fixed_tile_columns) fixes the panel width.
 void plan_jobs(int row_blocks, int N, int threads, Plan* p) {
   const int fixed = gemm_fixed_tile_columns();
   const auto slower = [](int np) { return np >= 128 ? 1.0 : np == 64 ? 1.02 : 1.4; };
@@ -681,18 +686,20 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
   });
 
   // Where several row parts share a panel, its packing can be done once, by all threads, before
-  // the products (QWENVL_CPU_AMX_SHARED: 1 always; -1 when parts > 1 and the packed weight fits
-  // 512 MiB; 0, the default, never: each job packs its own panel into the thread's buffer, and a
-  // thread running consecutive row parts of one panel packs it once). On the Xeon (run H,
-  // issue 13) the model's vision took 3018 ms without and 3365 ms with it (medians of 3): the
-  // shared buffer (54 MB at the ViT's c_proj) goes out to memory and back.
+  // the products, into a buffer of this call (QWENVL_CPU_AMX_SHARED: 1 always and -1 where parts >
+  // 1, both only where the packed weight fits 512 MiB and can be had; 0, the default, never: each
+  // job packs its own panel into the thread's buffer, and a thread running consecutive row parts
+  // of one panel packs it once). On the Xeon (run H, issue 13) the model's vision took 3018 ms
+  // without and 3365 ms with it (medians of 3): the shared buffer (54 MB at the ViT's c_proj)
+  // goes out to memory and back.
   const size_t panel_elems = size_t(p.np_full) * p.Kp * 2;
   const int shared_mode = env_int("QWENVL_CPU_AMX_SHARED", 0, -1, 1);
-  const bool shared = shared_mode == 1 || (shared_mode < 0 && p.parts > 1 &&
-                                           panel_elems * p.n_panels * sizeof(uint16_t) <= (size_t(512) << 20));
-  thread_local std::vector<uint16_t> b_storage;  // the calling thread's (the jobs use the pointer)
-  if (shared) b_storage.resize(panel_elems * p.n_panels);
-  uint16_t* const b_shared = shared ? b_storage.data() : nullptr;
+  std::unique_ptr<uint16_t[]> b_storage;  // not value-initialised: every element is packed
+  if ((shared_mode == 1 || (shared_mode < 0 && p.parts > 1)) &&
+      panel_elems * p.n_panels * sizeof(uint16_t) <= (size_t(512) << 20))
+    b_storage.reset(new (std::nothrow) uint16_t[panel_elems * p.n_panels]);
+  uint16_t* const b_shared = b_storage.get();
+  const bool shared = b_shared != nullptr;
   if (shared) {
     const int nc16 = p.np_full / 16;
     pool.parallel_for(size_t(p.n_panels) * nc16, 1, [&](size_t c0, size_t c1) {
@@ -709,27 +716,17 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
 
   if (std::getenv("QWENVL_DEBUG_AMX") && shared)
     std::fprintf(stderr, "amx %dx%dx%d: panels packed once, shared by the row parts\n", M, w.N, w.K);
-  // The jobs, panel-major: each thread starts on its own contiguous range (so it packs a panel
-  // once for the row parts it runs of it) and, once that is done, takes jobs one at a time from
-  // the back of whichever range has the most left (QWENVL_CPU_AMX_DYNAMIC; else the pool's fixed
-  // chunks alone): the VM's threads do not all run at one speed. Which thread runs a job never
-  // changes its result.
+  // The jobs, panel-major, in JobRanges (util/parallel.h): each thread starts on its own
+  // contiguous range (so it packs a panel once for the row parts it runs of it), then takes jobs
+  // one at a time from the back of whichever range has the most left (QWENVL_CPU_AMX_DYNAMIC;
+  // else the pool's fixed chunks alone): the VM's threads do not all run at one speed. Which
+  // thread runs a job never changes its result.
   const size_t n_jobs = size_t(p.n_panels) * p.parts;
   const size_t n_ranges = std::min(n_jobs, size_t(pool.size()));
-  std::vector<std::atomic<uint64_t>> ranges(dynamic ? n_ranges : 0);  // begin | end << 32
-  for (size_t i = 0; i < ranges.size(); ++i)
-    ranges[i].store((n_jobs * i / n_ranges) | (uint64_t(n_jobs * (i + 1) / n_ranges) << 32), std::memory_order_relaxed);
-  // The next job of range i, from its front or its back; SIZE_MAX when it is empty.
-  const auto take = [&](size_t i, bool back) {
-    uint64_t v = ranges[i].load(std::memory_order_relaxed);
-    for (;;) {
-      const uint64_t b = v & 0xffffffffu, e = v >> 32;
-      if (b >= e) return SIZE_MAX;
-      const uint64_t next = back ? (b | ((e - 1) << 32)) : ((b + 1) | (e << 32));
-      if (ranges[i].compare_exchange_weak(v, next, std::memory_order_relaxed)) return size_t(back ? e - 1 : b);
-    }
-  };
-  pool.parallel_for(dynamic ? n_ranges : n_jobs, 1, [&](size_t j0, size_t j1) {
+  const bool steal = dynamic && n_jobs <= JobRanges::kMaxJobs;
+  std::optional<JobRanges> ranges;
+  if (steal) ranges.emplace(n_jobs, n_ranges);
+  pool.parallel_for(steal ? n_ranges : n_jobs, 1, [&](size_t j0, size_t j1) {
     thread_local std::vector<uint16_t> panel;
     thread_local std::vector<float> block;
 #if defined(QV_HAVE_AMX)
@@ -746,23 +743,8 @@ bool amx_linear(ThreadPool& pool, Isa isa, const float* x, int M, const FastWeig
               block, kernel, bias, y, ldy);
       have = t;
     };
-    if (dynamic) {
-      for (size_t job; (job = take(j0, false)) != SIZE_MAX;) run(job);
-      for (;;) {  // then the back of the fullest range
-        size_t victim = SIZE_MAX;
-        uint64_t most = 0;
-        for (size_t i = 0; i < ranges.size(); ++i) {
-          const uint64_t v = ranges[i].load(std::memory_order_relaxed);
-          const uint64_t b = v & 0xffffffffu, e = v >> 32;
-          if (e > b && e - b > most) {
-            most = e - b;
-            victim = i;
-          }
-        }
-        if (victim == SIZE_MAX) break;
-        const size_t job = take(victim, true);
-        if (job != SIZE_MAX) run(job);
-      }
+    if (steal) {
+      for (size_t r = j0; r < j1; ++r) ranges->run(r, run);
     } else {
       for (size_t job = j0; job < j1; ++job) run(job);
     }

@@ -54,7 +54,7 @@ void gemv_f16(Isa isa, const uint16_t* w, int K, const float* x, const float* bi
 // double-precision formulas (ops.h); AVX2 and AVX-512 compute in fp32 with a vector exp and,
 // for GELU, an erf accurate to 1.5e-7.
 void gelu_erf(Isa isa, float* x, size_t n);
-// ops.h's layer_norm (sums in double); AVX-512 sums in eight lanes (a different order, still
+// ops.h's layer_norm (sums in double); AVX-512 sums in 16 partial sums (a different order, still
 // in double).
 void layer_norm_rows(Isa isa, const float* x, int rows, int n, const float* w, const float* b, double eps, float* y);
 void mul_silu(Isa isa, float* a, const float* gate, size_t n);  // a *= silu(gate)

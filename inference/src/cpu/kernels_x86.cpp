@@ -56,15 +56,17 @@ QV_AVX2 inline void header256(const uint8_t* hdr, float s[16], float sz[16]) {
 }  // namespace
 
 QV_AVX512 void gemv_int4_avx512(const PackedInt4& w, const float* x, const float* bias, float* y, int b0, int b1) {
-  // Software prefetch of the weights QWENVL_CPU_GEMV_PREFETCH groups ahead (0: none), in case
-  // the hardware prefetchers lose the stream; it changes no result.
+  // Software prefetch of the weights QWENVL_CPU_GEMV_PREFETCH groups ahead (0: none), within this
+  // call's blocks; it changes no result. Run I of issue 13 (docs/benchmarks.md): 11.2 tok/s with
+  // 2, the default, and 10.9 without.
   static const int prefetch = env_int("QWENVL_CPU_GEMV_PREFETCH", 2, 0, 16);
   if (b0 >= b1) return;
   std::vector<float>& xs = scratch_x();
   xs.resize(size_t(w.K));
   split_even_odd(x, w.K, 32, xs.data());
   const int chunks = w.G / 32, groups = w.K / w.G, seg = w.G / 2;
-  const uint8_t* const end = w.block(b1 - 1) + w.block_bytes;
+  const uint8_t* const first = w.block(b0);
+  const size_t span = size_t(b1 - b0) * w.block_bytes;  // bytes of this call's blocks
   for (int b = b0; b < b1; ++b) {
     const uint8_t* blk = w.block(b);
     __m512 acc[16];
@@ -72,9 +74,9 @@ QV_AVX512 void gemv_int4_avx512(const PackedInt4& w, const float* x, const float
     for (int g = 0; g < groups; ++g) {
       const uint8_t* hdr = blk + size_t(g) * w.group_bytes;
       if (prefetch) {
-        const uint8_t* const ahead = hdr + size_t(prefetch) * w.group_bytes;
-        for (size_t line = 0; line < w.group_bytes && ahead + line < end; line += 64)
-          _mm_prefetch(reinterpret_cast<const char*>(ahead + line), _MM_HINT_T0);
+        const size_t ahead = size_t(hdr - first) + size_t(prefetch) * w.group_bytes;
+        for (size_t line = 0; line < w.group_bytes && ahead + line < span; line += 64)
+          _mm_prefetch(reinterpret_cast<const char*>(first + ahead + line), _MM_HINT_T0);
       }
       __m512 s, sz;
       header512(hdr, s, sz);

@@ -117,7 +117,7 @@ QV_AVX512 void gelu_erf_avx512(float* x, size_t n) {
   for (; i < n; ++i) x[i] = gelu_scalar(x[i]);
 }
 
-// Layer norm of rows of n: mean and variance summed in double in 8 lanes (two passes, as the
+// Layer norm of rows of n: mean and variance summed in double in two 8-lane accumulators (two passes, as the
 // reference), then y = float((x - mean) * inv) * w + b, the product and the sum each rounded.
 QV_AVX512 void layer_norm_avx512(const float* x, int rows, int n, const float* w, const float* b, double eps,
                                  float* y) {
