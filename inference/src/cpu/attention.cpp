@@ -32,11 +32,6 @@ void softmax_rows(const AttentionArgs& a, int t0, int rows, int keys, int ld, fl
   }
 }
 
-// attention_gemm's smallest number of query rows for the AMX path: with fewer than one 32-row
-// block of A tiles, each call repacks every head's K and V for a product padded to 32 rows;
-// such chunks (a prompt's short tail) keep the sgemm path.
-constexpr int kMinAmxRows = 32;
-
 // The heads whose packed K and V fit this many bytes are packed together (at least one head).
 constexpr size_t kPackedBudget = size_t(64) << 20;
 
@@ -115,7 +110,7 @@ bool attention_amx(ThreadPool& pool, const AttentionArgs& a, AmxUnit unit) {
 bool amx_attention_enabled() { return env_int("QWENVL_CPU_AMX_ATTENTION", 1, 0, 1) == 1; }
 
 void attention_gemm(ThreadPool& pool, const AttentionArgs& a) {
-  if (gemm_split() == GemmSplit::Amx && a.T >= kMinAmxRows && amx_attention_enabled() &&
+  if (gemm_split() == GemmSplit::Amx && a.T >= kAmxAttentionMinRows && amx_attention_enabled() &&
       attention_amx(pool, a, amx_unit()))
     return;
   const int row_blocks = (a.T + kRows - 1) / kRows;

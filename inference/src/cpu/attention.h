@@ -42,5 +42,9 @@ void attention_gemm(ThreadPool& pool, const AttentionArgs& a);
 // The same bits on both units, every microkernel, thread count and schedule.
 bool attention_amx(ThreadPool& pool, const AttentionArgs& a, AmxUnit unit);
 bool amx_attention_enabled();
+// attention_gemm's fewest query rows for the AMX path: with fewer than one 32-row block of A
+// tiles each call would repack every head's K and V for a product padded to 32 rows; such
+// chunks (a prompt's short tail) keep the sgemm path.
+constexpr int kAmxAttentionMinRows = 32;
 
 }  // namespace qwenvl::cpu
