@@ -2,6 +2,8 @@
 // No Qt here, so GPU tests (built without Qt) use it too.
 #pragma once
 
+#include <cstdlib>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -26,5 +28,20 @@ struct CommandResult {
 };
 // Runs argv (no shell), feeding `input` on stdin.
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = {});
+
+// Unsets the named environment variables when it goes out of scope, so that a test that sets
+// them and then fails a check (returning early) does not leave them set for the next ones.
+class EnvScope {
+ public:
+  EnvScope(std::initializer_list<const char*> names) : names_(names) {}
+  ~EnvScope() {
+    for (const char* n : names_) unsetenv(n);
+  }
+  EnvScope(const EnvScope&) = delete;
+  EnvScope& operator=(const EnvScope&) = delete;
+
+ private:
+  std::vector<const char*> names_;
+};
 
 }  // namespace qwenvl::test

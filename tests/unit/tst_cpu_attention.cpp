@@ -16,6 +16,7 @@
 
 #include "cpu/attention.h"
 #include "cpu/gemm.h"
+#include "support/test_env.h"
 
 using namespace qwenvl;
 using namespace qwenvl::cpu;
@@ -212,6 +213,7 @@ class TestCpuAttention : public QObject {
       const char *kernel, *dynamic;
       int threads;
     };
+    const test::EnvScope env{"QWENVL_CPU_AMX_KERNEL", "QWENVL_CPU_AMX_DYNAMIC"};
     for (const Variant& v : {Variant{"", "", 1}, Variant{"2", "0", 2}, Variant{"1", "", 4}}) {
       qputenv("QWENVL_CPU_AMX_KERNEL", v.kernel);
       qputenv("QWENVL_CPU_AMX_DYNAMIC", v.dynamic);
@@ -261,6 +263,7 @@ class TestCpuAttention : public QObject {
     set_gemm_split(GemmSplit::Amx);
     a.out = dispatched.data();
     attention_gemm(pool, a);
+    const test::EnvScope env{"QWENVL_CPU_AMX_ATTENTION"};
     qputenv("QWENVL_CPU_AMX_ATTENTION", "0");  // the sgemm path under amx
     a.out = switched_off.data();
     attention_gemm(pool, a);

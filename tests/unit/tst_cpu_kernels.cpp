@@ -17,6 +17,7 @@
 #include "cpu/gemm.h"
 #include "cpu/kernels.h"
 #include "cpu/speed.h"
+#include "support/test_env.h"
 #include "util/half.h"
 
 using namespace qwenvl;
@@ -517,6 +518,8 @@ class TestCpuKernels : public QObject {
       runs.push_back({default_isa(), 3, 0, "", "", "3", "1"});
       runs.push_back({default_isa(), 3, 128, "64", "0", "2", "2"});
     }
+    const test::EnvScope env{"QWENVL_CPU_AMX_KB",    "QWENVL_CPU_AMX_PARTS",  "QWENVL_CPU_AMX_KERNEL",
+                             "QWENVL_CPU_AMX_ORDER", "QWENVL_CPU_AMX_SHARED", "QWENVL_CPU_AMX_DYNAMIC"};
     for (const Run& r : runs) {
       set_gemm_tile_columns(r.nt);
       qputenv("QWENVL_CPU_AMX_KB", r.kb);
@@ -700,6 +703,7 @@ class TestCpuKernels : public QObject {
                                 {"0", "1", ""}, {"1", "1", "96"}, {"2", "1", "96"}, {"3", "1", "128"},
                                 {"1", "2", ""}, {"2", "2", "64"}};
     ThreadPool pool(3);
+    const test::EnvScope env{"QWENVL_CPU_AMX_KERNEL", "QWENVL_CPU_AMX_ORDER", "QWENVL_CPU_AMX_KB"};
     for (const Variant& v : variants) {
       const bool is_first = &v == &variants[0];
       qputenv("QWENVL_CPU_AMX_KERNEL", v.kernel);

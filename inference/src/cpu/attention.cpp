@@ -64,6 +64,7 @@ bool attention_amx(ThreadPool& pool, const AttentionArgs& a, AmxUnit unit) {
   thread_local std::vector<uint16_t> packed;  // the calling thread's (the jobs use the pointer)
   packed.resize(per_head * size_t(group));
   uint16_t* const base = packed.data();
+  const int variant = amx_kernel_variant();  // read here, not in every job
   bool ok = true;
   for (int h0 = 0; h0 < a.heads && ok; h0 += group) {
     const int g = std::min(group, a.heads - h0);
@@ -90,7 +91,7 @@ bool attention_amx(ThreadPool& pool, const AttentionArgs& a, AmxUnit unit) {
       {
         profile::Scope qk("thread.attention.qk");
         done = amx_gemm_f32(a.isa, a.q + size_t(t0) * a.ldq + size_t(h) * a.q_head, a.ldq, rows, a.head_dim, kt, keys,
-                            a.scale, scores.data(), ld, true, unit);
+                            a.scale, scores.data(), ld, true, unit, variant);
       }
       if (!done) {  // the q k^T product did not run: nothing to normalise
         all.store(false, std::memory_order_relaxed);
@@ -99,7 +100,7 @@ bool attention_amx(ThreadPool& pool, const AttentionArgs& a, AmxUnit unit) {
       softmax_rows(a, t0, rows, keys, ld, scores.data());
       profile::Scope pv("thread.attention.pv");
       done = amx_gemm_f32(a.isa, scores.data(), ld, rows, keys, v, a.head_dim, 1.0f,
-                          a.out + size_t(t0) * a.ldo + size_t(h) * a.head_dim, a.ldo, false, unit);
+                          a.out + size_t(t0) * a.ldo + size_t(h) * a.head_dim, a.ldo, false, unit, variant);
       if (!done) all.store(false, std::memory_order_relaxed);
     });
     ok = all.load();

@@ -142,10 +142,11 @@ AmxUnit amx_unit();
 // the split) by the packed B's first N columns and first K rows (a causal product's prefix of
 // the keys). c_padded: C has room for M and N rounded up to 32 (ldc at least that), and the
 // tiles are stored there directly, the padding left with products of zero rows or of B's
-// columns past N; else only C's M x N are written. False (C untouched) when the unit is
-// Hardware and amx_available() is false, or N, K exceed the panel's. The tile unit is configured
-// and released within each call; the per-element order, hence every bit, is the same on both
-// units and every microkernel (amx_kernel_variant).
+// columns past N; else only C's M x N are written. True at once (nothing to do) when M or N is
+// 0 or less; false (C untouched) when the unit is Hardware and amx_available() is false, K is 0
+// or less, or N, K exceed the panel's. The tile unit is configured and released within each
+// call; the per-element order, hence every bit, is the same on both units and every microkernel
+// (kernel_variant, amx_kernel_variant() when -1: callers in pool jobs read it once and pass it).
 struct AmxPanel {
   const uint16_t* data = nullptr;
   int N = 0, K = 0;  // as packed
@@ -153,7 +154,7 @@ struct AmxPanel {
 size_t amx_panel_elems(int N, int K);
 void amx_pack_f32(Isa isa, const float* b, int ldb, bool b_rows, int N, int K, uint16_t* out);
 bool amx_gemm_f32(Isa isa, const float* A, int lda, int M, int K, const AmxPanel& b, int N, float alpha, float* C,
-                  int ldc, bool c_padded, AmxUnit unit);
+                  int ldc, bool c_padded, AmxUnit unit, int kernel_variant = -1);
 // The Amx split's packing of one panel on its own (the tests, `qwenvl-bench cpu --pack`):
 // columns [n0, n0 + nb) of w as the B tiles of a panel of np columns (np a multiple of 32, nb
 // <= np; gemm_amx.cpp's layout), amx_panel_size(w, np) bf16 into out (of its 16-column blocks

@@ -804,14 +804,15 @@ void amx_pack_f32(Isa isa, const float* b, int ldb, bool b_rows, int N, int K, u
 }
 
 bool amx_gemm_f32(Isa isa, const float* A, int lda, int M, int K, const AmxPanel& b, int N, float alpha, float* C,
-                  int ldc, bool c_padded, AmxUnit unit) {
+                  int ldc, bool c_padded, AmxUnit unit, int kernel_variant) {
   if (M <= 0 || N <= 0) return true;
   if (N > b.N || K > b.K || K <= 0) return false;
-  KernelFn kernel = kEmulated[amx_kernel_variant()];
+  const int variant = kernel_variant >= 0 && kernel_variant < kKernels ? kernel_variant : amx_kernel_variant();
+  KernelFn kernel = kEmulated[variant];
   if (unit == AmxUnit::Hardware) {
 #if defined(QV_HAVE_AMX)
     if (!amx_available()) return false;
-    kernel = kHardware[amx_kernel_variant()];
+    kernel = kHardware[variant];
 #else
     return false;
 #endif
