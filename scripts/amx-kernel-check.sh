@@ -70,7 +70,7 @@ CLI=$BUILD/inference/qwenvl-cli
 # row parts itself (QWENVL_DEBUG_AMX=1 prints the plans), k blocks of 256; the others fix the
 # panel width (--gemm-sweep W), the k block, or count the panel packing free (more row parts).
 # amx-k*/amx-o*: the other microkernels and loop orders (QWENVL_CPU_AMX_KERNEL, _ORDER, gemm.h;
-# the same bits as kernel 0 in order 0, which tst_cpu_kernels checks; here each one's
+# the same bits as kernel 0 in order 0, which tst_cpu_amx checks; here each one's
 # "emulation diff" and the outputs that differ from kernel 0's on the tile unit must be 0), about
 # 4 s each; o1kb128: strips outer with k blocks of 128, a
 # strip's B (16 KiB) and a row block's A (16 KiB) both in L1.

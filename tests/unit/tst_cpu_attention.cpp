@@ -16,6 +16,7 @@
 
 #include "cpu/attention.h"
 #include "cpu/gemm.h"
+#include "cpu_test_util.h"
 #include "support/test_env.h"
 
 using namespace qwenvl;
@@ -23,17 +24,7 @@ using namespace qwenvl::cpu;
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
+using test_util::kSanitized;
 
 // The bars, relative to the largest |output| (scores of standard deviation about 2 here). fp32:
 // sgemm's summation error, measured at most 1.4e-6 at these shapes. The tile unit's three bf16

@@ -31,6 +31,25 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// A random layer of N x K weights for the GEMM timings: int4 (128-groups, `seed`) or fp16 rows
+// of standard deviation 0.02 drawn from rng.
+struct RandomWeight {
+  RandomWeight(int N, int K, bool int4, uint32_t seed, std::mt19937& rng) {
+    if (int4) {
+      p4 = cpu::random_int4_layer(K, N, 128, seed);
+      fw = cpu::FastWeight::packed(p4);
+      return;
+    }
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    w16.resize(size_t(N) * K);
+    for (uint16_t& h : w16) h = float_to_half(0.02f * normal(rng));
+    fw = cpu::FastWeight::f16_rows(w16.data(), N, K);
+  }
+  std::vector<uint16_t> w16;
+  cpu::PackedInt4 p4;
+  cpu::FastWeight fw;
+};
+
 template <class Fn>
 double best_seconds(int reps, Fn fn) {
   double best = 1e30;
@@ -112,17 +131,8 @@ int gemm_sweep(ThreadPool& pool, const std::string& widths, const std::string& s
   std::normal_distribution<float> normal(0.0f, 1.0f);
   for (Shape sh : shapes) {
     if (rows > 0) sh.M = rows;
-    std::vector<uint16_t> w16;
-    cpu::PackedInt4 p4;
-    cpu::FastWeight fw;
-    if (sh.int4) {
-      p4 = cpu::random_int4_layer(sh.K, sh.N, 128, 11);
-      fw = cpu::FastWeight::packed(p4);
-    } else {
-      w16.resize(size_t(sh.N) * sh.K);
-      for (uint16_t& h : w16) h = float_to_half(0.02f * normal(rng));
-      fw = cpu::FastWeight::f16_rows(w16.data(), sh.N, sh.K);
-    }
+    const RandomWeight rw(sh.N, sh.K, sh.int4, 11, rng);
+    const cpu::FastWeight& fw = rw.fw;
     std::vector<float> x(size_t(sh.M) * sh.K), y(size_t(sh.M) * sh.N), ref(y.size());
     for (float& v : x) v = normal(rng);
     cpu::set_gemm_split(cpu::GemmSplit::Tiles);
@@ -329,19 +339,9 @@ int pack_bench() {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   std::fprintf(stderr, "%-22s %-32s %10s\n", "shape (128 columns)", "packer", "ns/weight");
   std::mt19937 rng(3);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
   for (const Shape& sh : shapes) {
-    std::vector<uint16_t> w16;
-    cpu::PackedInt4 p4;
-    cpu::FastWeight fw;
-    if (sh.int4) {
-      p4 = cpu::random_int4_layer(sh.K, sh.N, 128, 13);
-      fw = cpu::FastWeight::packed(p4);
-    } else {
-      w16.resize(size_t(sh.N) * sh.K);
-      for (uint16_t& h : w16) h = float_to_half(0.02f * normal(rng));
-      fw = cpu::FastWeight::f16_rows(w16.data(), sh.N, sh.K);
-    }
+    const RandomWeight rw(sh.N, sh.K, sh.int4, 13, rng);
+    const cpu::FastWeight& fw = rw.fw;
     const size_t size = cpu::amx_panel_size(fw, kNp);
     std::vector<uint16_t> panel(size), passes_bytes;
     struct Packer {

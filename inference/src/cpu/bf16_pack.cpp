@@ -39,6 +39,7 @@ void split_scalar(const float* src, int k0, int K, uint16_t* hi, uint16_t* lo, u
 
 #if defined(__x86_64__)
 using detail::to_bf16_16;
+using detail::transpose16x16_epi32;
 
 QV_AVX512 void split_avx512(const float* src, int K, uint16_t* hi, uint16_t* lo, uint16_t* copy) {
   int k = 0;
@@ -69,32 +70,12 @@ void pairs_to_lines_scalar(const uint16_t* src, size_t ld, int k_begin, int kl, 
 QV_AVX512 void pairs_to_lines_avx512(const uint16_t* src, size_t ld, int kl, const int64_t* fk, uint16_t* line0) {
   int k = 0;
   for (; k + 32 <= kl; k += 32) {
-    __m512i r[16], t[16];
+    __m512i r[16], lines[16];
 #pragma GCC unroll 16
     for (int j = 0; j < 16; ++j) r[j] = _mm512_loadu_si512(src + size_t(j) * ld + k);
-#pragma GCC unroll 8
-    for (int j = 0; j < 16; j += 2) {
-      t[j] = _mm512_unpacklo_epi32(r[j], r[j + 1]);
-      t[j + 1] = _mm512_unpackhi_epi32(r[j], r[j + 1]);
-    }
-    // r[4g + i]: pair 4L + i of rows 4g .. 4g + 3 in each 128-bit lane L.
-#pragma GCC unroll 4
-    for (int g = 0; g < 4; ++g) {
-      r[4 * g + 0] = _mm512_unpacklo_epi64(t[4 * g], t[4 * g + 2]);
-      r[4 * g + 1] = _mm512_unpackhi_epi64(t[4 * g], t[4 * g + 2]);
-      r[4 * g + 2] = _mm512_unpacklo_epi64(t[4 * g + 1], t[4 * g + 3]);
-      r[4 * g + 3] = _mm512_unpackhi_epi64(t[4 * g + 1], t[4 * g + 3]);
-    }
-#pragma GCC unroll 4
-    for (int i = 0; i < 4; ++i) {
-      const __m512i v = _mm512_shuffle_i32x4(r[i], r[4 + i], 0x88), w = _mm512_shuffle_i32x4(r[i], r[4 + i], 0xdd);
-      const __m512i x = _mm512_shuffle_i32x4(r[8 + i], r[12 + i], 0x88);
-      const __m512i y = _mm512_shuffle_i32x4(r[8 + i], r[12 + i], 0xdd);
-      _mm512_storeu_si512(line0 + fk[k + 2 * i], _mm512_shuffle_i32x4(v, x, 0x88));
-      _mm512_storeu_si512(line0 + fk[k + 2 * (4 + i)], _mm512_shuffle_i32x4(w, y, 0x88));
-      _mm512_storeu_si512(line0 + fk[k + 2 * (8 + i)], _mm512_shuffle_i32x4(v, x, 0xdd));
-      _mm512_storeu_si512(line0 + fk[k + 2 * (12 + i)], _mm512_shuffle_i32x4(w, y, 0xdd));
-    }
+    transpose16x16_epi32(r, lines);
+#pragma GCC unroll 16
+    for (int p = 0; p < 16; ++p) _mm512_storeu_si512(line0 + fk[k + 2 * p], lines[p]);
   }
   pairs_to_lines_scalar(src, ld, k, kl, fk, line0);
 }

@@ -23,6 +23,7 @@
 #include <cstring>
 
 #include "cpu/gemm.h"
+#include "cpu/gemm_amx_internal.h"
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -37,8 +38,8 @@ namespace qwenvl::cpu {
 #if defined(__x86_64__)
 namespace {
 
-constexpr int kStep = 32;   // k per tile step
-constexpr int kTile = 512;  // bf16 per tile (16 lines of 32)
+using amx::kStep;
+using amx::kTile;
 
 // The tile line of dword d of a column's vector: pair d, or with Packus the pair that
 // _mm512_packus_epi32 of (k 0..15, k 16..31) puts there (per 128-bit lane L: pairs 2L, 2L + 1,
@@ -49,46 +50,13 @@ constexpr int line_of(int d) {
 }
 
 // Columns' vectors r[j] (dword d: a pair of column j, line_of(d) its line) transposed into the
-// tile at `tile` (line p: pair p of columns 0..15, 32 bf16 apart); the shuffles of
-// bf16_pack.cpp's pairs_to_lines_avx512.
+// tile at `tile` (line p: pair p of columns 0..15, 32 bf16 apart).
 template <bool Packus>
 QV_AVX512 inline void store_transposed(__m512i r[16], uint16_t* tile) {
-  __m512i t[16];
-#pragma GCC unroll 8
-  for (int j = 0; j < 16; j += 2) {
-    t[j] = _mm512_unpacklo_epi32(r[j], r[j + 1]);
-    t[j + 1] = _mm512_unpackhi_epi32(r[j], r[j + 1]);
-  }
-  // r[4g + i]: pair 4L + i of columns 4g .. 4g + 3 in each 128-bit lane L.
-#pragma GCC unroll 4
-  for (int g = 0; g < 4; ++g) {
-    r[4 * g + 0] = _mm512_unpacklo_epi64(t[4 * g], t[4 * g + 2]);
-    r[4 * g + 1] = _mm512_unpackhi_epi64(t[4 * g], t[4 * g + 2]);
-    r[4 * g + 2] = _mm512_unpacklo_epi64(t[4 * g + 1], t[4 * g + 3]);
-    r[4 * g + 3] = _mm512_unpackhi_epi64(t[4 * g + 1], t[4 * g + 3]);
-  }
-#pragma GCC unroll 4
-  for (int i = 0; i < 4; ++i) {
-    const __m512i v = _mm512_shuffle_i32x4(r[i], r[4 + i], 0x88), w = _mm512_shuffle_i32x4(r[i], r[4 + i], 0xdd);
-    const __m512i x = _mm512_shuffle_i32x4(r[8 + i], r[12 + i], 0x88);
-    const __m512i y = _mm512_shuffle_i32x4(r[8 + i], r[12 + i], 0xdd);
-    _mm512_storeu_si512(tile + 32 * line_of<Packus>(i), _mm512_shuffle_i32x4(v, x, 0x88));
-    _mm512_storeu_si512(tile + 32 * line_of<Packus>(4 + i), _mm512_shuffle_i32x4(w, y, 0x88));
-    _mm512_storeu_si512(tile + 32 * line_of<Packus>(8 + i), _mm512_shuffle_i32x4(v, x, 0xdd));
-    _mm512_storeu_si512(tile + 32 * line_of<Packus>(12 + i), _mm512_shuffle_i32x4(w, y, 0xdd));
-  }
-}
-
-// bf16_pack.cpp's to_bf16 on 16 lanes of values widened from fp16: the bf16 (round to nearest
-// even; NaN: its top half with the quiet bit set) in the low half of each dword, and in *wide
-// as fp32 (the low half zero).
-QV_AVX512 inline __m512i round_bf16(__m512 x, __m512i* wide) {
-  const __m512i u = _mm512_castps_si512(x);
-  const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
-  __m512i t = _mm512_add_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(0x7fff)), lsb);
-  t = _mm512_mask_or_epi32(t, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), u, _mm512_set1_epi32(0x00400000));
-  *wide = _mm512_and_si512(t, _mm512_set1_epi32(int32_t(0xffff0000u)));
-  return _mm512_srli_epi32(t, 16);
+  __m512i lines[16];
+  detail::transpose16x16_epi32(r, lines);
+#pragma GCC unroll 16
+  for (int d = 0; d < 16; ++d) _mm512_storeu_si512(tile + 32 * line_of<Packus>(d), lines[d]);
 }
 
 // Zeros into a block's hi and lo tiles of every step.
@@ -156,10 +124,10 @@ QV_AVX512 void pack_f16_block(const uint16_t* w, int K, int Kp, int cnt, size_t 
       const __m512i v = _mm512_maskz_loadu_epi16(mask, w + size_t(j) * K + k0);
       const __m512 x0 = _mm512_cvtph_ps(_mm512_castsi512_si256(v));        // k 0..15
       const __m512 x1 = _mm512_cvtph_ps(_mm512_extracti64x4_epi64(v, 1));  // k 16..31
-      __m512i w0, w1;
-      const __m512i h0 = round_bf16(x0, &w0), h1 = round_bf16(x1, &w1);
-      const __m512i l0 = _mm512_srli_epi32(_mm512_castps_si512(_mm512_sub_ps(x0, _mm512_castsi512_ps(w0))), 16);
-      const __m512i l1 = _mm512_srli_epi32(_mm512_castps_si512(_mm512_sub_ps(x1, _mm512_castsi512_ps(w1))), 16);
+      __m512 w0, w1;                                                       // hi widened back
+      const __m512i h0 = detail::to_bf16_lanes(x0, &w0), h1 = detail::to_bf16_lanes(x1, &w1);
+      const __m512i l0 = _mm512_srli_epi32(_mm512_castps_si512(_mm512_sub_ps(x0, w0)), 16);
+      const __m512i l1 = _mm512_srli_epi32(_mm512_castps_si512(_mm512_sub_ps(x1, w1)), 16);
       hi[j] = _mm512_packus_epi32(h0, h1);  // every dword a pair, in line_of<true>'s order
       lo[j] = _mm512_packus_epi32(l0, l1);
     }

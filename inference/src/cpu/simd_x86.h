@@ -44,9 +44,40 @@ QV_AVX512 inline void header512(const uint8_t* hdr, __m512& s, __m512& sz) {
   sz = _mm512_mul_ps(s, z);
 }
 
+// A 16 x 16 transpose of dwords in registers: out[p] holds dword p of r[0..15] in order. r is
+// used as scratch. (bf16_pack.cpp's pairs_to_lines and gemm_amx_pack.cpp's tiles: a dword is
+// one pair of bf16.)
+QV_AVX512 inline void transpose16x16_epi32(__m512i r[16], __m512i out[16]) {
+  __m512i t[16];
+#pragma GCC unroll 8
+  for (int j = 0; j < 16; j += 2) {
+    t[j] = _mm512_unpacklo_epi32(r[j], r[j + 1]);
+    t[j + 1] = _mm512_unpackhi_epi32(r[j], r[j + 1]);
+  }
+  // r[4g + i]: dword 4L + i of rows 4g .. 4g + 3 in each 128-bit lane L.
+#pragma GCC unroll 4
+  for (int g = 0; g < 4; ++g) {
+    r[4 * g + 0] = _mm512_unpacklo_epi64(t[4 * g], t[4 * g + 2]);
+    r[4 * g + 1] = _mm512_unpackhi_epi64(t[4 * g], t[4 * g + 2]);
+    r[4 * g + 2] = _mm512_unpacklo_epi64(t[4 * g + 1], t[4 * g + 3]);
+    r[4 * g + 3] = _mm512_unpackhi_epi64(t[4 * g + 1], t[4 * g + 3]);
+  }
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {
+    const __m512i v = _mm512_shuffle_i32x4(r[i], r[4 + i], 0x88), w = _mm512_shuffle_i32x4(r[i], r[4 + i], 0xdd);
+    const __m512i x = _mm512_shuffle_i32x4(r[8 + i], r[12 + i], 0x88);
+    const __m512i y = _mm512_shuffle_i32x4(r[8 + i], r[12 + i], 0xdd);
+    out[i] = _mm512_shuffle_i32x4(v, x, 0x88);
+    out[4 + i] = _mm512_shuffle_i32x4(w, y, 0x88);
+    out[8 + i] = _mm512_shuffle_i32x4(v, x, 0xdd);
+    out[12 + i] = _mm512_shuffle_i32x4(w, y, 0xdd);
+  }
+}
+
 // fp32 to bf16 on 16 lanes, round to nearest even, NaN stays NaN (its quiet bit set), as
 // bf16_pack.cpp's to_bf16; the bf16 widened back to fp32 in *wide.
-QV_AVX512 inline __m256i to_bf16_16(__m512 v, __m512* wide) {
+// The same with each bf16 in the low half of its dword.
+QV_AVX512 inline __m512i to_bf16_lanes(__m512 v, __m512* wide) {
   const __m512i u = _mm512_castps_si512(v);
   const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
   __m512i r = _mm512_srli_epi32(_mm512_add_epi32(u, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff))), 16);
@@ -54,8 +85,9 @@ QV_AVX512 inline __m256i to_bf16_16(__m512 v, __m512* wide) {
       _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, _mm512_set1_epi32(0x7fffffff)), _mm512_set1_epi32(0x7f800000));
   r = _mm512_mask_mov_epi32(r, nan, _mm512_or_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(0x40)));
   *wide = _mm512_castsi512_ps(_mm512_slli_epi32(r, 16));
-  return _mm512_cvtepi32_epi16(r);
+  return r;
 }
+QV_AVX512 inline __m256i to_bf16_16(__m512 v, __m512* wide) { return _mm512_cvtepi32_epi16(to_bf16_lanes(v, wide)); }
 
 QV_AVX2 inline float hsum256(__m256 v) {
   const __m128 b = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));

@@ -9,6 +9,7 @@ qwenvl_add_engine_module(qwenvl_cpu
   ${CMAKE_CURRENT_LIST_DIR}/gemm.cpp
   ${CMAKE_CURRENT_LIST_DIR}/gemm_bf16.cpp
   ${CMAKE_CURRENT_LIST_DIR}/gemm_amx.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/gemm_amx_kernels.cpp
   ${CMAKE_CURRENT_LIST_DIR}/gemm_amx_pack.cpp
   ${CMAKE_CURRENT_LIST_DIR}/bf16_pack.cpp
   ${CMAKE_CURRENT_LIST_DIR}/attention.cpp
