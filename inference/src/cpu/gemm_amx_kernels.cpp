@@ -226,7 +226,7 @@ void kernel_emulated<2>(const uint16_t* a0_block, const uint16_t* a1_block, cons
 #undef QV_EMU_DP
 
 constexpr KernelFn kEmulatedFns[kKernels] = {kernel_emulated<0>, kernel_emulated<1>, kernel_emulated<2>,
-                                          kernel_emulated<1>};
+                                             kernel_emulated<1>};
 
 #if defined(QV_HAVE_AMX)
 // The tile configuration: palette 1, tiles 0..7 of 16 rows x 64 bytes.
